@@ -1,0 +1,185 @@
+//! The command line: clap definitions and one module per command group.
+//!
+//! Handlers are thin: parse → call the store/domain → hand records to the [`Printer`]. They
+//! receive a [`Ctx`] holding the resolved settings; nothing below reads the environment.
+
+mod account;
+mod completions;
+mod config;
+mod task;
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::Result;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::config::{Overrides, Settings};
+use crate::error::{Error, ExitCode};
+use crate::output::{ColorChoice, Format, Printer, Style};
+use crate::store::Store;
+
+pub use completions::write_completions;
+
+/// The version line: the crate version and the commit it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("CONTENTHUB_GIT_COMMIT"), ")");
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  ok
+  1  operational failure (store, I/O, generator)
+  2  invalid input (usage or validation); nothing was written
+  3  not found
+  4  refused by state (e.g. cancelling a completed task)
+
+Environment:
+  CONTENTHUB_DB       store path (like --db)
+  CONTENTHUB_CONFIG   config file path (like --config)
+  NO_COLOR            disables colour
+  ASYNC_MAX_CONCURRENT_TASKS, ASYNC_POLL_INTERVAL, ASYNC_TASK_TIMEOUT
+                      the old system's names, honoured as aliases (bare seconds or 30s/5m)";
+
+/// Queue, generate, review, schedule and monitor articles for many accounts.
+#[derive(Debug, Parser)]
+#[command(name = "contenthub", version = VERSION, about, after_help = EXIT_CODES, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<std::path::PathBuf>,
+
+    /// Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Output format of read commands
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Print only ids
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// When to use colour (NO_COLOR is honoured)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Answer yes to confirmations (required for destructive commands without a terminal)
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Submit, inspect, cancel, retry and clean up generation tasks
+    Task(task::TaskCmd),
+    /// Manage the accounts content is written for
+    Account(account::AccountCmd),
+    /// Create and inspect the config file
+    Config(config::ConfigCmd),
+    /// Print a shell completion script
+    Completions(completions::CompletionsArgs),
+}
+
+/// The clap definition, for completions and man pages.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// What every handler gets: resolved settings, the printer and the global flags.
+pub struct Ctx {
+    pub settings: Settings,
+    pub printer: Printer,
+    pub yes: bool,
+    store: Option<Store>,
+}
+
+impl Ctx {
+    /// The store, opened (and created or migrated) on first use.
+    pub fn store(&mut self) -> Result<&mut Store> {
+        if self.store.is_none() {
+            self.store = Some(Store::open(&self.settings.db_path.value)?);
+        }
+        Ok(self.store.as_mut().expect("opened above"))
+    }
+
+    /// Writes data to stdout.
+    pub fn print(&self, text: &str) -> Result<()> {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// A message for the operator, on stderr; silenced by `-q`.
+    pub fn note(&self, text: &str) {
+        if !self.printer.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    /// Fails early when a destructive command could not ask for confirmation.
+    pub fn ensure_confirmable(&self, what: &str) -> Result<()> {
+        if self.yes || (std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            return Ok(());
+        }
+        Err(Error::Usage(format!(
+            "{what}: refusing without confirmation, as there is no terminal to ask on; pass --yes"
+        ))
+        .into())
+    }
+
+    /// Asks before a destructive action. Without a terminal, `--yes` is required: refusing
+    /// is better than hanging on a prompt nobody sees.
+    pub fn confirm(&self, question: &str) -> Result<bool> {
+        if self.yes {
+            return Ok(true);
+        }
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            return Err(Error::Usage(format!(
+                "{question} — refusing without confirmation: there is no terminal to ask on; pass --yes"
+            ))
+            .into());
+        }
+        eprint!("{question} [y/N] ");
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let over = Overrides {
+        db: cli.global.db.clone(),
+        config: cli.global.config.clone(),
+    };
+    // `config init` and `config path` work before the config file exists.
+    let require_config = !matches!(&cli.command, Command::Config(c) if c.tolerates_missing_file());
+    let settings = Settings::from_env(&over, require_config)?;
+    let printer = Printer {
+        format: cli.global.format,
+        style: Style::new(cli.global.color, settings.no_color),
+        quiet: cli.global.quiet,
+    };
+    let mut ctx = Ctx {
+        settings,
+        printer,
+        yes: cli.global.yes,
+        store: None,
+    };
+    match cli.command {
+        Command::Task(c) => task::run(&mut ctx, c),
+        Command::Account(c) => account::run(&mut ctx, c),
+        Command::Config(c) => config::run(&mut ctx, c),
+        Command::Completions(c) => completions::run(&ctx, c),
+    }
+}

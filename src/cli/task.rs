@@ -1,0 +1,657 @@
+//! `contenthub task`: submit (one or a bulk file), list, show, log, cancel, retry, stats,
+//! cleanup.
+
+use std::io::{IsTerminal, Read};
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+use super::Ctx;
+use crate::domain::task::DurationValue;
+use crate::domain::time::{now_ms, parse_duration, parse_point};
+use crate::domain::{Keywords, NewTask, Status, SubmitRequest, Task, TaskEvent};
+use crate::error::{Error, ExitCode};
+use crate::output::Record;
+use crate::store::tasks::{self, Filter, Outcome, Sort};
+use crate::store::{accounts, counters};
+
+#[derive(Debug, Args)]
+pub struct TaskCmd {
+    #[command(subcommand)]
+    cmd: TaskSub,
+}
+
+#[derive(Debug, Subcommand)]
+enum TaskSub {
+    /// Queue an article for generation (or many, from a JSONL/CSV file)
+    #[command(after_help = SUBMIT_EXAMPLES)]
+    Submit(SubmitArgs),
+    /// List tasks, newest first
+    #[command(after_help = "Examples:\n  contenthub task list --status failed --status timeout\n  contenthub task list --account tech-blog --since 24h --limit 100\n  contenthub task list --sort priority --format json | jq '.[].id'")]
+    List(ListArgs),
+    /// Show every field of a task
+    #[command(visible_alias = "status", after_help = "Examples:\n  contenthub task show task-3f9a\n  contenthub task status task-3f9a0c12d4e5 --format json")]
+    Show(IdArg),
+    /// Show a task's history of status changes
+    #[command(after_help = "Example:\n  contenthub task log task-3f9a")]
+    Log(IdArg),
+    /// Cancel pending, submitted or processing tasks
+    #[command(after_help = "Example:\n  contenthub task cancel task-3f9a task-77c0")]
+    Cancel(CancelArgs),
+    /// Put failed, timed-out or cancelled tasks back in the queue
+    #[command(after_help = "Examples:\n  contenthub task retry task-3f9a\n  contenthub task retry --all-failed\n  contenthub task retry task-3f9a --force   # past max_retries")]
+    Retry(RetryArgs),
+    /// Count tasks per status
+    #[command(after_help = "Examples:\n  contenthub task stats\n  contenthub task stats --account tech-blog --format json")]
+    Stats(StatsArgs),
+    /// Delete finished tasks older than a given age (their content stays)
+    #[command(after_help = "Examples:\n  contenthub task cleanup --older-than 30d --dry-run\n  contenthub task cleanup --older-than 30d --yes")]
+    Cleanup(CleanupArgs),
+}
+
+const SUBMIT_EXAMPLES: &str = "\
+Examples:
+  contenthub task submit -a tech-blog -t \"Rust 异步编程入门\" -k rust,tokio -p 8
+  contenthub task submit -a tech-blog -t \"Weekly digest\" --idempotency-key digest-2026-48 -q
+  contenthub task submit --from-file tasks.jsonl
+  cat tasks.csv | contenthub task submit --from-file - -a tech-blog
+
+A bulk file has one task per JSON line (or CSV row) with the snake_case names of these flags
+as fields: account, topic, keywords, category, requirements, tone, priority, auto_approve,
+max_retries, timeout, callback_url, generator, idempotency_key. Flags given alongside
+--from-file fill the fields a row leaves out. The whole file is one transaction: if any row is
+invalid, nothing is queued and the error names its line.";
+
+#[derive(Debug, Args)]
+struct SubmitArgs {
+    /// Account id or name
+    #[arg(short = 'a', long, required_unless_present = "from_file")]
+    account: Option<String>,
+    /// What to write about (1–500 characters)
+    #[arg(short = 't', long, required_unless_present = "from_file")]
+    topic: Option<String>,
+    /// Keywords, comma-separated: rust,tokio
+    #[arg(short = 'k', long)]
+    keywords: Option<String>,
+    /// Category (default: the account's)
+    #[arg(short = 'c', long)]
+    category: Option<String>,
+    /// Extra requirements for the writer (up to 2,000 characters)
+    #[arg(short = 'r', long)]
+    requirements: Option<String>,
+    /// Tone (default: the account's)
+    #[arg(long)]
+    tone: Option<String>,
+    /// 1..10, higher runs sooner [default: 5]
+    #[arg(short = 'p', long, allow_negative_numbers = true)]
+    priority: Option<i64>,
+    /// Approve the content automatically [default: the account's setting]
+    #[arg(long, overrides_with = "no_auto_approve")]
+    auto_approve: bool,
+    /// Hold the content for review
+    #[arg(long, overrides_with = "auto_approve")]
+    no_auto_approve: bool,
+    /// Retries allowed after a failure, 0..100 [default: 3]
+    #[arg(long, allow_negative_numbers = true)]
+    max_retries: Option<i64>,
+    /// Overall deadline from submission, e.g. 30m, 2h [default: 30m]
+    #[arg(long)]
+    timeout: Option<String>,
+    /// URL that receives task.completed / task.failed events
+    #[arg(long)]
+    callback_url: Option<String>,
+    /// Generator profile from the config (or `template`)
+    #[arg(long)]
+    generator: Option<String>,
+    /// Submitting the same key again returns the first task instead of a new one
+    #[arg(long)]
+    idempotency_key: Option<String>,
+    /// Submit every task in a .jsonl or .csv file (`-` reads stdin)
+    #[arg(long, value_name = "FILE")]
+    from_file: Option<String>,
+}
+
+impl SubmitArgs {
+    fn request(&self) -> SubmitRequest {
+        SubmitRequest {
+            account: self.account.clone(),
+            topic: self.topic.clone(),
+            keywords: self.keywords.clone().map(Keywords::Joined),
+            category: self.category.clone(),
+            requirements: self.requirements.clone(),
+            tone: self.tone.clone(),
+            priority: self.priority,
+            auto_approve: match (self.auto_approve, self.no_auto_approve) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+            max_retries: self.max_retries,
+            timeout: self.timeout.clone().map(DurationValue::Text),
+            callback_url: self.callback_url.clone(),
+            generator: self.generator.clone(),
+            idempotency_key: self.idempotency_key.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SortArg {
+    /// Newest first
+    Created,
+    /// Most urgent first
+    Priority,
+    /// Most recently updated first
+    Updated,
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Only these statuses (repeatable, or comma-separated)
+    #[arg(short, long, value_delimiter = ',')]
+    status: Vec<Status>,
+    /// Only this account (id or name)
+    #[arg(short, long)]
+    account: Option<String>,
+    /// Created at or after: RFC 3339, a date, or an age like 24h
+    #[arg(long)]
+    since: Option<String>,
+    /// Created before: RFC 3339, a date, or an age like 1h
+    #[arg(long)]
+    until: Option<String>,
+    /// At most this many (0 = all)
+    #[arg(short = 'n', long, default_value_t = 20)]
+    limit: u32,
+    /// Order
+    #[arg(long, value_enum, default_value_t = SortArg::Created)]
+    sort: SortArg,
+    /// Reverse the order
+    #[arg(long)]
+    reverse: bool,
+}
+
+#[derive(Debug, Args)]
+struct IdArg {
+    /// Task id, or a unique prefix of at least 4 hex digits (task-3f9a)
+    id: String,
+}
+
+#[derive(Debug, Args)]
+struct CancelArgs {
+    /// Task ids or unique prefixes
+    #[arg(required = true)]
+    ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct RetryArgs {
+    /// Task ids or unique prefixes
+    #[arg(required_unless_present = "all_failed", conflicts_with = "all_failed")]
+    ids: Vec<String>,
+    /// Retry every failed and timed-out task
+    #[arg(long)]
+    all_failed: bool,
+    /// Retry even past max_retries
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct StatsArgs {
+    /// Only this account (id or name)
+    #[arg(short, long)]
+    account: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct CleanupArgs {
+    /// Delete finished tasks last updated longer ago than this, e.g. 30d
+    #[arg(long, value_name = "AGE")]
+    older_than: String,
+    /// Only count what would be deleted
+    #[arg(long)]
+    dry_run: bool,
+}
+
+impl Record for Task {
+    const COLUMNS: &'static [&'static str] = &["id", "status", "priority", "account", "topic", "retry_count", "created_at"];
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl Record for TaskEvent {
+    const COLUMNS: &'static [&'static str] = &["occurred_at", "from_status", "to_status", "message"];
+    fn key(&self) -> String {
+        self.task_id.to_string()
+    }
+}
+
+/// One line of `task stats`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusCount {
+    pub status: Status,
+    pub count: u64,
+    /// Fraction of all tasks, 0..1.
+    pub share: f64,
+}
+
+impl Record for StatusCount {
+    const COLUMNS: &'static [&'static str] = &["status", "count", "share"];
+    fn key(&self) -> String {
+        self.status.to_string()
+    }
+}
+
+/// `task stats` as JSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskStats {
+    pub total: u64,
+    pub active: u64,
+    pub finished: u64,
+    pub statuses: Vec<StatusCount>,
+}
+
+pub fn run(ctx: &mut Ctx, cmd: TaskCmd) -> Result<ExitCode> {
+    match cmd.cmd {
+        TaskSub::Submit(a) => submit(ctx, a),
+        TaskSub::List(a) => list(ctx, a),
+        TaskSub::Show(a) => {
+            let store = ctx.store()?;
+            let (seq, _) = tasks::resolve(store.conn(), &a.id)?;
+            let task = tasks::get(store.conn(), seq)?;
+            ctx.print(&ctx.printer.one(&task))?;
+            Ok(ExitCode::Ok)
+        }
+        TaskSub::Log(a) => {
+            let store = ctx.store()?;
+            let (seq, _) = tasks::resolve(store.conn(), &a.id)?;
+            let events = tasks::events(store.conn(), seq)?;
+            ctx.print(&ctx.printer.list(&events))?;
+            Ok(ExitCode::Ok)
+        }
+        TaskSub::Cancel(a) => cancel(ctx, a),
+        TaskSub::Retry(a) => retry(ctx, a),
+        TaskSub::Stats(a) => stats(ctx, a),
+        TaskSub::Cleanup(a) => cleanup(ctx, a),
+    }
+}
+
+fn submit(ctx: &mut Ctx, args: SubmitArgs) -> Result<ExitCode> {
+    let policy = ctx.settings.submit_policy();
+    if let Some(file) = &args.from_file {
+        return submit_bulk(ctx, file, &args.request(), &policy);
+    }
+    let task = NewTask::validate(args.request(), &policy)?;
+    let now = now_ms();
+    let submitted = ctx.store()?.write(|tx| {
+        let account = accounts::find(tx, &task.account)?;
+        let s = tasks::insert(tx, &task, &account, now)?;
+        if !s.existing {
+            counters::add(tx, counters::TASKS_SUBMITTED, "", 1)?;
+        }
+        Ok(s)
+    })?;
+    if submitted.existing {
+        ctx.note(&format!(
+            "idempotency key matches {}: returning it, nothing new was queued",
+            submitted.id
+        ));
+    }
+    ctx.print(&format!("{}\n", submitted.id))?;
+    Ok(ExitCode::Ok)
+}
+
+/// Reads the rows of a bulk file as (line number, request).
+fn read_bulk(name: &str) -> Result<Vec<(usize, SubmitRequest)>> {
+    let text = if name == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read tasks from stdin")?;
+        s
+    } else {
+        std::fs::read_to_string(name).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => anyhow::Error::new(Error::Usage(format!("{name}: no such file"))),
+            _ => anyhow::Error::new(e).context(format!("cannot read {name}")),
+        })?
+    };
+    let lower = name.to_ascii_lowercase();
+    let is_csv = if lower.ends_with(".csv") {
+        true
+    } else if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") || lower.ends_with(".json") {
+        false
+    } else {
+        // stdin or an unusual name: JSON lines start with '{'.
+        !text.trim_start().starts_with('{')
+    };
+    if is_csv {
+        read_csv(name, &text)
+    } else {
+        read_jsonl(name, &text)
+    }
+}
+
+fn read_jsonl(name: &str, text: &str) -> Result<Vec<(usize, SubmitRequest)>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let req: SubmitRequest = serde_json::from_str(line)
+            .map_err(|e| Error::Usage(format!("{name} line {}: {e}", i + 1)))?;
+        out.push((i + 1, req));
+    }
+    Ok(out)
+}
+
+const CSV_FIELDS: [&str; 13] = [
+    "account", "topic", "keywords", "category", "requirements", "tone", "priority", "auto_approve",
+    "max_retries", "timeout", "callback_url", "generator", "idempotency_key",
+];
+
+fn read_csv(name: &str, text: &str) -> Result<Vec<(usize, SubmitRequest)>> {
+    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| Error::Usage(format!("{name} line 1: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    for h in &header {
+        if !CSV_FIELDS.contains(&h.as_str()) {
+            return Err(Error::Usage(format!(
+                "{name} line 1: unknown column '{h}' (expected some of: {})",
+                CSV_FIELDS.join(", ")
+            ))
+            .into());
+        }
+    }
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            Error::Usage(format!("{name} line {line}: {e}"))
+        })?;
+        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+        let at = |msg: String| Error::Usage(format!("{name} line {line}: {msg}"));
+        let mut req = SubmitRequest::default();
+        for (h, v) in header.iter().zip(rec.iter()) {
+            if v.is_empty() {
+                continue;
+            }
+            let int = |field: &str| {
+                v.parse::<i64>()
+                    .map_err(|_| at(format!("invalid {field}: '{v}' is not a whole number")))
+            };
+            match h.as_str() {
+                "account" => req.account = Some(v.into()),
+                "topic" => req.topic = Some(v.into()),
+                "keywords" => req.keywords = Some(Keywords::Joined(v.into())),
+                "category" => req.category = Some(v.into()),
+                "requirements" => req.requirements = Some(v.into()),
+                "tone" => req.tone = Some(v.into()),
+                "priority" => req.priority = Some(int("priority")?),
+                "max_retries" => req.max_retries = Some(int("max_retries")?),
+                "auto_approve" => {
+                    req.auto_approve = Some(match v.to_ascii_lowercase().as_str() {
+                        "true" | "yes" | "1" => true,
+                        "false" | "no" | "0" => false,
+                        _ => return Err(at(format!("invalid auto_approve: '{v}' is not true or false")).into()),
+                    })
+                }
+                "timeout" => req.timeout = Some(DurationValue::Text(v.into())),
+                "callback_url" => req.callback_url = Some(v.into()),
+                "generator" => req.generator = Some(v.into()),
+                "idempotency_key" => req.idempotency_key = Some(v.into()),
+                _ => {}
+            }
+        }
+        out.push((line, req));
+    }
+    Ok(out)
+}
+
+fn submit_bulk(
+    ctx: &mut Ctx,
+    file: &str,
+    defaults: &SubmitRequest,
+    policy: &crate::domain::task::SubmitPolicy,
+) -> Result<ExitCode> {
+    let rows = read_bulk(file)?;
+    if rows.is_empty() {
+        return Err(Error::Usage(format!("{file}: no tasks in it")).into());
+    }
+    let mut valid = Vec::with_capacity(rows.len());
+    for (line, req) in rows {
+        let task = NewTask::validate(req.or(defaults), policy)
+            .map_err(|e| Error::Usage(format!("{file} line {line}: {e}")))?;
+        valid.push((line, task));
+    }
+    let bar = if std::io::stderr().is_terminal() && !ctx.printer.quiet {
+        let b = ProgressBar::with_draw_target(Some(valid.len() as u64), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{spinner} submitting {bar:30} {pos}/{len} {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let now = now_ms();
+    let results = ctx.store()?.write(|tx| {
+        let mut cache: Vec<(String, crate::domain::Account)> = Vec::new();
+        let mut out = Vec::with_capacity(valid.len());
+        let mut fresh = 0;
+        for (line, task) in &valid {
+            let account = match cache.iter().find(|(k, _)| *k == task.account) {
+                Some((_, a)) => a.clone(),
+                None => {
+                    let a = accounts::find(tx, &task.account).map_err(|e| match e {
+                        Error::NotFound { .. } => Error::Usage(format!("{file} line {line}: {e}")),
+                        other => other,
+                    })?;
+                    cache.push((task.account.clone(), a.clone()));
+                    a
+                }
+            };
+            let s = tasks::insert(tx, task, &account, now)?;
+            if !s.existing {
+                fresh += 1;
+            }
+            out.push(s);
+            bar.inc(1);
+        }
+        counters::add(tx, counters::TASKS_SUBMITTED, "", fresh)?;
+        Ok(out)
+    })?;
+    bar.finish_and_clear();
+    let ids: String = results.iter().map(|s| format!("{}\n", s.id)).collect();
+    ctx.print(&ids)?;
+    let existing = results.iter().filter(|s| s.existing).count();
+    let mut msg = format!("queued {} tasks", results.len() - existing);
+    if existing > 0 {
+        msg.push_str(&format!(" ({existing} matched an existing idempotency key)"));
+    }
+    ctx.note(&msg);
+    Ok(ExitCode::Ok)
+}
+
+fn point(field: &str, v: &Option<String>, now: i64) -> Result<Option<i64>> {
+    Ok(match v {
+        None => None,
+        Some(s) => Some(parse_point(s, now).map_err(|e| Error::invalid(field, e))?),
+    })
+}
+
+fn list(ctx: &mut Ctx, a: ListArgs) -> Result<ExitCode> {
+    let now = now_ms();
+    let since = point("since", &a.since, now)?;
+    let until = point("until", &a.until, now)?;
+    let store = ctx.store()?;
+    let account_id = match &a.account {
+        Some(r) => Some(accounts::find(store.conn(), r)?.id),
+        None => None,
+    };
+    let filter = Filter {
+        statuses: a.status,
+        account_id,
+        since,
+        until,
+        limit: (a.limit > 0).then_some(a.limit),
+        sort: match a.sort {
+            SortArg::Created => Sort::Created,
+            SortArg::Priority => Sort::Priority,
+            SortArg::Updated => Sort::Updated,
+        },
+        reverse: a.reverse,
+    };
+    let rows = tasks::list(store.conn(), &filter)?;
+    ctx.print(&ctx.printer.list(&rows))?;
+    Ok(ExitCode::Ok)
+}
+
+/// Resolves every id first, so a typo changes nothing.
+fn resolve_all(ctx: &mut Ctx, ids: &[String]) -> Result<Vec<(tasks::Seq, crate::domain::TaskId)>> {
+    let store = ctx.store()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let r = tasks::resolve(store.conn(), id)?;
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+fn report_outcomes(ctx: &Ctx, verb: &str, results: Vec<(crate::domain::TaskId, Outcome)>) -> Result<ExitCode> {
+    let mut code = ExitCode::Ok;
+    let mut done = String::new();
+    for (id, outcome) in results {
+        match outcome {
+            Outcome::Done { from } => {
+                done.push_str(&format!("{id}\n"));
+                ctx.note(&format!("{verb} {id} (was {from})"));
+            }
+            Outcome::Refused(why) => {
+                eprintln!("error: {why}");
+                code = code.worst(ExitCode::Refused);
+            }
+        }
+    }
+    if ctx.printer.quiet {
+        ctx.print(&done)?;
+    }
+    Ok(code)
+}
+
+fn cancel(ctx: &mut Ctx, a: CancelArgs) -> Result<ExitCode> {
+    let targets = resolve_all(ctx, &a.ids)?;
+    let now = now_ms();
+    let results = ctx.store()?.write(|tx| {
+        targets
+            .iter()
+            .map(|(seq, id)| Ok((*id, tasks::cancel(tx, *seq, *id, now)?)))
+            .collect::<crate::error::Result<Vec<_>>>()
+    })?;
+    report_outcomes(ctx, "cancelled", results)
+}
+
+fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<ExitCode> {
+    let targets = if a.all_failed {
+        let store = ctx.store()?;
+        tasks::ids_with_status(store.conn(), &[Status::Failed, Status::Timeout])?
+    } else {
+        resolve_all(ctx, &a.ids)?
+    };
+    if targets.is_empty() {
+        ctx.note("no failed or timed-out tasks to retry");
+        return Ok(ExitCode::Ok);
+    }
+    let now = now_ms();
+    let force = a.force;
+    let results = ctx.store()?.write(|tx| {
+        targets
+            .iter()
+            .map(|(seq, id)| Ok((*id, tasks::retry(tx, *seq, force, now)?)))
+            .collect::<crate::error::Result<Vec<_>>>()
+    })?;
+    report_outcomes(ctx, "queued again", results)
+}
+
+fn stats(ctx: &mut Ctx, a: StatsArgs) -> Result<ExitCode> {
+    let store = ctx.store()?;
+    let account_id = match &a.account {
+        Some(r) => Some(accounts::find(store.conn(), r)?.id),
+        None => None,
+    };
+    let counts = tasks::status_counts(store.conn(), account_id)?;
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let active: u64 = counts.iter().filter(|(s, _)| !s.is_terminal()).map(|(_, n)| n).sum();
+    let share = |n: u64| if total == 0 { 0.0 } else { (n as f64 / total as f64 * 10_000.0).round() / 10_000.0 };
+    let statuses: Vec<StatusCount> = counts
+        .iter()
+        .map(|(status, count)| StatusCount {
+            status: *status,
+            count: *count,
+            share: share(*count),
+        })
+        .collect();
+    let report = TaskStats {
+        total,
+        active,
+        finished: total - active,
+        statuses: statuses.clone(),
+    };
+    if ctx.printer.quiet {
+        ctx.print(&format!("{total}\n"))?;
+        return Ok(ExitCode::Ok);
+    }
+    let footer = vec!["total".to_string(), total.to_string(), if total == 0 { "0.0%".into() } else { "100.0%".into() }];
+    ctx.print(&ctx.printer.report(&report, &statuses, Some(footer)))?;
+    Ok(ExitCode::Ok)
+}
+
+fn cleanup(ctx: &mut Ctx, a: CleanupArgs) -> Result<ExitCode> {
+    let age = parse_duration(&a.older_than).map_err(|e| Error::invalid("older-than", e))?;
+    if age.is_zero() {
+        return Err(Error::invalid("older-than", "must be greater than zero (e.g. 30d)").into());
+    }
+    if !a.dry_run {
+        ctx.ensure_confirmable("task cleanup deletes tasks")?;
+    }
+    let cutoff = now_ms() - age.as_millis() as i64;
+    let matching = {
+        let store = ctx.store()?;
+        tasks::cleanup(store.conn(), cutoff, true)?
+    };
+    if a.dry_run {
+        ctx.print(&format!("{matching}\n"))?;
+        ctx.note(&format!(
+            "{matching} finished tasks older than {} would be deleted (dry run)",
+            a.older_than.trim()
+        ));
+        return Ok(ExitCode::Ok);
+    }
+    if matching == 0 {
+        ctx.note("nothing to clean up");
+        ctx.print("0\n")?;
+        return Ok(ExitCode::Ok);
+    }
+    if !ctx.confirm(&format!(
+        "delete {matching} finished tasks older than {} and their history?",
+        a.older_than.trim()
+    ))? {
+        ctx.note("nothing deleted");
+        return Ok(ExitCode::Ok);
+    }
+    let n = ctx.store()?.write(|tx| tasks::cleanup(tx, cutoff, false))?;
+    ctx.print(&format!("{n}\n"))?;
+    ctx.note(&format!("deleted {n} finished tasks"));
+    Ok(ExitCode::Ok)
+}

@@ -1,0 +1,15 @@
+//! Pure domain types and rules: no SQL, no I/O.
+//!
+//! [`Status`] and its transition rules, task ids, the validation of everything an operator
+//! can submit (shared by the command line, bulk files and, later, the HTTP API), accounts, and
+//! the parsing of durations and points in time.
+
+pub mod account;
+pub mod status;
+pub mod task;
+pub mod time;
+
+pub use account::{Account, AccountPatch, NewAccount};
+pub use status::Status;
+pub use task::{Keywords, NewTask, SubmitPolicy, SubmitRequest, Task, TaskEvent, TaskId, TaskIdPrefix};
+pub use time::Timestamp;

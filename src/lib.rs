@@ -1,0 +1,17 @@
+//! `contenthub`: an unattended content-generation pipeline.
+//!
+//! The binary in `main.rs` is a thin shell around this library: it parses the command line,
+//! calls [`cli::run`], and maps the error to an exit code. Everything else lives here so that
+//! integration tests, benchmarks and the `xtask` generator use the same code as the binary.
+//!
+//! Dependencies point one way: `cli` → {`store`, `output`, `config`, `domain`}; `store` →
+//! `domain`; nothing depends on `cli`.
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod output;
+pub mod store;
+
+pub use error::{Error, ExitCode};

@@ -1,0 +1,169 @@
+//! The `accounts` table.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{json_list, parse_json_list};
+use crate::domain::account::{check_word_range, Account, AccountPatch, NewAccount};
+use crate::domain::time::{now_ms, Timestamp};
+use crate::domain::Status;
+use crate::error::{Error, Result};
+
+const COLUMNS: &str = "id, name, display_name, platform, language, tone, category, persona, \
+                       min_words, max_words, forbidden_words, auto_approve, created_at, updated_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        display_name: r.get(2)?,
+        platform: r.get(3)?,
+        language: r.get(4)?,
+        tone: r.get(5)?,
+        category: r.get(6)?,
+        persona: r.get(7)?,
+        min_words: r.get(8)?,
+        max_words: r.get(9)?,
+        forbidden_words: parse_json_list(r.get(10)?),
+        auto_approve: r.get(11)?,
+        created_at: Timestamp(r.get(12)?),
+        updated_at: Timestamp(r.get(13)?),
+    })
+}
+
+fn duplicate(name: &str) -> Error {
+    Error::invalid("name", format!("an account named '{name}' already exists"))
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+}
+
+pub fn insert(conn: &Connection, a: &NewAccount) -> Result<Account> {
+    let now = now_ms();
+    let id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO accounts(name, display_name, platform, language, tone, category, persona,
+                                  min_words, max_words, forbidden_words, auto_approve, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
+        )?
+        .query_row(
+            params![
+                a.name,
+                a.display_name,
+                a.platform,
+                a.language,
+                a.tone,
+                a.category,
+                a.persona,
+                a.min_words,
+                a.max_words,
+                json_list(&a.forbidden_words),
+                a.auto_approve,
+                now
+            ],
+            |r| r.get(0),
+        )
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                duplicate(&a.name)
+            } else {
+                e.into()
+            }
+        })?;
+    get_by_id(conn, id)?.ok_or_else(|| Error::Store("account vanished after insert".into()))
+}
+
+pub fn get_by_id(conn: &Connection, id: i64) -> Result<Option<Account>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// Finds an account by id (all digits) or by name (case-insensitive).
+pub fn find(conn: &Connection, reference: &str) -> Result<Account> {
+    let r = reference.trim();
+    let found = if !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()) {
+        match r.parse::<i64>() {
+            Ok(id) => get_by_id(conn, id)?,
+            Err(_) => None,
+        }
+    } else {
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM accounts WHERE name = ?1"))?
+            .query_row([r], from_row)
+            .optional()?
+    };
+    found.ok_or_else(|| Error::NotFound {
+        kind: "account",
+        id: r.to_string(),
+    })
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<Account>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM accounts ORDER BY id"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Applies `patch` to the account and returns it as stored.
+pub fn update(conn: &Connection, id: i64, patch: &AccountPatch) -> Result<Account> {
+    let cur = get_by_id(conn, id)?.ok_or(Error::NotFound {
+        kind: "account",
+        id: id.to_string(),
+    })?;
+    let min_words = patch.min_words.unwrap_or(cur.min_words);
+    let max_words = patch.max_words.unwrap_or(cur.max_words);
+    check_word_range(min_words, max_words)?;
+    let name = patch.name.clone().unwrap_or(cur.name);
+    conn.prepare_cached(
+        "UPDATE accounts SET name = ?2, display_name = ?3, platform = ?4, language = ?5, tone = ?6,
+                category = ?7, persona = ?8, min_words = ?9, max_words = ?10, forbidden_words = ?11,
+                auto_approve = ?12, updated_at = ?13
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        name,
+        patch.display_name.clone().unwrap_or(cur.display_name),
+        patch.platform.clone().unwrap_or(cur.platform),
+        patch.language.clone().unwrap_or(cur.language),
+        patch.tone.clone().unwrap_or(cur.tone),
+        patch.category.clone().unwrap_or(cur.category),
+        patch.persona.clone().unwrap_or(cur.persona),
+        min_words,
+        max_words,
+        json_list(patch.forbidden_words.as_ref().unwrap_or(&cur.forbidden_words)),
+        patch.auto_approve.unwrap_or(cur.auto_approve),
+        now_ms(),
+    ])
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            duplicate(&name)
+        } else {
+            Error::from(e)
+        }
+    })?;
+    get_by_id(conn, id)?.ok_or_else(|| Error::Store("account vanished after update".into()))
+}
+
+/// How many of the account's tasks are not finished, and how many it has in all.
+pub fn task_counts(conn: &Connection, id: i64) -> Result<(u64, u64)> {
+    let active = Status::ACTIVE.map(|s| format!("'{s}'")).join(",");
+    Ok(conn.query_row(
+        &format!(
+            "SELECT count(*) FILTER (WHERE status IN ({active})), count(*)
+             FROM tasks WHERE account_id = ?1"
+        ),
+        [id],
+        |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+    )?)
+}
+
+/// Deletes the account with its tasks and contents.
+pub fn delete(conn: &Connection, id: i64) -> Result<()> {
+    conn.execute("DELETE FROM contents WHERE account_id = ?1", [id])?;
+    conn.execute("DELETE FROM tasks WHERE account_id = ?1", [id])?;
+    conn.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! Numbered schema migrations, keyed by `PRAGMA user_version`.
+//!
+//! Each entry of [`MIGRATIONS`] moves the schema one version forward and is applied once, in a
+//! single `BEGIN IMMEDIATE` transaction together with the version bump. Never edit a migration
+//! that has shipped: add the next one, and a fixture of the old format under `tests/data/`.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+const V1: &str = r#"
+CREATE TABLE accounts (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    name            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name    TEXT,
+    platform        TEXT NOT NULL,
+    language        TEXT NOT NULL,
+    tone            TEXT,
+    category        TEXT,
+    persona         TEXT,
+    min_words       INTEGER,
+    max_words       INTEGER,
+    forbidden_words TEXT NOT NULL DEFAULT '[]',
+    auto_approve    INTEGER NOT NULL DEFAULT 1,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+
+-- `seq` orders tasks by creation (FIFO among equal priorities); `id` is the random public id
+-- (`task-` + 12 hex digits), looked up by exact value or by prefix range.
+CREATE TABLE tasks (
+    seq              INTEGER PRIMARY KEY,
+    id               INTEGER NOT NULL UNIQUE,
+    account_id       INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    topic            TEXT NOT NULL,
+    keywords         TEXT,
+    category         TEXT,
+    requirements     TEXT,
+    tone             TEXT,
+    priority         INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 10),
+    auto_approve     INTEGER NOT NULL,
+    max_retries      INTEGER NOT NULL,
+    retry_count      INTEGER NOT NULL DEFAULT 0,
+    timeout_s        INTEGER NOT NULL,
+    deadline_at      INTEGER NOT NULL,
+    callback_url     TEXT,
+    generator        TEXT,
+    idempotency_key  TEXT,
+    plan_id          INTEGER,
+    plan_run_id      INTEGER,
+    status           TEXT NOT NULL CHECK (status IN
+                       ('pending','submitted','processing','completed','failed','timeout','cancelled')),
+    remote_job_id    TEXT,
+    progress         INTEGER,
+    current_step     TEXT,
+    lease_owner      TEXT,
+    lease_expires_at INTEGER,
+    next_attempt_at  INTEGER NOT NULL,
+    error_kind       TEXT,
+    error_message    TEXT,
+    content_id       INTEGER,
+    created_at       INTEGER NOT NULL,
+    submitted_at     INTEGER,
+    started_at       INTEGER,
+    completed_at     INTEGER,
+    updated_at       INTEGER NOT NULL
+);
+
+-- Enforces idempotent submits: a second insert with the same key conflicts.
+CREATE UNIQUE INDEX tasks_idempotency ON tasks(idempotency_key) WHERE idempotency_key IS NOT NULL;
+-- `task list --status S` newest first, and counting/cleaning by status.
+CREATE INDEX tasks_status ON tasks(status, seq);
+-- The dispatcher's claim order among pending tasks: priority desc, then creation. Walking
+-- this small partial index in order and skipping rows whose next_attempt_at lies ahead
+-- (the column is in the index, so no table lookup) finds the next due task without sorting
+-- the whole due set, which an index led by next_attempt_at would need.
+CREATE INDEX tasks_claim ON tasks(priority DESC, seq, next_attempt_at) WHERE status = 'pending';
+-- When the next snoozed task becomes due, so an idle dispatcher knows how long to sleep.
+CREATE INDEX tasks_due ON tasks(next_attempt_at) WHERE status = 'pending';
+-- The reaper: leases that have expired.
+CREATE INDEX tasks_lease ON tasks(lease_expires_at) WHERE lease_expires_at IS NOT NULL;
+-- `--account` filters and `account remove`.
+CREATE INDEX tasks_account ON tasks(account_id, seq);
+-- `--since/--until`, `--sort updated`, `--sort priority`, cleanup by age.
+CREATE INDEX tasks_created ON tasks(created_at);
+CREATE INDEX tasks_updated ON tasks(updated_at);
+CREATE INDEX tasks_priority ON tasks(priority DESC, seq);
+
+CREATE TABLE task_events (
+    id          INTEGER PRIMARY KEY,
+    task_seq    INTEGER NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+    at          INTEGER NOT NULL,
+    from_status TEXT,
+    to_status   TEXT NOT NULL,
+    message     TEXT
+);
+CREATE INDEX task_events_task ON task_events(task_seq);
+
+CREATE TABLE contents (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id           INTEGER UNIQUE,
+    account_id        INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    title             TEXT NOT NULL,
+    body              TEXT NOT NULL,
+    html              TEXT,
+    summary           TEXT,
+    cover_image       TEXT,
+    images            TEXT NOT NULL DEFAULT '[]',
+    word_count        INTEGER NOT NULL,
+    quality_score     REAL,
+    generator         TEXT NOT NULL,
+    model             TEXT,
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    review_status     TEXT NOT NULL CHECK (review_status IN ('pending','approved','rejected')),
+    review_reason     TEXT,
+    reviewed_at       INTEGER,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL
+);
+CREATE INDEX contents_review ON contents(review_status, id);
+CREATE INDEX contents_account ON contents(account_id, id);
+CREATE INDEX contents_created ON contents(created_at);
+
+-- Monotonic totals that must survive `task cleanup` (submitted, completed, retries, tokens…).
+CREATE TABLE counters (
+    name   TEXT NOT NULL,
+    labels TEXT NOT NULL DEFAULT '',
+    value  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (name, labels)
+) WITHOUT ROWID;
+
+-- Tasks per status, kept by triggers so `task stats` reads seven rows instead of counting a
+-- million; the triggers make it impossible for any write path to forget it.
+CREATE TABLE task_counts (
+    status TEXT PRIMARY KEY,
+    n      INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO task_counts(status, n) VALUES
+    ('pending',0),('submitted',0),('processing',0),('completed',0),('failed',0),('timeout',0),('cancelled',0);
+CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks BEGIN
+    UPDATE task_counts SET n = n + 1 WHERE status = NEW.status;
+END;
+CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks BEGIN
+    UPDATE task_counts SET n = n - 1 WHERE status = OLD.status;
+END;
+CREATE TRIGGER tasks_count_update AFTER UPDATE OF status ON tasks WHEN OLD.status <> NEW.status BEGIN
+    UPDATE task_counts SET n = n - 1 WHERE status = OLD.status;
+    UPDATE task_counts SET n = n + 1 WHERE status = NEW.status;
+END;
+"#;
+
+/// Migration `i` brings the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+fn user_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+fn newer(path: &Path, found: i64) -> Error {
+    Error::Store(format!(
+        "the store {} has schema version {found}, written by a newer contenthub; this version \
+         ({}) understands up to {SCHEMA_VERSION}. Upgrade contenthub, or point --db at another store.",
+        path.display(),
+        env!("CARGO_PKG_VERSION"),
+    ))
+}
+
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let found = user_version(conn)?;
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    if found > SCHEMA_VERSION {
+        return Err(newer(path, found));
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Another process may have migrated while we waited for the lock.
+    let found = user_version(&tx)?;
+    if found > SCHEMA_VERSION {
+        return Err(newer(path, found));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.execute_batch(sql).map_err(|e| {
+            Error::Store(format!(
+                "migrating {} to schema version {}: {e}",
+                path.display(),
+                i + 1
+            ))
+        })?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
