@@ -88,9 +88,12 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
 }
 
-/// The clap definition, for completions and man pages.
+/// The crate version alone, for generated files that must not change with every commit.
+pub const PKG_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The clap definition, for completions and man pages: stable across commits.
 pub fn command() -> clap::Command {
-    Cli::command()
+    Cli::command().version(PKG_VERSION)
 }
 
 /// What every handler gets: resolved settings, the printer and the global flags.

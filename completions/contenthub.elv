@@ -1,0 +1,503 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[contenthub] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'contenthub'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'contenthub'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand task 'Submit, inspect, cancel, retry and clean up generation tasks'
+            cand account 'Manage the accounts content is written for'
+            cand config 'Create and inspect the config file'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;task'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand submit 'Queue an article for generation (or many, from a JSONL/CSV file)'
+            cand list 'List tasks, newest first'
+            cand show 'Show every field of a task'
+            cand status 'Show every field of a task'
+            cand log 'Show a task''s history of status changes'
+            cand cancel 'Cancel pending, submitted or processing tasks'
+            cand retry 'Put failed, timed-out or cancelled tasks back in the queue'
+            cand stats 'Count tasks per status'
+            cand cleanup 'Delete finished tasks older than a given age (their content stays)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;task;submit'= {
+            cand -a 'Account id or name'
+            cand --account 'Account id or name'
+            cand -t 'What to write about (1–500 characters)'
+            cand --topic 'What to write about (1–500 characters)'
+            cand -k 'Keywords, comma-separated: rust,tokio'
+            cand --keywords 'Keywords, comma-separated: rust,tokio'
+            cand -c 'Category (default: the account''s)'
+            cand --category 'Category (default: the account''s)'
+            cand -r 'Extra requirements for the writer (up to 2,000 characters)'
+            cand --requirements 'Extra requirements for the writer (up to 2,000 characters)'
+            cand --tone 'Tone (default: the account''s)'
+            cand -p '1..10, higher runs sooner [default: 5]'
+            cand --priority '1..10, higher runs sooner [default: 5]'
+            cand --max-retries 'Retries allowed after a failure, 0..100 [default: 3]'
+            cand --timeout 'Overall deadline from submission, e.g. 30m, 2h [default: 30m]'
+            cand --callback-url 'URL that receives task.completed / task.failed events'
+            cand --generator 'Generator profile from the config (or `template`)'
+            cand --idempotency-key 'Submitting the same key again returns the first task instead of a new one'
+            cand --from-file 'Submit every task in a .jsonl or .csv file (`-` reads stdin)'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --auto-approve 'Approve the content automatically [default: the account''s setting]'
+            cand --no-auto-approve 'Hold the content for review'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;task;list'= {
+            cand -s 'Only these statuses (repeatable, or comma-separated)'
+            cand --status 'Only these statuses (repeatable, or comma-separated)'
+            cand -a 'Only this account (id or name)'
+            cand --account 'Only this account (id or name)'
+            cand --since 'Created at or after: RFC 3339, a date, or an age like 24h'
+            cand --until 'Created before: RFC 3339, a date, or an age like 1h'
+            cand -n 'At most this many (0 = all)'
+            cand --limit 'At most this many (0 = all)'
+            cand --sort 'Order'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --reverse 'Reverse the order'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;task;show'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;task;status'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;task;log'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;task;cancel'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;task;retry'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --all-failed 'Retry every failed and timed-out task'
+            cand --force 'Retry even past max_retries'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;task;stats'= {
+            cand -a 'Only this account (id or name)'
+            cand --account 'Only this account (id or name)'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;task;cleanup'= {
+            cand --older-than 'Delete finished tasks last updated longer ago than this, e.g. 30d'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --dry-run 'Only count what would be deleted'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;task;help'= {
+            cand submit 'Queue an article for generation (or many, from a JSONL/CSV file)'
+            cand list 'List tasks, newest first'
+            cand show 'Show every field of a task'
+            cand log 'Show a task''s history of status changes'
+            cand cancel 'Cancel pending, submitted or processing tasks'
+            cand retry 'Put failed, timed-out or cancelled tasks back in the queue'
+            cand stats 'Count tasks per status'
+            cand cleanup 'Delete finished tasks older than a given age (their content stays)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;task;help;submit'= {
+        }
+        &'contenthub;task;help;list'= {
+        }
+        &'contenthub;task;help;show'= {
+        }
+        &'contenthub;task;help;log'= {
+        }
+        &'contenthub;task;help;cancel'= {
+        }
+        &'contenthub;task;help;retry'= {
+        }
+        &'contenthub;task;help;stats'= {
+        }
+        &'contenthub;task;help;cleanup'= {
+        }
+        &'contenthub;task;help;help'= {
+        }
+        &'contenthub;account'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand add 'Add an account'
+            cand list 'List accounts'
+            cand show 'Show an account'
+            cand edit 'Change an account (an empty text value clears it)'
+            cand remove 'Remove an account with its tasks and content'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;account;add'= {
+            cand --display-name 'Name shown to people'
+            cand --platform 'Where it publishes: wechat, blog, newsletter, …'
+            cand --language 'ISO 639 language code with optional region: zh, zh-CN, en-US'
+            cand --tone 'Default tone of voice'
+            cand --category 'Default category'
+            cand --persona 'Persona and style notes for the writer'
+            cand --min-words 'Shortest acceptable article, in words (CJK: characters)'
+            cand --max-words 'Longest acceptable article'
+            cand --forbidden-words 'Words the content must not use, comma-separated'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --auto-approve 'Approve generated content automatically (the default)'
+            cand --no-auto-approve 'Hold generated content for review'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;account;list'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;account;show'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;account;edit'= {
+            cand --name 'Rename the account'
+            cand --display-name 'Name shown to people'
+            cand --platform 'Where it publishes: wechat, blog, newsletter, …'
+            cand --language 'ISO 639 language code with optional region: zh, zh-CN, en-US'
+            cand --tone 'Default tone of voice'
+            cand --category 'Default category'
+            cand --persona 'Persona and style notes for the writer'
+            cand --min-words 'Shortest acceptable article, in words (CJK: characters)'
+            cand --max-words 'Longest acceptable article'
+            cand --forbidden-words 'Words the content must not use, comma-separated'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --auto-approve 'Approve generated content automatically (the default)'
+            cand --no-auto-approve 'Hold generated content for review'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;account;remove'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --force 'Also remove its unfinished tasks'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;account;help'= {
+            cand add 'Add an account'
+            cand list 'List accounts'
+            cand show 'Show an account'
+            cand edit 'Change an account (an empty text value clears it)'
+            cand remove 'Remove an account with its tasks and content'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;account;help;add'= {
+        }
+        &'contenthub;account;help;list'= {
+        }
+        &'contenthub;account;help;show'= {
+        }
+        &'contenthub;account;help;edit'= {
+        }
+        &'contenthub;account;help;remove'= {
+        }
+        &'contenthub;account;help;help'= {
+        }
+        &'contenthub;config'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand init 'Write a commented default config file'
+            cand show 'Print every resolved setting and where it came from (flag, env, file, default)'
+            cand path 'Print the config file path'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;config;init'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --force 'Overwrite an existing file'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;config;show'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;config;path'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;config;help'= {
+            cand init 'Write a commented default config file'
+            cand show 'Print every resolved setting and where it came from (flag, env, file, default)'
+            cand path 'Print the config file path'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;config;help;init'= {
+        }
+        &'contenthub;config;help;show'= {
+        }
+        &'contenthub;config;help;path'= {
+        }
+        &'contenthub;config;help;help'= {
+        }
+        &'contenthub;completions'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;help'= {
+            cand task 'Submit, inspect, cancel, retry and clean up generation tasks'
+            cand account 'Manage the accounts content is written for'
+            cand config 'Create and inspect the config file'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;help;task'= {
+            cand submit 'Queue an article for generation (or many, from a JSONL/CSV file)'
+            cand list 'List tasks, newest first'
+            cand show 'Show every field of a task'
+            cand log 'Show a task''s history of status changes'
+            cand cancel 'Cancel pending, submitted or processing tasks'
+            cand retry 'Put failed, timed-out or cancelled tasks back in the queue'
+            cand stats 'Count tasks per status'
+            cand cleanup 'Delete finished tasks older than a given age (their content stays)'
+        }
+        &'contenthub;help;task;submit'= {
+        }
+        &'contenthub;help;task;list'= {
+        }
+        &'contenthub;help;task;show'= {
+        }
+        &'contenthub;help;task;log'= {
+        }
+        &'contenthub;help;task;cancel'= {
+        }
+        &'contenthub;help;task;retry'= {
+        }
+        &'contenthub;help;task;stats'= {
+        }
+        &'contenthub;help;task;cleanup'= {
+        }
+        &'contenthub;help;account'= {
+            cand add 'Add an account'
+            cand list 'List accounts'
+            cand show 'Show an account'
+            cand edit 'Change an account (an empty text value clears it)'
+            cand remove 'Remove an account with its tasks and content'
+        }
+        &'contenthub;help;account;add'= {
+        }
+        &'contenthub;help;account;list'= {
+        }
+        &'contenthub;help;account;show'= {
+        }
+        &'contenthub;help;account;edit'= {
+        }
+        &'contenthub;help;account;remove'= {
+        }
+        &'contenthub;help;config'= {
+            cand init 'Write a commented default config file'
+            cand show 'Print every resolved setting and where it came from (flag, env, file, default)'
+            cand path 'Print the config file path'
+        }
+        &'contenthub;help;config;init'= {
+        }
+        &'contenthub;help;config;show'= {
+        }
+        &'contenthub;help;config;path'= {
+        }
+        &'contenthub;help;completions'= {
+        }
+        &'contenthub;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,410 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_contenthub_global_optspecs
+    string join \n db= config= format= q/quiet color= y/yes h/help V/version
+end
+
+function __fish_contenthub_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_contenthub_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_contenthub_using_subcommand
+    set -l cmd (__fish_contenthub_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c contenthub -n "__fish_contenthub_needs_command" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_needs_command" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_needs_command" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_needs_command" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_needs_command" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_needs_command" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_needs_command" -s V -l version -d 'Print version'
+complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "task" -d 'Submit, inspect, cancel, retry and clean up generation tasks'
+complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "account" -d 'Manage the accounts content is written for'
+complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "config" -d 'Create and inspect the config file'
+complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "submit" -d 'Queue an article for generation (or many, from a JSONL/CSV file)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "list" -d 'List tasks, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "show" -d 'Show every field of a task'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "status" -d 'Show every field of a task'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "log" -d 'Show a task\'s history of status changes'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "cancel" -d 'Cancel pending, submitted or processing tasks'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "retry" -d 'Put failed, timed-out or cancelled tasks back in the queue'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "stats" -d 'Count tasks per status'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "cleanup" -d 'Delete finished tasks older than a given age (their content stays)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s a -l account -d 'Account id or name' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s t -l topic -d 'What to write about (1–500 characters)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s k -l keywords -d 'Keywords, comma-separated: rust,tokio' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s c -l category -d 'Category (default: the account\'s)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s r -l requirements -d 'Extra requirements for the writer (up to 2,000 characters)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l tone -d 'Tone (default: the account\'s)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s p -l priority -d '1..10, higher runs sooner [default: 5]' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l max-retries -d 'Retries allowed after a failure, 0..100 [default: 3]' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l timeout -d 'Overall deadline from submission, e.g. 30m, 2h [default: 30m]' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l callback-url -d 'URL that receives task.completed / task.failed events' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l generator -d 'Generator profile from the config (or `template`)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l idempotency-key -d 'Submitting the same key again returns the first task instead of a new one' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l from-file -d 'Submit every task in a .jsonl or .csv file (`-` reads stdin)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l auto-approve -d 'Approve the content automatically [default: the account\'s setting]'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l no-auto-approve -d 'Hold the content for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -s s -l status -d 'Only these statuses (repeatable, or comma-separated)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -s a -l account -d 'Only this account (id or name)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -l since -d 'Created at or after: RFC 3339, a date, or an age like 24h' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -l until -d 'Created before: RFC 3339, a date, or an age like 1h' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -s n -l limit -d 'At most this many (0 = all)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -l sort -d 'Order' -r -f -a "created\t'Newest first'
+priority\t'Most urgent first'
+updated\t'Most recently updated first'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -l reverse -d 'Reverse the order'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from show" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from show" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from show" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from status" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from status" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from status" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from status" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from log" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from log" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from log" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from log" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from log" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from log" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cancel" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cancel" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cancel" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cancel" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cancel" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from retry" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from retry" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from retry" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from retry" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from retry" -l all-failed -d 'Retry every failed and timed-out task'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from retry" -l force -d 'Retry even past max_retries'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from retry" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from stats" -s a -l account -d 'Only this account (id or name)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from stats" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from stats" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from stats" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from stats" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from stats" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from stats" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -l older-than -d 'Delete finished tasks last updated longer ago than this, e.g. 30d' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -l dry-run -d 'Only count what would be deleted'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "submit" -d 'Queue an article for generation (or many, from a JSONL/CSV file)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "list" -d 'List tasks, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show every field of a task'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "log" -d 'Show a task\'s history of status changes'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel pending, submitted or processing tasks'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Put failed, timed-out or cancelled tasks back in the queue'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "stats" -d 'Count tasks per status'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "cleanup" -d 'Delete finished tasks older than a given age (their content stays)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -f -a "add" -d 'Add an account'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -f -a "list" -d 'List accounts'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -f -a "show" -d 'Show an account'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -f -a "edit" -d 'Change an account (an empty text value clears it)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -f -a "remove" -d 'Remove an account with its tasks and content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l display-name -d 'Name shown to people' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l platform -d 'Where it publishes: wechat, blog, newsletter, …' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l language -d 'ISO 639 language code with optional region: zh, zh-CN, en-US' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l tone -d 'Default tone of voice' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l category -d 'Default category' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l persona -d 'Persona and style notes for the writer' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l min-words -d 'Shortest acceptable article, in words (CJK: characters)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l max-words -d 'Longest acceptable article' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l forbidden-words -d 'Words the content must not use, comma-separated' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l auto-approve -d 'Approve generated content automatically (the default)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l no-auto-approve -d 'Hold generated content for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from list" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from list" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from list" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from show" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from show" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from show" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l name -d 'Rename the account' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l display-name -d 'Name shown to people' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l platform -d 'Where it publishes: wechat, blog, newsletter, …' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l language -d 'ISO 639 language code with optional region: zh, zh-CN, en-US' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l tone -d 'Default tone of voice' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l category -d 'Default category' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l persona -d 'Persona and style notes for the writer' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l min-words -d 'Shortest acceptable article, in words (CJK: characters)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l max-words -d 'Longest acceptable article' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l forbidden-words -d 'Words the content must not use, comma-separated' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l auto-approve -d 'Approve generated content automatically (the default)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l no-auto-approve -d 'Hold generated content for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from remove" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from remove" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from remove" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from remove" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from remove" -l force -d 'Also remove its unfinished tasks'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add an account'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "list" -d 'List accounts'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an account'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "edit" -d 'Change an account (an empty text value clears it)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove an account with its tasks and content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -f -a "init" -d 'Write a commented default config file'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -f -a "show" -d 'Print every resolved setting and where it came from (flag, env, file, default)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -f -a "path" -d 'Print the config file path'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from init" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from init" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from init" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from init" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from init" -l force -d 'Overwrite an existing file'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from init" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from show" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from show" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from path" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from path" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from path" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from path" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from path" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented default config file'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print every resolved setting and where it came from (flag, env, file, default)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the config file path'
+complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account config completions help" -f -a "task" -d 'Submit, inspect, cancel, retry and clean up generation tasks'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account config completions help" -f -a "account" -d 'Manage the accounts content is written for'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account config completions help" -f -a "config" -d 'Create and inspect the config file'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account config completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "submit" -d 'Queue an article for generation (or many, from a JSONL/CSV file)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "list" -d 'List tasks, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "show" -d 'Show every field of a task'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "log" -d 'Show a task\'s history of status changes'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "cancel" -d 'Cancel pending, submitted or processing tasks'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "retry" -d 'Put failed, timed-out or cancelled tasks back in the queue'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "stats" -d 'Count tasks per status'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "cleanup" -d 'Delete finished tasks older than a given age (their content stays)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "add" -d 'Add an account'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "list" -d 'List accounts'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "show" -d 'Show an account'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "edit" -d 'Change an account (an empty text value clears it)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "remove" -d 'Remove an account with its tasks and content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented default config file'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every resolved setting and where it came from (flag, env, file, default)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file path'
