@@ -10,7 +10,9 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod engine;
 pub mod error;
+pub mod generator;
 pub mod output;
 pub mod store;
 

@@ -6,6 +6,7 @@
 mod account;
 mod completions;
 mod config;
+mod daemon;
 mod task;
 
 use std::io::{IsTerminal, Write};
@@ -82,6 +83,8 @@ pub enum Command {
     Task(task::TaskCmd),
     /// Manage the accounts content is written for
     Account(account::AccountCmd),
+    /// Run the generation daemon, or control one running in the background
+    Daemon(daemon::DaemonCmd),
     /// Create and inspect the config file
     Config(config::ConfigCmd),
     /// Print a shell completion script
@@ -111,6 +114,11 @@ impl Ctx {
             self.store = Some(Store::open(&self.settings.db_path.value)?);
         }
         Ok(self.store.as_mut().expect("opened above"))
+    }
+
+    /// Closes the store (before fork: a SQLite connection must not cross it).
+    pub fn close_store(&mut self) {
+        self.store = None;
     }
 
     /// Writes data to stdout.
@@ -182,6 +190,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Task(c) => task::run(&mut ctx, c),
         Command::Account(c) => account::run(&mut ctx, c),
+        Command::Daemon(c) => daemon::run(&mut ctx, c),
         Command::Config(c) => config::run(&mut ctx, c),
         Command::Completions(c) => completions::run(&ctx, c),
     }

@@ -5,11 +5,13 @@
 //! the parsing of durations and points in time.
 
 pub mod account;
+pub mod content;
 pub mod status;
 pub mod task;
 pub mod time;
 
 pub use account::{Account, AccountPatch, NewAccount};
+pub use content::{Content, Image, Review};
 pub use status::Status;
 pub use task::{Keywords, NewTask, SubmitPolicy, SubmitRequest, Task, TaskEvent, TaskId, TaskIdPrefix};
 pub use time::Timestamp;

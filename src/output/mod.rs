@@ -63,11 +63,11 @@ impl Style {
             return s.to_string();
         }
         match s {
-            "completed" | "approved" => s.green().to_string(),
-            "failed" | "timeout" | "rejected" => s.red().to_string(),
+            "completed" | "approved" | "running" | "ok" => s.green().to_string(),
+            "failed" | "timeout" | "rejected" | "stale" | "critical" => s.red().to_string(),
             "pending" => s.yellow().to_string(),
             "submitted" | "processing" => s.cyan().to_string(),
-            "cancelled" => s.dimmed().to_string(),
+            "cancelled" | "stopped" => s.dimmed().to_string(),
             _ => s.to_string(),
         }
     }

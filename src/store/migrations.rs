@@ -152,8 +152,32 @@ CREATE TRIGGER tasks_count_update AFTER UPDATE OF status ON tasks WHEN OLD.statu
 END;
 "#;
 
+/// The daemon: heartbeats, deadline sweeps, and what content remembers of its task.
+const V2: &str = r#"
+-- One row per daemon process, written every few seconds (`daemon status`, `monitor health`).
+CREATE TABLE daemons (
+    id              TEXT PRIMARY KEY,
+    pid             INTEGER NOT NULL,
+    host            TEXT NOT NULL,
+    version         TEXT NOT NULL,
+    started_at      INTEGER NOT NULL,
+    last_beat_at    INTEGER NOT NULL,
+    stopped_at      INTEGER,
+    in_flight       INTEGER NOT NULL DEFAULT 0,
+    max_concurrent  INTEGER NOT NULL,
+    scheduler       INTEGER NOT NULL DEFAULT 0,
+    listen          TEXT
+);
+CREATE INDEX daemons_beat ON daemons(last_beat_at);
+-- The deadline sweep: unfinished tasks whose overall deadline has passed.
+CREATE INDEX tasks_deadline ON tasks(deadline_at) WHERE status IN ('pending','submitted','processing');
+-- Content outlives `task cleanup`, so it keeps what it was written about.
+ALTER TABLE contents ADD COLUMN topic TEXT;
+ALTER TABLE contents ADD COLUMN keywords TEXT;
+"#;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -6,8 +6,10 @@
 //! instead of failing half-way with "database is locked" when it upgrades a read.
 
 pub mod accounts;
+pub mod contents;
 pub mod counters;
 mod migrations;
+pub mod queue;
 pub mod tasks;
 
 use std::fs::OpenOptions;

@@ -1,0 +1,360 @@
+//! `contenthub daemon`: run (foreground), start (detached), stop, status.
+
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use super::Ctx;
+use crate::domain::time::{format_duration, now_ms, parse_duration, Timestamp};
+use crate::engine::{self, lock};
+use crate::error::{Error, ExitCode};
+use crate::output::{Format, Record};
+use crate::store::queue;
+
+#[derive(Debug, Args)]
+pub struct DaemonCmd {
+    #[command(subcommand)]
+    cmd: DaemonSub,
+}
+
+#[derive(Debug, Subcommand)]
+enum DaemonSub {
+    /// Run in the foreground (for systemd); logs go to stderr
+    #[command(after_help = "Examples:\n  contenthub daemon run\n  contenthub daemon run --until-idle          # drain the queue, then exit (cron, CI)\n  contenthub daemon run --max-concurrent 20 --log-format json\n\nWith --until-idle the exit code is 0 only if every task this run worked on completed.")]
+    Run(RunArgs),
+    /// Start in the background; pid and log files go to the XDG state directory
+    #[command(after_help = "Example:\n  contenthub daemon start && contenthub daemon status")]
+    Start(RunArgs),
+    /// Stop a running daemon (SIGTERM, then wait for it to finish in-flight work)
+    #[command(after_help = "Example:\n  contenthub daemon stop --wait 60s")]
+    Stop(StopArgs),
+    /// Show whether a daemon is running, stale or stopped
+    #[command(after_help = "Exit codes: 0 running, 1 stale (holding the lock but not beating), 3 stopped.\n\nExample:\n  contenthub daemon status --format json")]
+    Status,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Process what is due, then exit once nothing is pending or in flight
+    #[arg(long)]
+    until_idle: bool,
+    /// Tasks generating at once [default: config daemon.max_concurrent, env ASYNC_MAX_CONCURRENT_TASKS, else 5]
+    #[arg(long, value_name = "N")]
+    max_concurrent: Option<u32>,
+    /// How long in-flight work may finish after SIGINT/SIGTERM
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    grace: String,
+    /// Log line format
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Run even when another daemon holds this store's lock (claims stay safe through leases)
+    #[arg(long)]
+    allow_multiple: bool,
+}
+
+#[derive(Debug, Args)]
+struct StopArgs {
+    /// How long to wait for the daemon to exit
+    #[arg(long, default_value = "60s", value_name = "DURATION")]
+    wait: String,
+}
+
+/// `daemon status` as JSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonStatus {
+    /// running, stale or stopped
+    pub state: String,
+    pub pid: Option<u32>,
+    pub host: Option<String>,
+    pub version: Option<String>,
+    pub started_at: Option<Timestamp>,
+    pub last_beat_at: Option<Timestamp>,
+    pub stopped_at: Option<Timestamp>,
+    pub in_flight: Option<u32>,
+    pub max_concurrent: Option<u32>,
+    pub store: String,
+    pub log_file: String,
+}
+
+impl Record for DaemonStatus {
+    const COLUMNS: &'static [&'static str] = &["state", "pid", "in_flight", "max_concurrent", "last_beat_at"];
+    fn key(&self) -> String {
+        self.state.clone()
+    }
+}
+
+pub fn run(ctx: &mut Ctx, cmd: DaemonCmd) -> Result<ExitCode> {
+    match cmd.cmd {
+        DaemonSub::Run(a) => run_foreground(ctx, a, None),
+        DaemonSub::Start(a) => start(ctx, a),
+        DaemonSub::Stop(a) => stop(ctx, a),
+        DaemonSub::Status => status(ctx),
+    }
+}
+
+fn log_file(ctx: &Ctx) -> PathBuf {
+    ctx.settings.state_dir.join("daemon.log")
+}
+
+fn pid_file(ctx: &Ctx) -> PathBuf {
+    ctx.settings.state_dir.join("daemon.pid")
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CONTENTHUB_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.with_ansi(false).try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+fn engine_options(ctx: &Ctx, a: &RunArgs, exclusive: bool) -> Result<engine::Options> {
+    let s = &ctx.settings;
+    let grace = parse_duration(&a.grace).map_err(|e| Error::invalid("grace", e))?;
+    let max_concurrent = match a.max_concurrent {
+        Some(0) => return Err(Error::invalid("max-concurrent", "must be at least 1").into()),
+        Some(n) => n,
+        None => s.daemon.max_concurrent.value,
+    };
+    let lease = s.daemon.lease.value;
+    let mut opts = engine::Options::new(&s.db_path.value);
+    opts.max_concurrent = max_concurrent as usize;
+    opts.lease = lease;
+    opts.poll_interval = s.daemon.poll_interval.value;
+    opts.retry_delays = s.daemon.retry_delays.value.clone();
+    opts.reap_interval = (lease / 3).clamp(Duration::from_millis(100), Duration::from_secs(2));
+    opts.grace = grace;
+    opts.until_idle = a.until_idle;
+    opts.exclusive = exclusive;
+    opts.generators = s.generators.clone();
+    opts.env = Arc::new(|k| std::env::var(k).ok());
+    Ok(opts)
+}
+
+/// Runs the daemon in this process. `detached` carries the pid file to remove on exit.
+fn run_foreground(ctx: &mut Ctx, a: RunArgs, detached: Option<PathBuf>) -> Result<ExitCode> {
+    // Make sure the store exists and is current before taking the lock beside it.
+    ctx.store()?;
+    let held = match lock::acquire(&ctx.settings.db_path.value) {
+        Ok(l) => Some(l),
+        Err(e) if a.allow_multiple => {
+            eprintln!("note: {e}; running alongside it (--allow-multiple)");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let exclusive = held.is_some() && !a.allow_multiple;
+    let opts = engine_options(ctx, &a, exclusive)?;
+    init_logging(a.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("contenthub-worker")
+        .build()
+        .context("cannot start the async runtime")?;
+    let summary = runtime.block_on(async move {
+        let shutdown = CancellationToken::new();
+        let signals = shutdown.clone();
+        tokio::spawn(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => tracing::info!("SIGTERM received"),
+                _ = int.recv() => tracing::info!("SIGINT received"),
+            }
+            signals.cancel();
+        });
+        engine::run(opts, shutdown).await
+    });
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    if let Some(pid) = detached {
+        let _ = std::fs::remove_file(pid);
+    }
+    drop(held);
+    let summary = summary?;
+    if a.until_idle && summary.not_completed > 0 {
+        eprintln!(
+            "{} of {} tasks this run worked on did not complete; see `contenthub task list --status failed --status timeout`",
+            summary.not_completed, summary.worked
+        );
+        return Ok(ExitCode::Failure);
+    }
+    Ok(ExitCode::Ok)
+}
+
+fn start(ctx: &mut Ctx, a: RunArgs) -> Result<ExitCode> {
+    if a.until_idle {
+        return Err(Error::Usage("--until-idle belongs to `daemon run`; `daemon start` runs until stopped".into()).into());
+    }
+    engine_options(ctx, &a, false)?;
+    let db = ctx.settings.db_path.value.clone();
+    ctx.store()?;
+    if lock::is_held(&db) && !a.allow_multiple {
+        return Err(Error::Refused(format!(
+            "a daemon is already running on {} (see `contenthub daemon status`)",
+            db.display()
+        ))
+        .into());
+    }
+    let log = log_file(ctx);
+    let pid = pid_file(ctx);
+    std::fs::create_dir_all(&ctx.settings.state_dir)
+        .with_context(|| format!("cannot create {}", ctx.settings.state_dir.display()))?;
+    let log_handle = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .with_context(|| format!("cannot open log file {}", log.display()))?;
+    // The store connection is not carried across fork.
+    ctx.close_store();
+    match detach(log_handle)? {
+        Detached::Child => {
+            std::fs::write(&pid, format!("{}\n", std::process::id())).ok();
+            run_foreground(ctx, a, Some(pid))
+        }
+        Detached::Parent(child) => {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while std::time::Instant::now() < deadline {
+                if lock::is_held(&db) {
+                    ctx.note(&format!("daemon started (pid {child}); log: {}", log.display()));
+                    ctx.print(&format!("{child}\n"))?;
+                    return Ok(ExitCode::Ok);
+                }
+                if let Ok(Some(_)) = reap_child(child) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(anyhow::anyhow!(
+                "the daemon did not come up; see {}",
+                log.display()
+            ))
+        }
+    }
+}
+
+enum Detached {
+    Parent(i32),
+    Child,
+}
+
+/// Forks; the child starts a new session with stdin on /dev/null and stdout/stderr on the
+/// log. Called before any runtime or thread exists.
+#[allow(unsafe_code)]
+fn detach(log: std::fs::File) -> Result<Detached> {
+    use nix::unistd::{dup2_stderr, dup2_stdin, dup2_stdout, fork, setsid, ForkResult};
+    // SAFETY: the process is single-threaded here (no runtime has been built and no threads
+    // spawned), so the child may run arbitrary code after fork.
+    match unsafe { fork() }.context("fork failed")? {
+        ForkResult::Parent { child } => Ok(Detached::Parent(child.as_raw())),
+        ForkResult::Child => {
+            setsid().context("setsid failed")?;
+            let null = std::fs::File::open("/dev/null").context("cannot open /dev/null")?;
+            dup2_stdin(&null).context("cannot redirect stdin")?;
+            dup2_stdout(&log).context("cannot redirect stdout")?;
+            dup2_stderr(&log).context("cannot redirect stderr")?;
+            let _ = std::env::set_current_dir("/");
+            Ok(Detached::Child)
+        }
+    }
+}
+
+fn reap_child(pid: i32) -> Result<Option<i32>> {
+    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+    match waitpid(nix::unistd::Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG))? {
+        WaitStatus::Exited(_, code) => Ok(Some(code)),
+        WaitStatus::Signaled(..) => Ok(Some(1)),
+        _ => Ok(None),
+    }
+}
+
+fn lock_pid(db: &Path) -> Option<i32> {
+    std::fs::read_to_string(lock::lock_path(db)).ok()?.trim().parse().ok()
+}
+
+fn stop(ctx: &mut Ctx, a: StopArgs) -> Result<ExitCode> {
+    let wait = parse_duration(&a.wait).map_err(|e| Error::invalid("wait", e))?;
+    let db = ctx.settings.db_path.value.clone();
+    if !lock::is_held(&db) {
+        ctx.note("no daemon is running on this store");
+        return Ok(ExitCode::Ok);
+    }
+    let pid = lock_pid(&db)
+        .or_else(|| std::fs::read_to_string(pid_file(ctx)).ok()?.trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("a daemon holds the lock but its pid is unknown"))?;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM)
+        .with_context(|| format!("cannot signal pid {pid}"))?;
+    let started = std::time::Instant::now();
+    while started.elapsed() < wait {
+        if !lock::is_held(&db) {
+            ctx.note(&format!("daemon (pid {pid}) stopped after {:.1}s", started.elapsed().as_secs_f64()));
+            return Ok(ExitCode::Ok);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(anyhow::anyhow!(
+        "daemon (pid {pid}) is still running after {}; it may be finishing in-flight work",
+        format_duration(wait)
+    ))
+}
+
+fn status(ctx: &mut Ctx) -> Result<ExitCode> {
+    let db = ctx.settings.db_path.value.clone();
+    let log = log_file(ctx).display().to_string();
+    let held = lock::is_held(&db);
+    let beats = queue::heartbeats(ctx.store()?.conn(), 1)?;
+    let hb = beats.into_iter().next();
+    let renew_ms = (ctx.settings.daemon.lease.value.as_millis() as i64 / 3).max(1000);
+    let fresh = hb.as_ref().is_some_and(|h| h.stopped_at.is_none() && now_ms() - h.last_beat_at <= 3 * renew_ms + 5000);
+    let (state, code) = match (held, fresh) {
+        (true, true) => ("running", ExitCode::Ok),
+        (true, false) => ("stale", ExitCode::Failure),
+        (false, _) => ("stopped", ExitCode::NotFound),
+    };
+    let live = hb.filter(|_| held);
+    let st = DaemonStatus {
+        state: state.into(),
+        pid: live.as_ref().map(|h| h.pid).or_else(|| if held { lock_pid(&db).map(|p| p as u32) } else { None }),
+        host: live.as_ref().map(|h| h.host.clone()),
+        version: live.as_ref().map(|h| h.version.clone()),
+        started_at: live.as_ref().map(|h| Timestamp(h.started_at)),
+        last_beat_at: live.as_ref().map(|h| Timestamp(h.last_beat_at)),
+        stopped_at: live.as_ref().and_then(|h| h.stopped_at.map(Timestamp)),
+        in_flight: live.as_ref().map(|h| h.in_flight),
+        max_concurrent: live.as_ref().map(|h| h.max_concurrent),
+        store: db.display().to_string(),
+        log_file: log,
+    };
+    if ctx.printer.format == Format::Table && !ctx.printer.quiet {
+        let mut out = format!("daemon: {}\n", ctx.printer.style.status(state));
+        if let Some(h) = &live {
+            let up = Duration::from_millis((now_ms() - h.started_at).max(0) as u64);
+            out.push_str(&format!(
+                "pid: {} on {}\nversion: {}\nuptime: {}\nin flight: {} of {}\n",
+                h.pid, h.host, h.version, format_duration(up), h.in_flight, h.max_concurrent
+            ));
+        }
+        out.push_str(&format!("store: {}\nlog: {}\n", st.store, st.log_file));
+        ctx.print(&out)?;
+    } else {
+        ctx.print(&ctx.printer.one(&st))?;
+    }
+    Ok(code)
+}

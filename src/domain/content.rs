@@ -1,0 +1,155 @@
+//! Content: a generated article, and how its words are counted.
+
+use serde::{Deserialize, Serialize};
+
+use super::task::TaskId;
+use super::time::Timestamp;
+
+/// Review state of a content item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Review {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl Review {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Review::Pending => "pending",
+            Review::Approved => "approved",
+            Review::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Review> {
+        match s {
+            "pending" => Some(Review::Pending),
+            "approved" => Some(Review::Approved),
+            "rejected" => Some(Review::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// An image that belongs to an article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+/// A stored content item, as `content show` and `--format json` present it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Content {
+    pub id: i64,
+    pub task_id: Option<TaskId>,
+    pub account: String,
+    pub account_id: i64,
+    pub topic: Option<String>,
+    pub keywords: Vec<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    pub body: String,
+    pub html: Option<String>,
+    pub cover_image: Option<String>,
+    pub images: Vec<Image>,
+    pub word_count: u32,
+    pub quality_score: Option<f64>,
+    pub generator: String,
+    pub model: Option<String>,
+    pub prompt_tokens: Option<u32>,
+    pub completion_tokens: Option<u32>,
+    pub review_status: Review,
+    pub review_reason: Option<String>,
+    pub reviewed_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF      // Hiragana, Katakana
+        | 0x3400..=0x4DBF    // CJK Extension A
+        | 0x4E00..=0x9FFF    // CJK Unified Ideographs
+        | 0xAC00..=0xD7AF    // Hangul syllables
+        | 0xF900..=0xFAFF    // CJK Compatibility Ideographs
+        | 0x20000..=0x2FA1F) // Extensions B–F, supplement
+}
+
+/// Words in `text`: every CJK character counts as one word; other text counts runs of letters
+/// or digits separated by anything else. Markdown markup does not count.
+pub fn word_count(text: &str) -> u32 {
+    let mut n = 0u32;
+    let mut in_word = false;
+    for c in text.chars() {
+        if is_cjk(c) {
+            n += 1;
+            in_word = false;
+        } else if c.is_alphanumeric() || c == '\'' || c == '’' {
+            if !in_word {
+                n += 1;
+                in_word = true;
+            }
+        } else {
+            in_word = false;
+        }
+    }
+    n
+}
+
+/// The first Markdown heading's text, if any.
+pub fn first_heading(markdown: &str) -> Option<String> {
+    markdown.lines().find_map(|l| {
+        let t = l.trim_start();
+        let rest = t.trim_start_matches('#');
+        (t.starts_with('#') && t.len() - rest.len() <= 6 && rest.starts_with(' '))
+            .then(|| rest.trim().trim_end_matches('#').trim().to_string())
+            .filter(|s| !s.is_empty())
+    })
+}
+
+/// A plain-text summary: the first paragraph that is not a heading, cut to `max` characters.
+pub fn summarize(markdown: &str, max: usize) -> Option<String> {
+    let para = markdown
+        .split("\n\n")
+        .map(str::trim)
+        .find(|p| !p.is_empty() && !p.starts_with('#') && !p.starts_with('>') && !p.starts_with("```"))?;
+    let flat: String = para.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = flat.replace(['*', '_', '`'], "");
+    if flat.chars().count() <= max {
+        return Some(flat);
+    }
+    let mut s: String = flat.chars().take(max).collect();
+    s.push('…');
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_cjk_per_character_and_latin_per_word() {
+        assert_eq!(word_count("Rust 异步编程"), 5);
+        assert_eq!(word_count("Hello, world! It's fine."), 4);
+        assert_eq!(word_count("## 标题\n\n- 一\n- two three"), 5);
+        assert_eq!(word_count(""), 0);
+    }
+
+    #[test]
+    fn headings_and_summaries() {
+        assert_eq!(first_heading("intro\n# 标题 #\nbody").as_deref(), Some("标题"));
+        assert_eq!(first_heading("#hashtag\nno heading"), None);
+        assert_eq!(summarize("# T\n\nFirst *para*.\n\nSecond", 50).as_deref(), Some("First para."));
+        assert_eq!(summarize("# T\n\n一二三四五六", 3).as_deref(), Some("一二三…"));
+    }
+}

@@ -1,0 +1,121 @@
+//! The daemon's handle on the store: blocking SQLite calls moved off the async threads, and a
+//! result writer that commits many results in one transaction.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Transaction;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::domain::time::now_ms;
+use crate::domain::Status;
+use crate::error::{Error, Result};
+use crate::store::queue::{self, Finish};
+use crate::store::tasks::Seq;
+use crate::store::Store;
+
+/// Shared access to one write connection.
+#[derive(Clone)]
+pub struct Db {
+    store: Arc<Mutex<Store>>,
+}
+
+impl Db {
+    pub fn open(path: &Path) -> Result<Db> {
+        Ok(Db {
+            store: Arc::new(Mutex::new(Store::open(path)?)),
+        })
+    }
+
+    /// Runs `f` in a write transaction on a blocking thread.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = store.lock().map_err(|_| Error::Store("store mutex poisoned".into()))?;
+            guard.write(f)
+        })
+        .await
+        .map_err(|e| Error::Store(format!("store task failed: {e}")))?
+    }
+
+    /// Runs `f` in a read transaction on a blocking thread.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = store.lock().map_err(|_| Error::Store("store mutex poisoned".into()))?;
+            guard.read(f)
+        })
+        .await
+        .map_err(|e| Error::Store(format!("store task failed: {e}")))?
+    }
+}
+
+type Ack = oneshot::Sender<Result<Option<Status>, String>>;
+
+/// Sends results to the writer; each call resolves once its result is committed.
+#[derive(Clone)]
+pub struct Results {
+    tx: mpsc::UnboundedSender<(Seq, Finish, Ack)>,
+}
+
+impl Results {
+    pub async fn send(&self, seq: Seq, finish: Finish) -> Result<Option<Status>> {
+        let (ack, rx) = oneshot::channel();
+        self.tx
+            .send((seq, finish, ack))
+            .map_err(|_| Error::Store("result writer stopped".into()))?;
+        rx.await
+            .map_err(|_| Error::Store("result writer stopped".into()))?
+            .map_err(Error::Store)
+    }
+}
+
+/// Most results one transaction commits.
+const BATCH: usize = 512;
+
+/// Starts the writer task: it drains whatever results are waiting and commits them together.
+pub fn spawn_writer(db: Db) -> (Results, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<(Seq, Finish, Ack)>();
+    let handle = tokio::spawn(async move {
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(first) = rx.recv().await {
+            batch.push(first);
+            while batch.len() < BATCH {
+                match rx.try_recv() {
+                    Ok(item) => batch.push(item),
+                    Err(_) => break,
+                }
+            }
+            let items: Vec<(Seq, Finish)> = batch.iter().map(|(s, f, _)| (*s, f.clone())).collect();
+            let outcome = db
+                .write(move |tx| {
+                    let now = now_ms();
+                    items
+                        .iter()
+                        .map(|(seq, f)| queue::finish(tx, *seq, f, now))
+                        .collect::<Result<Vec<_>>>()
+                })
+                .await;
+            match outcome {
+                Ok(statuses) => {
+                    for ((_, _, ack), st) in batch.drain(..).zip(statuses) {
+                        let _ = ack.send(Ok(st));
+                    }
+                }
+                Err(e) => {
+                    let msg = e.to_string();
+                    for (_, _, ack) in batch.drain(..) {
+                        let _ = ack.send(Err(msg.clone()));
+                    }
+                }
+            }
+        }
+    });
+    (Results { tx }, handle)
+}

@@ -1,0 +1,402 @@
+//! The daemon: one dispatcher that claims due tasks in priority order under a lease, worker
+//! futures that run them, a writer that commits their results in batches, lease renewal, a
+//! reaper for expired leases, deadline sweeps, a heartbeat, and graceful shutdown.
+//!
+//! [`run`] is a library function so tests can run the daemon inside the test process; the
+//! `daemon run` command wraps it with signal handling and logging.
+
+pub mod db;
+pub mod lock;
+pub mod retry;
+pub mod worker;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{GeneratorKind, GeneratorProfile};
+use crate::domain::time::now_ms;
+use crate::domain::Status;
+use crate::error::{Error, Result};
+use crate::generator::{self, EnvLookup, Generator};
+use crate::store::queue::{self, Heartbeat};
+use crate::store::tasks::Seq;
+use db::{Db, Results};
+use worker::Signals;
+
+/// The name of the built-in generator, always available.
+pub const TEMPLATE: &str = "template";
+
+/// Everything the daemon needs, resolved by the caller.
+#[derive(Clone)]
+pub struct Options {
+    pub db_path: PathBuf,
+    pub max_concurrent: usize,
+    pub lease: Duration,
+    pub poll_interval: Duration,
+    pub retry_delays: Vec<Duration>,
+    /// How often the dispatcher looks for new work from other processes.
+    pub tick: Duration,
+    /// How often expired leases and deadlines are swept.
+    pub reap_interval: Duration,
+    pub grace: Duration,
+    pub until_idle: bool,
+    /// This process holds the store's daemon lock, so leases held by others are dead.
+    pub exclusive: bool,
+    pub generators: BTreeMap<String, GeneratorProfile>,
+    pub env: EnvLookup,
+    /// The daemon's public root URL for content-creator callbacks, if any.
+    pub public_url: Option<String>,
+}
+
+impl Options {
+    /// Defaults for everything but the store path, generators and env.
+    pub fn new(db_path: &Path) -> Options {
+        Options {
+            db_path: db_path.to_path_buf(),
+            max_concurrent: 5,
+            lease: Duration::from_secs(15),
+            poll_interval: Duration::from_secs(30),
+            retry_delays: vec![Duration::from_secs(30), Duration::from_secs(60), Duration::from_secs(120)],
+            tick: Duration::from_millis(25),
+            reap_interval: Duration::from_secs(2),
+            grace: Duration::from_secs(30),
+            until_idle: false,
+            exclusive: false,
+            generators: BTreeMap::new(),
+            env: Arc::new(|_| None),
+            public_url: None,
+        }
+    }
+}
+
+/// What a run did, for `--until-idle`'s exit code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Tasks this run worked on.
+    pub worked: usize,
+    pub completed: usize,
+    /// Worked-on tasks that ended failed, timed out or cancelled.
+    pub not_completed: usize,
+}
+
+/// State shared by the dispatcher and its workers.
+pub struct Shared {
+    pub db: Db,
+    pub results: Results,
+    pub owner: String,
+    pub generators: HashMap<String, Arc<dyn Generator>>,
+    /// Concurrency limit per profile, where one is set.
+    limits: HashMap<String, usize>,
+    default_profile: String,
+    pub retry_delays: Vec<Duration>,
+    poll_interval: Duration,
+    public_url: Option<String>,
+    /// Wakes a worker's poll loop early (a callback arrived).
+    wakes: Mutex<HashMap<Seq, Arc<Notify>>>,
+}
+
+impl Shared {
+    /// The profile a task runs on: its own, else `default` when configured, else the template.
+    pub fn profile_of(&self, named: Option<&str>) -> String {
+        named.map(str::to_string).unwrap_or_else(|| self.default_profile.clone())
+    }
+
+    fn poll_wait(&self) -> Duration {
+        // ±20 % so remote jobs started together are not polled in lockstep.
+        self.poll_interval.mul_f64(0.8 + 0.4 * retry::jitter())
+    }
+
+    fn first_poll(&self) -> Duration {
+        self.poll_wait().min(Duration::from_secs(1))
+    }
+
+    pub fn wake_of(&self, seq: Seq) -> Arc<Notify> {
+        let mut map = self.wakes.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(seq).or_default().clone()
+    }
+
+    /// Wakes the worker of `seq`, if any, to poll now.
+    pub fn wake(&self, seq: Seq) {
+        if let Some(n) = self.wakes.lock().unwrap_or_else(|p| p.into_inner()).get(&seq) {
+            n.notify_one();
+        }
+    }
+
+    fn forget(&self, seq: Seq) {
+        self.wakes.lock().unwrap_or_else(|p| p.into_inner()).remove(&seq);
+    }
+
+    fn callback_url(&self, task_id: &str) -> Option<String> {
+        self.public_url
+            .as_ref()
+            .map(|root| format!("{}/api/v1/content/callback/{task_id}", root.trim_end_matches('/')))
+    }
+}
+
+/// A unique lease owner name for this process.
+pub fn owner_id() -> String {
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{host}:{}:{:04x}", std::process::id(), getrandom::u32().unwrap_or(0) & 0xffff)
+}
+
+fn build_generators(opts: &Options) -> Result<(HashMap<String, Arc<dyn Generator>>, HashMap<String, usize>)> {
+    let mut gens: HashMap<String, Arc<dyn Generator>> = HashMap::new();
+    let mut limits = HashMap::new();
+    gens.insert(TEMPLATE.into(), Arc::new(generator::template::Template));
+    for (name, profile) in &opts.generators {
+        let g = generator::build(name, profile, opts.env.clone())
+            .map_err(|e| Error::Usage(format!("generator profile '{name}': {e}")))?;
+        gens.insert(name.clone(), g);
+        if let Some(n) = profile.max_concurrent {
+            limits.insert(name.clone(), n as usize);
+        }
+    }
+    Ok((gens, limits))
+}
+
+struct InFlight {
+    profile: String,
+    signals: Signals,
+    remote: bool,
+}
+
+/// Runs the daemon until `shutdown` is cancelled (or, with `until_idle`, until nothing is
+/// left to do). Leaves nothing claimed behind.
+pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> {
+    let db = Db::open(&opts.db_path)?;
+    let (generators, limits) = build_generators(&opts)?;
+    let default_profile = if opts.generators.contains_key("default") { "default".to_string() } else { TEMPLATE.to_string() };
+    let owner = owner_id();
+    let (results, writer) = db::spawn_writer(db.clone());
+    let shared = Arc::new(Shared {
+        db: db.clone(),
+        results,
+        owner: owner.clone(),
+        generators,
+        limits,
+        default_profile,
+        retry_delays: opts.retry_delays.clone(),
+        poll_interval: opts.poll_interval,
+        public_url: opts.public_url.clone(),
+        wakes: Mutex::new(HashMap::new()),
+    });
+    let watch = Connection::open_with_flags(&opts.db_path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    watch.busy_timeout(Duration::from_secs(5))?;
+    let data_version = |c: &Connection| -> i64 { c.query_row("PRAGMA data_version", [], |r| r.get(0)).unwrap_or(0) };
+
+    let started = now_ms();
+    let lease_ms = opts.lease.as_millis() as i64;
+    let beat = |in_flight: usize, stopped: bool| Heartbeat {
+        id: owner.clone(),
+        pid: std::process::id(),
+        host: owner.split(':').next().unwrap_or("").to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at: started,
+        last_beat_at: now_ms(),
+        stopped_at: stopped.then(now_ms),
+        in_flight: in_flight as u32,
+        max_concurrent: opts.max_concurrent as u32,
+        scheduler: false,
+        listen: None,
+    };
+    {
+        let hb = beat(0, false);
+        let (o, exclusive) = (owner.clone(), opts.exclusive);
+        let reaped = db
+            .write(move |tx| {
+                queue::beat(tx, &hb)?;
+                let n = queue::reap(tx, &o, now_ms(), exclusive)?;
+                queue::sweep_deadlines(tx, now_ms())?;
+                Ok(n)
+            })
+            .await?;
+        if reaped > 0 {
+            tracing::info!(count = reaped, "returned tasks of a previous daemon to the queue");
+        }
+    }
+    tracing::info!(owner = %owner, max_concurrent = opts.max_concurrent, "daemon started");
+
+    let mut inflight: HashMap<Seq, InFlight> = HashMap::new();
+    let mut workers: JoinSet<(Seq, Option<Status>)> = JoinSet::new();
+    let mut touched: Vec<Seq> = Vec::new();
+    let mut last_version = data_version(&watch);
+    let mut dirty = true;
+    let mut saturated = false;
+    let mut wake_at = Instant::now();
+    let renew_every = (opts.lease / 3).max(Duration::from_millis(100));
+    let mut next_renew = Instant::now() + renew_every;
+    let mut next_reap = Instant::now() + opts.reap_interval;
+    let mut stopping = false;
+    let mut grace_end: Option<Instant> = None;
+    let mut ticker = tokio::time::interval(opts.tick);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+    loop {
+        let now = Instant::now();
+        let free = opts.max_concurrent.saturating_sub(inflight.len());
+        if !stopping && free > 0 && (dirty || saturated || now >= wake_at) {
+            dirty = false;
+            let mut per: HashMap<String, usize> = HashMap::new();
+            for f in inflight.values() {
+                *per.entry(f.profile.clone()).or_default() += 1;
+            }
+            let (sh, o) = (shared.clone(), owner.clone());
+            let claimed = db
+                .write(move |tx| {
+                    let mut can_take = |g: Option<&str>| {
+                        let p = sh.profile_of(g);
+                        let used = per.entry(p.clone()).or_default();
+                        match sh.limits.get(&p) {
+                            Some(limit) if *used >= *limit => false,
+                            _ => {
+                                *used += 1;
+                                true
+                            }
+                        }
+                    };
+                    queue::claim(tx, &o, now_ms(), lease_ms, free, &mut can_take)
+                })
+                .await?;
+            saturated = claimed.len() == free;
+            for c in claimed {
+                let seq = c.seq;
+                let profile = shared.profile_of(c.task.generator.as_deref());
+                tracing::info!(task = %c.task.id, priority = c.task.priority, generator = %profile, adopted = c.adopted, "claimed");
+                let signals = Signals::default();
+                inflight.insert(seq, InFlight { profile, signals: signals.clone(), remote: c.task.remote_job_id.is_some() });
+                if !touched.contains(&seq) {
+                    touched.push(seq);
+                }
+                let sh = shared.clone();
+                workers.spawn(async move { (seq, worker::run(sh, c, signals).await) });
+            }
+            if !saturated {
+                let next = db.read(|tx| queue::next_due(tx)).await?;
+                let until = next.map(|ms| (ms - now_ms()).max(0) as u64).unwrap_or(u64::MAX);
+                wake_at = Instant::now() + Duration::from_millis(until).min(opts.reap_interval);
+            }
+        }
+
+        if inflight.is_empty() {
+            if stopping {
+                break;
+            }
+            if opts.until_idle && !dirty {
+                let has = db.read(|tx| queue::has_work(tx, now_ms())).await?;
+                if !has {
+                    break;
+                }
+            }
+        }
+
+        tokio::select! {
+            Some(joined) = workers.join_next(), if !workers.is_empty() => {
+                if let Ok((seq, _)) = joined {
+                    inflight.remove(&seq);
+                    shared.forget(seq);
+                }
+                if saturated {
+                    dirty = true;
+                }
+            }
+            _ = ticker.tick() => {
+                let v = data_version(&watch);
+                if v != last_version {
+                    last_version = v;
+                    let due: bool = watch
+                        .query_row("SELECT EXISTS(SELECT 1 FROM tasks WHERE status = 'pending' AND next_attempt_at <= ?1)", [now_ms()], |r| r.get(0))
+                        .unwrap_or(true);
+                    dirty |= due;
+                    if !inflight.is_empty() {
+                        let seqs: Vec<Seq> = inflight.keys().copied().collect();
+                        let current = db.read(move |tx| queue::statuses(tx, &seqs)).await?;
+                        for (seq, st) in current {
+                            if st == Status::Cancelled {
+                                if let Some(f) = inflight.get(&seq) {
+                                    f.signals.cancel.cancel();
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ = shutdown.cancelled(), if !stopping => {
+                stopping = true;
+                grace_end = Some(Instant::now() + opts.grace);
+                tracing::info!(in_flight = inflight.len(), grace_s = opts.grace.as_secs(), "shutting down");
+                // Remote jobs need no grace: the next daemon adopts and re-polls them.
+                for f in inflight.values().filter(|f| f.remote) {
+                    f.signals.release.cancel();
+                }
+            }
+            _ = tokio::time::sleep_until(grace_end.unwrap_or_else(Instant::now)), if grace_end.is_some() => {
+                grace_end = None;
+                tracing::warn!(in_flight = inflight.len(), "grace period over; releasing unfinished tasks");
+                for f in inflight.values() {
+                    f.signals.release.cancel();
+                }
+            }
+        }
+
+        let now = Instant::now();
+        if now >= next_renew {
+            next_renew = now + renew_every;
+            let hb = beat(inflight.len(), false);
+            let o = owner.clone();
+            db.write(move |tx| {
+                queue::renew(tx, &o, now_ms() + lease_ms)?;
+                queue::beat(tx, &hb)
+            })
+            .await?;
+        }
+        if now >= next_reap {
+            next_reap = now + opts.reap_interval;
+            let o = owner.clone();
+            let (reaped, swept) = db
+                .write(move |tx| Ok((queue::reap(tx, &o, now_ms(), false)?, queue::sweep_deadlines(tx, now_ms())?)))
+                .await?;
+            if reaped + swept > 0 {
+                tracing::info!(returned = reaped, timed_out = swept, "swept expired leases and deadlines");
+                dirty = true;
+            }
+        }
+    }
+
+    // Every worker has ended and recorded its result; stop the writer and say goodbye.
+    drop(shared);
+    let _ = writer.await;
+    let hb = beat(0, true);
+    let o = owner.clone();
+    let statuses = db
+        .write(move |tx| {
+            queue::beat(tx, &hb)?;
+            // Belt and braces: nothing may stay claimed by this process.
+            queue::renew(tx, &o, now_ms())?;
+            queue::statuses(tx, &touched)
+        })
+        .await?;
+    let completed = statuses.iter().filter(|(_, s)| *s == Status::Completed).count();
+    let not_completed = statuses.iter().filter(|(_, s)| s.is_terminal() && *s != Status::Completed).count();
+    tracing::info!(worked = statuses.len(), completed, "daemon stopped");
+    Ok(Summary {
+        worked: statuses.len(),
+        completed,
+        not_completed,
+    })
+}
+
+/// Whether a profile's kind talks to a remote job service.
+pub fn is_remote(kind: GeneratorKind) -> bool {
+    kind == GeneratorKind::ContentCreator
+}

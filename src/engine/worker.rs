@@ -1,0 +1,260 @@
+//! One claimed task: call the generator, persist the remote job id before polling, poll with
+//! jitter, honour the deadline and cancellation, and hand the result to the writer.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::retry;
+use super::Shared;
+use crate::domain::content::{first_heading, summarize, word_count};
+use crate::domain::time::now_ms;
+use crate::domain::{Review, Status};
+use crate::generator::{AccountSpec, GenError, Generator, Output, Polled, Spec, Submitted};
+use crate::store::contents::NewContent;
+use crate::store::queue::{self, Claimed, Finish};
+
+/// Why a worker was stopped from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The operator cancelled the task.
+    Cancelled,
+    /// The daemon is shutting down: give the task back.
+    Release,
+}
+
+/// The tokens a worker listens to.
+#[derive(Clone, Default)]
+pub struct Signals {
+    pub cancel: CancellationToken,
+    pub release: CancellationToken,
+}
+
+pub fn spec_of(c: &Claimed) -> Spec {
+    let t = &c.task;
+    let a = &c.account;
+    let attempt_key = if t.retry_count == 0 {
+        t.id.to_string()
+    } else {
+        format!("{}-r{}", t.id, t.retry_count)
+    };
+    Spec {
+        task_id: t.id.to_string(),
+        attempt_key,
+        topic: t.topic.clone(),
+        keywords: t.keywords.clone(),
+        category: t.category.clone().or_else(|| a.category.clone()),
+        requirements: t.requirements.clone(),
+        tone: t.tone.clone().or_else(|| a.tone.clone()),
+        priority: t.priority,
+        account: AccountSpec {
+            name: a.name.clone(),
+            display_name: a.display_name.clone(),
+            platform: a.platform.clone(),
+            language: a.language.clone(),
+            tone: a.tone.clone(),
+            category: a.category.clone(),
+            persona: a.persona.clone(),
+            min_words: a.min_words,
+            max_words: a.max_words,
+            forbidden_words: a.forbidden_words.clone(),
+        },
+        callback_url: None,
+    }
+}
+
+enum Ended {
+    Finish(Finish),
+    Stopped(Stop),
+}
+
+/// Runs the task to the end of this attempt. Returns the status it was left in, or `None`
+/// when nothing was written (cancelled, or the store refused a late result).
+pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Option<Status> {
+    let seq = claimed.seq;
+    let id = claimed.task.id;
+    let profile = shared.profile_of(claimed.task.generator.as_deref());
+    let remote: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(claimed.task.remote_job_id.clone()));
+    let deadline_in = Duration::from_millis((claimed.task.deadline_at.0 - now_ms()).max(0) as u64);
+    let deadline = Instant::now() + deadline_in;
+
+    let ended = match shared.generators.get(&profile) {
+        None => Ended::Finish(Finish::Failed {
+            kind: "permanent".into(),
+            message: format!("generator profile '{profile}' is not configured"),
+        }),
+        Some(generator) => {
+            let generator = generator.clone();
+            tokio::select! {
+                biased;
+                _ = signals.cancel.cancelled() => Ended::Stopped(Stop::Cancelled),
+                _ = signals.release.cancelled() => Ended::Stopped(Stop::Release),
+                _ = tokio::time::sleep_until(deadline) => {
+                    Ended::Finish(Finish::TimedOut { message: format!("deadline of {}s passed while generating", claimed.task.timeout_seconds) })
+                }
+                f = attempt(&shared, &claimed, generator.as_ref(), &profile, &remote) => Ended::Finish(f),
+            }
+        }
+    };
+
+    let job = remote.lock().ok().and_then(|g| g.clone());
+    let finish = match ended {
+        Ended::Stopped(Stop::Cancelled) => {
+            if let (Some(job), Some(g)) = (&job, shared.generators.get(&profile)) {
+                cancel_remote(g.as_ref(), job).await;
+            }
+            tracing::info!(task = %id, "cancelled by operator");
+            return None;
+        }
+        Ended::Stopped(Stop::Release) => Finish::Released,
+        Ended::Finish(f) => {
+            if let (Finish::TimedOut { .. }, Some(job), Some(g)) = (&f, &job, shared.generators.get(&profile)) {
+                cancel_remote(g.as_ref(), job).await;
+            }
+            f
+        }
+    };
+    log_finish(&id.to_string(), &finish);
+    match shared.results.send(seq, finish).await {
+        Ok(st) => st,
+        Err(e) => {
+            tracing::error!(task = %id, error = %e, "could not record the result; the lease will expire and the task be retried");
+            None
+        }
+    }
+}
+
+fn log_finish(id: &str, f: &Finish) {
+    match f {
+        Finish::Completed(c) => tracing::info!(task = id, words = c.word_count, "completed"),
+        Finish::Retry { kind, message, delay_ms, counts } => {
+            tracing::warn!(task = id, kind = %kind, delay_ms, counts_retry = counts, error = %message, "attempt failed; will retry")
+        }
+        Finish::Failed { kind, message } => tracing::warn!(task = id, kind = %kind, error = %message, "failed"),
+        Finish::TimedOut { message } => tracing::warn!(task = id, error = %message, "timed out"),
+        Finish::Released => tracing::info!(task = id, "released at shutdown"),
+    }
+}
+
+async fn cancel_remote(g: &dyn Generator, job: &str) {
+    match tokio::time::timeout(Duration::from_secs(10), g.cancel(job)).await {
+        Ok(Ok(())) => tracing::info!(job, "remote job cancelled"),
+        Ok(Err(e)) => tracing::warn!(job, error = %e, "remote cancel failed"),
+        Err(_) => tracing::warn!(job, "remote cancel timed out"),
+    }
+}
+
+async fn attempt(
+    shared: &Shared,
+    claimed: &Claimed,
+    generator: &dyn Generator,
+    profile: &str,
+    remote: &Mutex<Option<String>>,
+) -> Finish {
+    let t = &claimed.task;
+    let on_error = |e: &GenError| retry::on_error(e, t.retry_count, t.max_retries, &shared.retry_delays);
+    let existing = remote.lock().ok().and_then(|g| g.clone());
+    let job = match existing {
+        Some(job) => job,
+        None => {
+            let mut spec = spec_of(claimed);
+            spec.callback_url = shared.callback_url(&t.id.to_string());
+            match generator.submit(&spec).await {
+                Ok(Submitted::Done(out)) => return completed(shared, claimed, generator, profile, out),
+                Ok(Submitted::Remote(job)) => {
+                    let (seq, owner, j) = (claimed.seq, shared.owner.clone(), job.clone());
+                    // Persist the job id before anything else: after a crash it is what makes
+                    // the next daemon re-poll instead of paying for a second job.
+                    let saved = shared.db.write(move |tx| queue::set_remote(tx, seq, &owner, &j, now_ms())).await;
+                    if let Err(e) = saved {
+                        tracing::error!(task = %t.id, job, error = %e, "could not record the remote job id");
+                    }
+                    if let Ok(mut g) = remote.lock() {
+                        *g = Some(job.clone());
+                    }
+                    job
+                }
+                Err(e) => return on_error(&e),
+            }
+        }
+    };
+    poll_until_done(shared, claimed, generator, profile, &job, &on_error).await
+}
+
+async fn poll_until_done(
+    shared: &Shared,
+    claimed: &Claimed,
+    generator: &dyn Generator,
+    profile: &str,
+    job: &str,
+    on_error: &(dyn Fn(&GenError) -> Finish + Sync),
+) -> Finish {
+    let mut last_progress: Option<(Option<u8>, Option<String>)> = None;
+    let mut wait = shared.first_poll();
+    let wake = shared.wake_of(claimed.seq);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = wake.notified() => {}
+        }
+        wait = shared.poll_wait();
+        match generator.poll(job).await {
+            Ok(Polled::Pending) => {}
+            Ok(Polled::Running { progress, step }) => {
+                let now = (progress, step.clone());
+                if last_progress.as_ref() != Some(&now) {
+                    last_progress = Some(now);
+                    let seq = claimed.seq;
+                    let _ = shared.db.write(move |tx| queue::progress(tx, seq, progress, step.as_deref(), now_ms())).await;
+                }
+            }
+            Ok(Polled::Done(out)) => return completed(shared, claimed, generator, profile, out),
+            Ok(Polled::Failed(e)) => return on_error(&e),
+            Err(e) if e.kind == crate::generator::ErrorKind::RateLimited => {
+                wait = e.retry_after.unwrap_or(retry::DEFAULT_SNOOZE);
+            }
+            Err(e) if e.kind == crate::generator::ErrorKind::Transient => {
+                // The remote job may well still be running: keep polling (resubmitting could
+                // pay twice). The deadline bounds this.
+                tracing::warn!(task = %claimed.task.id, job, error = %e, "poll failed; will poll again");
+            }
+            Err(e) => return on_error(&e),
+        }
+    }
+}
+
+fn completed(shared: &Shared, claimed: &Claimed, generator: &dyn Generator, profile: &str, out: Output) -> Finish {
+    let t = &claimed.task;
+    if out.body.trim().is_empty() {
+        return Finish::Failed {
+            kind: "permanent".into(),
+            message: "the generator returned empty content".into(),
+        };
+    }
+    let title = Some(out.title.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| first_heading(&out.body))
+        .unwrap_or_else(|| t.topic.clone());
+    let _ = shared;
+    Finish::Completed(Box::new(NewContent {
+        task_id: t.id,
+        account_id: t.account_id,
+        topic: t.topic.clone(),
+        keywords: t.keywords.clone(),
+        title,
+        summary: out.summary.clone().or_else(|| summarize(&out.body, 120)),
+        word_count: out.word_count.unwrap_or_else(|| word_count(&out.body)),
+        cover_image: out.images.first().map(|i| i.url.clone()),
+        images: out.images,
+        html: out.html,
+        quality_score: out.quality_score,
+        generator: profile.to_string(),
+        model: out.model.or_else(|| generator.model()),
+        prompt_tokens: out.prompt_tokens,
+        completion_tokens: out.completion_tokens,
+        body: out.body,
+        review_status: if t.auto_approve { Review::Approved } else { Review::Pending },
+    }))
+}

@@ -1,0 +1,453 @@
+//! The daemon's queries: claiming in priority order under a lease, renewing and reaping
+//! leases, deadlines, remote job ids, progress, results, and the heartbeat row.
+//!
+//! Every function runs in the caller's transaction (see `engine::db`), so a claim of many
+//! tasks or a batch of many results costs one commit.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::accounts;
+use super::contents::{self, NewContent};
+use super::counters;
+use super::tasks::{self, Changes, Seq};
+use crate::domain::time::Millis;
+use crate::domain::{Account, Status, Task};
+use crate::error::Result;
+
+pub const TASKS_COMPLETED: &str = "tasks_completed_total";
+pub const TASKS_FAILED: &str = "tasks_failed_total";
+pub const TASKS_TIMEOUT: &str = "tasks_timeout_total";
+pub const TASK_RETRIES: &str = "task_retries_total";
+pub const TASK_SNOOZES: &str = "task_rate_limited_total";
+pub const TOKENS: &str = "tokens_total";
+
+/// A task the daemon now holds a lease on.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub seq: Seq,
+    pub task: Task,
+    pub account: Account,
+    /// True when it was adopted from an expired lease with a remote job to re-poll.
+    pub adopted: bool,
+}
+
+/// Whether the dispatcher may start another task on this generator (`None`: the task names
+/// none).
+pub type CanTake<'a> = dyn FnMut(Option<&str>) -> bool + 'a;
+
+fn lease_changes(owner: &str, until: Millis) -> Changes {
+    Changes {
+        lease_owner: Some(Some(owner.to_string())),
+        lease_expires_at: Some(Some(until)),
+        ..Changes::default()
+    }
+}
+
+/// Claims up to `slots` tasks: first unfinished tasks with a remote job whose lease has
+/// expired (adopted and re-polled, never re-submitted), then due pending tasks in priority
+/// order. Pending tasks already past their deadline become `timeout` instead.
+pub fn claim(
+    conn: &Connection,
+    owner: &str,
+    now: Millis,
+    lease_ms: i64,
+    slots: usize,
+    can_take: &mut CanTake<'_>,
+) -> Result<Vec<Claimed>> {
+    let mut out = Vec::new();
+    if slots == 0 {
+        return Ok(out);
+    }
+    let until = now + lease_ms;
+
+    let adoptable: Vec<(i64, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT seq, generator FROM tasks
+             WHERE lease_expires_at <= ?1 AND status IN ('submitted','processing') AND remote_job_id IS NOT NULL
+             ORDER BY priority DESC, seq LIMIT ?2",
+        )?
+        .query_map(params![now, slots as i64 * 4], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (seq, generator) in adoptable {
+        if out.len() >= slots {
+            break;
+        }
+        if !can_take(generator.as_deref()) {
+            continue;
+        }
+        let n = conn
+            .prepare_cached(
+                "UPDATE tasks SET lease_owner = ?2, lease_expires_at = ?3
+                 WHERE seq = ?1 AND lease_expires_at <= ?4 AND status IN ('submitted','processing')",
+            )?
+            .execute(params![seq, owner, until, now])?;
+        if n == 1 {
+            let status = tasks::current_status(conn, Seq(seq))?.unwrap_or(Status::Processing);
+            tasks::record_event(conn, Seq(seq), now, Some(status), status, Some("lease expired; adopted to re-poll its remote job"))?;
+            out.push(load(conn, Seq(seq), true)?);
+        }
+    }
+
+    // Walk the claim index in order; the scan window grows only when tasks are skipped
+    // because their generator is at its limit.
+    let window = (slots * 4 + 64) as i64;
+    let due: Vec<(i64, Option<String>, Millis)> = conn
+        .prepare_cached(
+            "SELECT seq, generator, deadline_at FROM tasks INDEXED BY tasks_claim
+             WHERE status = 'pending' AND next_attempt_at <= ?1
+             ORDER BY priority DESC, seq LIMIT ?2",
+        )?
+        .query_map(params![now, window], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (seq, generator, deadline) in due {
+        if out.len() >= slots {
+            break;
+        }
+        if deadline <= now {
+            time_out(conn, Seq(seq), now, "deadline passed before the task could start")?;
+            continue;
+        }
+        if !can_take(generator.as_deref()) {
+            continue;
+        }
+        let mut changes = lease_changes(owner, until);
+        changes.submitted_at = Some(Some(now));
+        let moved = tasks::transition(conn, Seq(seq), &[Status::Pending], Status::Submitted, &changes, Some(&format!("claimed by {owner}")), now)?;
+        if moved.is_some() {
+            conn.prepare_cached("UPDATE tasks SET started_at = coalesce(started_at, ?2) WHERE seq = ?1")?
+                .execute(params![seq, now])?;
+            out.push(load(conn, Seq(seq), false)?);
+        }
+    }
+    Ok(out)
+}
+
+fn load(conn: &Connection, seq: Seq, adopted: bool) -> Result<Claimed> {
+    let task = tasks::get(conn, seq)?;
+    let account = accounts::get_by_id(conn, task.account_id)?.ok_or_else(|| crate::error::Error::NotFound {
+        kind: "account",
+        id: task.account_id.to_string(),
+    })?;
+    Ok(Claimed {
+        seq,
+        task,
+        account,
+        adopted,
+    })
+}
+
+fn time_out(conn: &Connection, seq: Seq, now: Millis, message: &str) -> Result<bool> {
+    let changes = Changes {
+        lease_owner: Some(None),
+        lease_expires_at: Some(None),
+        completed_at: Some(Some(now)),
+        error_kind: Some(Some("timeout".into())),
+        error_message: Some(Some(message.into())),
+        ..Changes::default()
+    };
+    let moved = tasks::transition(conn, seq, &Status::ACTIVE, Status::Timeout, &changes, Some(message), now)?;
+    if moved.is_some() {
+        counters::add(conn, TASKS_TIMEOUT, "", 1)?;
+    }
+    Ok(moved.is_some())
+}
+
+/// Extends every lease `owner` holds.
+pub fn renew(conn: &Connection, owner: &str, until: Millis) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE tasks SET lease_expires_at = ?2 WHERE lease_owner = ?1 AND status IN ('submitted','processing')",
+        )?
+        .execute(params![owner, until])?)
+}
+
+/// Returns tasks without a remote job whose lease expired (or, with `foreign_too`, that any
+/// other owner holds: the OS lock proves no other daemon is alive) to `pending`, without
+/// using up a retry. With `foreign_too`, foreign leases on remote jobs are expired so they
+/// are adopted at once. Returns how many were returned to the queue.
+pub fn reap(conn: &Connection, owner: &str, now: Millis, foreign_too: bool) -> Result<usize> {
+    if foreign_too {
+        conn.prepare_cached(
+            "UPDATE tasks SET lease_expires_at = ?2
+             WHERE status IN ('submitted','processing') AND remote_job_id IS NOT NULL
+               AND (lease_owner IS NULL OR lease_owner <> ?1)",
+        )?
+        .execute(params![owner, now])?;
+    }
+    let sql = if foreign_too {
+        "SELECT seq, lease_owner FROM tasks WHERE status IN ('submitted','processing') AND remote_job_id IS NULL
+           AND (lease_owner IS NULL OR lease_owner <> ?1 OR lease_expires_at <= ?2)"
+    } else {
+        "SELECT seq, lease_owner FROM tasks WHERE lease_expires_at <= ?2
+           AND status IN ('submitted','processing') AND remote_job_id IS NULL AND ?1 IS NOT NULL"
+    };
+    let expired: Vec<(i64, Option<String>)> = conn
+        .prepare_cached(sql)?
+        .query_map(params![owner, now], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut n = 0;
+    for (seq, holder) in expired {
+        let changes = Changes {
+            lease_owner: Some(None),
+            lease_expires_at: Some(None),
+            next_attempt_at: Some(now),
+            progress: Some(None),
+            current_step: Some(None),
+            ..Changes::default()
+        };
+        let msg = format!(
+            "lease of {} expired; returned to the queue without using a retry",
+            holder.as_deref().unwrap_or("a daemon")
+        );
+        if tasks::transition(conn, Seq(seq), &[Status::Submitted, Status::Processing], Status::Pending, &changes, Some(&msg), now)?.is_some() {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Times out unfinished tasks whose deadline has passed and that nobody holds a live lease
+/// on (held tasks are timed out by their worker). Returns how many.
+pub fn sweep_deadlines(conn: &Connection, now: Millis) -> Result<usize> {
+    let due: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT seq FROM tasks WHERE deadline_at <= ?1 AND status IN ('pending','submitted','processing')
+               AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)",
+        )?
+        .query_map([now], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut n = 0;
+    for seq in due {
+        if time_out(conn, Seq(seq), now, "deadline passed")? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Records the remote job a generator started, moving the task to `processing`. Must be
+/// committed before the job is polled: after a crash it is what prevents a second submit.
+pub fn set_remote(conn: &Connection, seq: Seq, owner: &str, job_id: &str, now: Millis) -> Result<bool> {
+    let changes = Changes {
+        remote_job_id: Some(Some(job_id.to_string())),
+        ..Changes::default()
+    };
+    let moved = tasks::transition(conn, seq, &[Status::Submitted], Status::Processing, &changes, Some(&format!("remote job {job_id} started")), now)?;
+    if moved.is_none() {
+        // Already processing (adopted) or no longer ours: only record the id if we hold it.
+        let n = conn
+            .prepare_cached(
+                "UPDATE tasks SET remote_job_id = ?3, updated_at = ?4 WHERE seq = ?1 AND lease_owner = ?2 AND status = 'processing'",
+            )?
+            .execute(params![seq.0, owner, job_id, now])?;
+        return Ok(n == 1);
+    }
+    Ok(true)
+}
+
+/// Records progress reported by a generator; the first report moves `submitted` to
+/// `processing`.
+pub fn progress(conn: &Connection, seq: Seq, progress: Option<u8>, step: Option<&str>, now: Millis) -> Result<()> {
+    let changes = Changes {
+        progress: Some(progress),
+        current_step: Some(step.map(str::to_string)),
+        ..Changes::default()
+    };
+    if tasks::transition(conn, seq, &[Status::Submitted], Status::Processing, &changes, Some("generator reports work"), now)?.is_none() {
+        conn.prepare_cached(
+            "UPDATE tasks SET progress = coalesce(?2, progress), current_step = coalesce(?3, current_step), updated_at = ?4
+             WHERE seq = ?1 AND status = 'processing'",
+        )?
+        .execute(params![seq.0, progress, step, now])?;
+    }
+    Ok(())
+}
+
+/// The end of one attempt, as the engine reports it.
+#[derive(Debug, Clone)]
+pub enum Finish {
+    Completed(Box<NewContent>),
+    /// Back to pending after `delay_ms`; `counts` is false for a rate-limit snooze.
+    Retry { kind: String, message: String, delay_ms: i64, counts: bool },
+    Failed { kind: String, message: String },
+    TimedOut { message: String },
+    /// Shutdown or a lost lease: back to pending now, no retry used. Tasks with a remote job
+    /// keep it and stay `processing` with an expired lease, so the next daemon adopts them.
+    Released,
+}
+
+/// Applies one result. Returns the status the task ends in, or `None` when the task had
+/// already left the states this result applies to (cancelled meanwhile, or a duplicate).
+pub fn finish(conn: &Connection, seq: Seq, f: &Finish, now: Millis) -> Result<Option<Status>> {
+    let running = [Status::Submitted, Status::Processing];
+    let cleared = || Changes {
+        lease_owner: Some(None),
+        lease_expires_at: Some(None),
+        ..Changes::default()
+    };
+    match f {
+        Finish::Completed(content) => {
+            let Some(status) = tasks::current_status(conn, seq)? else { return Ok(None) };
+            if !running.contains(&status) {
+                return Ok(None);
+            }
+            let Some(content_id) = contents::insert(conn, content, now)? else {
+                return Ok(None);
+            };
+            let mut c = cleared();
+            c.content_id = Some(Some(content_id));
+            c.completed_at = Some(Some(now));
+            c.progress = Some(Some(100));
+            c.error_kind = Some(None);
+            c.error_message = Some(None);
+            let msg = format!("content {content_id} stored ({} words, {})", content.word_count, content.review_status.as_str());
+            tasks::transition(conn, seq, &running, Status::Completed, &c, Some(&msg), now)?;
+            counters::add(conn, TASKS_COMPLETED, "", 1)?;
+            counters::add(conn, TOKENS, "kind=prompt", content.prompt_tokens.unwrap_or(0).into())?;
+            counters::add(conn, TOKENS, "kind=completion", content.completion_tokens.unwrap_or(0).into())?;
+            Ok(Some(Status::Completed))
+        }
+        Finish::Retry { kind, message, delay_ms, counts } => {
+            let Some(task) = tasks::current_status(conn, seq)?.filter(|s| running.contains(s)).map(|_| tasks::get(conn, seq)).transpose()? else {
+                return Ok(None);
+            };
+            let mut c = cleared();
+            c.next_attempt_at = Some(now + delay_ms);
+            c.remote_job_id = Some(None);
+            c.progress = Some(None);
+            c.current_step = Some(None);
+            c.error_kind = Some(Some(kind.clone()));
+            c.error_message = Some(Some(message.clone()));
+            let msg = if *counts {
+                c.retry_count = Some(task.retry_count + 1);
+                format!("{kind} error, retry {} of {} in {}s: {message}", task.retry_count + 1, task.max_retries, delay_ms / 1000)
+            } else {
+                format!("rate limited, snoozed {}s (no retry used): {message}", delay_ms / 1000)
+            };
+            tasks::transition(conn, seq, &running, Status::Pending, &c, Some(&msg), now)?;
+            counters::add(conn, if *counts { TASK_RETRIES } else { TASK_SNOOZES }, "", 1)?;
+            Ok(Some(Status::Pending))
+        }
+        Finish::Failed { kind, message } => {
+            let mut c = cleared();
+            c.completed_at = Some(Some(now));
+            c.error_kind = Some(Some(kind.clone()));
+            c.error_message = Some(Some(message.clone()));
+            let moved = tasks::transition(conn, seq, &running, Status::Failed, &c, Some(&format!("{kind} error: {message}")), now)?;
+            if moved.is_some() {
+                counters::add(conn, TASKS_FAILED, "", 1)?;
+            }
+            Ok(moved.map(|_| Status::Failed))
+        }
+        Finish::TimedOut { message } => Ok(time_out(conn, seq, now, message)?.then_some(Status::Timeout)),
+        Finish::Released => {
+            let has_remote: bool = conn
+                .prepare_cached("SELECT remote_job_id IS NOT NULL FROM tasks WHERE seq = ?1")?
+                .query_row([seq.0], |r| r.get(0))
+                .optional()?
+                .unwrap_or(false);
+            if has_remote {
+                conn.prepare_cached(
+                    "UPDATE tasks SET lease_owner = NULL, lease_expires_at = ?2 WHERE seq = ?1 AND status IN ('submitted','processing')",
+                )?
+                .execute(params![seq.0, now])?;
+                return tasks::current_status(conn, seq);
+            }
+            let mut c = cleared();
+            c.next_attempt_at = Some(now);
+            c.progress = Some(None);
+            c.current_step = Some(None);
+            let moved = tasks::transition(conn, seq, &running, Status::Pending, &c, Some("released at shutdown; no retry used"), now)?;
+            Ok(moved.map(|_| Status::Pending))
+        }
+    }
+}
+
+/// Current statuses of the given tasks (those that still exist).
+pub fn statuses(conn: &Connection, seqs: &[Seq]) -> Result<Vec<(Seq, Status)>> {
+    if seqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = seqs.iter().map(|s| s.0.to_string()).collect::<Vec<_>>().join(",");
+    let mut stmt = conn.prepare(&format!("SELECT seq, status FROM tasks WHERE seq IN ({list})"))?;
+    let rows = stmt.query_map([], |r| {
+        let st: String = r.get(1)?;
+        Ok((Seq(r.get(0)?), st.parse::<Status>().unwrap_or(Status::Failed)))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// When the next snoozed pending task becomes due, if any.
+pub fn next_due(conn: &Connection) -> Result<Option<Millis>> {
+    Ok(conn
+        .prepare_cached("SELECT min(next_attempt_at) FROM tasks WHERE status = 'pending'")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Whether anything is left for a draining daemon: pending tasks, or unfinished remote jobs
+/// that nobody holds a live lease on.
+pub fn has_work(conn: &Connection, now: Millis) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM tasks WHERE status = 'pending')
+                 OR EXISTS(SELECT 1 FROM tasks WHERE status IN ('submitted','processing') AND lease_expires_at <= ?1)",
+        )?
+        .query_row([now], |r| r.get(0))?)
+}
+
+/// A daemon's heartbeat row.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Heartbeat {
+    pub id: String,
+    pub pid: u32,
+    pub host: String,
+    pub version: String,
+    pub started_at: Millis,
+    pub last_beat_at: Millis,
+    pub stopped_at: Option<Millis>,
+    pub in_flight: u32,
+    pub max_concurrent: u32,
+    pub scheduler: bool,
+    pub listen: Option<String>,
+}
+
+pub fn beat(conn: &Connection, hb: &Heartbeat) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO daemons(id, pid, host, version, started_at, last_beat_at, stopped_at, in_flight, max_concurrent, scheduler, listen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT(id) DO UPDATE SET last_beat_at = excluded.last_beat_at, stopped_at = excluded.stopped_at,
+             in_flight = excluded.in_flight, max_concurrent = excluded.max_concurrent",
+    )?
+    .execute(params![
+        hb.id, hb.pid, hb.host, hb.version, hb.started_at, hb.last_beat_at, hb.stopped_at,
+        hb.in_flight, hb.max_concurrent, hb.scheduler, hb.listen
+    ])?;
+    // Keep the table small: forget daemons that stopped or went silent a week ago.
+    conn.prepare_cached("DELETE FROM daemons WHERE last_beat_at < ?1")?
+        .execute([hb.last_beat_at - 7 * 86_400_000])?;
+    Ok(())
+}
+
+/// The most recently beating daemons, newest first.
+pub fn heartbeats(conn: &Connection, limit: u32) -> Result<Vec<Heartbeat>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, pid, host, version, started_at, last_beat_at, stopped_at, in_flight, max_concurrent, scheduler, listen
+         FROM daemons ORDER BY last_beat_at DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok(Heartbeat {
+            id: r.get(0)?,
+            pid: r.get(1)?,
+            host: r.get(2)?,
+            version: r.get(3)?,
+            started_at: r.get(4)?,
+            last_beat_at: r.get(5)?,
+            stopped_at: r.get(6)?,
+            in_flight: r.get(7)?,
+            max_concurrent: r.get(8)?,
+            scheduler: r.get(9)?,
+            listen: r.get(10)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
