@@ -32,6 +32,8 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand --version 'Print version'
             cand task 'Submit, inspect, cancel, retry and clean up generation tasks'
             cand account 'Manage the accounts content is written for'
+            cand content 'Review and export generated content'
+            cand daemon 'Run the generation daemon, or control one running in the background'
             cand config 'Create and inspect the config file'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -55,6 +57,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand cancel 'Cancel pending, submitted or processing tasks'
             cand retry 'Put failed, timed-out or cancelled tasks back in the queue'
             cand stats 'Count tasks per status'
+            cand wait 'Wait until tasks finish; exits 0 only if every one completed'
             cand cleanup 'Delete finished tasks older than a given age (their content stays)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -78,12 +81,14 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand --generator 'Generator profile from the config (or `template`)'
             cand --idempotency-key 'Submitting the same key again returns the first task instead of a new one'
             cand --from-file 'Submit every task in a .jsonl or .csv file (`-` reads stdin)'
+            cand --wait-timeout 'With --wait: how long to wait at most'
             cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
             cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
             cand --format 'Output format of read commands'
             cand --color 'When to use colour (NO_COLOR is honoured)'
             cand --auto-approve 'Approve the content automatically [default: the account''s setting]'
             cand --no-auto-approve 'Hold the content for review'
+            cand --wait 'Block until the task is finished (exit 0 only if it completed)'
             cand -q 'Print only ids'
             cand --quiet 'Print only ids'
             cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
@@ -189,6 +194,20 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'contenthub;task;wait'= {
+            cand --timeout 'Stop waiting after this long (exit 1)'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --all 'Wait for every task that is unfinished now'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'contenthub;task;cleanup'= {
             cand --older-than 'Delete finished tasks last updated longer ago than this, e.g. 30d'
             cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
@@ -211,6 +230,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand cancel 'Cancel pending, submitted or processing tasks'
             cand retry 'Put failed, timed-out or cancelled tasks back in the queue'
             cand stats 'Count tasks per status'
+            cand wait 'Wait until tasks finish; exits 0 only if every one completed'
             cand cleanup 'Delete finished tasks older than a given age (their content stays)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -227,6 +247,8 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         &'contenthub;task;help;retry'= {
         }
         &'contenthub;task;help;stats'= {
+        }
+        &'contenthub;task;help;wait'= {
         }
         &'contenthub;task;help;cleanup'= {
         }
@@ -354,6 +376,211 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         }
         &'contenthub;account;help;help'= {
         }
+        &'contenthub;content'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand list 'List generated content, newest first'
+            cand show 'Show a content item (by content id, or by the task id that produced it)'
+            cand approve 'Approve content held for review'
+            cand reject 'Reject content'
+            cand export 'Write content to files for a publisher: Markdown with front matter, or JSON'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;content;list'= {
+            cand -a 'Only this account (id or name)'
+            cand --account 'Only this account (id or name)'
+            cand --review 'Only this review state'
+            cand --since 'Created at or after: RFC 3339, a date, or an age like 24h'
+            cand -n 'At most this many (0 = all)'
+            cand --limit 'At most this many (0 = all)'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;content;show'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --body 'Print only the Markdown body (for piping)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;content;approve'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;content;reject'= {
+            cand --reason 'Why it was rejected (kept with the content)'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;content;export'= {
+            cand --dir 'Directory to write into (created if needed)'
+            cand --review 'Which review state to export'
+            cand --as 'File format'
+            cand -a 'Only this account (id or name)'
+            cand --account 'Only this account (id or name)'
+            cand --since 'Created at or after: RFC 3339, a date, or an age like 24h'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;content;help'= {
+            cand list 'List generated content, newest first'
+            cand show 'Show a content item (by content id, or by the task id that produced it)'
+            cand approve 'Approve content held for review'
+            cand reject 'Reject content'
+            cand export 'Write content to files for a publisher: Markdown with front matter, or JSON'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;content;help;list'= {
+        }
+        &'contenthub;content;help;show'= {
+        }
+        &'contenthub;content;help;approve'= {
+        }
+        &'contenthub;content;help;reject'= {
+        }
+        &'contenthub;content;help;export'= {
+        }
+        &'contenthub;content;help;help'= {
+        }
+        &'contenthub;daemon'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand run 'Run in the foreground (for systemd); logs go to stderr'
+            cand start 'Start in the background; pid and log files go to the XDG state directory'
+            cand stop 'Stop a running daemon (SIGTERM, then wait for it to finish in-flight work)'
+            cand status 'Show whether a daemon is running, stale or stopped'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;daemon;run'= {
+            cand --max-concurrent 'Tasks generating at once [default: config daemon.max_concurrent, env ASYNC_MAX_CONCURRENT_TASKS, else 5]'
+            cand --grace 'How long in-flight work may finish after SIGINT/SIGTERM'
+            cand --log-format 'Log line format'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --until-idle 'Process what is due, then exit once nothing is pending or in flight'
+            cand --allow-multiple 'Run even when another daemon holds this store''s lock (claims stay safe through leases)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;daemon;start'= {
+            cand --max-concurrent 'Tasks generating at once [default: config daemon.max_concurrent, env ASYNC_MAX_CONCURRENT_TASKS, else 5]'
+            cand --grace 'How long in-flight work may finish after SIGINT/SIGTERM'
+            cand --log-format 'Log line format'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --until-idle 'Process what is due, then exit once nothing is pending or in flight'
+            cand --allow-multiple 'Run even when another daemon holds this store''s lock (claims stay safe through leases)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;daemon;stop'= {
+            cand --wait 'How long to wait for the daemon to exit'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;daemon;status'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;daemon;help'= {
+            cand run 'Run in the foreground (for systemd); logs go to stderr'
+            cand start 'Start in the background; pid and log files go to the XDG state directory'
+            cand stop 'Stop a running daemon (SIGTERM, then wait for it to finish in-flight work)'
+            cand status 'Show whether a daemon is running, stale or stopped'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;daemon;help;run'= {
+        }
+        &'contenthub;daemon;help;start'= {
+        }
+        &'contenthub;daemon;help;stop'= {
+        }
+        &'contenthub;daemon;help;status'= {
+        }
+        &'contenthub;daemon;help;help'= {
+        }
         &'contenthub;config'= {
             cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
             cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
@@ -436,6 +663,8 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         &'contenthub;help'= {
             cand task 'Submit, inspect, cancel, retry and clean up generation tasks'
             cand account 'Manage the accounts content is written for'
+            cand content 'Review and export generated content'
+            cand daemon 'Run the generation daemon, or control one running in the background'
             cand config 'Create and inspect the config file'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -448,6 +677,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand cancel 'Cancel pending, submitted or processing tasks'
             cand retry 'Put failed, timed-out or cancelled tasks back in the queue'
             cand stats 'Count tasks per status'
+            cand wait 'Wait until tasks finish; exits 0 only if every one completed'
             cand cleanup 'Delete finished tasks older than a given age (their content stays)'
         }
         &'contenthub;help;task;submit'= {
@@ -463,6 +693,8 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         &'contenthub;help;task;retry'= {
         }
         &'contenthub;help;task;stats'= {
+        }
+        &'contenthub;help;task;wait'= {
         }
         &'contenthub;help;task;cleanup'= {
         }
@@ -482,6 +714,37 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         &'contenthub;help;account;edit'= {
         }
         &'contenthub;help;account;remove'= {
+        }
+        &'contenthub;help;content'= {
+            cand list 'List generated content, newest first'
+            cand show 'Show a content item (by content id, or by the task id that produced it)'
+            cand approve 'Approve content held for review'
+            cand reject 'Reject content'
+            cand export 'Write content to files for a publisher: Markdown with front matter, or JSON'
+        }
+        &'contenthub;help;content;list'= {
+        }
+        &'contenthub;help;content;show'= {
+        }
+        &'contenthub;help;content;approve'= {
+        }
+        &'contenthub;help;content;reject'= {
+        }
+        &'contenthub;help;content;export'= {
+        }
+        &'contenthub;help;daemon'= {
+            cand run 'Run in the foreground (for systemd); logs go to stderr'
+            cand start 'Start in the background; pid and log files go to the XDG state directory'
+            cand stop 'Stop a running daemon (SIGTERM, then wait for it to finish in-flight work)'
+            cand status 'Show whether a daemon is running, stale or stopped'
+        }
+        &'contenthub;help;daemon;run'= {
+        }
+        &'contenthub;help;daemon;start'= {
+        }
+        &'contenthub;help;daemon;stop'= {
+        }
+        &'contenthub;help;daemon;status'= {
         }
         &'contenthub;help;config'= {
             cand init 'Write a commented default config file'

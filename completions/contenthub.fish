@@ -39,31 +39,34 @@ complete -c contenthub -n "__fish_contenthub_needs_command" -s h -l help -d 'Pri
 complete -c contenthub -n "__fish_contenthub_needs_command" -s V -l version -d 'Print version'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "task" -d 'Submit, inspect, cancel, retry and clean up generation tasks'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "account" -d 'Manage the accounts content is written for'
+complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "content" -d 'Review and export generated content'
+complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "daemon" -d 'Run the generation daemon, or control one running in the background'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "config" -d 'Create and inspect the config file'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
 csv\t'Comma-separated values with a header row'"
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -s q -l quiet -d 'Print only ids'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "submit" -d 'Queue an article for generation (or many, from a JSONL/CSV file)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "list" -d 'List tasks, newest first'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "show" -d 'Show every field of a task'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "status" -d 'Show every field of a task'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "log" -d 'Show a task\'s history of status changes'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "cancel" -d 'Cancel pending, submitted or processing tasks'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "retry" -d 'Put failed, timed-out or cancelled tasks back in the queue'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "stats" -d 'Count tasks per status'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "cleanup" -d 'Delete finished tasks older than a given age (their content stays)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats cleanup help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -f -a "submit" -d 'Queue an article for generation (or many, from a JSONL/CSV file)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -f -a "list" -d 'List tasks, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -f -a "show" -d 'Show every field of a task'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -f -a "status" -d 'Show every field of a task'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -f -a "log" -d 'Show a task\'s history of status changes'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -f -a "cancel" -d 'Cancel pending, submitted or processing tasks'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -f -a "retry" -d 'Put failed, timed-out or cancelled tasks back in the queue'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -f -a "stats" -d 'Count tasks per status'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -f -a "wait" -d 'Wait until tasks finish; exits 0 only if every one completed'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -f -a "cleanup" -d 'Delete finished tasks older than a given age (their content stays)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s a -l account -d 'Account id or name' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s t -l topic -d 'What to write about (1–500 characters)' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s k -l keywords -d 'Keywords, comma-separated: rust,tokio' -r
@@ -77,6 +80,7 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l generator -d 'Generator profile from the config (or `template`)' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l idempotency-key -d 'Submitting the same key again returns the first task instead of a new one' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l from-file -d 'Submit every task in a .jsonl or .csv file (`-` reads stdin)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l wait-timeout -d 'With --wait: how long to wait at most' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
@@ -88,6 +92,7 @@ always\t''
 never\t''"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l auto-approve -d 'Approve the content automatically [default: the account\'s setting]'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l no-auto-approve -d 'Hold the content for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l wait -d 'Block until the task is finished (exit 0 only if it completed)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -187,6 +192,20 @@ never\t''"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from stats" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from stats" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from wait" -l timeout -d 'Stop waiting after this long (exit 1)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from wait" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from wait" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from wait" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from wait" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from wait" -l all -d 'Wait for every task that is unfinished now'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from wait" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from wait" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -l older-than -d 'Delete finished tasks last updated longer ago than this, e.g. 30d' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
@@ -208,6 +227,7 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel pending, submitted or processing tasks'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Put failed, timed-out or cancelled tasks back in the queue'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "stats" -d 'Count tasks per status'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "wait" -d 'Wait until tasks finish; exits 0 only if every one completed'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "cleanup" -d 'Delete finished tasks older than a given age (their content stays)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
@@ -318,6 +338,191 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "edit" -d 'Change an account (an empty text value clears it)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove an account with its tasks and content'
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -f -a "list" -d 'List generated content, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -f -a "show" -d 'Show a content item (by content id, or by the task id that produced it)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -f -a "approve" -d 'Approve content held for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -f -a "reject" -d 'Reject content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -f -a "export" -d 'Write content to files for a publisher: Markdown with front matter, or JSON'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -s a -l account -d 'Only this account (id or name)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -l review -d 'Only this review state' -r -f -a "pending\t''
+approved\t''
+rejected\t''
+all\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -l since -d 'Created at or after: RFC 3339, a date, or an age like 24h' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -s n -l limit -d 'At most this many (0 = all)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -l body -d 'Print only the Markdown body (for piping)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from approve" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from approve" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from approve" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from approve" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from approve" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from approve" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from approve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from reject" -l reason -d 'Why it was rejected (kept with the content)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from reject" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from reject" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from reject" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from reject" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from reject" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from reject" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from reject" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l dir -d 'Directory to write into (created if needed)' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l review -d 'Which review state to export' -r -f -a "pending\t''
+approved\t''
+rejected\t''
+all\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l as -d 'File format' -r -f -a "markdown\t''
+json\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -s a -l account -d 'Only this account (id or name)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l since -d 'Created at or after: RFC 3339, a date, or an age like 24h' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "list" -d 'List generated content, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a content item (by content id, or by the task id that produced it)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "approve" -d 'Approve content held for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "reject" -d 'Reject content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write content to files for a publisher: Markdown with front matter, or JSON'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -f -a "run" -d 'Run in the foreground (for systemd); logs go to stderr'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -f -a "start" -d 'Start in the background; pid and log files go to the XDG state directory'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -f -a "stop" -d 'Stop a running daemon (SIGTERM, then wait for it to finish in-flight work)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -f -a "status" -d 'Show whether a daemon is running, stale or stopped'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l max-concurrent -d 'Tasks generating at once [default: config daemon.max_concurrent, env ASYNC_MAX_CONCURRENT_TASKS, else 5]' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l grace -d 'How long in-flight work may finish after SIGINT/SIGTERM' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l until-idle -d 'Process what is due, then exit once nothing is pending or in flight'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l allow-multiple -d 'Run even when another daemon holds this store\'s lock (claims stay safe through leases)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l max-concurrent -d 'Tasks generating at once [default: config daemon.max_concurrent, env ASYNC_MAX_CONCURRENT_TASKS, else 5]' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l grace -d 'How long in-flight work may finish after SIGINT/SIGTERM' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l until-idle -d 'Process what is due, then exit once nothing is pending or in flight'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l allow-multiple -d 'Run even when another daemon holds this store\'s lock (claims stay safe through leases)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from stop" -l wait -d 'How long to wait for the daemon to exit' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from stop" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from stop" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from stop" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from stop" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from stop" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from stop" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from status" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from status" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from status" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from status" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run in the foreground (for systemd); logs go to stderr'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "start" -d 'Start in the background; pid and log files go to the XDG state directory'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop a running daemon (SIGTERM, then wait for it to finish in-flight work)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show whether a daemon is running, stale or stopped'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
@@ -387,11 +592,13 @@ never\t''"
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account config completions help" -f -a "task" -d 'Submit, inspect, cancel, retry and clean up generation tasks'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account config completions help" -f -a "account" -d 'Manage the accounts content is written for'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account config completions help" -f -a "config" -d 'Create and inspect the config file'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account config completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "task" -d 'Submit, inspect, cancel, retry and clean up generation tasks'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "account" -d 'Manage the accounts content is written for'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "content" -d 'Review and export generated content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "daemon" -d 'Run the generation daemon, or control one running in the background'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "config" -d 'Create and inspect the config file'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "submit" -d 'Queue an article for generation (or many, from a JSONL/CSV file)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "list" -d 'List tasks, newest first'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "show" -d 'Show every field of a task'
@@ -399,12 +606,22 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "cancel" -d 'Cancel pending, submitted or processing tasks'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "retry" -d 'Put failed, timed-out or cancelled tasks back in the queue'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "stats" -d 'Count tasks per status'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "wait" -d 'Wait until tasks finish; exits 0 only if every one completed'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "cleanup" -d 'Delete finished tasks older than a given age (their content stays)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "add" -d 'Add an account'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "list" -d 'List accounts'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "show" -d 'Show an account'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "edit" -d 'Change an account (an empty text value clears it)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "remove" -d 'Remove an account with its tasks and content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from content" -f -a "list" -d 'List generated content, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from content" -f -a "show" -d 'Show a content item (by content id, or by the task id that produced it)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from content" -f -a "approve" -d 'Approve content held for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from content" -f -a "reject" -d 'Reject content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from content" -f -a "export" -d 'Write content to files for a publisher: Markdown with front matter, or JSON'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "run" -d 'Run in the foreground (for systemd); logs go to stderr'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "start" -d 'Start in the background; pid and log files go to the XDG state directory'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "stop" -d 'Stop a running daemon (SIGTERM, then wait for it to finish in-flight work)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "status" -d 'Show whether a daemon is running, stale or stopped'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented default config file'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every resolved setting and where it came from (flag, env, file, default)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file path'

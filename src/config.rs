@@ -195,7 +195,10 @@ impl GeneratorProfile {
             if present {
                 Ok(())
             } else {
-                Err((key, format!("is required for kind = \"{}\"", self.kind.as_str())))
+                Err((
+                    key,
+                    format!("is required for kind = \"{}\"", self.kind.as_str()),
+                ))
             }
         };
         match self.kind {
@@ -206,12 +209,15 @@ impl GeneratorProfile {
             GeneratorKind::ContentCreator => needs("base_url", self.base_url.is_some())?,
             GeneratorKind::Command => needs(
                 "command",
-                self.command.as_ref().is_some_and(|c| !c.is_empty() && !c[0].trim().is_empty()),
+                self.command
+                    .as_ref()
+                    .is_some_and(|c| !c.is_empty() && !c[0].trim().is_empty()),
             )?,
             GeneratorKind::Template => {}
         }
         if let Some(url) = &self.base_url {
-            crate::domain::task::validate_http_url("base_url", url).map_err(|e| ("base_url", e.to_string()))?;
+            crate::domain::task::validate_http_url("base_url", url)
+                .map_err(|e| ("base_url", e.to_string()))?;
         }
         if let Some(t) = self.temperature {
             if !(0.0..=2.0).contains(&t) {
@@ -225,7 +231,8 @@ impl GeneratorProfile {
             if !ok {
                 return Err((
                     "api_key_env",
-                    "must name an environment variable (e.g. OPENAI_API_KEY), not hold the key".into(),
+                    "must name an environment variable (e.g. OPENAI_API_KEY), not hold the key"
+                        .into(),
                 ));
             }
         }
@@ -278,9 +285,13 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
 
 /// The old system's env names take bare seconds; durations like `30s` work too.
 fn env_duration(name: &str, raw: &str) -> Result<Duration> {
-    let d = parse_duration(raw).map_err(|e| Error::invalid(format!("environment variable {name}"), e))?;
+    let d = parse_duration(raw)
+        .map_err(|e| Error::invalid(format!("environment variable {name}"), e))?;
     if d.is_zero() {
-        return Err(Error::invalid(format!("environment variable {name}"), "must be greater than zero"));
+        return Err(Error::invalid(
+            format!("environment variable {name}"),
+            "must be greater than zero",
+        ));
     }
     Ok(d)
 }
@@ -302,7 +313,10 @@ impl Settings {
                 .map(|d| d.config_dir().join("config.toml"))
                 .unwrap_or_else(|| PathBuf::from("config.toml")),
         );
-        config_path.layer(env_nonempty("CONTENTHUB_CONFIG").map(PathBuf::from), Source::Env("CONTENTHUB_CONFIG".into()));
+        config_path.layer(
+            env_nonempty("CONTENTHUB_CONFIG").map(PathBuf::from),
+            Source::Env("CONTENTHUB_CONFIG".into()),
+        );
         config_path.layer(over.config.clone(), Source::Flag);
 
         let (file, config_loaded) = match std::fs::read_to_string(&config_path.value) {
@@ -336,7 +350,10 @@ impl Settings {
 
         let mut db_path = Sourced::default(data_dir.join("contenthub.db"));
         db_path.layer(file.store.path.clone(), Source::File);
-        db_path.layer(env_nonempty("CONTENTHUB_DB").map(PathBuf::from), Source::Env("CONTENTHUB_DB".into()));
+        db_path.layer(
+            env_nonempty("CONTENTHUB_DB").map(PathBuf::from),
+            Source::Env("CONTENTHUB_DB".into()),
+        );
         db_path.layer(over.db.clone(), Source::Flag);
 
         let mut priority = Sourced::default(5u8);
@@ -344,7 +361,10 @@ impl Settings {
         let mut timeout = Sourced::default(Duration::from_secs(30 * 60));
         timeout.layer(file.tasks.timeout.map(|d| d.0), Source::File);
         if let Some(raw) = env_nonempty("ASYNC_TASK_TIMEOUT") {
-            timeout.layer(Some(env_duration("ASYNC_TASK_TIMEOUT", &raw)?), Source::Env("ASYNC_TASK_TIMEOUT".into()));
+            timeout.layer(
+                Some(env_duration("ASYNC_TASK_TIMEOUT", &raw)?),
+                Source::Env("ASYNC_TASK_TIMEOUT".into()),
+            );
         }
         let mut max_retries = Sourced::default(3u32);
         max_retries.layer(file.tasks.max_retries, Source::File);
@@ -363,7 +383,10 @@ impl Settings {
         let mut poll_interval = Sourced::default(Duration::from_secs(30));
         poll_interval.layer(file.daemon.poll_interval.map(|d| d.0), Source::File);
         if let Some(raw) = env_nonempty("ASYNC_POLL_INTERVAL") {
-            poll_interval.layer(Some(env_duration("ASYNC_POLL_INTERVAL", &raw)?), Source::Env("ASYNC_POLL_INTERVAL".into()));
+            poll_interval.layer(
+                Some(env_duration("ASYNC_POLL_INTERVAL", &raw)?),
+                Source::Env("ASYNC_POLL_INTERVAL".into()),
+            );
         }
         let mut lease = Sourced::default(Duration::from_secs(15));
         lease.layer(file.daemon.lease.map(|d| d.0), Source::File);
@@ -373,7 +396,9 @@ impl Settings {
             Duration::from_secs(120),
         ]);
         retry_delays.layer(
-            file.daemon.retry_delays.map(|v| v.into_iter().map(|d| d.0).collect()),
+            file.daemon
+                .retry_delays
+                .map(|v| v.into_iter().map(|d| d.0).collect()),
             Source::File,
         );
 
@@ -419,17 +444,55 @@ impl Settings {
         let mut out = Vec::new();
         let mut push = |k: &str, v: String, s: &Source| out.push((k.to_string(), v, s.to_string()));
         let dur = |d: &Duration| format_duration(*d);
-        push("config", self.config_path.value.display().to_string(), &self.config_path.source);
-        push("store.path", self.db_path.value.display().to_string(), &self.db_path.source);
-        push("tasks.priority", self.tasks.priority.value.to_string(), &self.tasks.priority.source);
-        push("tasks.timeout", dur(&self.tasks.timeout.value), &self.tasks.timeout.source);
-        push("tasks.max_retries", self.tasks.max_retries.value.to_string(), &self.tasks.max_retries.source);
-        push("daemon.max_concurrent", self.daemon.max_concurrent.value.to_string(), &self.daemon.max_concurrent.source);
-        push("daemon.poll_interval", dur(&self.daemon.poll_interval.value), &self.daemon.poll_interval.source);
-        push("daemon.lease", dur(&self.daemon.lease.value), &self.daemon.lease.source);
+        push(
+            "config",
+            self.config_path.value.display().to_string(),
+            &self.config_path.source,
+        );
+        push(
+            "store.path",
+            self.db_path.value.display().to_string(),
+            &self.db_path.source,
+        );
+        push(
+            "tasks.priority",
+            self.tasks.priority.value.to_string(),
+            &self.tasks.priority.source,
+        );
+        push(
+            "tasks.timeout",
+            dur(&self.tasks.timeout.value),
+            &self.tasks.timeout.source,
+        );
+        push(
+            "tasks.max_retries",
+            self.tasks.max_retries.value.to_string(),
+            &self.tasks.max_retries.source,
+        );
+        push(
+            "daemon.max_concurrent",
+            self.daemon.max_concurrent.value.to_string(),
+            &self.daemon.max_concurrent.source,
+        );
+        push(
+            "daemon.poll_interval",
+            dur(&self.daemon.poll_interval.value),
+            &self.daemon.poll_interval.source,
+        );
+        push(
+            "daemon.lease",
+            dur(&self.daemon.lease.value),
+            &self.daemon.lease.source,
+        );
         push(
             "daemon.retry_delays",
-            self.daemon.retry_delays.value.iter().map(dur).collect::<Vec<_>>().join(", "),
+            self.daemon
+                .retry_delays
+                .value
+                .iter()
+                .map(dur)
+                .collect::<Vec<_>>()
+                .join(", "),
             &self.daemon.retry_delays.source,
         );
         for (name, p) in &self.generators {
@@ -442,7 +505,11 @@ impl Settings {
                 push(&key("model"), v.clone(), &Source::File);
             }
             if let Some(v) = &p.api_key_env {
-                let state = if env(v).is_some_and(|k| !k.is_empty()) { "set" } else { "not set" };
+                let state = if env(v).is_some_and(|k| !k.is_empty()) {
+                    "set"
+                } else {
+                    "not set"
+                };
                 push(&key("api_key_env"), format!("{v} ({state})"), &Source::File);
             }
             if let Some(v) = p.max_concurrent {
@@ -470,7 +537,11 @@ impl Settings {
 
 /// The 1-based line of byte `offset` in `text`.
 fn line_at(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1
 }
 
 /// The dotted key written on `line` (1-based), with the table header above it.
@@ -479,7 +550,8 @@ fn key_at(text: &str, line: usize) -> Option<String> {
     let this = lines.get(line.checked_sub(1)?)?.trim();
     let header = |l: &str| {
         let l = l.trim();
-        (l.starts_with('[') && l.ends_with(']')).then(|| l.trim_matches(['[', ']']).trim().to_string())
+        (l.starts_with('[') && l.ends_with(']'))
+            .then(|| l.trim_matches(['[', ']']).trim().to_string())
     };
     if let Some(h) = header(this) {
         return Some(h);
@@ -496,11 +568,12 @@ fn key_at(text: &str, line: usize) -> Option<String> {
 }
 
 fn line_of_section(text: &str, section: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        let l = l.trim();
-        l.starts_with('[') && l.trim_matches(['[', ']']).trim() == section
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let l = l.trim();
+            l.starts_with('[') && l.trim_matches(['[', ']']).trim() == section
+        })
+        .map(|i| i + 1)
 }
 
 fn parse_file(path: &Path, text: &str) -> Result<FileConfig> {
@@ -509,8 +582,13 @@ fn parse_file(path: &Path, text: &str) -> Result<FileConfig> {
         match e.span() {
             Some(span) => {
                 let line = line_at(text, span.start);
-                let key = key_at(text, line).map(|k| format!(", key `{k}`")).unwrap_or_default();
-                Error::Usage(format!("invalid config {}: line {line}{key}: {message}", path.display()))
+                let key = key_at(text, line)
+                    .map(|k| format!(", key `{k}`"))
+                    .unwrap_or_default();
+                Error::Usage(format!(
+                    "invalid config {}: line {line}{key}: {message}",
+                    path.display()
+                ))
             }
             None => Error::Usage(format!("invalid config {}: {message}", path.display())),
         }
@@ -518,7 +596,9 @@ fn parse_file(path: &Path, text: &str) -> Result<FileConfig> {
     for (name, profile) in &file.generators {
         let section = format!("generators.{name}");
         let bad_name = name.is_empty()
-            || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if bad_name {
             let line = line_of_section(text, &section).unwrap_or(1);
             return Err(Error::Usage(format!(
@@ -596,12 +676,19 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{}.toml", text.len()));
         std::fs::write(&path, text).unwrap();
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let over = Overrides {
             db: None,
             config: Some(path),
         };
-        Settings::resolve(&over, &|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()), true)
+        Settings::resolve(
+            &over,
+            &|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+            true,
+        )
     }
 
     #[test]
@@ -613,9 +700,16 @@ mod tests {
 
     #[test]
     fn precedence_env_over_file() {
-        let s = resolve("[daemon]\nmax_concurrent = 7\npoll_interval = \"10s\"\n", &[("ASYNC_MAX_CONCURRENT_TASKS", "9")]).unwrap();
+        let s = resolve(
+            "[daemon]\nmax_concurrent = 7\npoll_interval = \"10s\"\n",
+            &[("ASYNC_MAX_CONCURRENT_TASKS", "9")],
+        )
+        .unwrap();
         assert_eq!(s.daemon.max_concurrent.value, 9);
-        assert_eq!(s.daemon.max_concurrent.source, Source::Env("ASYNC_MAX_CONCURRENT_TASKS".into()));
+        assert_eq!(
+            s.daemon.max_concurrent.source,
+            Source::Env("ASYNC_MAX_CONCURRENT_TASKS".into())
+        );
         assert_eq!(s.daemon.poll_interval.value, Duration::from_secs(10));
         assert_eq!(s.daemon.poll_interval.source, Source::File);
         let s = resolve("", &[("ASYNC_TASK_TIMEOUT", "600")]).unwrap();
@@ -624,13 +718,27 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_key() {
-        let e = resolve("[daemon]\n\nmax_concurrent = 0\n", &[]).unwrap_err().to_string();
-        assert!(e.contains("line 3") && e.contains("daemon.max_concurrent"), "{e}");
-        let e = resolve("[daemon]\npoll_interval = \"soon\"\n", &[]).unwrap_err().to_string();
-        assert!(e.contains("line 2") && e.contains("daemon.poll_interval"), "{e}");
-        let e = resolve("[daemon]\nmax_concurent = 3\n", &[]).unwrap_err().to_string();
+        let e = resolve("[daemon]\n\nmax_concurrent = 0\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 3") && e.contains("daemon.max_concurrent"),
+            "{e}"
+        );
+        let e = resolve("[daemon]\npoll_interval = \"soon\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("daemon.poll_interval"),
+            "{e}"
+        );
+        let e = resolve("[daemon]\nmax_concurent = 3\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("max_concurent"), "{e}");
-        let e = resolve("[generators.x]\nkind = \"openai\"\n", &[]).unwrap_err().to_string();
+        let e = resolve("[generators.x]\nkind = \"openai\"\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("generators.x.base_url"), "{e}");
     }
 }

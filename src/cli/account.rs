@@ -22,7 +22,9 @@ pub struct AccountCmd {
 #[derive(Debug, Subcommand)]
 enum AccountSub {
     /// Add an account
-    #[command(after_help = "Examples:\n  contenthub account add tech-blog --display-name \"技术博客\" --platform wechat --tone 专业 --min-words 800 --max-words 1500\n  contenthub account add newsletter --platform newsletter --language en-US --no-auto-approve")]
+    #[command(
+        after_help = "Examples:\n  contenthub account add tech-blog --display-name \"技术博客\" --platform wechat --tone 专业 --min-words 800 --max-words 1500\n  contenthub account add newsletter --platform newsletter --language en-US --no-auto-approve"
+    )]
     Add(AddArgs),
     /// List accounts
     #[command(after_help = "Example:\n  contenthub account list --format json")]
@@ -31,10 +33,14 @@ enum AccountSub {
     #[command(after_help = "Example:\n  contenthub account show tech-blog")]
     Show(RefArg),
     /// Change an account (an empty text value clears it)
-    #[command(after_help = "Examples:\n  contenthub account edit tech-blog --tone 轻松 --forbidden-words 震惊,绝对\n  contenthub account edit 3 --name tech-weekly --min-words none")]
+    #[command(
+        after_help = "Examples:\n  contenthub account edit tech-blog --tone 轻松 --forbidden-words 震惊,绝对\n  contenthub account edit 3 --name tech-weekly --min-words none"
+    )]
     Edit(EditArgs),
     /// Remove an account with its tasks and content
-    #[command(after_help = "Examples:\n  contenthub account remove old-blog --yes\n  contenthub account remove old-blog --force --yes   # also drops unfinished tasks")]
+    #[command(
+        after_help = "Examples:\n  contenthub account remove old-blog --yes\n  contenthub account remove old-blog --force --yes   # also drops unfinished tasks"
+    )]
     Remove(RemoveArgs),
 }
 
@@ -120,8 +126,15 @@ struct RemoveArgs {
 }
 
 impl Record for Account {
-    const COLUMNS: &'static [&'static str] =
-        &["id", "name", "display_name", "platform", "language", "category", "auto_approve"];
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "name",
+        "display_name",
+        "platform",
+        "language",
+        "category",
+        "auto_approve",
+    ];
     fn key(&self) -> String {
         self.name.clone()
     }
@@ -186,7 +199,10 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCmd) -> Result<ExitCode> {
             };
             check_word_range(new.min_words, new.max_words)?;
             let account = ctx.store()?.write(|tx| accounts::insert(tx, &new))?;
-            ctx.note(&format!("added account {} (id {})", account.name, account.id));
+            ctx.note(&format!(
+                "added account {} (id {})",
+                account.name, account.id
+            ));
             if ctx.printer.quiet {
                 ctx.print(&format!("{}\n", account.id))?;
             } else {
@@ -203,7 +219,11 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCmd) -> Result<ExitCode> {
         }
         AccountSub::Edit(a) => {
             let mut p = patch(&a.fields)?;
-            p.name = a.name.as_deref().map(|n| validate_name(n.trim())).transpose()?;
+            p.name = a
+                .name
+                .as_deref()
+                .map(|n| validate_name(n.trim()))
+                .transpose()?;
             if p.is_empty() {
                 return Err(Error::Usage(
                     "nothing to change: give at least one option (see `contenthub account edit --help`)".into(),
@@ -254,6 +274,9 @@ fn remove(ctx: &mut Ctx, a: RemoveArgs) -> Result<()> {
         }
         accounts::delete(tx, account.id)
     })?;
-    ctx.note(&format!("removed account {} and {total} tasks", account.name));
+    ctx.note(&format!(
+        "removed account {} and {total} tasks",
+        account.name
+    ));
     Ok(())
 }

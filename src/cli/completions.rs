@@ -8,7 +8,9 @@ use super::Ctx;
 use crate::error::ExitCode;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  contenthub completions bash > ~/.local/share/bash-completion/completions/contenthub\n  contenthub completions zsh > ~/.zfunc/_contenthub")]
+#[command(
+    after_help = "Examples:\n  contenthub completions bash > ~/.local/share/bash-completion/completions/contenthub\n  contenthub completions zsh > ~/.zfunc/_contenthub"
+)]
 pub struct CompletionsArgs {
     /// The shell to write a completion script for
     #[arg(value_enum)]

@@ -27,10 +27,14 @@ impl ConfigCmd {
 #[derive(Debug, Subcommand)]
 enum ConfigSub {
     /// Write a commented default config file
-    #[command(after_help = "Example:\n  contenthub config init && $EDITOR \"$(contenthub config path)\"")]
+    #[command(
+        after_help = "Example:\n  contenthub config init && $EDITOR \"$(contenthub config path)\""
+    )]
     Init(InitArgs),
     /// Print every resolved setting and where it came from (flag, env, file, default)
-    #[command(after_help = "Example:\n  contenthub config show --format json | jq '.[] | select(.source != \"default\")'")]
+    #[command(
+        after_help = "Example:\n  contenthub config show --format json | jq '.[] | select(.source != \"default\")'"
+    )]
     Show,
     /// Print the config file path
     Path,
@@ -96,7 +100,10 @@ pub fn run(ctx: &mut Ctx, cmd: ConfigCmd) -> Result<ExitCode> {
                 .map(|(key, value, source)| ConfigEntry { key, value, source })
                 .collect();
             if !ctx.settings.config_loaded {
-                ctx.note(&format!("no config file at {}; showing defaults", path.display()));
+                ctx.note(&format!(
+                    "no config file at {}; showing defaults",
+                    path.display()
+                ));
             }
             ctx.print(&ctx.printer.list(&entries))?;
         }

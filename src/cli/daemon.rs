@@ -26,7 +26,9 @@ pub struct DaemonCmd {
 #[derive(Debug, Subcommand)]
 enum DaemonSub {
     /// Run in the foreground (for systemd); logs go to stderr
-    #[command(after_help = "Examples:\n  contenthub daemon run\n  contenthub daemon run --until-idle          # drain the queue, then exit (cron, CI)\n  contenthub daemon run --max-concurrent 20 --log-format json\n\nWith --until-idle the exit code is 0 only if every task this run worked on completed.")]
+    #[command(
+        after_help = "Examples:\n  contenthub daemon run\n  contenthub daemon run --until-idle          # drain the queue, then exit (cron, CI)\n  contenthub daemon run --max-concurrent 20 --log-format json\n\nWith --until-idle the exit code is 0 only if every task this run worked on completed."
+    )]
     Run(RunArgs),
     /// Start in the background; pid and log files go to the XDG state directory
     #[command(after_help = "Example:\n  contenthub daemon start && contenthub daemon status")]
@@ -35,7 +37,9 @@ enum DaemonSub {
     #[command(after_help = "Example:\n  contenthub daemon stop --wait 60s")]
     Stop(StopArgs),
     /// Show whether a daemon is running, stale or stopped
-    #[command(after_help = "Exit codes: 0 running, 1 stale (holding the lock but not beating), 3 stopped.\n\nExample:\n  contenthub daemon status --format json")]
+    #[command(
+        after_help = "Exit codes: 0 running, 1 stale (holding the lock but not beating), 3 stopped.\n\nExample:\n  contenthub daemon status --format json"
+    )]
     Status,
 }
 
@@ -91,7 +95,13 @@ pub struct DaemonStatus {
 }
 
 impl Record for DaemonStatus {
-    const COLUMNS: &'static [&'static str] = &["state", "pid", "in_flight", "max_concurrent", "last_beat_at"];
+    const COLUMNS: &'static [&'static str] = &[
+        "state",
+        "pid",
+        "in_flight",
+        "max_concurrent",
+        "last_beat_at",
+    ];
     fn key(&self) -> String {
         self.state.clone()
     }
@@ -117,7 +127,10 @@ fn pid_file(ctx: &Ctx) -> PathBuf {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CONTENTHUB_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
     let _ = match format {
         LogFormat::Text => builder.with_ansi(false).try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -172,7 +185,10 @@ fn run_foreground(ctx: &mut Ctx, a: RunArgs, detached: Option<PathBuf>) -> Resul
         let signals = shutdown.clone();
         tokio::spawn(async move {
             use tokio::signal::unix::{signal, SignalKind};
-            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            let (Ok(mut term), Ok(mut int)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) else {
                 return;
             };
             tokio::select! {
@@ -201,7 +217,10 @@ fn run_foreground(ctx: &mut Ctx, a: RunArgs, detached: Option<PathBuf>) -> Resul
 
 fn start(ctx: &mut Ctx, a: RunArgs) -> Result<ExitCode> {
     if a.until_idle {
-        return Err(Error::Usage("--until-idle belongs to `daemon run`; `daemon start` runs until stopped".into()).into());
+        return Err(Error::Usage(
+            "--until-idle belongs to `daemon run`; `daemon start` runs until stopped".into(),
+        )
+        .into());
     }
     engine_options(ctx, &a, false)?;
     let db = ctx.settings.db_path.value.clone();
@@ -233,7 +252,10 @@ fn start(ctx: &mut Ctx, a: RunArgs) -> Result<ExitCode> {
             let deadline = std::time::Instant::now() + Duration::from_secs(10);
             while std::time::Instant::now() < deadline {
                 if lock::is_held(&db) {
-                    ctx.note(&format!("daemon started (pid {child}); log: {}", log.display()));
+                    ctx.note(&format!(
+                        "daemon started (pid {child}); log: {}",
+                        log.display()
+                    ));
                     ctx.print(&format!("{child}\n"))?;
                     return Ok(ExitCode::Ok);
                 }
@@ -286,7 +308,11 @@ fn reap_child(pid: i32) -> Result<Option<i32>> {
 }
 
 fn lock_pid(db: &Path) -> Option<i32> {
-    std::fs::read_to_string(lock::lock_path(db)).ok()?.trim().parse().ok()
+    std::fs::read_to_string(lock::lock_path(db))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn stop(ctx: &mut Ctx, a: StopArgs) -> Result<ExitCode> {
@@ -297,14 +323,26 @@ fn stop(ctx: &mut Ctx, a: StopArgs) -> Result<ExitCode> {
         return Ok(ExitCode::Ok);
     }
     let pid = lock_pid(&db)
-        .or_else(|| std::fs::read_to_string(pid_file(ctx)).ok()?.trim().parse().ok())
+        .or_else(|| {
+            std::fs::read_to_string(pid_file(ctx))
+                .ok()?
+                .trim()
+                .parse()
+                .ok()
+        })
         .ok_or_else(|| anyhow::anyhow!("a daemon holds the lock but its pid is unknown"))?;
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM)
-        .with_context(|| format!("cannot signal pid {pid}"))?;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .with_context(|| format!("cannot signal pid {pid}"))?;
     let started = std::time::Instant::now();
     while started.elapsed() < wait {
         if !lock::is_held(&db) {
-            ctx.note(&format!("daemon (pid {pid}) stopped after {:.1}s", started.elapsed().as_secs_f64()));
+            ctx.note(&format!(
+                "daemon (pid {pid}) stopped after {:.1}s",
+                started.elapsed().as_secs_f64()
+            ));
             return Ok(ExitCode::Ok);
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -322,7 +360,9 @@ fn status(ctx: &mut Ctx) -> Result<ExitCode> {
     let beats = queue::heartbeats(ctx.store()?.conn(), 1)?;
     let hb = beats.into_iter().next();
     let renew_ms = (ctx.settings.daemon.lease.value.as_millis() as i64 / 3).max(1000);
-    let fresh = hb.as_ref().is_some_and(|h| h.stopped_at.is_none() && now_ms() - h.last_beat_at <= 3 * renew_ms + 5000);
+    let fresh = hb.as_ref().is_some_and(|h| {
+        h.stopped_at.is_none() && now_ms() - h.last_beat_at <= 3 * renew_ms + 5000
+    });
     let (state, code) = match (held, fresh) {
         (true, true) => ("running", ExitCode::Ok),
         (true, false) => ("stale", ExitCode::Failure),
@@ -331,7 +371,13 @@ fn status(ctx: &mut Ctx) -> Result<ExitCode> {
     let live = hb.filter(|_| held);
     let st = DaemonStatus {
         state: state.into(),
-        pid: live.as_ref().map(|h| h.pid).or_else(|| if held { lock_pid(&db).map(|p| p as u32) } else { None }),
+        pid: live.as_ref().map(|h| h.pid).or_else(|| {
+            if held {
+                lock_pid(&db).map(|p| p as u32)
+            } else {
+                None
+            }
+        }),
         host: live.as_ref().map(|h| h.host.clone()),
         version: live.as_ref().map(|h| h.version.clone()),
         started_at: live.as_ref().map(|h| Timestamp(h.started_at)),
@@ -348,7 +394,12 @@ fn status(ctx: &mut Ctx) -> Result<ExitCode> {
             let up = Duration::from_millis((now_ms() - h.started_at).max(0) as u64);
             out.push_str(&format!(
                 "pid: {} on {}\nversion: {}\nuptime: {}\nin flight: {} of {}\n",
-                h.pid, h.host, h.version, format_duration(up), h.in_flight, h.max_concurrent
+                h.pid,
+                h.host,
+                h.version,
+                format_duration(up),
+                h.in_flight,
+                h.max_concurrent
             ));
         }
         out.push_str(&format!("store: {}\nlog: {}\n", st.store, st.log_file));

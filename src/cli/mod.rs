@@ -6,8 +6,10 @@
 mod account;
 mod completions;
 mod config;
+mod content;
 mod daemon;
 mod task;
+mod wait;
 
 use std::io::{IsTerminal, Write};
 
@@ -22,7 +24,12 @@ use crate::store::Store;
 pub use completions::write_completions;
 
 /// The version line: the crate version and the commit it was built from.
-pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("CONTENTHUB_GIT_COMMIT"), ")");
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("CONTENTHUB_GIT_COMMIT"),
+    ")"
+);
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -83,6 +90,8 @@ pub enum Command {
     Task(task::TaskCmd),
     /// Manage the accounts content is written for
     Account(account::AccountCmd),
+    /// Review and export generated content
+    Content(content::ContentCmd),
     /// Run the generation daemon, or control one running in the background
     Daemon(daemon::DaemonCmd),
     /// Create and inspect the config file
@@ -163,7 +172,10 @@ impl Ctx {
         std::io::stderr().flush()?;
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer)?;
-        Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
     }
 }
 
@@ -190,6 +202,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Task(c) => task::run(&mut ctx, c),
         Command::Account(c) => account::run(&mut ctx, c),
+        Command::Content(c) => content::run(&mut ctx, c),
         Command::Daemon(c) => daemon::run(&mut ctx, c),
         Command::Config(c) => config::run(&mut ctx, c),
         Command::Completions(c) => completions::run(&ctx, c),

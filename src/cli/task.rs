@@ -27,12 +27,17 @@ pub struct TaskCmd {
 enum TaskSub {
     /// Queue an article for generation (or many, from a JSONL/CSV file)
     #[command(after_help = SUBMIT_EXAMPLES)]
-    Submit(SubmitArgs),
+    Submit(Box<SubmitArgs>),
     /// List tasks, newest first
-    #[command(after_help = "Examples:\n  contenthub task list --status failed --status timeout\n  contenthub task list --account tech-blog --since 24h --limit 100\n  contenthub task list --sort priority --format json | jq '.[].id'")]
+    #[command(
+        after_help = "Examples:\n  contenthub task list --status failed --status timeout\n  contenthub task list --account tech-blog --since 24h --limit 100\n  contenthub task list --sort priority --format json | jq '.[].id'"
+    )]
     List(ListArgs),
     /// Show every field of a task
-    #[command(visible_alias = "status", after_help = "Examples:\n  contenthub task show task-3f9a\n  contenthub task status task-3f9a0c12d4e5 --format json")]
+    #[command(
+        visible_alias = "status",
+        after_help = "Examples:\n  contenthub task show task-3f9a\n  contenthub task status task-3f9a0c12d4e5 --format json"
+    )]
     Show(IdArg),
     /// Show a task's history of status changes
     #[command(after_help = "Example:\n  contenthub task log task-3f9a")]
@@ -41,13 +46,24 @@ enum TaskSub {
     #[command(after_help = "Example:\n  contenthub task cancel task-3f9a task-77c0")]
     Cancel(CancelArgs),
     /// Put failed, timed-out or cancelled tasks back in the queue
-    #[command(after_help = "Examples:\n  contenthub task retry task-3f9a\n  contenthub task retry --all-failed\n  contenthub task retry task-3f9a --force   # past max_retries")]
+    #[command(
+        after_help = "Examples:\n  contenthub task retry task-3f9a\n  contenthub task retry --all-failed\n  contenthub task retry task-3f9a --force   # past max_retries"
+    )]
     Retry(RetryArgs),
     /// Count tasks per status
-    #[command(after_help = "Examples:\n  contenthub task stats\n  contenthub task stats --account tech-blog --format json")]
+    #[command(
+        after_help = "Examples:\n  contenthub task stats\n  contenthub task stats --account tech-blog --format json"
+    )]
     Stats(StatsArgs),
+    /// Wait until tasks finish; exits 0 only if every one completed
+    #[command(
+        after_help = "Examples:\n  contenthub task wait task-3f9a task-77c0\n  contenthub task wait --all --timeout 1h"
+    )]
+    Wait(WaitArgs),
     /// Delete finished tasks older than a given age (their content stays)
-    #[command(after_help = "Examples:\n  contenthub task cleanup --older-than 30d --dry-run\n  contenthub task cleanup --older-than 30d --yes")]
+    #[command(
+        after_help = "Examples:\n  contenthub task cleanup --older-than 30d --dry-run\n  contenthub task cleanup --older-than 30d --yes"
+    )]
     Cleanup(CleanupArgs),
 }
 
@@ -111,6 +127,17 @@ struct SubmitArgs {
     /// Submit every task in a .jsonl or .csv file (`-` reads stdin)
     #[arg(long, value_name = "FILE")]
     from_file: Option<String>,
+    /// Block until the task is finished (exit 0 only if it completed)
+    #[arg(long)]
+    wait: bool,
+    /// With --wait: how long to wait at most
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30m",
+        requires = "wait"
+    )]
+    wait_timeout: String,
 }
 
 impl SubmitArgs {
@@ -199,6 +226,19 @@ struct RetryArgs {
 }
 
 #[derive(Debug, Args)]
+struct WaitArgs {
+    /// Task ids or unique prefixes
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    ids: Vec<String>,
+    /// Wait for every task that is unfinished now
+    #[arg(long)]
+    all: bool,
+    /// Stop waiting after this long (exit 1)
+    #[arg(long, default_value = "10m", value_name = "DURATION")]
+    timeout: String,
+}
+
+#[derive(Debug, Args)]
 struct StatsArgs {
     /// Only this account (id or name)
     #[arg(short, long)]
@@ -216,14 +256,23 @@ struct CleanupArgs {
 }
 
 impl Record for Task {
-    const COLUMNS: &'static [&'static str] = &["id", "status", "priority", "account", "topic", "retry_count", "created_at"];
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "status",
+        "priority",
+        "account",
+        "topic",
+        "retry_count",
+        "created_at",
+    ];
     fn key(&self) -> String {
         self.id.to_string()
     }
 }
 
 impl Record for TaskEvent {
-    const COLUMNS: &'static [&'static str] = &["occurred_at", "from_status", "to_status", "message"];
+    const COLUMNS: &'static [&'static str] =
+        &["occurred_at", "from_status", "to_status", "message"];
     fn key(&self) -> String {
         self.task_id.to_string()
     }
@@ -258,7 +307,7 @@ pub struct TaskStats {
 
 pub fn run(ctx: &mut Ctx, cmd: TaskCmd) -> Result<ExitCode> {
     match cmd.cmd {
-        TaskSub::Submit(a) => submit(ctx, a),
+        TaskSub::Submit(a) => submit(ctx, *a),
         TaskSub::List(a) => list(ctx, a),
         TaskSub::Show(a) => {
             let store = ctx.store()?;
@@ -277,14 +326,37 @@ pub fn run(ctx: &mut Ctx, cmd: TaskCmd) -> Result<ExitCode> {
         TaskSub::Cancel(a) => cancel(ctx, a),
         TaskSub::Retry(a) => retry(ctx, a),
         TaskSub::Stats(a) => stats(ctx, a),
+        TaskSub::Wait(a) => {
+            let timeout = parse_duration(&a.timeout).map_err(|e| Error::invalid("timeout", e))?;
+            let targets = if a.all {
+                tasks::ids_with_status(ctx.store()?.conn(), &Status::ACTIVE)?
+            } else {
+                resolve_all(ctx, &a.ids)?
+            };
+            let (finals, timed_out) = super::wait::wait(ctx, &targets, timeout)?;
+            ctx.print(&ctx.printer.list(&finals))?;
+            Ok(super::wait::verdict(ctx, &finals, timed_out))
+        }
         TaskSub::Cleanup(a) => cleanup(ctx, a),
     }
 }
 
 fn submit(ctx: &mut Ctx, args: SubmitArgs) -> Result<ExitCode> {
     let policy = ctx.settings.submit_policy();
+    let wait_timeout = if args.wait {
+        Some(parse_duration(&args.wait_timeout).map_err(|e| Error::invalid("wait-timeout", e))?)
+    } else {
+        None
+    };
     if let Some(file) = &args.from_file {
-        return submit_bulk(ctx, file, &args.request(), &policy);
+        let targets = submit_bulk(ctx, file, &args.request(), &policy)?;
+        return match wait_timeout {
+            Some(t) => {
+                let (finals, timed_out) = super::wait::wait(ctx, &targets, t)?;
+                Ok(super::wait::verdict(ctx, &finals, timed_out))
+            }
+            None => Ok(ExitCode::Ok),
+        };
     }
     let task = NewTask::validate(args.request(), &policy)?;
     let now = now_ms();
@@ -303,6 +375,10 @@ fn submit(ctx: &mut Ctx, args: SubmitArgs) -> Result<ExitCode> {
         ));
     }
     ctx.print(&format!("{}\n", submitted.id))?;
+    if let Some(t) = wait_timeout {
+        let (finals, timed_out) = super::wait::wait(ctx, &[(submitted.seq, submitted.id)], t)?;
+        return Ok(super::wait::verdict(ctx, &finals, timed_out));
+    }
     Ok(ExitCode::Ok)
 }
 
@@ -316,10 +392,17 @@ fn read_bulk(name: &str) -> Result<Vec<(usize, SubmitRequest)>> {
         s
     } else {
         std::fs::read_to_string(name).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => anyhow::Error::new(Error::Usage(format!("{name}: no such file"))),
+            std::io::ErrorKind::NotFound => {
+                anyhow::Error::new(Error::Usage(format!("{name}: no such file")))
+            }
             _ => anyhow::Error::new(e).context(format!("cannot read {name}")),
         })?
     };
+    // Windows editors and spreadsheets (Notepad, Excel, WPS) may start UTF-8 with a BOM.
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
     let lower = name.to_ascii_lowercase();
     let is_csv = if lower.ends_with(".csv") {
         true
@@ -351,12 +434,25 @@ fn read_jsonl(name: &str, text: &str) -> Result<Vec<(usize, SubmitRequest)>> {
 }
 
 const CSV_FIELDS: [&str; 13] = [
-    "account", "topic", "keywords", "category", "requirements", "tone", "priority", "auto_approve",
-    "max_retries", "timeout", "callback_url", "generator", "idempotency_key",
+    "account",
+    "topic",
+    "keywords",
+    "category",
+    "requirements",
+    "tone",
+    "priority",
+    "auto_approve",
+    "max_retries",
+    "timeout",
+    "callback_url",
+    "generator",
+    "idempotency_key",
 ];
 
 fn read_csv(name: &str, text: &str) -> Result<Vec<(usize, SubmitRequest)>> {
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let header: Vec<String> = rdr
         .headers()
         .map_err(|e| Error::Usage(format!("{name} line 1: {e}")))?
@@ -402,7 +498,12 @@ fn read_csv(name: &str, text: &str) -> Result<Vec<(usize, SubmitRequest)>> {
                     req.auto_approve = Some(match v.to_ascii_lowercase().as_str() {
                         "true" | "yes" | "1" => true,
                         "false" | "no" | "0" => false,
-                        _ => return Err(at(format!("invalid auto_approve: '{v}' is not true or false")).into()),
+                        _ => {
+                            return Err(at(format!(
+                                "invalid auto_approve: '{v}' is not true or false"
+                            ))
+                            .into())
+                        }
                     })
                 }
                 "timeout" => req.timeout = Some(DurationValue::Text(v.into())),
@@ -422,7 +523,7 @@ fn submit_bulk(
     file: &str,
     defaults: &SubmitRequest,
     policy: &crate::domain::task::SubmitPolicy,
-) -> Result<ExitCode> {
+) -> Result<Vec<(tasks::Seq, crate::domain::TaskId)>> {
     let rows = read_bulk(file)?;
     if rows.is_empty() {
         return Err(Error::Usage(format!("{file}: no tasks in it")).into());
@@ -434,7 +535,8 @@ fn submit_bulk(
         valid.push((line, task));
     }
     let bar = if std::io::stderr().is_terminal() && !ctx.printer.quiet {
-        let b = ProgressBar::with_draw_target(Some(valid.len() as u64), ProgressDrawTarget::stderr());
+        let b =
+            ProgressBar::with_draw_target(Some(valid.len() as u64), ProgressDrawTarget::stderr());
         b.set_style(
             ProgressStyle::with_template("{spinner} submitting {bar:30} {pos}/{len} {per_sec}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -476,10 +578,12 @@ fn submit_bulk(
     let existing = results.iter().filter(|s| s.existing).count();
     let mut msg = format!("queued {} tasks", results.len() - existing);
     if existing > 0 {
-        msg.push_str(&format!(" ({existing} matched an existing idempotency key)"));
+        msg.push_str(&format!(
+            " ({existing} matched an existing idempotency key)"
+        ));
     }
     ctx.note(&msg);
-    Ok(ExitCode::Ok)
+    Ok(results.iter().map(|s| (s.seq, s.id)).collect())
 }
 
 fn point(field: &str, v: &Option<String>, now: i64) -> Result<Option<i64>> {
@@ -529,7 +633,11 @@ fn resolve_all(ctx: &mut Ctx, ids: &[String]) -> Result<Vec<(tasks::Seq, crate::
     Ok(out)
 }
 
-fn report_outcomes(ctx: &Ctx, verb: &str, results: Vec<(crate::domain::TaskId, Outcome)>) -> Result<ExitCode> {
+fn report_outcomes(
+    ctx: &Ctx,
+    verb: &str,
+    results: Vec<(crate::domain::TaskId, Outcome)>,
+) -> Result<ExitCode> {
     let mut code = ExitCode::Ok;
     let mut done = String::new();
     for (id, outcome) in results {
@@ -592,8 +700,18 @@ fn stats(ctx: &mut Ctx, a: StatsArgs) -> Result<ExitCode> {
     };
     let counts = tasks::status_counts(store.conn(), account_id)?;
     let total: u64 = counts.iter().map(|(_, n)| n).sum();
-    let active: u64 = counts.iter().filter(|(s, _)| !s.is_terminal()).map(|(_, n)| n).sum();
-    let share = |n: u64| if total == 0 { 0.0 } else { (n as f64 / total as f64 * 10_000.0).round() / 10_000.0 };
+    let active: u64 = counts
+        .iter()
+        .filter(|(s, _)| !s.is_terminal())
+        .map(|(_, n)| n)
+        .sum();
+    let share = |n: u64| {
+        if total == 0 {
+            0.0
+        } else {
+            (n as f64 / total as f64 * 10_000.0).round() / 10_000.0
+        }
+    };
     let statuses: Vec<StatusCount> = counts
         .iter()
         .map(|(status, count)| StatusCount {
@@ -612,7 +730,15 @@ fn stats(ctx: &mut Ctx, a: StatsArgs) -> Result<ExitCode> {
         ctx.print(&format!("{total}\n"))?;
         return Ok(ExitCode::Ok);
     }
-    let footer = vec!["total".to_string(), total.to_string(), if total == 0 { "0.0%".into() } else { "100.0%".into() }];
+    let footer = vec![
+        "total".to_string(),
+        total.to_string(),
+        if total == 0 {
+            "0.0%".into()
+        } else {
+            "100.0%".into()
+        },
+    ];
     ctx.print(&ctx.printer.report(&report, &statuses, Some(footer)))?;
     Ok(ExitCode::Ok)
 }

@@ -121,7 +121,9 @@ pub fn validate_language(lang: &str) -> Result<String, Error> {
     }
     let mut out = first.to_ascii_lowercase();
     let mut rest = rest.iter().peekable();
-    if let Some(script) = rest.next_if(|s| s.len() == 4 && s.bytes().all(|b| b.is_ascii_alphabetic())) {
+    if let Some(script) =
+        rest.next_if(|s| s.len() == 4 && s.bytes().all(|b| b.is_ascii_alphabetic()))
+    {
         out.push('-');
         out.push_str(&script[..1].to_ascii_uppercase());
         out.push_str(&script[1..].to_ascii_lowercase());
@@ -193,7 +195,10 @@ pub fn parse_word_list(field: &str, s: &str) -> Result<Vec<String>, Error> {
             ));
         }
         if w.chars().count() > 64 {
-            return Err(Error::invalid(field, format!("'{w}' is too long (at most 64 characters)")));
+            return Err(Error::invalid(
+                field,
+                format!("'{w}' is too long (at most 64 characters)"),
+            ));
         }
         if !out.iter().any(|x| x == w) {
             out.push(w.to_string());

@@ -119,10 +119,9 @@ pub fn first_heading(markdown: &str) -> Option<String> {
 
 /// A plain-text summary: the first paragraph that is not a heading, cut to `max` characters.
 pub fn summarize(markdown: &str, max: usize) -> Option<String> {
-    let para = markdown
-        .split("\n\n")
-        .map(str::trim)
-        .find(|p| !p.is_empty() && !p.starts_with('#') && !p.starts_with('>') && !p.starts_with("```"))?;
+    let para = markdown.split("\n\n").map(str::trim).find(|p| {
+        !p.is_empty() && !p.starts_with('#') && !p.starts_with('>') && !p.starts_with("```")
+    })?;
     let flat: String = para.split_whitespace().collect::<Vec<_>>().join(" ");
     let flat = flat.replace(['*', '_', '`'], "");
     if flat.chars().count() <= max {
@@ -147,9 +146,18 @@ mod tests {
 
     #[test]
     fn headings_and_summaries() {
-        assert_eq!(first_heading("intro\n# 标题 #\nbody").as_deref(), Some("标题"));
+        assert_eq!(
+            first_heading("intro\n# 标题 #\nbody").as_deref(),
+            Some("标题")
+        );
         assert_eq!(first_heading("#hashtag\nno heading"), None);
-        assert_eq!(summarize("# T\n\nFirst *para*.\n\nSecond", 50).as_deref(), Some("First para."));
-        assert_eq!(summarize("# T\n\n一二三四五六", 3).as_deref(), Some("一二三…"));
+        assert_eq!(
+            summarize("# T\n\nFirst *para*.\n\nSecond", 50).as_deref(),
+            Some("First para.")
+        );
+        assert_eq!(
+            summarize("# T\n\n一二三四五六", 3).as_deref(),
+            Some("一二三…")
+        );
     }
 }

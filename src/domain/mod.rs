@@ -13,5 +13,7 @@ pub mod time;
 pub use account::{Account, AccountPatch, NewAccount};
 pub use content::{Content, Image, Review};
 pub use status::Status;
-pub use task::{Keywords, NewTask, SubmitPolicy, SubmitRequest, Task, TaskEvent, TaskId, TaskIdPrefix};
+pub use task::{
+    Keywords, NewTask, SubmitPolicy, SubmitRequest, Task, TaskEvent, TaskId, TaskIdPrefix,
+};
 pub use time::Timestamp;

@@ -68,13 +68,19 @@ impl Status {
     /// Whether the state machine allows `self → to`.
     pub fn can_become(self, to: Status) -> bool {
         use Status::*;
-        match (self, to) {
-            (Pending, Submitted | Failed | Timeout | Cancelled) => true,
-            (Submitted, Pending | Processing | Completed | Failed | Timeout | Cancelled) => true,
-            (Processing, Pending | Completed | Failed | Timeout | Cancelled) => true,
-            (Failed | Timeout | Cancelled, Pending) => true,
-            _ => false,
-        }
+        matches!(
+            (self, to),
+            (Pending, Submitted | Failed | Timeout | Cancelled)
+                | (
+                    Submitted,
+                    Pending | Processing | Completed | Failed | Timeout | Cancelled
+                )
+                | (
+                    Processing,
+                    Pending | Completed | Failed | Timeout | Cancelled
+                )
+                | (Failed | Timeout | Cancelled, Pending)
+        )
     }
 }
 
@@ -94,7 +100,10 @@ impl FromStr for Status {
             .find(|st| st.as_str() == s)
             .ok_or_else(|| {
                 let names: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
-                format!("unknown status '{s}' (expected one of: {})", names.join(", "))
+                format!(
+                    "unknown status '{s}' (expected one of: {})",
+                    names.join(", ")
+                )
             })
     }
 }

@@ -53,7 +53,8 @@ impl<'de> Deserialize<'de> for TaskId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         let p: TaskIdPrefix = s.parse().map_err(serde::de::Error::custom)?;
-        p.exact().ok_or_else(|| serde::de::Error::custom("not a full task id"))
+        p.exact()
+            .ok_or_else(|| serde::de::Error::custom("not a full task id"))
     }
 }
 
@@ -86,7 +87,10 @@ impl FromStr for TaskIdPrefix {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        let hex = t.strip_prefix(TASK_ID_PREFIX).unwrap_or(t).to_ascii_lowercase();
+        let hex = t
+            .strip_prefix(TASK_ID_PREFIX)
+            .unwrap_or(t)
+            .to_ascii_lowercase();
         if hex.len() < Self::MIN_DIGITS || hex.len() > TASK_ID_HEX {
             return Err(format!(
                 "'{t}' is not a task id (expected task- followed by {}–{TASK_ID_HEX} hex digits)",
@@ -94,7 +98,9 @@ impl FromStr for TaskIdPrefix {
             ));
         }
         if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!("'{t}' is not a task id (only hex digits may follow task-)"));
+            return Err(format!(
+                "'{t}' is not a task id (only hex digits may follow task-)"
+            ));
         }
         let value = i64::from_str_radix(&hex, 16).map_err(|e| format!("'{t}': {e}"))?;
         Ok(TaskIdPrefix {
@@ -170,10 +176,7 @@ impl Keywords {
         match self {
             Keywords::List(v) => v.iter().map(|s| s.trim().to_string()).collect(),
             Keywords::Joined(s) if s.trim().is_empty() => Vec::new(),
-            Keywords::Joined(s) => s
-                .split([',', '，'])
-                .map(|s| s.trim().to_string())
-                .collect(),
+            Keywords::Joined(s) => s.split([',', '，']).map(|s| s.trim().to_string()).collect(),
         }
     }
 }
@@ -294,7 +297,9 @@ pub fn validate_http_url(field: &str, url: &str) -> Result<String, Error> {
         .ok_or_else(|| {
             Error::invalid(
                 field,
-                format!("'{u}' is not an absolute http(s) URL (expected e.g. https://example.com/hook)"),
+                format!(
+                    "'{u}' is not an absolute http(s) URL (expected e.g. https://example.com/hook)"
+                ),
             )
         })?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
@@ -345,7 +350,10 @@ impl NewTask {
                 if items.len() > KEYWORDS_MAX {
                     return Err(Error::invalid(
                         "keywords",
-                        format!("{} keywords is too many (at most {KEYWORDS_MAX})", items.len()),
+                        format!(
+                            "{} keywords is too many (at most {KEYWORDS_MAX})",
+                            items.len()
+                        ),
                     ));
                 }
                 let mut out: Vec<String> = Vec::with_capacity(items.len());
@@ -359,7 +367,9 @@ impl NewTask {
                     if kw.chars().count() > KEYWORD_MAX {
                         return Err(Error::invalid(
                             "keywords",
-                            format!("keyword '{kw}' is too long (at most {KEYWORD_MAX} characters)"),
+                            format!(
+                                "keyword '{kw}' is too long (at most {KEYWORD_MAX} characters)"
+                            ),
                         ));
                     }
                     if !out.contains(&kw) {
@@ -529,7 +539,10 @@ mod tests {
             ["a", "b", "c"]
         );
         r.keywords = Some(Keywords::List(vec!["x".into(), "y".into()]));
-        assert_eq!(NewTask::validate(r.clone(), &policy()).unwrap().keywords, ["x", "y"]);
+        assert_eq!(
+            NewTask::validate(r.clone(), &policy()).unwrap().keywords,
+            ["x", "y"]
+        );
         r.keywords = Some(Keywords::Joined("a,,b".into()));
         assert!(NewTask::validate(r, &policy()).is_err());
     }

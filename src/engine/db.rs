@@ -34,7 +34,9 @@ impl Db {
     ) -> Result<T> {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = store.lock().map_err(|_| Error::Store("store mutex poisoned".into()))?;
+            let mut guard = store
+                .lock()
+                .map_err(|_| Error::Store("store mutex poisoned".into()))?;
             guard.write(f)
         })
         .await
@@ -48,7 +50,9 @@ impl Db {
     ) -> Result<T> {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = store.lock().map_err(|_| Error::Store("store mutex poisoned".into()))?;
+            let mut guard = store
+                .lock()
+                .map_err(|_| Error::Store("store mutex poisoned".into()))?;
             guard.read(f)
         })
         .await

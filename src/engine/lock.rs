@@ -52,7 +52,11 @@ pub fn acquire(db: &Path) -> Result<DaemonLock> {
 
 /// Whether some process holds the lock now (for `daemon status`).
 pub fn is_held(db: &Path) -> bool {
-    let Ok(file) = OpenOptions::new().read(true).write(true).open(lock_path(db)) else {
+    let Ok(file) = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(lock_path(db))
+    else {
         return false;
     };
     match file.try_lock() {

@@ -64,7 +64,11 @@ impl Options {
             max_concurrent: 5,
             lease: Duration::from_secs(15),
             poll_interval: Duration::from_secs(30),
-            retry_delays: vec![Duration::from_secs(30), Duration::from_secs(60), Duration::from_secs(120)],
+            retry_delays: vec![
+                Duration::from_secs(30),
+                Duration::from_secs(60),
+                Duration::from_secs(120),
+            ],
             tick: Duration::from_millis(25),
             reap_interval: Duration::from_secs(2),
             grace: Duration::from_secs(30),
@@ -106,7 +110,9 @@ pub struct Shared {
 impl Shared {
     /// The profile a task runs on: its own, else `default` when configured, else the template.
     pub fn profile_of(&self, named: Option<&str>) -> String {
-        named.map(str::to_string).unwrap_or_else(|| self.default_profile.clone())
+        named
+            .map(str::to_string)
+            .unwrap_or_else(|| self.default_profile.clone())
     }
 
     fn poll_wait(&self) -> Duration {
@@ -125,19 +131,30 @@ impl Shared {
 
     /// Wakes the worker of `seq`, if any, to poll now.
     pub fn wake(&self, seq: Seq) {
-        if let Some(n) = self.wakes.lock().unwrap_or_else(|p| p.into_inner()).get(&seq) {
+        if let Some(n) = self
+            .wakes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&seq)
+        {
             n.notify_one();
         }
     }
 
     fn forget(&self, seq: Seq) {
-        self.wakes.lock().unwrap_or_else(|p| p.into_inner()).remove(&seq);
+        self.wakes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&seq);
     }
 
     fn callback_url(&self, task_id: &str) -> Option<String> {
-        self.public_url
-            .as_ref()
-            .map(|root| format!("{}/api/v1/content/callback/{task_id}", root.trim_end_matches('/')))
+        self.public_url.as_ref().map(|root| {
+            format!(
+                "{}/api/v1/content/callback/{task_id}",
+                root.trim_end_matches('/')
+            )
+        })
     }
 }
 
@@ -147,10 +164,14 @@ pub fn owner_id() -> String {
         .ok()
         .and_then(|h| h.into_string().ok())
         .unwrap_or_else(|| "localhost".into());
-    format!("{host}:{}:{:04x}", std::process::id(), getrandom::u32().unwrap_or(0) & 0xffff)
+    format!(
+        "{host}:{}:{:04x}",
+        std::process::id(),
+        getrandom::u32().unwrap_or(0) & 0xffff
+    )
 }
 
-fn build_generators(opts: &Options) -> Result<(HashMap<String, Arc<dyn Generator>>, HashMap<String, usize>)> {
+fn build_generators(opts: &Options) -> Result<(Generators, Limits)> {
     let mut gens: HashMap<String, Arc<dyn Generator>> = HashMap::new();
     let mut limits = HashMap::new();
     gens.insert(TEMPLATE.into(), Arc::new(generator::template::Template));
@@ -165,6 +186,9 @@ fn build_generators(opts: &Options) -> Result<(HashMap<String, Arc<dyn Generator
     Ok((gens, limits))
 }
 
+type Generators = HashMap<String, Arc<dyn Generator>>;
+type Limits = HashMap<String, usize>;
+
 struct InFlight {
     profile: String,
     signals: Signals,
@@ -176,7 +200,11 @@ struct InFlight {
 pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> {
     let db = Db::open(&opts.db_path)?;
     let (generators, limits) = build_generators(&opts)?;
-    let default_profile = if opts.generators.contains_key("default") { "default".to_string() } else { TEMPLATE.to_string() };
+    let default_profile = if opts.generators.contains_key("default") {
+        "default".to_string()
+    } else {
+        TEMPLATE.to_string()
+    };
     let owner = owner_id();
     let (results, writer) = db::spawn_writer(db.clone());
     let shared = Arc::new(Shared {
@@ -191,9 +219,15 @@ pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> 
         public_url: opts.public_url.clone(),
         wakes: Mutex::new(HashMap::new()),
     });
-    let watch = Connection::open_with_flags(&opts.db_path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let watch = Connection::open_with_flags(
+        &opts.db_path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
     watch.busy_timeout(Duration::from_secs(5))?;
-    let data_version = |c: &Connection| -> i64 { c.query_row("PRAGMA data_version", [], |r| r.get(0)).unwrap_or(0) };
+    let data_version = |c: &Connection| -> i64 {
+        c.query_row("PRAGMA data_version", [], |r| r.get(0))
+            .unwrap_or(0)
+    };
 
     let started = now_ms();
     let lease_ms = opts.lease.as_millis() as i64;
@@ -222,7 +256,10 @@ pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> 
             })
             .await?;
         if reaped > 0 {
-            tracing::info!(count = reaped, "returned tasks of a previous daemon to the queue");
+            tracing::info!(
+                count = reaped,
+                "returned tasks of a previous daemon to the queue"
+            );
         }
     }
     tracing::info!(owner = %owner, max_concurrent = opts.max_concurrent, "daemon started");
@@ -274,7 +311,14 @@ pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> 
                 let profile = shared.profile_of(c.task.generator.as_deref());
                 tracing::info!(task = %c.task.id, priority = c.task.priority, generator = %profile, adopted = c.adopted, "claimed");
                 let signals = Signals::default();
-                inflight.insert(seq, InFlight { profile, signals: signals.clone(), remote: c.task.remote_job_id.is_some() });
+                inflight.insert(
+                    seq,
+                    InFlight {
+                        profile,
+                        signals: signals.clone(),
+                        remote: c.task.remote_job_id.is_some(),
+                    },
+                );
                 if !touched.contains(&seq) {
                     touched.push(seq);
                 }
@@ -283,7 +327,9 @@ pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> 
             }
             if !saturated {
                 let next = db.read(|tx| queue::next_due(tx)).await?;
-                let until = next.map(|ms| (ms - now_ms()).max(0) as u64).unwrap_or(u64::MAX);
+                let until = next
+                    .map(|ms| (ms - now_ms()).max(0) as u64)
+                    .unwrap_or(u64::MAX);
                 wake_at = Instant::now() + Duration::from_millis(until).min(opts.reap_interval);
             }
         }
@@ -364,10 +410,19 @@ pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> 
             next_reap = now + opts.reap_interval;
             let o = owner.clone();
             let (reaped, swept) = db
-                .write(move |tx| Ok((queue::reap(tx, &o, now_ms(), false)?, queue::sweep_deadlines(tx, now_ms())?)))
+                .write(move |tx| {
+                    Ok((
+                        queue::reap(tx, &o, now_ms(), false)?,
+                        queue::sweep_deadlines(tx, now_ms())?,
+                    ))
+                })
                 .await?;
             if reaped + swept > 0 {
-                tracing::info!(returned = reaped, timed_out = swept, "swept expired leases and deadlines");
+                tracing::info!(
+                    returned = reaped,
+                    timed_out = swept,
+                    "swept expired leases and deadlines"
+                );
                 dirty = true;
             }
         }
@@ -386,8 +441,14 @@ pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> 
             queue::statuses(tx, &touched)
         })
         .await?;
-    let completed = statuses.iter().filter(|(_, s)| *s == Status::Completed).count();
-    let not_completed = statuses.iter().filter(|(_, s)| s.is_terminal() && *s != Status::Completed).count();
+    let completed = statuses
+        .iter()
+        .filter(|(_, s)| *s == Status::Completed)
+        .count();
+    let not_completed = statuses
+        .iter()
+        .filter(|(_, s)| s.is_terminal() && *s != Status::Completed)
+        .count();
     tracing::info!(worked = statuses.len(), completed, "daemon stopped");
     Ok(Summary {
         worked: statuses.len(),

@@ -75,10 +75,23 @@ mod tests {
     fn classification() {
         let d = [Duration::from_secs(1)];
         let rl = GenError::rate_limited("slow down", Duration::from_secs(7));
-        assert!(matches!(on_error(&rl, 3, 3, &d), Finish::Retry { counts: false, delay_ms: 7000, .. }));
+        assert!(matches!(
+            on_error(&rl, 3, 3, &d),
+            Finish::Retry {
+                counts: false,
+                delay_ms: 7000,
+                ..
+            }
+        ));
         let t = GenError::transient("503");
-        assert!(matches!(on_error(&t, 0, 3, &d), Finish::Retry { counts: true, .. }));
+        assert!(matches!(
+            on_error(&t, 0, 3, &d),
+            Finish::Retry { counts: true, .. }
+        ));
         assert!(matches!(on_error(&t, 3, 3, &d), Finish::Failed { .. }));
-        assert!(matches!(on_error(&GenError::permanent("401"), 0, 3, &d), Finish::Failed { .. }));
+        assert!(matches!(
+            on_error(&GenError::permanent("401"), 0, 3, &d),
+            Finish::Failed { .. }
+        ));
     }
 }

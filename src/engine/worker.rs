@@ -76,7 +76,8 @@ pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Opt
     let seq = claimed.seq;
     let id = claimed.task.id;
     let profile = shared.profile_of(claimed.task.generator.as_deref());
-    let remote: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(claimed.task.remote_job_id.clone()));
+    let remote: Arc<Mutex<Option<String>>> =
+        Arc::new(Mutex::new(claimed.task.remote_job_id.clone()));
     let deadline_in = Duration::from_millis((claimed.task.deadline_at.0 - now_ms()).max(0) as u64);
     let deadline = Instant::now() + deadline_in;
 
@@ -110,7 +111,9 @@ pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Opt
         }
         Ended::Stopped(Stop::Release) => Finish::Released,
         Ended::Finish(f) => {
-            if let (Finish::TimedOut { .. }, Some(job), Some(g)) = (&f, &job, shared.generators.get(&profile)) {
+            if let (Finish::TimedOut { .. }, Some(job), Some(g)) =
+                (&f, &job, shared.generators.get(&profile))
+            {
                 cancel_remote(g.as_ref(), job).await;
             }
             f
@@ -129,10 +132,17 @@ pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Opt
 fn log_finish(id: &str, f: &Finish) {
     match f {
         Finish::Completed(c) => tracing::info!(task = id, words = c.word_count, "completed"),
-        Finish::Retry { kind, message, delay_ms, counts } => {
+        Finish::Retry {
+            kind,
+            message,
+            delay_ms,
+            counts,
+        } => {
             tracing::warn!(task = id, kind = %kind, delay_ms, counts_retry = counts, error = %message, "attempt failed; will retry")
         }
-        Finish::Failed { kind, message } => tracing::warn!(task = id, kind = %kind, error = %message, "failed"),
+        Finish::Failed { kind, message } => {
+            tracing::warn!(task = id, kind = %kind, error = %message, "failed")
+        }
         Finish::TimedOut { message } => tracing::warn!(task = id, error = %message, "timed out"),
         Finish::Released => tracing::info!(task = id, "released at shutdown"),
     }
@@ -154,7 +164,8 @@ async fn attempt(
     remote: &Mutex<Option<String>>,
 ) -> Finish {
     let t = &claimed.task;
-    let on_error = |e: &GenError| retry::on_error(e, t.retry_count, t.max_retries, &shared.retry_delays);
+    let on_error =
+        |e: &GenError| retry::on_error(e, t.retry_count, t.max_retries, &shared.retry_delays);
     let existing = remote.lock().ok().and_then(|g| g.clone());
     let job = match existing {
         Some(job) => job,
@@ -162,12 +173,17 @@ async fn attempt(
             let mut spec = spec_of(claimed);
             spec.callback_url = shared.callback_url(&t.id.to_string());
             match generator.submit(&spec).await {
-                Ok(Submitted::Done(out)) => return completed(shared, claimed, generator, profile, out),
+                Ok(Submitted::Done(out)) => {
+                    return completed(shared, claimed, generator, profile, out)
+                }
                 Ok(Submitted::Remote(job)) => {
                     let (seq, owner, j) = (claimed.seq, shared.owner.clone(), job.clone());
                     // Persist the job id before anything else: after a crash it is what makes
                     // the next daemon re-poll instead of paying for a second job.
-                    let saved = shared.db.write(move |tx| queue::set_remote(tx, seq, &owner, &j, now_ms())).await;
+                    let saved = shared
+                        .db
+                        .write(move |tx| queue::set_remote(tx, seq, &owner, &j, now_ms()))
+                        .await;
                     if let Err(e) = saved {
                         tracing::error!(task = %t.id, job, error = %e, "could not record the remote job id");
                     }
@@ -207,7 +223,12 @@ async fn poll_until_done(
                 if last_progress.as_ref() != Some(&now) {
                     last_progress = Some(now);
                     let seq = claimed.seq;
-                    let _ = shared.db.write(move |tx| queue::progress(tx, seq, progress, step.as_deref(), now_ms())).await;
+                    let _ = shared
+                        .db
+                        .write(move |tx| {
+                            queue::progress(tx, seq, progress, step.as_deref(), now_ms())
+                        })
+                        .await;
                 }
             }
             Ok(Polled::Done(out)) => return completed(shared, claimed, generator, profile, out),
@@ -225,7 +246,13 @@ async fn poll_until_done(
     }
 }
 
-fn completed(shared: &Shared, claimed: &Claimed, generator: &dyn Generator, profile: &str, out: Output) -> Finish {
+fn completed(
+    shared: &Shared,
+    claimed: &Claimed,
+    generator: &dyn Generator,
+    profile: &str,
+    out: Output,
+) -> Finish {
     let t = &claimed.task;
     if out.body.trim().is_empty() {
         return Finish::Failed {
@@ -255,6 +282,10 @@ fn completed(shared: &Shared, claimed: &Claimed, generator: &dyn Generator, prof
         prompt_tokens: out.prompt_tokens,
         completion_tokens: out.completion_tokens,
         body: out.body,
-        review_status: if t.auto_approve { Review::Approved } else { Review::Pending },
+        review_status: if t.auto_approve {
+            Review::Approved
+        } else {
+            Review::Pending
+        },
     }))
 }

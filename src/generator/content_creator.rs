@@ -1,13 +1,834 @@
-//! The `content-creator` backend (stub; being written).
+//! The `content-creator` backend: the HTTP service the old system used (DESIGN §5). `submit`
+//! queues a remote task (`POST /api/tasks`, `mode:"async"`), the engine `poll`s its status and,
+//! once completed, this backend fetches the result. `base_url` is the service root.
+//!
+//! Wire contract, all camelCase, never a null field:
+//! - `POST {root}/api/tasks` `{mode, topic, requirements, targetAudience, keywords[], tone?,
+//!   priority 1..4, idempotencyKey, callbackUrl?, callbackEnabled?, callbackEvents?}` →
+//!   `202 {success, data:{taskId, status}}`
+//! - `GET {root}/api/tasks/{id}/status` → `{data:{status, currentStep, progress}}`
+//! - `GET {root}/api/tasks/{id}/result` → `{data:{content, htmlContent, images[], qualityScore,
+//!   wordCount}}`
+//! - `DELETE {root}/api/tasks/{id}`; `GET {root}/health` for `probe`
+//! - errors: `{success:false, error:{message, code}}`
+
 use std::time::Duration;
+
 use async_trait::async_trait;
-use super::{GenError, Generator, Spec, Submitted};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::openai::http::{self, error_text, scalar};
+use super::{GenError, Generator, Output, Polled, Spec, Submitted};
 use crate::config::GeneratorProfile;
-pub struct ContentCreator;
-impl ContentCreator {
-    pub fn new(_name: &str, _p: &GeneratorProfile, _timeout: Duration) -> Result<Self, GenError> { Ok(ContentCreator) }
+use crate::domain::content::{first_heading, summarize};
+use crate::domain::Image;
+
+/// The events we ask content-creator to call back for.
+pub const CALLBACK_EVENTS: [&str; 3] = ["completed", "failed", "progress"];
+
+#[derive(Debug)]
+pub struct ContentCreator {
+    label: String,
+    root: String,
+    model: Option<String>,
+    target_audience: Option<String>,
+    timeout: Duration,
+    client: reqwest::Client,
 }
+
+/// The body of `POST /api/tasks`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskRequest {
+    pub mode: &'static str,
+    pub topic: String,
+    pub requirements: String,
+    pub target_audience: String,
+    pub keywords: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tone: Option<String>,
+    pub priority: u8,
+    pub idempotency_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_events: Option<[&'static str; 3]>,
+}
+
+/// Our priority (10 most urgent) on content-creator's BullMQ scale (1 most urgent, 1..4).
+pub fn remote_priority(p: u8) -> u8 {
+    match p {
+        9.. => 1,
+        6..=8 => 2,
+        3..=5 => 3,
+        _ => 4,
+    }
+}
+
+fn nonempty(s: Option<&str>) -> Option<String> {
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+impl ContentCreator {
+    pub fn new(name: &str, p: &GeneratorProfile, timeout: Duration) -> Result<Self, GenError> {
+        let label = format!("content-creator generator '{name}'");
+        let root = p
+            .base_url
+            .as_deref()
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| GenError::permanent(format!("{label}: base_url is not set")))?;
+        Ok(ContentCreator {
+            client: http::client(&label, timeout)?,
+            label,
+            root,
+            model: nonempty(p.model.as_deref()),
+            target_audience: nonempty(p.target_audience.as_deref()),
+            timeout,
+        })
+    }
+
+    /// The request body for a spec (public for the engine's and tests' inspection).
+    pub fn request_body(&self, spec: &Spec) -> TaskRequest {
+        let a = &spec.account;
+        let zh = a.language.trim().to_ascii_lowercase().starts_with("zh");
+        let topic = spec.topic.trim().to_string();
+        let requirements = nonempty(spec.requirements.as_deref()).unwrap_or_else(|| {
+            if zh {
+                format!("请围绕「{topic}」撰写一篇结构清晰、内容准确、观点明确的原创文章。")
+            } else {
+                format!("Write a well-structured, accurate and original article about \"{topic}\".")
+            }
+        });
+        let target_audience = self.target_audience.clone().unwrap_or_else(|| {
+            let who = nonempty(a.display_name.as_deref()).or_else(|| nonempty(Some(&a.name)));
+            let platform = nonempty(Some(&a.platform));
+            match (who, platform, zh) {
+                (Some(w), Some(p), true) => format!("{p}账号「{w}」的读者"),
+                (Some(w), None, true) => format!("「{w}」的读者"),
+                (Some(w), Some(p), false) => format!("Readers of {w} on {p}"),
+                (Some(w), None, false) => format!("Readers of {w}"),
+                (None, _, _) => match (nonempty(a.persona.as_deref()), zh) {
+                    (Some(persona), true) => format!("关注{persona}的读者"),
+                    (Some(persona), false) => format!("Readers who follow {persona}"),
+                    (None, true) => "对该主题感兴趣的普通读者".into(),
+                    (None, false) => "General readers interested in the topic".into(),
+                },
+            }
+        });
+        let callback_url = nonempty(spec.callback_url.as_deref());
+        let has_callback = callback_url.is_some();
+        TaskRequest {
+            mode: "async",
+            topic,
+            requirements,
+            target_audience,
+            keywords: spec
+                .keywords
+                .iter()
+                .map(|k| k.trim())
+                .filter(|k| !k.is_empty())
+                .map(str::to_string)
+                .collect(),
+            tone: nonempty(spec.tone.as_deref()).or_else(|| nonempty(a.tone.as_deref())),
+            priority: remote_priority(spec.priority),
+            idempotency_key: nonempty(Some(&spec.attempt_key))
+                .unwrap_or_else(|| spec.task_id.clone()),
+            callback_url,
+            callback_enabled: has_callback.then_some(true),
+            callback_events: has_callback.then_some(CALLBACK_EVENTS),
+        }
+    }
+
+    fn url(&self, job: Option<&str>, tail: &str) -> String {
+        match job {
+            Some(id) => format!("{}/api/tasks/{}{tail}", self.root, encode_segment(id)),
+            None => format!("{}{tail}", self.root),
+        }
+    }
+
+    async fn send(
+        &self,
+        what: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<http::Reply, GenError> {
+        http::send(&self.label, what, self.timeout, req).await
+    }
+
+    /// The `data` of a 2xx envelope. `success:false` or a reply without data is unexpected
+    /// (transient); a reply that is not wrapped in `{data}` is taken as the data itself.
+    fn data(&self, reply: &http::Reply, what: &str) -> Result<Value, GenError> {
+        let v: Value = reply.json(&self.label, what)?;
+        if v.get("success") == Some(&Value::Bool(false)) {
+            let why = v
+                .get("error")
+                .and_then(error_text)
+                .unwrap_or_else(|| "no reason given".into());
+            return Err(GenError::transient(format!(
+                "{}: {what}: the service reported failure: {why}",
+                self.label
+            )));
+        }
+        match v.get("data") {
+            Some(d) if d.is_object() => Ok(d.clone()),
+            _ if v.is_object() && v.get("data").is_none() => Ok(v),
+            _ => Err(GenError::transient(format!(
+                "{}: {what}: unexpected reply without data",
+                self.label
+            ))),
+        }
+    }
+
+    async fn result(&self, job: &str) -> Result<Output, GenError> {
+        let what = format!("GET /api/tasks/{job}/result");
+        let reply = self
+            .send(&what, self.client.get(self.url(Some(job), "/result")))
+            .await?;
+        if reply.status == reqwest::StatusCode::NOT_FOUND {
+            // Completed but no result yet (or a lagging replica): poll again rather than fail.
+            return Err(GenError::transient(format!(
+                "{}: {what}: HTTP 404: the result is not available yet",
+                self.label
+            )));
+        }
+        reply.check(&self.label, &what)?;
+        let data = self.data(&reply, &what)?;
+        output_of(&data).ok_or_else(|| GenError::permanent("the generator returned empty content"))
+    }
+}
+
 #[async_trait]
 impl Generator for ContentCreator {
-    async fn submit(&self, _spec: &Spec) -> Result<Submitted, GenError> { Err(GenError::permanent("content-creator backend missing")) }
+    async fn submit(&self, spec: &Spec) -> Result<Submitted, GenError> {
+        let what = "POST /api/tasks";
+        let body = self.request_body(spec);
+        let reply = self
+            .send(
+                what,
+                self.client.post(self.url(None, "/api/tasks")).json(&body),
+            )
+            .await?;
+        // A 409 that names the existing task is the service deduping our idempotency key
+        // (a submit repeated after a crash): adopt that task instead of failing.
+        if reply.status == reqwest::StatusCode::CONFLICT {
+            if let Some(id) = serde_json::from_slice::<Value>(&reply.body)
+                .ok()
+                .as_ref()
+                .and_then(task_id)
+            {
+                return Ok(Submitted::Remote(id));
+            }
+        }
+        reply.check(&self.label, what)?;
+        let data = self.data(&reply, what)?;
+        task_id(&data).map(Submitted::Remote).ok_or_else(|| {
+            GenError::transient(format!(
+                "{}: {what}: unexpected reply: no taskId",
+                self.label
+            ))
+        })
+    }
+
+    async fn poll(&self, job: &str) -> Result<Polled, GenError> {
+        let what = format!("GET /api/tasks/{job}/status");
+        let reply = self
+            .send(&what, self.client.get(self.url(Some(job), "/status")))
+            .await?;
+        if reply.status == reqwest::StatusCode::NOT_FOUND {
+            // The service no longer knows the job (restarted, expired): submit it again.
+            return Ok(Polled::Failed(GenError::transient(format!(
+                "{}: remote task {job} is unknown to the service (HTTP 404)",
+                self.label
+            ))));
+        }
+        reply.check(&self.label, &what)?;
+        let data = self.data(&reply, &what)?;
+        let status = data
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        Ok(match status.as_str() {
+            "pending" | "waiting" | "queued" | "delayed" | "paused" | "prioritized"
+            | "waiting-children" => Polled::Pending,
+            "running" | "active" | "processing" => Polled::Running {
+                progress: data.get("progress").and_then(percent),
+                step: data.get("currentStep").and_then(scalar),
+            },
+            "completed" => Polled::Done(self.result(job).await?),
+            "failed" => {
+                let why = ["error", "errorMessage", "failedReason", "message"]
+                    .iter()
+                    .find_map(|k| data.get(*k).and_then(error_text))
+                    .unwrap_or_else(|| "no reason given".into());
+                Polled::Failed(GenError::transient(format!(
+                    "{}: remote task {job} failed: {why}",
+                    self.label
+                )))
+            }
+            "cancelled" | "canceled" => Polled::Failed(GenError::permanent(format!(
+                "{}: remote task {job} was cancelled on the service",
+                self.label
+            ))),
+            other => {
+                return Err(GenError::transient(format!(
+                    "{}: {what}: unknown status {other:?}",
+                    self.label
+                )))
+            }
+        })
+    }
+
+    /// `DELETE /api/tasks/{id}`; a 404 means it is already gone.
+    async fn cancel(&self, job: &str) -> Result<(), GenError> {
+        let what = format!("DELETE /api/tasks/{job}");
+        let reply = self
+            .send(&what, self.client.delete(self.url(Some(job), "")))
+            .await?;
+        if reply.status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(());
+        }
+        reply.check(&self.label, &what)
+    }
+
+    /// `GET {root}/health`: any 2xx is fine.
+    async fn probe(&self) -> Result<(), GenError> {
+        let what = "GET /health";
+        self.send(what, self.client.get(self.url(None, "/health")))
+            .await?
+            .check(&self.label, what)
+    }
+
+    fn model(&self) -> Option<String> {
+        self.model.clone()
+    }
+}
+
+/// `taskId` (or `id`) from a reply's `data` or the reply itself, as text.
+fn task_id(v: &Value) -> Option<String> {
+    let d = v.get("data").filter(|d| d.is_object()).unwrap_or(v);
+    d.get("taskId").or_else(|| d.get("id")).and_then(scalar)
+}
+
+/// A progress number (0–100, or a numeric string) as a whole percent.
+fn percent(v: &Value) -> Option<u8> {
+    let n = v.as_f64().or_else(|| {
+        v.as_str()
+            .and_then(|s| s.trim().trim_end_matches('%').parse().ok())
+    })?;
+    n.is_finite().then(|| n.clamp(0.0, 100.0).round() as u8)
+}
+
+/// Maps a result's `data` (tolerating a nested `result`, missing optional fields and extra
+/// ones) to an [`Output`]; `None` when there is no content.
+pub fn output_of(data: &Value) -> Option<Output> {
+    let d = match data.get("result") {
+        Some(r) if r.is_object() && data.get("content").is_none() => r,
+        _ => data,
+    };
+    let body = ["content", "markdown", "body"]
+        .iter()
+        .find_map(|k| d.get(*k).and_then(Value::as_str))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())?
+        .to_string();
+    let text = |k: &str| {
+        d.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let mut images: Vec<Image> = d
+        .get("images")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(image_of)
+        .collect();
+    let cover = ["coverImage", "coverImageUrl", "cover"]
+        .iter()
+        .find_map(|k| d.get(*k).and_then(image_of));
+    if let Some(cover) = cover {
+        if !images.iter().any(|i| i.url == cover.url) {
+            images.insert(0, cover);
+        }
+    }
+    Some(Output {
+        title: first_heading(&body)
+            .or_else(|| text("title"))
+            .unwrap_or_default(),
+        html: text("htmlContent"),
+        summary: text("summary").or_else(|| summarize(&body, 120)),
+        images,
+        word_count: d.get("wordCount").and_then(u32_of),
+        quality_score: d.get("qualityScore").and_then(f64_of),
+        model: text("model"),
+        body,
+        ..Output::default()
+    })
+}
+
+/// An image given as a URL string or as `{url, prompt?, width?, height?, …}`.
+pub(crate) fn image_of(v: &Value) -> Option<Image> {
+    if let Some(url) = v.as_str() {
+        let url = url.trim();
+        return (!url.is_empty()).then(|| Image {
+            url: url.into(),
+            prompt: None,
+            width: None,
+            height: None,
+        });
+    }
+    let url = ["url", "src", "imageUrl"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_str))?
+        .trim();
+    if url.is_empty() {
+        return None;
+    }
+    Some(Image {
+        url: url.into(),
+        prompt: ["prompt", "alt"]
+            .iter()
+            .find_map(|k| v.get(*k).and_then(Value::as_str))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        width: v.get("width").and_then(u32_of),
+        height: v.get("height").and_then(u32_of),
+    })
+}
+
+/// A non-negative number (or numeric string) as u32.
+pub(crate) fn u32_of(v: &Value) -> Option<u32> {
+    let n = f64_of(v)?;
+    (n >= 0.0 && n <= u32::MAX as f64).then(|| n.round() as u32)
+}
+
+/// A finite number (or numeric string).
+pub(crate) fn f64_of(v: &Value) -> Option<f64> {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        .filter(|n: &f64| n.is_finite())
+}
+
+/// Percent-encodes a job id for use as one path segment.
+fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::extract::Path;
+    use axum::http::{Method, StatusCode, Uri};
+    use axum::response::IntoResponse;
+    use axum::routing::{get, post};
+    use axum::{Json, Router};
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::GeneratorKind;
+    use crate::generator::openai::tests::{profile, refused_url, serve, spec};
+    use crate::generator::ErrorKind;
+
+    fn backend(root: &str) -> ContentCreator {
+        ContentCreator::new(
+            "cc",
+            &profile(GeneratorKind::ContentCreator, &format!("{root}/")),
+            Duration::from_secs(2),
+        )
+        .unwrap()
+    }
+
+    fn assert_no_nulls(v: &Value, path: &str) {
+        match v {
+            Value::Null => panic!("null at {path}"),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| assert_no_nulls(x, &format!("{path}[{i}]"))),
+            Value::Object(o) => o
+                .iter()
+                .for_each(|(k, x)| assert_no_nulls(x, &format!("{path}.{k}"))),
+            _ => {}
+        }
+    }
+
+    /// A service that accepts every submit and records the bodies.
+    async fn recording() -> (String, Arc<Mutex<Vec<Value>>>) {
+        let seen: Arc<Mutex<Vec<Value>>> = Arc::default();
+        let s = seen.clone();
+        let app = Router::new().route(
+            "/api/tasks",
+            post(move |Json(body): Json<Value>| async move {
+                let n = {
+                    let mut s = s.lock().unwrap();
+                    s.push(body);
+                    s.len()
+                };
+                (StatusCode::ACCEPTED, Json(json!({"success": true, "data": {"taskId": format!("cc-{n}"), "status": "pending"}})))
+            }),
+        );
+        (serve(app).await, seen)
+    }
+
+    #[tokio::test]
+    async fn submit_body_follows_the_contract() {
+        let (root, seen) = recording().await;
+        let g = backend(&root);
+        let expected = [4, 4, 3, 3, 3, 2, 2, 2, 1, 1];
+        for p in 1..=10u8 {
+            let mut s = spec();
+            s.priority = p;
+            s.attempt_key = format!("task-000000000007-r{p}");
+            assert_eq!(
+                g.submit(&s).await.unwrap(),
+                Submitted::Remote(format!("cc-{p}"))
+            );
+        }
+        let first = seen.lock().unwrap().clone();
+        for (i, body) in first.iter().enumerate() {
+            assert_no_nulls(body, "$");
+            assert_eq!(body["priority"], expected[i], "priority {}", i + 1);
+            assert_eq!(body["mode"], "async");
+            assert_eq!(body["topic"], "Rust 异步编程");
+            assert_eq!(body["requirements"], "多举例子");
+            assert_eq!(body["tone"], "专业");
+            assert_eq!(body["keywords"], json!(["tokio", "async"]));
+            assert_eq!(
+                body["idempotencyKey"],
+                format!("task-000000000007-r{}", i + 1)
+            );
+            assert!(!body["targetAudience"].as_str().unwrap().is_empty());
+            for k in ["callbackUrl", "callbackEnabled", "callbackEvents"] {
+                assert!(body.get(k).is_none(), "{k} sent without a callback url");
+            }
+        }
+
+        // Defaults: no requirements, keywords, tone or display name; with a callback.
+        let mut s = spec();
+        s.requirements = None;
+        s.keywords.clear();
+        s.tone = None;
+        s.account.display_name = None;
+        s.callback_url =
+            Some("http://127.0.0.1:9/api/v1/content/callback/task-000000000007".into());
+        g.submit(&s).await.unwrap();
+        s.account.language = "en-US".into();
+        s.callback_url = None;
+        g.submit(&s).await.unwrap();
+        let seen = seen.lock().unwrap().clone();
+        let (zh, en) = (&seen[10], &seen[11]);
+        for body in [zh, en] {
+            assert_no_nulls(body, "$");
+            assert_eq!(body["keywords"], json!([]));
+            assert!(body.get("tone").is_none());
+            assert!(body["requirements"]
+                .as_str()
+                .unwrap()
+                .contains("Rust 异步编程"));
+            assert!(body["targetAudience"].as_str().unwrap().contains("blog"));
+        }
+        assert!(zh["requirements"].as_str().unwrap().contains("文章"));
+        assert!(en["requirements"].as_str().unwrap().contains("article"));
+        assert_eq!(
+            zh["callbackUrl"],
+            "http://127.0.0.1:9/api/v1/content/callback/task-000000000007"
+        );
+        assert_eq!(zh["callbackEnabled"], true);
+        assert_eq!(
+            zh["callbackEvents"],
+            json!(["completed", "failed", "progress"])
+        );
+        assert!(en.get("callbackUrl").is_none());
+    }
+
+    #[test]
+    fn target_audience_from_the_profile_wins() {
+        let mut p = profile(GeneratorKind::ContentCreator, "http://127.0.0.1:1");
+        p.target_audience = Some("后端工程师".into());
+        let g = ContentCreator::new("cc", &p, Duration::from_secs(1)).unwrap();
+        assert_eq!(g.request_body(&spec()).target_audience, "后端工程师");
+        let mut p = profile(GeneratorKind::ContentCreator, "http://127.0.0.1:1");
+        p.target_audience = None;
+        let g = ContentCreator::new("cc", &p, Duration::from_secs(1)).unwrap();
+        assert_eq!(
+            g.request_body(&spec()).target_audience,
+            "wechat账号「Rust 周刊」的读者"
+        );
+    }
+
+    #[tokio::test]
+    async fn poll_pending_running_completed() {
+        let step = Arc::new(Mutex::new(0usize));
+        let st = step.clone();
+        let app = Router::new()
+            .route(
+                "/api/tasks/{id}/status",
+                get(move |Path(id): Path<String>| async move {
+                    assert_eq!(id, "cc-1");
+                    let mut n = st.lock().unwrap();
+                    *n += 1;
+                    let data = match *n {
+                        1 => json!({"status": "waiting", "progress": 0}),
+                        2 => json!({"status": "pending"}),
+                        3 => json!({"status": "running", "currentStep": "writing", "progress": 42.4, "extra": 1}),
+                        _ => json!({"status": "completed", "progress": 100, "currentStep": null}),
+                    };
+                    Json(json!({"success": true, "data": data}))
+                }),
+            )
+            .route(
+                "/api/tasks/{id}/result",
+                get(|| async {
+                    Json(json!({"success": true, "data": {
+                        "taskId": "cc-1",
+                        "content": "# 深入 Rust 异步\n\n第一段。\n\n## 小节\n\n正文。",
+                        "htmlContent": "<h1>深入 Rust 异步</h1>",
+                        "images": [
+                            {"url": "https://img.example/cover.png", "prompt": "a crab", "width": 1024, "height": 576, "seed": 7},
+                            {"url": "https://img.example/2.png"},
+                            {"prompt": "no url: skipped"}
+                        ],
+                        "qualityScore": 87.5,
+                        "wordCount": 1234,
+                        "metadata": {"anything": [1, 2]}
+                    }}))
+                }),
+            );
+        let root = serve(app).await;
+        let g = backend(&root);
+        assert_eq!(g.poll("cc-1").await.unwrap(), Polled::Pending);
+        assert_eq!(g.poll("cc-1").await.unwrap(), Polled::Pending);
+        assert_eq!(
+            g.poll("cc-1").await.unwrap(),
+            Polled::Running {
+                progress: Some(42),
+                step: Some("writing".into())
+            }
+        );
+        let Polled::Done(out) = g.poll("cc-1").await.unwrap() else {
+            panic!("not done")
+        };
+        assert_eq!(out.title, "深入 Rust 异步");
+        assert!(out.body.starts_with("# 深入 Rust 异步"));
+        assert_eq!(out.html.as_deref(), Some("<h1>深入 Rust 异步</h1>"));
+        assert_eq!(out.images.len(), 2);
+        // The engine takes the first image as the cover.
+        assert_eq!(out.images[0].url, "https://img.example/cover.png");
+        assert_eq!(out.images[0].prompt.as_deref(), Some("a crab"));
+        assert_eq!(
+            (out.images[0].width, out.images[0].height),
+            (Some(1024), Some(576))
+        );
+        assert_eq!(
+            out.images[1],
+            Image {
+                url: "https://img.example/2.png".into(),
+                prompt: None,
+                width: None,
+                height: None
+            }
+        );
+        assert_eq!(out.quality_score, Some(87.5));
+        assert_eq!(out.word_count, Some(1234));
+        assert_eq!(out.summary.as_deref(), Some("第一段。"));
+    }
+
+    #[test]
+    fn result_mapping_is_tolerant() {
+        let out = output_of(
+            &json!({"content": "plain text", "title": "T", "coverImage": "https://x/c.png",
+            "images": ["https://x/1.png"], "wordCount": "12", "qualityScore": null}),
+        )
+        .unwrap();
+        assert_eq!(out.title, "T");
+        let urls: Vec<_> = out.images.iter().map(|i| i.url.as_str()).collect();
+        assert_eq!(urls, ["https://x/c.png", "https://x/1.png"]);
+        assert_eq!(
+            (out.word_count, out.quality_score, out.html),
+            (Some(12), None, None)
+        );
+        assert!(output_of(&json!({"content": "  "})).is_none());
+        assert!(output_of(&json!({"result": {"content": "# nested"}})).is_some());
+    }
+
+    async fn status_server(data: Value) -> String {
+        let app = Router::new()
+            .route(
+                "/api/tasks/{id}/status",
+                get(move || async move { Json(json!({"success": true, "data": data})) }),
+            )
+            .route(
+                "/api/tasks/{id}/result",
+                get(|| async { Json(json!({"success": true, "data": {"content": ""}})) }),
+            );
+        serve(app).await
+    }
+
+    #[tokio::test]
+    async fn failed_cancelled_and_unknown_jobs() {
+        let root = status_server(json!({"status": "failed", "error": {"message": "model overloaded", "code": "E_MODEL"}})).await;
+        let Polled::Failed(e) = backend(&root).poll("cc-1").await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(e.kind, ErrorKind::Transient);
+        assert!(
+            e.message.contains("model overloaded") && e.message.contains("E_MODEL"),
+            "{}",
+            e.message
+        );
+
+        let root = status_server(json!({"status": "cancelled"})).await;
+        let Polled::Failed(e) = backend(&root).poll("cc-1").await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(e.kind, ErrorKind::Permanent);
+
+        let root = status_server(json!({"status": "completed"})).await;
+        let e = backend(&root).poll("cc-1").await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Permanent);
+        assert!(e.message.contains("the generator returned empty content"));
+
+        let root = status_server(json!({"status": "exploded"})).await;
+        assert_eq!(
+            backend(&root).poll("cc-1").await.unwrap_err().kind,
+            ErrorKind::Transient
+        );
+
+        let root = serve(Router::new()).await;
+        let Polled::Failed(e) = backend(&root).poll("cc-gone").await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(e.kind, ErrorKind::Transient);
+
+        // Completed, but the result is not there (yet): keep polling, do not fail.
+        let app = Router::new().route(
+            "/api/tasks/{id}/status",
+            get(|| async { Json(json!({"success": true, "data": {"status": "completed"}})) }),
+        );
+        let e = backend(&serve(app).await).poll("cc-1").await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Transient);
+    }
+
+    #[tokio::test]
+    async fn cancel_sends_delete() {
+        let seen: Arc<Mutex<Vec<(Method, String)>>> = Arc::default();
+        let s = seen.clone();
+        let app = Router::new().fallback(move |method: Method, uri: Uri| async move {
+            s.lock().unwrap().push((method, uri.path().to_string()));
+            if uri.path().ends_with("/gone") {
+                (StatusCode::NOT_FOUND, Json(json!({"success": false, "error": {"message": "not found", "code": "NOT_FOUND"}})))
+            } else {
+                (StatusCode::OK, Json(json!({"success": true, "data": {"taskId": "cc-1", "status": "cancelled"}})))
+            }
+        });
+        let root = serve(app).await;
+        let g = backend(&root);
+        g.cancel("cc-1").await.unwrap();
+        g.cancel("gone").await.unwrap();
+        let seen = seen.lock().unwrap();
+        assert_eq!(
+            *seen,
+            [
+                (Method::DELETE, "/api/tasks/cc-1".to_string()),
+                (Method::DELETE, "/api/tasks/gone".to_string())
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn error_envelopes_are_classified() {
+        async fn fixed(
+            status: u16,
+            headers: &'static [(&'static str, &'static str)],
+            body: Value,
+        ) -> String {
+            let app = Router::new().route(
+                "/api/tasks",
+                post(move || async move {
+                    let mut h = axum::http::HeaderMap::new();
+                    for (k, v) in headers {
+                        h.insert(*k, v.parse().unwrap());
+                    }
+                    (StatusCode::from_u16(status).unwrap(), h, Json(body)).into_response()
+                }),
+            );
+            serve(app).await
+        }
+        let invalid = json!({"success": false, "error": {"message": "requirements is required", "code": "VALIDATION_ERROR"}});
+        let e = backend(&fixed(422, &[], invalid).await)
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Permanent);
+        assert!(
+            e.message.contains("422")
+                && e.message.contains("requirements is required")
+                && e.message.contains("VALIDATION_ERROR")
+        );
+
+        let busy = json!({"success": false, "error": {"message": "queue down", "code": "REDIS"}});
+        let e = backend(&fixed(503, &[], busy).await)
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Transient);
+
+        let e = backend(&fixed(429, &[("retry-after-ms", "1500")], json!({})).await)
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.retry_after),
+            (ErrorKind::RateLimited, Some(Duration::from_millis(1500)))
+        );
+
+        let dup = json!({"success": false, "error": {"message": "duplicate", "code": "DUPLICATE"}, "data": {"taskId": "cc-old"}});
+        let r = backend(&fixed(409, &[], dup).await)
+            .submit(&spec())
+            .await
+            .unwrap();
+        assert_eq!(r, Submitted::Remote("cc-old".into()));
+
+        let e = backend(&fixed(202, &[], json!({"success": true, "data": {}})).await)
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Transient);
+
+        let e = backend(&refused_url().await)
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Transient);
+    }
+
+    #[tokio::test]
+    async fn probe_hits_health() {
+        let root = serve(Router::new().route("/health", get(|| async { "ok" }))).await;
+        backend(&root).probe().await.unwrap();
+        let root = serve(Router::new()).await;
+        assert_eq!(
+            backend(&root).probe().await.unwrap_err().kind,
+            ErrorKind::Permanent
+        );
+    }
 }

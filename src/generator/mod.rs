@@ -86,7 +86,10 @@ pub enum Submitted {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Polled {
     Pending,
-    Running { progress: Option<u8>, step: Option<String> },
+    Running {
+        progress: Option<u8>,
+        step: Option<String>,
+    },
     Done(Output),
     /// The remote job ended without an article.
     Failed(GenError),
@@ -193,12 +196,21 @@ pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Builds the backend a profile describes.
-pub fn build(name: &str, profile: &GeneratorProfile, env: EnvLookup) -> Result<Arc<dyn Generator>, GenError> {
-    let timeout = profile.timeout.map(|t| t.0).unwrap_or(DEFAULT_REQUEST_TIMEOUT);
+pub fn build(
+    name: &str,
+    profile: &GeneratorProfile,
+    env: EnvLookup,
+) -> Result<Arc<dyn Generator>, GenError> {
+    let timeout = profile
+        .timeout
+        .map(|t| t.0)
+        .unwrap_or(DEFAULT_REQUEST_TIMEOUT);
     Ok(match profile.kind {
         GeneratorKind::Template => Arc::new(template::Template),
         GeneratorKind::Openai => Arc::new(openai::OpenAi::new(name, profile, timeout, env)?),
-        GeneratorKind::ContentCreator => Arc::new(content_creator::ContentCreator::new(name, profile, timeout)?),
+        GeneratorKind::ContentCreator => Arc::new(content_creator::ContentCreator::new(
+            name, profile, timeout,
+        )?),
         GeneratorKind::Command => Arc::new(command::CommandGenerator::new(name, profile, timeout)?),
     })
 }
@@ -228,9 +240,18 @@ mod tests {
 
     #[test]
     fn retry_after_forms() {
-        assert_eq!(parse_retry_after(Some("2"), None), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after(Some("0.5"), None), Some(Duration::from_millis(500)));
-        assert_eq!(parse_retry_after(Some("2"), Some("150")), Some(Duration::from_millis(150)));
+        assert_eq!(
+            parse_retry_after(Some("2"), None),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            parse_retry_after(Some("0.5"), None),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_retry_after(Some("2"), Some("150")),
+            Some(Duration::from_millis(150))
+        );
         assert_eq!(parse_retry_after(Some("soon"), None), None);
         assert_eq!(parse_retry_after(None, None), None);
         let past = parse_retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT"), None);

@@ -1,13 +1,1058 @@
-//! The `openai` backend (stub; being written).
+//! The `openai` backend: one `POST {base_url}/chat/completions` per article against any
+//! OpenAI-compatible server (OpenAI, DeepSeek, Qwen compatible mode, Ollama, vLLM, llama.cpp).
+//!
+//! The API key is read through the injected [`EnvLookup`] on every request and never kept,
+//! logged or echoed: error messages are scrubbed of it and [`OpenAi`]'s `Debug` names only the
+//! variable. This file also holds the HTTP plumbing both HTTP backends share (client, error
+//! classification; DESIGN §4), in [`http`].
+
+use std::fmt;
 use std::time::Duration;
+
 use async_trait::async_trait;
-use super::{EnvLookup, GenError, Generator, Spec, Submitted};
+use serde::{Deserialize, Serialize};
+
+use super::{EnvLookup, GenError, Generator, Output, Spec, Submitted};
 use crate::config::GeneratorProfile;
-pub struct OpenAi;
-impl OpenAi {
-    pub fn new(_name: &str, _p: &GeneratorProfile, _timeout: Duration, _env: EnvLookup) -> Result<Self, GenError> { Ok(OpenAi) }
+use crate::domain::content::{first_heading, summarize, word_count};
+
+pub struct OpenAi {
+    label: String,
+    base_url: String,
+    model: String,
+    api_key_env: Option<String>,
+    env: EnvLookup,
+    temperature: Option<f64>,
+    max_tokens: Option<u32>,
+    timeout: Duration,
+    client: reqwest::Client,
 }
+
+// By hand: `env` is a closure, and nothing here may ever print a key (none is stored anyway).
+impl fmt::Debug for OpenAi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenAi")
+            .field("label", &self.label)
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key_env", &self.api_key_env)
+            .field("temperature", &self.temperature)
+            .field("max_tokens", &self.max_tokens)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpenAi {
+    pub fn new(
+        name: &str,
+        p: &GeneratorProfile,
+        timeout: Duration,
+        env: EnvLookup,
+    ) -> Result<Self, GenError> {
+        let label = format!("openai generator '{name}'");
+        let base_url = p
+            .base_url
+            .as_deref()
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| GenError::permanent(format!("{label}: base_url is not set")))?;
+        let model = p
+            .model
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .ok_or_else(|| GenError::permanent(format!("{label}: model is not set")))?
+            .to_string();
+        Ok(OpenAi {
+            client: http::client(&label, timeout)?,
+            label,
+            base_url,
+            model,
+            api_key_env: p.api_key_env.clone().filter(|v| !v.trim().is_empty()),
+            env,
+            temperature: p.temperature,
+            max_tokens: p.max_tokens,
+            timeout,
+        })
+    }
+
+    /// The key, when the profile names a variable. A named but unset variable is a config error.
+    fn api_key(&self) -> Result<Option<String>, GenError> {
+        let Some(var) = &self.api_key_env else {
+            return Ok(None);
+        };
+        match (self.env)(var) {
+            Some(k) if !k.trim().is_empty() => Ok(Some(k.trim().to_string())),
+            _ => Err(GenError::permanent(format!(
+                "{}: the API key variable {var} is not set (api_key_env = \"{var}\")",
+                self.label
+            ))),
+        }
+    }
+
+    fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let req = self
+            .client
+            .request(method, format!("{}{path}", self.base_url));
+        match key {
+            Some(k) => req.bearer_auth(k),
+            None => req,
+        }
+    }
+
+    async fn complete(&self, spec: &Spec, key: Option<&str>) -> Result<Output, GenError> {
+        let (system, user) = prompt(spec);
+        let body = ChatRequest {
+            model: &self.model,
+            messages: [
+                Message {
+                    role: "system",
+                    content: &system,
+                },
+                Message {
+                    role: "user",
+                    content: &user,
+                },
+            ],
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+        };
+        let what = "POST /chat/completions";
+        let req = self
+            .request(reqwest::Method::POST, "/chat/completions", key)
+            .json(&body);
+        let reply = http::send(&self.label, what, self.timeout, req).await?;
+        reply.check(&self.label, what)?;
+        let resp: ChatResponse = reply.json(&self.label, what)?;
+        let Some(choice) = resp.choices.into_iter().next() else {
+            let why = resp
+                .error
+                .as_ref()
+                .and_then(http::error_text)
+                .unwrap_or_else(|| "no choices".into());
+            return Err(GenError::transient(format!(
+                "{}: {what}: unexpected reply: {why}",
+                self.label
+            )));
+        };
+        let raw = choice.message.and_then(|m| m.content).unwrap_or_default();
+        let body = clean_markdown(&raw);
+        if body.is_empty() {
+            let why = choice
+                .finish_reason
+                .map(|r| format!(" (finish_reason: {r})"))
+                .unwrap_or_default();
+            return Err(GenError::permanent(format!(
+                "the generator returned empty content{why}"
+            )));
+        }
+        let usage = resp.usage.unwrap_or_default();
+        Ok(Output {
+            title: first_heading(&body).unwrap_or_default(),
+            summary: summarize(&body, 120),
+            word_count: Some(word_count(&body)),
+            model: resp
+                .model
+                .filter(|m| !m.trim().is_empty())
+                .or_else(|| Some(self.model.clone())),
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+            body,
+            ..Output::default()
+        })
+    }
+}
+
+/// Removes every occurrence of `key` from an error message (a server may echo it back).
+fn scrub(mut e: GenError, key: Option<&str>) -> GenError {
+    if let Some(k) = key.filter(|k| !k.is_empty()) {
+        e.message = e.message.replace(k, "***");
+    }
+    e
+}
+
 #[async_trait]
 impl Generator for OpenAi {
-    async fn submit(&self, _spec: &Spec) -> Result<Submitted, GenError> { Err(GenError::permanent("openai backend missing")) }
+    async fn submit(&self, spec: &Spec) -> Result<Submitted, GenError> {
+        let key = self.api_key()?;
+        let key = key.as_deref();
+        self.complete(spec, key)
+            .await
+            .map(Submitted::Done)
+            .map_err(|e| scrub(e, key))
+    }
+
+    /// `GET {base_url}/models`: any 2xx is fine.
+    async fn probe(&self) -> Result<(), GenError> {
+        let key = self.api_key()?;
+        let key = key.as_deref();
+        let what = "GET /models";
+        let req = self.request(reqwest::Method::GET, "/models", key);
+        let result = async {
+            http::send(&self.label, what, self.timeout, req)
+                .await?
+                .check(&self.label, what)
+        };
+        result.await.map_err(|e| scrub(e, key))
+    }
+
+    fn model(&self) -> Option<String> {
+        Some(self.model.clone())
+    }
+}
+
+#[derive(Serialize)]
+struct ChatRequest<'a> {
+    model: &'a str,
+    messages: [Message<'a>; 2],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_tokens: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct Message<'a> {
+    role: &'static str,
+    content: &'a str,
+}
+
+#[derive(Deserialize)]
+struct ChatResponse {
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    choices: Vec<Choice>,
+    #[serde(default)]
+    usage: Option<Usage>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    #[serde(default)]
+    message: Option<ChoiceMessage>,
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ChoiceMessage {
+    #[serde(default)]
+    content: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct Usage {
+    #[serde(default)]
+    prompt_tokens: Option<u32>,
+    #[serde(default)]
+    completion_tokens: Option<u32>,
+}
+
+/// Drops a leading `<think>…</think>` block (reasoning models) and a code fence wrapped around
+/// the whole article, which some models add despite being asked not to.
+fn clean_markdown(raw: &str) -> String {
+    let mut s = raw.trim();
+    if let Some(rest) = s.strip_prefix("<think>") {
+        if let Some(end) = rest.find("</think>") {
+            s = rest[end + "</think>".len()..].trim();
+        }
+    }
+    if s.starts_with("```") && s.ends_with("```") && s.len() > 6 {
+        if let Some(nl) = s.find('\n') {
+            let inner = &s[nl + 1..s.len() - 3];
+            if !inner.contains("```") {
+                s = inner.trim();
+            }
+        }
+    }
+    s.to_string()
+}
+
+fn language_name(lang: &str) -> (bool, String) {
+    let l = lang.trim().to_ascii_lowercase();
+    if l.starts_with("zh") {
+        let traditional = ["tw", "hk", "mo", "hant"].iter().any(|t| l.contains(t));
+        return (
+            true,
+            if traditional {
+                "繁體中文".into()
+            } else {
+                "简体中文".into()
+            },
+        );
+    }
+    let name = match l.split(['-', '_']).next().unwrap_or("") {
+        "" | "en" => "English",
+        "ja" => "Japanese",
+        "ko" => "Korean",
+        "fr" => "French",
+        "de" => "German",
+        "es" => "Spanish",
+        "pt" => "Portuguese",
+        "it" => "Italian",
+        "ru" => "Russian",
+        _ => return (false, format!("the language with code {}", lang.trim())),
+    };
+    (false, name.into())
+}
+
+/// The system and user messages for one article, in the account's language where it is Chinese
+/// and in English (asking for the account's language) otherwise.
+pub(crate) fn prompt(spec: &Spec) -> (String, String) {
+    let a = &spec.account;
+    let (zh, lang) = language_name(&a.language);
+    let nonempty = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let persona = nonempty(&a.persona);
+    let who = nonempty(&a.display_name)
+        .or_else(|| Some(a.name.trim().to_string()).filter(|s| !s.is_empty()));
+    let platform = Some(a.platform.trim().to_string()).filter(|s| !s.is_empty());
+    let tone = nonempty(&spec.tone).or_else(|| nonempty(&a.tone));
+    let category = nonempty(&spec.category).or_else(|| nonempty(&a.category));
+    let keywords: Vec<&str> = spec
+        .keywords
+        .iter()
+        .map(|k| k.trim())
+        .filter(|k| !k.is_empty())
+        .collect();
+    let forbidden: Vec<&str> = a
+        .forbidden_words
+        .iter()
+        .map(|k| k.trim())
+        .filter(|k| !k.is_empty())
+        .collect();
+
+    let mut system = String::new();
+    let mut user = String::new();
+    if zh {
+        system.push_str(&format!(
+            "你是{}",
+            persona.as_deref().unwrap_or("一位经验丰富的内容作者")
+        ));
+        match (&who, &platform) {
+            (Some(w), Some(p)) => system.push_str(&format!("，为{p}上的账号「{w}」撰写文章")),
+            (Some(w), None) => system.push_str(&format!("，为账号「{w}」撰写文章")),
+            (None, Some(p)) => system.push_str(&format!("，为{p}撰写文章")),
+            (None, None) => {}
+        }
+        system.push_str(&format!(
+            "。请用{lang}写作，内容原创、准确、结构清晰。只输出文章本身，使用 Markdown 格式：第一行是唯一的一级标题（以「# 」开头），小节使用「## 」，不要把文章放进代码块，也不要附加任何解释。"
+        ));
+        user.push_str(&format!("请写一篇关于「{}」的文章。\n", spec.topic.trim()));
+        if !keywords.is_empty() {
+            user.push_str(&format!(
+                "关键词（请自然地覆盖）：{}\n",
+                keywords.join("、")
+            ));
+        }
+        if let Some(c) = &category {
+            user.push_str(&format!("分类：{c}\n"));
+        }
+        if let Some(t) = &tone {
+            user.push_str(&format!("语气：{t}\n"));
+        }
+        match (a.min_words, a.max_words) {
+            (Some(lo), Some(hi)) => user.push_str(&format!("篇幅：{lo}–{hi} 字\n")),
+            (Some(lo), None) => user.push_str(&format!("篇幅：不少于 {lo} 字\n")),
+            (None, Some(hi)) => user.push_str(&format!("篇幅：不超过 {hi} 字\n")),
+            (None, None) => {}
+        }
+        if !forbidden.is_empty() {
+            user.push_str(&format!("禁止使用这些词：{}\n", forbidden.join("、")));
+        }
+        if let Some(r) = nonempty(&spec.requirements) {
+            user.push_str(&format!("其他要求：{r}\n"));
+        }
+    } else {
+        system.push_str(&format!(
+            "You are {}",
+            persona.as_deref().unwrap_or("an experienced writer")
+        ));
+        match (&who, &platform) {
+            (Some(w), Some(p)) => {
+                system.push_str(&format!(", writing for the account \"{w}\" on {p}"))
+            }
+            (Some(w), None) => system.push_str(&format!(", writing for the account \"{w}\"")),
+            (None, Some(p)) => system.push_str(&format!(", writing for {p}")),
+            (None, None) => {}
+        }
+        system.push_str(&format!(
+            ". Write original, accurate, well-structured articles in {lang}. Reply with the article only, in Markdown: the first line is a single `# ` title heading, sections use `## `, do not wrap the article in a code block and add no commentary."
+        ));
+        user.push_str(&format!("Write an article about: {}\n", spec.topic.trim()));
+        if !keywords.is_empty() {
+            user.push_str(&format!(
+                "Keywords to cover naturally: {}\n",
+                keywords.join(", ")
+            ));
+        }
+        if let Some(c) = &category {
+            user.push_str(&format!("Category: {c}\n"));
+        }
+        if let Some(t) = &tone {
+            user.push_str(&format!("Tone: {t}\n"));
+        }
+        match (a.min_words, a.max_words) {
+            (Some(lo), Some(hi)) => user.push_str(&format!("Length: {lo}–{hi} words\n")),
+            (Some(lo), None) => user.push_str(&format!("Length: at least {lo} words\n")),
+            (None, Some(hi)) => user.push_str(&format!("Length: at most {hi} words\n")),
+            (None, None) => {}
+        }
+        if !forbidden.is_empty() {
+            user.push_str(&format!(
+                "Never use these words: {}\n",
+                forbidden.join(", ")
+            ));
+        }
+        if let Some(r) = nonempty(&spec.requirements) {
+            user.push_str(&format!("Further requirements: {r}\n"));
+        }
+    }
+    (system, user.trim_end().to_string())
+}
+
+/// HTTP plumbing shared by the `openai` and `content-creator` backends: one pooled rustls
+/// client per backend, and the error classification of DESIGN §4.
+///
+/// | what happened | kind |
+/// |---|---|
+/// | connect error, request timeout, other transport error | transient |
+/// | 408, 409, 5xx, any other non-2xx outside 4xx | transient |
+/// | 2xx with malformed or unexpected JSON | transient |
+/// | 429 | rate limited, `Retry-After` / `retry-after-ms` (default 30 s) |
+/// | any other 4xx | permanent |
+pub(crate) mod http {
+    use std::time::Duration;
+
+    use reqwest::header::HeaderMap;
+    use reqwest::StatusCode;
+    use serde::de::DeserializeOwned;
+
+    use crate::generator::{parse_retry_after, GenError};
+
+    /// How long a 429 without `Retry-After` snoozes the task.
+    pub(crate) const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
+    /// The most of a server's error text kept in a message.
+    const MAX_SERVER_TEXT: usize = 500;
+
+    pub(crate) fn client(label: &str, timeout: Duration) -> Result<reqwest::Client, GenError> {
+        reqwest::Client::builder()
+            .use_rustls_tls()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(30)))
+            .user_agent(concat!("contenthub/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                GenError::permanent(format!(
+                    "{label}: cannot build the HTTP client: {}",
+                    chain(&e)
+                ))
+            })
+    }
+
+    /// A reply read to the end.
+    pub(crate) struct Reply {
+        pub status: StatusCode,
+        pub headers: HeaderMap,
+        pub body: Vec<u8>,
+    }
+
+    /// Sends `req` and reads the whole body; transport failures come back classified.
+    pub(crate) async fn send(
+        label: &str,
+        what: &str,
+        timeout: Duration,
+        req: reqwest::RequestBuilder,
+    ) -> Result<Reply, GenError> {
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| transport(label, what, timeout, &e))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| transport(label, what, timeout, &e))?
+            .to_vec();
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    impl Reply {
+        /// `Ok` for a 2xx, else the classified error.
+        pub(crate) fn check(&self, label: &str, what: &str) -> Result<(), GenError> {
+            if self.status.is_success() {
+                Ok(())
+            } else {
+                Err(status_error(
+                    label,
+                    what,
+                    self.status,
+                    &self.headers,
+                    &self.body,
+                ))
+            }
+        }
+
+        /// The body as JSON; anything unparseable is a transient error.
+        pub(crate) fn json<T: DeserializeOwned>(
+            &self,
+            label: &str,
+            what: &str,
+        ) -> Result<T, GenError> {
+            serde_json::from_slice(&self.body).map_err(|e| {
+                GenError::transient(format!(
+                    "{label}: {what}: malformed reply (HTTP {}): {e}; body starts: {}",
+                    self.status.as_u16(),
+                    snippet(&self.body, 120)
+                ))
+            })
+        }
+    }
+
+    /// Classifies a non-2xx reply.
+    pub(crate) fn status_error(
+        label: &str,
+        what: &str,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> GenError {
+        let code = status.as_u16();
+        let reason = status
+            .canonical_reason()
+            .map(|r| format!(" {r}"))
+            .unwrap_or_default();
+        let server = server_message(body)
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
+        let message = format!("{label}: {what}: HTTP {code}{reason}{server}");
+        match code {
+            429 => {
+                let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+                let wait = parse_retry_after(header("retry-after"), header("retry-after-ms"))
+                    .unwrap_or(DEFAULT_RETRY_AFTER);
+                GenError::rate_limited(
+                    format!("{message} (retry after {:.1}s)", wait.as_secs_f64()),
+                    wait,
+                )
+            }
+            408 | 409 => GenError::transient(message),
+            400..=499 => GenError::permanent(message),
+            _ => GenError::transient(message),
+        }
+    }
+
+    /// Classifies a transport error. The URL is left out of the text: the base URL may carry
+    /// credentials in its userinfo.
+    pub(crate) fn transport(
+        label: &str,
+        what: &str,
+        timeout: Duration,
+        e: &reqwest::Error,
+    ) -> GenError {
+        if e.is_timeout() {
+            return GenError::transient(format!(
+                "{label}: {what}: timed out after {}",
+                humantime::format_duration(timeout)
+            ));
+        }
+        if e.is_builder() {
+            return GenError::permanent(format!("{label}: {what}: invalid request: {}", chain(e)));
+        }
+        if e.is_connect() {
+            return GenError::transient(format!(
+                "{label}: {what}: could not connect: {}",
+                chain(e)
+            ));
+        }
+        GenError::transient(format!("{label}: {what}: {}", chain(e)))
+    }
+
+    /// The error and its sources, without the URL.
+    fn chain(e: &reqwest::Error) -> String {
+        let mut parts = vec![];
+        let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+        while let Some(s) = src {
+            let text = s.to_string();
+            if !parts.contains(&text) {
+                parts.push(text);
+            }
+            src = s.source();
+        }
+        if parts.is_empty() {
+            // Display of a reqwest error without sources; strip the "for url (…)" part.
+            let text = e.to_string();
+            return text.split(" for url (").next().unwrap_or(&text).to_string();
+        }
+        parts.join(": ")
+    }
+
+    /// A server's own error text: `{error:{message, code}}` (OpenAI, content-creator),
+    /// `{error:"…"}`, `{message}`, `{detail}`, else the start of the body.
+    pub(crate) fn server_message(body: &[u8]) -> Option<String> {
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+            let found = v
+                .get("error")
+                .and_then(error_text)
+                .or_else(|| v.get("message").and_then(scalar))
+                .or_else(|| {
+                    v.get("detail")
+                        .map(|d| scalar(d).unwrap_or_else(|| d.to_string()))
+                });
+            if let Some(m) = found {
+                return Some(truncate(&m, MAX_SERVER_TEXT));
+            }
+        }
+        let s = snippet(body, MAX_SERVER_TEXT);
+        (!s.is_empty()).then_some(s)
+    }
+
+    /// `"message (code X)"` from an error value that is a string or `{message, code, type}`.
+    pub(crate) fn error_text(e: &serde_json::Value) -> Option<String> {
+        if let Some(s) = scalar(e) {
+            return Some(s);
+        }
+        let msg = e.get("message").and_then(scalar);
+        let code = e
+            .get("code")
+            .and_then(scalar)
+            .or_else(|| e.get("type").and_then(scalar));
+        match (msg, code) {
+            (Some(m), Some(c)) => Some(format!("{m} (code {c})")),
+            (Some(m), None) => Some(m),
+            (None, Some(c)) => Some(format!("code {c}")),
+            (None, None) => None,
+        }
+    }
+
+    /// A non-empty string or number as text.
+    pub(crate) fn scalar(v: &serde_json::Value) -> Option<String> {
+        match v {
+            serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The start of a body as one line of text.
+    fn snippet(body: &[u8], max: usize) -> String {
+        let text = String::from_utf8_lossy(body);
+        truncate(&text.split_whitespace().collect::<Vec<_>>().join(" "), max)
+    }
+
+    pub(crate) fn truncate(s: &str, max: usize) -> String {
+        if s.chars().count() <= max {
+            return s.to_string();
+        }
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+    use axum::routing::{get, post};
+    use axum::{Json, Router};
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::config::{GeneratorKind, GeneratorProfile};
+    use crate::generator::{AccountSpec, ErrorKind};
+
+    const KEY: &str = "sk-test-SECRET-0123456789";
+
+    /// Serves `app` on 127.0.0.1:0 and returns its root URL.
+    pub(crate) async fn serve(app: Router) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        format!("http://{addr}")
+    }
+
+    /// A port nothing listens on (bound, then released).
+    pub(crate) async fn refused_url() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        format!("http://{addr}")
+    }
+
+    pub(crate) fn profile(kind: GeneratorKind, base_url: &str) -> GeneratorProfile {
+        GeneratorProfile {
+            kind,
+            base_url: Some(base_url.into()),
+            model: Some("qwen2.5".into()),
+            api_key_env: None,
+            max_concurrent: None,
+            timeout: None,
+            command: None,
+            temperature: None,
+            max_tokens: None,
+            target_audience: None,
+        }
+    }
+
+    fn env_with_key() -> EnvLookup {
+        Arc::new(|name: &str| (name == "TEST_OPENAI_KEY").then(|| KEY.to_string()))
+    }
+
+    fn backend(root: &str, timeout: Duration) -> OpenAi {
+        let mut p = profile(GeneratorKind::Openai, &format!("{root}/v1/"));
+        p.api_key_env = Some("TEST_OPENAI_KEY".into());
+        p.temperature = Some(0.7);
+        OpenAi::new("default", &p, timeout, env_with_key()).unwrap()
+    }
+
+    pub(crate) fn spec() -> Spec {
+        Spec {
+            task_id: "task-000000000007".into(),
+            attempt_key: "task-000000000007".into(),
+            topic: "Rust 异步编程".into(),
+            keywords: vec!["tokio".into(), "async".into()],
+            category: Some("技术".into()),
+            requirements: Some("多举例子".into()),
+            tone: Some("专业".into()),
+            priority: 5,
+            account: AccountSpec {
+                name: "blog".into(),
+                display_name: Some("Rust 周刊".into()),
+                platform: "wechat".into(),
+                language: "zh-CN".into(),
+                persona: Some("一位资深 Rust 工程师".into()),
+                min_words: Some(800),
+                max_words: Some(1500),
+                forbidden_words: vec!["震惊".into()],
+                ..Default::default()
+            },
+            callback_url: None,
+        }
+    }
+
+    fn completion(content: &str) -> Value {
+        json!({
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "model": "qwen2.5:7b",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 42, "completion_tokens": 314, "total_tokens": 356}
+        })
+    }
+
+    /// A server whose `/v1/chat/completions` always gives `status`, `headers` and `body`.
+    async fn fixed(
+        status: u16,
+        headers: &'static [(&'static str, &'static str)],
+        body: &'static str,
+    ) -> String {
+        let app = Router::new().route(
+            "/v1/chat/completions",
+            post(move || async move {
+                let mut h = HeaderMap::new();
+                for (k, v) in headers {
+                    h.insert(*k, v.parse().unwrap());
+                }
+                (StatusCode::from_u16(status).unwrap(), h, body).into_response()
+            }),
+        );
+        serve(app).await
+    }
+
+    /// A request as the mock saw it: the Authorization header and the JSON body.
+    type Seen = (Option<String>, Value);
+
+    fn assert_no_key(e: &GenError) {
+        assert!(!e.message.contains(KEY), "key leaked: {}", e.message);
+        assert!(!format!("{e:?}").contains(KEY));
+    }
+
+    #[tokio::test]
+    async fn success_maps_title_body_and_tokens() {
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let s = seen.clone();
+        let app = Router::new().route(
+            "/v1/chat/completions",
+            post(
+                move |headers: HeaderMap, Json(body): Json<Value>| async move {
+                    let auth = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    s.lock().unwrap().push((auth, body));
+                    Json(completion(
+                        "# 深入 Rust 异步\n\n第一段介绍 tokio 的运行时。\n\n## 小节\n\n更多内容。",
+                    ))
+                },
+            ),
+        );
+        let root = serve(app).await;
+        let g = backend(&root, Duration::from_secs(2));
+        assert!(!format!("{g:?}").contains(KEY));
+        let Submitted::Done(out) = g.submit(&spec()).await.unwrap() else {
+            panic!("not done")
+        };
+        assert_eq!(out.title, "深入 Rust 异步");
+        assert!(out.body.starts_with("# 深入 Rust 异步"));
+        assert_eq!(out.summary.as_deref(), Some("第一段介绍 tokio 的运行时。"));
+        assert_eq!(
+            (out.prompt_tokens, out.completion_tokens),
+            (Some(42), Some(314))
+        );
+        assert_eq!(out.model.as_deref(), Some("qwen2.5:7b"));
+
+        let seen = seen.lock().unwrap();
+        let (auth, body) = &seen[0];
+        assert_eq!(auth.as_deref(), Some(format!("Bearer {KEY}").as_str()));
+        assert_eq!(body["model"], "qwen2.5");
+        assert_eq!(body["temperature"], 0.7);
+        assert!(
+            body.get("max_tokens").is_none(),
+            "unset fields are not sent: {body}"
+        );
+        let msgs = body["messages"].as_array().unwrap();
+        assert_eq!(
+            (msgs[0]["role"].as_str(), msgs[1]["role"].as_str()),
+            (Some("system"), Some("user"))
+        );
+        let all = format!("{}\n{}", msgs[0]["content"], msgs[1]["content"]);
+        for needle in [
+            "简体中文",
+            "一位资深 Rust 工程师",
+            "Rust 周刊",
+            "wechat",
+            "Rust 异步编程",
+            "tokio",
+            "技术",
+            "专业",
+            "800–1500",
+            "震惊",
+            "多举例子",
+            "# ",
+        ] {
+            assert!(all.contains(needle), "prompt lacks {needle}: {all}");
+        }
+    }
+
+    #[tokio::test]
+    async fn missing_key_variable_is_permanent_and_named() {
+        let root = refused_url().await;
+        let mut p = profile(GeneratorKind::Openai, &format!("{root}/v1"));
+        p.api_key_env = Some("NOT_SET_ANYWHERE".into());
+        let g = OpenAi::new(
+            "default",
+            &p,
+            Duration::from_secs(1),
+            Arc::new(|_: &str| None),
+        )
+        .unwrap();
+        let e = g.submit(&spec()).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Permanent);
+        assert!(e.message.contains("NOT_SET_ANYWHERE"), "{}", e.message);
+    }
+
+    #[tokio::test]
+    async fn rate_limited_with_retry_after() {
+        let root = fixed(
+            429,
+            &[("retry-after", "7")],
+            r#"{"error":{"message":"slow down","code":"rate_limit"}}"#,
+        )
+        .await;
+        let e = backend(&root, Duration::from_secs(2))
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::RateLimited);
+        assert_eq!(e.retry_after, Some(Duration::from_secs(7)));
+        assert!(e.message.contains("slow down"), "{}", e.message);
+        assert_no_key(&e);
+
+        let root = fixed(429, &[], "{}").await;
+        let e = backend(&root, Duration::from_secs(2))
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(e.retry_after, Some(http::DEFAULT_RETRY_AFTER));
+    }
+
+    #[tokio::test]
+    async fn server_errors_are_transient() {
+        for status in [500, 503, 408, 409] {
+            let root = fixed(status, &[], r#"{"error":{"message":"overloaded"}}"#).await;
+            let e = backend(&root, Duration::from_secs(2))
+                .submit(&spec())
+                .await
+                .unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Transient, "{status}");
+            assert!(
+                e.message.contains(&status.to_string()) && e.message.contains("overloaded"),
+                "{}",
+                e.message
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn unauthorized_is_permanent_and_never_shows_the_key() {
+        // A server that echoes the key back must not get it into our message.
+        let body = Box::leak(format!(r#"{{"error":{{"message":"Incorrect API key provided: {KEY}","code":"invalid_api_key"}}}}"#).into_boxed_str());
+        let root = fixed(401, &[], body).await;
+        let e = backend(&root, Duration::from_secs(2))
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Permanent);
+        assert!(
+            e.message.contains("401") && e.message.contains("invalid_api_key"),
+            "{}",
+            e.message
+        );
+        assert_no_key(&e);
+        for status in [400, 403, 404, 422] {
+            let root = fixed(status, &[], "nope").await;
+            let e = backend(&root, Duration::from_secs(2))
+                .submit(&spec())
+                .await
+                .unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Permanent, "{status}");
+        }
+    }
+
+    #[tokio::test]
+    async fn garbage_body_is_transient() {
+        let root = fixed(
+            200,
+            &[("content-type", "application/json")],
+            "<html>proxy error</html>",
+        )
+        .await;
+        let e = backend(&root, Duration::from_secs(2))
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Transient);
+        assert!(e.message.contains("malformed"), "{}", e.message);
+        let root = fixed(200, &[], r#"{"unexpected":true}"#).await;
+        let e = backend(&root, Duration::from_secs(2))
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Transient);
+    }
+
+    #[tokio::test]
+    async fn empty_content_is_permanent() {
+        for content in [json!(""), json!("  \n "), Value::Null] {
+            let reply =
+                json!({"choices": [{"message": {"role": "assistant", "content": content}}]});
+            let app = Router::new().route(
+                "/v1/chat/completions",
+                post(move || async move { Json(reply) }),
+            );
+            let root = serve(app).await;
+            let e = backend(&root, Duration::from_secs(2))
+                .submit(&spec())
+                .await
+                .unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Permanent);
+            assert!(
+                e.message.contains("the generator returned empty content"),
+                "{}",
+                e.message
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn slow_reply_times_out_as_transient() {
+        let app = Router::new().route(
+            "/v1/chat/completions",
+            post(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                Json(completion("# late"))
+            }),
+        );
+        let root = serve(app).await;
+        let started = std::time::Instant::now();
+        let e = backend(&root, Duration::from_millis(300))
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Transient);
+        assert!(e.message.contains("timed out"), "{}", e.message);
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn refused_connection_is_transient() {
+        let root = refused_url().await;
+        let e = backend(&root, Duration::from_secs(2))
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Transient);
+        assert!(e.message.contains("connect"), "{}", e.message);
+        assert_no_key(&e);
+    }
+
+    #[tokio::test]
+    async fn probe_lists_models() {
+        let app = Router::new().route("/v1/models", get(|| async { Json(json!({"data": []})) }));
+        let root = serve(app).await;
+        backend(&root, Duration::from_secs(2))
+            .probe()
+            .await
+            .unwrap();
+        let root = refused_url().await;
+        assert_eq!(
+            backend(&root, Duration::from_secs(2))
+                .probe()
+                .await
+                .unwrap_err()
+                .kind,
+            ErrorKind::Transient
+        );
+    }
+
+    #[test]
+    fn english_prompt_and_cleanup() {
+        let mut s = spec();
+        s.account.language = "en-US".into();
+        s.account.persona = None;
+        let (system, user) = prompt(&s);
+        assert!(system.contains("English") && system.contains("an experienced writer"));
+        assert!(user.contains("800–1500 words") && user.contains("Never use these words: 震惊"));
+        assert_eq!(
+            clean_markdown("<think>hmm</think>\n```markdown\n# T\n\nbody\n```"),
+            "# T\n\nbody"
+        );
+        assert_eq!(
+            clean_markdown("# T\n\n```rs\nx\n```"),
+            "# T\n\n```rs\nx\n```"
+        );
+    }
 }

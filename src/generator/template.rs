@@ -25,7 +25,10 @@ pub fn render(spec: &Spec) -> Output {
         md.push_str(&format!(
             "> 本文是内置模板生成器（template）写出的离线草稿，供 {who} 编辑与替换，并非大模型生成的成稿。\n\n"
         ));
-        md.push_str(&format!("## 导语\n\n围绕「{}」，本文梳理背景、要点与行动建议。", spec.topic));
+        md.push_str(&format!(
+            "## 导语\n\n围绕「{}」，本文梳理背景、要点与行动建议。",
+            spec.topic
+        ));
     } else {
         md.push_str(&format!(
             "> This is an offline draft written by the built-in template generator for {who}; it is a structure to edit, not model-written prose.\n\n"
@@ -33,14 +36,26 @@ pub fn render(spec: &Spec) -> Output {
         md.push_str(&format!("## Introduction\n\nThis article covers {}: the background, the key points and what to do next.", spec.topic));
     }
     if let Some(cat) = spec.category.as_ref().or(a.category.as_ref()) {
-        md.push_str(&if zh { format!("分类：{cat}。") } else { format!(" Category: {cat}.") });
+        md.push_str(&if zh {
+            format!("分类：{cat}。")
+        } else {
+            format!(" Category: {cat}.")
+        });
     }
     if let Some(tone) = spec.tone.as_ref().or(a.tone.as_ref()) {
-        md.push_str(&if zh { format!("语气：{tone}。") } else { format!(" Tone: {tone}.") });
+        md.push_str(&if zh {
+            format!("语气：{tone}。")
+        } else {
+            format!(" Tone: {tone}.")
+        });
     }
     md.push_str("\n\n");
 
-    md.push_str(if zh { "## 要点\n\n" } else { "## Key points\n\n" });
+    md.push_str(if zh {
+        "## 要点\n\n"
+    } else {
+        "## Key points\n\n"
+    });
     if spec.keywords.is_empty() {
         let points: [&str; 3] = if zh {
             ["背景与现状", "核心概念", "常见误区"]
@@ -53,21 +68,37 @@ pub fn render(spec: &Spec) -> Output {
     } else {
         for (i, k) in spec.keywords.iter().enumerate() {
             md.push_str(&if zh {
-                format!("{}. **{k}**：说明它与「{}」的关系，并给出一个例子。\n", i + 1, spec.topic)
+                format!(
+                    "{}. **{k}**：说明它与「{}」的关系，并给出一个例子。\n",
+                    i + 1,
+                    spec.topic
+                )
             } else {
-                format!("{}. **{k}**: how it relates to {}, with one example.\n", i + 1, spec.topic)
+                format!(
+                    "{}. **{k}**: how it relates to {}, with one example.\n",
+                    i + 1,
+                    spec.topic
+                )
             });
         }
     }
     md.push('\n');
 
     if let Some(req) = &spec.requirements {
-        md.push_str(if zh { "## 写作要求\n\n" } else { "## Requirements\n\n" });
+        md.push_str(if zh {
+            "## 写作要求\n\n"
+        } else {
+            "## Requirements\n\n"
+        });
         md.push_str(req);
         md.push_str("\n\n");
     }
     if let Some(persona) = &a.persona {
-        md.push_str(if zh { "## 作者视角\n\n" } else { "## Voice\n\n" });
+        md.push_str(if zh {
+            "## 作者视角\n\n"
+        } else {
+            "## Voice\n\n"
+        });
         md.push_str(persona);
         md.push_str("\n\n");
     }
@@ -93,11 +124,21 @@ pub fn render(spec: &Spec) -> Output {
             format!("_Avoid: {}._\n\n", a.forbidden_words.join(", "))
         });
     }
-    md.push_str(if zh { "## 结语\n\n" } else { "## Conclusion\n\n" });
-    md.push_str(&if zh {
-        format!("以上是关于「{}」的要点框架，发布前请补充事实、数据与案例。\n", spec.topic)
+    md.push_str(if zh {
+        "## 结语\n\n"
     } else {
-        format!("That is the outline for {}; add facts, figures and examples before publishing.\n", spec.topic)
+        "## Conclusion\n\n"
+    });
+    md.push_str(&if zh {
+        format!(
+            "以上是关于「{}」的要点框架，发布前请补充事实、数据与案例。\n",
+            spec.topic
+        )
+    } else {
+        format!(
+            "That is the outline for {}; add facts, figures and examples before publishing.\n",
+            spec.topic
+        )
     });
 
     Output {

@@ -172,7 +172,12 @@ impl Printer {
                     Some(r) => r.keys().cloned().collect(),
                     None => T::COLUMNS.iter().map(|s| s.to_string()).collect(),
                 };
-                let records = rows.iter().map(|r| header.iter().map(|k| r.get(k).map(plain).unwrap_or_default()).collect());
+                let records = rows.iter().map(|r| {
+                    header
+                        .iter()
+                        .map(|k| r.get(k).map(plain).unwrap_or_default())
+                        .collect()
+                });
                 csv_text(&header, records)
             }
             Format::Table => {
@@ -180,9 +185,13 @@ impl Printer {
                     return String::new();
                 }
                 let mut t = new_table(&self.style);
-                t.set_header(T::COLUMNS.iter().map(|c| Cell::new(c)));
+                t.set_header(T::COLUMNS.iter().map(Cell::new));
                 for r in &rows {
-                    t.add_row(T::COLUMNS.iter().map(|c| self.human(c, r.get(*c).unwrap_or(&Value::Null))));
+                    t.add_row(
+                        T::COLUMNS
+                            .iter()
+                            .map(|c| self.human(c, r.get(*c).unwrap_or(&Value::Null))),
+                    );
                 }
                 t.to_string() + "\n"
             }
@@ -196,7 +205,9 @@ impl Printer {
         }
         let obj = to_object(item);
         match self.format {
-            Format::Json => serde_json::to_string_pretty(&Value::Object(obj)).unwrap_or_default() + "\n",
+            Format::Json => {
+                serde_json::to_string_pretty(&Value::Object(obj)).unwrap_or_default() + "\n"
+            }
             Format::Ndjson => Value::Object(obj).to_string() + "\n",
             Format::Csv => {
                 let header: Vec<String> = obj.keys().cloned().collect();
@@ -216,16 +227,29 @@ impl Printer {
 
     /// Renders a report that is an object for JSON but a list of `rows` in tables and CSV
     /// (e.g. `task stats`). `footer` is a last table row (totals).
-    pub fn report<T: Serialize, R: Record>(&self, value: &T, rows: &[R], footer: Option<Vec<String>>) -> String {
+    pub fn report<T: Serialize, R: Record>(
+        &self,
+        value: &T,
+        rows: &[R],
+        footer: Option<Vec<String>>,
+    ) -> String {
         match self.format {
             Format::Json => serde_json::to_string_pretty(value).unwrap_or_default() + "\n",
             Format::Ndjson => serde_json::to_string(value).unwrap_or_default() + "\n",
-            Format::Csv => Printer { quiet: false, ..*self }.list(rows),
+            Format::Csv => Printer {
+                quiet: false,
+                ..*self
+            }
+            .list(rows),
             Format::Table => {
                 let mut t = new_table(&self.style);
-                t.set_header(R::COLUMNS.iter().map(|c| Cell::new(c)));
+                t.set_header(R::COLUMNS.iter().map(Cell::new));
                 for r in rows.iter().map(to_object) {
-                    t.add_row(R::COLUMNS.iter().map(|c| self.human(c, r.get(*c).unwrap_or(&Value::Null))));
+                    t.add_row(
+                        R::COLUMNS
+                            .iter()
+                            .map(|c| self.human(c, r.get(*c).unwrap_or(&Value::Null))),
+                    );
                 }
                 if let Some(f) = footer {
                     t.add_row(f);
@@ -273,7 +297,10 @@ mod tests {
     fn printer(format: Format) -> Printer {
         Printer {
             format,
-            style: Style { color: false, tty: false },
+            style: Style {
+                color: false,
+                tty: false,
+            },
             quiet: false,
         }
     }
@@ -290,7 +317,10 @@ mod tests {
     #[test]
     fn csv_keeps_field_order_and_joins_arrays() {
         let out = printer(Format::Csv).list(&rows());
-        assert_eq!(out, "id,name,tags,created_at\n1,文章,\"a,b\",2026-11-01T08:00:00Z\n");
+        assert_eq!(
+            out,
+            "id,name,tags,created_at\n1,文章,\"a,b\",2026-11-01T08:00:00Z\n"
+        );
     }
 
     #[test]
@@ -304,14 +334,19 @@ mod tests {
     #[test]
     fn table_aligns_cjk() {
         let out = printer(Format::Table).list(&rows());
-        let widths: Vec<usize> = out
-            .lines()
-            .map(|l| unicode_width(l))
-            .collect();
+        let widths: Vec<usize> = out.lines().map(unicode_width).collect();
         assert!(widths.windows(2).all(|w| w[0] == w[1]), "{out}");
     }
 
     fn unicode_width(s: &str) -> usize {
-        s.chars().map(|c| if ('\u{4e00}'..='\u{9fff}').contains(&c) { 2 } else { 1 }).sum()
+        s.chars()
+            .map(|c| {
+                if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+                    2
+                } else {
+                    1
+                }
+            })
+            .sum()
     }
 }

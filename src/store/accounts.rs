@@ -133,7 +133,12 @@ pub fn update(conn: &Connection, id: i64, patch: &AccountPatch) -> Result<Accoun
         patch.persona.clone().unwrap_or(cur.persona),
         min_words,
         max_words,
-        json_list(patch.forbidden_words.as_ref().unwrap_or(&cur.forbidden_words)),
+        json_list(
+            patch
+                .forbidden_words
+                .as_ref()
+                .unwrap_or(&cur.forbidden_words)
+        ),
         patch.auto_approve.unwrap_or(cur.auto_approve),
         now_ms(),
     ])

@@ -159,7 +159,10 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Content>> {
         args.push(Value::Integer(a));
     }
     if !f.review.is_empty() {
-        clauses.push(format!("c.review_status IN ({})", vec!["?"; f.review.len()].join(",")));
+        clauses.push(format!(
+            "c.review_status IN ({})",
+            vec!["?"; f.review.len()].join(",")
+        ));
         args.extend(f.review.iter().map(|r| Value::Text(r.as_str().into())));
     }
     if let Some(s) = f.since {
@@ -180,7 +183,13 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Content>> {
 }
 
 /// Sets the review state. Returns the previous state.
-pub fn review(conn: &Connection, id: i64, to: Review, reason: Option<&str>, now: Millis) -> Result<Review> {
+pub fn review(
+    conn: &Connection,
+    id: i64,
+    to: Review,
+    reason: Option<&str>,
+    now: Millis,
+) -> Result<Review> {
     let cur = get(conn, id)?;
     conn.prepare_cached(
         "UPDATE contents SET review_status = ?2, review_reason = ?3, reviewed_at = ?4, updated_at = ?4 WHERE id = ?1",

@@ -40,13 +40,27 @@ impl Store {
                 .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
         }
         // Create the file ourselves so it is private from the first byte; SQLite gives the
-        // -wal and -shm files the same mode.
-        OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| Error::io(format!("cannot open store {}", path.display()), e))?;
+        // -wal and -shm files the same mode. Only when it does not exist yet: closing any file
+        // descriptor of the store drops every POSIX lock this process holds on it, which would
+        // silently unlock another connection of this process (and let a second process delete
+        // the WAL under it).
+        if !path.exists() {
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+            {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(Error::io(
+                        format!("cannot create store {}", path.display()),
+                        e,
+                    ))
+                }
+            }
+        }
 
         let conn = Connection::open_with_flags(
             path,
@@ -139,5 +153,6 @@ pub(crate) fn json_list(items: &[String]) -> String {
 
 /// Reads a JSON array column; a NULL or damaged value reads as empty.
 pub(crate) fn parse_json_list(s: Option<String>) -> Vec<String> {
-    s.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
+    s.and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
 }

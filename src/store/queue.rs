@@ -83,7 +83,14 @@ pub fn claim(
             .execute(params![seq, owner, until, now])?;
         if n == 1 {
             let status = tasks::current_status(conn, Seq(seq))?.unwrap_or(Status::Processing);
-            tasks::record_event(conn, Seq(seq), now, Some(status), status, Some("lease expired; adopted to re-poll its remote job"))?;
+            tasks::record_event(
+                conn,
+                Seq(seq),
+                now,
+                Some(status),
+                status,
+                Some("lease expired; adopted to re-poll its remote job"),
+            )?;
             out.push(load(conn, Seq(seq), true)?);
         }
     }
@@ -97,14 +104,21 @@ pub fn claim(
              WHERE status = 'pending' AND next_attempt_at <= ?1
              ORDER BY priority DESC, seq LIMIT ?2",
         )?
-        .query_map(params![now, window], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map(params![now, window], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     for (seq, generator, deadline) in due {
         if out.len() >= slots {
             break;
         }
         if deadline <= now {
-            time_out(conn, Seq(seq), now, "deadline passed before the task could start")?;
+            time_out(
+                conn,
+                Seq(seq),
+                now,
+                "deadline passed before the task could start",
+            )?;
             continue;
         }
         if !can_take(generator.as_deref()) {
@@ -112,10 +126,20 @@ pub fn claim(
         }
         let mut changes = lease_changes(owner, until);
         changes.submitted_at = Some(Some(now));
-        let moved = tasks::transition(conn, Seq(seq), &[Status::Pending], Status::Submitted, &changes, Some(&format!("claimed by {owner}")), now)?;
+        let moved = tasks::transition(
+            conn,
+            Seq(seq),
+            &[Status::Pending],
+            Status::Submitted,
+            &changes,
+            Some(&format!("claimed by {owner}")),
+            now,
+        )?;
         if moved.is_some() {
-            conn.prepare_cached("UPDATE tasks SET started_at = coalesce(started_at, ?2) WHERE seq = ?1")?
-                .execute(params![seq, now])?;
+            conn.prepare_cached(
+                "UPDATE tasks SET started_at = coalesce(started_at, ?2) WHERE seq = ?1",
+            )?
+            .execute(params![seq, now])?;
             out.push(load(conn, Seq(seq), false)?);
         }
     }
@@ -124,9 +148,11 @@ pub fn claim(
 
 fn load(conn: &Connection, seq: Seq, adopted: bool) -> Result<Claimed> {
     let task = tasks::get(conn, seq)?;
-    let account = accounts::get_by_id(conn, task.account_id)?.ok_or_else(|| crate::error::Error::NotFound {
-        kind: "account",
-        id: task.account_id.to_string(),
+    let account = accounts::get_by_id(conn, task.account_id)?.ok_or_else(|| {
+        crate::error::Error::NotFound {
+            kind: "account",
+            id: task.account_id.to_string(),
+        }
     })?;
     Ok(Claimed {
         seq,
@@ -145,7 +171,15 @@ fn time_out(conn: &Connection, seq: Seq, now: Millis, message: &str) -> Result<b
         error_message: Some(Some(message.into())),
         ..Changes::default()
     };
-    let moved = tasks::transition(conn, seq, &Status::ACTIVE, Status::Timeout, &changes, Some(message), now)?;
+    let moved = tasks::transition(
+        conn,
+        seq,
+        &Status::ACTIVE,
+        Status::Timeout,
+        &changes,
+        Some(message),
+        now,
+    )?;
     if moved.is_some() {
         counters::add(conn, TASKS_TIMEOUT, "", 1)?;
     }
@@ -199,7 +233,17 @@ pub fn reap(conn: &Connection, owner: &str, now: Millis, foreign_too: bool) -> R
             "lease of {} expired; returned to the queue without using a retry",
             holder.as_deref().unwrap_or("a daemon")
         );
-        if tasks::transition(conn, Seq(seq), &[Status::Submitted, Status::Processing], Status::Pending, &changes, Some(&msg), now)?.is_some() {
+        if tasks::transition(
+            conn,
+            Seq(seq),
+            &[Status::Submitted, Status::Processing],
+            Status::Pending,
+            &changes,
+            Some(&msg),
+            now,
+        )?
+        .is_some()
+        {
             n += 1;
         }
     }
@@ -227,12 +271,26 @@ pub fn sweep_deadlines(conn: &Connection, now: Millis) -> Result<usize> {
 
 /// Records the remote job a generator started, moving the task to `processing`. Must be
 /// committed before the job is polled: after a crash it is what prevents a second submit.
-pub fn set_remote(conn: &Connection, seq: Seq, owner: &str, job_id: &str, now: Millis) -> Result<bool> {
+pub fn set_remote(
+    conn: &Connection,
+    seq: Seq,
+    owner: &str,
+    job_id: &str,
+    now: Millis,
+) -> Result<bool> {
     let changes = Changes {
         remote_job_id: Some(Some(job_id.to_string())),
         ..Changes::default()
     };
-    let moved = tasks::transition(conn, seq, &[Status::Submitted], Status::Processing, &changes, Some(&format!("remote job {job_id} started")), now)?;
+    let moved = tasks::transition(
+        conn,
+        seq,
+        &[Status::Submitted],
+        Status::Processing,
+        &changes,
+        Some(&format!("remote job {job_id} started")),
+        now,
+    )?;
     if moved.is_none() {
         // Already processing (adopted) or no longer ours: only record the id if we hold it.
         let n = conn
@@ -247,13 +305,29 @@ pub fn set_remote(conn: &Connection, seq: Seq, owner: &str, job_id: &str, now: M
 
 /// Records progress reported by a generator; the first report moves `submitted` to
 /// `processing`.
-pub fn progress(conn: &Connection, seq: Seq, progress: Option<u8>, step: Option<&str>, now: Millis) -> Result<()> {
+pub fn progress(
+    conn: &Connection,
+    seq: Seq,
+    progress: Option<u8>,
+    step: Option<&str>,
+    now: Millis,
+) -> Result<()> {
     let changes = Changes {
         progress: Some(progress),
         current_step: Some(step.map(str::to_string)),
         ..Changes::default()
     };
-    if tasks::transition(conn, seq, &[Status::Submitted], Status::Processing, &changes, Some("generator reports work"), now)?.is_none() {
+    if tasks::transition(
+        conn,
+        seq,
+        &[Status::Submitted],
+        Status::Processing,
+        &changes,
+        Some("generator reports work"),
+        now,
+    )?
+    .is_none()
+    {
         conn.prepare_cached(
             "UPDATE tasks SET progress = coalesce(?2, progress), current_step = coalesce(?3, current_step), updated_at = ?4
              WHERE seq = ?1 AND status = 'processing'",
@@ -268,9 +342,19 @@ pub fn progress(conn: &Connection, seq: Seq, progress: Option<u8>, step: Option<
 pub enum Finish {
     Completed(Box<NewContent>),
     /// Back to pending after `delay_ms`; `counts` is false for a rate-limit snooze.
-    Retry { kind: String, message: String, delay_ms: i64, counts: bool },
-    Failed { kind: String, message: String },
-    TimedOut { message: String },
+    Retry {
+        kind: String,
+        message: String,
+        delay_ms: i64,
+        counts: bool,
+    },
+    Failed {
+        kind: String,
+        message: String,
+    },
+    TimedOut {
+        message: String,
+    },
     /// Shutdown or a lost lease: back to pending now, no retry used. Tasks with a remote job
     /// keep it and stay `processing` with an expired lease, so the next daemon adopts them.
     Released,
@@ -287,7 +371,9 @@ pub fn finish(conn: &Connection, seq: Seq, f: &Finish, now: Millis) -> Result<Op
     };
     match f {
         Finish::Completed(content) => {
-            let Some(status) = tasks::current_status(conn, seq)? else { return Ok(None) };
+            let Some(status) = tasks::current_status(conn, seq)? else {
+                return Ok(None);
+            };
             if !running.contains(&status) {
                 return Ok(None);
             }
@@ -300,15 +386,38 @@ pub fn finish(conn: &Connection, seq: Seq, f: &Finish, now: Millis) -> Result<Op
             c.progress = Some(Some(100));
             c.error_kind = Some(None);
             c.error_message = Some(None);
-            let msg = format!("content {content_id} stored ({} words, {})", content.word_count, content.review_status.as_str());
+            let msg = format!(
+                "content {content_id} stored ({} words, {})",
+                content.word_count,
+                content.review_status.as_str()
+            );
             tasks::transition(conn, seq, &running, Status::Completed, &c, Some(&msg), now)?;
             counters::add(conn, TASKS_COMPLETED, "", 1)?;
-            counters::add(conn, TOKENS, "kind=prompt", content.prompt_tokens.unwrap_or(0).into())?;
-            counters::add(conn, TOKENS, "kind=completion", content.completion_tokens.unwrap_or(0).into())?;
+            counters::add(
+                conn,
+                TOKENS,
+                "kind=prompt",
+                content.prompt_tokens.unwrap_or(0).into(),
+            )?;
+            counters::add(
+                conn,
+                TOKENS,
+                "kind=completion",
+                content.completion_tokens.unwrap_or(0).into(),
+            )?;
             Ok(Some(Status::Completed))
         }
-        Finish::Retry { kind, message, delay_ms, counts } => {
-            let Some(task) = tasks::current_status(conn, seq)?.filter(|s| running.contains(s)).map(|_| tasks::get(conn, seq)).transpose()? else {
+        Finish::Retry {
+            kind,
+            message,
+            delay_ms,
+            counts,
+        } => {
+            let Some(task) = tasks::current_status(conn, seq)?
+                .filter(|s| running.contains(s))
+                .map(|_| tasks::get(conn, seq))
+                .transpose()?
+            else {
                 return Ok(None);
             };
             let mut c = cleared();
@@ -320,12 +429,25 @@ pub fn finish(conn: &Connection, seq: Seq, f: &Finish, now: Millis) -> Result<Op
             c.error_message = Some(Some(message.clone()));
             let msg = if *counts {
                 c.retry_count = Some(task.retry_count + 1);
-                format!("{kind} error, retry {} of {} in {}s: {message}", task.retry_count + 1, task.max_retries, delay_ms / 1000)
+                format!(
+                    "{kind} error, retry {} of {} in {}s: {message}",
+                    task.retry_count + 1,
+                    task.max_retries,
+                    delay_ms / 1000
+                )
             } else {
-                format!("rate limited, snoozed {}s (no retry used): {message}", delay_ms / 1000)
+                format!(
+                    "rate limited, snoozed {}s (no retry used): {message}",
+                    delay_ms / 1000
+                )
             };
             tasks::transition(conn, seq, &running, Status::Pending, &c, Some(&msg), now)?;
-            counters::add(conn, if *counts { TASK_RETRIES } else { TASK_SNOOZES }, "", 1)?;
+            counters::add(
+                conn,
+                if *counts { TASK_RETRIES } else { TASK_SNOOZES },
+                "",
+                1,
+            )?;
             Ok(Some(Status::Pending))
         }
         Finish::Failed { kind, message } => {
@@ -333,13 +455,23 @@ pub fn finish(conn: &Connection, seq: Seq, f: &Finish, now: Millis) -> Result<Op
             c.completed_at = Some(Some(now));
             c.error_kind = Some(Some(kind.clone()));
             c.error_message = Some(Some(message.clone()));
-            let moved = tasks::transition(conn, seq, &running, Status::Failed, &c, Some(&format!("{kind} error: {message}")), now)?;
+            let moved = tasks::transition(
+                conn,
+                seq,
+                &running,
+                Status::Failed,
+                &c,
+                Some(&format!("{kind} error: {message}")),
+                now,
+            )?;
             if moved.is_some() {
                 counters::add(conn, TASKS_FAILED, "", 1)?;
             }
             Ok(moved.map(|_| Status::Failed))
         }
-        Finish::TimedOut { message } => Ok(time_out(conn, seq, now, message)?.then_some(Status::Timeout)),
+        Finish::TimedOut { message } => {
+            Ok(time_out(conn, seq, now, message)?.then_some(Status::Timeout))
+        }
         Finish::Released => {
             let has_remote: bool = conn
                 .prepare_cached("SELECT remote_job_id IS NOT NULL FROM tasks WHERE seq = ?1")?
@@ -357,7 +489,15 @@ pub fn finish(conn: &Connection, seq: Seq, f: &Finish, now: Millis) -> Result<Op
             c.next_attempt_at = Some(now);
             c.progress = Some(None);
             c.current_step = Some(None);
-            let moved = tasks::transition(conn, seq, &running, Status::Pending, &c, Some("released at shutdown; no retry used"), now)?;
+            let moved = tasks::transition(
+                conn,
+                seq,
+                &running,
+                Status::Pending,
+                &c,
+                Some("released at shutdown; no retry used"),
+                now,
+            )?;
             Ok(moved.map(|_| Status::Pending))
         }
     }
@@ -368,11 +508,20 @@ pub fn statuses(conn: &Connection, seqs: &[Seq]) -> Result<Vec<(Seq, Status)>> {
     if seqs.is_empty() {
         return Ok(Vec::new());
     }
-    let list = seqs.iter().map(|s| s.0.to_string()).collect::<Vec<_>>().join(",");
-    let mut stmt = conn.prepare(&format!("SELECT seq, status FROM tasks WHERE seq IN ({list})"))?;
+    let list = seqs
+        .iter()
+        .map(|s| s.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT seq, status FROM tasks WHERE seq IN ({list})"
+    ))?;
     let rows = stmt.query_map([], |r| {
         let st: String = r.get(1)?;
-        Ok((Seq(r.get(0)?), st.parse::<Status>().unwrap_or(Status::Failed)))
+        Ok((
+            Seq(r.get(0)?),
+            st.parse::<Status>().unwrap_or(Status::Failed),
+        ))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -86,7 +86,12 @@ pub struct Submitted {
 /// Inserts a validated task for `account` with its first event. Must run inside a write
 /// transaction. A repeated idempotency key returns the task that holds it; the unique index
 /// on the key, not a look-up beforehand, decides.
-pub fn insert(conn: &Connection, task: &NewTask, account: &Account, now: Millis) -> Result<Submitted> {
+pub fn insert(
+    conn: &Connection,
+    task: &NewTask,
+    account: &Account,
+    now: Millis,
+) -> Result<Submitted> {
     let id = loop {
         let candidate = TaskId::random();
         let taken: bool = conn
@@ -131,7 +136,14 @@ pub fn insert(conn: &Connection, task: &NewTask, account: &Account, now: Millis)
         .optional()?;
     match inserted {
         Some(seq) => {
-            record_event(conn, Seq(seq), now, None, Status::Pending, Some("submitted"))?;
+            record_event(
+                conn,
+                Seq(seq),
+                now,
+                None,
+                Status::Pending,
+                Some("submitted"),
+            )?;
             Ok(Submitted {
                 seq: Seq(seq),
                 id,
@@ -172,8 +184,9 @@ pub fn record_event(
 pub fn resolve(conn: &Connection, input: &str) -> Result<(Seq, TaskId)> {
     let prefix: TaskIdPrefix = input.parse().map_err(|e| Error::invalid("task id", e))?;
     let (lo, hi) = prefix.range();
-    let mut stmt =
-        conn.prepare_cached("SELECT seq, id FROM tasks WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT 11")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, id FROM tasks WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT 11",
+    )?;
     let found: Vec<(Seq, TaskId)> = stmt
         .query_map([lo, hi], |r| Ok((Seq(r.get(0)?), TaskId(r.get(1)?))))?
         .collect::<rusqlite::Result<_>>()?;
@@ -263,7 +276,11 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Task>> {
         sql.push_str(" WHERE ");
         sql.push_str(&clauses.join(" AND "));
     }
-    let (desc, asc) = if f.reverse { ("ASC", "DESC") } else { ("DESC", "ASC") };
+    let (desc, asc) = if f.reverse {
+        ("ASC", "DESC")
+    } else {
+        ("DESC", "ASC")
+    };
     match f.sort {
         Sort::Created => sql.push_str(&format!(" ORDER BY t.seq {desc}")),
         Sort::Priority => sql.push_str(&format!(" ORDER BY t.priority {desc}, t.seq {asc}")),
@@ -430,13 +447,23 @@ pub fn cancel(conn: &Connection, seq: Seq, id: TaskId, now: Millis) -> Result<Ou
         completed_at: Some(Some(now)),
         ..Changes::default()
     };
-    match transition(conn, seq, &Status::ACTIVE, Status::Cancelled, &changes, Some("cancelled by operator"), now)? {
+    match transition(
+        conn,
+        seq,
+        &Status::ACTIVE,
+        Status::Cancelled,
+        &changes,
+        Some("cancelled by operator"),
+        now,
+    )? {
         Some(from) => {
             counters::add(conn, counters::TASKS_CANCELLED, "", 1)?;
             Ok(Outcome::Done { from })
         }
         None => {
-            let st = current_status(conn, seq)?.map(|s| s.to_string()).unwrap_or_else(|| "gone".into());
+            let st = current_status(conn, seq)?
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "gone".into());
             Ok(Outcome::Refused(format!(
                 "{id} is already {st}; only pending, submitted or processing tasks can be cancelled"
             )))
@@ -477,20 +504,32 @@ pub fn retry(conn: &Connection, seq: Seq, force: bool, now: Millis) -> Result<Ou
     } else {
         "retried by operator"
     };
-    match transition(conn, seq, &Status::RETRYABLE, Status::Pending, &changes, Some(message), now)? {
+    match transition(
+        conn,
+        seq,
+        &Status::RETRYABLE,
+        Status::Pending,
+        &changes,
+        Some(message),
+        now,
+    )? {
         Some(from) => {
             counters::add(conn, counters::TASKS_RETRIED, "", 1)?;
             Ok(Outcome::Done { from })
         }
-        None => Ok(Outcome::Refused(format!("{} changed while retrying it", task.id))),
+        None => Ok(Outcome::Refused(format!(
+            "{} changed while retrying it",
+            task.id
+        ))),
     }
 }
 
 /// Tasks in `statuses`, oldest first, up to `limit`: used by `task retry --all-failed`.
 pub fn ids_with_status(conn: &Connection, statuses: &[Status]) -> Result<Vec<(Seq, TaskId)>> {
     let marks = vec!["?"; statuses.len()].join(",");
-    let mut stmt =
-        conn.prepare(&format!("SELECT seq, id FROM tasks WHERE status IN ({marks}) ORDER BY seq"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT seq, id FROM tasks WHERE status IN ({marks}) ORDER BY seq"
+    ))?;
     let rows = stmt.query_map(params_from_iter(statuses.iter().map(|s| s.as_str())), |r| {
         Ok((Seq(r.get(0)?), TaskId(r.get(1)?)))
     })?;
@@ -534,9 +573,11 @@ pub fn cleanup(conn: &Connection, cutoff: Millis, dry_run: bool) -> Result<u64> 
     let terminal = Status::TERMINAL.map(|s| format!("'{s}'")).join(",");
     let filter = format!("status IN ({terminal}) AND updated_at < ?1");
     let n = if dry_run {
-        conn.query_row(&format!("SELECT count(*) FROM tasks WHERE {filter}"), [cutoff], |r| {
-            r.get::<_, i64>(0)
-        })? as u64
+        conn.query_row(
+            &format!("SELECT count(*) FROM tasks WHERE {filter}"),
+            [cutoff],
+            |r| r.get::<_, i64>(0),
+        )? as u64
     } else {
         let n = conn.execute(&format!("DELETE FROM tasks WHERE {filter}"), [cutoff])? as u64;
         counters::add(conn, counters::TASKS_CLEANED, "", n as i64)?;

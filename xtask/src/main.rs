@@ -8,7 +8,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap_complete::Shell;
 
-const SHELLS: [Shell; 5] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish];
+const SHELLS: [Shell; 5] = [
+    Shell::Bash,
+    Shell::Zsh,
+    Shell::Fish,
+    Shell::PowerShell,
+    Shell::Elvish,
+];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -66,7 +72,8 @@ fn gen(check: bool) -> Result<bool> {
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent)?;
                 }
-                std::fs::write(&path, want).with_context(|| format!("writing {}", path.display()))?;
+                std::fs::write(&path, want)
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
         }
     }
@@ -83,7 +90,10 @@ fn gen(check: bool) -> Result<bool> {
     }
     if check {
         if stale.is_empty() {
-            println!("completions/ and man/ are up to date ({} files)", files.len());
+            println!(
+                "completions/ and man/ are up to date ({} files)",
+                files.len()
+            );
             return Ok(true);
         }
         eprintln!("stale generated files (run `cargo xtask gen`):");

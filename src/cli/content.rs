@@ -1,0 +1,354 @@
+//! `contenthub content`: list, show, approve, reject, export.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::Ctx;
+use crate::domain::time::{now_ms, parse_point, rfc3339};
+use crate::domain::{Content, Review};
+use crate::error::{Error, ExitCode};
+use crate::output::Record;
+use crate::store::{accounts, contents};
+
+#[derive(Debug, Args)]
+pub struct ContentCmd {
+    #[command(subcommand)]
+    cmd: ContentSub,
+}
+
+#[derive(Debug, Subcommand)]
+enum ContentSub {
+    /// List generated content, newest first
+    #[command(
+        after_help = "Examples:\n  contenthub content list --review pending\n  contenthub content list --account tech-blog --since 7d --format json"
+    )]
+    List(ListArgs),
+    /// Show a content item (by content id, or by the task id that produced it)
+    #[command(
+        after_help = "Examples:\n  contenthub content show 12\n  contenthub content show task-3f9a --body > article.md"
+    )]
+    Show(ShowArgs),
+    /// Approve content held for review
+    #[command(after_help = "Example:\n  contenthub content approve 12 13 14")]
+    Approve(IdsArgs),
+    /// Reject content
+    #[command(after_help = "Example:\n  contenthub content reject 12 --reason \"off-topic\"")]
+    Reject(RejectArgs),
+    /// Write content to files for a publisher: Markdown with front matter, or JSON
+    #[command(
+        after_help = "Examples:\n  contenthub content export --dir out/\n  contenthub content export --dir out/ --review all --as json\n\nOne file per item, named <date>-<account>-<id>.md (or .json). Exporting again rewrites\nonly what changed, so it is safe to run from cron."
+    )]
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ReviewFilter {
+    Pending,
+    Approved,
+    Rejected,
+    All,
+}
+
+impl ReviewFilter {
+    fn states(self) -> Vec<Review> {
+        match self {
+            ReviewFilter::Pending => vec![Review::Pending],
+            ReviewFilter::Approved => vec![Review::Approved],
+            ReviewFilter::Rejected => vec![Review::Rejected],
+            ReviewFilter::All => vec![],
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Only this account (id or name)
+    #[arg(short, long)]
+    account: Option<String>,
+    /// Only this review state
+    #[arg(long, value_enum, default_value_t = ReviewFilter::All)]
+    review: ReviewFilter,
+    /// Created at or after: RFC 3339, a date, or an age like 24h
+    #[arg(long)]
+    since: Option<String>,
+    /// At most this many (0 = all)
+    #[arg(short = 'n', long, default_value_t = 20)]
+    limit: u32,
+}
+
+#[derive(Debug, Args)]
+struct ShowArgs {
+    /// Content id, or the task id (or prefix) that produced it
+    id: String,
+    /// Print only the Markdown body (for piping)
+    #[arg(long)]
+    body: bool,
+}
+
+#[derive(Debug, Args)]
+struct IdsArgs {
+    /// Content ids or task ids
+    #[arg(required = true)]
+    ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct RejectArgs {
+    /// Content ids or task ids
+    #[arg(required = true)]
+    ids: Vec<String>,
+    /// Why it was rejected (kept with the content)
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ExportAs {
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// Directory to write into (created if needed)
+    #[arg(long)]
+    dir: PathBuf,
+    /// Which review state to export
+    #[arg(long, value_enum, default_value_t = ReviewFilter::Approved)]
+    review: ReviewFilter,
+    /// File format
+    #[arg(long = "as", value_enum, default_value_t = ExportAs::Markdown)]
+    as_: ExportAs,
+    /// Only this account (id or name)
+    #[arg(short, long)]
+    account: Option<String>,
+    /// Created at or after: RFC 3339, a date, or an age like 24h
+    #[arg(long)]
+    since: Option<String>,
+}
+
+/// A list row: the same fields as JSON, without the bodies.
+impl Record for Content {
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "task_id",
+        "account",
+        "title",
+        "word_count",
+        "review_status",
+        "created_at",
+    ];
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+pub fn run(ctx: &mut Ctx, cmd: ContentCmd) -> Result<ExitCode> {
+    match cmd.cmd {
+        ContentSub::List(a) => {
+            let now = now_ms();
+            let since = a
+                .since
+                .as_deref()
+                .map(|s| parse_point(s, now).map_err(|e| Error::invalid("since", e)))
+                .transpose()?;
+            let store = ctx.store()?;
+            let account_id = a
+                .account
+                .as_deref()
+                .map(|r| accounts::find(store.conn(), r).map(|a| a.id))
+                .transpose()?;
+            let filter = contents::Filter {
+                account_id,
+                review: a.review.states(),
+                since,
+                limit: (a.limit > 0).then_some(a.limit),
+            };
+            let rows = contents::list(store.conn(), &filter)?;
+            ctx.print(&ctx.printer.list(&rows))?;
+            Ok(ExitCode::Ok)
+        }
+        ContentSub::Show(a) => {
+            let c = contents::find(ctx.store()?.conn(), &a.id)?;
+            if a.body {
+                let mut body = c.body;
+                if !body.ends_with('\n') {
+                    body.push('\n');
+                }
+                ctx.print(&body)?;
+            } else {
+                ctx.print(&ctx.printer.one(&c))?;
+            }
+            Ok(ExitCode::Ok)
+        }
+        ContentSub::Approve(a) => review(ctx, &a.ids, Review::Approved, None),
+        ContentSub::Reject(a) => review(ctx, &a.ids, Review::Rejected, a.reason.as_deref()),
+        ContentSub::Export(a) => export(ctx, a),
+    }
+}
+
+fn review(ctx: &mut Ctx, ids: &[String], to: Review, reason: Option<&str>) -> Result<ExitCode> {
+    let reason = reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
+        return Err(Error::invalid("reason", "too long (at most 1000 characters)").into());
+    }
+    let store = ctx.store()?;
+    let mut targets = Vec::new();
+    for id in ids {
+        let c = contents::find(store.conn(), id)?;
+        if !targets.contains(&c.id) {
+            targets.push(c.id);
+        }
+    }
+    let now = now_ms();
+    let changed = store.write(|tx| {
+        targets
+            .iter()
+            .map(|id| Ok((*id, contents::review(tx, *id, to, reason.as_deref(), now)?)))
+            .collect::<crate::error::Result<Vec<_>>>()
+    })?;
+    let mut out = String::new();
+    for (id, from) in changed {
+        out.push_str(&format!("{id}\n"));
+        if from == to {
+            ctx.note(&format!("content {id} was already {}", to.as_str()));
+        } else {
+            ctx.note(&format!(
+                "content {id}: {} → {}",
+                from.as_str(),
+                to.as_str()
+            ));
+        }
+    }
+    if ctx.printer.quiet {
+        ctx.print(&out)?;
+    }
+    Ok(ExitCode::Ok)
+}
+
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn file_name(c: &Content, ext: &str) -> String {
+    let date = rfc3339(c.created_at.0).chars().take(10).collect::<String>();
+    format!("{date}-{}-{}.{ext}", slug(&c.account), c.id)
+}
+
+/// A JSON string is a valid YAML scalar, and escapes everything that needs it.
+fn yaml(v: &impl serde::Serialize) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+pub fn markdown(c: &Content) -> String {
+    let mut s = String::from("---\n");
+    s.push_str(&format!("title: {}\n", yaml(&c.title)));
+    s.push_str(&format!("account: {}\n", yaml(&c.account)));
+    s.push_str(&format!("topic: {}\n", yaml(&c.topic)));
+    s.push_str(&format!("keywords: {}\n", yaml(&c.keywords)));
+    s.push_str(&format!("summary: {}\n", yaml(&c.summary)));
+    s.push_str(&format!("cover_image: {}\n", yaml(&c.cover_image)));
+    s.push_str(&format!("images: {}\n", yaml(&c.images)));
+    s.push_str(&format!("word_count: {}\n", c.word_count));
+    s.push_str(&format!("quality_score: {}\n", yaml(&c.quality_score)));
+    s.push_str(&format!("review_status: {}\n", c.review_status.as_str()));
+    s.push_str(&format!("content_id: {}\n", c.id));
+    s.push_str(&format!("task_id: {}\n", yaml(&c.task_id)));
+    s.push_str(&format!("generator: {}\n", yaml(&c.generator)));
+    s.push_str(&format!("model: {}\n", yaml(&c.model)));
+    s.push_str(&format!("created: {}\n", rfc3339(c.created_at.0)));
+    s.push_str("---\n\n");
+    s.push_str(c.body.trim_end());
+    s.push('\n');
+    s
+}
+
+/// Writes `data` to `path` atomically, unless the file already holds exactly that.
+fn write_if_changed(path: &Path, data: &[u8]) -> Result<bool> {
+    if std::fs::read(path).ok().as_deref() == Some(data) {
+        return Ok(false);
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, data).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(true)
+}
+
+fn export(ctx: &mut Ctx, a: ExportArgs) -> Result<ExitCode> {
+    let now = now_ms();
+    let since = a
+        .since
+        .as_deref()
+        .map(|s| parse_point(s, now).map_err(|e| Error::invalid("since", e)))
+        .transpose()?;
+    let store = ctx.store()?;
+    let account_id = a
+        .account
+        .as_deref()
+        .map(|r| accounts::find(store.conn(), r).map(|a| a.id))
+        .transpose()?;
+    let rows = contents::list(
+        store.conn(),
+        &contents::Filter {
+            account_id,
+            review: a.review.states(),
+            since,
+            limit: None,
+        },
+    )?;
+    std::fs::create_dir_all(&a.dir)
+        .with_context(|| format!("cannot create {}", a.dir.display()))?;
+    let (mut written, mut same) = (0, 0);
+    let mut paths = String::new();
+    for c in rows.iter().rev() {
+        let (name, data) = match a.as_ {
+            ExportAs::Markdown => (file_name(c, "md"), markdown(c)),
+            ExportAs::Json => (
+                file_name(c, "json"),
+                serde_json::to_string_pretty(c)? + "\n",
+            ),
+        };
+        let path = a.dir.join(name);
+        if write_if_changed(&path, data.as_bytes())? {
+            written += 1;
+        } else {
+            same += 1;
+        }
+        paths.push_str(&format!("{}\n", path.display()));
+    }
+    ctx.print(&paths)?;
+    ctx.note(&format!(
+        "exported {} items to {} ({written} written, {same} unchanged)",
+        rows.len(),
+        a.dir.display()
+    ));
+    Ok(ExitCode::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe_file_names() {
+        assert_eq!(slug("Tech Blog/中文"), "tech-blog");
+        assert_eq!(slug("a__b"), "a__b");
+    }
+}

@@ -1,0 +1,238 @@
+//! `config init/show/path`, precedence (flag > env > file > default) and secrets.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::support::{ConfigEntry as Entry, Env};
+
+fn show(cmd: crate::support::Cmd) -> Vec<Entry> {
+    let out = cmd.ok();
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}\n{out}"))
+}
+
+fn entry<'a>(entries: &'a [Entry], key: &str) -> &'a Entry {
+    entries
+        .iter()
+        .find(|e| e.key == key)
+        .unwrap_or_else(|| panic!("no {key} in {entries:?}"))
+}
+
+#[test]
+fn path_init_and_show() {
+    let env = Env::new();
+    let expected = env.config_home().join("contenthub").join("config.toml");
+    assert_eq!(
+        env.ok(["config", "path"]),
+        format!("{}\n", expected.display())
+    );
+    assert!(!expected.exists(), "config path does not create the file");
+
+    let run = env.run(["config", "init"]).success();
+    run.stderr_has(&format!("wrote {}", expected.display()));
+    let text = std::fs::read_to_string(&expected).unwrap();
+    assert!(text.starts_with("# contenthub configuration."), "{text}");
+    assert_eq!(
+        std::fs::metadata(&expected).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // The commented default parses and changes nothing.
+    let entries = show(env.cmd(["config", "show", "--format", "json"]));
+    assert_eq!(
+        entry(&entries, "config").value,
+        expected.display().to_string()
+    );
+    assert_eq!(entry(&entries, "config").source, "default");
+    assert_eq!(entry(&entries, "tasks.priority").value, "5");
+    assert_eq!(entry(&entries, "tasks.priority").source, "default");
+    assert_eq!(entry(&entries, "daemon.poll_interval").value, "30s");
+    assert_eq!(entry(&entries, "store.path").source, "env CONTENTHUB_DB");
+
+    // A second init is refused; --force overwrites.
+    std::fs::write(&expected, "[tasks]\npriority = 9\n").unwrap();
+    env.run(["config", "init"])
+        .code(4)
+        .stderr_has("already exists")
+        .stderr_has("--force");
+    assert_eq!(
+        std::fs::read_to_string(&expected).unwrap(),
+        "[tasks]\npriority = 9\n"
+    );
+    env.ok(["config", "init", "--force"]);
+    assert!(std::fs::read_to_string(&expected)
+        .unwrap()
+        .starts_with("# contenthub"));
+
+    // init and path work where an explicit config file does not exist yet; show does not.
+    let custom = env.path().join("etc").join("custom.toml");
+    let c = custom.to_str().unwrap();
+    assert_eq!(env.ok(["--config", c, "config", "path"]), format!("{c}\n"));
+    env.ok(["--config", c, "config", "init"]);
+    assert!(custom.is_file());
+    let entries = show(
+        env.cmd(["config", "show", "--format", "json"])
+            .env("CONTENTHUB_CONFIG", c),
+    );
+    assert_eq!(entry(&entries, "config").source, "env CONTENTHUB_CONFIG");
+    env.run(["--config", "nowhere.toml", "config", "show"])
+        .code(2)
+        .stderr_has("nowhere.toml");
+}
+
+#[test]
+fn show_without_a_file_says_so() {
+    let env = Env::new();
+    let run = env.run(["config", "show"]).success();
+    run.stderr_has("no config file at");
+    assert!(
+        run.stdout.contains("tasks.timeout") && run.stdout.contains("default"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn precedence_is_flag_then_env_then_file_then_default() {
+    let env = Env::new();
+    let db_in_file = env.path().join("from-file.db");
+    let config = env.write(
+        "config.toml",
+        &format!(
+            "[store]\npath = \"{}\"\n[tasks]\nmax_retries = 7\ntimeout = 600\n[daemon]\nmax_concurrent = 2\npoll_interval = \"10s\"\nretry_delays = [\"5s\", 60]\n",
+            db_in_file.display()
+        ),
+    );
+    let c = config.to_str().unwrap();
+    let entries = show(
+        env.cmd([
+            "--config",
+            c,
+            "--db",
+            "/tmp/from-flag.db",
+            "config",
+            "show",
+            "--format",
+            "json",
+        ])
+        .env("ASYNC_MAX_CONCURRENT_TASKS", "9")
+        .env("ASYNC_POLL_INTERVAL", "45")
+        .env("ASYNC_TASK_TIMEOUT", "2m"),
+    );
+    let got = |k: &str| {
+        let e = entry(&entries, k);
+        (e.value.as_str(), e.source.as_str())
+    };
+    assert_eq!(got("config"), (c, "flag"));
+    assert_eq!(got("store.path"), ("/tmp/from-flag.db", "flag"));
+    assert_eq!(got("tasks.priority"), ("5", "default"));
+    assert_eq!(got("tasks.max_retries"), ("7", "file"));
+    assert_eq!(got("tasks.timeout"), ("2m", "env ASYNC_TASK_TIMEOUT"));
+    assert_eq!(
+        got("daemon.max_concurrent"),
+        ("9", "env ASYNC_MAX_CONCURRENT_TASKS")
+    );
+    assert_eq!(
+        got("daemon.poll_interval"),
+        ("45s", "env ASYNC_POLL_INTERVAL")
+    );
+    assert_eq!(got("daemon.retry_delays"), ("5s, 1m", "file"));
+    assert_eq!(got("daemon.lease"), ("15s", "default"));
+
+    // Without the flag, CONTENTHUB_DB beats the file; without both, the file decides.
+    let entries = show(env.cmd(["--config", c, "config", "show", "--format", "json"]));
+    assert_eq!(entry(&entries, "store.path").source, "env CONTENTHUB_DB");
+    let entries = show(
+        env.cmd(["--config", c, "config", "show", "--format", "json"])
+            .env_remove("CONTENTHUB_DB"),
+    );
+    assert_eq!(
+        entry(&entries, "store.path").value,
+        db_in_file.display().to_string()
+    );
+    assert_eq!(entry(&entries, "store.path").source, "file");
+    env.cmd(["--config", c, "account", "add", "blog"])
+        .env_remove("CONTENTHUB_DB")
+        .ok();
+    assert!(
+        db_in_file.is_file(),
+        "the store follows the file's store.path"
+    );
+}
+
+#[test]
+fn show_never_prints_a_secret() {
+    let env = Env::new();
+    let config = env.write(
+        "config.toml",
+        "[generators.gpt]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:11434/v1\"\nmodel = \"qwen2.5\"\napi_key_env = \"X_KEY\"\n\n\
+         [generators.other]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:11434/v1\"\nmodel = \"m\"\napi_key_env = \"UNSET_KEY\"\n",
+    );
+    for format in ["table", "json", "ndjson", "csv"] {
+        let run = env
+            .cmd([
+                "--config",
+                config.to_str().unwrap(),
+                "config",
+                "show",
+                "--format",
+                format,
+            ])
+            .env("X_KEY", "supersecret")
+            .env_remove("UNSET_KEY")
+            .run()
+            .success();
+        assert!(
+            !run.stdout.contains("supersecret"),
+            "{format}:\n{}",
+            run.stdout
+        );
+        assert!(
+            !run.stderr.contains("supersecret"),
+            "{format}:\n{}",
+            run.stderr
+        );
+        assert!(
+            run.stdout.contains("X_KEY (set)"),
+            "{format}: the variable's name and state are shown\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("UNSET_KEY (not set)"),
+            "{format}:\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("generators.gpt.model"),
+            "{format}:\n{}",
+            run.stdout
+        );
+    }
+    // A profile name is selectable by --generator once configured.
+    env.account("blog");
+    env.cmd([
+        "--config",
+        config.to_str().unwrap(),
+        "task",
+        "submit",
+        "-a",
+        "blog",
+        "-t",
+        "x",
+        "--generator",
+        "gpt",
+    ])
+    .ok();
+}
+
+#[test]
+fn a_key_written_where_its_variable_name_belongs_is_refused_without_echoing_it() {
+    let env = Env::new();
+    let config = env.write(
+        "config.toml",
+        "[generators.gpt]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"m\"\napi_key_env = \"sk-live-abc123\"\n",
+    );
+    let run = env
+        .run(["--config", config.to_str().unwrap(), "config", "show"])
+        .code(2);
+    run.stderr_has("generators.gpt.api_key_env");
+    assert!(!run.stderr.contains("sk-live-abc123"), "{}", run.stderr);
+}

@@ -1,0 +1,546 @@
+//! Shared helpers: a private environment per test, a builder that runs the real binary in it,
+//! and a dump of the store that does not need the `sqlite3` command-line tool.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use contenthub::domain::Status;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+/// No single invocation may take longer than this: a command that waits for a prompt nobody
+/// answers must fail the test, not hang it.
+const PROCESS_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Variables from the developer's or CI's environment that would change what the binary does.
+const LEAKY_VARS: &[&str] = &[
+    "CONTENTHUB_CONFIG",
+    "ASYNC_MAX_CONCURRENT_TASKS",
+    "ASYNC_POLL_INTERVAL",
+    "ASYNC_TASK_TIMEOUT",
+    "COLUMNS",
+    "LINES",
+    "CLICOLOR_FORCE",
+];
+
+/// `task stats --format json`. Defined here rather than borrowed from the binary, so that a
+/// change to its shape fails a test.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stats {
+    pub total: u64,
+    pub active: u64,
+    pub finished: u64,
+    pub statuses: Vec<StatusCount>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusCount {
+    pub status: Status,
+    pub count: u64,
+    /// Fraction of all tasks, 0..1.
+    pub share: f64,
+}
+
+/// One line of `config show --format json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigEntry {
+    pub key: String,
+    pub value: String,
+    pub source: String,
+}
+
+/// A private home for one test: its own `HOME`, `XDG_*` directories and store.
+pub struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::Builder::new()
+            .prefix("contenthub-it-")
+            .tempdir()
+            .expect("create a temporary directory");
+        Env { dir }
+    }
+
+    /// The temporary directory everything of this test lives in.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The store, in a directory that does not exist until the binary creates it.
+    pub fn db(&self) -> PathBuf {
+        self.path().join("store").join("contenthub.db")
+    }
+
+    /// `XDG_CONFIG_HOME`.
+    pub fn config_home(&self) -> PathBuf {
+        self.path().join("xdg-config")
+    }
+
+    /// `XDG_DATA_HOME`.
+    pub fn data_home(&self) -> PathBuf {
+        self.path().join("xdg-data")
+    }
+
+    /// A builder for one run of the binary with `args`.
+    pub fn cmd<I, S>(&self, args: I) -> Cmd
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        let mut inner =
+            assert_cmd::Command::cargo_bin("contenthub").expect("the contenthub binary is built");
+        let home = self.path();
+        inner
+            .current_dir(home)
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", self.data_home())
+            .env("XDG_CONFIG_HOME", self.config_home())
+            .env("XDG_STATE_HOME", home.join("xdg-state"))
+            .env("XDG_CACHE_HOME", home.join("xdg-cache"))
+            .env("CONTENTHUB_DB", self.db())
+            .env("NO_COLOR", "1")
+            .env("TZ", "UTC")
+            .timeout(PROCESS_DEADLINE);
+        for var in LEAKY_VARS {
+            inner.env_remove(var);
+        }
+        inner.args(&args);
+        Cmd { inner, args }
+    }
+
+    /// Runs the binary with `args` and returns what happened, whatever the exit code.
+    pub fn run<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.cmd(args).run()
+    }
+
+    /// Runs the binary, asserts it exited 0 and returns its stdout.
+    pub fn ok<I, S>(&self, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.run(args).success().stdout
+    }
+
+    /// Runs a read command with `--format json` and parses its output as `T`.
+    pub fn json<T: DeserializeOwned>(&self, args: &[&str]) -> T {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let out = self.ok(&all);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{all:?}: {e}\n{out}"))
+    }
+
+    /// Writes `contents` to `name` inside the temporary directory.
+    pub fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.path().join(name);
+        std::fs::write(&path, contents).expect("write a test file");
+        path
+    }
+
+    /// Adds an account with default settings.
+    pub fn account(&self, name: &str) {
+        self.ok(["account", "add", name]);
+    }
+
+    /// Submits a task and returns its id.
+    pub fn submit(&self, account: &str, topic: &str, extra: &[&str]) -> String {
+        let mut args = vec!["task", "submit", "-q", "-a", account, "-t", topic];
+        args.extend(extra);
+        let out = self.ok(&args);
+        let id = out.trim().to_string();
+        assert!(is_task_id(&id), "not a task id: {out:?}");
+        id
+    }
+
+    /// A connection to the store, for setting up states no command can reach yet (there is
+    /// no daemon) and for checking what was written.
+    pub fn conn(&self) -> Connection {
+        open_existing(&self.db())
+    }
+
+    /// Runs `sql` against the store.
+    pub fn exec(&self, sql: &str) {
+        self.conn()
+            .execute_batch(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Sets columns of the task `id` with an SQL `SET` list, e.g. `status = 'failed'`.
+    pub fn update_task(&self, id: &str, set: &str) {
+        let n = self
+            .conn()
+            .execute(
+                &format!("UPDATE tasks SET {set} WHERE id = ?1"),
+                [raw_id(id)],
+            )
+            .unwrap_or_else(|e| panic!("UPDATE tasks SET {set}: {e}"));
+        assert_eq!(n, 1, "no task {id}");
+    }
+
+    /// Puts the task `id` in `status` directly, as a daemon would have.
+    pub fn set_status(&self, id: &str, status: &str) {
+        self.update_task(id, &format!("status = '{status}'"));
+    }
+
+    /// Gives the task `id` the public id `task-{hex}` and returns it.
+    pub fn set_id(&self, id: &str, hex: &str) -> String {
+        let new = i64::from_str_radix(hex, 16).expect("hex");
+        self.update_task(id, &format!("id = {new}"));
+        format!("task-{hex}")
+    }
+
+    /// One integer from a query.
+    pub fn count(&self, sql: &str) -> i64 {
+        self.conn()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// A task's status as stored.
+    pub fn status_of(&self, id: &str) -> String {
+        self.conn()
+            .query_row(
+                "SELECT status FROM tasks WHERE id = ?1",
+                [raw_id(id)],
+                |r| r.get(0),
+            )
+            .unwrap_or_else(|e| panic!("status of {id}: {e}"))
+    }
+
+    /// The whole store as text (see [`dump`]).
+    pub fn dump(&self) -> String {
+        dump(&self.db())
+    }
+}
+
+/// A run of the binary being built.
+pub struct Cmd {
+    inner: assert_cmd::Command,
+    args: Vec<OsString>,
+}
+
+impl Cmd {
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Cmd {
+        self.inner.env(key, value);
+        self
+    }
+
+    pub fn env_remove(mut self, key: &str) -> Cmd {
+        self.inner.env_remove(key);
+        self
+    }
+
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Cmd {
+        self.inner.write_stdin(input.into());
+        self
+    }
+
+    pub fn run(mut self) -> Run {
+        let out = self
+            .inner
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run contenthub {:?}: {e}", self.args));
+        Run {
+            args: self
+                .args
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
+            // A process killed by the deadline has no exit code.
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
+    pub fn ok(self) -> String {
+        self.run().success().stdout
+    }
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub args: Vec<String>,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit code, showing everything the run printed when it differs.
+    pub fn code(self, want: i32) -> Run {
+        assert_eq!(
+            self.code, want,
+            "contenthub {:?} exited {} (want {want})\n--- stdout\n{}--- stderr\n{}",
+            self.args, self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn success(self) -> Run {
+        self.code(0)
+    }
+
+    /// Asserts stderr contains `needle`.
+    pub fn stderr_has(&self, needle: &str) -> &Run {
+        assert!(
+            self.stderr.contains(needle),
+            "contenthub {:?}: stderr lacks {needle:?}:\n{}",
+            self.args,
+            self.stderr
+        );
+        self
+    }
+}
+
+pub fn is_task_id(s: &str) -> bool {
+    s.len() == 17
+        && s.starts_with("task-")
+        && s[5..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The integer the store keeps for `task-<12 hex>`.
+pub fn raw_id(id: &str) -> i64 {
+    let hex = id.strip_prefix("task-").unwrap_or(id);
+    i64::from_str_radix(hex, 16).unwrap_or_else(|e| panic!("{id}: {e}"))
+}
+
+/// Lines of stdout that are task ids, in order.
+pub fn ids(stdout: &str) -> Vec<String> {
+    let ids: Vec<String> = stdout.lines().map(str::to_string).collect();
+    for id in &ids {
+        assert!(is_task_id(id), "not a task id: {id:?} in {stdout:?}");
+    }
+    ids
+}
+
+/// Opens a store that must already exist: looking at a store must never create one.
+fn open_existing(db: &Path) -> Connection {
+    let conn = Connection::open_with_flags(
+        db,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .unwrap_or_else(|e| panic!("open {}: {e}", db.display()));
+    conn.busy_timeout(Duration::from_secs(30))
+        .expect("set a busy timeout");
+    conn
+}
+
+fn literal(v: ValueRef<'_>) -> String {
+    match v {
+        ValueRef::Null => "NULL".into(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => format!("{f:?}"),
+        ValueRef::Text(t) => format!("'{}'", String::from_utf8_lossy(t).replace('\'', "''")),
+        ValueRef::Blob(b) => {
+            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+            format!("X'{hex}'")
+        }
+    }
+}
+
+/// The store as text, like `sqlite3 .dump`: the schema version, every schema object, then
+/// every row of every table (internal ones such as `sqlite_sequence` included) in a stable
+/// order. Two dumps are equal exactly when the stores hold the same schema and data.
+pub fn dump(db: &Path) -> String {
+    let conn = open_existing(db);
+    let mut out = String::new();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("user_version");
+    writeln!(out, "PRAGMA user_version = {version};").unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name",
+        )
+        .expect("read the schema");
+    let objects: Vec<(String, String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("query the schema")
+        .collect::<Result<_, _>>()
+        .expect("read the schema");
+    for (kind, name, table, sql) in &objects {
+        writeln!(out, "-- {kind} {name} on {table}\n{sql};").unwrap();
+    }
+    for (kind, name, _, _) in &objects {
+        if kind != "table" {
+            continue;
+        }
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        let columns: usize = conn
+            .prepare(&format!("SELECT * FROM {quoted} LIMIT 0"))
+            .expect("prepare a table scan")
+            .column_count();
+        let order: Vec<String> = (1..=columns).map(|i| i.to_string()).collect();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT * FROM {quoted} ORDER BY {}",
+                order.join(", ")
+            ))
+            .expect("prepare a table scan");
+        let mut rows = stmt.query([]).expect("scan a table");
+        while let Some(row) = rows.next().expect("read a row") {
+            let values: Vec<String> = (0..columns)
+                .map(|i| literal(row.get_ref(i).expect("a value")))
+                .collect();
+            writeln!(out, "INSERT INTO {quoted} VALUES({});", values.join(",")).unwrap();
+        }
+    }
+    out
+}
+
+/// Every key ending in `_at` anywhere in `v`, with its value, for timestamp checks.
+pub fn timestamps(v: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    fn walk(v: &serde_json::Value, out: &mut Vec<(String, serde_json::Value)>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    if k.ends_with("_at") {
+                        out.push((k.clone(), x.clone()));
+                    }
+                    walk(x, out);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(v, &mut out);
+    out
+}
+
+/// Asserts every non-null `*_at` value in `v` is RFC 3339 UTC ending in `Z`, and that there
+/// is at least one.
+pub fn assert_utc_timestamps(v: &serde_json::Value) {
+    let stamps = timestamps(v);
+    assert!(!stamps.is_empty(), "no timestamps in {v}");
+    for (key, value) in stamps {
+        match value {
+            serde_json::Value::Null => {}
+            serde_json::Value::String(s) => {
+                assert!(s.ends_with('Z'), "{key} = {s:?} does not end in Z");
+                assert!(
+                    chrono::DateTime::parse_from_rfc3339(&s).is_ok(),
+                    "{key} = {s:?} is not RFC 3339"
+                );
+            }
+            other => panic!("{key} = {other} is not a string"),
+        }
+    }
+}
+
+/// A store with two accounts and tasks in several states, each with a fixed id so tests can
+/// name them and their prefixes:
+///
+/// | field | id | status |
+/// |---|---|---|
+/// | `pending` | task-aaaa00000001 | pending |
+/// | `completed` | task-bbbb00000001 | completed, last updated 40 days ago |
+/// | `failed` | task-cccc00000001 | failed, all 3 retries used |
+/// | `cancelled` | task-dddd00000001 | cancelled (by `task cancel`), 40 days ago |
+/// | `timeout` | task-eeee00000001 | timeout, no retry used |
+/// | `twins` | task-abcd00000001, task-abcd00000002 | pending, processing |
+///
+/// `blog` owns every task and has a word range of 500..1500; `news` owns nothing.
+pub struct Fixture {
+    pub env: Env,
+    pub pending: String,
+    pub completed: String,
+    pub failed: String,
+    pub cancelled: String,
+    pub timeout: String,
+    pub twins: [String; 2],
+}
+
+pub const DAY_MS: i64 = 86_400_000;
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let env = Env::new();
+        env.ok([
+            "account",
+            "add",
+            "blog",
+            "--display-name",
+            "Tech blog",
+            "--min-words",
+            "500",
+            "--max-words",
+            "1500",
+        ]);
+        env.ok([
+            "account",
+            "add",
+            "news",
+            "--platform",
+            "newsletter",
+            "--language",
+            "en-US",
+        ]);
+        let topics = [
+            "Pending topic",
+            "Completed topic",
+            "Failed topic",
+            "Cancelled topic",
+            "Timeout topic",
+            "Twin one",
+            "Twin two",
+        ];
+        let hexes = [
+            "aaaa00000001",
+            "bbbb00000001",
+            "cccc00000001",
+            "dddd00000001",
+            "eeee00000001",
+            "abcd00000001",
+            "abcd00000002",
+        ];
+        let mut ids = Vec::new();
+        for (topic, hex) in topics.iter().zip(hexes) {
+            let id = env.submit("blog", topic, &["-k", "rust,sqlite"]);
+            ids.push(env.set_id(&id, hex));
+        }
+        let old = chrono::Utc::now().timestamp_millis() - 40 * DAY_MS;
+        env.update_task(
+            &ids[1],
+            &format!("status = 'completed', completed_at = {old}, updated_at = {old}"),
+        );
+        env.update_task(
+            &ids[2],
+            "status = 'failed', retry_count = 3, error_kind = 'permanent', error_message = 'generator said 400'",
+        );
+        env.ok(["task", "cancel", &ids[3]]);
+        env.update_task(&ids[3], &format!("updated_at = {old}"));
+        env.set_status(&ids[4], "timeout");
+        env.set_status(&ids[6], "processing");
+        let mut ids = ids.into_iter();
+        let mut next = || ids.next().expect("seven tasks");
+        Fixture {
+            pending: next(),
+            completed: next(),
+            failed: next(),
+            cancelled: next(),
+            timeout: next(),
+            twins: [next(), next()],
+            env,
+        }
+    }
+}
