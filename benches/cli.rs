@@ -32,7 +32,7 @@ use contenthub::domain::{Account, NewAccount, NewTask, Status};
 use contenthub::store::tasks::{self, Changes, Seq};
 use contenthub::store::{accounts, counters, Store};
 use rusqlite::types::Value;
-use rusqlite::{params, Connection};
+use rusqlite::{Connection, ToSql};
 
 const DEFAULT_TASKS: usize = 1_000_000;
 const DEFAULT_RUNS: usize = 11;
@@ -945,6 +945,8 @@ struct Row {
     error_kind: Option<String>,
     error_message: Option<String>,
     content_id: Option<i64>,
+    /// Remote jobs dropped so far (schema 2: kept by the `tasks_remote_attempts` trigger).
+    remote_attempts: i64,
     created_at: Millis,
     submitted_at: Option<Millis>,
     started_at: Option<Millis>,
@@ -984,6 +986,7 @@ impl Row {
             error_kind: None,
             error_message: None,
             content_id: None,
+            remote_attempts: 0,
             created_at: now,
             submitted_at: None,
             started_at: None,
@@ -1014,6 +1017,10 @@ impl Row {
             self.lease_expires_at = v;
         }
         if let Some(v) = &c.remote_job_id {
+            // What the `tasks_remote_attempts` trigger counts.
+            if v.is_none() && self.remote_job_id.is_some() {
+                self.remote_attempts += 1;
+            }
             self.remote_job_id = v.clone();
         }
         if let Some(v) = c.progress {
@@ -1043,17 +1050,45 @@ impl Row {
     }
 }
 
-const INSERT_ROW: &str = "INSERT INTO tasks(id, account_id, topic, keywords, category, requirements, tone,
-    priority, auto_approve, max_retries, retry_count, timeout_s, deadline_at, callback_url, generator,
-    idempotency_key, status, remote_job_id, progress, current_step, lease_owner, lease_expires_at,
-    next_attempt_at, error_kind, error_message, content_id, created_at, submitted_at, started_at,
-    completed_at, updated_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)";
+/// The INSERT of a final row. Columns that only a trigger writes are included when the
+/// schema has them.
+struct RowInsert {
+    sql: String,
+    remote_attempts: bool,
+}
+
+impl RowInsert {
+    fn for_schema(conn: &Connection) -> RowInsert {
+        let remote_attempts: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM pragma_table_info('tasks') WHERE name = 'remote_attempts'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("read the tasks columns");
+        let mut cols = String::from(
+            "id, account_id, topic, keywords, category, requirements, tone, priority, auto_approve,
+             max_retries, retry_count, timeout_s, deadline_at, callback_url, generator,
+             idempotency_key, status, remote_job_id, progress, current_step, lease_owner,
+             lease_expires_at, next_attempt_at, error_kind, error_message, content_id, created_at,
+             submitted_at, started_at, completed_at, updated_at",
+        );
+        let mut n = 31;
+        if remote_attempts {
+            cols.push_str(", remote_attempts");
+            n += 1;
+        }
+        let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
+        RowInsert {
+            sql: format!("INSERT INTO tasks({cols}) VALUES ({})", marks.join(", ")),
+            remote_attempts,
+        }
+    }
+}
 
 /// Inserts the final row of `spec` and its events (one at submit, one per transition).
 /// Returns the number of events.
-fn insert_fast(conn: &Connection, spec: &TaskSpec, account: &Account) -> usize {
+fn insert_fast(conn: &Connection, ins: &RowInsert, spec: &TaskSpec, account: &Account) -> usize {
     let mut row = Row::inserted(spec.id, &spec.task, account, spec.created_at);
     let mut from = Vec::with_capacity(spec.steps.len());
     for s in &spec.steps {
@@ -1061,41 +1096,46 @@ fn insert_fast(conn: &Connection, spec: &TaskSpec, account: &Account) -> usize {
         row.apply(s);
     }
     let r = &row;
-    conn.prepare_cached(INSERT_ROW)
+    let status = r.status.as_str();
+    let mut values: Vec<&dyn ToSql> = vec![
+        &r.id,
+        &r.account_id,
+        &r.topic,
+        &r.keywords,
+        &r.category,
+        &r.requirements,
+        &r.tone,
+        &r.priority,
+        &r.auto_approve,
+        &r.max_retries,
+        &r.retry_count,
+        &r.timeout_s,
+        &r.deadline_at,
+        &r.callback_url,
+        &r.generator,
+        &r.idempotency_key,
+        &status,
+        &r.remote_job_id,
+        &r.progress,
+        &r.current_step,
+        &r.lease_owner,
+        &r.lease_expires_at,
+        &r.next_attempt_at,
+        &r.error_kind,
+        &r.error_message,
+        &r.content_id,
+        &r.created_at,
+        &r.submitted_at,
+        &r.started_at,
+        &r.completed_at,
+        &r.updated_at,
+    ];
+    if ins.remote_attempts {
+        values.push(&r.remote_attempts);
+    }
+    conn.prepare_cached(&ins.sql)
         .expect("prepare the task insert")
-        .execute(params![
-            r.id,
-            r.account_id,
-            r.topic,
-            r.keywords,
-            r.category,
-            r.requirements,
-            r.tone,
-            r.priority,
-            r.auto_approve,
-            r.max_retries,
-            r.retry_count,
-            r.timeout_s,
-            r.deadline_at,
-            r.callback_url,
-            r.generator,
-            r.idempotency_key,
-            r.status.as_str(),
-            r.remote_job_id,
-            r.progress,
-            r.current_step,
-            r.lease_owner,
-            r.lease_expires_at,
-            r.next_attempt_at,
-            r.error_kind,
-            r.error_message,
-            r.content_id,
-            r.created_at,
-            r.submitted_at,
-            r.started_at,
-            r.completed_at,
-            r.updated_at,
-        ])
+        .execute(&*values)
         .expect("insert a task");
     let seq = Seq(conn.last_insert_rowid());
     tasks::record_event(
@@ -1150,6 +1190,7 @@ fn fill(store: &mut Store, n: usize, now: Millis, seed: u64) -> Filled {
                 .iter()
                 .map(|s| accounts::insert(tx, &s.account))
                 .collect::<Result<_, _>>()?;
+            let ins = RowInsert::for_schema(tx);
             let mut events = 0;
             let mut cancelled = 0;
             for _ in 0..n {
@@ -1161,7 +1202,7 @@ fn fill(store: &mut Store, n: usize, now: Millis, seed: u64) -> Filled {
                 {
                     cancelled += 1;
                 }
-                events += insert_fast(tx, &spec, &accounts[spec.account]);
+                events += insert_fast(tx, &ins, &spec, &accounts[spec.account]);
             }
             // What `task submit` and `task cancel` count.
             counters::add(tx, counters::TASKS_SUBMITTED, "", n as i64)?;
@@ -1193,10 +1234,11 @@ fn verify_fast_path(path: &Path, now: Millis) {
                     .iter()
                     .map(|s| accounts::insert(tx, &s.account))
                     .collect::<Result<_, _>>()?;
+                let ins = RowInsert::for_schema(tx);
                 for _ in 0..N {
                     let spec = gen.next_task();
                     if fast {
-                        insert_fast(tx, &spec, &accounts[spec.account]);
+                        insert_fast(tx, &ins, &spec, &accounts[spec.account]);
                     } else {
                         insert_real(tx, &spec, &accounts[spec.account]);
                     }

@@ -499,7 +499,7 @@ impl Settings {
             let key = |k: &str| format!("generators.{name}.{k}");
             push(&key("kind"), p.kind.as_str().into(), &Source::File);
             if let Some(v) = &p.base_url {
-                push(&key("base_url"), v.clone(), &Source::File);
+                push(&key("base_url"), redact_url(v), &Source::File);
             }
             if let Some(v) = &p.model {
                 push(&key("model"), v.clone(), &Source::File);
@@ -532,6 +532,22 @@ impl Settings {
             }
         }
         out
+    }
+}
+
+/// Hides a password in a URL's user info (`http://user:secret@host` → `http://user:***@host`).
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}{tail}")
+        }
+        None => url.to_string(),
     }
 }
 
@@ -689,6 +705,18 @@ mod tests {
             &|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
             true,
         )
+    }
+
+    #[test]
+    fn urls_lose_their_passwords() {
+        assert_eq!(
+            redact_url("https://u:p@h.example/v1"),
+            "https://u:***@h.example/v1"
+        );
+        assert_eq!(
+            redact_url("http://127.0.0.1:11434/v1"),
+            "http://127.0.0.1:11434/v1"
+        );
     }
 
     #[test]

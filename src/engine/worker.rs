@@ -35,10 +35,10 @@ pub struct Signals {
 pub fn spec_of(c: &Claimed) -> Spec {
     let t = &c.task;
     let a = &c.account;
-    let attempt_key = if t.retry_count == 0 {
+    let attempt_key = if c.remote_attempts == 0 {
         t.id.to_string()
     } else {
-        format!("{}-r{}", t.id, t.retry_count)
+        format!("{}-r{}", t.id, c.remote_attempts)
     };
     Spec {
         task_id: t.id.to_string(),

@@ -42,7 +42,9 @@ pub struct AccountSpec {
 pub struct Spec {
     /// Our task id (`task-…`).
     pub task_id: String,
-    /// Idempotency key for this attempt: the task id, or `{task id}-r{n}` for the n-th retry.
+    /// Idempotency key for this attempt: the task id, or `{task id}-r{n}` once n remote jobs
+    /// of this task have been abandoned (failed, cancelled or timed out). Retries after a lost
+    /// reply keep the key, so the service can dedupe them.
     pub attempt_key: String,
     pub topic: String,
     pub keywords: Vec<String>,

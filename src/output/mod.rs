@@ -74,7 +74,7 @@ impl Style {
 }
 
 /// A row type that can be listed.
-pub trait Record: Serialize {
+pub trait Record: Serialize + serde::de::DeserializeOwned {
     /// The fields a list table shows, in order; JSON keys of `Self`.
     const COLUMNS: &'static [&'static str];
     /// What `-q` prints for this record.
@@ -170,7 +170,7 @@ impl Printer {
             Format::Csv => {
                 let header: Vec<String> = match rows.first() {
                     Some(r) => r.keys().cloned().collect(),
-                    None => T::COLUMNS.iter().map(|s| s.to_string()).collect(),
+                    None => field_names::<T>().iter().map(|s| s.to_string()).collect(),
                 };
                 let records = rows.iter().map(|r| {
                     header
@@ -266,6 +266,50 @@ impl Clone for Printer {
     }
 }
 
+/// The field names of a struct, in declaration order, read from its `Deserialize` impl (the
+/// derive hands them to `deserialize_struct`). Gives an empty list a CSV header identical to
+/// a full one.
+pub fn field_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    struct Names(&'static [&'static str]);
+    #[derive(Debug)]
+    struct Stop;
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("stop")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+    struct Probe<'a>(&'a mut Names);
+    impl<'de> serde::Deserializer<'de> for Probe<'_> {
+        type Error = Stop;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0 .0 = fields;
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+    let mut names = Names(&[]);
+    let _ = T::deserialize(Probe(&mut names));
+    names.0
+}
+
 fn csv_text(header: &[String], rows: impl Iterator<Item = Vec<String>>) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(header);
@@ -279,7 +323,7 @@ fn csv_text(header: &[String], rows: impl Iterator<Item = Vec<String>>) -> Strin
 mod tests {
     use super::*;
 
-    #[derive(Serialize)]
+    #[derive(Serialize, serde::Deserialize)]
     struct Row {
         id: u32,
         name: String,
@@ -321,6 +365,12 @@ mod tests {
             out,
             "id,name,tags,created_at\n1,文章,\"a,b\",2026-11-01T08:00:00Z\n"
         );
+    }
+
+    #[test]
+    fn empty_csv_has_the_full_header() {
+        let out = printer(Format::Csv).list::<Row>(&[]);
+        assert_eq!(out, "id,name,tags,created_at\n");
     }
 
     #[test]

@@ -171,6 +171,15 @@ CREATE TABLE daemons (
 CREATE INDEX daemons_beat ON daemons(last_beat_at);
 -- The deadline sweep: unfinished tasks whose overall deadline has passed.
 CREATE INDEX tasks_deadline ON tasks(deadline_at) WHERE status IN ('pending','submitted','processing');
+-- Remote jobs a task has abandoned (failed, cancelled, timed out): the n-th job is submitted
+-- with idempotency key `{task id}-r{n}`, so the service dedupes a submit repeated after a
+-- crash or a lost reply, but not a deliberate new attempt. Kept by a trigger, so every path
+-- that drops a remote job id counts it.
+ALTER TABLE tasks ADD COLUMN remote_attempts INTEGER NOT NULL DEFAULT 0;
+CREATE TRIGGER tasks_remote_attempts AFTER UPDATE OF remote_job_id ON tasks
+    WHEN OLD.remote_job_id IS NOT NULL AND NEW.remote_job_id IS NULL BEGIN
+    UPDATE tasks SET remote_attempts = remote_attempts + 1 WHERE seq = NEW.seq;
+END;
 -- Content outlives `task cleanup`, so it keeps what it was written about.
 ALTER TABLE contents ADD COLUMN topic TEXT;
 ALTER TABLE contents ADD COLUMN keywords TEXT;

@@ -29,6 +29,8 @@ pub struct Claimed {
     pub account: Account,
     /// True when it was adopted from an expired lease with a remote job to re-poll.
     pub adopted: bool,
+    /// Remote jobs this task has abandoned; names the idempotency key of the next one.
+    pub remote_attempts: u32,
 }
 
 /// Whether the dispatcher may start another task on this generator (`None`: the task names
@@ -154,11 +156,15 @@ fn load(conn: &Connection, seq: Seq, adopted: bool) -> Result<Claimed> {
             id: task.account_id.to_string(),
         }
     })?;
+    let remote_attempts: u32 = conn
+        .prepare_cached("SELECT remote_attempts FROM tasks WHERE seq = ?1")?
+        .query_row([seq.0], |r| r.get(0))?;
     Ok(Claimed {
         seq,
         task,
         account,
         adopted,
+        remote_attempts,
     })
 }
 
