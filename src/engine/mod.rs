@@ -266,6 +266,7 @@ pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> 
 
     let mut inflight: HashMap<Seq, InFlight> = HashMap::new();
     let mut workers: JoinSet<(Seq, Option<Status>)> = JoinSet::new();
+    let mut task_ids: HashMap<tokio::task::Id, Seq> = HashMap::new();
     let mut touched: Vec<Seq> = Vec::new();
     let mut last_version = data_version(&watch);
     let mut dirty = true;
@@ -323,7 +324,8 @@ pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> 
                     touched.push(seq);
                 }
                 let sh = shared.clone();
-                workers.spawn(async move { (seq, worker::run(sh, c, signals).await) });
+                let handle = workers.spawn(async move { (seq, worker::run(sh, c, signals).await) });
+                task_ids.insert(handle.id(), seq);
             }
             if !saturated {
                 let next = db.read(|tx| queue::next_due(tx)).await?;
@@ -347,10 +349,27 @@ pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> 
         }
 
         tokio::select! {
-            Some(joined) = workers.join_next(), if !workers.is_empty() => {
-                if let Ok((seq, _)) = joined {
+            Some(joined) = workers.join_next_with_id(), if !workers.is_empty() => {
+                // Take every worker that has finished, so one claim refills all their slots.
+                let mut next = Some(joined);
+                while let Some(joined) = next {
+                    let seq = match joined {
+                        Ok((id, (seq, _))) => {
+                            task_ids.remove(&id);
+                            seq
+                        }
+                        Err(e) => {
+                            let seq = task_ids.remove(&e.id());
+                            tracing::error!(error = %e, "a worker crashed; returning its task to the queue");
+                            if let Some(seq) = seq {
+                                let _ = shared.results.send(seq, queue::Finish::Released).await;
+                            }
+                            seq.unwrap_or(Seq(-1))
+                        }
+                    };
                     inflight.remove(&seq);
                     shared.forget(seq);
+                    next = workers.try_join_next_with_id();
                 }
                 if saturated {
                     dirty = true;

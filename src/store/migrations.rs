@@ -169,6 +169,8 @@ CREATE TABLE daemons (
     listen          TEXT
 );
 CREATE INDEX daemons_beat ON daemons(last_beat_at);
+-- `task stats --account`: counts per status without reading the table.
+CREATE INDEX tasks_account_status ON tasks(account_id, status);
 -- The deadline sweep: unfinished tasks whose overall deadline has passed.
 CREATE INDEX tasks_deadline ON tasks(deadline_at) WHERE status IN ('pending','submitted','processing');
 -- Remote jobs a task has abandoned (failed, cancelled, timed out): the n-th job is submitted

@@ -131,9 +131,17 @@ fn configure(conn: &Connection) -> Result<()> {
     // FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and an
     // acknowledged `task submit` must survive that. The cost is one fsync of the WAL per
     // commit, which is why bulk paths batch many rows into one transaction.
+    // Do not checkpoint when a connection closes: every short-lived CLI process would
+    // otherwise checkpoint, fsync and delete the WAL on exit, then the next one recreate it
+    // (and fsync the directory). The WAL is checkpointed as it grows instead.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
     conn.execute_batch(
         "PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
+         PRAGMA journal_size_limit = 67108864;
          PRAGMA temp_store = MEMORY;",
     )?;
     Ok(())

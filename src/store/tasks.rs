@@ -282,6 +282,10 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Task>> {
         ("DESC", "ASC")
     };
     match f.sort {
+        // With a time range, walk the created_at index instead of the whole table.
+        Sort::Created if f.since.is_some() || f.until.is_some() => {
+            sql.push_str(&format!(" ORDER BY t.created_at {desc}, t.seq {desc}"))
+        }
         Sort::Created => sql.push_str(&format!(" ORDER BY t.seq {desc}")),
         Sort::Priority => sql.push_str(&format!(" ORDER BY t.priority {desc}, t.seq {asc}")),
         Sort::Updated => sql.push_str(&format!(" ORDER BY t.updated_at {desc}, t.seq {desc}")),
