@@ -80,6 +80,9 @@ impl Results {
     }
 }
 
+/// How often a batch of results is tried before it is given up.
+const WRITE_ATTEMPTS: u32 = 3;
+
 /// Most results one transaction commits.
 const BATCH: usize = 512;
 
@@ -97,15 +100,28 @@ pub fn spawn_writer(db: Db) -> (Results, tokio::task::JoinHandle<()>) {
                 }
             }
             let items: Vec<(Seq, Finish)> = batch.iter().map(|(s, f, _)| (*s, f.clone())).collect();
-            let outcome = db
-                .write(move |tx| {
-                    let now = now_ms();
-                    items
-                        .iter()
-                        .map(|(seq, f)| queue::finish(tx, *seq, f, now))
-                        .collect::<Result<Vec<_>>>()
-                })
-                .await;
+            let mut outcome = Err(Error::Store("not attempted".into()));
+            // A failed commit is retried a few times before the results are given up: the
+            // workers then log it, and the tasks' leases lapse so they run again.
+            for attempt in 0..WRITE_ATTEMPTS {
+                let items = items.clone();
+                outcome = db
+                    .write(move |tx| {
+                        let now = now_ms();
+                        items
+                            .iter()
+                            .map(|(seq, f)| queue::finish(tx, *seq, f, now))
+                            .collect::<Result<Vec<_>>>()
+                    })
+                    .await;
+                match &outcome {
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::error!(error = %e, attempt = attempt + 1, "could not commit results");
+                        tokio::time::sleep(std::time::Duration::from_millis(500 << attempt)).await;
+                    }
+                }
+            }
             match outcome {
                 Ok(statuses) => {
                     for ((_, _, ack), st) in batch.drain(..).zip(statuses) {

@@ -419,8 +419,9 @@ pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> 
             next_renew = now + renew_every;
             let hb = beat(inflight.len(), false);
             let o = owner.clone();
+            let held: Vec<Seq> = inflight.keys().copied().collect();
             db.write(move |tx| {
-                queue::renew(tx, &o, now_ms() + lease_ms)?;
+                queue::renew(tx, &o, &held, now_ms() + lease_ms)?;
                 queue::beat(tx, &hb)
             })
             .await?;
@@ -456,7 +457,7 @@ pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> 
         .write(move |tx| {
             queue::beat(tx, &hb)?;
             // Belt and braces: nothing may stay claimed by this process.
-            queue::renew(tx, &o, now_ms())?;
+            queue::release_all(tx, &o, now_ms())?;
             queue::statuses(tx, &touched)
         })
         .await?;

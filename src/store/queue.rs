@@ -192,13 +192,29 @@ fn time_out(conn: &Connection, seq: Seq, now: Millis, message: &str) -> Result<b
     Ok(moved.is_some())
 }
 
-/// Extends every lease `owner` holds.
-pub fn renew(conn: &Connection, owner: &str, until: Millis) -> Result<usize> {
+/// Extends the leases `owner` holds on `seqs` (the tasks it is still working on).
+pub fn renew(conn: &Connection, owner: &str, seqs: &[Seq], until: Millis) -> Result<usize> {
+    if seqs.is_empty() {
+        return Ok(0);
+    }
+    let list = seqs.iter().map(|s| s.0.to_string()).collect::<Vec<_>>().join(",");
+    Ok(conn
+        .prepare(&format!(
+            "UPDATE tasks SET lease_expires_at = ?2
+             WHERE lease_owner = ?1 AND status IN ('submitted','processing') AND seq IN ({list})"
+        ))?
+        .execute(params![owner, until])?)
+}
+
+/// Lets every lease `owner` still holds expire now, so other daemons may take the tasks at
+/// once: the last thing a daemon does.
+pub fn release_all(conn: &Connection, owner: &str, now: Millis) -> Result<usize> {
     Ok(conn
         .prepare_cached(
-            "UPDATE tasks SET lease_expires_at = ?2 WHERE lease_owner = ?1 AND status IN ('submitted','processing')",
+            "UPDATE tasks SET lease_owner = NULL, lease_expires_at = ?2
+             WHERE lease_owner = ?1 AND status IN ('submitted','processing')",
         )?
-        .execute(params![owner, until])?)
+        .execute(params![owner, now])?)
 }
 
 /// Returns tasks without a remote job whose lease expired (or, with `foreign_too`, that any
