@@ -148,24 +148,15 @@ impl Record for Content {
 pub fn run(ctx: &mut Ctx, cmd: ContentCmd) -> Result<ExitCode> {
     match cmd.cmd {
         ContentSub::List(a) => {
-            let now = now_ms();
-            let since = a
-                .since
-                .as_deref()
-                .map(|s| parse_point(s, now).map_err(|e| Error::invalid("since", e)))
-                .transpose()?;
+            let limit = (a.limit > 0).then_some(a.limit);
+            let filter = filter(
+                ctx,
+                a.account.as_deref(),
+                a.review,
+                a.since.as_deref(),
+                limit,
+            )?;
             let store = ctx.store()?;
-            let account_id = a
-                .account
-                .as_deref()
-                .map(|r| accounts::find(store.conn(), r).map(|a| a.id))
-                .transpose()?;
-            let filter = contents::Filter {
-                account_id,
-                review: a.review.states(),
-                since,
-                limit: (a.limit > 0).then_some(a.limit),
-            };
             let rows = contents::list(store.conn(), &filter)?;
             ctx.print(&ctx.printer.list(&rows))?;
             Ok(ExitCode::Ok)
@@ -187,6 +178,29 @@ pub fn run(ctx: &mut Ctx, cmd: ContentCmd) -> Result<ExitCode> {
         ContentSub::Reject(a) => review(ctx, &a.ids, Review::Rejected, a.reason.as_deref()),
         ContentSub::Export(a) => export(ctx, a),
     }
+}
+
+/// The content filter shared by `list` and `export`.
+fn filter(
+    ctx: &mut Ctx,
+    account: Option<&str>,
+    review: ReviewFilter,
+    since: Option<&str>,
+    limit: Option<u32>,
+) -> Result<contents::Filter> {
+    let since = since
+        .map(|s| parse_point(s, now_ms()).map_err(|e| Error::invalid("since", e)))
+        .transpose()?;
+    let store = ctx.store()?;
+    let account_id = account
+        .map(|r| accounts::find(store.conn(), r).map(|a| a.id))
+        .transpose()?;
+    Ok(contents::Filter {
+        account_id,
+        review: review.states(),
+        since,
+        limit,
+    })
 }
 
 fn review(ctx: &mut Ctx, ids: &[String], to: Review, reason: Option<&str>) -> Result<ExitCode> {
@@ -292,27 +306,14 @@ fn write_if_changed(path: &Path, data: &[u8]) -> Result<bool> {
 }
 
 fn export(ctx: &mut Ctx, a: ExportArgs) -> Result<ExitCode> {
-    let now = now_ms();
-    let since = a
-        .since
-        .as_deref()
-        .map(|s| parse_point(s, now).map_err(|e| Error::invalid("since", e)))
-        .transpose()?;
-    let store = ctx.store()?;
-    let account_id = a
-        .account
-        .as_deref()
-        .map(|r| accounts::find(store.conn(), r).map(|a| a.id))
-        .transpose()?;
-    let rows = contents::list(
-        store.conn(),
-        &contents::Filter {
-            account_id,
-            review: a.review.states(),
-            since,
-            limit: None,
-        },
+    let filter = filter(
+        ctx,
+        a.account.as_deref(),
+        a.review,
+        a.since.as_deref(),
+        None,
     )?;
+    let rows = contents::list(ctx.store()?.conn(), &filter)?;
     std::fs::create_dir_all(&a.dir)
         .with_context(|| format!("cannot create {}", a.dir.display()))?;
     let (mut written, mut same) = (0, 0);

@@ -32,15 +32,7 @@ impl Db {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = store
-                .lock()
-                .map_err(|_| Error::Store("store mutex poisoned".into()))?;
-            guard.write(f)
-        })
-        .await
-        .map_err(|e| Error::Store(format!("store task failed: {e}")))?
+        self.blocking(move |store| store.write(f)).await
     }
 
     /// Runs `f` in a read transaction on a blocking thread.
@@ -48,12 +40,19 @@ impl Db {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
+        self.blocking(move |store| store.read(f)).await
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
             let mut guard = store
                 .lock()
                 .map_err(|_| Error::Store("store mutex poisoned".into()))?;
-            guard.read(f)
+            f(&mut guard)
         })
         .await
         .map_err(|e| Error::Store(format!("store task failed: {e}")))?

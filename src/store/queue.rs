@@ -197,7 +197,11 @@ pub fn renew(conn: &Connection, owner: &str, seqs: &[Seq], until: Millis) -> Res
     if seqs.is_empty() {
         return Ok(0);
     }
-    let list = seqs.iter().map(|s| s.0.to_string()).collect::<Vec<_>>().join(",");
+    let list = seqs
+        .iter()
+        .map(|s| s.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
     Ok(conn
         .prepare(&format!(
             "UPDATE tasks SET lease_expires_at = ?2
