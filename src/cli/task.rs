@@ -6,7 +6,6 @@ use std::io::{IsTerminal, Read};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde::{Deserialize, Serialize};
 
 use super::Ctx;
 use crate::domain::task::DurationValue;
@@ -14,6 +13,7 @@ use crate::domain::time::{now_ms, parse_duration, parse_point};
 use crate::domain::{Keywords, NewTask, Status, SubmitRequest, Task, TaskEvent};
 use crate::error::{Error, ExitCode};
 use crate::output::Record;
+use crate::service::{self, StatusCount};
 use crate::store::tasks::{self, Filter, Outcome, Sort};
 use crate::store::{accounts, counters};
 
@@ -278,33 +278,6 @@ impl Record for TaskEvent {
     }
 }
 
-/// One line of `task stats`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StatusCount {
-    pub status: Status,
-    pub count: u64,
-    /// Fraction of all tasks, 0..1.
-    pub share: f64,
-}
-
-impl Record for StatusCount {
-    const COLUMNS: &'static [&'static str] = &["status", "count", "share"];
-    fn key(&self) -> String {
-        self.status.to_string()
-    }
-}
-
-/// `task stats` as JSON.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TaskStats {
-    pub total: u64,
-    pub active: u64,
-    pub finished: u64,
-    pub statuses: Vec<StatusCount>,
-}
-
 pub fn run(ctx: &mut Ctx, cmd: TaskCmd) -> Result<ExitCode> {
     match cmd.cmd {
         TaskSub::Submit(a) => submit(ctx, *a),
@@ -358,16 +331,7 @@ fn submit(ctx: &mut Ctx, args: SubmitArgs) -> Result<ExitCode> {
             None => Ok(ExitCode::Ok),
         };
     }
-    let task = NewTask::validate(args.request(), &policy)?;
-    let now = now_ms();
-    let submitted = ctx.store()?.write(|tx| {
-        let account = accounts::find(tx, &task.account)?;
-        let s = tasks::insert(tx, &task, &account, now)?;
-        if !s.existing {
-            counters::add(tx, counters::TASKS_SUBMITTED, "", 1)?;
-        }
-        Ok(s)
-    })?;
+    let submitted = service::submit(ctx.store()?, args.request(), &policy)?;
     if submitted.existing {
         ctx.note(&format!(
             "idempotency key matches {}: returning it, nothing new was queued",
@@ -622,15 +586,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<ExitCode> {
 
 /// Resolves every id first, so a typo changes nothing.
 fn resolve_all(ctx: &mut Ctx, ids: &[String]) -> Result<Vec<(tasks::Seq, crate::domain::TaskId)>> {
-    let store = ctx.store()?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let r = tasks::resolve(store.conn(), id)?;
-        if !out.contains(&r) {
-            out.push(r);
-        }
-    }
-    Ok(out)
+    Ok(service::resolve_all(ctx.store()?, ids)?)
 }
 
 fn report_outcomes(
@@ -660,13 +616,7 @@ fn report_outcomes(
 
 fn cancel(ctx: &mut Ctx, a: CancelArgs) -> Result<ExitCode> {
     let targets = resolve_all(ctx, &a.ids)?;
-    let now = now_ms();
-    let results = ctx.store()?.write(|tx| {
-        targets
-            .iter()
-            .map(|(seq, id)| Ok((*id, tasks::cancel(tx, *seq, *id, now)?)))
-            .collect::<crate::error::Result<Vec<_>>>()
-    })?;
+    let results = service::cancel(ctx.store()?, &targets)?;
     report_outcomes(ctx, "cancelled", results)
 }
 
@@ -681,81 +631,35 @@ fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<ExitCode> {
         ctx.note("no failed or timed-out tasks to retry");
         return Ok(ExitCode::Ok);
     }
-    let now = now_ms();
-    let force = a.force;
-    let results = ctx.store()?.write(|tx| {
-        targets
-            .iter()
-            .map(|(seq, id)| Ok((*id, tasks::retry(tx, *seq, force, now)?)))
-            .collect::<crate::error::Result<Vec<_>>>()
-    })?;
+    let results = service::retry(ctx.store()?, &targets, a.force)?;
     report_outcomes(ctx, "queued again", results)
 }
 
+impl Record for StatusCount {
+    const COLUMNS: &'static [&'static str] = &["status", "count", "share"];
+    fn key(&self) -> String {
+        self.status.to_string()
+    }
+}
+
 fn stats(ctx: &mut Ctx, a: StatsArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
-    let account_id = match &a.account {
-        Some(r) => Some(accounts::find(store.conn(), r)?.id),
-        None => None,
-    };
-    let counts = tasks::status_counts(store.conn(), account_id)?;
-    let total: u64 = counts.iter().map(|(_, n)| n).sum();
-    let active: u64 = counts
-        .iter()
-        .filter(|(s, _)| !s.is_terminal())
-        .map(|(_, n)| n)
-        .sum();
-    let share = |n: u64| {
-        if total == 0 {
-            0.0
-        } else {
-            (n as f64 / total as f64 * 10_000.0).round() / 10_000.0
-        }
-    };
-    let statuses: Vec<StatusCount> = counts
-        .iter()
-        .map(|(status, count)| StatusCount {
-            status: *status,
-            count: *count,
-            share: share(*count),
-        })
-        .collect();
-    let report = TaskStats {
-        total,
-        active,
-        finished: total - active,
-        statuses: statuses.clone(),
-    };
+    let report = service::stats(ctx.store()?, a.account.as_deref())?;
     if ctx.printer.quiet {
-        ctx.print(&format!("{total}\n"))?;
+        ctx.print(&format!("{}\n", report.total))?;
         return Ok(ExitCode::Ok);
     }
-    let footer = vec![
-        "total".to_string(),
-        total.to_string(),
-        if total == 0 {
-            "0.0%".into()
-        } else {
-            "100.0%".into()
-        },
-    ];
-    ctx.print(&ctx.printer.report(&report, &statuses, Some(footer)))?;
+    let share = if report.total == 0 { "0.0%" } else { "100.0%" };
+    let footer = vec!["total".to_string(), report.total.to_string(), share.into()];
+    ctx.print(&ctx.printer.report(&report, &report.statuses, Some(footer)))?;
     Ok(ExitCode::Ok)
 }
 
 fn cleanup(ctx: &mut Ctx, a: CleanupArgs) -> Result<ExitCode> {
-    let age = parse_duration(&a.older_than).map_err(|e| Error::invalid("older-than", e))?;
-    if age.is_zero() {
-        return Err(Error::invalid("older-than", "must be greater than zero (e.g. 30d)").into());
-    }
+    let cutoff = service::cleanup_cutoff("older-than", &a.older_than)?;
     if !a.dry_run {
         ctx.ensure_confirmable("task cleanup deletes tasks")?;
     }
-    let cutoff = now_ms() - age.as_millis() as i64;
-    let matching = {
-        let store = ctx.store()?;
-        tasks::cleanup(store.conn(), cutoff, true)?
-    };
+    let matching = service::cleanup(ctx.store()?, cutoff, true)?;
     if a.dry_run {
         ctx.print(&format!("{matching}\n"))?;
         ctx.note(&format!(
@@ -776,7 +680,7 @@ fn cleanup(ctx: &mut Ctx, a: CleanupArgs) -> Result<ExitCode> {
         ctx.note("nothing deleted");
         return Ok(ExitCode::Ok);
     }
-    let n = ctx.store()?.write(|tx| tasks::cleanup(tx, cutoff, false))?;
+    let n = service::cleanup(ctx.store()?, cutoff, false)?;
     ctx.print(&format!("{n}\n"))?;
     ctx.note(&format!("deleted {n} finished tasks"));
     Ok(ExitCode::Ok)

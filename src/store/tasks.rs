@@ -251,8 +251,8 @@ pub struct Filter {
     pub reverse: bool,
 }
 
-pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Task>> {
-    let mut sql = String::from(SELECT);
+/// The WHERE clause and its arguments for a filter.
+fn filter_sql(f: &Filter) -> (String, Vec<Value>) {
     let mut args: Vec<Value> = Vec::new();
     let mut clauses: Vec<String> = Vec::new();
     if !f.statuses.is_empty() {
@@ -272,10 +272,21 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Task>> {
         clauses.push("t.created_at < ?".into());
         args.push(Value::Integer(u));
     }
-    if !clauses.is_empty() {
-        sql.push_str(" WHERE ");
-        sql.push_str(&clauses.join(" AND "));
+    if clauses.is_empty() {
+        (String::new(), args)
+    } else {
+        (format!(" WHERE {}", clauses.join(" AND ")), args)
     }
+}
+
+pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Task>> {
+    list_from(conn, f, 0)
+}
+
+/// Like [`list`], skipping the first `offset` matches.
+pub fn list_from(conn: &Connection, f: &Filter, offset: u32) -> Result<Vec<Task>> {
+    let (filter, args) = filter_sql(f);
+    let mut sql = format!("{SELECT}{filter}");
     let (desc, asc) = if f.reverse {
         ("ASC", "DESC")
     } else {
@@ -290,12 +301,29 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Task>> {
         Sort::Priority => sql.push_str(&format!(" ORDER BY t.priority {desc}, t.seq {asc}")),
         Sort::Updated => sql.push_str(&format!(" ORDER BY t.updated_at {desc}, t.seq {desc}")),
     }
-    if let Some(limit) = f.limit {
-        sql.push_str(&format!(" LIMIT {limit}"));
+    match (f.limit, offset) {
+        (Some(limit), _) => sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}")),
+        (None, 0) => {}
+        (None, _) => sql.push_str(&format!(" LIMIT -1 OFFSET {offset}")),
     }
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many tasks match the filter (ignoring its limit).
+pub fn count(conn: &Connection, f: &Filter) -> Result<u64> {
+    if f.statuses.is_empty() && f.account_id.is_none() && f.since.is_none() && f.until.is_none() {
+        let n: i64 = conn.query_row("SELECT coalesce(sum(n), 0) FROM task_counts", [], |r| r.get(0))?;
+        return Ok(n.max(0) as u64);
+    }
+    let (filter, args) = filter_sql(f);
+    let n: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM tasks t{filter}"),
+        params_from_iter(args),
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
 }
 
 pub fn events(conn: &Connection, seq: Seq) -> Result<Vec<TaskEvent>> {

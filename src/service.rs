@@ -1,0 +1,136 @@
+//! Task operations shared by the command line and the HTTP API, so a request gets the same
+//! validation and semantics whichever door it comes through.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::task::SubmitPolicy;
+use crate::domain::time::{now_ms, parse_duration, Millis};
+use crate::domain::{NewTask, Status, SubmitRequest, Task, TaskId};
+use crate::error::{Error, Result};
+use crate::store::tasks::{self, Filter, Outcome, Seq, Submitted};
+use crate::store::{accounts, counters, Store};
+
+/// Validates and queues one task. A repeated idempotency key returns the first task.
+pub fn submit(store: &mut Store, req: SubmitRequest, policy: &SubmitPolicy) -> Result<Submitted> {
+    let task = NewTask::validate(req, policy)?;
+    let now = now_ms();
+    store.write(|tx| {
+        let account = accounts::find(tx, &task.account)?;
+        let s = tasks::insert(tx, &task, &account, now)?;
+        if !s.existing {
+            counters::add(tx, counters::TASKS_SUBMITTED, "", 1)?;
+        }
+        Ok(s)
+    })
+}
+
+/// One line of `task stats`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusCount {
+    pub status: Status,
+    pub count: u64,
+    /// Fraction of all tasks, 0..1.
+    pub share: f64,
+}
+
+/// `task stats` (and `GET …/tasks/stats`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskStats {
+    pub total: u64,
+    pub active: u64,
+    pub finished: u64,
+    pub statuses: Vec<StatusCount>,
+}
+
+/// Counts per status, for every task or one account (id or name).
+pub fn stats(store: &mut Store, account: Option<&str>) -> Result<TaskStats> {
+    store.read(|tx| {
+        let account_id = account.map(|r| accounts::find(tx, r).map(|a| a.id)).transpose()?;
+        let counts = tasks::status_counts(tx, account_id)?;
+        let total: u64 = counts.iter().map(|(_, n)| n).sum();
+        let active: u64 = counts.iter().filter(|(s, _)| !s.is_terminal()).map(|(_, n)| n).sum();
+        let share = |n: u64| {
+            if total == 0 {
+                0.0
+            } else {
+                (n as f64 / total as f64 * 10_000.0).round() / 10_000.0
+            }
+        };
+        Ok(TaskStats {
+            total,
+            active,
+            finished: total - active,
+            statuses: counts
+                .iter()
+                .map(|(status, count)| StatusCount {
+                    status: *status,
+                    count: *count,
+                    share: share(*count),
+                })
+                .collect(),
+        })
+    })
+}
+
+/// One page of tasks and how many match in all.
+pub fn list_page(store: &mut Store, filter: &Filter, offset: u32) -> Result<(u64, Vec<Task>)> {
+    store.read(|tx| {
+        let total = tasks::count(tx, filter)?;
+        let items = tasks::list_from(tx, filter, offset)?;
+        Ok((total, items))
+    })
+}
+
+/// Resolves every id (or unique prefix) first, so a typo changes nothing.
+pub fn resolve_all(store: &Store, ids: &[String]) -> Result<Vec<(Seq, TaskId)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let r = tasks::resolve(store.conn(), id)?;
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// Cancels each task it can; the others are reported as refused.
+pub fn cancel(store: &mut Store, targets: &[(Seq, TaskId)]) -> Result<Vec<(TaskId, Outcome)>> {
+    let now = now_ms();
+    store.write(|tx| {
+        targets
+            .iter()
+            .map(|(seq, id)| Ok((*id, tasks::cancel(tx, *seq, *id, now)?)))
+            .collect()
+    })
+}
+
+/// Puts each task back in the queue where it may be; the others are reported as refused.
+pub fn retry(store: &mut Store, targets: &[(Seq, TaskId)], force: bool) -> Result<Vec<(TaskId, Outcome)>> {
+    let now = now_ms();
+    store.write(|tx| {
+        targets
+            .iter()
+            .map(|(seq, id)| Ok((*id, tasks::retry(tx, *seq, force, now)?)))
+            .collect()
+    })
+}
+
+/// The cutoff for `cleanup --older-than AGE`.
+/// `field` names the parameter as the caller's user knows it.
+pub fn cleanup_cutoff(field: &str, older_than: &str) -> Result<Millis> {
+    let age = parse_duration(older_than).map_err(|e| Error::invalid(field, e))?;
+    if age.is_zero() {
+        return Err(Error::invalid(field, "must be greater than zero (e.g. 30d)"));
+    }
+    Ok(now_ms() - age.as_millis() as i64)
+}
+
+/// Deletes (or, with `dry_run`, counts) finished tasks last updated before `cutoff`.
+pub fn cleanup(store: &mut Store, cutoff: Millis, dry_run: bool) -> Result<u64> {
+    if dry_run {
+        return tasks::cleanup(store.conn(), cutoff, true);
+    }
+    store.write(|tx| tasks::cleanup(tx, cutoff, false))
+}
