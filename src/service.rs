@@ -47,10 +47,16 @@ pub struct TaskStats {
 /// Counts per status, for every task or one account (id or name).
 pub fn stats(store: &mut Store, account: Option<&str>) -> Result<TaskStats> {
     store.read(|tx| {
-        let account_id = account.map(|r| accounts::find(tx, r).map(|a| a.id)).transpose()?;
+        let account_id = account
+            .map(|r| accounts::find(tx, r).map(|a| a.id))
+            .transpose()?;
         let counts = tasks::status_counts(tx, account_id)?;
         let total: u64 = counts.iter().map(|(_, n)| n).sum();
-        let active: u64 = counts.iter().filter(|(s, _)| !s.is_terminal()).map(|(_, n)| n).sum();
+        let active: u64 = counts
+            .iter()
+            .filter(|(s, _)| !s.is_terminal())
+            .map(|(_, n)| n)
+            .sum();
         let share = |n: u64| {
             if total == 0 {
                 0.0
@@ -107,7 +113,11 @@ pub fn cancel(store: &mut Store, targets: &[(Seq, TaskId)]) -> Result<Vec<(TaskI
 }
 
 /// Puts each task back in the queue where it may be; the others are reported as refused.
-pub fn retry(store: &mut Store, targets: &[(Seq, TaskId)], force: bool) -> Result<Vec<(TaskId, Outcome)>> {
+pub fn retry(
+    store: &mut Store,
+    targets: &[(Seq, TaskId)],
+    force: bool,
+) -> Result<Vec<(TaskId, Outcome)>> {
     let now = now_ms();
     store.write(|tx| {
         targets
@@ -122,7 +132,10 @@ pub fn retry(store: &mut Store, targets: &[(Seq, TaskId)], force: bool) -> Resul
 pub fn cleanup_cutoff(field: &str, older_than: &str) -> Result<Millis> {
     let age = parse_duration(older_than).map_err(|e| Error::invalid(field, e))?;
     if age.is_zero() {
-        return Err(Error::invalid(field, "must be greater than zero (e.g. 30d)"));
+        return Err(Error::invalid(
+            field,
+            "must be greater than zero (e.g. 30d)",
+        ));
     }
     Ok(now_ms() - age.as_millis() as i64)
 }

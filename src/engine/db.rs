@@ -61,21 +61,40 @@ impl Db {
 
 type Ack = oneshot::Sender<Result<Option<Status>, String>>;
 
+/// What the writer receives: a result to commit, or a request to confirm that everything
+/// sent before it is committed.
+enum Item {
+    Result(Seq, Finish, Ack),
+    Flush(oneshot::Sender<()>),
+}
+
 /// Sends results to the writer; each call resolves once its result is committed.
 #[derive(Clone)]
 pub struct Results {
-    tx: mpsc::UnboundedSender<(Seq, Finish, Ack)>,
+    tx: mpsc::UnboundedSender<Item>,
 }
 
 impl Results {
     pub async fn send(&self, seq: Seq, finish: Finish) -> Result<Option<Status>> {
         let (ack, rx) = oneshot::channel();
         self.tx
-            .send((seq, finish, ack))
+            .send(Item::Result(seq, finish, ack))
             .map_err(|_| Error::Store("result writer stopped".into()))?;
         rx.await
             .map_err(|_| Error::Store("result writer stopped".into()))?
             .map_err(Error::Store)
+    }
+}
+
+impl Results {
+    /// Resolves once every result sent before it has been committed (or given up).
+    pub async fn flush(&self) -> Result<()> {
+        let (done, rx) = oneshot::channel();
+        self.tx
+            .send(Item::Flush(done))
+            .map_err(|_| Error::Store("result writer stopped".into()))?;
+        rx.await
+            .map_err(|_| Error::Store("result writer stopped".into()))
     }
 }
 
@@ -87,16 +106,28 @@ const BATCH: usize = 512;
 
 /// Starts the writer task: it drains whatever results are waiting and commits them together.
 pub fn spawn_writer(db: Db) -> (Results, tokio::task::JoinHandle<()>) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<(Seq, Finish, Ack)>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Item>();
     let handle = tokio::spawn(async move {
-        let mut batch = Vec::with_capacity(BATCH);
+        let mut batch: Vec<(Seq, Finish, Ack)> = Vec::with_capacity(BATCH);
+        let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
         while let Some(first) = rx.recv().await {
-            batch.push(first);
-            while batch.len() < BATCH {
-                match rx.try_recv() {
-                    Ok(item) => batch.push(item),
-                    Err(_) => break,
+            let mut next = Some(first);
+            while let Some(item) = next {
+                match item {
+                    Item::Result(seq, finish, ack) => batch.push((seq, finish, ack)),
+                    Item::Flush(done) => flushes.push(done),
                 }
+                next = if batch.len() < BATCH {
+                    rx.try_recv().ok()
+                } else {
+                    None
+                };
+            }
+            if batch.is_empty() {
+                for done in flushes.drain(..) {
+                    let _ = done.send(());
+                }
+                continue;
             }
             let items: Vec<(Seq, Finish)> = batch.iter().map(|(s, f, _)| (*s, f.clone())).collect();
             let mut outcome = Err(Error::Store("not attempted".into()));
@@ -133,6 +164,9 @@ pub fn spawn_writer(db: Db) -> (Results, tokio::task::JoinHandle<()>) {
                         let _ = ack.send(Err(msg.clone()));
                     }
                 }
+            }
+            for done in flushes.drain(..) {
+                let _ = done.send(());
             }
         }
     });

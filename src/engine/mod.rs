@@ -12,6 +12,7 @@ pub mod worker;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{GeneratorKind, GeneratorProfile};
-use crate::domain::time::now_ms;
+use crate::domain::time::{now_ms, Millis};
 use crate::domain::Status;
 use crate::error::{Error, Result};
 use crate::generator::{self, EnvLookup, Generator};
@@ -105,6 +106,14 @@ pub struct Shared {
     public_url: Option<String>,
     /// Wakes a worker's poll loop early (a callback arrived).
     wakes: Mutex<HashMap<Seq, Arc<Notify>>>,
+    pub started_at: Millis,
+    pub max_concurrent: usize,
+    /// Tasks being worked on now.
+    pub in_flight: AtomicUsize,
+    /// When the dispatcher last went round its loop (for `/healthz`).
+    pub loop_beat: AtomicI64,
+    /// Wakes the outbox sender: something may be due.
+    pub outbox: Notify,
 }
 
 impl Shared {
@@ -139,6 +148,10 @@ impl Shared {
         {
             n.notify_one();
         }
+    }
+
+    fn flush_wakes(&self) {
+        self.wakes.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     fn forget(&self, seq: Seq) {
@@ -195,30 +208,84 @@ struct InFlight {
     remote: bool,
 }
 
+/// A daemon that has opened its store and built its generators, ready to [`Engine::run`].
+/// [`Engine::shared`] gives the HTTP API the same store handle and worker wake-ups.
+pub struct Engine {
+    opts: Options,
+    shared: Arc<Shared>,
+    writer: tokio::task::JoinHandle<()>,
+}
+
+impl Engine {
+    /// Opens the store and builds the generators. Must be called inside a tokio runtime.
+    pub async fn new(opts: Options) -> Result<Engine> {
+        let db = Db::open(&opts.db_path)?;
+        let (generators, limits) = build_generators(&opts)?;
+        let default_profile = if opts.generators.contains_key("default") {
+            "default".to_string()
+        } else {
+            TEMPLATE.to_string()
+        };
+        let (results, writer) = db::spawn_writer(db.clone());
+        let shared = Arc::new(Shared {
+            db,
+            results,
+            owner: owner_id(),
+            generators,
+            limits,
+            default_profile,
+            retry_delays: opts.retry_delays.clone(),
+            poll_interval: opts.poll_interval,
+            public_url: opts.public_url.clone(),
+            wakes: Mutex::new(HashMap::new()),
+            started_at: now_ms(),
+            max_concurrent: opts.max_concurrent,
+            in_flight: AtomicUsize::new(0),
+            loop_beat: AtomicI64::new(now_ms()),
+            outbox: Notify::new(),
+        });
+        Ok(Engine {
+            opts,
+            shared,
+            writer,
+        })
+    }
+
+    pub fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
+    /// Runs until `shutdown` is cancelled (or, with `until_idle`, until nothing is left to
+    /// do). Leaves nothing claimed behind.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<Summary> {
+        let Engine {
+            opts,
+            shared,
+            writer,
+        } = self;
+        let result = dispatch(&opts, &shared, shutdown).await;
+        // Every result handed to the writer is committed before the daemon says goodbye.
+        let flushed = shared.results.flush().await;
+        writer.abort();
+        let summary = result?;
+        flushed?;
+        Ok(summary)
+    }
+}
+
 /// Runs the daemon until `shutdown` is cancelled (or, with `until_idle`, until nothing is
 /// left to do). Leaves nothing claimed behind.
 pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> {
-    let db = Db::open(&opts.db_path)?;
-    let (generators, limits) = build_generators(&opts)?;
-    let default_profile = if opts.generators.contains_key("default") {
-        "default".to_string()
-    } else {
-        TEMPLATE.to_string()
-    };
-    let owner = owner_id();
-    let (results, writer) = db::spawn_writer(db.clone());
-    let shared = Arc::new(Shared {
-        db: db.clone(),
-        results,
-        owner: owner.clone(),
-        generators,
-        limits,
-        default_profile,
-        retry_delays: opts.retry_delays.clone(),
-        poll_interval: opts.poll_interval,
-        public_url: opts.public_url.clone(),
-        wakes: Mutex::new(HashMap::new()),
-    });
+    Engine::new(opts).await?.run(shutdown).await
+}
+
+async fn dispatch(
+    opts: &Options,
+    shared: &Arc<Shared>,
+    shutdown: CancellationToken,
+) -> Result<Summary> {
+    let db = shared.db.clone();
+    let owner = shared.owner.clone();
     let watch = Connection::open_with_flags(
         &opts.db_path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -281,6 +348,8 @@ pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> 
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     loop {
+        shared.loop_beat.store(now_ms(), Ordering::Relaxed);
+        shared.in_flight.store(inflight.len(), Ordering::Relaxed);
         let now = Instant::now();
         let free = opts.max_concurrent.saturating_sub(inflight.len());
         if !stopping && free > 0 && (dirty || saturated || now >= wake_at) {
@@ -448,9 +517,9 @@ pub async fn run(opts: Options, shutdown: CancellationToken) -> Result<Summary> 
         }
     }
 
-    // Every worker has ended and recorded its result; stop the writer and say goodbye.
-    drop(shared);
-    let _ = writer.await;
+    // Every worker has ended and recorded its result (a worker returns only after its
+    // result is committed); say goodbye.
+    shared.flush_wakes();
     let hb = beat(0, true);
     let o = owner.clone();
     let statuses = db

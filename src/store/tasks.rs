@@ -314,7 +314,9 @@ pub fn list_from(conn: &Connection, f: &Filter, offset: u32) -> Result<Vec<Task>
 /// How many tasks match the filter (ignoring its limit).
 pub fn count(conn: &Connection, f: &Filter) -> Result<u64> {
     if f.statuses.is_empty() && f.account_id.is_none() && f.since.is_none() && f.until.is_none() {
-        let n: i64 = conn.query_row("SELECT coalesce(sum(n), 0) FROM task_counts", [], |r| r.get(0))?;
+        let n: i64 = conn.query_row("SELECT coalesce(sum(n), 0) FROM task_counts", [], |r| {
+            r.get(0)
+        })?;
         return Ok(n.max(0) as u64);
     }
     let (filter, args) = filter_sql(f);
