@@ -122,6 +122,39 @@ struct FileConfig {
     daemon: DaemonSection,
     #[serde(default)]
     generators: BTreeMap<String, GeneratorProfile>,
+    #[serde(default)]
+    api: ApiSection,
+    #[serde(default)]
+    webhook: WebhookSection,
+    #[serde(default)]
+    notify: NotifySection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiSection {
+    listen: Option<String>,
+    token_env: Option<String>,
+    rate_limit: Option<u32>,
+    rate_burst: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookSection {
+    secret_env: Option<String>,
+    public_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifySection {
+    secret_env: Option<String>,
+    retry_initial: Option<DurationSetting>,
+    retry_max: Option<DurationSetting>,
+    #[serde(default, deserialize_with = "positive")]
+    max_attempts: Option<u32>,
+    timeout: Option<DurationSetting>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -225,10 +258,7 @@ impl GeneratorProfile {
             }
         }
         if let Some(name) = &self.api_key_env {
-            let ok = !name.is_empty()
-                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                && !name.as_bytes()[0].is_ascii_digit();
-            if !ok {
+            if !is_env_name(name) {
                 return Err((
                     "api_key_env",
                     "must name an environment variable (e.g. OPENAI_API_KEY), not hold the key"
@@ -257,6 +287,39 @@ pub struct DaemonSettings {
     pub retry_delays: Sourced<Vec<Duration>>,
 }
 
+/// The HTTP API served by `daemon run --listen`.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    /// Address to listen on, if any (`[api] listen`; `--listen` overrides).
+    pub listen: Option<Sourced<String>>,
+    /// Name of the env var holding the bearer token.
+    pub token_env: Option<String>,
+    /// Submits per second per client (0 = unlimited).
+    pub rate_limit: Sourced<u32>,
+    pub rate_burst: Sourced<u32>,
+}
+
+/// Incoming content-creator callbacks.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Name of the env var holding the HMAC secret.
+    pub secret_env: Option<String>,
+    /// The daemon's root URL as content-creator sees it.
+    pub public_url: Option<String>,
+}
+
+/// Outgoing events (task callbacks, alert notifications).
+#[derive(Debug, Clone)]
+pub struct NotifySettings {
+    /// Name of the env var holding the HMAC secret; unsigned without one.
+    pub secret_env: Option<String>,
+    pub retry_initial: Sourced<Duration>,
+    pub retry_max: Sourced<Duration>,
+    pub max_attempts: Sourced<u32>,
+    /// Per-request timeout of a delivery.
+    pub timeout: Sourced<Duration>,
+}
+
 /// What the command line contributes before resolution.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -275,6 +338,9 @@ pub struct Settings {
     pub tasks: TaskSettings,
     pub daemon: DaemonSettings,
     pub generators: BTreeMap<String, GeneratorProfile>,
+    pub api: ApiSettings,
+    pub webhook: WebhookSettings,
+    pub notify: NotifySettings,
     /// `NO_COLOR` is set.
     pub no_color: bool,
 }
@@ -402,6 +468,44 @@ impl Settings {
             Source::File,
         );
 
+        let api = ApiSettings {
+            listen: file.api.listen.clone().map(|v| Sourced {
+                value: v,
+                source: Source::File,
+            }),
+            token_env: file.api.token_env.clone(),
+            rate_limit: {
+                let mut v = Sourced::default(20u32);
+                v.layer(file.api.rate_limit, Source::File);
+                v
+            },
+            rate_burst: {
+                let mut v = Sourced::default(50u32);
+                v.layer(file.api.rate_burst, Source::File);
+                v
+            },
+        };
+        let webhook = WebhookSettings {
+            secret_env: file.webhook.secret_env.clone(),
+            public_url: file.webhook.public_url.clone(),
+        };
+        let dur = |default: u64, v: Option<DurationSetting>| {
+            let mut s = Sourced::default(Duration::from_secs(default));
+            s.layer(v.map(|d| d.0), Source::File);
+            s
+        };
+        let notify = NotifySettings {
+            secret_env: file.notify.secret_env.clone(),
+            retry_initial: dur(5, file.notify.retry_initial),
+            retry_max: dur(3600, file.notify.retry_max),
+            max_attempts: {
+                let mut v = Sourced::default(12u32);
+                v.layer(file.notify.max_attempts, Source::File);
+                v
+            },
+            timeout: dur(10, file.notify.timeout),
+        };
+
         Ok(Settings {
             config_path,
             config_loaded,
@@ -419,6 +523,9 @@ impl Settings {
                 retry_delays,
             },
             generators: file.generators,
+            api,
+            webhook,
+            notify,
             no_color: env("NO_COLOR").is_some_and(|v| !v.is_empty()),
         })
     }
@@ -495,6 +602,70 @@ impl Settings {
                 .join(", "),
             &self.daemon.retry_delays.source,
         );
+        if let Some(l) = &self.api.listen {
+            push("api.listen", l.value.clone(), &l.source);
+        }
+        if let Some(v) = &self.api.token_env {
+            let state = if env(v).is_some_and(|k| !k.is_empty()) {
+                "set"
+            } else {
+                "not set"
+            };
+            push("api.token_env", format!("{v} ({state})"), &Source::File);
+        }
+        push(
+            "api.rate_limit",
+            self.api.rate_limit.value.to_string(),
+            &self.api.rate_limit.source,
+        );
+        push(
+            "api.rate_burst",
+            self.api.rate_burst.value.to_string(),
+            &self.api.rate_burst.source,
+        );
+        if let Some(v) = &self.webhook.secret_env {
+            let state = if env(v).is_some_and(|k| !k.is_empty()) {
+                "set"
+            } else {
+                "not set"
+            };
+            push(
+                "webhook.secret_env",
+                format!("{v} ({state})"),
+                &Source::File,
+            );
+        }
+        if let Some(v) = &self.webhook.public_url {
+            push("webhook.public_url", redact_url(v), &Source::File);
+        }
+        if let Some(v) = &self.notify.secret_env {
+            let state = if env(v).is_some_and(|k| !k.is_empty()) {
+                "set"
+            } else {
+                "not set"
+            };
+            push("notify.secret_env", format!("{v} ({state})"), &Source::File);
+        }
+        push(
+            "notify.retry_initial",
+            dur(&self.notify.retry_initial.value),
+            &self.notify.retry_initial.source,
+        );
+        push(
+            "notify.retry_max",
+            dur(&self.notify.retry_max.value),
+            &self.notify.retry_max.source,
+        );
+        push(
+            "notify.max_attempts",
+            self.notify.max_attempts.value.to_string(),
+            &self.notify.max_attempts.source,
+        );
+        push(
+            "notify.timeout",
+            dur(&self.notify.timeout.value),
+            &self.notify.timeout.source,
+        );
         for (name, p) in &self.generators {
             let key = |k: &str| format!("generators.{name}.{k}");
             push(&key("kind"), p.kind.as_str().into(), &Source::File);
@@ -549,6 +720,13 @@ pub fn redact_url(url: &str) -> String {
         }
         None => url.to_string(),
     }
+}
+
+/// `OPENAI_API_KEY`: letters, digits and `_`, not starting with a digit.
+pub fn is_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit()
 }
 
 /// The 1-based line of byte `offset` in `text`.
@@ -630,6 +808,40 @@ fn parse_file(path: &Path, text: &str) -> Result<FileConfig> {
             )));
         }
     }
+    let env_names = [
+        ("api", "token_env", &file.api.token_env),
+        ("webhook", "secret_env", &file.webhook.secret_env),
+        ("notify", "secret_env", &file.notify.secret_env),
+    ];
+    for (section, key, value) in env_names {
+        if let Some(name) = value {
+            if !is_env_name(name) {
+                let line = line_of_section(text, section).unwrap_or(1);
+                return Err(Error::Usage(format!(
+                    "invalid config {}: line {line}, key `{section}.{key}`: must name an environment variable, not hold the secret",
+                    path.display()
+                )));
+            }
+        }
+    }
+    if let Some(url) = &file.webhook.public_url {
+        if let Err(e) = crate::domain::task::validate_http_url("public_url", url) {
+            let line = line_of_section(text, "webhook").unwrap_or(1);
+            return Err(Error::Usage(format!(
+                "invalid config {}: line {line}, key `webhook.public_url`: {e}",
+                path.display()
+            )));
+        }
+    }
+    if let Some(listen) = &file.api.listen {
+        if listen.parse::<std::net::SocketAddr>().is_err() {
+            let line = line_of_section(text, "api").unwrap_or(1);
+            return Err(Error::Usage(format!(
+                "invalid config {}: line {line}, key `api.listen`: '{listen}' is not an address like 127.0.0.1:18010",
+                path.display()
+            )));
+        }
+    }
     if let Some(delays) = &file.daemon.retry_delays {
         if delays.is_empty() {
             let line = line_of_section(text, "daemon").unwrap_or(1);
@@ -681,6 +893,26 @@ pub const DEFAULT_CONFIG: &str = r#"# contenthub configuration.
 # [generators.local]
 # kind = "command"
 # command = ["/usr/local/bin/my-generator", "--json"]
+
+[api]
+# The HTTP API served by `daemon run --listen ADDR` (or this key).
+# listen = "127.0.0.1:18010"
+# token_env = "CONTENTHUB_API_TOKEN"   # bearer token; required when not on loopback
+# rate_limit = 20                      # submits per second per client (0 = off)
+# rate_burst = 50
+
+[webhook]
+# Callbacks from content-creator (POST /api/v1/content/callback/{task_id}).
+# secret_env = "CONTENT_CREATOR_WEBHOOK_SECRET"  # HMAC secret; without it only loopback may call
+# public_url = "http://10.0.0.5:18010"           # our root URL as content-creator sees it
+
+[notify]
+# Outgoing events (task callbacks, alerts), signed with X-ContentHub-Signature.
+# secret_env = "CONTENTHUB_NOTIFY_SECRET"
+# retry_initial = "5s"                 # first retry; doubles up to retry_max
+# retry_max = "1h"
+# max_attempts = 12
+# timeout = "10s"
 "#;
 
 #[cfg(test)]

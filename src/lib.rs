@@ -15,6 +15,7 @@ pub mod error;
 pub mod generator;
 pub mod output;
 pub mod service;
+pub mod signature;
 pub mod store;
 
 pub use error::{Error, ExitCode};

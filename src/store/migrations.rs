@@ -182,6 +182,32 @@ CREATE TRIGGER tasks_remote_attempts AFTER UPDATE OF remote_job_id ON tasks
     WHEN OLD.remote_job_id IS NOT NULL AND NEW.remote_job_id IS NULL BEGIN
     UPDATE tasks SET remote_attempts = remote_attempts + 1 WHERE seq = NEW.seq;
 END;
+-- The outbox: events that must leave the machine after a state change, written in the same
+-- transaction as the change and delivered by the daemon with retries.
+CREATE TABLE deliveries (
+    id               INTEGER PRIMARY KEY,
+    event            TEXT NOT NULL,
+    task_id          INTEGER,
+    url              TEXT NOT NULL,
+    body             TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('pending','sent','failed')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  INTEGER NOT NULL,
+    last_status_code INTEGER,
+    last_error       TEXT,
+    created_at       INTEGER NOT NULL,
+    sent_at          INTEGER,
+    updated_at       INTEGER NOT NULL
+);
+CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX deliveries_status ON deliveries(status, id);
+CREATE INDEX deliveries_task ON deliveries(task_id) WHERE task_id IS NOT NULL;
+-- Signatures of accepted callbacks within the replay window: a second use is a replay.
+CREATE TABLE webhook_receipts (
+    signature   TEXT PRIMARY KEY,
+    received_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX webhook_receipts_at ON webhook_receipts(received_at);
 -- Content outlives `task cleanup`, so it keeps what it was written about.
 ALTER TABLE contents ADD COLUMN topic TEXT;
 ALTER TABLE contents ADD COLUMN keywords TEXT;

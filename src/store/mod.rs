@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod contents;
 pub mod counters;
 mod migrations;
+pub mod outbox;
 pub mod queue;
 pub mod tasks;
 

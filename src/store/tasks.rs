@@ -463,6 +463,8 @@ pub fn transition(
         return Ok(None);
     }
     record_event(conn, seq, now, Some(current), to, message)?;
+    // The task's callback, if any, is queued in the same transaction as the change.
+    super::outbox::enqueue_task_event(conn, seq, to, now)?;
     Ok(Some(current))
 }
 
