@@ -68,6 +68,8 @@ pub fn spec_of(c: &Claimed) -> Spec {
 enum Ended {
     Finish(Finish),
     Stopped(Stop),
+    /// Someone else (a callback) already recorded how this attempt ended.
+    Settled,
 }
 
 /// Runs the task to the end of this attempt. Returns the status it was left in, or `None`
@@ -95,7 +97,10 @@ pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Opt
                 _ = tokio::time::sleep_until(deadline) => {
                     Ended::Finish(Finish::TimedOut { message: format!("deadline of {}s passed while generating", claimed.task.timeout_seconds) })
                 }
-                f = attempt(&shared, &claimed, generator.as_ref(), &profile, &remote) => Ended::Finish(f),
+                f = attempt(&shared, &claimed, generator.as_ref(), &profile, &remote) => match f {
+                    Some(f) => Ended::Finish(f),
+                    None => Ended::Settled,
+                },
             }
         }
     };
@@ -110,6 +115,10 @@ pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Opt
             return None;
         }
         Ended::Stopped(Stop::Release) => Finish::Released,
+        Ended::Settled => {
+            tracing::info!(task = %id, "settled by a callback");
+            return None;
+        }
         Ended::Finish(f) => {
             if let (Finish::TimedOut { .. }, Some(job), Some(g)) =
                 (&f, &job, shared.generators.get(&profile))
@@ -162,7 +171,7 @@ async fn attempt(
     generator: &dyn Generator,
     profile: &str,
     remote: &Mutex<Option<String>>,
-) -> Finish {
+) -> Option<Finish> {
     let t = &claimed.task;
     let on_error =
         |e: &GenError| retry::on_error(e, t.retry_count, t.max_retries, &shared.retry_delays);
@@ -174,7 +183,7 @@ async fn attempt(
             spec.callback_url = shared.callback_url(&t.id.to_string());
             match generator.submit(&spec).await {
                 Ok(Submitted::Done(out)) => {
-                    return completed(shared, claimed, generator, profile, out)
+                    return Some(completion(claimed, generator, profile, out))
                 }
                 Ok(Submitted::Remote(job)) => {
                     let (seq, owner, j) = (claimed.seq, shared.owner.clone(), job.clone());
@@ -192,7 +201,7 @@ async fn attempt(
                     }
                     job
                 }
-                Err(e) => return on_error(&e),
+                Err(e) => return Some(on_error(&e)),
             }
         }
     };
@@ -206,16 +215,29 @@ async fn poll_until_done(
     profile: &str,
     job: &str,
     on_error: &(dyn Fn(&GenError) -> Finish + Sync),
-) -> Finish {
+) -> Option<Finish> {
     let mut last_progress: Option<(Option<u8>, Option<String>)> = None;
     let mut wait = shared.first_poll();
     let wake = shared.wake_of(claimed.seq);
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = wake.notified() => {}
-        }
+        let woken = tokio::select! {
+            _ = tokio::time::sleep(wait) => false,
+            _ = wake.notified() => true,
+        };
         wait = shared.poll_wait();
+        if woken {
+            // A callback may have recorded the outcome already: then the slot is free at once.
+            let seq = claimed.seq;
+            let status = shared
+                .db
+                .read(move |tx| crate::store::tasks::current_status(tx, seq))
+                .await;
+            if let Ok(Some(st)) = status {
+                if st != Status::Submitted && st != Status::Processing {
+                    return None;
+                }
+            }
+        }
         match generator.poll(job).await {
             Ok(Polled::Pending) => {}
             Ok(Polled::Running { progress, step }) => {
@@ -231,8 +253,8 @@ async fn poll_until_done(
                         .await;
                 }
             }
-            Ok(Polled::Done(out)) => return completed(shared, claimed, generator, profile, out),
-            Ok(Polled::Failed(e)) => return on_error(&e),
+            Ok(Polled::Done(out)) => return Some(completion(claimed, generator, profile, out)),
+            Ok(Polled::Failed(e)) => return Some(on_error(&e)),
             Err(e) if e.kind == crate::generator::ErrorKind::RateLimited => {
                 wait = e.retry_after.unwrap_or(retry::DEFAULT_SNOOZE);
             }
@@ -241,13 +263,14 @@ async fn poll_until_done(
                 // pay twice). The deadline bounds this.
                 tracing::warn!(task = %claimed.task.id, job, error = %e, "poll failed; will poll again");
             }
-            Err(e) => return on_error(&e),
+            Err(e) => return Some(on_error(&e)),
         }
     }
 }
 
-fn completed(
-    shared: &Shared,
+/// The result of an attempt that produced `out`: content to store, or a permanent failure
+/// for empty content. Also used for results that arrive by callback.
+pub fn completion(
     claimed: &Claimed,
     generator: &dyn Generator,
     profile: &str,
@@ -264,7 +287,6 @@ fn completed(
         .filter(|s| !s.is_empty())
         .or_else(|| first_heading(&out.body))
         .unwrap_or_else(|| t.topic.clone());
-    let _ = shared;
     Finish::Completed(Box::new(NewContent {
         task_id: t.id,
         account_id: t.account_id,
