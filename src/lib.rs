@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod generator;
 pub mod output;
+pub mod schedule;
 pub mod service;
 pub mod signature;
 pub mod store;

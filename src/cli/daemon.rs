@@ -67,6 +67,9 @@ pub struct RunArgs {
     /// Run even when another daemon holds this store's lock (claims stay safe through leases)
     #[arg(long)]
     allow_multiple: bool,
+    /// Do not fire scheduled plans (leave them to `scheduler run` from cron)
+    #[arg(long)]
+    no_scheduler: bool,
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +160,7 @@ fn engine_options(ctx: &Ctx, a: &RunArgs, exclusive: bool) -> Result<engine::Opt
     opts.exclusive = exclusive;
     opts.generators = s.generators.clone();
     opts.env = Arc::new(|k| std::env::var(k).ok());
+    opts.scheduler = (!a.no_scheduler).then(|| s.submit_policy());
     Ok(opts)
 }
 

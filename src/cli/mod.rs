@@ -8,6 +8,7 @@ mod completions;
 mod config;
 mod content;
 mod daemon;
+mod scheduler;
 mod task;
 mod wait;
 
@@ -92,6 +93,8 @@ pub enum Command {
     Account(account::AccountCmd),
     /// Review and export generated content
     Content(content::ContentCmd),
+    /// Cron-driven plans that queue tasks on a schedule
+    Scheduler(scheduler::SchedulerCmd),
     /// Run the generation daemon, or control one running in the background
     Daemon(daemon::DaemonCmd),
     /// Create and inspect the config file
@@ -203,6 +206,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Task(c) => task::run(&mut ctx, c),
         Command::Account(c) => account::run(&mut ctx, c),
         Command::Content(c) => content::run(&mut ctx, c),
+        Command::Scheduler(c) => scheduler::run(&mut ctx, c),
         Command::Daemon(c) => daemon::run(&mut ctx, c),
         Command::Config(c) => config::run(&mut ctx, c),
         Command::Completions(c) => completions::run(&ctx, c),

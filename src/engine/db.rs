@@ -43,6 +43,14 @@ impl Db {
         self.blocking(move |store| store.read(f)).await
     }
 
+    /// Runs `f` with the store itself, for code that manages its own transactions.
+    pub async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.blocking(f).await
+    }
+
     async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<T> + Send + 'static,

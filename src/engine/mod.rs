@@ -55,6 +55,8 @@ pub struct Options {
     pub env: EnvLookup,
     /// The daemon's public root URL for content-creator callbacks, if any.
     pub public_url: Option<String>,
+    /// Fire due scheduled plans every minute, with this submission policy (`None`: off).
+    pub scheduler: Option<crate::domain::task::SubmitPolicy>,
 }
 
 impl Options {
@@ -78,6 +80,7 @@ impl Options {
             generators: BTreeMap::new(),
             env: Arc::new(|_| None),
             public_url: None,
+            scheduler: None,
         }
     }
 }
@@ -205,7 +208,6 @@ type Limits = HashMap<String, usize>;
 struct InFlight {
     profile: String,
     signals: Signals,
-    remote: bool,
 }
 
 /// A daemon that has opened its store and built its generators, ready to [`Engine::run`].
@@ -308,7 +310,7 @@ async fn dispatch(
         stopped_at: stopped.then(now_ms),
         in_flight: in_flight as u32,
         max_concurrent: opts.max_concurrent as u32,
-        scheduler: false,
+        scheduler: opts.scheduler.is_some(),
         listen: None,
     };
     {
@@ -342,6 +344,10 @@ async fn dispatch(
     let renew_every = (opts.lease / 3).max(Duration::from_millis(100));
     let mut next_renew = Instant::now() + renew_every;
     let mut next_reap = Instant::now() + opts.reap_interval;
+    // Plans fire on minute boundaries: tick a second after each one.
+    let until_minute =
+        |now: Millis| Duration::from_millis((60_000 - now.rem_euclid(60_000) + 1_000) as u64);
+    let mut next_schedule = opts.scheduler.as_ref().map(|_| Instant::now());
     let mut stopping = false;
     let mut grace_end: Option<Instant> = None;
     let mut ticker = tokio::time::interval(opts.tick);
@@ -386,7 +392,6 @@ async fn dispatch(
                     InFlight {
                         profile,
                         signals: signals.clone(),
-                        remote: c.task.remote_job_id.is_some(),
                     },
                 );
                 if !touched.contains(&seq) {
@@ -469,15 +474,22 @@ async fn dispatch(
                 stopping = true;
                 grace_end = Some(Instant::now() + opts.grace);
                 tracing::info!(in_flight = inflight.len(), grace_s = opts.grace.as_secs(), "shutting down");
-                // Remote jobs need no grace: the next daemon adopts and re-polls them.
-                for f in inflight.values().filter(|f| f.remote) {
-                    f.signals.release.cancel();
-                }
             }
             _ = tokio::time::sleep_until(grace_end.unwrap_or_else(Instant::now)), if grace_end.is_some() => {
                 grace_end = None;
                 tracing::warn!(in_flight = inflight.len(), "grace period over; releasing unfinished tasks");
                 for f in inflight.values() {
+                    f.signals.release.cancel();
+                }
+            }
+        }
+
+        if stopping {
+            // Remote jobs need no grace: the next daemon adopts and re-polls them. Checked on
+            // every turn, as a job may be recorded after the shutdown began.
+            for f in inflight.values() {
+                let remote = f.signals.remote.lock().is_ok_and(|g| g.is_some());
+                if remote && !f.signals.release.is_cancelled() {
                     f.signals.release.cancel();
                 }
             }
@@ -494,6 +506,29 @@ async fn dispatch(
                 queue::beat(tx, &hb)
             })
             .await?;
+        }
+        if let (Some(policy), Some(at)) = (&opts.scheduler, next_schedule.filter(|at| now >= *at)) {
+            next_schedule = Some(at.max(now) + until_minute(now_ms()));
+            let policy = policy.clone();
+            match db
+                .with_store(move |store| crate::schedule::fire_due(store, now_ms(), &policy, false))
+                .await
+            {
+                Ok(fired) => {
+                    for f in fired.iter().filter(|f| !f.skipped) {
+                        match &f.error {
+                            Some(e) => {
+                                tracing::error!(plan = %f.plan, error = %e, "plan failed to fire")
+                            }
+                            None => tracing::info!(plan = %f.plan, tasks = f.tasks, "plan fired"),
+                        }
+                    }
+                    if fired.iter().any(|f| f.tasks > 0) {
+                        dirty = true;
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "scheduler tick failed"),
+            }
         }
         if now >= next_reap {
             next_reap = now + opts.reap_interval;

@@ -30,6 +30,9 @@ pub enum Stop {
 pub struct Signals {
     pub cancel: CancellationToken,
     pub release: CancellationToken,
+    /// The remote job this attempt adopted or started, once known. Shared with the
+    /// dispatcher, which releases remote work at once on shutdown.
+    pub remote: Arc<Mutex<Option<String>>>,
 }
 
 pub fn spec_of(c: &Claimed) -> Spec {
@@ -78,8 +81,10 @@ pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Opt
     let seq = claimed.seq;
     let id = claimed.task.id;
     let profile = shared.profile_of(claimed.task.generator.as_deref());
-    let remote: Arc<Mutex<Option<String>>> =
-        Arc::new(Mutex::new(claimed.task.remote_job_id.clone()));
+    let remote = signals.remote.clone();
+    if let Ok(mut g) = remote.lock() {
+        g.clone_from(&claimed.task.remote_job_id);
+    }
     let deadline_in = Duration::from_millis((claimed.task.deadline_at.0 - now_ms()).max(0) as u64);
     let deadline = Instant::now() + deadline_in;
 

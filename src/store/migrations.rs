@@ -208,6 +208,48 @@ CREATE TABLE webhook_receipts (
     received_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX webhook_receipts_at ON webhook_receipts(received_at);
+-- Scheduled plans. `last_slot_at` is the latest slot the plan has dealt with (fired, skipped
+-- or failed); slots count from `created_at` until the first run.
+CREATE TABLE plans (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    cron          TEXT NOT NULL,
+    tz            TEXT NOT NULL,
+    accounts      TEXT NOT NULL,
+    count         INTEGER NOT NULL DEFAULT 1,
+    topics        TEXT,
+    topics_file   TEXT,
+    topic_cursor  TEXT NOT NULL DEFAULT '{}',
+    category      TEXT,
+    keywords      TEXT,
+    priority      INTEGER,
+    auto_approve  INTEGER,
+    catch_up      TEXT NOT NULL DEFAULT 'latest' CHECK (catch_up IN ('skip','latest')),
+    enabled       INTEGER NOT NULL DEFAULT 1,
+    last_slot_at  INTEGER,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+-- One row per fired slot: the unique key is what makes cron, the daemon and overlapping
+-- `scheduler run`s fire a slot exactly once.
+CREATE TABLE plan_runs (
+    id            INTEGER PRIMARY KEY,
+    plan_id       INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+    scheduled_for INTEGER NOT NULL,
+    fired_at      INTEGER NOT NULL,
+    manual        INTEGER NOT NULL DEFAULT 0,
+    tasks         INTEGER NOT NULL DEFAULT 0,
+    status        TEXT NOT NULL CHECK (status IN ('fired','failed')),
+    message       TEXT,
+    UNIQUE (plan_id, scheduled_for)
+);
+CREATE INDEX plan_runs_fired ON plan_runs(fired_at);
+CREATE INDEX tasks_plan ON tasks(plan_id) WHERE plan_id IS NOT NULL;
+-- Small facts about the store's operation (e.g. when `scheduler run` last ran).
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
 -- Content outlives `task cleanup`, so it keeps what it was written about.
 ALTER TABLE contents ADD COLUMN topic TEXT;
 ALTER TABLE contents ADD COLUMN keywords TEXT;

@@ -10,6 +10,7 @@ pub mod contents;
 pub mod counters;
 mod migrations;
 pub mod outbox;
+pub mod plans;
 pub mod queue;
 pub mod tasks;
 

@@ -1,0 +1,506 @@
+//! Scheduled plans: cron evaluation in a time zone, firing due slots exactly once, and topic
+//! rotation.
+//!
+//! Each fired slot is a `plan_runs` row unique on (plan, scheduled_for), inserted in the same
+//! transaction as the slot's tasks, so cron-driven `scheduler run`, the daemon's own tick and
+//! overlapping runs can never fire a slot twice. A plan fires at most one slot per run: after
+//! downtime, `latest` fires the most recent missed slot and `skip` fires nothing late.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use croner::Cron;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::task::{SubmitPolicy, SubmitRequest};
+use crate::domain::time::{rfc3339, Millis, Timestamp};
+use crate::domain::{Keywords, NewTask};
+use crate::error::{Error, Result};
+use crate::store::plans::{self, PlanRow};
+use crate::store::{accounts, counters, tasks, Store};
+
+/// A slot later than this is missed, not merely late: `skip` does not fire it.
+pub const ON_TIME: Duration = Duration::from_secs(10 * 60);
+
+/// Parses a 5-field cron expression or an alias (`@daily`, `@hourly`, …).
+pub fn parse_cron(expr: &str) -> Result<Cron> {
+    let e = expr.trim();
+    let fields = e.split_whitespace().count();
+    if !e.starts_with('@') && fields != 5 {
+        return Err(Error::invalid(
+            "cron",
+            format!("'{e}' has {fields} fields; write 5 (minute hour day-of-month month day-of-week) or an alias like @daily"),
+        ));
+    }
+    Cron::from_str(e).map_err(|err| Error::invalid("cron", format!("'{e}': {err}")))
+}
+
+/// Parses an IANA time zone name (`Asia/Shanghai`, `UTC`).
+pub fn parse_tz(name: &str) -> Result<Tz> {
+    name.trim().parse::<Tz>().map_err(|_| {
+        Error::invalid(
+            "tz",
+            format!(
+                "'{}' is not an IANA time zone (e.g. Asia/Shanghai, Europe/Berlin, UTC)",
+                name.trim()
+            ),
+        )
+    })
+}
+
+/// The machine's time zone, or UTC when it cannot be named.
+pub fn local_tz_name() -> String {
+    iana_time_zone::get_timezone()
+        .ok()
+        .filter(|n| n.parse::<Tz>().is_ok())
+        .unwrap_or_else(|| "UTC".into())
+}
+
+/// A plan's schedule: a cron expression in a time zone.
+pub struct Schedule {
+    cron: Cron,
+    tz: Tz,
+}
+
+impl Schedule {
+    pub fn new(cron: &str, tz: &str) -> Result<Schedule> {
+        Ok(Schedule {
+            cron: parse_cron(cron)?,
+            tz: parse_tz(tz)?,
+        })
+    }
+
+    fn at(&self, ms: Millis) -> DateTime<Tz> {
+        self.tz
+            .timestamp_millis_opt(ms)
+            .single()
+            .unwrap_or_else(|| Utc.timestamp_millis_opt(0).unwrap().with_timezone(&self.tz))
+    }
+
+    /// A wall-clock time that occurs twice (a DST overlap) is one slot: its first instant.
+    fn first_instant(&self, t: DateTime<Tz>) -> Millis {
+        self.tz
+            .from_local_datetime(&t.naive_local())
+            .earliest()
+            .map(|d| d.timestamp_millis())
+            .unwrap_or_else(|| t.timestamp_millis())
+    }
+
+    /// The first slot strictly after `after`. A slot in a DST gap fires just after the gap.
+    pub fn next_after(&self, after: Millis) -> Option<Millis> {
+        let mut from = self.at(after);
+        let base = from.naive_local();
+        for _ in 0..4 {
+            let t = self.cron.find_next_occurrence(&from, false).ok()?;
+            // The second instance of a repeated wall-clock time is not a new slot.
+            if t.naive_local() == base || self.first_instant(t) <= after {
+                from = t;
+                continue;
+            }
+            return Some(self.first_instant(t));
+        }
+        None
+    }
+
+    /// The latest slot at or before `at`.
+    pub fn latest_at_or_before(&self, at: Millis) -> Option<Millis> {
+        let t = self
+            .cron
+            .find_previous_occurrence(&self.at(at), true)
+            .ok()?;
+        Some(self.first_instant(t))
+    }
+
+    /// The next `n` slots after `after`.
+    pub fn upcoming(&self, after: Millis, n: usize) -> Vec<Millis> {
+        let mut out = Vec::with_capacity(n);
+        let mut t = after;
+        while out.len() < n {
+            match self.next_after(t) {
+                Some(next) => {
+                    out.push(next);
+                    t = next;
+                }
+                None => break,
+            }
+        }
+        out
+    }
+}
+
+/// A plan as `scheduler list/show` present it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub id: i64,
+    pub name: String,
+    pub cron: String,
+    pub tz: String,
+    pub accounts: Vec<String>,
+    pub count: u32,
+    pub topics: Vec<String>,
+    pub topics_file: Option<String>,
+    /// Where topics come from: list, file, or account (category and date).
+    pub topic_source: String,
+    pub category: Option<String>,
+    pub keywords: Vec<String>,
+    pub priority: Option<u8>,
+    pub auto_approve: Option<bool>,
+    pub catch_up: String,
+    pub enabled: bool,
+    pub last_slot_at: Option<Timestamp>,
+    pub next_fire_at: Option<Timestamp>,
+    /// The next five fire times.
+    pub next_fires: Vec<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// The anchor slots count from: the last slot dealt with, else the plan's creation.
+fn anchor(p: &PlanRow) -> Millis {
+    p.last_slot_at.unwrap_or(p.created_at)
+}
+
+pub fn view(conn: &rusqlite::Connection, p: &PlanRow, now: Millis) -> Result<Plan> {
+    let names = p
+        .account_ids
+        .iter()
+        .map(|id| {
+            accounts::get_by_id(conn, *id).map(|a| {
+                a.map(|a| a.name)
+                    .unwrap_or_else(|| format!("#{id} (removed)"))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let next: Vec<Timestamp> = match Schedule::new(&p.cron, &p.tz) {
+        Ok(s) if p.enabled => s
+            .upcoming(now.max(anchor(p)), 5)
+            .into_iter()
+            .map(Timestamp)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let topic_source = if p.topics.is_some() {
+        "list"
+    } else if p.topics_file.is_some() {
+        "file"
+    } else {
+        "account"
+    };
+    Ok(Plan {
+        id: p.id,
+        name: p.name.clone(),
+        cron: p.cron.clone(),
+        tz: p.tz.clone(),
+        accounts: names,
+        count: p.count,
+        topics: p.topics.clone().unwrap_or_default(),
+        topics_file: p.topics_file.clone(),
+        topic_source: topic_source.into(),
+        category: p.category.clone(),
+        keywords: p.keywords.clone(),
+        priority: p.priority,
+        auto_approve: p.auto_approve,
+        catch_up: p.catch_up.clone(),
+        enabled: p.enabled,
+        last_slot_at: p.last_slot_at.map(Timestamp),
+        next_fire_at: next.first().copied(),
+        next_fires: next,
+        created_at: Timestamp(p.created_at),
+        updated_at: Timestamp(p.updated_at),
+    })
+}
+
+/// Reads a topics file: one topic per line; blank lines and `#` comments are skipped.
+pub fn read_topics_file(path: &str) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::invalid("topics_file", format!("cannot read {path}: {e}")))?;
+    let topics: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    if topics.is_empty() {
+        return Err(Error::invalid(
+            "topics_file",
+            format!("{path} has no topics (one per line)"),
+        ));
+    }
+    Ok(topics)
+}
+
+/// What happened to a plan in one run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fired {
+    pub plan: String,
+    pub slot: Millis,
+    pub tasks: u32,
+    /// Set when the plan failed to fire this slot.
+    pub error: Option<String>,
+    /// A dry run or a slot another process fired first.
+    pub skipped: bool,
+}
+
+/// Fires every plan's due slot (following its catch-up policy) as of `now`. Returns what was
+/// fired (or failed). With `dry_run`, writes nothing.
+pub fn fire_due(
+    store: &mut Store,
+    now: Millis,
+    policy: &SubmitPolicy,
+    dry_run: bool,
+) -> Result<Vec<Fired>> {
+    let plans = plans::list(store.conn(), true)?;
+    let mut out = Vec::new();
+    for p in plans {
+        let sched = match Schedule::new(&p.cron, &p.tz) {
+            Ok(s) => s,
+            Err(e) => {
+                out.push(Fired {
+                    plan: p.name.clone(),
+                    slot: now,
+                    tasks: 0,
+                    error: Some(e.to_string()),
+                    skipped: false,
+                });
+                continue;
+            }
+        };
+        let Some(first) = sched.next_after(anchor(&p)) else {
+            continue;
+        };
+        if first > now {
+            continue;
+        }
+        let Some(latest) = sched.latest_at_or_before(now) else {
+            continue;
+        };
+        let late = Duration::from_millis((now - latest).max(0) as u64);
+        if p.catch_up == "skip" && late > ON_TIME {
+            if !dry_run {
+                store.write(|tx| plans::advance(tx, p.id, latest))?;
+            }
+            continue;
+        }
+        if dry_run {
+            let n = (p.account_ids.len() as u32) * p.count;
+            out.push(Fired {
+                plan: p.name.clone(),
+                slot: latest,
+                tasks: n,
+                error: None,
+                skipped: true,
+            });
+            continue;
+        }
+        out.push(fire(store, &p, latest, false, now, policy)?);
+    }
+    if !dry_run {
+        store.write(|tx| plans::set_meta(tx, "scheduler_last_run_at", &now.to_string()))?;
+    }
+    Ok(out)
+}
+
+/// Fires `slot` of plan `p` now: one transaction for the run row, its tasks and the topic
+/// cursor. A failure is recorded as a failed run (and reported), never half-written.
+pub fn fire(
+    store: &mut Store,
+    p: &PlanRow,
+    slot: Millis,
+    manual: bool,
+    now: Millis,
+    policy: &SubmitPolicy,
+) -> Result<Fired> {
+    let attempt = store.write(|tx| {
+        let Some(run_id) = plans::claim_slot(tx, p.id, slot, manual, now)? else {
+            return Ok(None);
+        };
+        let list = match (&p.topics, &p.topics_file) {
+            (Some(t), _) => Some(t.clone()),
+            (None, Some(f)) => Some(read_topics_file(f)?),
+            (None, None) => None,
+        };
+        let mut cursor: BTreeMap<String, u64> = p.cursor.clone();
+        let mut n = 0u32;
+        for account_id in &p.account_ids {
+            let account = accounts::get_by_id(tx, *account_id)?.ok_or_else(|| Error::NotFound {
+                kind: "account of the plan",
+                id: format!("#{account_id} (removed since the plan was made)"),
+            })?;
+            for _ in 0..p.count {
+                let (topic, requirements) = match &list {
+                    Some(topics) => {
+                        let used = cursor.entry(account_id.to_string()).or_insert(0);
+                        let topic = topics[(*used % topics.len() as u64) as usize].clone();
+                        *used += 1;
+                        (topic, None)
+                    }
+                    None => {
+                        let date = Utc.timestamp_millis_opt(slot).single().map(|d| {
+                            d.with_timezone(&parse_tz(&p.tz).unwrap_or(chrono_tz::UTC)).format("%Y-%m-%d").to_string()
+                        });
+                        let subject = p
+                            .category
+                            .clone()
+                            .or_else(|| account.category.clone())
+                            .or_else(|| account.display_name.clone())
+                            .unwrap_or_else(|| account.name.clone());
+                        (
+                            format!("{subject} · {}", date.unwrap_or_default()),
+                            Some(format!(
+                                "Plan '{}' has no topic list: write a timely article for the category '{subject}'.",
+                                p.name
+                            )),
+                        )
+                    }
+                };
+                let req = SubmitRequest {
+                    account: Some(account.id.to_string()),
+                    topic: Some(topic),
+                    keywords: (!p.keywords.is_empty()).then(|| Keywords::List(p.keywords.clone())),
+                    category: p.category.clone(),
+                    requirements,
+                    priority: p.priority.map(i64::from),
+                    auto_approve: p.auto_approve,
+                    ..SubmitRequest::default()
+                };
+                let task = NewTask::validate(req, policy)?;
+                let s = tasks::insert(tx, &task, &account, now)?;
+                plans::tag_task(tx, s.seq, p.id, run_id)?;
+                n += 1;
+            }
+        }
+        counters::add(tx, counters::TASKS_SUBMITTED, "", n.into())?;
+        plans::set_cursor(tx, p.id, &cursor)?;
+        plans::finish_run(tx, run_id, n, None)?;
+        if !manual {
+            plans::advance(tx, p.id, slot)?;
+        }
+        Ok(Some(n))
+    });
+    match attempt {
+        Ok(Some(n)) => Ok(Fired {
+            plan: p.name.clone(),
+            slot,
+            tasks: n,
+            error: None,
+            skipped: false,
+        }),
+        Ok(None) => Ok(Fired {
+            plan: p.name.clone(),
+            slot,
+            tasks: 0,
+            error: None,
+            skipped: true,
+        }),
+        Err(e @ (Error::Sqlite(_) | Error::Io { .. } | Error::Store(_))) => Err(e),
+        Err(e) => {
+            let message = e.to_string();
+            store.write(|tx| {
+                plans::record_failure(tx, p.id, slot, manual, &message, now)?;
+                if !manual {
+                    plans::advance(tx, p.id, slot)?;
+                }
+                Ok(())
+            })?;
+            Ok(Fired {
+                plan: p.name.clone(),
+                slot,
+                tasks: 0,
+                error: Some(message),
+                skipped: false,
+            })
+        }
+    }
+}
+
+/// The lag of the most overdue enabled plan: how long ago its earliest unfired slot was due.
+pub fn worst_lag(conn: &rusqlite::Connection, now: Millis) -> Result<Option<(String, Millis)>> {
+    let mut worst: Option<(String, Millis)> = None;
+    for p in plans::list(conn, true)? {
+        let Ok(s) = Schedule::new(&p.cron, &p.tz) else {
+            continue;
+        };
+        if let Some(first) = s.next_after(anchor(&p)).filter(|f| *f <= now) {
+            let lag = now - first;
+            if worst.as_ref().is_none_or(|(_, w)| lag > *w) {
+                worst = Some((p.name.clone(), lag));
+            }
+        }
+    }
+    Ok(worst)
+}
+
+/// RFC 3339 for messages.
+pub fn when(ms: Millis) -> String {
+    rfc3339(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(s: &str) -> Millis {
+        DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis()
+    }
+
+    #[test]
+    fn rejects_bad_expressions_and_zones() {
+        assert!(parse_cron("0 8 * * *").is_ok());
+        assert!(parse_cron("@daily").is_ok());
+        assert!(parse_cron("0 0 8 * * *").is_err());
+        assert!(parse_cron("61 * * * *").is_err());
+        assert!(parse_tz("Asia/Shanghai").is_ok());
+        assert!(parse_tz("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn berlin_gap_fires_once_after_the_gap() {
+        let s = Schedule::new("30 2 * * *", "Europe/Berlin").unwrap();
+        let slots = s.upcoming(ms("2026-03-28T12:00:00Z"), 2);
+        assert_eq!(
+            slots,
+            vec![ms("2026-03-29T01:00:00Z"), ms("2026-03-30T00:30:00Z")]
+        );
+    }
+
+    #[test]
+    fn berlin_overlap_fires_once() {
+        let s = Schedule::new("0 * * * *", "Europe/Berlin").unwrap();
+        let slots = s.upcoming(ms("2026-10-24T22:30:00Z"), 4);
+        // 01:00 CEST, 02:00 CEST, (02:00 CET is the same wall-clock slot), 03:00 CET, 04:00 CET
+        assert_eq!(
+            slots,
+            vec![
+                ms("2026-10-24T23:00:00Z"),
+                ms("2026-10-25T00:00:00Z"),
+                ms("2026-10-25T02:00:00Z"),
+                ms("2026-10-25T03:00:00Z")
+            ]
+        );
+        assert_eq!(
+            s.latest_at_or_before(ms("2026-10-25T01:30:00Z")),
+            Some(ms("2026-10-25T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn new_york_transitions() {
+        let s = Schedule::new("30 2 * * *", "America/New_York").unwrap();
+        // 2026-03-08 02:30 does not exist (02:00 → 03:00 EDT): fires at 03:00 EDT = 07:00Z.
+        assert_eq!(
+            s.next_after(ms("2026-03-07T12:00:00Z")),
+            Some(ms("2026-03-08T07:00:00Z"))
+        );
+        // 2026-11-01 01:30 happens twice; a 01:30 plan fires once.
+        let s = Schedule::new("30 1 * * *", "America/New_York").unwrap();
+        let slots = s.upcoming(ms("2026-10-31T12:00:00Z"), 2);
+        assert_eq!(
+            slots,
+            vec![ms("2026-11-01T05:30:00Z"), ms("2026-11-02T06:30:00Z")]
+        );
+    }
+}
