@@ -33,7 +33,9 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand task 'Submit, inspect, cancel, retry and clean up generation tasks'
             cand account 'Manage the accounts content is written for'
             cand content 'Review and export generated content'
+            cand scheduler 'Cron-driven plans that queue tasks on a schedule'
             cand daemon 'Run the generation daemon, or control one running in the background'
+            cand deliveries 'Outgoing callbacks and notifications (the outbox)'
             cand config 'Create and inspect the config file'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -488,6 +490,261 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         }
         &'contenthub;content;help;help'= {
         }
+        &'contenthub;scheduler'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand add 'Add a plan: a cron schedule that queues tasks for one or more accounts'
+            cand list 'List plans'
+            cand show 'Show a plan with its next five fire times'
+            cand edit 'Change a plan'
+            cand enable 'Enable a plan (it counts slots from now; nothing missed while disabled fires)'
+            cand disable 'Disable a plan'
+            cand remove 'Remove a plan and its history (its tasks stay)'
+            cand trigger 'Fire a plan now, recorded as a manual run'
+            cand run 'Fire what is due (for cron or a systemd timer)'
+            cand next 'Show upcoming fire times'
+            cand history 'Show fired slots, newest first'
+            cand status 'Show what drives the plans and how late the most overdue one is'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;scheduler;add'= {
+            cand --cron 'Cron expression, 5 fields ("0 8 * * *") or an alias (@daily, @hourly, @weekly)'
+            cand --tz 'IANA time zone [default: the machine''s]'
+            cand -a 'Account id or name (repeatable)'
+            cand --account 'Account id or name (repeatable)'
+            cand --count 'Tasks per account per fire'
+            cand -t 'A topic (repeatable); used round-robin per account, no repeats until all are used'
+            cand --topic 'A topic (repeatable); used round-robin per account, no repeats until all are used'
+            cand --topics-file 'A file with one topic per line (read at each fire)'
+            cand -c 'Category of the tasks'
+            cand --category 'Category of the tasks'
+            cand -k 'Keywords, comma-separated'
+            cand --keywords 'Keywords, comma-separated'
+            cand -p 'Priority of the tasks, 1..10'
+            cand --priority 'Priority of the tasks, 1..10'
+            cand --catch-up 'What to do with slots missed while nothing ran'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --auto-approve 'Approve the content automatically'
+            cand --no-auto-approve 'Hold the content for review'
+            cand --disabled 'Create it disabled'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;scheduler;list'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;scheduler;show'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;scheduler;edit'= {
+            cand --name 'Rename the plan'
+            cand --cron 'Cron expression, 5 fields ("0 8 * * *") or an alias (@daily, @hourly, @weekly)'
+            cand --tz 'IANA time zone [default: the machine''s]'
+            cand -a 'Account id or name (repeatable)'
+            cand --account 'Account id or name (repeatable)'
+            cand --count 'Tasks per account per fire'
+            cand -t 'A topic (repeatable); used round-robin per account, no repeats until all are used'
+            cand --topic 'A topic (repeatable); used round-robin per account, no repeats until all are used'
+            cand --topics-file 'A file with one topic per line (read at each fire)'
+            cand -c 'Category of the tasks'
+            cand --category 'Category of the tasks'
+            cand -k 'Keywords, comma-separated'
+            cand --keywords 'Keywords, comma-separated'
+            cand -p 'Priority of the tasks, 1..10'
+            cand --priority 'Priority of the tasks, 1..10'
+            cand --catch-up 'What to do with slots missed while nothing ran'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --auto-approve 'Approve the content automatically'
+            cand --no-auto-approve 'Hold the content for review'
+            cand --no-topics 'Drop the topic list or file: use the account''s category and a dated title'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;scheduler;enable'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;scheduler;disable'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;scheduler;remove'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;scheduler;trigger'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;scheduler;run'= {
+            cand --at 'Act as if it were this time (RFC 3339)'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --dry-run 'Say what would fire without writing anything'
+            cand -v 'Print what fired'
+            cand --verbose 'Print what fired'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;scheduler;next'= {
+            cand -n 'How many fire times per plan'
+            cand --count 'How many fire times per plan'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;scheduler;history'= {
+            cand -n 'At most this many'
+            cand --limit 'At most this many'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;scheduler;status'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;scheduler;help'= {
+            cand add 'Add a plan: a cron schedule that queues tasks for one or more accounts'
+            cand list 'List plans'
+            cand show 'Show a plan with its next five fire times'
+            cand edit 'Change a plan'
+            cand enable 'Enable a plan (it counts slots from now; nothing missed while disabled fires)'
+            cand disable 'Disable a plan'
+            cand remove 'Remove a plan and its history (its tasks stay)'
+            cand trigger 'Fire a plan now, recorded as a manual run'
+            cand run 'Fire what is due (for cron or a systemd timer)'
+            cand next 'Show upcoming fire times'
+            cand history 'Show fired slots, newest first'
+            cand status 'Show what drives the plans and how late the most overdue one is'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;scheduler;help;add'= {
+        }
+        &'contenthub;scheduler;help;list'= {
+        }
+        &'contenthub;scheduler;help;show'= {
+        }
+        &'contenthub;scheduler;help;edit'= {
+        }
+        &'contenthub;scheduler;help;enable'= {
+        }
+        &'contenthub;scheduler;help;disable'= {
+        }
+        &'contenthub;scheduler;help;remove'= {
+        }
+        &'contenthub;scheduler;help;trigger'= {
+        }
+        &'contenthub;scheduler;help;run'= {
+        }
+        &'contenthub;scheduler;help;next'= {
+        }
+        &'contenthub;scheduler;help;history'= {
+        }
+        &'contenthub;scheduler;help;status'= {
+        }
+        &'contenthub;scheduler;help;help'= {
+        }
         &'contenthub;daemon'= {
             cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
             cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
@@ -509,12 +766,14 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand --max-concurrent 'Tasks generating at once [default: config daemon.max_concurrent, env ASYNC_MAX_CONCURRENT_TASKS, else 5]'
             cand --grace 'How long in-flight work may finish after SIGINT/SIGTERM'
             cand --log-format 'Log line format'
+            cand --listen 'Serve the HTTP API on ADDR, e.g. 127.0.0.1:18010 (port 0 picks a free one) [default: config api.listen]'
             cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
             cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
             cand --format 'Output format of read commands'
             cand --color 'When to use colour (NO_COLOR is honoured)'
             cand --until-idle 'Process what is due, then exit once nothing is pending or in flight'
             cand --allow-multiple 'Run even when another daemon holds this store''s lock (claims stay safe through leases)'
+            cand --no-scheduler 'Do not fire scheduled plans (leave them to `scheduler run` from cron)'
             cand -q 'Print only ids'
             cand --quiet 'Print only ids'
             cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
@@ -526,12 +785,14 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand --max-concurrent 'Tasks generating at once [default: config daemon.max_concurrent, env ASYNC_MAX_CONCURRENT_TASKS, else 5]'
             cand --grace 'How long in-flight work may finish after SIGINT/SIGTERM'
             cand --log-format 'Log line format'
+            cand --listen 'Serve the HTTP API on ADDR, e.g. 127.0.0.1:18010 (port 0 picks a free one) [default: config api.listen]'
             cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
             cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
             cand --format 'Output format of read commands'
             cand --color 'When to use colour (NO_COLOR is honoured)'
             cand --until-idle 'Process what is due, then exit once nothing is pending or in flight'
             cand --allow-multiple 'Run even when another daemon holds this store''s lock (claims stay safe through leases)'
+            cand --no-scheduler 'Do not fire scheduled plans (leave them to `scheduler run` from cron)'
             cand -q 'Print only ids'
             cand --quiet 'Print only ids'
             cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
@@ -580,6 +841,62 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         &'contenthub;daemon;help;status'= {
         }
         &'contenthub;daemon;help;help'= {
+        }
+        &'contenthub;deliveries'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand list 'List deliveries, newest first'
+            cand retry 'Send failed deliveries again (a running daemon picks them up within a second)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;deliveries;list'= {
+            cand -s 'Only these statuses (repeatable, or comma-separated)'
+            cand --status 'Only these statuses (repeatable, or comma-separated)'
+            cand --task 'Only the deliveries of this task (id or unique prefix)'
+            cand -n 'At most this many (0 = all)'
+            cand --limit 'At most this many (0 = all)'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;deliveries;retry'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --all-failed 'Send every failed delivery again'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;deliveries;help'= {
+            cand list 'List deliveries, newest first'
+            cand retry 'Send failed deliveries again (a running daemon picks them up within a second)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;deliveries;help;list'= {
+        }
+        &'contenthub;deliveries;help;retry'= {
+        }
+        &'contenthub;deliveries;help;help'= {
         }
         &'contenthub;config'= {
             cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
@@ -664,7 +981,9 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand task 'Submit, inspect, cancel, retry and clean up generation tasks'
             cand account 'Manage the accounts content is written for'
             cand content 'Review and export generated content'
+            cand scheduler 'Cron-driven plans that queue tasks on a schedule'
             cand daemon 'Run the generation daemon, or control one running in the background'
+            cand deliveries 'Outgoing callbacks and notifications (the outbox)'
             cand config 'Create and inspect the config file'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -732,6 +1051,44 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         }
         &'contenthub;help;content;export'= {
         }
+        &'contenthub;help;scheduler'= {
+            cand add 'Add a plan: a cron schedule that queues tasks for one or more accounts'
+            cand list 'List plans'
+            cand show 'Show a plan with its next five fire times'
+            cand edit 'Change a plan'
+            cand enable 'Enable a plan (it counts slots from now; nothing missed while disabled fires)'
+            cand disable 'Disable a plan'
+            cand remove 'Remove a plan and its history (its tasks stay)'
+            cand trigger 'Fire a plan now, recorded as a manual run'
+            cand run 'Fire what is due (for cron or a systemd timer)'
+            cand next 'Show upcoming fire times'
+            cand history 'Show fired slots, newest first'
+            cand status 'Show what drives the plans and how late the most overdue one is'
+        }
+        &'contenthub;help;scheduler;add'= {
+        }
+        &'contenthub;help;scheduler;list'= {
+        }
+        &'contenthub;help;scheduler;show'= {
+        }
+        &'contenthub;help;scheduler;edit'= {
+        }
+        &'contenthub;help;scheduler;enable'= {
+        }
+        &'contenthub;help;scheduler;disable'= {
+        }
+        &'contenthub;help;scheduler;remove'= {
+        }
+        &'contenthub;help;scheduler;trigger'= {
+        }
+        &'contenthub;help;scheduler;run'= {
+        }
+        &'contenthub;help;scheduler;next'= {
+        }
+        &'contenthub;help;scheduler;history'= {
+        }
+        &'contenthub;help;scheduler;status'= {
+        }
         &'contenthub;help;daemon'= {
             cand run 'Run in the foreground (for systemd); logs go to stderr'
             cand start 'Start in the background; pid and log files go to the XDG state directory'
@@ -745,6 +1102,14 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         &'contenthub;help;daemon;stop'= {
         }
         &'contenthub;help;daemon;status'= {
+        }
+        &'contenthub;help;deliveries'= {
+            cand list 'List deliveries, newest first'
+            cand retry 'Send failed deliveries again (a running daemon picks them up within a second)'
+        }
+        &'contenthub;help;deliveries;list'= {
+        }
+        &'contenthub;help;deliveries;retry'= {
         }
         &'contenthub;help;config'= {
             cand init 'Write a commented default config file'

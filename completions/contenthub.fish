@@ -40,7 +40,9 @@ complete -c contenthub -n "__fish_contenthub_needs_command" -s V -l version -d '
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "task" -d 'Submit, inspect, cancel, retry and clean up generation tasks'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "account" -d 'Manage the accounts content is written for'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "content" -d 'Review and export generated content'
+complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "scheduler" -d 'Cron-driven plans that queue tasks on a schedule'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "daemon" -d 'Run the generation daemon, or control one running in the background'
+complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "deliveries" -d 'Outgoing callbacks and notifications (the outbox)'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "config" -d 'Create and inspect the config file'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -440,6 +442,222 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "reject" -d 'Reject content'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write content to files for a publisher: Markdown with front matter, or JSON'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -f -a "add" -d 'Add a plan: a cron schedule that queues tasks for one or more accounts'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -f -a "list" -d 'List plans'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -f -a "show" -d 'Show a plan with its next five fire times'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -f -a "edit" -d 'Change a plan'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -f -a "enable" -d 'Enable a plan (it counts slots from now; nothing missed while disabled fires)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -f -a "disable" -d 'Disable a plan'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -f -a "remove" -d 'Remove a plan and its history (its tasks stay)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -f -a "trigger" -d 'Fire a plan now, recorded as a manual run'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -f -a "run" -d 'Fire what is due (for cron or a systemd timer)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -f -a "next" -d 'Show upcoming fire times'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -f -a "history" -d 'Show fired slots, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -f -a "status" -d 'Show what drives the plans and how late the most overdue one is'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l cron -d 'Cron expression, 5 fields ("0 8 * * *") or an alias (@daily, @hourly, @weekly)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l tz -d 'IANA time zone [default: the machine\'s]' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -s a -l account -d 'Account id or name (repeatable)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l count -d 'Tasks per account per fire' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -s t -l topic -d 'A topic (repeatable); used round-robin per account, no repeats until all are used' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l topics-file -d 'A file with one topic per line (read at each fire)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -s c -l category -d 'Category of the tasks' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -s k -l keywords -d 'Keywords, comma-separated' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -s p -l priority -d 'Priority of the tasks, 1..10' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l catch-up -d 'What to do with slots missed while nothing ran' -r -f -a "skip\t'After downtime, fire nothing that is late'
+latest\t'After downtime, fire the most recent missed slot once'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l auto-approve -d 'Approve the content automatically'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l no-auto-approve -d 'Hold the content for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l disabled -d 'Create it disabled'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from list" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from list" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from list" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from show" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from show" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from show" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l name -d 'Rename the plan' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l cron -d 'Cron expression, 5 fields ("0 8 * * *") or an alias (@daily, @hourly, @weekly)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l tz -d 'IANA time zone [default: the machine\'s]' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -s a -l account -d 'Account id or name (repeatable)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l count -d 'Tasks per account per fire' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -s t -l topic -d 'A topic (repeatable); used round-robin per account, no repeats until all are used' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l topics-file -d 'A file with one topic per line (read at each fire)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -s c -l category -d 'Category of the tasks' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -s k -l keywords -d 'Keywords, comma-separated' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -s p -l priority -d 'Priority of the tasks, 1..10' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l catch-up -d 'What to do with slots missed while nothing ran' -r -f -a "skip\t'After downtime, fire nothing that is late'
+latest\t'After downtime, fire the most recent missed slot once'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l auto-approve -d 'Approve the content automatically'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l no-auto-approve -d 'Hold the content for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l no-topics -d 'Drop the topic list or file: use the account\'s category and a dated title'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from enable" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from enable" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from enable" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from enable" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from enable" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from enable" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from disable" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from disable" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from disable" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from disable" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from disable" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from disable" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from remove" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from remove" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from remove" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from remove" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from trigger" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from trigger" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from trigger" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from trigger" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from trigger" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from trigger" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from trigger" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l at -d 'Act as if it were this time (RFC 3339)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l dry-run -d 'Say what would fire without writing anything'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Print what fired'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from run" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from next" -s n -l count -d 'How many fire times per plan' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from next" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from next" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from next" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from next" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from next" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from next" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from next" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from history" -s n -l limit -d 'At most this many' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from history" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from history" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from history" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from history" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from history" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from history" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from status" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from status" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from status" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from status" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a plan: a cron schedule that queues tasks for one or more accounts'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "list" -d 'List plans'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a plan with its next five fire times'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "edit" -d 'Change a plan'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "enable" -d 'Enable a plan (it counts slots from now; nothing missed while disabled fires)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "disable" -d 'Disable a plan'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a plan and its history (its tasks stay)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "trigger" -d 'Fire a plan now, recorded as a manual run'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "run" -d 'Fire what is due (for cron or a systemd timer)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "next" -d 'Show upcoming fire times'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "history" -d 'Show fired slots, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show what drives the plans and how late the most overdue one is'
+complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
@@ -461,6 +679,7 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l grace -d 'How long in-flight work may finish after SIGINT/SIGTERM' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l log-format -d 'Log line format' -r -f -a "text\t''
 json\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l listen -d 'Serve the HTTP API on ADDR, e.g. 127.0.0.1:18010 (port 0 picks a free one) [default: config api.listen]' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
@@ -472,6 +691,7 @@ always\t''
 never\t''"
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l until-idle -d 'Process what is due, then exit once nothing is pending or in flight'
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l allow-multiple -d 'Run even when another daemon holds this store\'s lock (claims stay safe through leases)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l no-scheduler -d 'Do not fire scheduled plans (leave them to `scheduler run` from cron)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -479,6 +699,7 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l grace -d 'How long in-flight work may finish after SIGINT/SIGTERM' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l log-format -d 'Log line format' -r -f -a "text\t''
 json\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l listen -d 'Serve the HTTP API on ADDR, e.g. 127.0.0.1:18010 (port 0 picks a free one) [default: config api.listen]' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
@@ -490,6 +711,7 @@ always\t''
 never\t''"
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l until-idle -d 'Process what is due, then exit once nothing is pending or in flight'
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l allow-multiple -d 'Run even when another daemon holds this store\'s lock (claims stay safe through leases)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l no-scheduler -d 'Do not fire scheduled plans (leave them to `scheduler run` from cron)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -523,6 +745,54 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop a running daemon (SIGTERM, then wait for it to finish in-flight work)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show whether a daemon is running, stale or stopped'
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -f -a "list" -d 'List deliveries, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -f -a "retry" -d 'Send failed deliveries again (a running daemon picks them up within a second)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from list" -s s -l status -d 'Only these statuses (repeatable, or comma-separated)' -r -f -a "pending\t'Waiting for its first or next attempt'
+sent\t'Accepted by the receiver (2xx)'
+failed\t'Given up after the last attempt'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from list" -l task -d 'Only the deliveries of this task (id or unique prefix)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from list" -s n -l limit -d 'At most this many (0 = all)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from list" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from list" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from list" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from retry" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from retry" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from retry" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from retry" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from retry" -l all-failed -d 'Send every failed delivery again'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from retry" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from help" -f -a "list" -d 'List deliveries, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Send failed deliveries again (a running daemon picks them up within a second)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
@@ -592,13 +862,15 @@ never\t''"
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "task" -d 'Submit, inspect, cancel, retry and clean up generation tasks'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "account" -d 'Manage the accounts content is written for'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "content" -d 'Review and export generated content'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "daemon" -d 'Run the generation daemon, or control one running in the background'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "config" -d 'Create and inspect the config file'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content daemon config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "task" -d 'Submit, inspect, cancel, retry and clean up generation tasks'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "account" -d 'Manage the accounts content is written for'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "content" -d 'Review and export generated content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "scheduler" -d 'Cron-driven plans that queue tasks on a schedule'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "daemon" -d 'Run the generation daemon, or control one running in the background'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "deliveries" -d 'Outgoing callbacks and notifications (the outbox)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "config" -d 'Create and inspect the config file'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "submit" -d 'Queue an article for generation (or many, from a JSONL/CSV file)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "list" -d 'List tasks, newest first'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "show" -d 'Show every field of a task'
@@ -618,10 +890,24 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from content" -f -a "approve" -d 'Approve content held for review'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from content" -f -a "reject" -d 'Reject content'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from content" -f -a "export" -d 'Write content to files for a publisher: Markdown with front matter, or JSON'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "add" -d 'Add a plan: a cron schedule that queues tasks for one or more accounts'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "list" -d 'List plans'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "show" -d 'Show a plan with its next five fire times'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "edit" -d 'Change a plan'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "enable" -d 'Enable a plan (it counts slots from now; nothing missed while disabled fires)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "disable" -d 'Disable a plan'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "remove" -d 'Remove a plan and its history (its tasks stay)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "trigger" -d 'Fire a plan now, recorded as a manual run'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "run" -d 'Fire what is due (for cron or a systemd timer)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "next" -d 'Show upcoming fire times'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "history" -d 'Show fired slots, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "status" -d 'Show what drives the plans and how late the most overdue one is'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "run" -d 'Run in the foreground (for systemd); logs go to stderr'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "start" -d 'Start in the background; pid and log files go to the XDG state directory'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "stop" -d 'Stop a running daemon (SIGTERM, then wait for it to finish in-flight work)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "status" -d 'Show whether a daemon is running, stale or stopped'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from deliveries" -f -a "list" -d 'List deliveries, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from deliveries" -f -a "retry" -d 'Send failed deliveries again (a running daemon picks them up within a second)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented default config file'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every resolved setting and where it came from (flag, env, file, default)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file path'

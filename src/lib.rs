@@ -7,6 +7,7 @@
 //! Dependencies point one way: `cli` → {`store`, `output`, `config`, `domain`}; `store` →
 //! `domain`; nothing depends on `cli`.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod domain;

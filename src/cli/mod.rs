@@ -8,6 +8,7 @@ mod completions;
 mod config;
 mod content;
 mod daemon;
+mod deliveries;
 mod scheduler;
 mod task;
 mod wait;
@@ -97,6 +98,8 @@ pub enum Command {
     Scheduler(scheduler::SchedulerCmd),
     /// Run the generation daemon, or control one running in the background
     Daemon(daemon::DaemonCmd),
+    /// Outgoing callbacks and notifications (the outbox)
+    Deliveries(deliveries::DeliveriesCmd),
     /// Create and inspect the config file
     Config(config::ConfigCmd),
     /// Print a shell completion script
@@ -208,6 +211,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Content(c) => content::run(&mut ctx, c),
         Command::Scheduler(c) => scheduler::run(&mut ctx, c),
         Command::Daemon(c) => daemon::run(&mut ctx, c),
+        Command::Deliveries(c) => deliveries::run(&mut ctx, c),
         Command::Config(c) => config::run(&mut ctx, c),
         Command::Completions(c) => completions::run(&ctx, c),
     }

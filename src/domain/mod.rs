@@ -14,6 +14,7 @@ pub use account::{Account, AccountPatch, NewAccount};
 pub use content::{Content, Image, Review};
 pub use status::Status;
 pub use task::{
-    Keywords, NewTask, SubmitPolicy, SubmitRequest, Task, TaskEvent, TaskId, TaskIdPrefix,
+    CallbackDelivery, Keywords, NewTask, SubmitPolicy, SubmitRequest, Task, TaskEvent, TaskId,
+    TaskIdPrefix,
 };
 pub use time::Timestamp;

@@ -150,6 +150,27 @@ pub struct Task {
     pub started_at: Option<Timestamp>,
     pub completed_at: Option<Timestamp>,
     pub updated_at: Timestamp,
+    /// The newest event queued for `callback_url` and how its delivery went; null when none
+    /// was queued (no callback URL, or the task has not finished).
+    #[serde(default)]
+    pub callback_delivery: Option<CallbackDelivery>,
+}
+
+/// Where a task's callback stands (`task show`): the newest `task.completed` / `task.failed`
+/// delivery queued for its `callback_url`. `contenthub deliveries list --task ID` shows all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackDelivery {
+    pub id: i64,
+    pub event: String,
+    /// pending, sent or failed
+    pub status: String,
+    pub attempts: u32,
+    pub last_status_code: Option<u16>,
+    pub last_error: Option<String>,
+    /// When the next attempt is due, while pending.
+    pub next_attempt_at: Option<Timestamp>,
+    pub sent_at: Option<Timestamp>,
 }
 
 /// One entry of a task's history (`task log`).

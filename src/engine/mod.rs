@@ -7,6 +7,7 @@
 
 pub mod db;
 pub mod lock;
+pub mod outbox;
 pub mod retry;
 pub mod worker;
 
@@ -55,6 +56,8 @@ pub struct Options {
     pub env: EnvLookup,
     /// The daemon's public root URL for content-creator callbacks, if any.
     pub public_url: Option<String>,
+    /// The outbox sender's knobs (`[notify]`).
+    pub notify: outbox::NotifyOptions,
     /// Fire due scheduled plans every minute, with this submission policy (`None`: off).
     pub scheduler: Option<crate::domain::task::SubmitPolicy>,
 }
@@ -80,6 +83,7 @@ impl Options {
             generators: BTreeMap::new(),
             env: Arc::new(|_| None),
             public_url: None,
+            notify: outbox::NotifyOptions::default(),
             scheduler: None,
         }
     }
@@ -265,9 +269,22 @@ impl Engine {
             shared,
             writer,
         } = self;
+        // The outbox sender runs until the dispatcher has finished (so events of tasks that
+        // end during the grace period still go out), then drains briefly. The guard stops it
+        // should this future be dropped.
+        let stop_outbox = CancellationToken::new();
+        let _stop_outbox_on_drop = stop_outbox.clone().drop_guard();
+        let sender = tokio::spawn(outbox::run(
+            shared.clone(),
+            opts.notify.clone(),
+            opts.env.clone(),
+            stop_outbox.clone(),
+        ));
         let result = dispatch(&opts, &shared, shutdown).await;
         // Every result handed to the writer is committed before the daemon says goodbye.
         let flushed = shared.results.flush().await;
+        stop_outbox.cancel();
+        let _ = sender.await;
         writer.abort();
         let summary = result?;
         flushed?;
@@ -445,6 +462,9 @@ async fn dispatch(
                     shared.forget(seq);
                     next = workers.try_join_next_with_id();
                 }
+                // A worker returns once its result is committed, and that commit may have
+                // queued a callback: wake the outbox sender.
+                shared.outbox.notify_one();
                 if saturated {
                     dirty = true;
                 }
@@ -541,6 +561,10 @@ async fn dispatch(
                     ))
                 })
                 .await?;
+            if swept > 0 {
+                // Timed-out tasks may have queued `task.failed` callbacks.
+                shared.outbox.notify_one();
+            }
             if reaped + swept > 0 {
                 tracing::info!(
                     returned = reaped,

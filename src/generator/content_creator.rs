@@ -317,7 +317,7 @@ fn task_id(v: &Value) -> Option<String> {
 }
 
 /// A progress number (0–100, or a numeric string) as a whole percent.
-fn percent(v: &Value) -> Option<u8> {
+pub fn percent(v: &Value) -> Option<u8> {
     let n = v.as_f64().or_else(|| {
         v.as_str()
             .and_then(|s| s.trim().trim_end_matches('%').parse().ok())

@@ -59,6 +59,9 @@ pub fn local_tz_name() -> String {
         .unwrap_or_else(|| "UTC".into())
 }
 
+/// How many repeated wall-clock slots a DST overlap can hold: one per minute of up to a day.
+const MAX_REPEATS: usize = 24 * 60;
+
 /// A plan's schedule: a cron expression in a time zone.
 pub struct Schedule {
     cron: Cron,
@@ -93,7 +96,8 @@ impl Schedule {
     pub fn next_after(&self, after: Millis) -> Option<Millis> {
         let mut from = self.at(after);
         let base = from.naive_local();
-        for _ in 0..4 {
+        // Walking through a repeated hour can meet one repeat per minute (`* * * * *`).
+        for _ in 0..MAX_REPEATS {
             let t = self.cron.find_next_occurrence(&from, false).ok()?;
             // The second instance of a repeated wall-clock time is not a new slot.
             if t.naive_local() == base || self.first_instant(t) <= after {
@@ -111,7 +115,17 @@ impl Schedule {
             .cron
             .find_previous_occurrence(&self.at(at), true)
             .ok()?;
-        Some(self.first_instant(t))
+        let mut latest = self.first_instant(t);
+        // In the second pass of a DST overlap the previous wall-clock slot maps back to its
+        // first instant, and slots of the first pass later than it (02:15, 02:30, 02:45 CEST
+        // when `at` is 02:05 CET) are later still: walk forward to the last one.
+        for _ in 0..MAX_REPEATS {
+            match self.next_after(latest) {
+                Some(n) if n <= at => latest = n,
+                _ => break,
+            }
+        }
+        Some(latest)
     }
 
     /// The next `n` slots after `after`.
@@ -275,7 +289,7 @@ pub fn fire_due(
         if first > now {
             continue;
         }
-        let Some(latest) = sched.latest_at_or_before(now) else {
+        let Some(latest) = sched.latest_at_or_before(now).map(|l| l.max(first)) else {
             continue;
         };
         let late = Duration::from_millis((now - latest).max(0) as u64);
@@ -315,6 +329,13 @@ pub fn fire(
     policy: &SubmitPolicy,
 ) -> Result<Fired> {
     let attempt = store.write(|tx| {
+        // Re-read the plan under the write lock: since `p` was read, another process may have
+        // fired a slot (moving the topic cursor) or removed the plan.
+        let p = match plans::get(tx, p.id) {
+            Ok(p) => p,
+            Err(Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
         let Some(run_id) = plans::claim_slot(tx, p.id, slot, manual, now)? else {
             return Ok(None);
         };
@@ -484,6 +505,38 @@ mod tests {
         assert_eq!(
             s.latest_at_or_before(ms("2026-10-25T01:30:00Z")),
             Some(ms("2026-10-25T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn quarter_hours_through_the_berlin_overlap() {
+        let s = Schedule::new("*/15 * * * *", "Europe/Berlin").unwrap();
+        // 02:00–02:45 CEST fire; their repeats 02:00–02:45 CET do not; 03:00 CET does.
+        let slots = s.upcoming(ms("2026-10-24T23:50:00Z"), 6);
+        assert_eq!(
+            slots,
+            vec![
+                ms("2026-10-25T00:00:00Z"),
+                ms("2026-10-25T00:15:00Z"),
+                ms("2026-10-25T00:30:00Z"),
+                ms("2026-10-25T00:45:00Z"),
+                ms("2026-10-25T02:00:00Z"),
+                ms("2026-10-25T02:15:00Z")
+            ]
+        );
+        // At 02:05 CET the latest slot is 02:45 CEST, not 02:00 CEST.
+        assert_eq!(
+            s.latest_at_or_before(ms("2026-10-25T01:05:00Z")),
+            Some(ms("2026-10-25T00:45:00Z"))
+        );
+        let every_minute = Schedule::new("* * * * *", "Europe/Berlin").unwrap();
+        assert_eq!(
+            every_minute.next_after(ms("2026-10-25T00:59:00Z")),
+            Some(ms("2026-10-25T02:00:00Z"))
+        );
+        assert_eq!(
+            every_minute.latest_at_or_before(ms("2026-10-25T01:30:00Z")),
+            Some(ms("2026-10-25T00:59:00Z"))
         );
     }
 

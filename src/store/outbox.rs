@@ -114,10 +114,17 @@ pub fn enqueue_task_event(conn: &Connection, seq: Seq, status: Status, now: Mill
         }),
         None => None,
     };
+    // The task as `task show` has it, less its own callback's delivery status (this event
+    // is that callback).
+    let mut task_json =
+        serde_json::to_value(&task).map_err(|e| Error::Store(format!("task event body: {e}")))?;
+    if let Some(obj) = task_json.as_object_mut() {
+        obj.remove("callback_delivery");
+    }
     let body = serde_json::json!({
         "event": event,
         "occurred_at": rfc3339(now),
-        "task": task,
+        "task": task_json,
         "content": content,
     });
     enqueue(conn, event, Some(task.id), &url, &body.to_string(), now)?;

@@ -148,7 +148,9 @@ pub fn claim(
     Ok(out)
 }
 
-fn load(conn: &Connection, seq: Seq, adopted: bool) -> Result<Claimed> {
+/// The claimed view of a task (task, account, abandoned remote jobs), also for code that
+/// finishes a task outside a worker: a callback builds its content from it.
+pub fn load(conn: &Connection, seq: Seq, adopted: bool) -> Result<Claimed> {
     let task = tasks::get(conn, seq)?;
     let account = accounts::get_by_id(conn, task.account_id)?.ok_or_else(|| {
         crate::error::Error::NotFound {

@@ -7,7 +7,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use super::{counters, json_list, parse_json_list};
 use crate::domain::account::Account;
 use crate::domain::time::{Millis, Timestamp};
-use crate::domain::{NewTask, Status, Task, TaskEvent, TaskId, TaskIdPrefix};
+use crate::domain::{CallbackDelivery, NewTask, Status, Task, TaskEvent, TaskId, TaskIdPrefix};
 use crate::error::{Error, Result};
 
 /// A task's internal row number: stable, ordered by creation, never shown to operators.
@@ -21,8 +21,11 @@ const SELECT: &str = "SELECT t.seq, t.id, (SELECT name FROM accounts WHERE id = 
     t.current_step, t.lease_owner, t.lease_expires_at, t.next_attempt_at, t.deadline_at,
     t.error_kind, t.error_message, t.content_id,
     (SELECT count(*) FROM task_events e WHERE e.task_seq = t.seq),
-    t.created_at, t.submitted_at, t.started_at, t.completed_at, t.updated_at
-    FROM tasks t";
+    t.created_at, t.submitted_at, t.started_at, t.completed_at, t.updated_at,
+    d.id, d.event, d.status, d.attempts, d.last_status_code, d.last_error, d.next_attempt_at,
+    d.sent_at
+    FROM tasks t
+    LEFT JOIN deliveries d ON d.id = (SELECT max(id) FROM deliveries WHERE task_id = t.id)";
 
 fn status_of(v: String) -> rusqlite::Result<Status> {
     v.parse().map_err(|e: String| {
@@ -71,6 +74,22 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
         started_at: ts(r.get(33)?),
         completed_at: ts(r.get(34)?),
         updated_at: Timestamp(r.get(35)?),
+        callback_delivery: match r.get::<_, Option<i64>>(36)? {
+            None => None,
+            Some(id) => {
+                let status: String = r.get(38)?;
+                Some(CallbackDelivery {
+                    id,
+                    event: r.get(37)?,
+                    next_attempt_at: ts(r.get(42)?).filter(|_| status == "pending"),
+                    status,
+                    attempts: r.get(39)?,
+                    last_status_code: r.get(40)?,
+                    last_error: r.get(41)?,
+                    sent_at: ts(r.get(43)?),
+                })
+            }
+        },
     })
 }
 

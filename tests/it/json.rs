@@ -312,6 +312,7 @@ fn json_keys_are_stable_snake_case() {
             "started_at",
             "completed_at",
             "updated_at",
+            "callback_delivery",
         ]
     );
     assert_eq!(

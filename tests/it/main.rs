@@ -3,12 +3,19 @@
 //! operator types.
 
 mod accounts;
+mod api;
 mod bad_input;
 mod cli;
 mod concurrency;
 mod config;
+mod crash;
+mod daemon;
+mod generators;
 mod json;
+mod mock;
 mod old_stores;
+mod outbox;
+mod scheduler;
 mod snapshots;
 mod submit;
 mod support;

@@ -6,11 +6,14 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use contenthub::config::GeneratorProfile;
 use contenthub::domain::Status;
+use contenthub::engine;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
 
 /// No single invocation may take longer than this: a command that waits for a prompt nobody
 /// answers must fail the test, not hang it.
@@ -97,25 +100,72 @@ impl Env {
         S: Into<OsString>,
     {
         let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-        let mut inner =
-            assert_cmd::Command::cargo_bin("contenthub").expect("the contenthub binary is built");
+        let mut inner = assert_cmd::Command::from_std(self.std_cmd(&args));
+        inner.timeout(PROCESS_DEADLINE);
+        Cmd { inner, args }
+    }
+
+    /// A plain `std::process::Command` for the binary with this environment, for runs that
+    /// must go on in the background (a daemon).
+    pub fn std_cmd<I, S>(&self, args: I) -> std::process::Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut inner = std::process::Command::new(env!("CARGO_BIN_EXE_contenthub"));
         let home = self.path();
         inner
             .current_dir(home)
             .env("HOME", home)
             .env("XDG_DATA_HOME", self.data_home())
             .env("XDG_CONFIG_HOME", self.config_home())
-            .env("XDG_STATE_HOME", home.join("xdg-state"))
+            .env("XDG_STATE_HOME", self.state_home())
             .env("XDG_CACHE_HOME", home.join("xdg-cache"))
             .env("CONTENTHUB_DB", self.db())
             .env("NO_COLOR", "1")
-            .env("TZ", "UTC")
-            .timeout(PROCESS_DEADLINE);
+            .env("TZ", "UTC");
         for var in LEAKY_VARS {
             inner.env_remove(var);
         }
-        inner.args(&args);
-        Cmd { inner, args }
+        inner.args(args);
+        inner
+    }
+
+    /// `XDG_STATE_HOME` (the detached daemon's pid and log files live below it).
+    pub fn state_home(&self) -> PathBuf {
+        self.path().join("xdg-state")
+    }
+
+    /// Writes the config file the binary reads by default and returns its path.
+    pub fn config(&self, toml: &str) -> PathBuf {
+        let dir = self.config_home().join("contenthub");
+        std::fs::create_dir_all(&dir).expect("create the config directory");
+        let path = dir.join("config.toml");
+        std::fs::write(&path, toml).expect("write the config file");
+        path
+    }
+
+    /// Starts `contenthub <args>` in the background (stdout and stderr go to a log file),
+    /// with extra environment variables `envs`.
+    pub fn spawn(&self, args: &[&str], envs: &[(&str, &str)]) -> Child {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log = self.path().join(format!("child-{n}.log"));
+        let file = std::fs::File::create(&log).expect("create a child log");
+        let mut cmd = self.std_cmd(args);
+        cmd.envs(envs.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stdout(file.try_clone().expect("clone the log handle"))
+            .stderr(file);
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start contenthub {args:?}: {e}"));
+        Child {
+            child,
+            log,
+            args: args.iter().map(|a| a.to_string()).collect(),
+            status: None,
+        }
     }
 
     /// Runs the binary with `args` and returns what happened, whatever the exit code.
@@ -224,6 +274,105 @@ impl Env {
     /// The whole store as text (see [`dump`]).
     pub fn dump(&self) -> String {
         dump(&self.db())
+    }
+}
+
+/// The binary running in the background. Dropping it kills it (`kill -9`) if it still runs,
+/// so a failed assertion never leaves a daemon behind.
+pub struct Child {
+    child: std::process::Child,
+    log: PathBuf,
+    args: Vec<String>,
+    status: Option<std::process::ExitStatus>,
+}
+
+impl Child {
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Sends `signal` to the process.
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        if self.status.is_none() {
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid()), signal)
+                .unwrap_or_else(|e| panic!("cannot send {signal} to {}: {e}", self.pid()));
+        }
+    }
+
+    /// `kill -9`, and reaps the process so the kernel has released everything it held
+    /// (its daemon lock included) when this returns.
+    pub fn kill9(&mut self) {
+        if self.status.is_none() {
+            let _ = self.child.kill();
+            self.status = Some(self.child.wait().expect("reap a killed child"));
+        }
+    }
+
+    /// Its exit status, if it has exited.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        if self.status.is_none() {
+            self.status = self.child.try_wait().expect("poll a child");
+        }
+        self.status
+    }
+
+    /// Waits at most `limit` for it to exit.
+    pub fn wait_for(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let end = std::time::Instant::now() + limit;
+        loop {
+            if let Some(st) = self.exited() {
+                return Some(st);
+            }
+            if std::time::Instant::now() >= end {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits at most `limit` for it to exit and returns its exit code; fails the test (with
+    /// the log) if it is still running or died from a signal.
+    pub fn exit_code(&mut self, limit: Duration) -> i32 {
+        match self.wait_for(limit) {
+            Some(st) => st
+                .code()
+                .unwrap_or_else(|| panic!("contenthub {:?} died: {st}\n{}", self.args, self.log())),
+            None => panic!(
+                "contenthub {:?} still runs after {limit:?}\n{}",
+                self.args,
+                self.log()
+            ),
+        }
+    }
+
+    /// Everything it printed so far (stdout and stderr).
+    pub fn log(&self) -> String {
+        String::from_utf8_lossy(&std::fs::read(&self.log).unwrap_or_default()).into_owned()
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Tests that measure time (or load the machine heavily) hold this while they run, so they
+/// do not measure one another.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Polls `check` every 10 ms until it returns true; fails the test after `limit`.
+pub fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let end = std::time::Instant::now() + limit;
+    while !check() {
+        assert!(
+            std::time::Instant::now() < end,
+            "timed out after {limit:?} waiting until {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -541,6 +690,84 @@ impl Fixture {
             timeout: next(),
             twins: [next(), next()],
             env,
+        }
+    }
+}
+
+/// Generator profiles from the `[generators.NAME]` tables of a config file, for the
+/// in-process daemon (write the same text with [`Env::config`] so `task submit --generator`
+/// knows the names).
+pub fn profiles(toml_text: &str) -> std::collections::BTreeMap<String, GeneratorProfile> {
+    #[derive(Deserialize)]
+    struct File {
+        #[serde(default)]
+        generators: std::collections::BTreeMap<String, GeneratorProfile>,
+    }
+    let file: File = toml::from_str(toml_text).unwrap_or_else(|e| panic!("{e}\n{toml_text}"));
+    file.generators
+}
+
+/// Daemon options for in-process runs against `env`'s store, with intervals short enough
+/// that no test waits for long: lease 2 s, poll 100 ms, retries after 100 ms and 200 ms.
+pub fn engine_options(env: &Env, generators_toml: &str) -> engine::Options {
+    let mut opts = engine::Options::new(&env.db());
+    opts.lease = Duration::from_secs(2);
+    opts.poll_interval = Duration::from_millis(100);
+    opts.retry_delays = vec![Duration::from_millis(100), Duration::from_millis(200)];
+    opts.reap_interval = Duration::from_millis(200);
+    opts.grace = Duration::from_secs(5);
+    opts.generators = profiles(generators_toml);
+    opts
+}
+
+/// `contenthub::engine::run` on a runtime of its own, stopped by a cancellation token.
+pub struct InProcess {
+    runtime: tokio::runtime::Runtime,
+    token: CancellationToken,
+    handle: Option<tokio::task::JoinHandle<contenthub::error::Result<engine::Summary>>>,
+}
+
+impl InProcess {
+    pub fn start(opts: engine::Options) -> InProcess {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime for the daemon");
+        let token = CancellationToken::new();
+        let handle = runtime.spawn(engine::run(opts, token.clone()));
+        InProcess {
+            runtime,
+            token,
+            handle: Some(handle),
+        }
+    }
+
+    /// Waits at most `limit` for the run to end by itself (`until_idle`).
+    pub fn join(mut self, limit: Duration) -> engine::Summary {
+        let handle = self.handle.take().expect("joined once");
+        let out = self
+            .runtime
+            .block_on(async { tokio::time::timeout(limit, handle).await });
+        match out {
+            Ok(joined) => joined
+                .expect("the daemon task panicked")
+                .unwrap_or_else(|e| panic!("the daemon failed: {e}")),
+            Err(_) => {
+                self.token.cancel();
+                panic!("the in-process daemon did not finish within {limit:?}")
+            }
+        }
+    }
+}
+
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        self.token.cancel();
+        if let Some(h) = self.handle.take() {
+            let _ = self
+                .runtime
+                .block_on(async { tokio::time::timeout(Duration::from_secs(10), h).await });
         }
     }
 }

@@ -1,0 +1,472 @@
+//! The outbox sender: delivers the `deliveries` rows (task callbacks today, alert
+//! notifications later) as signed HTTP POSTs, with retries and backoff.
+//!
+//! The loop wakes when the engine says something may have been queued
+//! ([`Shared::outbox`](super::Shared)), when the next delivery falls due, and at least once a
+//! second (for rows written by other processes). Each due row is claimed under a lease of the
+//! request timeout plus a margin before it is sent: a daemon killed mid-send leaves the row to
+//! be claimed and sent again once the lease lapses, so delivery is at-least-once. Receivers
+//! should treat `X-ContentHub-Delivery` as an idempotency key.
+//!
+//! The sender knows nothing about particular events: it sends the stored body, byte for
+//! byte, to the stored URL, with the stored event name in `X-ContentHub-Event`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderValue, CONTENT_TYPE};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::{retry, Shared};
+use crate::config::NotifySettings;
+use crate::domain::time::now_ms;
+use crate::generator::EnvLookup;
+use crate::signature;
+use crate::store::outbox::{self, Outgoing};
+
+/// How many deliveries are sent at once.
+pub const CONCURRENCY: usize = 8;
+/// The loop looks at the store at least this often (rows written by other processes).
+const IDLE_WAKE: Duration = Duration::from_secs(1);
+/// At shutdown, how long sends in flight (and a last pass over what is due) may take.
+const DRAIN_MAX: Duration = Duration::from_secs(3);
+/// The most of a receiver's reply kept in `last_error`.
+const MAX_ERROR_TEXT: usize = 200;
+
+/// The sender's knobs: `[notify]` in the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyOptions {
+    /// The env var holding the HMAC secret; events go unsigned without one.
+    pub secret_env: Option<String>,
+    /// Wait before the first retry; doubles with each further attempt.
+    pub retry_initial: Duration,
+    /// Longest wait between attempts (before ±20 % jitter).
+    pub retry_max: Duration,
+    /// Attempts before a delivery is given up (`failed`).
+    pub max_attempts: u32,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl Default for NotifyOptions {
+    /// The config's defaults: 5 s, doubling to 1 h, 12 attempts, 10 s per request.
+    fn default() -> Self {
+        NotifyOptions {
+            secret_env: None,
+            retry_initial: Duration::from_secs(5),
+            retry_max: Duration::from_secs(3600),
+            max_attempts: 12,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl From<&NotifySettings> for NotifyOptions {
+    fn from(s: &NotifySettings) -> Self {
+        NotifyOptions {
+            secret_env: s.secret_env.clone(),
+            retry_initial: s.retry_initial.value,
+            retry_max: s.retry_max.value,
+            max_attempts: s.max_attempts.value.max(1),
+            timeout: s.timeout.value,
+        }
+    }
+}
+
+impl NotifyOptions {
+    /// How long a claimed delivery is kept from other senders: the request timeout plus a
+    /// margin for recording the outcome (1–5 s, scaled with the timeout).
+    pub fn lease(&self) -> Duration {
+        self.timeout
+            + self
+                .timeout
+                .clamp(Duration::from_secs(1), Duration::from_secs(5))
+    }
+
+    /// Wait after failed attempt number `attempt` (1-based) before the next one, or `None`
+    /// when that was the last: `retry_initial` doubling, capped at `retry_max`, ±20 %.
+    pub fn retry_delay(&self, attempt: u32, jitter: f64) -> Option<Duration> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let doublings = attempt.saturating_sub(1).min(30);
+        let base = self
+            .retry_initial
+            .saturating_mul(1u32 << doublings)
+            .min(self.retry_max);
+        Some(base.mul_f64(0.8 + 0.4 * jitter.clamp(0.0, 1.0)))
+    }
+}
+
+/// What the sender needs, resolved once at start.
+struct Sender {
+    client: reqwest::Client,
+    secret: Option<Arc<[u8]>>,
+    opts: NotifyOptions,
+}
+
+/// What one attempt came to.
+#[derive(Debug)]
+enum Attempt {
+    Sent(u16),
+    Failed { code: Option<u16>, error: String },
+}
+
+/// Runs the sender until `stop` is cancelled, then drains: sends in flight and whatever is
+/// due at that moment get a few seconds to finish. What is still unsent stays claimed until
+/// its lease lapses, and the next daemon sends it.
+pub async fn run(
+    shared: Arc<Shared>,
+    opts: NotifyOptions,
+    env: EnvLookup,
+    stop: CancellationToken,
+) {
+    let secret = match &opts.secret_env {
+        Some(name) => match env(name).filter(|v| !v.trim().is_empty()) {
+            Some(v) => Some(Arc::<[u8]>::from(v.trim().as_bytes())),
+            None => {
+                tracing::warn!(
+                    variable = %name,
+                    "notify.secret_env names a variable that is not set; outgoing events go unsigned"
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    let client = match reqwest::Client::builder()
+        .use_rustls_tls()
+        .timeout(opts.timeout)
+        .connect_timeout(opts.timeout)
+        // A webhook answers where it is asked; a redirect would turn the POST into a GET.
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("contenthub/", env!("CARGO_PKG_VERSION")))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build the HTTP client; outgoing events are not sent");
+            return;
+        }
+    };
+    let sender = Arc::new(Sender {
+        client,
+        secret,
+        opts,
+    });
+    let lease_ms = sender.opts.lease().as_millis() as i64;
+    let mut sending: JoinSet<()> = JoinSet::new();
+    // The delivery each running send is for.
+    let mut in_flight: HashMap<tokio::task::Id, i64> = HashMap::new();
+    let mut drain_end: Option<Instant> = None;
+    // Set after a store error, so a broken store is not hammered.
+    let mut pause: Option<Instant> = None;
+
+    loop {
+        let stopping = drain_end.is_some();
+        let free = CONCURRENCY.saturating_sub(sending.len());
+        let mut wait = IDLE_WAKE;
+        if free > 0 && pause.is_none_or(|p| Instant::now() >= p) {
+            pause = None;
+            // A read first: an idle daemon does not take the write lock every second.
+            match shared.db.read(|tx| outbox::next_due(tx)).await {
+                Ok(mut next) => {
+                    if next.is_some_and(|at| at <= now_ms()) {
+                        claim(
+                            &shared,
+                            &sender,
+                            &mut sending,
+                            &mut in_flight,
+                            lease_ms,
+                            free,
+                        )
+                        .await;
+                        next = shared
+                            .db
+                            .read(|tx| outbox::next_due(tx))
+                            .await
+                            .ok()
+                            .flatten();
+                    }
+                    if let Some(at) = next.filter(|_| sending.len() < CONCURRENCY) {
+                        let until = Duration::from_millis((at - now_ms()).max(0) as u64);
+                        wait = wait.min(until);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox: cannot read the store; trying again shortly");
+                    pause = Some(Instant::now() + IDLE_WAKE);
+                }
+            }
+        }
+        if stopping && sending.is_empty() {
+            break;
+        }
+        let deadline = drain_end.unwrap_or_else(|| Instant::now() + wait);
+        tokio::select! {
+            Some(done) = sending.join_next_with_id(), if !sending.is_empty() => {
+                // Take every send that has finished, so one claim refills all their slots.
+                let mut next = Some(done);
+                while let Some(done) = next {
+                    let task = match done {
+                        Ok((task, ())) => task,
+                        Err(e) => {
+                            // A send that panicked: its row stays claimed until the lease
+                            // lapses, then it is sent again.
+                            tracing::error!(error = %e, "outbox: a send crashed");
+                            e.id()
+                        }
+                    };
+                    in_flight.remove(&task);
+                    next = sending.try_join_next_with_id();
+                }
+            }
+            _ = shared.outbox.notified(), if !stopping => {}
+            _ = stop.cancelled(), if !stopping => {
+                drain_end = Some(Instant::now() + DRAIN_MAX.min(sender.opts.timeout + Duration::from_millis(500)));
+            }
+            _ = tokio::time::sleep_until(deadline) => {
+                if stopping {
+                    if !sending.is_empty() {
+                        tracing::warn!(
+                            in_flight = sending.len(),
+                            "outbox: stopping with deliveries in flight; they are sent again after their lease"
+                        );
+                    }
+                    sending.abort_all();
+                    break;
+                }
+            }
+        }
+        // While draining, claim only once more (at the top of the next turn): what is due
+        // at shutdown gets one attempt, retries wait for the next start.
+        if stopping {
+            pause = Some(Instant::now() + Duration::from_secs(3600));
+        }
+    }
+    while sending.join_next().await.is_some() {}
+}
+
+/// Claims up to `free` due deliveries and starts sending them.
+async fn claim(
+    shared: &Arc<Shared>,
+    sender: &Arc<Sender>,
+    sending: &mut JoinSet<()>,
+    in_flight: &mut HashMap<tokio::task::Id, i64>,
+    lease_ms: i64,
+    free: usize,
+) {
+    let claimed = shared
+        .db
+        .write(move |tx| outbox::claim_due(tx, now_ms(), lease_ms, free as u32))
+        .await;
+    let rows = match claimed {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::error!(error = %e, "outbox: cannot claim deliveries");
+            return;
+        }
+    };
+    for d in rows {
+        // Our own send of it is still running (its lease lapsed while the outcome was being
+        // recorded): let that one finish.
+        if in_flight.values().any(|id| *id == d.id) {
+            continue;
+        }
+        let id = d.id;
+        let (sh, s) = (shared.clone(), sender.clone());
+        let handle = sending.spawn(async move { deliver(&sh, &s, d).await });
+        in_flight.insert(handle.id(), id);
+    }
+}
+
+/// Sends one delivery and records the outcome.
+async fn deliver(shared: &Shared, sender: &Sender, d: Outgoing) {
+    let attempt = d.attempts + 1;
+    let outcome = send(sender, &d).await;
+    let now = now_ms();
+    let (id, event) = (d.id, d.event.clone());
+    let recorded = match outcome {
+        Attempt::Sent(code) => {
+            tracing::info!(delivery = id, event = %event, status = code, attempt, "delivered");
+            shared
+                .db
+                .write(move |tx| outbox::mark_sent(tx, id, code, now))
+                .await
+        }
+        Attempt::Failed { code, error } => {
+            let retry_in = sender.opts.retry_delay(attempt, retry::jitter());
+            match retry_in {
+                Some(d) => tracing::warn!(
+                    delivery = id, event = %event, attempt, error = %error,
+                    retry_in_ms = d.as_millis() as u64, "delivery failed; will retry"
+                ),
+                None => tracing::error!(
+                    delivery = id, event = %event, attempt, error = %error,
+                    "delivery failed; giving up (see `contenthub deliveries retry`)"
+                ),
+            }
+            let retry_at = retry_in.map(|d| now + d.as_millis() as i64);
+            shared
+                .db
+                .write(move |tx| outbox::mark_attempt_failed(tx, id, code, &error, retry_at, now))
+                .await
+        }
+    };
+    if let Err(e) = recorded {
+        tracing::error!(delivery = id, error = %e, "could not record a delivery attempt; it is sent again after its lease");
+    }
+}
+
+/// One HTTP POST of the stored body.
+async fn send(sender: &Sender, d: &Outgoing) -> Attempt {
+    let timestamp = chrono::Utc::now().timestamp();
+    let mut req = sender
+        .client
+        .post(&d.url)
+        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .header("X-ContentHub-Delivery", d.id.to_string())
+        .header("X-ContentHub-Timestamp", timestamp.to_string())
+        .body(d.body.clone().into_bytes());
+    req = match HeaderValue::from_str(&d.event) {
+        Ok(v) => req.header("X-ContentHub-Event", v),
+        Err(_) => {
+            return Attempt::Failed {
+                code: None,
+                error: "the event name is not a valid header value".into(),
+            }
+        }
+    };
+    if let Some(secret) = &sender.secret {
+        req = req.header(
+            "X-ContentHub-Signature",
+            signature::sign(secret, timestamp, d.body.as_bytes()),
+        );
+    }
+    let mut resp = match req.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            return Attempt::Failed {
+                code: None,
+                error: transport_error(&e, sender.opts.timeout),
+            }
+        }
+    };
+    let status = resp.status();
+    let code = status.as_u16();
+    if status.is_success() {
+        return Attempt::Sent(code);
+    }
+    let reason = status
+        .canonical_reason()
+        .map(|r| format!(" {r}"))
+        .unwrap_or_default();
+    let mut error = format!("HTTP {code}{reason}");
+    if status.is_redirection() {
+        error.push_str(" (redirects are not followed)");
+    } else {
+        // The start of the reply, for the operator; a second at most, a few KiB at most.
+        let mut body: Vec<u8> = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            while body.len() < 4096 {
+                match resp.chunk().await {
+                    Ok(Some(c)) => body.extend_from_slice(&c),
+                    _ => break,
+                }
+            }
+        })
+        .await;
+        let text = one_line(&String::from_utf8_lossy(&body), MAX_ERROR_TEXT);
+        if !text.is_empty() {
+            error.push_str(": ");
+            error.push_str(&text);
+        }
+    }
+    Attempt::Failed {
+        code: Some(code),
+        error,
+    }
+}
+
+/// A transport failure as a short message, without the URL (it may carry credentials).
+fn transport_error(e: &reqwest::Error, timeout: Duration) -> String {
+    if e.is_timeout() {
+        return format!("timed out after {}", humantime::format_duration(timeout));
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = src {
+        let text = s.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        src = s.source();
+    }
+    let detail = match parts.last() {
+        Some(innermost) => innermost.clone(),
+        None => {
+            let text = e.to_string();
+            text.split(" for url (").next().unwrap_or(&text).to_string()
+        }
+    };
+    let text = if e.is_connect() {
+        format!("could not connect: {detail}")
+    } else if e.is_builder() {
+        format!("invalid request: {detail}")
+    } else {
+        detail
+    };
+    one_line(&text, MAX_ERROR_TEXT)
+}
+
+/// `text` on one line, at most `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.chars().count() <= max {
+        return joined;
+    }
+    let mut out: String = joined.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_caps_and_gives_up() {
+        let o = NotifyOptions::default();
+        let mid = |a| o.retry_delay(a, 0.5).map(|d| d.as_secs());
+        assert_eq!(mid(1), Some(5));
+        assert_eq!(mid(2), Some(10));
+        assert_eq!(mid(3), Some(20));
+        assert_eq!(mid(11), Some(3600));
+        assert_eq!(mid(12), None);
+        let lo = o.retry_delay(1, 0.0).unwrap();
+        let hi = o.retry_delay(1, 1.0).unwrap();
+        assert_eq!((lo.as_millis(), hi.as_millis()), (4000, 6000));
+        let one = NotifyOptions {
+            max_attempts: 1,
+            ..o.clone()
+        };
+        assert_eq!(one.retry_delay(1, 0.5), None);
+    }
+
+    #[test]
+    fn lease_covers_the_request() {
+        let mut o = NotifyOptions::default();
+        assert_eq!(o.lease(), Duration::from_secs(15));
+        o.timeout = Duration::from_millis(500);
+        assert_eq!(o.lease(), Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn errors_are_one_short_line() {
+        assert_eq!(one_line("a\n  b\tc", 10), "a b c");
+        assert_eq!(one_line(&"x".repeat(300), 5), "xxxx…");
+    }
+}

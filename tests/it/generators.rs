@@ -1,0 +1,521 @@
+//! The generator backends end to end: the real daemon against mock OpenAI-compatible and
+//! content-creator services on 127.0.0.1, checking what reaches the wire and what the store
+//! keeps.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use serde_json::Value;
+
+use crate::mock::{refused_url, ContentCreator, OpenAi, Reply};
+use crate::support::{raw_id, serial, wait_until, Env};
+
+/// Daemon settings short enough that no test waits for long.
+pub const FAST: &str = r#"[daemon]
+poll_interval = "100ms"
+lease = "2s"
+retry_delays = ["100ms", "200ms"]
+"#;
+
+const KEY_VAR: &str = "CH_TEST_OPENAI_KEY";
+const KEY: &str = "sk-test-8d1f0c7a-NEVER-STORE-ME";
+
+fn openai_profile(name: &str, base_url: &str, extra: &str) -> String {
+    format!(
+        "\n[generators.{name}]\nkind = \"openai\"\nbase_url = \"{base_url}\"\nmodel = \"test-model\"\napi_key_env = \"{KEY_VAR}\"\ntimeout = \"5s\"\n{extra}\n"
+    )
+}
+
+/// `daemon run --until-idle` with the API key set and every log level on (so a leak at any
+/// level shows); returns (exit code, stderr).
+fn drain(env: &Env) -> (i32, String) {
+    let run = env
+        .cmd(["daemon", "run", "--until-idle"])
+        .env(KEY_VAR, KEY)
+        .env("CONTENTHUB_LOG", "trace")
+        .run();
+    (run.code, run.stderr)
+}
+
+fn task(env: &Env, id: &str) -> Value {
+    env.json(&["task", "show", id])
+}
+
+fn log_of(env: &Env, id: &str) -> String {
+    env.ok(["task", "log", id])
+}
+
+fn gap(a: Instant, b: Instant) -> Duration {
+    b.duration_since(a)
+}
+
+#[test]
+fn openai_success_stores_title_body_and_tokens_and_never_leaks_the_key() {
+    let mock = OpenAi::start(|_| {
+        Reply::Ok {
+        delay: Duration::from_millis(20),
+        markdown: "# 深入理解 Rust 所有权\n\n所有权是 Rust 最独特的特性。\n\n## 借用\n\n引用不会取得所有权。".into(),
+        prompt_tokens: 42,
+        completion_tokens: 314,
+    }
+    });
+    let env = Env::new();
+    env.config(&format!(
+        "{FAST}{}",
+        openai_profile("default", &mock.base("main"), "")
+    ));
+    env.account("blog");
+    let id = env.submit("blog", "Rust ownership", &["-k", "borrowing,lifetimes"]);
+
+    let (code, stderr) = drain(&env);
+    assert_eq!(code, 0, "{stderr}");
+
+    let c: Value = env.json(&["content", "show", &id]);
+    assert_eq!(c["title"], "深入理解 Rust 所有权");
+    assert!(
+        c["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("# 深入理解 Rust 所有权\n"),
+        "{c}"
+    );
+    assert!(c["body"].as_str().unwrap().contains("引用不会取得所有权"));
+    assert_eq!(c["prompt_tokens"], 42);
+    assert_eq!(c["completion_tokens"], 314);
+    assert_eq!(c["generator"], "default");
+    assert_eq!(c["model"], "test-model");
+    assert_eq!(c["review_status"], "approved");
+    assert_eq!(task(&env, &id)["status"], "completed");
+
+    let calls = mock.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].path, "/main/v1/chat/completions");
+    assert_eq!(
+        calls[0].header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    assert_eq!(calls[0].body["model"], "test-model");
+    let prompt = crate::mock::prompt_of(&calls[0].body);
+    assert!(prompt.contains("Rust ownership") && prompt.contains("borrowing"));
+
+    assert!(!env.dump().contains(KEY), "the API key is in the store");
+    assert!(
+        !stderr.contains(KEY),
+        "the API key is in the log:\n{stderr}"
+    );
+    assert!(!stderr.is_empty(), "the daemon logged nothing");
+}
+
+#[test]
+fn openai_429_waits_for_retry_after_without_using_a_retry() {
+    let mock = OpenAi::start(|c| {
+        if c.n == 0 {
+            Reply::rate_limited(1)
+        } else {
+            Reply::article("After the wait")
+        }
+    });
+    let env = Env::new();
+    env.config(&format!(
+        "{FAST}{}",
+        openai_profile("default", &mock.base("v"), "")
+    ));
+    env.account("blog");
+    let id = env.submit("blog", "Rate limits", &[]);
+
+    let (code, stderr) = drain(&env);
+    assert_eq!(code, 0, "{stderr}");
+    let calls = mock.calls();
+    assert_eq!(calls.len(), 2);
+    let waited = gap(calls[0].at, calls[1].at);
+    assert!(
+        waited >= Duration::from_secs(1),
+        "retried after {waited:?}, before Retry-After: 1"
+    );
+    let t = task(&env, &id);
+    assert_eq!(t["status"], "completed");
+    assert_eq!(t["retry_count"], 0, "a 429 used up a retry: {t}");
+    assert!(log_of(&env, &id).contains("rate limited"));
+}
+
+#[test]
+fn openai_5xx_backs_off_then_fails_after_max_retries_with_the_error_shown() {
+    let mock = OpenAi::start(|c| {
+        if c.n % 2 == 0 {
+            Reply::status(500, "internal boom")
+        } else {
+            Reply::status(503, "overloaded, try later")
+        }
+    });
+    let env = Env::new();
+    env.config(&format!(
+        "{FAST}{}",
+        openai_profile("default", &mock.base("v"), "")
+    ));
+    env.account("blog");
+    let id = env.submit("blog", "Server errors", &["--max-retries", "2"]);
+
+    let (code, stderr) = drain(&env);
+    assert_eq!(code, 1, "a failed task must fail --until-idle:\n{stderr}");
+    let calls = mock.calls();
+    assert_eq!(calls.len(), 3, "one attempt and two retries");
+    // Backoff 100 ms then 200 ms, each with ±20 % jitter.
+    let (g1, g2) = (gap(calls[0].at, calls[1].at), gap(calls[1].at, calls[2].at));
+    assert!(g1 >= Duration::from_millis(80), "first backoff {g1:?}");
+    assert!(g2 >= Duration::from_millis(160), "second backoff {g2:?}");
+
+    let t = task(&env, &id);
+    assert_eq!(t["status"], "failed");
+    assert_eq!(t["retry_count"], 2);
+    assert_eq!(t["error_kind"], "transient");
+    let msg = t["error_message"].as_str().unwrap();
+    assert!(
+        msg.contains("HTTP 500") && msg.contains("internal boom") && msg.contains("2 retries"),
+        "{msg}"
+    );
+    let shown = env.ok(["task", "show", &id]);
+    assert!(shown.contains("internal boom"), "task show:\n{shown}");
+    let log = log_of(&env, &id);
+    assert!(log.contains("503") && log.contains("overloaded"), "{log}");
+}
+
+#[test]
+fn openai_401_fails_at_once() {
+    let mock = OpenAi::start(|_| Reply::status(401, "Incorrect API key provided"));
+    let env = Env::new();
+    env.config(&format!(
+        "{FAST}{}",
+        openai_profile("default", &mock.base("v"), "")
+    ));
+    env.account("blog");
+    let id = env.submit("blog", "Unauthorized", &[]);
+
+    let (code, stderr) = drain(&env);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(mock.calls().len(), 1, "a 401 must not be retried");
+    let t = task(&env, &id);
+    assert_eq!(t["status"], "failed");
+    assert_eq!(t["retry_count"], 0);
+    assert_eq!(t["error_kind"], "permanent");
+    let msg = t["error_message"].as_str().unwrap();
+    assert!(
+        msg.contains("401") && msg.contains("Incorrect API key"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn openai_garbage_empty_slow_and_refused_replies_are_classified() {
+    let mock = OpenAi::start(|c| match c.path.split('/').nth(1) {
+        Some("garbage") => Reply::garbage(),
+        Some("empty") => Reply::empty_content(),
+        Some("slow") => Reply::ok_after(Duration::from_millis(1500), "Too late"),
+        _ => Reply::status(404, "no such profile"),
+    });
+    let env = Env::new();
+    let refused = format!("{}/v1", refused_url());
+    env.config(&format!(
+        "{FAST}{}{}{}{}",
+        openai_profile("garbage", &mock.base("garbage"), ""),
+        openai_profile("empty", &mock.base("empty"), ""),
+        openai_profile("slow", &mock.base("slow"), "")
+            .replace("timeout = \"5s\"", "timeout = \"300ms\""),
+        openai_profile("refused", &refused, ""),
+    ));
+    env.account("blog");
+    let ids: Vec<(&str, String)> = ["garbage", "empty", "slow", "refused"]
+        .into_iter()
+        .map(|g| {
+            (
+                g,
+                env.submit(
+                    "blog",
+                    &format!("Reply {g}"),
+                    &["--generator", g, "--max-retries", "1"],
+                ),
+            )
+        })
+        .collect();
+
+    let started = Instant::now();
+    let (code, stderr) = drain(&env);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+
+    let per_path = |p: &str| {
+        mock.calls()
+            .iter()
+            .filter(|s| s.path.starts_with(&format!("/{p}/")))
+            .count()
+    };
+    for (g, id) in &ids {
+        let t = task(&env, id);
+        assert_eq!(t["status"], "failed", "{g}: {t}");
+        let msg = t["error_message"].as_str().unwrap_or_default().to_string();
+        match *g {
+            "garbage" => {
+                assert_eq!(per_path("garbage"), 2, "malformed replies are retried");
+                assert_eq!(t["error_kind"], "transient");
+                assert_eq!(t["retry_count"], 1);
+                assert!(msg.contains("malformed"), "{msg}");
+            }
+            "empty" => {
+                assert_eq!(per_path("empty"), 1, "empty content is permanent");
+                assert_eq!(t["error_kind"], "permanent");
+                assert_eq!(t["retry_count"], 0);
+                assert!(msg.contains("empty content"), "{msg}");
+            }
+            "slow" => {
+                assert_eq!(per_path("slow"), 2, "a timeout is retried");
+                assert_eq!(t["error_kind"], "transient");
+                assert_eq!(t["retry_count"], 1);
+                assert!(msg.contains("timed out"), "{msg}");
+            }
+            _ => {
+                assert_eq!(t["error_kind"], "transient");
+                assert_eq!(t["retry_count"], 1, "a refused connection is retried");
+                assert!(msg.contains("connect"), "{msg}");
+            }
+        }
+    }
+    assert!(!env.dump().contains(KEY));
+    assert!(!stderr.contains(KEY));
+}
+
+// ---------------------------------------------------------------------------------------------
+// content-creator
+
+fn cc_config(url: &str, extra: &str) -> String {
+    format!(
+        "{FAST}\n[generators.default]\nkind = \"content-creator\"\nbase_url = \"{url}\"\ntimeout = \"5s\"\n{extra}\n"
+    )
+}
+
+/// A read-only look at the store while the daemon runs.
+fn remote_job_id(db: &std::path::Path, task_id: &str) -> Option<String> {
+    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the store read-only");
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    conn.query_row(
+        "SELECT remote_job_id FROM tasks WHERE id = ?1",
+        [raw_id(task_id)],
+        |r| r.get(0),
+    )
+    .optional()
+    .expect("read a task")
+    .flatten()
+}
+
+#[test]
+fn content_creator_submit_stores_the_job_before_polling_then_maps_the_result() {
+    let cc = ContentCreator::start(Duration::from_millis(1500), Duration::from_millis(1500));
+    let env = Env::new();
+    env.config(&cc_config(cc.url(), ""));
+    env.ok([
+        "account",
+        "add",
+        "blog",
+        "--display-name",
+        "Tech blog",
+        "--tone",
+        "friendly",
+    ]);
+    let full = env.submit(
+        "blog",
+        "Async Rust in practice",
+        &[
+            "-p",
+            "9",
+            "-k",
+            "tokio,futures",
+            "-r",
+            "Use many examples",
+            "--tone",
+            "expert",
+        ],
+    );
+    let bare = env.submit("blog", "Minimal task", &["-p", "1"]);
+
+    // At each job's first status poll, what does the store say its remote job is?
+    type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
+    let at_first_poll: Seen = Seen::default();
+    let (seen, db) = (at_first_poll.clone(), env.db());
+    cc.on_first_status(move |job| {
+        let stored = remote_job_id(&db, &job.key);
+        seen.lock().unwrap().push((job.id.clone(), stored));
+    });
+
+    let mut daemon = env.spawn(&["daemon", "run", "--until-idle"], &[]);
+    let mut saw_progress = None;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let t = task(&env, &full);
+        if t["status"] == "processing" {
+            if let Some(p) = t["progress"].as_u64().filter(|p| (1..100).contains(p)) {
+                saw_progress.get_or_insert((p, t["current_step"].clone()));
+            }
+        }
+        if t["status"] == "completed" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never completed: {t}");
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(20)),
+        0,
+        "{}",
+        daemon.log()
+    );
+    let (p, step) = saw_progress.expect("progress was never visible while running");
+    assert!((1..100).contains(&p));
+    assert_eq!(step, "writing");
+
+    // The remote id was committed before the first poll of every job.
+    let firsts = at_first_poll.lock().unwrap().clone();
+    let jobs = cc.jobs();
+    assert_eq!(jobs.len(), 2, "one job per task");
+    assert_eq!(firsts.len(), 2);
+    for (job, stored) in &firsts {
+        assert_eq!(stored.as_deref(), Some(job.as_str()), "at the first poll");
+    }
+
+    // The wire contract.
+    assert_eq!(cc.violations(), Vec::<String>::new());
+    let submits = cc.submits();
+    assert_eq!(submits.len(), 2);
+    let body_of = |id: &str| {
+        submits
+            .iter()
+            .find(|s| s.body["idempotencyKey"] == id)
+            .unwrap_or_else(|| panic!("no submit keyed {id}"))
+            .body
+            .clone()
+    };
+    let b = body_of(&full);
+    assert_eq!(b["mode"], "async");
+    assert_eq!(b["priority"], 1, "our 9 is its most urgent 1");
+    assert_eq!(b["topic"], "Async Rust in practice");
+    assert_eq!(b["requirements"], "Use many examples");
+    assert_eq!(b["tone"], "expert");
+    assert_eq!(b["keywords"], serde_json::json!(["tokio", "futures"]));
+    assert!(b["targetAudience"].as_str().unwrap().contains("Tech blog"));
+    let b = body_of(&bare);
+    assert_eq!(b["priority"], 4, "our 1 is its least urgent 4");
+    assert!(b["requirements"].as_str().unwrap().contains("Minimal task"));
+    assert_eq!(b["tone"], "friendly", "the account's tone");
+
+    // The result, mapped.
+    let job = jobs.iter().find(|j| j.key == full).unwrap();
+    let c: Value = env.json(&["content", "show", &full]);
+    assert_eq!(c["title"], "Async Rust in practice");
+    assert!(c["body"]
+        .as_str()
+        .unwrap()
+        .contains("written by the mock service"));
+    assert!(c["html"].as_str().unwrap().starts_with("<h1>"));
+    let cover = format!("https://img.example.com/{}/cover.png", job.id);
+    assert_eq!(c["cover_image"], cover.as_str());
+    let images = c["images"].as_array().unwrap();
+    assert_eq!(images.len(), 2);
+    assert_eq!(images[0]["url"], cover.as_str());
+    assert_eq!(images[0]["prompt"], "a cover");
+    assert_eq!(
+        (images[0]["width"].as_u64(), images[0]["height"].as_u64()),
+        (Some(900), Some(500))
+    );
+    assert_eq!(
+        images[1]["url"],
+        format!("https://img.example.com/{}/inline.png", job.id).as_str()
+    );
+    assert_eq!(c["quality_score"], 8.5);
+    assert_eq!(c["word_count"], 321);
+    let t = task(&env, &full);
+    assert_eq!(t["remote_job_id"], job.id.as_str());
+    assert_eq!(t["progress"], 100);
+}
+
+#[test]
+fn content_creator_cancel_sends_delete_within_a_second() {
+    let _serial = serial();
+    let cc = ContentCreator::start(Duration::from_secs(60), Duration::from_secs(60));
+    let env = Env::new();
+    env.config(&cc_config(cc.url(), ""));
+    env.account("blog");
+    let id = env.submit("blog", "To be cancelled", &[]);
+    let mut daemon = env.spawn(&["daemon", "run"], &[]);
+    wait_until(
+        "the remote job is recorded",
+        Duration::from_secs(10),
+        || remote_job_id(&env.db(), &id).is_some(),
+    );
+    let job = remote_job_id(&env.db(), &id).unwrap();
+
+    let cancelled = Instant::now();
+    env.ok(["task", "cancel", &id]);
+    wait_until("the service gets a DELETE", Duration::from_secs(5), || {
+        !cc.deletes().is_empty()
+    });
+    let deletes = cc.deletes();
+    assert_eq!(deletes.len(), 1);
+    assert_eq!(deletes[0].path, format!("/api/tasks/{job}"));
+    let after = deletes[0].at.duration_since(cancelled);
+    assert!(
+        after < Duration::from_millis(1200),
+        "DELETE after {after:?}"
+    );
+    assert!(cc.jobs()[0].cancelled_at.is_some());
+
+    daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(10)),
+        0,
+        "{}",
+        daemon.log()
+    );
+    let t = task(&env, &id);
+    assert_eq!(
+        t["status"], "cancelled",
+        "a cancelled task stays cancelled: {t}"
+    );
+    assert_eq!(env.count("SELECT count(*) FROM contents"), 0);
+}
+
+#[test]
+fn content_creator_failed_job_is_retried_with_a_new_key_after_it_failed() {
+    let cc = ContentCreator::start(Duration::from_millis(300), Duration::from_millis(400));
+    let env = Env::new();
+    env.config(&cc_config(cc.url(), ""));
+    env.account("blog");
+    let id = env.submit("blog", "Fails once", &[]);
+    cc.fail_first_job_of(&id);
+
+    let (code, stderr) = drain(&env);
+    assert_eq!(code, 0, "{stderr}");
+
+    let submits = cc.submits();
+    let keys: Vec<&str> = submits
+        .iter()
+        .map(|s| s.body["idempotencyKey"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, [id.clone(), format!("{id}-r1")]);
+    let jobs = cc.jobs();
+    assert_eq!(jobs.len(), 2);
+    let failed_at = jobs[0]
+        .failure_reported_at
+        .expect("the first job reported its failure");
+    assert!(
+        submits[1].at > failed_at,
+        "the retry was submitted before the old job was terminal"
+    );
+    assert!(cc.jobs_per_key().values().all(|n| *n == 1));
+    assert_eq!(cc.violations(), Vec::<String>::new());
+
+    let t = task(&env, &id);
+    assert_eq!(t["status"], "completed");
+    assert_eq!(t["retry_count"], 1);
+    assert_eq!(t["remote_job_id"], jobs[1].id.as_str());
+    let log = log_of(&env, &id);
+    assert!(log.contains("model overloaded"), "{log}");
+}
