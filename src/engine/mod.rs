@@ -212,6 +212,8 @@ type Limits = HashMap<String, usize>;
 struct InFlight {
     profile: String,
     signals: Signals,
+    /// The worker's task, so a finished worker never removes a newer one for the same task.
+    worker: Option<tokio::task::Id>,
 }
 
 /// A daemon that has opened its store and built its generators, ready to [`Engine::run`].
@@ -354,6 +356,7 @@ async fn dispatch(
     let mut workers: JoinSet<(Seq, Option<Status>)> = JoinSet::new();
     let mut task_ids: HashMap<tokio::task::Id, Seq> = HashMap::new();
     let mut touched: Vec<Seq> = Vec::new();
+    let mut touched_set: std::collections::HashSet<Seq> = std::collections::HashSet::new();
     let mut last_version = data_version(&watch);
     let mut dirty = true;
     let mut saturated = false;
@@ -409,14 +412,18 @@ async fn dispatch(
                     InFlight {
                         profile,
                         signals: signals.clone(),
+                        worker: None,
                     },
                 );
-                if !touched.contains(&seq) {
+                if touched_set.insert(seq) {
                     touched.push(seq);
                 }
                 let sh = shared.clone();
                 let handle = workers.spawn(async move { (seq, worker::run(sh, c, signals).await) });
                 task_ids.insert(handle.id(), seq);
+                if let Some(f) = inflight.get_mut(&seq) {
+                    f.worker = Some(handle.id());
+                }
             }
             if !saturated {
                 let next = db.read(|tx| queue::next_due(tx)).await?;
@@ -444,10 +451,10 @@ async fn dispatch(
                 // Take every worker that has finished, so one claim refills all their slots.
                 let mut next = Some(joined);
                 while let Some(joined) = next {
-                    let seq = match joined {
+                    let (worker, seq) = match joined {
                         Ok((id, (seq, _))) => {
                             task_ids.remove(&id);
-                            seq
+                            (id, seq)
                         }
                         Err(e) => {
                             let seq = task_ids.remove(&e.id());
@@ -455,11 +462,13 @@ async fn dispatch(
                             if let Some(seq) = seq {
                                 let _ = shared.results.send(seq, queue::Finish::Released).await;
                             }
-                            seq.unwrap_or(Seq(-1))
+                            (e.id(), seq.unwrap_or(Seq(-1)))
                         }
                     };
-                    inflight.remove(&seq);
-                    shared.forget(seq);
+                    if inflight.get(&seq).is_some_and(|f| f.worker == Some(worker)) {
+                        inflight.remove(&seq);
+                        shared.forget(seq);
+                    }
                     next = workers.try_join_next_with_id();
                 }
                 // A worker returns once its result is committed, and that commit may have
