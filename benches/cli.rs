@@ -22,10 +22,14 @@
 //! The data is deterministic (a seeded xorshift generator) apart from its anchor in time: the
 //! tasks span the 60 days before the run. `CONTENTHUB_BENCH_KEEP=1` keeps the directory.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{args, bench_env, checkpoint, env_usize, fsync_probe, Summary};
 
 use contenthub::domain::time::{now_ms, Millis};
 use contenthub::domain::{Account, NewAccount, NewTask, Status};
@@ -202,20 +206,6 @@ fn main() {
     }
 }
 
-fn env_usize(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Ok(v) => v
-            .replace('_', "")
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v} is not a whole number")),
-        Err(_) => default,
-    }
-}
-
-fn args(a: &[&str]) -> Vec<String> {
-    a.iter().map(|s| s.to_string()).collect()
-}
-
 fn wal_path(db: &Path) -> PathBuf {
     let mut p = db.as_os_str().to_owned();
     p.push("-wal");
@@ -224,15 +214,6 @@ fn wal_path(db: &Path) -> PathBuf {
 
 fn file_len(p: &Path) -> u64 {
     std::fs::metadata(p).map_or(0, |m| m.len())
-}
-
-fn checkpoint(conn: &Connection) {
-    let (busy, _, _): (i64, i64, i64) = conn
-        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .expect("checkpoint");
-    assert_eq!(busy, 0, "wal_checkpoint(TRUNCATE) could not finish");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1367,25 +1348,6 @@ fn pick_prefix(conn: &Connection, n: usize) -> String {
 // ---------------------------------------------------------------------------------------------
 // Measuring.
 
-fn bench_env(root: &Path, db: &Path) -> Vec<(String, String)> {
-    let p = |s: &str| root.join(s).display().to_string();
-    let mut env = vec![
-        ("CONTENTHUB_DB".to_string(), db.display().to_string()),
-        ("HOME".into(), p("home")),
-        ("XDG_CONFIG_HOME".into(), p("home/.config")),
-        ("XDG_DATA_HOME".into(), p("home/.local/share")),
-        ("XDG_STATE_HOME".into(), p("home/.local/state")),
-        ("XDG_CACHE_HOME".into(), p("home/.cache")),
-        ("NO_COLOR".into(), "1".into()),
-    ];
-    for k in ["PATH", "TZ", "LANG"] {
-        if let Ok(v) = std::env::var(k) {
-            env.push((k.into(), v));
-        }
-    }
-    env
-}
-
 /// Runs the binary once and returns its wall time: spawn until exit, with stdout and stderr
 /// drained through pipes.
 fn run_once(bin: &Path, env: &[(String, String)], argv: &[String]) -> Duration {
@@ -1425,50 +1387,6 @@ fn settle(secs: u64) {
         if synced { "sync(1), then " } else { "" },
         t.elapsed().as_secs_f64()
     );
-}
-
-/// The fsync latency of the store's file system: the floor under every acknowledged write.
-fn fsync_probe(dir: &Path) -> Summary {
-    let path = dir.join("fsync-probe");
-    let mut f = std::fs::File::create(&path).expect("create the fsync probe");
-    let mut times = Vec::new();
-    for i in 0..21u64 {
-        use std::io::{Seek, SeekFrom, Write};
-        f.seek(SeekFrom::Start(i * 4096)).expect("seek");
-        f.write_all(&[0x5a; 4096]).expect("write");
-        let t = Instant::now();
-        f.sync_all().expect("fsync");
-        times.push(t.elapsed());
-    }
-    drop(f);
-    let _ = std::fs::remove_file(&path);
-    Summary::of(times)
-}
-
-struct Summary {
-    median: f64,
-    min: f64,
-    p90: f64,
-}
-
-impl Summary {
-    fn of(mut times: Vec<Duration>) -> Summary {
-        times.sort();
-        let ms: Vec<f64> = times.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
-        let n = ms.len();
-        let median = if n % 2 == 1 {
-            ms[n / 2]
-        } else {
-            (ms[n / 2 - 1] + ms[n / 2]) / 2.0
-        };
-        // Nearest rank.
-        let p90 = ms[(n * 9).div_ceil(10).max(1) - 1];
-        Summary {
-            median,
-            min: ms[0],
-            p90,
-        }
-    }
 }
 
 fn print_table(results: &[(String, Summary, Option<f64>)]) {

@@ -24,9 +24,13 @@
 //! `CONTENTHUB_BENCH_RUNS` (default 11, at least 5) sets the measured rounds;
 //! `CONTENTHUB_BENCH_KEEP=1` keeps the directory.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{args, bench_env, checkpoint, env_usize, fsync_probe, Summary};
 
 use chrono::{DateTime, Utc};
 use contenthub::domain::task::SubmitPolicy;
@@ -378,15 +382,6 @@ fn check_fired(db: &Path) {
     );
 }
 
-fn checkpoint(conn: &Connection) {
-    let (busy, _, _): (i64, i64, i64) = conn
-        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .expect("checkpoint");
-    assert_eq!(busy, 0, "wal_checkpoint(TRUNCATE) could not finish");
-}
-
 fn next_hour(t: Millis) -> Millis {
     t - t.rem_euclid(HOUR) + HOUR
 }
@@ -395,39 +390,6 @@ fn rfc(ms: Millis) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
         .expect("a valid time")
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-fn env_usize(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Ok(v) => v
-            .replace('_', "")
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v} is not a whole number")),
-        Err(_) => default,
-    }
-}
-
-fn args(a: &[&str]) -> Vec<String> {
-    a.iter().map(|s| s.to_string()).collect()
-}
-
-fn bench_env(root: &Path, db: &Path) -> Vec<(String, String)> {
-    let p = |s: &str| root.join(s).display().to_string();
-    let mut env = vec![
-        ("CONTENTHUB_DB".to_string(), db.display().to_string()),
-        ("HOME".into(), p("home")),
-        ("XDG_CONFIG_HOME".into(), p("home/.config")),
-        ("XDG_DATA_HOME".into(), p("home/.local/share")),
-        ("XDG_STATE_HOME".into(), p("home/.local/state")),
-        ("XDG_CACHE_HOME".into(), p("home/.cache")),
-        ("NO_COLOR".into(), "1".into()),
-    ];
-    for k in ["PATH", "TZ", "LANG"] {
-        if let Ok(v) = std::env::var(k) {
-            env.push((k.into(), v));
-        }
-    }
-    env
 }
 
 /// Runs the binary once and returns its wall time: spawn until exit, with stdout and stderr
@@ -453,48 +415,4 @@ fn run_once(bin: &Path, env: &[(String, String)], argv: &[String], silent: bool)
         String::from_utf8_lossy(&out.stderr)
     );
     elapsed
-}
-
-/// The fsync latency of the store's file system: the floor under every committed slot.
-fn fsync_probe(dir: &Path) -> Summary {
-    let path = dir.join("fsync-probe");
-    let mut f = std::fs::File::create(&path).expect("create the fsync probe");
-    let mut times = Vec::new();
-    for i in 0..21u64 {
-        use std::io::{Seek, SeekFrom, Write};
-        f.seek(SeekFrom::Start(i * 4096)).expect("seek");
-        f.write_all(&[0x5a; 4096]).expect("write");
-        let t = Instant::now();
-        f.sync_all().expect("fsync");
-        times.push(t.elapsed());
-    }
-    drop(f);
-    let _ = std::fs::remove_file(&path);
-    Summary::of(times)
-}
-
-struct Summary {
-    median: f64,
-    min: f64,
-    p90: f64,
-}
-
-impl Summary {
-    fn of(mut times: Vec<Duration>) -> Summary {
-        times.sort();
-        let ms: Vec<f64> = times.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
-        let n = ms.len();
-        let median = if n % 2 == 1 {
-            ms[n / 2]
-        } else {
-            (ms[n / 2 - 1] + ms[n / 2]) / 2.0
-        };
-        // Nearest rank.
-        let p90 = ms[(n * 9).div_ceil(10).max(1) - 1];
-        Summary {
-            median,
-            min: ms[0],
-            p90,
-        }
-    }
 }
