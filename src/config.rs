@@ -550,6 +550,15 @@ impl Settings {
     pub fn entries(&self, env: &dyn Fn(&str) -> Option<String>) -> Vec<(String, String, String)> {
         let mut out = Vec::new();
         let mut push = |k: &str, v: String, s: &Source| out.push((k.to_string(), v, s.to_string()));
+        // A secret is shown by the name of its variable and whether that is set, never its value.
+        let secret_ref = |v: &str| {
+            let state = if env(v).is_some_and(|k| !k.is_empty()) {
+                "set"
+            } else {
+                "not set"
+            };
+            format!("{v} ({state})")
+        };
         let dur = |d: &Duration| format_duration(*d);
         push(
             "config",
@@ -606,12 +615,7 @@ impl Settings {
             push("api.listen", l.value.clone(), &l.source);
         }
         if let Some(v) = &self.api.token_env {
-            let state = if env(v).is_some_and(|k| !k.is_empty()) {
-                "set"
-            } else {
-                "not set"
-            };
-            push("api.token_env", format!("{v} ({state})"), &Source::File);
+            push("api.token_env", secret_ref(v), &Source::File);
         }
         push(
             "api.rate_limit",
@@ -624,27 +628,13 @@ impl Settings {
             &self.api.rate_burst.source,
         );
         if let Some(v) = &self.webhook.secret_env {
-            let state = if env(v).is_some_and(|k| !k.is_empty()) {
-                "set"
-            } else {
-                "not set"
-            };
-            push(
-                "webhook.secret_env",
-                format!("{v} ({state})"),
-                &Source::File,
-            );
+            push("webhook.secret_env", secret_ref(v), &Source::File);
         }
         if let Some(v) = &self.webhook.public_url {
             push("webhook.public_url", redact_url(v), &Source::File);
         }
         if let Some(v) = &self.notify.secret_env {
-            let state = if env(v).is_some_and(|k| !k.is_empty()) {
-                "set"
-            } else {
-                "not set"
-            };
-            push("notify.secret_env", format!("{v} ({state})"), &Source::File);
+            push("notify.secret_env", secret_ref(v), &Source::File);
         }
         push(
             "notify.retry_initial",
@@ -676,12 +666,7 @@ impl Settings {
                 push(&key("model"), v.clone(), &Source::File);
             }
             if let Some(v) = &p.api_key_env {
-                let state = if env(v).is_some_and(|k| !k.is_empty()) {
-                    "set"
-                } else {
-                    "not set"
-                };
-                push(&key("api_key_env"), format!("{v} ({state})"), &Source::File);
+                push(&key("api_key_env"), secret_ref(v), &Source::File);
             }
             if let Some(v) = p.max_concurrent {
                 push(&key("max_concurrent"), v.to_string(), &Source::File);

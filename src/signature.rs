@@ -12,13 +12,21 @@ type HmacSha256 = Hmac<Sha256>;
 /// How far a signed timestamp may be from our clock.
 pub const TOLERANCE_SECS: i64 = 300;
 
-/// `sha256=<hex>` for `body` sent at `timestamp` (Unix seconds).
-pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
+/// The MAC of `"{timestamp}.{body}"`.
+fn mac_of(secret: &[u8], timestamp: i64, body: &[u8]) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    mac
+}
+
+/// `sha256=<hex>` for `body` sent at `timestamp` (Unix seconds).
+pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
+    format!(
+        "sha256={}",
+        hex::encode(mac_of(secret, timestamp, body).finalize().into_bytes())
+    )
 }
 
 /// Why a signed request was refused.
@@ -57,11 +65,9 @@ pub fn verify(
         .strip_prefix("sha256=")
         .ok_or(Rejection::Malformed)?;
     let given = hex::decode(hex_sig).map_err(|_| Rejection::Malformed)?;
-    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
-    mac.update(ts.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac.verify_slice(&given).map_err(|_| Rejection::Mismatch)?;
+    mac_of(secret, ts, body)
+        .verify_slice(&given)
+        .map_err(|_| Rejection::Mismatch)?;
     Ok(ts)
 }
 

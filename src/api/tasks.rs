@@ -44,22 +44,6 @@ struct SubmitBody {
     idempotency_key: Option<String>,
 }
 
-const SUBMIT_FIELDS: &[&str] = &[
-    "account_id",
-    "topic",
-    "keywords",
-    "category",
-    "requirements",
-    "tone",
-    "priority",
-    "auto_approve",
-    "max_retries",
-    "timeout",
-    "callback_url",
-    "generator",
-    "idempotency_key",
-];
-
 /// An account given by id (a number) or by name.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
@@ -118,7 +102,9 @@ type Reply<T> = Result<(StatusCode, Json<T>), ApiError>;
 
 /// Parses a JSON object body into `T`, naming the field at fault: malformed JSON is a 400,
 /// an unknown field or a value of the wrong type a 422.
-fn parse_object<T: for<'de> Deserialize<'de>>(body: &[u8], known: &[&str]) -> Result<T, ApiError> {
+fn parse_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // The fields `T` accepts, read from its derive, for naming an unknown one.
+    let known = crate::output::field_names::<T>();
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
             "the request body is empty (expected a JSON object)",
@@ -214,7 +200,7 @@ pub async fn submit(
             .map_err(ApiError::rate_limited)?;
     }
     require_json(&headers)?;
-    let parsed: SubmitBody = parse_object(&body, SUBMIT_FIELDS)?;
+    let parsed: SubmitBody = parse_object(&body)?;
     let req = SubmitRequest::from(parsed);
     let policy = state.inner.policy.clone();
     let (submitted, status) = state

@@ -397,21 +397,10 @@ fn read_jsonl(name: &str, text: &str) -> Result<Vec<(usize, SubmitRequest)>> {
     Ok(out)
 }
 
-const CSV_FIELDS: [&str; 13] = [
-    "account",
-    "topic",
-    "keywords",
-    "category",
-    "requirements",
-    "tone",
-    "priority",
-    "auto_approve",
-    "max_retries",
-    "timeout",
-    "callback_url",
-    "generator",
-    "idempotency_key",
-];
+/// A CSV header names the same fields as a JSONL row: those of [`SubmitRequest`].
+fn csv_fields() -> &'static [&'static str] {
+    crate::output::field_names::<SubmitRequest>()
+}
 
 fn read_csv(name: &str, text: &str) -> Result<Vec<(usize, SubmitRequest)>> {
     let mut rdr = csv::ReaderBuilder::new()
@@ -424,10 +413,10 @@ fn read_csv(name: &str, text: &str) -> Result<Vec<(usize, SubmitRequest)>> {
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
     for h in &header {
-        if !CSV_FIELDS.contains(&h.as_str()) {
+        if !csv_fields().contains(&h.as_str()) {
             return Err(Error::Usage(format!(
                 "{name} line 1: unknown column '{h}' (expected some of: {})",
-                CSV_FIELDS.join(", ")
+                csv_fields().join(", ")
             ))
             .into());
         }
