@@ -128,6 +128,78 @@ struct FileConfig {
     webhook: WebhookSection,
     #[serde(default)]
     notify: NotifySection,
+    #[serde(default)]
+    monitor: MonitorSection,
+    #[serde(default)]
+    prices: BTreeMap<String, Price>,
+    alerts: Option<Vec<AlertSection>>,
+}
+
+/// A threshold as written: a number, or text such as `"20%"` or `"30m"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Threshold {
+    Number(f64),
+    Text(String),
+}
+
+impl Threshold {
+    fn text(&self) -> String {
+        match self {
+            Threshold::Number(n) => n.to_string(),
+            Threshold::Text(t) => t.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MonitorSection {
+    expect_daemon: Option<bool>,
+    window: Option<DurationSetting>,
+    min_finished: Option<u32>,
+    alert_interval: Option<DurationSetting>,
+    renotify: Option<DurationSetting>,
+    #[serde(default)]
+    warning: BTreeMap<String, Threshold>,
+    #[serde(default)]
+    critical: BTreeMap<String, Threshold>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertSection {
+    name: String,
+    metric: crate::monitor::alerts::Metric,
+    op: crate::monitor::alerts::Op,
+    threshold: Threshold,
+    window: Option<DurationSetting>,
+    severity: Option<crate::monitor::alerts::Severity>,
+    channels: Option<Vec<String>>,
+    #[serde(rename = "for")]
+    hold: Option<DurationSetting>,
+    renotify: Option<DurationSetting>,
+}
+
+/// What a model costs, per million tokens (`[prices."MODEL"]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub prompt_per_million: f64,
+    pub completion_per_million: f64,
+    #[serde(default = "default_currency")]
+    pub currency: String,
+}
+
+fn default_currency() -> String {
+    "USD".into()
+}
+
+impl Price {
+    pub fn cost(&self, prompt: u64, completion: u64) -> f64 {
+        (prompt as f64 * self.prompt_per_million + completion as f64 * self.completion_per_million)
+            / 1_000_000.0
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -155,6 +227,8 @@ struct NotifySection {
     #[serde(default, deserialize_with = "positive")]
     max_attempts: Option<u32>,
     timeout: Option<DurationSetting>,
+    #[serde(default)]
+    channels: Vec<crate::monitor::channels::Channel>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -318,6 +392,32 @@ pub struct NotifySettings {
     pub max_attempts: Sourced<u32>,
     /// Per-request timeout of a delivery.
     pub timeout: Sourced<Duration>,
+    /// Where alert notifications go (`[[notify.channels]]`).
+    pub channels: Vec<crate::monitor::channels::Channel>,
+}
+
+/// `[monitor]`, `[[alerts]]` and `[prices]`.
+#[derive(Debug, Clone)]
+pub struct MonitorSettings {
+    /// Whether `monitor health` and the `daemon_down` alert expect a daemon.
+    pub expect_daemon: Sourced<bool>,
+    /// The window of `monitor health`'s rates.
+    pub window: Sourced<Duration>,
+    /// Finished tasks a window needs before its rates can warn or fire.
+    pub min_finished: Sourced<u32>,
+    /// How often the daemon evaluates the alert rules.
+    pub alert_interval: Sourced<Duration>,
+    /// Re-notify firing alerts this often (rules may set their own); `None`: never.
+    pub renotify: Option<Duration>,
+    /// `monitor health` threshold overrides by check.
+    pub warning: BTreeMap<String, f64>,
+    pub critical: BTreeMap<String, f64>,
+    /// The alert rules: `[[alerts]]`, or the defaults when the file has none.
+    pub alerts: Vec<crate::monitor::alerts::Rule>,
+    /// True when the rules come from the file.
+    pub alerts_configured: bool,
+    /// Prices per model, for cost.
+    pub prices: BTreeMap<String, Price>,
 }
 
 /// What the command line contributes before resolution.
@@ -341,6 +441,7 @@ pub struct Settings {
     pub api: ApiSettings,
     pub webhook: WebhookSettings,
     pub notify: NotifySettings,
+    pub monitor: MonitorSettings,
     /// `NO_COLOR` is set.
     pub no_color: bool,
 }
@@ -504,6 +605,32 @@ impl Settings {
                 v
             },
             timeout: dur(10, file.notify.timeout),
+            channels: file.notify.channels.clone(),
+        };
+        let monitor = MonitorSettings {
+            expect_daemon: {
+                let mut v = Sourced::default(true);
+                v.layer(file.monitor.expect_daemon, Source::File);
+                v
+            },
+            window: dur(3600, file.monitor.window),
+            min_finished: {
+                let mut v = Sourced::default(5u32);
+                v.layer(file.monitor.min_finished, Source::File);
+                v
+            },
+            alert_interval: dur(60, file.monitor.alert_interval),
+            renotify: file.monitor.renotify.map(|d| d.0).filter(|d| !d.is_zero()),
+            warning: thresholds(&file.monitor.warning),
+            critical: thresholds(&file.monitor.critical),
+            alerts_configured: file.alerts.is_some(),
+            alerts: match &file.alerts {
+                Some(rules) => rules.iter().filter_map(|r| rule_of(r).ok()).collect(),
+                None => crate::monitor::alerts::default_rules(
+                    file.monitor.expect_daemon.unwrap_or(true),
+                ),
+            },
+            prices: file.prices.clone(),
         };
 
         Ok(Settings {
@@ -526,6 +653,7 @@ impl Settings {
             api,
             webhook,
             notify,
+            monitor,
             no_color: env("NO_COLOR").is_some_and(|v| !v.is_empty()),
         })
     }
@@ -656,6 +784,73 @@ impl Settings {
             dur(&self.notify.timeout.value),
             &self.notify.timeout.source,
         );
+        for c in &self.notify.channels {
+            let key = |k: &str| format!("notify.channels.{}.{k}", c.name);
+            push(&key("kind"), c.kind.as_str().into(), &Source::File);
+            if let Some(v) = &c.url {
+                push(&key("url"), redact_url(v), &Source::File);
+            }
+            if let Some(v) = &c.url_env {
+                push(&key("url_env"), secret_ref(v), &Source::File);
+            }
+            if let Some(v) = &c.secret_env {
+                push(&key("secret_env"), secret_ref(v), &Source::File);
+            }
+            if let Some(v) = &c.command {
+                push(&key("command"), v.join(" "), &Source::File);
+            }
+        }
+        let m = &self.monitor;
+        push(
+            "monitor.expect_daemon",
+            m.expect_daemon.value.to_string(),
+            &m.expect_daemon.source,
+        );
+        push("monitor.window", dur(&m.window.value), &m.window.source);
+        push(
+            "monitor.min_finished",
+            m.min_finished.value.to_string(),
+            &m.min_finished.source,
+        );
+        push(
+            "monitor.alert_interval",
+            dur(&m.alert_interval.value),
+            &m.alert_interval.source,
+        );
+        if let Some(v) = &m.renotify {
+            push("monitor.renotify", dur(v), &Source::File);
+        }
+        for (level, map) in [("warning", &m.warning), ("critical", &m.critical)] {
+            for (k, v) in map {
+                push(
+                    &format!("monitor.{level}.{k}"),
+                    v.to_string(),
+                    &Source::File,
+                );
+            }
+        }
+        for (model, p) in &m.prices {
+            push(
+                &format!("prices.{model}"),
+                format!(
+                    "{} / {} {} per million prompt / completion tokens",
+                    p.prompt_per_million, p.completion_per_million, p.currency
+                ),
+                &Source::File,
+            );
+        }
+        let rules_source = if m.alerts_configured {
+            Source::File
+        } else {
+            Source::Default
+        };
+        for r in &m.alerts {
+            push(
+                &format!("alerts.{}", r.name),
+                format!("{} ({})", r.condition(), r.severity.as_str()),
+                &rules_source,
+            );
+        }
         for (name, p) in &self.generators {
             let key = |k: &str| format!("generators.{name}.{k}");
             push(&key("kind"), p.kind.as_str().into(), &Source::File);
@@ -746,6 +941,54 @@ fn key_at(text: &str, line: usize) -> Option<String> {
     })
 }
 
+/// `[monitor.warning]` / `[monitor.critical]` entries, already checked by [`parse_file`].
+fn thresholds(map: &BTreeMap<String, Threshold>) -> BTreeMap<String, f64> {
+    map.iter()
+        .filter_map(|(k, v)| {
+            crate::monitor::health::parse_override(&format!("{k}={}", v.text())).ok()
+        })
+        .collect()
+}
+
+/// An `[[alerts]]` entry as a rule; the error names the key at fault.
+fn rule_of(
+    a: &AlertSection,
+) -> std::result::Result<crate::monitor::alerts::Rule, (&'static str, String)> {
+    let threshold = a
+        .metric
+        .unit()
+        .parse(&a.threshold.text())
+        .map_err(|e| ("threshold", e))?;
+    if a.name.trim().is_empty() {
+        return Err(("name", "must not be empty".into()));
+    }
+    Ok(crate::monitor::alerts::Rule {
+        name: a.name.trim().to_string(),
+        metric: a.metric,
+        op: a.op,
+        threshold,
+        window: a.window.map(|d| d.0).unwrap_or(Duration::from_secs(3600)),
+        severity: a
+            .severity
+            .unwrap_or(crate::monitor::alerts::Severity::Warning),
+        channels: a.channels.clone(),
+        hold: a.hold.map(|d| d.0).unwrap_or_default(),
+        renotify: a.renotify.map(|d| d.0).filter(|d| !d.is_zero()),
+    })
+}
+
+/// The 1-based line of the `n`-th (0-based) `[[name]]` header.
+fn line_of_item(text: &str, name: &str, n: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let l = l.trim();
+            l.starts_with("[[") && l.trim_matches(['[', ']']).trim() == name
+        })
+        .nth(n)
+        .map(|(i, _)| i + 1)
+}
+
 fn line_of_section(text: &str, section: &str) -> Option<usize> {
     text.lines()
         .position(|l| {
@@ -827,6 +1070,77 @@ fn parse_file(path: &Path, text: &str) -> Result<FileConfig> {
             )));
         }
     }
+    let invalid = |line: usize, key: &str, message: &str| {
+        Error::Usage(format!(
+            "invalid config {}: line {line}, key `{key}`: {message}",
+            path.display()
+        ))
+    };
+    for (section, map) in [
+        ("warning", &file.monitor.warning),
+        ("critical", &file.monitor.critical),
+    ] {
+        for (k, v) in map {
+            if let Err(e) = crate::monitor::health::parse_override(&format!("{k}={}", v.text())) {
+                let line = line_of_section(text, &format!("monitor.{section}"))
+                    .or_else(|| line_of_section(text, "monitor"))
+                    .unwrap_or(1);
+                return Err(invalid(line, &format!("monitor.{section}.{k}"), &e));
+            }
+        }
+    }
+    if file
+        .monitor
+        .alert_interval
+        .is_some_and(|d| d.0 < Duration::from_secs(1))
+    {
+        let line = line_of_section(text, "monitor").unwrap_or(1);
+        return Err(invalid(
+            line,
+            "monitor.alert_interval",
+            "must be at least 1s",
+        ));
+    }
+    for (model, price) in &file.prices {
+        let bad = [price.prompt_per_million, price.completion_per_million]
+            .iter()
+            .any(|p| !p.is_finite() || *p < 0.0);
+        if bad || price.currency.trim().is_empty() {
+            let line = line_of_section(text, &format!("prices.{model}"))
+                .or_else(|| line_of_section(text, &format!("prices.\"{model}\"")))
+                .unwrap_or(1);
+            return Err(invalid(
+                line,
+                &format!("prices.{model}"),
+                "prices are non-negative numbers per million tokens, with a currency",
+            ));
+        }
+    }
+    for (i, c) in file.notify.channels.iter().enumerate() {
+        if let Err((key, message)) = c.check() {
+            let line = line_of_item(text, "notify.channels", i).unwrap_or(1);
+            return Err(invalid(line, &format!("notify.channels.{key}"), &message));
+        }
+    }
+    let mut rules = Vec::new();
+    for (i, a) in file.alerts.iter().flatten().enumerate() {
+        match rule_of(a) {
+            Ok(r) => rules.push(r),
+            Err((key, message)) => {
+                let line = line_of_item(text, "alerts", i).unwrap_or(1);
+                return Err(invalid(line, &format!("alerts.{key}"), &message));
+            }
+        }
+    }
+    if let Err(message) = crate::monitor::alerts::check_rules(&rules, &file.notify.channels) {
+        let line = line_of_item(text, "alerts", 0)
+            .or_else(|| line_of_item(text, "notify.channels", 0))
+            .unwrap_or(1);
+        return Err(Error::Usage(format!(
+            "invalid config {}: line {line}: {message}",
+            path.display()
+        )));
+    }
     if let Some(delays) = &file.daemon.retry_delays {
         if delays.is_empty() {
             let line = line_of_section(text, "daemon").unwrap_or(1);
@@ -898,6 +1212,49 @@ pub const DEFAULT_CONFIG: &str = r#"# contenthub configuration.
 # retry_max = "1h"
 # max_attempts = 12
 # timeout = "10s"
+#
+# Where alert notifications go. kind: webhook | dingtalk | feishu | wecom | slack | command.
+# A URL that embeds a key belongs in an environment variable named by url_env.
+# [[notify.channels]]
+# name = "ops"
+# kind = "webhook"                     # the JSON event, signed like task callbacks
+# url = "https://hooks.example.com/contenthub"
+#
+# [[notify.channels]]
+# name = "dingtalk"
+# kind = "dingtalk"
+# url_env = "DINGTALK_WEBHOOK_URL"     # https://oapi.dingtalk.com/robot/send?access_token=…
+# secret_env = "DINGTALK_SECRET"       # the robot's signing secret (SEC…), if it has one
+
+[monitor]
+# expect_daemon = true                 # false for cron-only setups: no daemon is not an error
+# window = "1h"                        # window of `monitor health`'s rates
+# min_finished = 5                     # finished tasks a window needs before rates can warn
+# alert_interval = "60s"               # how often the daemon evaluates [[alerts]]
+# renotify = "4h"                      # repeat a firing alert this often (default: never)
+#
+# [monitor.warning]                    # `monitor health` thresholds (-w/-c override them)
+# backlog = 100
+# [monitor.critical]
+# failure_rate = "30%"
+
+# Prices per million tokens, for cost in `monitor metrics`.
+# [prices."deepseek-chat"]
+# prompt_per_million = 0.27
+# completion_per_million = 1.10
+# currency = "USD"
+
+# Alert rules. Without any, the defaults are: failure_rate > 20% over 1h (critical),
+# timeout_rate > 10% over 1h, backlog > 50, daemon_down > 0 (critical).
+# [[alerts]]
+# name = "failure_rate"
+# metric = "failure_rate"              # see `contenthub monitor alerts --help`
+# op = ">"                             # > >= < <= == !=
+# threshold = "20%"                    # a number, "20%" or "30m"
+# window = "1h"
+# severity = "critical"                # warning | critical
+# channels = ["ops"]                   # default: every channel
+# for = "5m"                           # must hold this long before firing (default 0)
 "#;
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod generator;
+pub mod monitor;
 pub mod output;
 pub mod schedule;
 pub mod service;

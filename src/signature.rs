@@ -29,6 +29,14 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     )
 }
 
+/// The raw HMAC-SHA256 of `message` under `key`, for the chat services' own signing schemes
+/// (DingTalk, Feishu).
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
 /// Why a signed request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {

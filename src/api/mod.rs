@@ -49,6 +49,8 @@ pub struct ApiConfig {
     pub rate_limit: u32,
     pub rate_burst: u32,
     pub policy: SubmitPolicy,
+    /// What `/metrics` reports (the same as `monitor metrics`).
+    pub metrics: crate::monitor::metrics::MetricsOptions,
 }
 
 impl ApiConfig {
@@ -61,6 +63,12 @@ impl ApiConfig {
             rate_limit: 0,
             rate_burst: 0,
             policy,
+            metrics: crate::monitor::metrics::MetricsOptions {
+                window: std::time::Duration::from_secs(24 * 3600),
+                default_generator: crate::engine::TEMPLATE.into(),
+                prices: Default::default(),
+                lease: std::time::Duration::from_secs(15),
+            },
         }
     }
 }
@@ -78,6 +86,8 @@ struct Inner {
     policy: SubmitPolicy,
     store: Pool,
     engine: Arc<Shared>,
+    db_path: PathBuf,
+    metrics: crate::monitor::metrics::MetricsOptions,
 }
 
 impl AppState {
@@ -93,6 +103,8 @@ impl AppState {
                 limiter: RateLimiter::new(config.rate_limit, config.rate_burst),
                 policy: config.policy,
                 engine,
+                db_path: config.db_path,
+                metrics: config.metrics,
             }),
         })
     }

@@ -1,7 +1,6 @@
 //! The operational endpoints: `/healthz` (liveness), `/metrics` (Prometheus text), the
 //! OpenAPI document, and the answers for unknown paths and methods.
 
-use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -14,8 +13,7 @@ use serde::Serialize;
 use super::error::ApiError;
 use super::AppState;
 use crate::domain::time::now_ms;
-use crate::store::queue;
-use crate::store::{counters, tasks};
+use crate::store::tasks;
 
 /// The dispatcher goes round its loop at least every tick; older than this, it is stuck.
 pub const LOOP_STALE_MS: i64 = 5_000;
@@ -83,180 +81,27 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     (code, Json(health)).into_response()
 }
 
-/// Counters that outlive task rows, as (metric, help, counter name, counter labels, our
-/// labels).
-const COUNTERS: &[(&str, &str, &str, &str, &str)] = &[
-    (
-        "contenthub_tasks_submitted_total",
-        "Tasks submitted.",
-        counters::TASKS_SUBMITTED,
-        "",
-        "",
-    ),
-    (
-        "contenthub_tasks_completed_total",
-        "Tasks completed.",
-        queue::TASKS_COMPLETED,
-        "",
-        "",
-    ),
-    (
-        "contenthub_tasks_failed_total",
-        "Tasks that failed.",
-        queue::TASKS_FAILED,
-        "",
-        "",
-    ),
-    (
-        "contenthub_tasks_timeout_total",
-        "Tasks that timed out.",
-        queue::TASKS_TIMEOUT,
-        "",
-        "",
-    ),
-    (
-        "contenthub_tasks_cancelled_total",
-        "Tasks cancelled by an operator.",
-        counters::TASKS_CANCELLED,
-        "",
-        "",
-    ),
-    (
-        "contenthub_tasks_retried_total",
-        "Tasks retried by an operator.",
-        counters::TASKS_RETRIED,
-        "",
-        "",
-    ),
-    (
-        "contenthub_task_retries_total",
-        "Automatic retries after transient errors.",
-        queue::TASK_RETRIES,
-        "",
-        "",
-    ),
-    (
-        "contenthub_task_rate_limited_total",
-        "Attempts snoozed because a generator rate-limited them.",
-        queue::TASK_SNOOZES,
-        "",
-        "",
-    ),
-    (
-        "contenthub_tasks_cleaned_total",
-        "Finished tasks deleted by cleanup.",
-        counters::TASKS_CLEANED,
-        "",
-        "",
-    ),
-    (
-        "contenthub_tokens_total",
-        "Generator tokens used.",
-        queue::TOKENS,
-        "kind=prompt",
-        "kind=\"prompt\"",
-    ),
-    (
-        "contenthub_tokens_total",
-        "Generator tokens used.",
-        queue::TOKENS,
-        "kind=completion",
-        "kind=\"completion\"",
-    ),
-];
-
-/// `/metrics`: Prometheus text exposition. Small for now; `monitor metrics` has the rest.
+/// `/metrics`: the Prometheus text of `monitor metrics`, from the same code.
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let (counts, values) = state
+    let inner = state.inner.clone();
+    let text = state
         .inner
         .store
-        .read(|store| {
+        .read(move |store| {
             store.read(|tx| {
-                let counts = tasks::status_counts(tx, None)?;
-                let values = COUNTERS
-                    .iter()
-                    .map(|(_, _, name, labels, _)| counters::get(tx, name, labels))
-                    .collect::<crate::error::Result<Vec<i64>>>()?;
-                Ok((counts, values))
+                crate::monitor::metrics::collect(tx, &inner.db_path, &inner.metrics, now_ms())
+                    .map(|m| crate::monitor::metrics::prometheus(&m))
             })
         })
         .await?;
-    let engine = &state.inner.engine;
-    let mut out = String::new();
-    let help = |out: &mut String, name: &str, kind: &str, text: &str| {
-        let _ = writeln!(out, "# HELP {name} {text}\n# TYPE {name} {kind}");
-    };
-    help(
-        &mut out,
-        "contenthub_tasks",
-        "gauge",
-        "Tasks in the store by status.",
-    );
-    for (status, n) in &counts {
-        let _ = writeln!(out, "contenthub_tasks{{status=\"{status}\"}} {n}");
-    }
-    let mut last = "";
-    for ((metric, text, _, _, labels), v) in COUNTERS.iter().zip(&values) {
-        if *metric != last {
-            help(&mut out, metric, "counter", text);
-            last = metric;
-        }
-        if labels.is_empty() {
-            let _ = writeln!(out, "{metric} {v}");
-        } else {
-            let _ = writeln!(out, "{metric}{{{labels}}} {v}");
-        }
-    }
-    let gauges = [
-        (
-            "contenthub_in_flight",
-            "Tasks this daemon is working on.",
-            engine.in_flight.load(Ordering::Relaxed).to_string(),
-        ),
-        (
-            "contenthub_max_concurrent",
-            "Tasks this daemon works on at most.",
-            engine.max_concurrent.to_string(),
-        ),
-        (
-            "contenthub_daemon_heartbeat_timestamp_seconds",
-            "When the dispatcher last went round its loop (Unix time).",
-            seconds(engine.loop_beat.load(Ordering::Relaxed)),
-        ),
-        (
-            "contenthub_daemon_start_time_seconds",
-            "When this daemon started (Unix time).",
-            seconds(engine.started_at),
-        ),
-    ];
-    for (name, text, value) in gauges {
-        help(&mut out, name, "gauge", text);
-        let _ = writeln!(out, "{name} {value}");
-    }
-    let active: u64 = counts
-        .iter()
-        .filter(|(s, _)| !s.is_terminal())
-        .map(|(_, n)| n)
-        .sum();
-    help(
-        &mut out,
-        "contenthub_tasks_active",
-        "gauge",
-        "Tasks pending, submitted or processing.",
-    );
-    let _ = writeln!(out, "contenthub_tasks_active {active}");
     Ok((
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        out,
+        text,
     )
         .into_response())
-}
-
-fn seconds(ms: i64) -> String {
-    format!("{:.3}", ms as f64 / 1000.0)
 }
 
 /// `GET /api/v1/openapi.json`.

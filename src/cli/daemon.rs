@@ -178,6 +178,13 @@ fn engine_options(ctx: &Ctx, a: &RunArgs, exclusive: bool) -> Result<engine::Opt
     }
     opts.scheduler = (!a.no_scheduler).then(|| s.submit_policy());
     opts.public_url = s.webhook.public_url.clone();
+    // A daemon that drains the queue and exits is not the one to watch the pipeline.
+    if !a.until_idle {
+        opts.alerts = Some((
+            super::monitor::alert_options(ctx),
+            ctx.settings.monitor.alert_interval.value,
+        ));
+    }
     Ok(opts)
 }
 
@@ -232,6 +239,7 @@ fn api_plan(ctx: &Ctx, a: &RunArgs) -> Result<Option<ApiPlan>> {
     config.webhook_secret = secret.map(String::into_bytes);
     config.rate_limit = s.api.rate_limit.value;
     config.rate_burst = s.api.rate_burst.value;
+    config.metrics = super::monitor::metrics_options(ctx, Duration::from_secs(24 * 3600));
     Ok(Some(ApiPlan { addr, config }))
 }
 

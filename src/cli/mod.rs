@@ -9,9 +9,11 @@ mod config;
 mod content;
 mod daemon;
 mod deliveries;
+mod monitor;
 mod scheduler;
 mod task;
 mod wait;
+mod watch;
 
 use std::io::{IsTerminal, Write};
 
@@ -98,12 +100,49 @@ pub enum Command {
     Scheduler(scheduler::SchedulerCmd),
     /// Run the generation daemon, or control one running in the background
     Daemon(daemon::DaemonCmd),
+    /// Health checks, metrics, daily stats, a live view and alerts
+    Monitor(monitor::MonitorCmd),
     /// Outgoing callbacks and notifications (the outbox)
     Deliveries(deliveries::DeliveriesCmd),
     /// Create and inspect the config file
     Config(config::ConfigCmd),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
+}
+
+impl Command {
+    /// Whether the command accepts `--format prometheus`.
+    fn speaks_prometheus(&self) -> bool {
+        matches!(self, Command::Monitor(m) if m.speaks_prometheus())
+    }
+}
+
+/// Whether `args` (without the program name) invoke `monitor health`, whose usage errors
+/// exit 3 (UNKNOWN) like any monitoring plugin's, not 2.
+pub fn is_health_check<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> bool {
+    // Values of global options that take one, so `--db monitor health` is not mistaken.
+    const TAKES_VALUE: &[&str] = &["--db", "--config", "--format", "--color"];
+    let mut words = Vec::new();
+    let mut skip = false;
+    for a in args {
+        let a = a.as_ref().to_string_lossy();
+        if skip {
+            skip = false;
+            continue;
+        }
+        if TAKES_VALUE.contains(&a.as_ref()) {
+            skip = true;
+            continue;
+        }
+        if a.starts_with('-') {
+            continue;
+        }
+        words.push(a.into_owned());
+        if words.len() == 2 {
+            break;
+        }
+    }
+    words == ["monitor", "health"]
 }
 
 /// The crate version alone, for generated files that must not change with every commit.
@@ -199,6 +238,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         style: Style::new(cli.global.color, settings.no_color),
         quiet: cli.global.quiet,
     };
+    if cli.global.format == Format::Prometheus && !cli.command.speaks_prometheus() {
+        return Err(Error::Usage(
+            "--format prometheus is for `monitor metrics` only; use table, json, ndjson or csv"
+                .into(),
+        )
+        .into());
+    }
     let mut ctx = Ctx {
         settings,
         printer,
@@ -211,6 +257,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Content(c) => content::run(&mut ctx, c),
         Command::Scheduler(c) => scheduler::run(&mut ctx, c),
         Command::Daemon(c) => daemon::run(&mut ctx, c),
+        Command::Monitor(c) => monitor::run(&mut ctx, c),
         Command::Deliveries(c) => deliveries::run(&mut ctx, c),
         Command::Config(c) => config::run(&mut ctx, c),
         Command::Completions(c) => completions::run(&ctx, c),

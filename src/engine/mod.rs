@@ -60,6 +60,8 @@ pub struct Options {
     pub notify: outbox::NotifyOptions,
     /// Fire due scheduled plans every minute, with this submission policy (`None`: off).
     pub scheduler: Option<crate::domain::task::SubmitPolicy>,
+    /// Evaluate the alert rules at start and then at this interval (`None`: off).
+    pub alerts: Option<(crate::monitor::alerts::AlertOptions, Duration)>,
 }
 
 impl Options {
@@ -85,6 +87,7 @@ impl Options {
             public_url: None,
             notify: outbox::NotifyOptions::default(),
             scheduler: None,
+            alerts: None,
         }
     }
 }
@@ -229,11 +232,7 @@ impl Engine {
     pub async fn new(opts: Options) -> Result<Engine> {
         let db = Db::open(&opts.db_path)?;
         let (generators, limits) = build_generators(&opts)?;
-        let default_profile = if opts.generators.contains_key("default") {
-            "default".to_string()
-        } else {
-            TEMPLATE.to_string()
-        };
+        let default_profile = default_profile(&opts.generators).to_string();
         let (results, writer) = db::spawn_writer(db.clone());
         let shared = Arc::new(Shared {
             db,
@@ -368,6 +367,7 @@ async fn dispatch(
     let until_minute =
         |now: Millis| Duration::from_millis((60_000 - now.rem_euclid(60_000) + 1_000) as u64);
     let mut next_schedule = opts.scheduler.as_ref().map(|_| Instant::now());
+    let mut next_alerts = opts.alerts.as_ref().map(|_| Instant::now());
     let mut stopping = false;
     let mut grace_end: Option<Instant> = None;
     let mut ticker = tokio::time::interval(opts.tick);
@@ -559,6 +559,12 @@ async fn dispatch(
                 Err(e) => tracing::error!(error = %e, "scheduler tick failed"),
             }
         }
+        if let (Some((rules, every)), Some(at)) =
+            (&opts.alerts, next_alerts.filter(|at| now >= *at))
+        {
+            next_alerts = Some(at.max(now) + *every);
+            evaluate_alerts(shared, &opts.db_path, rules).await;
+        }
         if now >= next_reap {
             next_reap = now + opts.reap_interval;
             let o = owner.clone();
@@ -612,6 +618,45 @@ async fn dispatch(
         completed,
         not_completed,
     })
+}
+
+/// One pass of the alert rules: state changes are recorded and their notifications queued in
+/// one transaction, then the outbox sender is woken.
+async fn evaluate_alerts(
+    shared: &Arc<Shared>,
+    db_path: &Path,
+    rules: &crate::monitor::alerts::AlertOptions,
+) {
+    let (path, rules) = (db_path.to_path_buf(), rules.clone());
+    let pass = shared
+        .db
+        .write(move |tx| crate::monitor::alerts::evaluate(tx, &path, &rules, now_ms(), true))
+        .await;
+    match pass {
+        Ok(pass) => {
+            for ev in &pass.events {
+                if ev.firing() {
+                    tracing::warn!(alert = %ev.rule, severity = %ev.severity, summary = %ev.summary, "alert firing");
+                } else {
+                    tracing::info!(alert = %ev.rule, summary = %ev.summary, "alert resolved");
+                }
+            }
+            if pass.queued > 0 {
+                shared.outbox.notify_one();
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "could not evaluate the alert rules"),
+    }
+}
+
+/// The profile a task without `--generator` uses: the one named "default" when configured,
+/// else the built-in template generator.
+pub fn default_profile(generators: &BTreeMap<String, GeneratorProfile>) -> &'static str {
+    if generators.contains_key("default") {
+        "default"
+    } else {
+        TEMPLATE
+    }
 }
 
 /// Whether a profile's kind talks to a remote job service.

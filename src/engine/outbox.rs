@@ -9,7 +9,10 @@
 //! should treat `X-ContentHub-Delivery` as an idempotency key.
 //!
 //! The sender knows nothing about particular events: it sends the stored body, byte for
-//! byte, to the stored URL, with the stored event name in `X-ContentHub-Event`.
+//! byte, to the stored URL, with the stored event name in `X-ContentHub-Event`. A delivery
+//! to a notification channel stores `channel:NAME` instead of a URL: the channel's URL and
+//! secret are looked up when sending, and its service's signing scheme and reply format
+//! apply (see [`crate::monitor::channels`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,6 +27,7 @@ use super::{retry, Shared};
 use crate::config::NotifySettings;
 use crate::domain::time::now_ms;
 use crate::generator::EnvLookup;
+use crate::monitor::channels::{self, Channel, ChannelKind, CHANNEL_PREFIX};
 use crate::signature;
 use crate::store::outbox::{self, Outgoing};
 
@@ -49,6 +53,8 @@ pub struct NotifyOptions {
     pub max_attempts: u32,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Notification channels (`[[notify.channels]]`).
+    pub channels: Vec<Channel>,
 }
 
 impl Default for NotifyOptions {
@@ -60,6 +66,7 @@ impl Default for NotifyOptions {
             retry_max: Duration::from_secs(3600),
             max_attempts: 12,
             timeout: Duration::from_secs(10),
+            channels: Vec::new(),
         }
     }
 }
@@ -72,6 +79,7 @@ impl From<&NotifySettings> for NotifyOptions {
             retry_max: s.retry_max.value,
             max_attempts: s.max_attempts.value.max(1),
             timeout: s.timeout.value,
+            channels: s.channels.clone(),
         }
     }
 }
@@ -102,10 +110,49 @@ impl NotifyOptions {
 }
 
 /// What the sender needs, resolved once at start.
-struct Sender {
+pub struct Sender {
     client: reqwest::Client,
     secret: Option<Arc<[u8]>>,
     opts: NotifyOptions,
+    env: EnvLookup,
+}
+
+impl Sender {
+    /// Builds the HTTP client and reads the signing secret.
+    pub fn new(opts: NotifyOptions, env: EnvLookup) -> Result<Sender, String> {
+        let secret = match &opts.secret_env {
+            Some(name) => match env(name).filter(|v| !v.trim().is_empty()) {
+                Some(v) => Some(Arc::<[u8]>::from(v.trim().as_bytes())),
+                None => {
+                    tracing::warn!(
+                        variable = %name,
+                        "notify.secret_env names a variable that is not set; outgoing events go unsigned"
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        let client = reqwest::Client::builder()
+            .use_rustls_tls()
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout)
+            // A webhook answers where it is asked; a redirect would turn the POST into a GET.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("contenthub/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Sender {
+            client,
+            secret,
+            opts,
+            env,
+        })
+    }
+
+    fn env_value(&self, name: &str) -> Option<String> {
+        (self.env)(name).filter(|v| !v.trim().is_empty())
+    }
 }
 
 /// What one attempt came to.
@@ -124,39 +171,13 @@ pub async fn run(
     env: EnvLookup,
     stop: CancellationToken,
 ) {
-    let secret = match &opts.secret_env {
-        Some(name) => match env(name).filter(|v| !v.trim().is_empty()) {
-            Some(v) => Some(Arc::<[u8]>::from(v.trim().as_bytes())),
-            None => {
-                tracing::warn!(
-                    variable = %name,
-                    "notify.secret_env names a variable that is not set; outgoing events go unsigned"
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    let client = match reqwest::Client::builder()
-        .use_rustls_tls()
-        .timeout(opts.timeout)
-        .connect_timeout(opts.timeout)
-        // A webhook answers where it is asked; a redirect would turn the POST into a GET.
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("contenthub/", env!("CARGO_PKG_VERSION")))
-        .build()
-    {
-        Ok(c) => c,
+    let sender = match Sender::new(opts, env) {
+        Ok(s) => Arc::new(s),
         Err(e) => {
-            tracing::error!(error = %e, "cannot build the HTTP client; outgoing events are not sent");
+            tracing::error!(error = %e, "outgoing events are not sent");
             return;
         }
     };
-    let sender = Arc::new(Sender {
-        client,
-        secret,
-        opts,
-    });
     let lease_ms = sender.opts.lease().as_millis() as i64;
     let mut sending: JoinSet<()> = JoinSet::new();
     // The delivery each running send is for.
@@ -283,22 +304,84 @@ async fn claim(
     }
 }
 
+/// Sends the due deliveries to notification channels once, from this process, and records
+/// the outcomes (for `monitor alerts --notify` run by cron, when the daemon may be down).
+/// Failed ones are left for the daemon's retries. Returns how many were sent.
+pub fn send_channel_deliveries_now(
+    db_path: &std::path::Path,
+    opts: &NotifyOptions,
+    env: EnvLookup,
+) -> crate::error::Result<usize> {
+    let mut store = crate::store::Store::open(db_path)?;
+    let lease_ms = opts.lease().as_millis() as i64;
+    let rows = store.write(|tx| outbox::claim_due_channels(tx, now_ms(), lease_ms, 50))?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let sender = Sender::new(opts.clone(), env).map_err(crate::error::Error::Store)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::error::Error::io("cannot start the runtime", e))?;
+    let settled = rt.block_on(async {
+        let mut out = Vec::new();
+        for d in rows {
+            let a = send(&sender, &d).await;
+            out.push((d.id, settle(&sender.opts, &d, a, now_ms())));
+        }
+        out
+    });
+    let sent = settled
+        .iter()
+        .filter(|(_, s)| matches!(s, Settled::Sent(_)))
+        .count();
+    store.write(|tx| {
+        for (id, s) in &settled {
+            s.record(tx, *id, now_ms())?;
+        }
+        Ok(())
+    })?;
+    Ok(sent)
+}
+
 /// Sends one delivery and records the outcome.
 async fn deliver(shared: &Shared, sender: &Sender, d: Outgoing) {
-    let attempt = d.attempts + 1;
     let outcome = send(sender, &d).await;
     let now = now_ms();
-    let (id, event) = (d.id, d.event.clone());
-    let recorded = match outcome {
+    let settled = settle(&sender.opts, &d, outcome, now);
+    let id = d.id;
+    let recorded = shared.db.write(move |tx| settled.record(tx, id, now)).await;
+    if let Err(e) = recorded {
+        tracing::error!(delivery = id, error = %e, "could not record a delivery attempt; it is sent again after its lease");
+    }
+}
+
+/// How an attempt is recorded.
+enum Settled {
+    Sent(u16),
+    Failed {
+        code: Option<u16>,
+        error: String,
+        /// `None`: that was the last attempt.
+        retry_at: Option<crate::domain::time::Millis>,
+    },
+}
+
+/// Logs an attempt's outcome and decides when to try again.
+fn settle(
+    opts: &NotifyOptions,
+    d: &Outgoing,
+    outcome: Attempt,
+    now: crate::domain::time::Millis,
+) -> Settled {
+    let (id, event, attempt) = (d.id, &d.event, d.attempts + 1);
+    match outcome {
         Attempt::Sent(code) => {
             tracing::info!(delivery = id, event = %event, status = code, attempt, "delivered");
-            shared
-                .db
-                .write(move |tx| outbox::mark_sent(tx, id, code, now))
-                .await
+            Settled::Sent(code)
         }
         Attempt::Failed { code, error } => {
-            let retry_in = sender.opts.retry_delay(attempt, retry::jitter());
+            let retry_in = opts.retry_delay(attempt, retry::jitter());
             match retry_in {
                 Some(d) => tracing::warn!(
                     delivery = id, event = %event, attempt, error = %error,
@@ -309,28 +392,190 @@ async fn deliver(shared: &Shared, sender: &Sender, d: Outgoing) {
                     "delivery failed; giving up (see `contenthub deliveries retry`)"
                 ),
             }
-            let retry_at = retry_in.map(|d| now + d.as_millis() as i64);
-            shared
-                .db
-                .write(move |tx| outbox::mark_attempt_failed(tx, id, code, &error, retry_at, now))
-                .await
+            Settled::Failed {
+                code,
+                error,
+                retry_at: retry_in.map(|d| now + d.as_millis() as i64),
+            }
         }
-    };
-    if let Err(e) = recorded {
-        tracing::error!(delivery = id, error = %e, "could not record a delivery attempt; it is sent again after its lease");
     }
 }
 
-/// One HTTP POST of the stored body.
+impl Settled {
+    fn record(
+        &self,
+        tx: &rusqlite::Connection,
+        id: i64,
+        now: crate::domain::time::Millis,
+    ) -> crate::error::Result<()> {
+        match self {
+            Settled::Sent(code) => outbox::mark_sent(tx, id, *code, now),
+            Settled::Failed {
+                code,
+                error,
+                retry_at,
+            } => outbox::mark_attempt_failed(tx, id, *code, error, *retry_at, now),
+        }
+    }
+}
+
+/// One attempt at a delivery: an HTTP POST of the stored body, or for a notification
+/// channel, what that channel's service expects.
 async fn send(sender: &Sender, d: &Outgoing) -> Attempt {
+    match d.url.strip_prefix(CHANNEL_PREFIX) {
+        Some(name) => send_to_channel(sender, d, name).await,
+        None => {
+            post(
+                sender,
+                d,
+                &d.url,
+                d.body.clone(),
+                sender.secret.as_deref(),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+async fn send_to_channel(sender: &Sender, d: &Outgoing, name: &str) -> Attempt {
+    let failed = |error: String| Attempt::Failed { code: None, error };
+    let Some(channel) = sender.opts.channels.iter().find(|c| c.name == name) else {
+        return failed(format!(
+            "channel '{name}' is not in [[notify.channels]] any more"
+        ));
+    };
+    if channel.kind == ChannelKind::Command {
+        return run_command(channel, &d.body, sender.opts.timeout).await;
+    }
+    let url = match (&channel.url, &channel.url_env) {
+        (Some(u), _) => u.clone(),
+        (None, Some(var)) => match sender.env_value(var) {
+            Some(u) => u.trim().to_string(),
+            None => return failed(format!("channel '{name}': {var} (its url_env) is not set")),
+        },
+        (None, None) => return failed(format!("channel '{name}' has no URL")),
+    };
+    let secret: Option<Arc<[u8]>> = match &channel.secret_env {
+        Some(var) => match sender.env_value(var) {
+            Some(v) => Some(Arc::from(v.trim().as_bytes())),
+            None => {
+                return failed(format!(
+                    "channel '{name}': {var} (its secret_env) is not set"
+                ))
+            }
+        },
+        // The generic webhook falls back to [notify] secret_env, like task callbacks.
+        None if channel.kind == ChannelKind::Webhook => sender.secret.clone(),
+        None => None,
+    };
+    let prepared = match channels::prepare(channel.kind, &url, secret.as_deref(), &d.body, now_ms())
+    {
+        Ok(p) => p,
+        Err(e) => return failed(format!("channel '{name}': {e}")),
+    };
+    let sign_with = secret
+        .as_deref()
+        .filter(|_| channel.kind == ChannelKind::Webhook);
+    post(
+        sender,
+        d,
+        &prepared.url,
+        prepared.body,
+        sign_with,
+        Some(channel.kind),
+    )
+    .await
+}
+
+/// Runs a `command` channel's program with the event on stdin.
+async fn run_command(channel: &Channel, body: &str, timeout: Duration) -> Attempt {
+    use tokio::io::AsyncWriteExt;
+    let Some(argv) = channel.command.as_ref().filter(|c| !c.is_empty()) else {
+        return Attempt::Failed {
+            code: None,
+            error: "no command".into(),
+        };
+    };
+    let mut cmd = tokio::process::Command::new(&argv[0]);
+    cmd.args(&argv[1..])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            return Attempt::Failed {
+                code: None,
+                error: format!("cannot run {}: {e}", argv[0]),
+            }
+        }
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(body.as_bytes()).await;
+    }
+    match tokio::time::timeout(timeout, child.wait_with_output()).await {
+        Ok(Ok(out)) if out.status.success() => Attempt::Sent(0),
+        Ok(Ok(out)) => Attempt::Failed {
+            code: None,
+            error: one_line(
+                &format!(
+                    "{} exited with {}: {}",
+                    argv[0],
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+                MAX_ERROR_TEXT,
+            ),
+        },
+        Ok(Err(e)) => Attempt::Failed {
+            code: None,
+            error: format!("{}: {e}", argv[0]),
+        },
+        Err(_) => Attempt::Failed {
+            code: None,
+            error: format!(
+                "{} did not finish within {}",
+                argv[0],
+                humantime::format_duration(timeout)
+            ),
+        },
+    }
+}
+
+/// Reads the start of a reply: a second at most, a few KiB at most.
+async fn reply_start(resp: &mut reqwest::Response) -> String {
+    let mut body: Vec<u8> = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while body.len() < 4096 {
+            match resp.chunk().await {
+                Ok(Some(c)) => body.extend_from_slice(&c),
+                _ => break,
+            }
+        }
+    })
+    .await;
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+/// One HTTP POST. `secret` signs it with `X-ContentHub-Signature`; `kind` names a chat
+/// service whose 2xx reply must still be read for its own error code.
+async fn post(
+    sender: &Sender,
+    d: &Outgoing,
+    url: &str,
+    body: String,
+    secret: Option<&[u8]>,
+    kind: Option<ChannelKind>,
+) -> Attempt {
     let timestamp = chrono::Utc::now().timestamp();
     let mut req = sender
         .client
-        .post(&d.url)
+        .post(url)
         .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
         .header("X-ContentHub-Delivery", d.id.to_string())
-        .header("X-ContentHub-Timestamp", timestamp.to_string())
-        .body(d.body.clone().into_bytes());
+        .header("X-ContentHub-Timestamp", timestamp.to_string());
     req = match HeaderValue::from_str(&d.event) {
         Ok(v) => req.header("X-ContentHub-Event", v),
         Err(_) => {
@@ -340,12 +585,13 @@ async fn send(sender: &Sender, d: &Outgoing) -> Attempt {
             }
         }
     };
-    if let Some(secret) = &sender.secret {
+    if let Some(secret) = secret {
         req = req.header(
             "X-ContentHub-Signature",
-            signature::sign(secret, timestamp, d.body.as_bytes()),
+            signature::sign(secret, timestamp, body.as_bytes()),
         );
     }
+    req = req.body(body.into_bytes());
     let mut resp = match req.send().await {
         Ok(r) => r,
         Err(e) => {
@@ -358,6 +604,15 @@ async fn send(sender: &Sender, d: &Outgoing) -> Attempt {
     let status = resp.status();
     let code = status.as_u16();
     if status.is_success() {
+        if let Some(kind) = kind {
+            let reply = reply_start(&mut resp).await;
+            if let Err(error) = channels::accepted(kind, &reply) {
+                return Attempt::Failed {
+                    code: Some(code),
+                    error: one_line(&error, MAX_ERROR_TEXT),
+                };
+            }
+        }
         return Attempt::Sent(code);
     }
     let reason = status
@@ -368,18 +623,8 @@ async fn send(sender: &Sender, d: &Outgoing) -> Attempt {
     if status.is_redirection() {
         error.push_str(" (redirects are not followed)");
     } else {
-        // The start of the reply, for the operator; a second at most, a few KiB at most.
-        let mut body: Vec<u8> = Vec::new();
-        let _ = tokio::time::timeout(Duration::from_secs(1), async {
-            while body.len() < 4096 {
-                match resp.chunk().await {
-                    Ok(Some(c)) => body.extend_from_slice(&c),
-                    _ => break,
-                }
-            }
-        })
-        .await;
-        let text = one_line(&String::from_utf8_lossy(&body), MAX_ERROR_TEXT);
+        // The start of the reply, for the operator.
+        let text = one_line(&reply_start(&mut resp).await, MAX_ERROR_TEXT);
         if !text.is_empty() {
             error.push_str(": ");
             error.push_str(&text);

@@ -29,6 +29,8 @@ pub enum Format {
     Ndjson,
     /// Comma-separated values with a header row
     Csv,
+    /// Prometheus text exposition (`monitor metrics` only)
+    Prometheus,
 }
 
 /// The global `--color`.
@@ -144,8 +146,24 @@ impl Printer {
                 .map(|dt| local_display(dt.to_utc()))
                 .unwrap_or_else(|_| s.clone()),
             Value::String(s) if key == "status" || key == "review_status" => self.style.status(s),
+            Value::Number(n) if key == "success_rate" => {
+                let r = n.as_f64().unwrap_or(0.0);
+                let text = format!("{:.1}%", r * 100.0);
+                if !self.style.color {
+                    text
+                } else if r >= 0.95 {
+                    text.green().to_string()
+                } else if r >= 0.8 {
+                    text.yellow().to_string()
+                } else {
+                    text.red().to_string()
+                }
+            }
             Value::Number(n) if key == "share" || key.ends_with("_rate") => {
                 format!("{:.1}%", n.as_f64().unwrap_or(0.0) * 100.0)
+            }
+            Value::Number(n) if key.ends_with("duration_seconds") => {
+                format!("{:.1}s", n.as_f64().unwrap_or(0.0))
             }
             Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
             other => plain(other),
@@ -159,7 +177,7 @@ impl Printer {
         }
         let rows: Vec<Map<String, Value>> = items.iter().map(to_object).collect();
         match self.format {
-            Format::Json => {
+            Format::Json | Format::Prometheus => {
                 let arr = Value::Array(rows.into_iter().map(Value::Object).collect());
                 serde_json::to_string_pretty(&arr).unwrap_or_default() + "\n"
             }
@@ -205,7 +223,7 @@ impl Printer {
         }
         let obj = to_object(item);
         match self.format {
-            Format::Json => {
+            Format::Json | Format::Prometheus => {
                 serde_json::to_string_pretty(&Value::Object(obj)).unwrap_or_default() + "\n"
             }
             Format::Ndjson => Value::Object(obj).to_string() + "\n",
@@ -234,7 +252,9 @@ impl Printer {
         footer: Option<Vec<String>>,
     ) -> String {
         match self.format {
-            Format::Json => serde_json::to_string_pretty(value).unwrap_or_default() + "\n",
+            Format::Json | Format::Prometheus => {
+                serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
+            }
             Format::Ndjson => serde_json::to_string(value).unwrap_or_default() + "\n",
             Format::Csv => Printer {
                 quiet: false,

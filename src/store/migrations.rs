@@ -255,8 +255,28 @@ ALTER TABLE contents ADD COLUMN topic TEXT;
 ALTER TABLE contents ADD COLUMN keywords TEXT;
 "#;
 
+/// Monitoring: windowed figures read from indexes alone, alert state, notification channels.
+const V3: &str = r#"
+-- Tasks by when they finished: `monitor metrics/health/stats` and the alert rules count
+-- outcomes, durations and retries over a window from this index without reading a row.
+CREATE INDEX tasks_finished ON tasks(completed_at, status, account_id, generator, created_at, started_at, retry_count)
+    WHERE completed_at IS NOT NULL;
+-- Tokens and models of content written in a window (the columns sit after the body, which
+-- would otherwise be read from overflow pages).
+CREATE INDEX contents_usage ON contents(created_at, model, generator, account_id, prompt_tokens, completion_tokens);
+-- One row per alert rule the daemon (or `monitor alerts --notify`) has evaluated.
+CREATE TABLE alerts (
+    name          TEXT PRIMARY KEY,
+    state         TEXT NOT NULL CHECK (state IN ('ok','pending','firing')),
+    value         REAL,
+    since         INTEGER NOT NULL,
+    notified_at   INTEGER,
+    evaluated_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+"#;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

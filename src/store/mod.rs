@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod contents;
 pub mod counters;
 mod migrations;
+pub mod monitor;
 pub mod outbox;
 pub mod plans;
 pub mod queue;
@@ -77,6 +78,28 @@ impl Store {
         };
         migrations::migrate(&mut store.conn, path)?;
         Ok(store)
+    }
+
+    /// Opens an existing store for reading only: nothing is created or migrated (for
+    /// `monitor health`, which may run as another user and must not change what it checks).
+    /// Returns the store and its schema version.
+    pub fn open_read_only(path: &Path) -> Result<(Store, i64)> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| Error::Store(format!("cannot open store {}: {e}", path.display())))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| Error::Store(format!("cannot read store {}: {e}", path.display())))?;
+        Ok((
+            Store {
+                conn,
+                path: path.to_path_buf(),
+            },
+            version,
+        ))
     }
 
     pub fn path(&self) -> &Path {

@@ -139,11 +139,36 @@ pub fn claim_due(
     lease_ms: i64,
     limit: u32,
 ) -> Result<Vec<Outgoing>> {
+    claim(conn, now, lease_ms, limit, false)
+}
+
+/// Like [`claim_due`], for deliveries to notification channels only.
+pub fn claim_due_channels(
+    conn: &Connection,
+    now: Millis,
+    lease_ms: i64,
+    limit: u32,
+) -> Result<Vec<Outgoing>> {
+    claim(conn, now, lease_ms, limit, true)
+}
+
+fn claim(
+    conn: &Connection,
+    now: Millis,
+    lease_ms: i64,
+    limit: u32,
+    channels_only: bool,
+) -> Result<Vec<Outgoing>> {
+    let sql = if channels_only {
+        "SELECT id, event, url, body, attempts FROM deliveries
+         WHERE status = 'pending' AND next_attempt_at <= ?1 AND url LIKE 'channel:%'
+         ORDER BY next_attempt_at, id LIMIT ?2"
+    } else {
+        "SELECT id, event, url, body, attempts FROM deliveries
+         WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2"
+    };
     let rows: Vec<Outgoing> = conn
-        .prepare_cached(
-            "SELECT id, event, url, body, attempts FROM deliveries
-             WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2",
-        )?
+        .prepare_cached(sql)?
         .query_map(params![now, limit], |r| {
             Ok(Outgoing {
                 id: r.get(0)?,

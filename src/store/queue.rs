@@ -20,6 +20,32 @@ pub const TASKS_TIMEOUT: &str = "tasks_timeout_total";
 pub const TASK_RETRIES: &str = "task_retries_total";
 pub const TASK_SNOOZES: &str = "task_rate_limited_total";
 pub const TOKENS: &str = "tokens_total";
+/// Tokens per model, labelled `kind=prompt|completion,model=NAME` (for cost).
+pub const MODEL_TOKENS: &str = "model_tokens_total";
+/// Sums (milliseconds) and counts behind the `*_seconds` summaries of `monitor metrics`:
+/// queue wait (creation to first start) of every finished task that started, generation
+/// (first start to completion) of every completed one.
+pub const QUEUE_WAIT_MS: &str = "queue_wait_ms_sum";
+pub const QUEUE_WAIT_COUNT: &str = "queue_wait_count";
+pub const GENERATION_MS: &str = "generation_ms_sum";
+pub const GENERATION_COUNT: &str = "generation_count";
+
+/// Adds a finished task's durations to the duration counters.
+fn count_durations(conn: &Connection, seq: Seq, completed: bool, now: Millis) -> Result<()> {
+    let times: Option<(Millis, Option<Millis>)> = conn
+        .prepare_cached("SELECT created_at, started_at FROM tasks WHERE seq = ?1")?
+        .query_row([seq.0], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((created, Some(started))) = times {
+        counters::add(conn, QUEUE_WAIT_MS, "", (started - created).max(0))?;
+        counters::add(conn, QUEUE_WAIT_COUNT, "", 1)?;
+        if completed {
+            counters::add(conn, GENERATION_MS, "", (now - started).max(0))?;
+            counters::add(conn, GENERATION_COUNT, "", 1)?;
+        }
+    }
+    Ok(())
+}
 
 /// A task the daemon now holds a lease on.
 #[derive(Debug, Clone)]
@@ -190,6 +216,7 @@ fn time_out(conn: &Connection, seq: Seq, now: Millis, message: &str) -> Result<b
     )?;
     if moved.is_some() {
         counters::add(conn, TASKS_TIMEOUT, "", 1)?;
+        count_durations(conn, seq, false, now)?;
     }
     Ok(moved.is_some())
 }
@@ -421,6 +448,16 @@ pub fn finish(conn: &Connection, seq: Seq, f: &Finish, now: Millis) -> Result<Op
             );
             tasks::transition(conn, seq, &running, Status::Completed, &c, Some(&msg), now)?;
             counters::add(conn, TASKS_COMPLETED, "", 1)?;
+            count_durations(conn, seq, true, now)?;
+            if let Some(model) = &content.model {
+                for (kind, n) in [
+                    ("prompt", content.prompt_tokens),
+                    ("completion", content.completion_tokens),
+                ] {
+                    let labels = format!("kind={kind},model={model}");
+                    counters::add(conn, MODEL_TOKENS, &labels, n.unwrap_or(0).into())?;
+                }
+            }
             counters::add(
                 conn,
                 TOKENS,
@@ -494,6 +531,7 @@ pub fn finish(conn: &Connection, seq: Seq, f: &Finish, now: Millis) -> Result<Op
             )?;
             if moved.is_some() {
                 counters::add(conn, TASKS_FAILED, "", 1)?;
+                count_durations(conn, seq, false, now)?;
             }
             Ok(moved.map(|_| Status::Failed))
         }

@@ -27,7 +27,7 @@ const SELECT: &str = "SELECT t.seq, t.id, (SELECT name FROM accounts WHERE id = 
     FROM tasks t
     LEFT JOIN deliveries d ON d.id = (SELECT max(id) FROM deliveries WHERE task_id = t.id)";
 
-fn status_of(v: String) -> rusqlite::Result<Status> {
+pub(crate) fn status_of(v: String) -> rusqlite::Result<Status> {
     v.parse().map_err(|e: String| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
     })

@@ -63,6 +63,16 @@ fn commands(f: &Fixture) -> Vec<ReadCommand> {
         cmd(&["account", "list"], Shape::List, many::<Account>),
         cmd(&["account", "show", "blog"], Shape::One, one::<Account>),
         cmd(&["config", "show"], Shape::List, many::<ConfigEntry>),
+        cmd(
+            &["monitor", "metrics"],
+            Shape::One,
+            one::<contenthub::monitor::metrics::Metrics>,
+        ),
+        cmd(
+            &["monitor", "stats", "--days", "3"],
+            Shape::List,
+            many::<contenthub::monitor::stats::DayStats>,
+        ),
     ]
 }
 

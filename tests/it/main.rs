@@ -3,6 +3,7 @@
 //! operator types.
 
 mod accounts;
+mod alerts;
 mod api;
 mod bad_input;
 mod cli;
@@ -13,6 +14,7 @@ mod daemon;
 mod generators;
 mod json;
 mod mock;
+mod monitor;
 mod old_stores;
 mod outbox;
 mod scheduler;

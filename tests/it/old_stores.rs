@@ -4,7 +4,8 @@
 //! eight tasks in every status but `submitted`, their events and counters), saved with
 //! `VACUUM INTO` so it is one file without a `-wal`. It is the fixture future schema
 //! migrations are tested against: never regenerate it with a newer binary; when the schema
-//! changes again, add `v2.db` (and so on) beside it and keep this one.
+//! changes again, add the next version's fixture beside it and keep this one. `v2.db` is the
+//! version-2 fixture (see `tests/data/make-v2.sh`).
 
 use crate::support::{Env, Stats};
 use contenthub::domain::{Account, Status, Task, TaskEvent};
@@ -152,4 +153,55 @@ fn a_store_from_a_newer_version_is_refused() {
     }
     assert_eq!(env.dump(), before, "a newer store is left alone");
     assert_eq!(env.count("PRAGMA user_version"), 999);
+}
+
+/// `tests/data/v2.db`: a store at schema version 2, made by `tests/data/make-v2.sh` (tasks in
+/// five statuses with their events and counters, content, a callback delivery, a plan).
+const FIXTURE_V2: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/v2.db");
+
+#[test]
+fn a_v2_store_migrates_and_its_history_is_monitored() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.db().parent().unwrap()).unwrap();
+    std::fs::copy(FIXTURE_V2, env.db()).expect("copy tests/data/v2.db");
+    assert_eq!(env.count("PRAGMA user_version"), 2);
+    let before = env.count("SELECT count(*) FROM tasks");
+
+    // Health reads without migrating, and says the schema is behind.
+    let r = env.run(["monitor", "health"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("older"), "{}", r.stdout);
+    assert_eq!(env.count("PRAGMA user_version"), 2);
+
+    // Any other command migrates; the finished tasks of version 2 are in the new index.
+    let m: serde_json::Value = env.json(&["monitor", "metrics", "--since", "3650d"]);
+    assert_eq!(
+        env.count("PRAGMA user_version"),
+        contenthub::store::SCHEMA_VERSION
+    );
+    assert_eq!(
+        env.count("SELECT count(*) FROM sqlite_master WHERE name IN ('tasks_finished', 'contents_usage', 'alerts')"),
+        3
+    );
+    assert_eq!(env.count("SELECT count(*) FROM tasks"), before);
+    assert_eq!(
+        m["finished"],
+        serde_json::json!({"completed": 2, "failed": 1, "timeout": 0, "cancelled": 1})
+    );
+    assert_eq!(m["tasks"]["pending"], 2);
+    assert_eq!(m["totals"]["completed"], 2, "counters carried over");
+    assert_eq!(m["totals"]["generation_count"], 0, "kept from version 3 on");
+    let accounts: Vec<&str> = m["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(accounts, ["blog", "news"]);
+    let deliveries: Vec<serde_json::Value> = env.json(&["deliveries", "list"]);
+    assert_eq!(deliveries.len(), 1);
+    env.ok(["scheduler", "show", "daily"]);
+    let r = env.run(["monitor", "alerts", "--notify"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert_eq!(env.count("SELECT count(*) FROM alerts"), 4);
 }

@@ -1,0 +1,751 @@
+//! `monitor metrics` and the daemon's `/metrics`: one [`Metrics`] value, rendered as a table,
+//! JSON or Prometheus text.
+//!
+//! Windowed figures (rates, throughput, durations, tokens, per account and per generator)
+//! cover tasks that finished in `(now - window, now]`. Totals (`*_total`, and the `_sum` and
+//! `_count` of the duration summaries) come from the counters table: they count since the
+//! store was created and survive `task cleanup`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{daemon_view, quantile, Outcomes};
+use crate::config::Price;
+use crate::domain::time::{Millis, Timestamp};
+use crate::domain::Status;
+use crate::error::Result;
+use crate::store::{counters, monitor as q, queue, tasks};
+
+/// What a collection needs beyond the store.
+#[derive(Debug, Clone)]
+pub struct MetricsOptions {
+    pub window: Duration,
+    /// The profile of tasks that name none.
+    pub default_generator: String,
+    /// Prices per model.
+    pub prices: BTreeMap<String, Price>,
+    /// The daemon's lease (how old a heartbeat may be).
+    pub lease: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowInfo {
+    /// `24h`
+    pub label: String,
+    pub seconds: u64,
+    pub since: Timestamp,
+    pub until: Timestamp,
+}
+
+/// Tasks in the store now, by status.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskCounts {
+    pub pending: u64,
+    pub submitted: u64,
+    pub processing: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub timeout: u64,
+    pub cancelled: u64,
+    pub total: u64,
+}
+
+/// Rates over the window: each outcome / (completed + failed + timeout). `null` when nothing
+/// finished.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rates {
+    pub success: Option<f64>,
+    pub failure: Option<f64>,
+    pub timeout: Option<f64>,
+}
+
+impl From<&Outcomes> for Rates {
+    fn from(o: &Outcomes) -> Rates {
+        Rates {
+            success: o.success_rate(),
+            failure: o.failure_rate(),
+            timeout: o.timeout_rate(),
+        }
+    }
+}
+
+/// A duration distribution over the window, in seconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Durations {
+    pub count: u64,
+    pub avg: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+impl Durations {
+    fn of(mut v: Vec<f64>) -> Durations {
+        v.sort_by(f64::total_cmp);
+        Durations {
+            count: v.len() as u64,
+            avg: (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64),
+            p50: quantile(&v, 0.5),
+            p95: quantile(&v, 0.95),
+        }
+    }
+}
+
+/// Tokens and cost of one model over the window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelUsage {
+    /// `null` for content whose generator named no model
+    pub model: Option<String>,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    /// `null` when no price is configured for the model
+    pub cost: Option<f64>,
+    pub currency: Option<String>,
+}
+
+/// An amount of money in one currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cost {
+    pub currency: String,
+    pub amount: f64,
+}
+
+/// Counts since the store was created; they survive `task cleanup`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Totals {
+    pub submitted: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub timeout: u64,
+    pub cancelled: u64,
+    /// Automatic retries after transient errors.
+    pub retries: u64,
+    /// Tasks retried by an operator (`task retry`).
+    pub retried_by_operator: u64,
+    pub rate_limited: u64,
+    pub cleaned: u64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub queue_wait_seconds_sum: f64,
+    pub queue_wait_count: u64,
+    pub generation_seconds_sum: f64,
+    pub generation_count: u64,
+    /// Per currency, for models with a price.
+    pub cost: Vec<Cost>,
+}
+
+/// The daemon, from its heartbeat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonInfo {
+    /// running, stale or stopped
+    pub state: String,
+    pub pid: Option<u32>,
+    pub heartbeat_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub max_concurrent: Option<u32>,
+}
+
+/// Outcomes over the window for one account or one generator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Breakdown {
+    pub name: String,
+    pub completed: u64,
+    pub failed: u64,
+    pub timeout: u64,
+    pub cancelled: u64,
+    pub success_rate: Option<f64>,
+    pub generation_p50: Option<f64>,
+    pub generation_p95: Option<f64>,
+}
+
+/// Everything `monitor metrics` reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metrics {
+    pub generated_at: Timestamp,
+    pub window: WindowInfo,
+    /// Now, by status.
+    pub tasks: TaskCounts,
+    /// Finished within the window, by outcome.
+    pub finished: Outcomes,
+    pub rates: Rates,
+    /// Tasks completed per hour, averaged over the window.
+    pub throughput_per_hour: f64,
+    /// Creation to first start, of tasks finished in the window that started.
+    pub queue_wait_seconds: Durations,
+    /// First start to completion (retries included), of tasks completed in the window.
+    pub generation_seconds: Durations,
+    /// Retries used by the tasks finished in the window.
+    pub retries: u64,
+    pub in_flight: u64,
+    pub oldest_pending_age_seconds: Option<f64>,
+    /// Tokens of content written in the window, per model, with cost where priced.
+    pub models: Vec<ModelUsage>,
+    pub totals: Totals,
+    pub daemon: DaemonInfo,
+    pub accounts: Vec<Breakdown>,
+    pub generators: Vec<Breakdown>,
+}
+
+#[derive(Default)]
+struct Group {
+    outcomes: Outcomes,
+    generation: Vec<f64>,
+}
+
+impl Group {
+    fn breakdown(self, name: String) -> Breakdown {
+        let d = Durations::of(self.generation);
+        Breakdown {
+            name,
+            completed: self.outcomes.completed,
+            failed: self.outcomes.failed,
+            timeout: self.outcomes.timeout,
+            cancelled: self.outcomes.cancelled,
+            success_rate: self.outcomes.success_rate(),
+            generation_p50: d.p50,
+            generation_p95: d.p95,
+        }
+    }
+}
+
+fn secs(ms: Millis) -> f64 {
+    ms.max(0) as f64 / 1000.0
+}
+
+/// Collects [`Metrics`] for the window ending at `now`. `conn` should be in a read
+/// transaction, so that every figure comes from one snapshot.
+pub fn collect(
+    conn: &rusqlite::Connection,
+    db_path: &Path,
+    opts: &MetricsOptions,
+    now: Millis,
+) -> Result<Metrics> {
+    let window_ms = opts.window.as_millis() as i64;
+    let since = now - window_ms;
+
+    let mut tasks_now = TaskCounts::default();
+    for (status, n) in tasks::status_counts(conn, None)? {
+        *match status {
+            Status::Pending => &mut tasks_now.pending,
+            Status::Submitted => &mut tasks_now.submitted,
+            Status::Processing => &mut tasks_now.processing,
+            Status::Completed => &mut tasks_now.completed,
+            Status::Failed => &mut tasks_now.failed,
+            Status::Timeout => &mut tasks_now.timeout,
+            Status::Cancelled => &mut tasks_now.cancelled,
+        } += n;
+        tasks_now.total += n;
+    }
+
+    // One pass over the window's finished tasks, straight from the index.
+    let names = q::account_names(conn)?;
+    let mut finished = Outcomes::default();
+    let mut waits = Vec::new();
+    let mut generation = Vec::new();
+    let mut retries = 0u64;
+    let mut accounts: HashMap<i64, Group> = HashMap::new();
+    let mut generators: HashMap<String, Group> = HashMap::new();
+    for t in q::finished_between(conn, since + 1, now + 1)? {
+        finished.add(t.status, 1);
+        retries += u64::from(t.retries);
+        let account = accounts.entry(t.account_id).or_default();
+        account.outcomes.add(t.status, 1);
+        let generator = generators
+            .entry(
+                t.generator
+                    .clone()
+                    .unwrap_or_else(|| opts.default_generator.clone()),
+            )
+            .or_default();
+        generator.outcomes.add(t.status, 1);
+        if let Some(started) = t.started_at {
+            waits.push(secs(started - t.created_at));
+            if t.status == Status::Completed {
+                let g = secs(t.finished_at - started);
+                generation.push(g);
+                account.generation.push(g);
+                generator.generation.push(g);
+            }
+        }
+    }
+    let mut accounts: Vec<Breakdown> = accounts
+        .into_iter()
+        .map(|(id, g)| {
+            let name = names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+            g.breakdown(name)
+        })
+        .collect();
+    accounts.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut generators: Vec<Breakdown> = generators
+        .into_iter()
+        .map(|(name, g)| g.breakdown(name))
+        .collect();
+    generators.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let price_of = |model: &Option<String>| model.as_ref().and_then(|m| opts.prices.get(m));
+    let models: Vec<ModelUsage> = q::usage_between(conn, since + 1, now + 1)?
+        .into_iter()
+        .map(|u| {
+            let price = price_of(&u.model);
+            ModelUsage {
+                cost: price.map(|p| p.cost(u.prompt, u.completion)),
+                currency: price.map(|p| p.currency.clone()),
+                model: u.model,
+                prompt_tokens: u.prompt,
+                completion_tokens: u.completion,
+            }
+        })
+        .collect();
+
+    let counter = |name: &str, labels: &str| -> Result<u64> {
+        Ok(counters::get(conn, name, labels)?.max(0) as u64)
+    };
+    let mut cost: BTreeMap<String, f64> = BTreeMap::new();
+    let mut by_model: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (labels, value) in q::counters_named(conn, queue::MODEL_TOKENS)? {
+        let Some((kind, model)) = labels
+            .strip_prefix("kind=")
+            .and_then(|rest| rest.split_once(",model="))
+        else {
+            continue;
+        };
+        let slot = by_model.entry(model.to_string()).or_default();
+        match kind {
+            "prompt" => slot.0 += value.max(0) as u64,
+            _ => slot.1 += value.max(0) as u64,
+        }
+    }
+    for (model, (p, c)) in &by_model {
+        if let Some(price) = opts.prices.get(model) {
+            *cost.entry(price.currency.clone()).or_default() += price.cost(*p, *c);
+        }
+    }
+    let totals = Totals {
+        submitted: counter(counters::TASKS_SUBMITTED, "")?,
+        completed: counter(queue::TASKS_COMPLETED, "")?,
+        failed: counter(queue::TASKS_FAILED, "")?,
+        timeout: counter(queue::TASKS_TIMEOUT, "")?,
+        cancelled: counter(counters::TASKS_CANCELLED, "")?,
+        retries: counter(queue::TASK_RETRIES, "")?,
+        retried_by_operator: counter(counters::TASKS_RETRIED, "")?,
+        rate_limited: counter(queue::TASK_SNOOZES, "")?,
+        cleaned: counter(counters::TASKS_CLEANED, "")?,
+        prompt_tokens: counter(queue::TOKENS, "kind=prompt")?,
+        completion_tokens: counter(queue::TOKENS, "kind=completion")?,
+        queue_wait_seconds_sum: secs(counter(queue::QUEUE_WAIT_MS, "")? as i64),
+        queue_wait_count: counter(queue::QUEUE_WAIT_COUNT, "")?,
+        generation_seconds_sum: secs(counter(queue::GENERATION_MS, "")? as i64),
+        generation_count: counter(queue::GENERATION_COUNT, "")?,
+        cost: cost
+            .into_iter()
+            .map(|(currency, amount)| Cost { currency, amount })
+            .collect(),
+    };
+
+    let daemon = daemon_view(db_path, conn, opts.lease, now)?;
+    let hb = daemon.heartbeat.as_ref();
+    let live = hb.filter(|h| h.stopped_at.is_none());
+    let hours = opts.window.as_secs_f64() / 3600.0;
+    Ok(Metrics {
+        generated_at: Timestamp(now),
+        window: WindowInfo {
+            label: super::window_label(opts.window),
+            seconds: opts.window.as_secs(),
+            since: Timestamp(since),
+            until: Timestamp(now),
+        },
+        in_flight: tasks_now.submitted + tasks_now.processing,
+        tasks: tasks_now,
+        rates: Rates::from(&finished),
+        throughput_per_hour: if hours > 0.0 {
+            finished.completed as f64 / hours
+        } else {
+            0.0
+        },
+        finished,
+        queue_wait_seconds: Durations::of(waits),
+        generation_seconds: Durations::of(generation),
+        retries,
+        oldest_pending_age_seconds: q::oldest_pending(conn)?.map(|at| secs(now - at)),
+        models,
+        totals,
+        daemon: DaemonInfo {
+            state: daemon.state.to_string(),
+            pid: live.map(|h| h.pid),
+            heartbeat_at: hb.map(|h| Timestamp(h.last_beat_at)),
+            started_at: live.map(|h| Timestamp(h.started_at)),
+            max_concurrent: live.map(|h| h.max_concurrent),
+        },
+        accounts,
+        generators,
+    })
+}
+
+/// A label value, escaped for the text exposition format.
+fn label(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A sample value: Prometheus spells "no value" NaN.
+fn num(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.is_finite() => {
+            if v.fract() == 0.0 && v.abs() < 1e15 {
+                format!("{}", v as i64)
+            } else {
+                format!("{v}")
+            }
+        }
+        Some(v) if v.is_nan() => "NaN".into(),
+        Some(v) if v > 0.0 => "+Inf".into(),
+        Some(_) => "-Inf".into(),
+        None => "NaN".into(),
+    }
+}
+
+struct Exposition(String);
+
+impl Exposition {
+    fn family(&mut self, name: &str, kind: &str, help: &str) {
+        let _ = writeln!(self.0, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    }
+
+    fn sample(&mut self, name: &str, labels: &[(&str, &str)], v: Option<f64>) {
+        self.0.push_str(name);
+        if !labels.is_empty() {
+            let inner: Vec<String> = labels
+                .iter()
+                .map(|(k, v)| format!("{k}=\"{}\"", label(v)))
+                .collect();
+            let _ = write!(self.0, "{{{}}}", inner.join(","));
+        }
+        let _ = writeln!(self.0, " {}", num(v));
+    }
+
+    fn one(&mut self, name: &str, kind: &str, help: &str, v: Option<f64>) {
+        self.family(name, kind, help);
+        self.sample(name, &[], v);
+    }
+
+    fn summary(&mut self, name: &str, help: &str, window: &Durations, sum: f64, count: u64) {
+        self.family(name, "summary", help);
+        self.sample(name, &[("quantile", "0.5")], window.p50);
+        self.sample(name, &[("quantile", "0.95")], window.p95);
+        self.sample(&format!("{name}_sum"), &[], Some(sum));
+        self.sample(&format!("{name}_count"), &[], Some(count as f64));
+    }
+
+    fn breakdown(&mut self, name: &str, help: &str, key: &str, rows: &[Breakdown]) {
+        self.family(name, "gauge", help);
+        for b in rows {
+            for (status, n) in [
+                ("completed", b.completed),
+                ("failed", b.failed),
+                ("timeout", b.timeout),
+                ("cancelled", b.cancelled),
+            ] {
+                self.sample(name, &[(key, &b.name), ("status", status)], Some(n as f64));
+            }
+        }
+    }
+}
+
+/// The Prometheus text exposition (format 0.0.4) of `m`.
+pub fn prometheus(m: &Metrics) -> String {
+    let mut e = Exposition(String::with_capacity(4096));
+    let t = &m.tasks;
+    e.family("contenthub_tasks", "gauge", "Tasks in the store by status.");
+    for (status, n) in [
+        ("pending", t.pending),
+        ("submitted", t.submitted),
+        ("processing", t.processing),
+        ("completed", t.completed),
+        ("failed", t.failed),
+        ("timeout", t.timeout),
+        ("cancelled", t.cancelled),
+    ] {
+        e.sample("contenthub_tasks", &[("status", status)], Some(n as f64));
+    }
+    let tot = &m.totals;
+    for (name, help, v) in [
+        (
+            "contenthub_tasks_submitted_total",
+            "Tasks ever submitted.",
+            tot.submitted,
+        ),
+        (
+            "contenthub_tasks_completed_total",
+            "Tasks ever completed.",
+            tot.completed,
+        ),
+        (
+            "contenthub_tasks_failed_total",
+            "Tasks that ever failed.",
+            tot.failed,
+        ),
+        (
+            "contenthub_tasks_timeout_total",
+            "Tasks that ever timed out.",
+            tot.timeout,
+        ),
+        (
+            "contenthub_tasks_cancelled_total",
+            "Tasks ever cancelled.",
+            tot.cancelled,
+        ),
+        (
+            "contenthub_task_retries_total",
+            "Automatic retries after transient errors.",
+            tot.retries,
+        ),
+        (
+            "contenthub_tasks_retried_total",
+            "Tasks retried by an operator.",
+            tot.retried_by_operator,
+        ),
+        (
+            "contenthub_task_rate_limited_total",
+            "Attempts snoozed by a generator's rate limit.",
+            tot.rate_limited,
+        ),
+        (
+            "contenthub_tasks_cleaned_total",
+            "Finished tasks deleted by task cleanup.",
+            tot.cleaned,
+        ),
+    ] {
+        e.one(name, "counter", help, Some(v as f64));
+    }
+    e.family(
+        "contenthub_tokens_total",
+        "counter",
+        "Generator tokens used.",
+    );
+    e.sample(
+        "contenthub_tokens_total",
+        &[("kind", "prompt")],
+        Some(tot.prompt_tokens as f64),
+    );
+    e.sample(
+        "contenthub_tokens_total",
+        &[("kind", "completion")],
+        Some(tot.completion_tokens as f64),
+    );
+    if !tot.cost.is_empty() {
+        e.family(
+            "contenthub_cost_total",
+            "counter",
+            "Cost of the tokens of priced models ([prices] in the config).",
+        );
+        for c in &tot.cost {
+            e.sample(
+                "contenthub_cost_total",
+                &[("currency", &c.currency)],
+                Some(c.amount),
+            );
+        }
+    }
+    e.summary(
+        "contenthub_generation_seconds",
+        &format!(
+            "First start to completion; quantiles over the last {}, sum and count since the store was created.",
+            m.window.label
+        ),
+        &m.generation_seconds,
+        tot.generation_seconds_sum,
+        tot.generation_count,
+    );
+    e.summary(
+        "contenthub_queue_wait_seconds",
+        &format!(
+            "Creation to first start; quantiles over the last {}, sum and count since the store was created.",
+            m.window.label
+        ),
+        &m.queue_wait_seconds,
+        tot.queue_wait_seconds_sum,
+        tot.queue_wait_count,
+    );
+    e.one(
+        "contenthub_in_flight",
+        "gauge",
+        "Tasks submitted or processing.",
+        Some(m.in_flight as f64),
+    );
+    e.one(
+        "contenthub_oldest_pending_age_seconds",
+        "gauge",
+        "Age of the oldest pending task (0 when none).",
+        Some(m.oldest_pending_age_seconds.unwrap_or(0.0)),
+    );
+    e.one(
+        "contenthub_daemon_up",
+        "gauge",
+        "1 when a daemon holds the store and its heartbeat is fresh.",
+        Some(if m.daemon.state == "running" {
+            1.0
+        } else {
+            0.0
+        }),
+    );
+    e.one(
+        "contenthub_daemon_heartbeat_timestamp_seconds",
+        "gauge",
+        "When the daemon last wrote its heartbeat (Unix time; 0 when never).",
+        Some(
+            m.daemon
+                .heartbeat_at
+                .map(|t| t.0 as f64 / 1000.0)
+                .unwrap_or(0.0),
+        ),
+    );
+    e.one(
+        "contenthub_window_seconds",
+        "gauge",
+        "Length of the window of the contenthub_window_* figures.",
+        Some(m.window.seconds as f64),
+    );
+    e.family(
+        "contenthub_window_finished",
+        "gauge",
+        "Tasks that finished within the window, by outcome.",
+    );
+    for (status, n) in [
+        ("completed", m.finished.completed),
+        ("failed", m.finished.failed),
+        ("timeout", m.finished.timeout),
+        ("cancelled", m.finished.cancelled),
+    ] {
+        e.sample(
+            "contenthub_window_finished",
+            &[("status", status)],
+            Some(n as f64),
+        );
+    }
+    e.family(
+        "contenthub_window_ratio",
+        "gauge",
+        "Outcome / (completed + failed + timeout) within the window (NaN when none finished).",
+    );
+    for (kind, v) in [
+        ("success", m.rates.success),
+        ("failure", m.rates.failure),
+        ("timeout", m.rates.timeout),
+    ] {
+        e.sample("contenthub_window_ratio", &[("outcome", kind)], v);
+    }
+    e.one(
+        "contenthub_window_completed_per_hour",
+        "gauge",
+        "Tasks completed per hour, averaged over the window.",
+        Some(m.throughput_per_hour),
+    );
+    e.one(
+        "contenthub_window_retries",
+        "gauge",
+        "Retries used by the tasks that finished within the window.",
+        Some(m.retries as f64),
+    );
+    e.family(
+        "contenthub_window_tokens",
+        "gauge",
+        "Tokens of content written within the window, by model.",
+    );
+    for u in &m.models {
+        let model = u.model.as_deref().unwrap_or("");
+        e.sample(
+            "contenthub_window_tokens",
+            &[("model", model), ("kind", "prompt")],
+            Some(u.prompt_tokens as f64),
+        );
+        e.sample(
+            "contenthub_window_tokens",
+            &[("model", model), ("kind", "completion")],
+            Some(u.completion_tokens as f64),
+        );
+    }
+    e.breakdown(
+        "contenthub_window_account_finished",
+        "Tasks that finished within the window, by account and outcome.",
+        "account",
+        &m.accounts,
+    );
+    e.breakdown(
+        "contenthub_window_generator_finished",
+        "Tasks that finished within the window, by generator profile and outcome.",
+        "generator",
+        &m.generators,
+    );
+    e.0
+}
+
+/// Writes `text` to `dir/contenthub.prom` atomically (a temporary file in the same directory,
+/// synced, then renamed over it), creating `dir` if needed.
+pub fn write_textfile(dir: &Path, text: &str) -> Result<std::path::PathBuf> {
+    use std::io::Write;
+    let io = |what: String| move |e: std::io::Error| crate::error::Error::io(what, e);
+    std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
+    let target = dir.join("contenthub.prom");
+    let tmp = dir.join(format!(".contenthub.prom.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &target)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(format!("cannot write {}", target.display()))(e));
+    }
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        assert_eq!(label("技术博客"), "技术博客");
+    }
+
+    #[test]
+    fn samples_spell_missing_values_nan() {
+        assert_eq!(num(None), "NaN");
+        assert_eq!(num(Some(3.0)), "3");
+        assert_eq!(num(Some(0.25)), "0.25");
+        assert_eq!(num(Some(f64::INFINITY)), "+Inf");
+    }
+
+    #[test]
+    fn durations_summarise() {
+        let d = Durations::of(vec![3.0, 1.0, 2.0, 4.0]);
+        assert_eq!(d.count, 4);
+        assert_eq!(d.avg, Some(2.5));
+        assert_eq!(d.p50, Some(2.0));
+        assert_eq!(d.p95, Some(4.0));
+        assert_eq!(Durations::of(vec![]).avg, None);
+    }
+}

@@ -1,0 +1,350 @@
+//! Monitoring: what `monitor health`, `monitor metrics`, `monitor stats`, `monitor watch`,
+//! the alert rules and the daemon's `/metrics` compute from the store.
+//!
+//! [`observe`] reads everything the health checks and alert rules look at in one read
+//! transaction: outcomes over one window (from the `tasks_finished` index), the queue, the
+//! daemon's heartbeat and the scheduler's lag. Rates are always stated with their window and
+//! computed over tasks that *finished* in it, never all-time failures over today's tasks.
+
+pub mod alerts;
+pub mod channels;
+pub mod health;
+pub mod metrics;
+pub mod stats;
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::time::{format_duration, parse_duration, Millis};
+use crate::domain::Status;
+use crate::engine::lock;
+use crate::error::Result;
+use crate::store::queue::{self, Heartbeat};
+use crate::store::{monitor as q, tasks};
+
+/// What a value measures, for parsing thresholds and printing values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// 0..1, written `20%` or `0.2`
+    Ratio,
+    /// Seconds, written `30m`, `90s` or a bare number of seconds
+    Seconds,
+    /// A whole count
+    Count,
+}
+
+impl Unit {
+    /// Reads a threshold as an operator writes it: `20%` or `0.2` for ratios, `30m` or `1800`
+    /// for seconds, a number for counts.
+    pub fn parse(self, text: &str) -> std::result::Result<f64, String> {
+        let t = text.trim();
+        match self {
+            Unit::Ratio => {
+                let v = match t.strip_suffix('%') {
+                    Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+                    None => t.parse::<f64>(),
+                }
+                .map_err(|_| format!("'{t}' is not a rate (expected e.g. 20% or 0.2)"))?;
+                if !(0.0..=1.0).contains(&v) {
+                    return Err(format!("'{t}' is not a rate between 0% and 100%"));
+                }
+                Ok(v)
+            }
+            Unit::Seconds => {
+                if let Ok(v) = t.parse::<f64>() {
+                    if v.is_finite() && v >= 0.0 {
+                        return Ok(v);
+                    }
+                }
+                parse_duration(t).map(|d| d.as_secs_f64())
+            }
+            Unit::Count => t
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| format!("'{t}' is not a count (expected a number such as 50)")),
+        }
+    }
+
+    /// A value for people: `12.5%`, `30m`, `42`.
+    pub fn show(self, v: f64) -> String {
+        match self {
+            Unit::Ratio => format!("{}%", trim_float(v * 100.0, 1)),
+            Unit::Seconds if v < 1.0 && v > 0.0 => format!("{}ms", (v * 1000.0).round()),
+            Unit::Seconds if v < 60.0 => format!("{}s", trim_float(v, 1)),
+            Unit::Seconds => format_duration(Duration::from_secs_f64(v.max(0.0))),
+            Unit::Count => trim_float(v, 2),
+        }
+    }
+
+    /// A value for perfdata: `12.5%`, `1800s`, `42`.
+    pub fn perf(self, v: f64) -> String {
+        match self {
+            Unit::Ratio => format!("{}%", trim_float(v * 100.0, 2)),
+            Unit::Seconds => format!("{}s", trim_float(v, 3)),
+            Unit::Count => trim_float(v, 3),
+        }
+    }
+}
+
+/// A window as operators write it: `24h`, `15m`, `7d`.
+pub fn window_label(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0 => format!("{}ms", d.as_millis()),
+        s if s % 86_400 == 0 && s > 2 * 86_400 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// `v` with at most `places` decimals and no trailing zeros.
+pub fn trim_float(v: f64, places: usize) -> String {
+    let s = format!("{v:.places$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// How tasks ended within a window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcomes {
+    pub completed: u64,
+    pub failed: u64,
+    pub timeout: u64,
+    pub cancelled: u64,
+}
+
+impl Outcomes {
+    pub fn add(&mut self, status: Status, n: u64) {
+        match status {
+            Status::Completed => self.completed += n,
+            Status::Failed => self.failed += n,
+            Status::Timeout => self.timeout += n,
+            Status::Cancelled => self.cancelled += n,
+            _ => {}
+        }
+    }
+
+    /// Tasks that ran to an outcome: completed, failed or timed out (cancelled ones are the
+    /// operator's decision, not the pipeline's result).
+    pub fn decided(&self) -> u64 {
+        self.completed + self.failed + self.timeout
+    }
+
+    fn ratio(&self, n: u64) -> Option<f64> {
+        let d = self.decided();
+        (d > 0).then(|| n as f64 / d as f64)
+    }
+
+    /// completed / (completed + failed + timeout)
+    pub fn success_rate(&self) -> Option<f64> {
+        self.ratio(self.completed)
+    }
+
+    /// failed / (completed + failed + timeout); timeouts are counted on their own.
+    pub fn failure_rate(&self) -> Option<f64> {
+        self.ratio(self.failed)
+    }
+
+    /// timeout / (completed + failed + timeout)
+    pub fn timeout_rate(&self) -> Option<f64> {
+        self.ratio(self.timeout)
+    }
+}
+
+/// The daemon as seen from the store: `running` (holds the lock and beats), `stale` (holds
+/// the lock, stopped beating) or `stopped`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonView {
+    pub state: &'static str,
+    pub heartbeat: Option<Heartbeat>,
+}
+
+impl DaemonView {
+    pub fn running(&self) -> bool {
+        self.state == "running"
+    }
+
+    /// Seconds since the last heartbeat of a daemon that has not said goodbye.
+    pub fn heartbeat_age(&self, now: Millis) -> Option<f64> {
+        self.heartbeat
+            .as_ref()
+            .filter(|h| h.stopped_at.is_none())
+            .map(|h| (now - h.last_beat_at).max(0) as f64 / 1000.0)
+    }
+}
+
+/// How old a heartbeat may be before the daemon counts as stale: three missed beats plus a
+/// margin. The daemon beats every lease/3 (at least every second).
+pub fn heartbeat_limit(lease: Duration) -> Duration {
+    let beat = (lease / 3).max(Duration::from_secs(1));
+    beat * 3 + Duration::from_secs(5)
+}
+
+/// Reads the daemon's state: the lock beside the store and the latest heartbeat.
+pub fn daemon_view(
+    db_path: &Path,
+    conn: &rusqlite::Connection,
+    lease: Duration,
+    now: Millis,
+) -> Result<DaemonView> {
+    let held = lock::is_held(db_path);
+    let hb = queue::heartbeats(conn, 1)?.into_iter().next();
+    let limit = heartbeat_limit(lease).as_millis() as i64;
+    let fresh = hb
+        .as_ref()
+        .is_some_and(|h| h.stopped_at.is_none() && now - h.last_beat_at <= limit);
+    let state = match (held, fresh) {
+        (true, true) => "running",
+        (true, false) => "stale",
+        (false, _) => "stopped",
+    };
+    Ok(DaemonView {
+        state,
+        heartbeat: hb,
+    })
+}
+
+/// Everything the health checks and the alert rules look at, read in one snapshot.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    pub now: Millis,
+    pub window: Duration,
+    /// Outcomes of tasks that finished in `(now - window, now]`.
+    pub finished: Outcomes,
+    pub counts: Vec<(Status, u64)>,
+    pub oldest_pending_at: Option<Millis>,
+    pub expired_leases: u64,
+    /// The most overdue plan and how late it is.
+    pub scheduler_lag: Option<(String, Millis)>,
+    pub daemon: DaemonView,
+    pub deliveries_failed: u64,
+}
+
+impl Observed {
+    pub fn count(&self, status: Status) -> u64 {
+        self.counts
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    }
+
+    pub fn pending(&self) -> u64 {
+        self.count(Status::Pending)
+    }
+
+    pub fn in_flight(&self) -> u64 {
+        self.count(Status::Submitted) + self.count(Status::Processing)
+    }
+
+    pub fn oldest_pending_age(&self) -> Option<f64> {
+        self.oldest_pending_at
+            .map(|at| (self.now - at).max(0) as f64 / 1000.0)
+    }
+}
+
+/// Outcomes of tasks that finished in `[since, until)`.
+pub fn outcomes(conn: &rusqlite::Connection, since: Millis, until: Millis) -> Result<Outcomes> {
+    let mut o = Outcomes::default();
+    for (status, n) in q::finished_counts(conn, since, until)? {
+        o.add(status, n);
+    }
+    Ok(o)
+}
+
+/// Reads an [`Observed`] for a window ending now. `conn` should be in a read transaction so
+/// that every figure comes from the same snapshot.
+pub fn observe(
+    conn: &rusqlite::Connection,
+    db_path: &Path,
+    lease: Duration,
+    window: Duration,
+    now: Millis,
+) -> Result<Observed> {
+    let since = now - window.as_millis() as i64;
+    Ok(Observed {
+        now,
+        window,
+        finished: outcomes(conn, since + 1, now + 1)?,
+        counts: tasks::status_counts(conn, None)?,
+        oldest_pending_at: q::oldest_pending(conn)?,
+        expired_leases: q::expired_leases(conn, now)?,
+        scheduler_lag: crate::schedule::worst_lag(conn, now)?,
+        daemon: daemon_view(db_path, conn, lease, now)?,
+        deliveries_failed: q::failed_deliveries(conn)?,
+    })
+}
+
+/// The value at quantile `p` (0..1) of sorted `values`, nearest-rank.
+pub fn quantile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_parse_in_their_unit() {
+        assert_eq!(Unit::Ratio.parse("20%"), Ok(0.2));
+        assert_eq!(Unit::Ratio.parse("0.05"), Ok(0.05));
+        assert!(Unit::Ratio.parse("120%").is_err());
+        assert!(Unit::Ratio.parse("abc").is_err());
+        assert_eq!(Unit::Seconds.parse("30m"), Ok(1800.0));
+        assert_eq!(Unit::Seconds.parse("90"), Ok(90.0));
+        assert!(Unit::Seconds.parse("soon").is_err());
+        assert_eq!(Unit::Count.parse("50"), Ok(50.0));
+        assert!(Unit::Count.parse("-1").is_err());
+    }
+
+    #[test]
+    fn values_print_in_their_unit() {
+        assert_eq!(Unit::Ratio.show(0.125), "12.5%");
+        assert_eq!(Unit::Ratio.perf(0.1), "10%");
+        assert_eq!(Unit::Seconds.show(5400.0), "1h 30m");
+        assert_eq!(Unit::Seconds.perf(12.0), "12s");
+        assert_eq!(Unit::Count.show(3.0), "3");
+        assert_eq!(Unit::Seconds.show(0.0031), "3ms");
+        assert_eq!(Unit::Seconds.show(12.25), "12.2s");
+        assert_eq!(window_label(Duration::from_secs(86_400)), "24h");
+        assert_eq!(window_label(Duration::from_secs(7 * 86_400)), "7d");
+        assert_eq!(window_label(Duration::from_secs(900)), "15m");
+    }
+
+    #[test]
+    fn rates_divide_by_decided_tasks() {
+        let o = Outcomes {
+            completed: 6,
+            failed: 3,
+            timeout: 1,
+            cancelled: 10,
+        };
+        assert_eq!(o.decided(), 10);
+        assert_eq!(o.success_rate(), Some(0.6));
+        assert_eq!(o.failure_rate(), Some(0.3));
+        assert_eq!(o.timeout_rate(), Some(0.1));
+        assert_eq!(Outcomes::default().failure_rate(), None);
+    }
+
+    #[test]
+    fn nearest_rank_quantiles() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(quantile(&v, 0.5), Some(50.0));
+        assert_eq!(quantile(&v, 0.95), Some(95.0));
+        assert_eq!(quantile(&[7.0], 0.95), Some(7.0));
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+}
