@@ -444,18 +444,23 @@ pub fn evaluate(
         if record {
             q::put_alert(conn, &row)?;
         }
-        let recorded = record || prev.is_some();
-        let state = if record {
-            row.state.clone()
+        // Without recording, show what the condition says now, with the recorded state
+        // (and its start) where one is kept.
+        let (state, since, notified_at) = if record {
+            (row.state.clone(), Some(row.since), row.notified_at)
         } else {
-            // Without recording, show what the condition says now, with the recorded state
-            // where the daemon keeps one.
-            match (holds, prev_state) {
+            let state = match (holds, prev_state) {
                 (true, "firing") | (true, "pending") => prev_state.to_string(),
                 (true, _) if rule.hold.is_zero() => "firing".into(),
                 (true, _) => "pending".into(),
                 (false, _) => "ok".into(),
-            }
+            };
+            let kept = prev.as_ref().filter(|p| p.state == state);
+            (
+                state,
+                kept.map(|p| p.since),
+                prev.as_ref().and_then(|p| p.notified_at),
+            )
         };
         pass.statuses.push(AlertStatus {
             name: rule.name.clone(),
@@ -464,8 +469,8 @@ pub fn evaluate(
             value,
             shown: value.map(|v| rule.metric.unit().show(v)),
             firing: state == "firing",
-            since: (recorded && state == row.state).then_some(Timestamp(row.since)),
-            notified_at: row.notified_at.filter(|_| recorded).map(Timestamp),
+            since: since.map(Timestamp),
+            notified_at: notified_at.map(Timestamp),
             state,
             channels: targets.iter().map(|c| c.name.clone()).collect(),
         });
