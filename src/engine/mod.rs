@@ -124,10 +124,36 @@ pub struct Shared {
     pub loop_beat: AtomicI64,
     /// Wakes the outbox sender: something may be due.
     pub outbox: Notify,
+    /// Generator requests by (profile, outcome) since the last heartbeat, which adds them to
+    /// the `generator_requests_total` counters.
+    requests: std::sync::Mutex<HashMap<(String, String), i64>>,
 }
 
 impl Shared {
     /// The profile a task runs on: its own, else `default` when configured, else the template.
+    /// Counts one request to a generator by how it ended.
+    pub fn count_request<T>(
+        &self,
+        profile: &str,
+        result: &std::result::Result<T, crate::generator::GenError>,
+    ) {
+        let outcome = match result {
+            Ok(_) => "ok".to_string(),
+            Err(e) => e.outcome(),
+        };
+        if let Ok(mut m) = self.requests.lock() {
+            *m.entry((profile.to_string(), outcome)).or_default() += 1;
+        }
+    }
+
+    /// Takes the requests counted since the last call.
+    fn take_requests(&self) -> Vec<((String, String), i64)> {
+        self.requests
+            .lock()
+            .map(|mut m| m.drain().collect())
+            .unwrap_or_default()
+    }
+
     pub fn profile_of(&self, named: Option<&str>) -> String {
         named
             .map(str::to_string)
@@ -250,6 +276,7 @@ impl Engine {
             in_flight: AtomicUsize::new(0),
             loop_beat: AtomicI64::new(now_ms()),
             outbox: Notify::new(),
+            requests: Default::default(),
         });
         Ok(Engine {
             opts,
@@ -530,8 +557,10 @@ async fn dispatch(
             let hb = beat(inflight.len(), false);
             let o = owner.clone();
             let held: Vec<Seq> = inflight.keys().copied().collect();
+            let requests = shared.take_requests();
             db.write(move |tx| {
                 queue::renew(tx, &o, &held, now_ms() + lease_ms)?;
+                queue::count_requests(tx, &requests)?;
                 queue::beat(tx, &hb)
             })
             .await?;
@@ -596,9 +625,11 @@ async fn dispatch(
     shared.flush_wakes();
     let hb = beat(0, true);
     let o = owner.clone();
+    let requests = shared.take_requests();
     let statuses = db
         .write(move |tx| {
             queue::beat(tx, &hb)?;
+            queue::count_requests(tx, &requests)?;
             // Belt and braces: nothing may stay claimed by this process.
             queue::release_all(tx, &o, now_ms())?;
             queue::statuses(tx, &touched)

@@ -186,7 +186,9 @@ async fn attempt(
         None => {
             let mut spec = spec_of(claimed);
             spec.callback_url = shared.callback_url(&t.id.to_string());
-            match generator.submit(&spec).await {
+            let submitted = generator.submit(&spec).await;
+            shared.count_request(profile, &submitted);
+            match submitted {
                 Ok(Submitted::Done(out)) => {
                     return Some(completion(claimed, generator, profile, out))
                 }
@@ -243,7 +245,9 @@ async fn poll_until_done(
                 }
             }
         }
-        match generator.poll(job).await {
+        let polled = generator.poll(job).await;
+        shared.count_request(profile, &polled);
+        match polled {
             Ok(Polled::Pending) => {}
             Ok(Polled::Running { progress, step }) => {
                 let now = (progress, step.clone());

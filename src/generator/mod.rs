@@ -125,6 +125,8 @@ pub struct GenError {
     pub message: String,
     /// For [`ErrorKind::RateLimited`]: how long the server asked us to wait.
     pub retry_after: Option<Duration>,
+    /// The HTTP status the service answered with, when it answered.
+    pub status: Option<u16>,
 }
 
 impl GenError {
@@ -133,6 +135,7 @@ impl GenError {
             kind: ErrorKind::Transient,
             message: message.into(),
             retry_after: None,
+            status: None,
         }
     }
 
@@ -141,6 +144,7 @@ impl GenError {
             kind: ErrorKind::Permanent,
             message: message.into(),
             retry_after: None,
+            status: None,
         }
     }
 
@@ -149,6 +153,24 @@ impl GenError {
             kind: ErrorKind::RateLimited,
             message: message.into(),
             retry_after: Some(retry_after),
+            status: None,
+        }
+    }
+
+    /// Records the HTTP status the service answered with.
+    pub fn with_status(mut self, code: u16) -> Self {
+        self.status = Some(code);
+        self
+    }
+
+    /// How the request ended, for the `generator_requests_total` counter: the HTTP status
+    /// when the service answered, else the kind of failure.
+    pub fn outcome(&self) -> String {
+        match (self.status, self.kind) {
+            (Some(code), _) => code.to_string(),
+            (None, ErrorKind::RateLimited) => "rate_limited".into(),
+            (None, ErrorKind::Transient) => "error".into(),
+            (None, ErrorKind::Permanent) => "refused".into(),
         }
     }
 }

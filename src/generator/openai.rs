@@ -544,7 +544,7 @@ pub(crate) mod http {
             .map(|m| format!(": {m}"))
             .unwrap_or_default();
         let message = format!("{label}: {what}: HTTP {code}{reason}{server}");
-        match code {
+        let e = match code {
             429 => {
                 let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
                 let wait = parse_retry_after(header("retry-after"), header("retry-after-ms"))
@@ -557,7 +557,8 @@ pub(crate) mod http {
             408 | 409 => GenError::transient(message),
             400..=499 => GenError::permanent(message),
             _ => GenError::transient(message),
-        }
+        };
+        e.with_status(code)
     }
 
     /// Classifies a transport error. The URL is left out of the text: the base URL may carry

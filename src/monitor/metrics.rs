@@ -142,6 +142,19 @@ pub struct Totals {
     pub generation_count: u64,
     /// Per currency, for models with a price.
     pub cost: Vec<Cost>,
+    /// Requests the daemon sent to generators, by profile and outcome.
+    pub generator_requests: Vec<GeneratorRequests>,
+}
+
+/// Requests to one generator profile that ended one way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneratorRequests {
+    pub generator: String,
+    /// An HTTP status (`200`, `429`, `503`), `ok` (a backend without HTTP), `error` (no
+    /// answer), `rate_limited` or `refused`.
+    pub outcome: String,
+    pub count: u64,
 }
 
 /// The daemon, from its heartbeat.
@@ -352,6 +365,17 @@ pub fn collect(
         cost: cost
             .into_iter()
             .map(|(currency, amount)| Cost { currency, amount })
+            .collect(),
+        generator_requests: q::counters_named(conn, queue::GENERATOR_REQUESTS)?
+            .into_iter()
+            .filter_map(|(labels, n)| {
+                let (g, o) = labels.strip_prefix("generator=")?.split_once(",outcome=")?;
+                Some(GeneratorRequests {
+                    generator: g.to_string(),
+                    outcome: o.to_string(),
+                    count: n.max(0) as u64,
+                })
+            })
             .collect(),
     };
 
@@ -566,6 +590,18 @@ pub fn prometheus(m: &Metrics) -> String {
                 Some(c.amount),
             );
         }
+    }
+    e.family(
+        "contenthub_generator_requests_total",
+        "counter",
+        "Requests the daemon sent to generators, by profile and outcome (HTTP status, ok, error, rate_limited, refused).",
+    );
+    for r in &tot.generator_requests {
+        e.sample(
+            "contenthub_generator_requests_total",
+            &[("generator", &r.generator), ("outcome", &r.outcome)],
+            Some(r.count as f64),
+        );
     }
     e.summary(
         "contenthub_generation_seconds",

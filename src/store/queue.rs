@@ -30,6 +30,19 @@ pub const QUEUE_WAIT_COUNT: &str = "queue_wait_count";
 pub const GENERATION_MS: &str = "generation_ms_sum";
 pub const GENERATION_COUNT: &str = "generation_count";
 
+/// Requests to generators, labelled `generator=PROFILE,outcome=CODE` (an HTTP status, `ok`,
+/// `error` for a transport failure, `rate_limited`, `refused`).
+pub const GENERATOR_REQUESTS: &str = "generator_requests_total";
+
+/// Adds requests counted in memory, by (profile, outcome), to their counters.
+pub fn count_requests(conn: &Connection, requests: &[((String, String), i64)]) -> Result<()> {
+    for ((profile, outcome), n) in requests {
+        let labels = format!("generator={profile},outcome={outcome}");
+        counters::add(conn, GENERATOR_REQUESTS, &labels, *n)?;
+    }
+    Ok(())
+}
+
 /// Adds a finished task's durations to the duration counters.
 fn count_durations(conn: &Connection, seq: Seq, completed: bool, now: Millis) -> Result<()> {
     let times: Option<(Millis, Option<Millis>)> = conn

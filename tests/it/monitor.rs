@@ -830,3 +830,56 @@ fn reqwest_get(url: &str) -> Option<String> {
         r.text().await.ok()
     })
 }
+
+#[test]
+fn generator_requests_are_counted_by_outcome() {
+    use crate::mock::{OpenAi, Reply};
+    // The first call fails with 503, the second is rate limited, then articles.
+    let server = OpenAi::start(|c| match c.n {
+        0 => Reply::status(503, "overloaded"),
+        1 => Reply::rate_limited(0),
+        _ => Reply::article("Counted"),
+    });
+    let env = setup(&format!(
+        "[monitor]\nexpect_daemon = false\n\n[daemon]\nretry_delays = [\"0s\"]\n\n\
+         [generators.default]\nkind = \"openai\"\nbase_url = \"{}\"\nmodel = \"m-1\"\n",
+        server.base("a")
+    ));
+    env.submit("blog", "one", &[]);
+    env.submit("blog", "two", &["--max-retries", "3"]);
+    env.run(["daemon", "run", "--until-idle", "--max-concurrent", "1"])
+        .success();
+    let m: Value = env.json(&["monitor", "metrics"]);
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for r in m["totals"]["generator_requests"].as_array().unwrap() {
+        assert_eq!(r["generator"], "default");
+        counts.insert(
+            r["outcome"].as_str().unwrap().into(),
+            r["count"].as_u64().unwrap(),
+        );
+    }
+    assert_eq!(counts.get("503"), Some(&1), "{counts:?}");
+    assert_eq!(counts.get("429"), Some(&1), "{counts:?}");
+    assert_eq!(counts.get("ok"), Some(&2), "{counts:?}");
+    assert_eq!(server.calls().len(), 4);
+    let text = env.ok(["monitor", "metrics", "--format", "prometheus"]);
+    let scrape = parse_prometheus(&text);
+    assert_eq!(
+        sample(
+            &scrape,
+            "contenthub_generator_requests_total",
+            &[("generator", "default"), ("outcome", "503")]
+        ),
+        1.0
+    );
+    // The model's tokens feed the per-model counters.
+    assert!(
+        m["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["model"] == "m-1"),
+        "{}",
+        m["models"]
+    );
+}
