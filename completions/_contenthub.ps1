@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('content', 'content', [CompletionResultType]::ParameterValue, 'Review and export generated content')
             [CompletionResult]::new('scheduler', 'scheduler', [CompletionResultType]::ParameterValue, 'Cron-driven plans that queue tasks on a schedule')
             [CompletionResult]::new('daemon', 'daemon', [CompletionResultType]::ParameterValue, 'Run the generation daemon, or control one running in the background')
+            [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Health checks, metrics, daily stats, a live view and alerts')
             [CompletionResult]::new('deliveries', 'deliveries', [CompletionResultType]::ParameterValue, 'Outgoing callbacks and notifications (the outbox)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Create and inspect the config file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -932,6 +933,130 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
         'contenthub;daemon;help;help' {
             break
         }
+        'contenthub;monitor' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Check the pipeline''s health: one line and a monitoring-plugin exit code')
+            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Counts, rates, durations, tokens and cost over a window')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Tasks finished per day: totals, success rate and average duration')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'A live view of tasks in flight, recent results and rates (q or Ctrl-C quits)')
+            [CompletionResult]::new('alerts', 'alerts', [CompletionResultType]::ParameterValue, 'Evaluate the alert rules now and show which are firing')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'contenthub;monitor;health' {
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Window for failure and timeout rates [default: config monitor.window, else 1h]')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Override a warning threshold, e.g. backlog=100 or failure_rate=5% (repeatable)')
+            [CompletionResult]::new('--warning', '--warning', [CompletionResultType]::ParameterName, 'Override a warning threshold, e.g. backlog=100 or failure_rate=5% (repeatable)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Override a critical threshold, e.g. backlog=500 or oldest_pending=4h (repeatable)')
+            [CompletionResult]::new('--critical', '--critical', [CompletionResultType]::ParameterName, 'Override a critical threshold, e.g. backlog=500 or oldest_pending=4h (repeatable)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured)')
+            [CompletionResult]::new('--probe', '--probe', [CompletionResultType]::ParameterName, 'Also send a cheap request to each configured generator')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'contenthub;monitor;metrics' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Window for rates, throughput, durations and per-account figures')
+            [CompletionResult]::new('--textfile', '--textfile', [CompletionResultType]::ParameterName, 'Write Prometheus text to DIR/contenthub.prom atomically (created if needed)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'contenthub;monitor;stats' {
+            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'How many days, today included')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'contenthub;monitor;watch' {
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between refreshes')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Window for the rates shown')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many refreshes (like vmstat''s count)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'contenthub;monitor;alerts' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured)')
+            [CompletionResult]::new('--notify', '--notify', [CompletionResultType]::ParameterName, 'Record state changes and queue notifications, as the daemon does')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'contenthub;monitor;help' {
+            [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Check the pipeline''s health: one line and a monitoring-plugin exit code')
+            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Counts, rates, durations, tokens and cost over a window')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Tasks finished per day: totals, success rate and average duration')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'A live view of tasks in flight, recent results and rates (q or Ctrl-C quits)')
+            [CompletionResult]::new('alerts', 'alerts', [CompletionResultType]::ParameterValue, 'Evaluate the alert rules now and show which are firing')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'contenthub;monitor;help;health' {
+            break
+        }
+        'contenthub;monitor;help;metrics' {
+            break
+        }
+        'contenthub;monitor;help;stats' {
+            break
+        }
+        'contenthub;monitor;help;watch' {
+            break
+        }
+        'contenthub;monitor;help;alerts' {
+            break
+        }
+        'contenthub;monitor;help;help' {
+            break
+        }
         'contenthub;deliveries' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]')
@@ -1090,6 +1215,7 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('content', 'content', [CompletionResultType]::ParameterValue, 'Review and export generated content')
             [CompletionResult]::new('scheduler', 'scheduler', [CompletionResultType]::ParameterValue, 'Cron-driven plans that queue tasks on a schedule')
             [CompletionResult]::new('daemon', 'daemon', [CompletionResultType]::ParameterValue, 'Run the generation daemon, or control one running in the background')
+            [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Health checks, metrics, daily stats, a live view and alerts')
             [CompletionResult]::new('deliveries', 'deliveries', [CompletionResultType]::ParameterValue, 'Outgoing callbacks and notifications (the outbox)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Create and inspect the config file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -1249,6 +1375,29 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             break
         }
         'contenthub;help;daemon;status' {
+            break
+        }
+        'contenthub;help;monitor' {
+            [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Check the pipeline''s health: one line and a monitoring-plugin exit code')
+            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Counts, rates, durations, tokens and cost over a window')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Tasks finished per day: totals, success rate and average duration')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'A live view of tasks in flight, recent results and rates (q or Ctrl-C quits)')
+            [CompletionResult]::new('alerts', 'alerts', [CompletionResultType]::ParameterValue, 'Evaluate the alert rules now and show which are firing')
+            break
+        }
+        'contenthub;help;monitor;health' {
+            break
+        }
+        'contenthub;help;monitor;metrics' {
+            break
+        }
+        'contenthub;help;monitor;stats' {
+            break
+        }
+        'contenthub;help;monitor;watch' {
+            break
+        }
+        'contenthub;help;monitor;alerts' {
             break
         }
         'contenthub;help;deliveries' {

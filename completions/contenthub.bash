@@ -37,6 +37,9 @@ _contenthub() {
             contenthub,help)
                 cmd="contenthub__subcmd__help"
                 ;;
+            contenthub,monitor)
+                cmd="contenthub__subcmd__monitor"
+                ;;
             contenthub,scheduler)
                 cmd="contenthub__subcmd__scheduler"
                 ;;
@@ -208,6 +211,9 @@ _contenthub() {
             contenthub__subcmd__help,help)
                 cmd="contenthub__subcmd__help__subcmd__help"
                 ;;
+            contenthub__subcmd__help,monitor)
+                cmd="contenthub__subcmd__help__subcmd__monitor"
+                ;;
             contenthub__subcmd__help,scheduler)
                 cmd="contenthub__subcmd__help__subcmd__scheduler"
                 ;;
@@ -271,6 +277,21 @@ _contenthub() {
             contenthub__subcmd__help__subcmd__deliveries,retry)
                 cmd="contenthub__subcmd__help__subcmd__deliveries__subcmd__retry"
                 ;;
+            contenthub__subcmd__help__subcmd__monitor,alerts)
+                cmd="contenthub__subcmd__help__subcmd__monitor__subcmd__alerts"
+                ;;
+            contenthub__subcmd__help__subcmd__monitor,health)
+                cmd="contenthub__subcmd__help__subcmd__monitor__subcmd__health"
+                ;;
+            contenthub__subcmd__help__subcmd__monitor,metrics)
+                cmd="contenthub__subcmd__help__subcmd__monitor__subcmd__metrics"
+                ;;
+            contenthub__subcmd__help__subcmd__monitor,stats)
+                cmd="contenthub__subcmd__help__subcmd__monitor__subcmd__stats"
+                ;;
+            contenthub__subcmd__help__subcmd__monitor,watch)
+                cmd="contenthub__subcmd__help__subcmd__monitor__subcmd__watch"
+                ;;
             contenthub__subcmd__help__subcmd__scheduler,add)
                 cmd="contenthub__subcmd__help__subcmd__scheduler__subcmd__add"
                 ;;
@@ -333,6 +354,42 @@ _contenthub() {
                 ;;
             contenthub__subcmd__help__subcmd__task,wait)
                 cmd="contenthub__subcmd__help__subcmd__task__subcmd__wait"
+                ;;
+            contenthub__subcmd__monitor,alerts)
+                cmd="contenthub__subcmd__monitor__subcmd__alerts"
+                ;;
+            contenthub__subcmd__monitor,health)
+                cmd="contenthub__subcmd__monitor__subcmd__health"
+                ;;
+            contenthub__subcmd__monitor,help)
+                cmd="contenthub__subcmd__monitor__subcmd__help"
+                ;;
+            contenthub__subcmd__monitor,metrics)
+                cmd="contenthub__subcmd__monitor__subcmd__metrics"
+                ;;
+            contenthub__subcmd__monitor,stats)
+                cmd="contenthub__subcmd__monitor__subcmd__stats"
+                ;;
+            contenthub__subcmd__monitor,watch)
+                cmd="contenthub__subcmd__monitor__subcmd__watch"
+                ;;
+            contenthub__subcmd__monitor__subcmd__help,alerts)
+                cmd="contenthub__subcmd__monitor__subcmd__help__subcmd__alerts"
+                ;;
+            contenthub__subcmd__monitor__subcmd__help,health)
+                cmd="contenthub__subcmd__monitor__subcmd__help__subcmd__health"
+                ;;
+            contenthub__subcmd__monitor__subcmd__help,help)
+                cmd="contenthub__subcmd__monitor__subcmd__help__subcmd__help"
+                ;;
+            contenthub__subcmd__monitor__subcmd__help,metrics)
+                cmd="contenthub__subcmd__monitor__subcmd__help__subcmd__metrics"
+                ;;
+            contenthub__subcmd__monitor__subcmd__help,stats)
+                cmd="contenthub__subcmd__monitor__subcmd__help__subcmd__stats"
+                ;;
+            contenthub__subcmd__monitor__subcmd__help,watch)
+                cmd="contenthub__subcmd__monitor__subcmd__help__subcmd__watch"
                 ;;
             contenthub__subcmd__scheduler,add)
                 cmd="contenthub__subcmd__scheduler__subcmd__add"
@@ -482,7 +539,7 @@ _contenthub() {
 
     case "${cmd}" in
         contenthub)
-            opts="-q -y -h -V --db --config --format --quiet --color --yes --help --version task account content scheduler daemon deliveries config completions help"
+            opts="-q -y -h -V --db --config --format --quiet --color --yes --help --version task account content scheduler daemon monitor deliveries config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -497,7 +554,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -527,7 +584,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -593,7 +650,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -663,7 +720,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -791,7 +848,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -821,7 +878,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -851,7 +908,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -881,7 +938,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -911,7 +968,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1011,7 +1068,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1041,7 +1098,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1071,7 +1128,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1101,7 +1158,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1131,7 +1188,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1185,7 +1242,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1337,7 +1394,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1371,7 +1428,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1401,7 +1458,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1431,7 +1488,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1561,7 +1618,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1607,7 +1664,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1637,7 +1694,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1671,7 +1728,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1701,7 +1758,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1807,7 +1864,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1837,7 +1894,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1852,7 +1909,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__help)
-            opts="task account content scheduler daemon deliveries config completions help"
+            opts="task account content scheduler daemon monitor deliveries config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2229,6 +2286,90 @@ _contenthub() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        contenthub__subcmd__help__subcmd__monitor)
+            opts="health metrics stats watch alerts"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__help__subcmd__monitor__subcmd__alerts)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__help__subcmd__monitor__subcmd__health)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__help__subcmd__monitor__subcmd__metrics)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__help__subcmd__monitor__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__help__subcmd__monitor__subcmd__watch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         contenthub__subcmd__help__subcmd__scheduler)
             opts="add list show edit enable disable remove trigger run next history status"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2551,6 +2692,328 @@ _contenthub() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        contenthub__subcmd__monitor)
+            opts="-q -y -h --db --config --format --quiet --color --yes --help health metrics stats watch alerts help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__monitor__subcmd__alerts)
+            opts="-q -y -h --notify --db --config --format --quiet --color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__monitor__subcmd__health)
+            opts="-w -c -q -y -h --window --warning --critical --probe --db --config --format --quiet --color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__monitor__subcmd__help)
+            opts="health metrics stats watch alerts help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__monitor__subcmd__help__subcmd__alerts)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__monitor__subcmd__help__subcmd__health)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__monitor__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__monitor__subcmd__help__subcmd__metrics)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__monitor__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__monitor__subcmd__help__subcmd__watch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__monitor__subcmd__metrics)
+            opts="-q -y -h --since --textfile --db --config --format --quiet --color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --textfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__monitor__subcmd__stats)
+            opts="-q -y -h --days --db --config --format --quiet --color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__monitor__subcmd__watch)
+            opts="-q -y -h --interval --window --count --db --config --format --quiet --color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         contenthub__subcmd__scheduler)
             opts="-q -y -h --db --config --format --quiet --color --yes --help add list show edit enable disable remove trigger run next history status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2567,7 +3030,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -2657,7 +3120,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -2687,7 +3150,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -2781,7 +3244,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -2811,7 +3274,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3045,7 +3508,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3075,7 +3538,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3113,7 +3576,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3143,7 +3606,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3177,7 +3640,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3207,7 +3670,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3237,7 +3700,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3267,7 +3730,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3297,7 +3760,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3327,7 +3790,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3361,7 +3824,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3581,7 +4044,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3611,7 +4074,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3641,7 +4104,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3671,7 +4134,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3709,7 +4172,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3819,7 +4282,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -3853,7 +4316,7 @@ _contenthub() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)

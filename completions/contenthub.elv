@@ -35,6 +35,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand content 'Review and export generated content'
             cand scheduler 'Cron-driven plans that queue tasks on a schedule'
             cand daemon 'Run the generation daemon, or control one running in the background'
+            cand monitor 'Health checks, metrics, daily stats, a live view and alerts'
             cand deliveries 'Outgoing callbacks and notifications (the outbox)'
             cand config 'Create and inspect the config file'
             cand completions 'Print a shell completion script'
@@ -842,6 +843,117 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         }
         &'contenthub;daemon;help;help'= {
         }
+        &'contenthub;monitor'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand health 'Check the pipeline''s health: one line and a monitoring-plugin exit code'
+            cand metrics 'Counts, rates, durations, tokens and cost over a window'
+            cand stats 'Tasks finished per day: totals, success rate and average duration'
+            cand watch 'A live view of tasks in flight, recent results and rates (q or Ctrl-C quits)'
+            cand alerts 'Evaluate the alert rules now and show which are firing'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;monitor;health'= {
+            cand --window 'Window for failure and timeout rates [default: config monitor.window, else 1h]'
+            cand -w 'Override a warning threshold, e.g. backlog=100 or failure_rate=5% (repeatable)'
+            cand --warning 'Override a warning threshold, e.g. backlog=100 or failure_rate=5% (repeatable)'
+            cand -c 'Override a critical threshold, e.g. backlog=500 or oldest_pending=4h (repeatable)'
+            cand --critical 'Override a critical threshold, e.g. backlog=500 or oldest_pending=4h (repeatable)'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --probe 'Also send a cheap request to each configured generator'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;monitor;metrics'= {
+            cand --since 'Window for rates, throughput, durations and per-account figures'
+            cand --textfile 'Write Prometheus text to DIR/contenthub.prom atomically (created if needed)'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;monitor;stats'= {
+            cand --days 'How many days, today included'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;monitor;watch'= {
+            cand --interval 'Time between refreshes'
+            cand --window 'Window for the rates shown'
+            cand --count 'Stop after this many refreshes (like vmstat''s count)'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;monitor;alerts'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --notify 'Record state changes and queue notifications, as the daemon does'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;monitor;help'= {
+            cand health 'Check the pipeline''s health: one line and a monitoring-plugin exit code'
+            cand metrics 'Counts, rates, durations, tokens and cost over a window'
+            cand stats 'Tasks finished per day: totals, success rate and average duration'
+            cand watch 'A live view of tasks in flight, recent results and rates (q or Ctrl-C quits)'
+            cand alerts 'Evaluate the alert rules now and show which are firing'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;monitor;help;health'= {
+        }
+        &'contenthub;monitor;help;metrics'= {
+        }
+        &'contenthub;monitor;help;stats'= {
+        }
+        &'contenthub;monitor;help;watch'= {
+        }
+        &'contenthub;monitor;help;alerts'= {
+        }
+        &'contenthub;monitor;help;help'= {
+        }
         &'contenthub;deliveries'= {
             cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
             cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
@@ -983,6 +1095,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand content 'Review and export generated content'
             cand scheduler 'Cron-driven plans that queue tasks on a schedule'
             cand daemon 'Run the generation daemon, or control one running in the background'
+            cand monitor 'Health checks, metrics, daily stats, a live view and alerts'
             cand deliveries 'Outgoing callbacks and notifications (the outbox)'
             cand config 'Create and inspect the config file'
             cand completions 'Print a shell completion script'
@@ -1102,6 +1215,23 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         &'contenthub;help;daemon;stop'= {
         }
         &'contenthub;help;daemon;status'= {
+        }
+        &'contenthub;help;monitor'= {
+            cand health 'Check the pipeline''s health: one line and a monitoring-plugin exit code'
+            cand metrics 'Counts, rates, durations, tokens and cost over a window'
+            cand stats 'Tasks finished per day: totals, success rate and average duration'
+            cand watch 'A live view of tasks in flight, recent results and rates (q or Ctrl-C quits)'
+            cand alerts 'Evaluate the alert rules now and show which are firing'
+        }
+        &'contenthub;help;monitor;health'= {
+        }
+        &'contenthub;help;monitor;metrics'= {
+        }
+        &'contenthub;help;monitor;stats'= {
+        }
+        &'contenthub;help;monitor;watch'= {
+        }
+        &'contenthub;help;monitor;alerts'= {
         }
         &'contenthub;help;deliveries'= {
             cand list 'List deliveries, newest first'

@@ -29,7 +29,8 @@ complete -c contenthub -n "__fish_contenthub_needs_command" -l config -d 'Config
 complete -c contenthub -n "__fish_contenthub_needs_command" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_needs_command" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -42,6 +43,7 @@ complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "account" -d '
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "content" -d 'Review and export generated content'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "scheduler" -d 'Cron-driven plans that queue tasks on a schedule'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "daemon" -d 'Run the generation daemon, or control one running in the background'
+complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "monitor" -d 'Health checks, metrics, daily stats, a live view and alerts'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "deliveries" -d 'Outgoing callbacks and notifications (the outbox)'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "config" -d 'Create and inspect the config file'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -51,7 +53,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fi
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and not __fish_seen_subcommand_from submit list show status log cancel retry stats wait cleanup help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -88,7 +91,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -111,7 +115,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -124,7 +129,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from show" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -136,7 +142,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from status" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from status" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -148,7 +155,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from log" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from log" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -160,7 +168,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cancel" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cancel" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -172,7 +181,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from retry" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from retry" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -187,7 +197,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from stats" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from stats" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -200,7 +211,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from wait" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from wait" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -214,7 +226,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from cleanup" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -237,7 +250,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not _
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and not __fish_seen_subcommand_from add list show edit remove help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -264,7 +278,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -278,7 +293,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from list" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -290,7 +306,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from show" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -312,7 +329,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -326,7 +344,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from remove" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from remove" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -345,7 +364,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not _
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -370,7 +390,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -382,7 +403,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -395,7 +417,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from approve" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from approve" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -408,7 +431,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from reject" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from reject" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -429,7 +453,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -447,7 +472,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -483,7 +509,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __f
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from add" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -498,7 +525,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __f
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from list" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -510,7 +538,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __f
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from show" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -534,7 +563,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __f
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from edit" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -549,7 +579,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __f
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from enable" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from enable" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -561,7 +592,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __f
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from disable" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from disable" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -573,7 +605,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __f
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from remove" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from remove" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -585,7 +618,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __f
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from trigger" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from trigger" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -598,7 +632,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __f
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -613,7 +648,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __f
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from next" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from next" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -626,7 +662,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __f
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from history" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from history" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -638,7 +675,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __f
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from status" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and __fish_seen_subcommand_from status" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -663,7 +701,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and not __fish_seen_subcommand_from run start stop status help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -685,7 +724,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from run" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -705,7 +745,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from start" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -721,7 +762,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from stop" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from stop" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -733,7 +775,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from status" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from status" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -745,12 +788,114 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop a running daemon (SIGTERM, then wait for it to finish in-flight work)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show whether a daemon is running, stale or stopped'
 complete -c contenthub -n "__fish_contenthub_using_subcommand daemon; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and not __fish_seen_subcommand_from health metrics stats watch alerts help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and not __fish_seen_subcommand_from health metrics stats watch alerts help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and not __fish_seen_subcommand_from health metrics stats watch alerts help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and not __fish_seen_subcommand_from health metrics stats watch alerts help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and not __fish_seen_subcommand_from health metrics stats watch alerts help" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and not __fish_seen_subcommand_from health metrics stats watch alerts help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and not __fish_seen_subcommand_from health metrics stats watch alerts help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and not __fish_seen_subcommand_from health metrics stats watch alerts help" -f -a "health" -d 'Check the pipeline\'s health: one line and a monitoring-plugin exit code'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and not __fish_seen_subcommand_from health metrics stats watch alerts help" -f -a "metrics" -d 'Counts, rates, durations, tokens and cost over a window'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and not __fish_seen_subcommand_from health metrics stats watch alerts help" -f -a "stats" -d 'Tasks finished per day: totals, success rate and average duration'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and not __fish_seen_subcommand_from health metrics stats watch alerts help" -f -a "watch" -d 'A live view of tasks in flight, recent results and rates (q or Ctrl-C quits)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and not __fish_seen_subcommand_from health metrics stats watch alerts help" -f -a "alerts" -d 'Evaluate the alert rules now and show which are firing'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and not __fish_seen_subcommand_from health metrics stats watch alerts help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from health" -l window -d 'Window for failure and timeout rates [default: config monitor.window, else 1h]' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from health" -s w -l warning -d 'Override a warning threshold, e.g. backlog=100 or failure_rate=5% (repeatable)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from health" -s c -l critical -d 'Override a critical threshold, e.g. backlog=500 or oldest_pending=4h (repeatable)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from health" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from health" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from health" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from health" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from health" -l probe -d 'Also send a cheap request to each configured generator'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from health" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from health" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from health" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from metrics" -l since -d 'Window for rates, throughput, durations and per-account figures' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from metrics" -l textfile -d 'Write Prometheus text to DIR/contenthub.prom atomically (created if needed)' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from metrics" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from metrics" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from metrics" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from metrics" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from metrics" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from metrics" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from metrics" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from stats" -l days -d 'How many days, today included' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from stats" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from stats" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from stats" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from stats" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from stats" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from stats" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -l interval -d 'Time between refreshes' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -l window -d 'Window for the rates shown' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -l count -d 'Stop after this many refreshes (like vmstat\'s count)' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from alerts" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from alerts" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from alerts" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from alerts" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from alerts" -l notify -d 'Record state changes and queue notifications, as the daemon does'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from alerts" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from alerts" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from alerts" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from help" -f -a "health" -d 'Check the pipeline\'s health: one line and a monitoring-plugin exit code'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from help" -f -a "metrics" -d 'Counts, rates, durations, tokens and cost over a window'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from help" -f -a "stats" -d 'Tasks finished per day: totals, success rate and average duration'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from help" -f -a "watch" -d 'A live view of tasks in flight, recent results and rates (q or Ctrl-C quits)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from help" -f -a "alerts" -d 'Evaluate the alert rules now and show which are firing'
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and not __fish_seen_subcommand_from list retry help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -770,7 +915,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from list" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -782,7 +928,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from retry" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from retry" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -798,7 +945,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -814,7 +962,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from init" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from init" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -827,7 +976,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from show" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -839,7 +989,8 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from path" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and __fish_seen_subcommand_from path" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -855,22 +1006,24 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -l co
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
-csv\t'Comma-separated values with a header row'"
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "task" -d 'Submit, inspect, cancel, retry and clean up generation tasks'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "account" -d 'Manage the accounts content is written for'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "content" -d 'Review and export generated content'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "scheduler" -d 'Cron-driven plans that queue tasks on a schedule'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "daemon" -d 'Run the generation daemon, or control one running in the background'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "deliveries" -d 'Outgoing callbacks and notifications (the outbox)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "config" -d 'Create and inspect the config file'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon deliveries config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "task" -d 'Submit, inspect, cancel, retry and clean up generation tasks'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "account" -d 'Manage the accounts content is written for'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "content" -d 'Review and export generated content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "scheduler" -d 'Cron-driven plans that queue tasks on a schedule'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "daemon" -d 'Run the generation daemon, or control one running in the background'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "monitor" -d 'Health checks, metrics, daily stats, a live view and alerts'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "deliveries" -d 'Outgoing callbacks and notifications (the outbox)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "config" -d 'Create and inspect the config file'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "submit" -d 'Queue an article for generation (or many, from a JSONL/CSV file)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "list" -d 'List tasks, newest first'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "show" -d 'Show every field of a task'
@@ -906,6 +1059,11 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "start" -d 'Start in the background; pid and log files go to the XDG state directory'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "stop" -d 'Stop a running daemon (SIGTERM, then wait for it to finish in-flight work)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from daemon" -f -a "status" -d 'Show whether a daemon is running, stale or stopped'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from monitor" -f -a "health" -d 'Check the pipeline\'s health: one line and a monitoring-plugin exit code'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from monitor" -f -a "metrics" -d 'Counts, rates, durations, tokens and cost over a window'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from monitor" -f -a "stats" -d 'Tasks finished per day: totals, success rate and average duration'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from monitor" -f -a "watch" -d 'A live view of tasks in flight, recent results and rates (q or Ctrl-C quits)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from monitor" -f -a "alerts" -d 'Evaluate the alert rules now and show which are firing'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from deliveries" -f -a "list" -d 'List deliveries, newest first'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from deliveries" -f -a "retry" -d 'Send failed deliveries again (a running daemon picks them up within a second)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented default config file'

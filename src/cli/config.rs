@@ -37,6 +37,9 @@ enum ConfigSub {
     )]
     Show,
     /// Print the config file path
+    #[command(
+        after_help = "Examples:\n  contenthub config path\n  CONTENTHUB_CONFIG=/etc/contenthub/config.toml contenthub config path"
+    )]
     Path,
 }
 

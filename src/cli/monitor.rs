@@ -95,12 +95,13 @@ and notifies [[notify.channels]] when an alert fires and when it resolves. This 
 the current values; with --notify it also records state changes and queues their
 notifications (for cron, so that a daemon that is down is still reported).
 
-Exit codes: 0 nothing firing, 1 at least one alert firing.
+Exit codes: 0 nothing firing, 1 at least one alert firing. With -q, only the names of the
+rules that are firing are printed.
 
 Examples:
   contenthub monitor alerts
   contenthub monitor alerts --format json | jq '.[] | select(.firing)'
-  * * * * * contenthub monitor alerts --notify --quiet     # crontab: report a dead daemon";
+  * * * * * contenthub monitor alerts --notify > /dev/null   # crontab: report a dead daemon";
 
 #[derive(Debug, Args)]
 pub(crate) struct HealthArgs {
@@ -633,7 +634,13 @@ fn alerts(ctx: &mut Ctx, a: AlertsArgs) -> Result<ExitCode> {
             pass.queued
         ));
     }
-    ctx.print(&ctx.printer.list(&pass.statuses))?;
+    // With -q, only what needs attention: the names of the rules that are firing.
+    let shown: Vec<alerts::AlertStatus> = if ctx.printer.quiet {
+        pass.statuses.iter().filter(|s| s.firing).cloned().collect()
+    } else {
+        pass.statuses.clone()
+    };
+    ctx.print(&ctx.printer.list(&shown))?;
     Ok(if pass.statuses.iter().any(|s| s.firing) {
         ExitCode::Failure
     } else {

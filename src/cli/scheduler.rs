@@ -37,8 +37,14 @@ enum SchedulerSub {
     )]
     Add(AddArgs),
     /// List plans
+    #[command(
+        after_help = "Examples:\n  contenthub scheduler list\n  contenthub scheduler list --format json | jq '.[] | select(.enabled) | .name'"
+    )]
     List,
     /// Show a plan with its next five fire times
+    #[command(
+        after_help = "Examples:\n  contenthub scheduler show morning\n  contenthub scheduler show morning --format json | jq .next_fires"
+    )]
     Show(PlanRef),
     /// Change a plan
     #[command(
@@ -46,12 +52,22 @@ enum SchedulerSub {
     )]
     Edit(EditArgs),
     /// Enable a plan (it counts slots from now; nothing missed while disabled fires)
+    #[command(after_help = "Example:\n  contenthub scheduler enable morning")]
     Enable(PlanRef),
     /// Disable a plan
+    #[command(
+        after_help = "Example:\n  contenthub scheduler disable morning   # its tasks already queued still run"
+    )]
     Disable(PlanRef),
     /// Remove a plan and its history (its tasks stay)
+    #[command(
+        after_help = "Example:\n  contenthub scheduler remove morning --yes   # --yes is required without a terminal"
+    )]
     Remove(PlanRef),
     /// Fire a plan now, recorded as a manual run
+    #[command(
+        after_help = "Example:\n  contenthub scheduler trigger morning   # does not use up the next scheduled slot"
+    )]
     Trigger(PlanRef),
     /// Fire what is due (for cron or a systemd timer)
     #[command(after_help = RUN_HELP)]
@@ -60,8 +76,14 @@ enum SchedulerSub {
     #[command(after_help = "Example:\n  contenthub scheduler next morning --count 10")]
     Next(NextArgs),
     /// Show fired slots, newest first
+    #[command(
+        after_help = "Examples:\n  contenthub scheduler history morning --limit 5\n  contenthub scheduler history --format json | jq '.[] | select(.status == \"failed\")'"
+    )]
     History(HistoryArgs),
     /// Show what drives the plans and how late the most overdue one is
+    #[command(
+        after_help = "Examples:\n  contenthub scheduler status\n  contenthub scheduler status --format json | jq .lag_seconds"
+    )]
     Status,
 }
 

@@ -17,6 +17,7 @@ mod mock;
 mod monitor;
 mod old_stores;
 mod outbox;
+mod readme;
 mod scheduler;
 mod snapshots;
 mod submit;
