@@ -3,7 +3,9 @@
 //! On a terminal (and with the default `--format table`) it is a full-screen view, redrawn
 //! every `--interval`: a header with the daemon's state, the queue and the rates over
 //! `--window`, the tasks in flight with a progress bar each, and the latest completions and
-//! failures. `q`, `Esc` or Ctrl-C quits; so do SIGINT, SIGTERM and SIGHUP, and `--count`.
+//! failures. `q`, `Esc` or Ctrl-C quits (so do SIGINT, SIGTERM and SIGHUP, and `--count`
+//! after the last refresh has been shown for an interval); `r` refreshes at once. The terminal
+//! is restored however the view ends, a panic included.
 //!
 //! Without a terminal it prints one line per interval, for logs and scripts:
 //!
@@ -12,10 +14,12 @@
 //! ```
 //!
 //! The first word is the time (RFC 3339, UTC); every other word is `key=value`, `-` when there
-//! is no value (no rate before something finished in the window). With `--format json` or
-//! `ndjson` each line is a JSON object with the same keys, `at` for the time, rates as
-//! fractions (0..1) and durations in seconds. SIGINT or SIGTERM ends it with exit 0, as does
-//! the reader going away (a closed pipe).
+//! is no value (no rate before something finished in the window). `finished` counts every task
+//! that finished in the window, cancelled ones included; the rates divide by the completed,
+//! failed and timed-out ones. With `--format json` or `ndjson` (on a terminal too) each line
+//! is a JSON object with the same keys, `at` for the time, rates as fractions (0..1) and
+//! durations in seconds. SIGINT or SIGTERM ends it with exit 0, as does the reader going away
+//! (a closed pipe, noticed at the next line).
 
 use std::io::Write as _;
 use std::path::Path;
@@ -401,7 +405,7 @@ mod tui {
     use ratatui::{Frame, Terminal};
 
     use super::{fit, next_due, progress_bar, took, width, Snapshot, Source, Stop};
-    use crate::domain::time::{local_display, Millis};
+    use crate::domain::time::Millis;
     use crate::domain::Status;
     use crate::error::ExitCode;
     use crate::monitor::Unit;
@@ -447,29 +451,35 @@ mod tui {
         terminal: Terminal<CrosstermBackend<Stdout>>,
     }
 
-    /// Restores the terminal when dropped.
-    struct Guard;
-
-    impl Drop for Guard {
+    impl Drop for Screen {
         fn drop(&mut self) {
             restore();
         }
     }
 
     impl Screen {
-        fn enter() -> Result<(Screen, Guard)> {
+        fn enter() -> Result<Screen> {
             install_panic_hook();
             terminal::enable_raw_mode()?;
             ACTIVE.store(true, Ordering::SeqCst);
-            let guard = Guard;
-            execute!(
-                std::io::stdout(),
-                terminal::EnterAlternateScreen,
-                cursor::Hide
-            )?;
-            let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-            terminal.clear()?;
-            Ok((Screen { terminal }, guard))
+            let setup = || -> Result<Terminal<CrosstermBackend<Stdout>>> {
+                // Cleared with a plain escape: `Terminal::clear` would ask the terminal where
+                // the cursor is, and not every terminal answers.
+                execute!(
+                    std::io::stdout(),
+                    terminal::EnterAlternateScreen,
+                    cursor::Hide,
+                    terminal::Clear(terminal::ClearType::All)
+                )?;
+                Ok(Terminal::new(CrosstermBackend::new(std::io::stdout()))?)
+            };
+            match setup() {
+                Ok(terminal) => Ok(Screen { terminal }),
+                Err(e) => {
+                    restore();
+                    Err(e)
+                }
+            }
         }
 
         fn draw(&mut self, view: &View) -> Result<()> {
@@ -490,7 +500,7 @@ mod tui {
     fn quits(k: &KeyEvent) -> bool {
         match k.code {
             KeyCode::Char('q') | KeyCode::Char('Q') | KeyCode::Esc => true,
-            KeyCode::Char('c') | KeyCode::Char('d') => k.modifiers.contains(KeyModifiers::CONTROL),
+            KeyCode::Char('c') => k.modifiers.contains(KeyModifiers::CONTROL),
             _ => false,
         }
     }
@@ -506,7 +516,7 @@ mod tui {
         // Read once before taking over the terminal: a store that cannot be read is reported
         // on the normal screen.
         let first = source.read(store)?;
-        let (mut screen, guard) = Screen::enter()?;
+        let mut screen = Screen::enter()?;
         let mut view = View {
             snap: first,
             error: None,
@@ -544,7 +554,10 @@ mod tui {
                         if quits(&k) {
                             break;
                         }
-                        if matches!(k.code, KeyCode::Char('r') | KeyCode::Char(' ')) {
+                        // Refresh now (unless that would be one refresh too many).
+                        if matches!(k.code, KeyCode::Char('r') | KeyCode::Char(' '))
+                            && count.is_none_or(|c| refreshes < c)
+                        {
                             due = Instant::now();
                         }
                     }
@@ -557,7 +570,6 @@ mod tui {
             }
         }
         drop(screen);
-        drop(guard);
         Ok(ExitCode::Ok)
     }
 
@@ -592,9 +604,56 @@ mod tui {
         let s = &view.snap.sample;
         let area = f.area();
 
+        // Header: the daemon and the queue, then the window's rates, wrapped between items.
+        let ratio = |v: Option<f64>| v.map(|x| Unit::Ratio.show(x)).unwrap_or_else(|| "-".into());
+        let secs = |v: Option<f64>| {
+            v.map(|x| Unit::Seconds.show(x))
+                .unwrap_or_else(|| "-".into())
+        };
+        let item = |label: &str, value: String, style: Style| {
+            vec![Span::raw(format!("{label} ")), Span::styled(value, style)]
+        };
+        let failure_style = if s.failure.unwrap_or(0.0) > 0.0 || s.timeout_rate.unwrap_or(0.0) > 0.0
+        {
+            tint(Color::Red)
+        } else {
+            Style::default()
+        };
+        let queue = vec![
+            vec![Span::styled("contenthub", bold)],
+            item(
+                "daemon",
+                s.daemon.clone(),
+                tint(daemon_color(&s.daemon)).add_modifier(Modifier::BOLD),
+            ),
+            item("pending", s.pending.to_string(), bold),
+            item("in flight", s.in_flight.to_string(), bold),
+            item("oldest pending", secs(s.oldest_pending), bold),
+        ];
+        let rates = vec![
+            item(
+                &format!("last {}: finished", s.window),
+                s.finished.to_string(),
+                Style::default(),
+            ),
+            item("success", ratio(s.success), tint(Color::Green)),
+            item("failure", ratio(s.failure), failure_style),
+            item("timeout", ratio(s.timeout_rate), failure_style),
+            item(
+                "throughput",
+                format!("{}/h", crate::monitor::trim_float(s.per_hour, 1)),
+                Style::default(),
+            ),
+            item("generation p50", secs(s.gen_p50), Style::default()),
+            item("p95", secs(s.gen_p95), Style::default()),
+        ];
+        let mut header_lines = pack(queue, area.width as usize);
+        header_lines.extend(pack(rates, area.width as usize));
+        header_lines.truncate(4);
+
         let in_flight_rows = view.snap.running.len().max(1) as u16;
         let [header, flight, recent, footer] = Layout::vertical([
-            Constraint::Length(2),
+            Constraint::Length(header_lines.len() as u16),
             Constraint::Length(
                 (in_flight_rows + 3)
                     .min(area.height.saturating_sub(3) / 2)
@@ -605,69 +664,18 @@ mod tui {
         ])
         .areas(area);
 
-        // Header: the daemon, the queue, the window's rates.
-        let ratio = |v: Option<f64>| v.map(|x| Unit::Ratio.show(x)).unwrap_or_else(|| "-".into());
-        let secs = |v: Option<f64>| {
-            v.map(|x| Unit::Seconds.show(x))
-                .unwrap_or_else(|| "-".into())
-        };
-        let sep = || Span::raw("  ");
-        let first = Line::from(vec![
-            Span::styled("contenthub", bold),
-            sep(),
-            Span::raw("daemon "),
-            Span::styled(
-                s.daemon.clone(),
-                tint(daemon_color(&s.daemon)).add_modifier(Modifier::BOLD),
-            ),
-            sep(),
-            Span::raw("pending "),
-            Span::styled(s.pending.to_string(), bold),
-            sep(),
-            Span::raw("in flight "),
-            Span::styled(s.in_flight.to_string(), bold),
-            sep(),
-            Span::raw("oldest pending "),
-            Span::styled(secs(s.oldest_pending), bold),
-        ]);
-        let failure_style = if s.failure.unwrap_or(0.0) > 0.0 || s.timeout_rate.unwrap_or(0.0) > 0.0
-        {
-            tint(Color::Red)
-        } else {
-            Style::default()
-        };
-        let second = Line::from(vec![
-            Span::raw(format!("last {}: ", s.window)),
-            Span::raw(format!("finished {}", s.finished)),
-            sep(),
-            Span::raw("success "),
-            Span::styled(ratio(s.success), tint(Color::Green)),
-            sep(),
-            Span::raw("failure "),
-            Span::styled(ratio(s.failure), failure_style),
-            sep(),
-            Span::raw("timeout "),
-            Span::styled(ratio(s.timeout_rate), failure_style),
-            sep(),
-            Span::raw(format!(
-                "throughput {}/h",
-                crate::monitor::trim_float(s.per_hour, 1)
-            )),
-            sep(),
-            Span::raw(format!(
-                "generation p50 {} p95 {}",
-                secs(s.gen_p50),
-                secs(s.gen_p95)
-            )),
-        ]);
-        f.render_widget(Paragraph::new(vec![first, second]), header);
+        f.render_widget(Paragraph::new(header_lines), header);
 
         draw_in_flight(f, flight, view, &tint);
         draw_recent(f, recent, view, &tint);
 
         // Footer: keys, rhythm, and the last refresh's trouble if any.
         let at = chrono::DateTime::from_timestamp_millis(view.snap.now)
-            .map(|t| local_display(t))
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%H:%M:%S")
+                    .to_string()
+            })
             .unwrap_or_default();
         let mut spans = vec![Span::styled(
             format!(
@@ -682,6 +690,28 @@ mod tui {
             spans.push(Span::styled(fit(e, room), tint(Color::Red)));
         }
         f.render_widget(Paragraph::new(Line::from(spans)), footer);
+    }
+
+    /// `items` on as few lines of `width` columns as they fit, two spaces apart; an item is
+    /// never split (one wider than a line is cut by the terminal's edge).
+    fn pack(items: Vec<Vec<Span<'static>>>, width: usize) -> Vec<Line<'static>> {
+        let mut lines: Vec<Vec<Span<'static>>> = Vec::new();
+        let mut used = 0;
+        for item in items {
+            let w: usize = item.iter().map(Span::width).sum();
+            match lines.last_mut() {
+                Some(line) if used + 2 + w <= width => {
+                    line.push(Span::raw("  "));
+                    line.extend(item);
+                    used += 2 + w;
+                }
+                _ => {
+                    lines.push(item);
+                    used = w;
+                }
+            }
+        }
+        lines.into_iter().map(Line::from).collect()
     }
 
     /// The widest of `cells`, between `min` and `max` columns.
@@ -771,7 +801,12 @@ mod tui {
             }
             let topic_w = room(area, &fixed);
             if topic_w >= MIN_TOPIC || (bar == BAR_NARROW && !with_account) {
-                break topic_w;
+                // No wider than the longest topic, so the progress bars sit close by.
+                break topic_w.min(column(
+                    running.iter().map(|r| width(&r.topic)),
+                    5,
+                    usize::MAX,
+                ));
             }
             if bar > BAR_NARROW {
                 bar = BAR_NARROW;
@@ -867,7 +902,7 @@ mod tui {
         let topic_w = if errors {
             longest_topic.min((left / 2).max(MIN_TOPIC)).min(left)
         } else {
-            left
+            longest_topic.min(left)
         };
         let error_w = left.saturating_sub(topic_w);
         let mut cols = vec![
@@ -1130,7 +1165,8 @@ mod tests {
         assert!(screen[1].contains("last 1h"), "{all}");
         assert!(screen[1].contains("success 90%"), "{all}");
         assert!(screen[1].contains("failure 10%"), "{all}");
-        assert!(screen[1].contains("p50 4.2s p95 9s"), "{all}");
+        assert!(screen[1].contains("generation p50 4.2s  p95 9s"), "{all}");
+        assert!(screen[1].contains("last 1h: finished 10"), "{all}");
         let row = screen
             .iter()
             .find(|l| l.contains("task-abcd00000001"))
@@ -1159,7 +1195,6 @@ mod tests {
         for w in [60u16, 80, 100, 200] {
             let screen = render(w, 16, &view);
             let all = screen.join("\n");
-            eprintln!("TMPDEBUG\n{all}");
             let row = screen
                 .iter()
                 .find(|l| l.contains("task-abcd00000002"))

@@ -23,3 +23,4 @@ mod snapshots;
 mod submit;
 mod support;
 mod tasks;
+mod watch;
