@@ -111,3 +111,32 @@ fn version_and_help_exit_zero() {
     // A missing subcommand is a usage error.
     env.run(["task"]).code(2);
 }
+
+/// Every command and every flag says what it is for (so the man pages and completions, made
+/// from the same definitions, document all of them).
+#[test]
+fn every_command_and_argument_has_help() {
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        let here = format!("{path} {}", cmd.get_name()).trim().to_string();
+        if cmd.get_about().is_none() {
+            missing.push(here.clone());
+        }
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{here} <{id}>"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() != "help" {
+                walk(sub, &here, missing);
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    walk(&contenthub::cli::command(), "", &mut missing);
+    assert!(missing.is_empty(), "without help: {missing:#?}");
+}
