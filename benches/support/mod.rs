@@ -1,7 +1,8 @@
 //! Helpers shared by the benchmarks that time whole `contenthub` processes.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
@@ -90,4 +91,108 @@ pub fn checkpoint(conn: &Connection) {
         })
         .expect("checkpoint");
     assert_eq!(busy, 0, "wal_checkpoint(TRUNCATE) could not finish");
+}
+
+pub fn wal_path(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push("-wal");
+    PathBuf::from(p)
+}
+
+pub fn file_len(p: &Path) -> u64 {
+    std::fs::metadata(p).map_or(0, |m| m.len())
+}
+
+/// Runs the binary once and returns its wall time (spawn until exit, with stdout and stderr
+/// drained through pipes) and what it left. Stops the benchmark when `accept` rejects that.
+pub fn run_once(
+    bin: &Path,
+    env: &[(String, String)],
+    argv: &[String],
+    accept: impl Fn(&Output) -> bool,
+) -> (Duration, Output) {
+    let t = Instant::now();
+    let out = Command::new(bin)
+        .args(argv)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run contenthub");
+    let elapsed = t.elapsed();
+    assert!(
+        accept(&out),
+        "contenthub {} failed ({}):\n{}{}",
+        argv.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (elapsed, out)
+}
+
+/// Lets the machine absorb a fill: without this, the first second of measurements runs
+/// while the kernel is still writing back and freeing what the fill left behind, and every
+/// fsync is several times slower than in normal use.
+pub fn settle(secs: u64) {
+    if secs == 0 {
+        return;
+    }
+    let t = Instant::now();
+    let synced = Command::new("sync").status().is_ok_and(|s| s.success());
+    std::thread::sleep(Duration::from_secs(secs));
+    println!(
+        "settle: {}slept {secs} s ({:.1} s in all)",
+        if synced { "sync(1), then " } else { "" },
+        t.elapsed().as_secs_f64()
+    );
+}
+
+/// What a timed command is held to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Goal {
+    /// The median must not exceed this many milliseconds.
+    Ms(f64),
+    /// `--version`: the cost of spawning the process, under every other figure.
+    SpawnFloor,
+    /// Timed for scale only.
+    None,
+}
+
+/// One line per command: median, min and p90 in ms, and against its goal (if any) the ratio
+/// goal/median with PASS (≥ 1.0) or MISS.
+pub fn print_table(results: &[(String, Summary, Goal)]) {
+    let w = results
+        .iter()
+        .map(|(l, _, _)| l.chars().count())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    println!();
+    println!(
+        "{:<w$}  {:>9}  {:>7}  {:>7}  {:>7}  {:>11}  result",
+        "command", "median ms", "min ms", "p90 ms", "goal ms", "goal/median"
+    );
+    for (label, s, goal) in results {
+        let (g, ratio, verdict) = match goal {
+            Goal::Ms(g) => {
+                let ratio = g / s.median;
+                (
+                    format!("{g:.0}"),
+                    format!("{ratio:.2}"),
+                    if ratio >= 1.0 { "PASS" } else { "MISS" },
+                )
+            }
+            Goal::SpawnFloor => ("-".into(), "-".into(), "(spawn floor)"),
+            Goal::None => ("-".into(), "-".into(), ""),
+        };
+        let line = format!(
+            "{label:<w$}  {:>9.2}  {:>7.2}  {:>7.2}  {g:>7}  {ratio:>11}  {verdict}",
+            s.median, s.min, s.p90
+        );
+        println!("{}", line.trim_end());
+    }
+    println!();
 }

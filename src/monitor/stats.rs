@@ -43,6 +43,14 @@ impl Record for DayStats {
     }
 }
 
+#[derive(Default)]
+struct Acc {
+    completed: u64,
+    failed: u64,
+    cancelled: u64,
+    duration_sum: f64,
+}
+
 /// Local midnight of `date` (the first instant of the day, also across DST changes).
 fn midnight(date: NaiveDate) -> Millis {
     let naive = date.and_hms_opt(0, 0, 0).expect("midnight exists");
@@ -70,37 +78,24 @@ pub fn daily(conn: &rusqlite::Connection, days: u32, now: Millis) -> Result<Vec<
     let dates: Vec<NaiveDate> = first.iter_days().take(days.max(1) as usize).collect();
     let starts: Vec<Millis> = dates.iter().map(|d| midnight(*d)).collect();
 
-    struct Acc {
-        completed: u64,
-        failed: u64,
-        cancelled: u64,
-        duration_sum: f64,
-    }
-    let mut acc: Vec<Acc> = dates
-        .iter()
-        .map(|_| Acc {
-            completed: 0,
-            failed: 0,
-            cancelled: 0,
-            duration_sum: 0.0,
-        })
-        .collect();
-    for t in q::finished_between(conn, starts[0], now + 1)? {
-        let i = starts
-            .partition_point(|s| *s <= t.finished_at)
-            .saturating_sub(1);
-        let a = &mut acc[i];
-        match t.status {
-            Status::Completed => {
-                a.completed += 1;
-                if let Some(s) = t.started_at {
-                    a.duration_sum += (t.finished_at - s).max(0) as f64 / 1000.0;
+    // One aggregate per day, computed by SQLite over the covering index.
+    let mut ends: Vec<Millis> = starts[1..].to_vec();
+    ends.push(now + 1);
+    let mut acc = Vec::with_capacity(dates.len());
+    for (start, end) in starts.iter().zip(&ends) {
+        let mut a = Acc::default();
+        for (status, n, duration_ms) in q::finished_summary(conn, *start, *end)? {
+            match status {
+                Status::Completed => {
+                    a.completed += n;
+                    a.duration_sum = duration_ms.max(0) as f64 / 1000.0;
                 }
+                Status::Failed | Status::Timeout => a.failed += n,
+                Status::Cancelled => a.cancelled += n,
+                _ => {}
             }
-            Status::Failed | Status::Timeout => a.failed += 1,
-            Status::Cancelled => a.cancelled += 1,
-            _ => {}
         }
+        acc.push(a);
     }
     Ok(dates
         .iter()

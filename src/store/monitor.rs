@@ -70,6 +70,30 @@ pub fn finished_counts(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Per final status of the tasks that finished in `[since, until)`: how many, and the sum
+/// of first start to finish (ms) over those that started.
+pub fn finished_summary(
+    conn: &Connection,
+    since: Millis,
+    until: Millis,
+) -> Result<Vec<(Status, u64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT status, count(*), coalesce(sum(completed_at - started_at), 0)
+         FROM tasks INDEXED BY tasks_finished
+         WHERE completed_at IS NOT NULL AND completed_at >= ?1 AND completed_at < ?2
+         GROUP BY status",
+    )?;
+    let rows = stmt.query_map(params![since, until], |r| {
+        let status: String = r.get(0)?;
+        Ok((
+            super::tasks::status_of(status)?,
+            r.get::<_, i64>(1)?.max(0) as u64,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// When the oldest pending task was created.
 pub fn oldest_pending(conn: &Connection) -> Result<Option<Millis>> {
     Ok(conn
