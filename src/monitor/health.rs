@@ -179,7 +179,8 @@ impl Check {
     /// What the line says about a check that is not OK: its message and the level it crossed.
     fn reason(&self) -> String {
         let level = match self.status {
-            _ if self.value.is_none() => None,
+            // The message says why (no daemon, or how old its beat is).
+            _ if self.value.is_none() || self.name == "heartbeat" => None,
             State::Critical => self
                 .critical
                 .map(|c| format!(" (critical at {})", self.unit.show(c))),
@@ -231,6 +232,7 @@ pub fn evaluate(o: &Observed, opts: &HealthOptions) -> Vec<Check> {
         ("running", Some(a)) => format!("daemon running (beat {} ago)", ago(a)),
         ("stale", Some(a)) => format!("daemon holds the store but its heartbeat is {} old", ago(a)),
         ("stale", None) => "daemon holds the store but has never beaten".into(),
+        (_, Some(a)) => format!("no daemon running (last heartbeat {} ago)", ago(a)),
         _ => "no daemon running".into(),
     };
     if !o.daemon.running() {
