@@ -67,6 +67,11 @@ fn unit_of(check: &str) -> Option<Unit> {
     CHECKS.iter().find(|c| c.0 == check).map(|c| c.1)
 }
 
+/// A threshold of `check` as operators write it (`30%`, `1h`, `50`).
+pub fn show_level(check: &str, v: f64) -> String {
+    unit_of(check).unwrap_or(Unit::Count).show(v)
+}
+
 /// Parses `CHECK=VALUE` (a `-w`/`-c` argument or a config entry) into the check name and the
 /// value in the check's unit.
 pub fn parse_override(arg: &str) -> Result<(String, f64), String> {
