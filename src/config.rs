@@ -962,6 +962,9 @@ fn rule_of(
     if a.name.trim().is_empty() {
         return Err(("name", "must not be empty".into()));
     }
+    if let Some(w) = a.window {
+        crate::monitor::check_window(w.0).map_err(|e| ("window", e))?;
+    }
     Ok(crate::monitor::alerts::Rule {
         name: a.name.trim().to_string(),
         metric: a.metric,
@@ -1088,6 +1091,14 @@ fn parse_file(path: &Path, text: &str) -> Result<FileConfig> {
                 return Err(invalid(line, &format!("monitor.{section}.{k}"), &e));
             }
         }
+    }
+    if let Some(Err(e)) = file
+        .monitor
+        .window
+        .map(|d| crate::monitor::check_window(d.0))
+    {
+        let line = line_of_section(text, "monitor").unwrap_or(1);
+        return Err(invalid(line, "monitor.window", &e));
     }
     if file
         .monitor

@@ -48,7 +48,7 @@ pub(crate) enum MonitorSub {
 
 const HEALTH_HELP: &str = "\
 Checks: the store and its schema, the daemon heartbeat, failure and timeout rates over the
-window, the backlog of pending tasks, the age of the oldest pending task, expired leases,
+window, the backlog of pending tasks, how long the oldest due task has waited, expired leases,
 scheduler lag, and with --probe each configured generator.
 
 Output is one line, `CONTENTHUB OK|WARNING|CRITICAL|UNKNOWN - reasons | perfdata`; the exit
@@ -62,7 +62,8 @@ Thresholds (a check warns or is critical when its value reaches the threshold):
   oldest_pending   warn 30m   crit 2h
   expired_leases   warn 1
   scheduler_lag    warn 10m   crit 1h
-  heartbeat        crit when missing or older than the lease (unless [monitor] expect_daemon = false)
+  heartbeat        crit when missing or stale: three missed beats plus 5s, 20s with the default
+                   lease (unless [monitor] expect_daemon = false)
 
 Examples:
   contenthub monitor health
@@ -185,10 +186,7 @@ pub fn run(ctx: &mut Ctx, cmd: MonitorCmd) -> Result<ExitCode> {
 /// A window given on the command line: a positive duration.
 pub(crate) fn window_arg(flag: &str, text: &str) -> Result<Duration> {
     let d = parse_duration(text).map_err(|e| Error::invalid(flag, e))?;
-    if d.is_zero() {
-        return Err(Error::invalid(flag, "must be longer than zero").into());
-    }
-    Ok(d)
+    Ok(crate::monitor::check_window(d).map_err(|e| Error::invalid(flag, e))?)
 }
 
 /// Prints a health report in the chosen format and returns its exit code.
@@ -209,7 +207,12 @@ fn only(ctx: &Ctx, window: Duration, check: Check) -> Result<ExitCode> {
 fn health(ctx: &mut Ctx, a: HealthArgs) -> Result<ExitCode> {
     // Every problem is UNKNOWN (exit 3) here, usage errors included.
     let unknown = |ctx: &Ctx, msg: String| {
-        ctx.print(&format!("CONTENTHUB UNKNOWN - {msg}\n"))?;
+        let check = Check::plain("usage", State::Unknown, msg);
+        let h = Health::new(ctx.settings.monitor.window.value, vec![check]);
+        match ctx.printer.format {
+            Format::Json => ctx.print(&(serde_json::to_string_pretty(&h)? + "\n"))?,
+            _ => ctx.print(&(h.line() + "\n"))?,
+        }
         Ok(ExitCode::NotFound)
     };
     if matches!(ctx.printer.format, Format::Csv | Format::Prometheus) {
@@ -245,6 +248,19 @@ fn health(ctx: &mut Ctx, a: HealthArgs) -> Result<ExitCode> {
                 }
                 Err(e) => return unknown(ctx, format!("invalid {flag} {arg}: {e}")),
             }
+        }
+    }
+
+    for (check, w) in &opts.warning {
+        if let Some(c) = opts.critical.get(check).filter(|c| *c < w) {
+            return unknown(
+                ctx,
+                format!(
+                    "{check}: the critical level ({}) is below the warning level ({})",
+                    health::show_level(check, *c),
+                    health::show_level(check, *w)
+                ),
+            );
         }
     }
 

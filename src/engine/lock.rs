@@ -52,11 +52,9 @@ pub fn acquire(db: &Path) -> Result<DaemonLock> {
 
 /// Whether some process holds the lock now (for `daemon status`).
 pub fn is_held(db: &Path) -> bool {
-    let Ok(file) = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(lock_path(db))
-    else {
+    // Reading is enough to test a lock, so a check running as a user who may only read the
+    // store still sees the daemon.
+    let Ok(file) = OpenOptions::new().read(true).open(lock_path(db)) else {
         return false;
     };
     match file.try_lock() {

@@ -130,7 +130,6 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// The profile a task runs on: its own, else `default` when configured, else the template.
     /// Counts one request to a generator by how it ended.
     pub fn count_request<T>(
         &self,
@@ -154,6 +153,7 @@ impl Shared {
             .unwrap_or_default()
     }
 
+    /// The profile a task runs on: its own, else `default` when configured, else the template.
     pub fn profile_of(&self, named: Option<&str>) -> String {
         named
             .map(str::to_string)

@@ -312,35 +312,33 @@ pub fn send_channel_deliveries_now(
     opts: &NotifyOptions,
     env: EnvLookup,
 ) -> crate::error::Result<usize> {
+    /// At most this many per run: a cron job must not run into the next minute.
+    const MOST: usize = 20;
     let mut store = crate::store::Store::open(db_path)?;
-    let lease_ms = opts.lease().as_millis() as i64;
-    let rows = store.write(|tx| outbox::claim_due_channels(tx, now_ms(), lease_ms, 50))?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
     let sender = Sender::new(opts.clone(), env).map_err(crate::error::Error::Store)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| crate::error::Error::io("cannot start the runtime", e))?;
-    let settled = rt.block_on(async {
-        let mut out = Vec::new();
-        for d in rows {
-            let a = send(&sender, &d).await;
-            out.push((d.id, settle(&sender.opts, &d, a, now_ms())));
+    let lease_ms = opts.lease().as_millis() as i64;
+    let mut sent = 0;
+    // One at a time, each recorded at once: a delivery is claimed for one request's time
+    // only, so a daemon never finds a claim lapsed while this is still on it.
+    for _ in 0..MOST {
+        let Some(d) = store
+            .write(|tx| outbox::claim_due_channels(tx, now_ms(), lease_ms, 1))?
+            .pop()
+        else {
+            break;
+        };
+        let outcome = rt.block_on(send(&sender, &d));
+        let now = now_ms();
+        let settled = settle(&sender.opts, &d, outcome, now);
+        if matches!(settled, Settled::Sent(_)) {
+            sent += 1;
         }
-        out
-    });
-    let sent = settled
-        .iter()
-        .filter(|(_, s)| matches!(s, Settled::Sent(_)))
-        .count();
-    store.write(|tx| {
-        for (id, s) in &settled {
-            s.record(tx, *id, now_ms())?;
-        }
-        Ok(())
-    })?;
+        store.write(|tx| settled.record(tx, d.id, now))?;
+    }
     Ok(sent)
 }
 

@@ -163,8 +163,8 @@ impl GenError {
         self
     }
 
-    /// How the request ended, for the `generator_requests_total` counter: the HTTP status
-    /// when the service answered, else the kind of failure.
+    /// How a failed request ended, for the `generator_requests_total` counter: the HTTP
+    /// status when the service refused it, else the kind of failure.
     pub fn outcome(&self) -> String {
         match (self.status, self.kind) {
             (Some(code), _) => code.to_string(),

@@ -332,8 +332,8 @@ pub fn evaluate(
     windows.insert(base.window, base.finished);
     for r in opts.rules.iter().filter(|r| r.metric.windowed()) {
         if let std::collections::btree_map::Entry::Vacant(e) = windows.entry(r.window) {
-            let since = now - r.window.as_millis() as i64;
-            e.insert(outcomes(conn, since + 1, now + 1)?);
+            let (since, until) = super::window_range(now, r.window);
+            e.insert(outcomes(conn, since, until)?);
         }
     }
     let mut rows: BTreeMap<String, q::AlertRow> = q::alert_rows(conn)?
@@ -425,6 +425,7 @@ pub fn evaluate(
                     ),
                 },
                 since: row.since,
+                at: now,
                 host: opts.host.clone(),
             };
             for c in &targets {
@@ -474,10 +475,6 @@ pub fn evaluate(
             state,
             channels: targets.iter().map(|c| c.name.clone()).collect(),
         });
-    }
-    if record {
-        let keep: Vec<String> = opts.rules.iter().map(|r| r.name.clone()).collect();
-        q::prune_alerts(conn, &keep)?;
     }
     Ok(pass)
 }

@@ -157,6 +157,8 @@ pub struct AlertEvent {
     pub summary: String,
     /// When the alert entered the state it reports.
     pub since: Millis,
+    /// When this notification was made (later than `since` for a reminder).
+    pub at: Millis,
     pub host: String,
 }
 
@@ -190,7 +192,7 @@ impl AlertEvent {
     pub fn json(&self) -> Value {
         json!({
             "event": self.event,
-            "occurred_at": rfc3339(self.since),
+            "occurred_at": rfc3339(self.at),
             "alert": {
                 "name": self.rule,
                 "state": if self.firing() { "firing" } else { "resolved" },
@@ -243,7 +245,14 @@ pub fn body(kind: ChannelKind, ev: &AlertEvent) -> String {
             } else {
                 ":white_check_mark:"
             };
-            json!({ "text": format!("{icon} *{title}*\n{}", lines.join("\n")) })
+            // Slack reads `&`, `<` and `>` as markup: they are sent as entities.
+            let esc = |t: &str| {
+                t.replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+            };
+            let text: Vec<String> = lines.iter().map(|l| esc(l)).collect();
+            json!({ "text": format!("{icon} *{}*\n{}", esc(&title), text.join("\n")) })
         }
     };
     v.to_string()
@@ -354,6 +363,7 @@ mod tests {
             severity: "critical".into(),
             summary: "failure_rate 35% > 20% over 1h".into(),
             since: 1_764_400_000_000,
+            at: 1_764_400_000_000,
             host: "gen-1".into(),
         }
     }
@@ -374,7 +384,12 @@ mod tests {
             .unwrap()
             .contains("warning"));
         let v: Value = serde_json::from_str(&body(ChannelKind::Slack, &ev)).unwrap();
-        assert!(v["text"].as_str().unwrap().contains("*[FIRING]"));
+        let text = v["text"].as_str().unwrap();
+        assert!(text.contains("*[FIRING]"), "{text}");
+        assert!(
+            text.contains("failure_rate &gt; 20%") && !text.contains('>'),
+            "{text}"
+        );
         let v: Value = serde_json::from_str(&body(ChannelKind::Webhook, &event(false))).unwrap();
         assert_eq!(v["event"], "alert.resolved");
         assert_eq!(v["alert"]["state"], "resolved");

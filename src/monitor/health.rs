@@ -201,7 +201,7 @@ impl Check {
     fn perfdata(&self) -> Option<String> {
         let label = match self.name.as_str() {
             "backlog" => "pending",
-            "store" => return None,
+            "store" | "usage" => return None,
             n if n.starts_with("probe") => return None,
             n => n,
         };
@@ -297,8 +297,8 @@ pub fn evaluate(o: &Observed, opts: &HealthOptions) -> Vec<Check> {
             opts.levels("oldest_pending"),
         )
         .with(match oldest {
-            Some(a) => format!("oldest pending task waiting {}", ago(a)),
-            None => "nothing pending".into(),
+            Some(a) => format!("oldest due task waiting {} to be picked up", ago(a)),
+            None => "no task waiting".into(),
         }),
     );
     checks.push(

@@ -151,8 +151,9 @@ pub struct Totals {
 #[serde(deny_unknown_fields)]
 pub struct GeneratorRequests {
     pub generator: String,
-    /// An HTTP status (`200`, `429`, `503`), `ok` (a backend without HTTP), `error` (no
-    /// answer), `rate_limited` or `refused`.
+    /// `ok` for a request that succeeded; the HTTP status (`429`, `503`) for one the service
+    /// refused; `error` when nothing usable came back; `rate_limited` or `refused` for other
+    /// failures.
     pub outcome: String,
     pub count: u64,
 }
@@ -203,6 +204,8 @@ pub struct Metrics {
     /// Retries used by the tasks finished in the window.
     pub retries: u64,
     pub in_flight: u64,
+    /// How long the longest-waiting due pending task has waited since it fell due (a task
+    /// snoozed for a retry is not waiting yet).
     pub oldest_pending_age_seconds: Option<f64>,
     /// Tokens of content written in the window, per model, with cost where priced.
     pub models: Vec<ModelUsage>,
@@ -246,8 +249,8 @@ pub fn collect(
     opts: &MetricsOptions,
     now: Millis,
 ) -> Result<Metrics> {
-    let window_ms = opts.window.as_millis() as i64;
-    let since = now - window_ms;
+    let (from, until) = super::window_range(now, opts.window);
+    let since = from - 1;
 
     let mut tasks_now = TaskCounts::default();
     for (status, n) in tasks::status_counts(conn, None)? {
@@ -271,7 +274,7 @@ pub fn collect(
     let mut retries = 0u64;
     let mut accounts: HashMap<i64, Group> = HashMap::new();
     let mut generators: HashMap<String, Group> = HashMap::new();
-    for t in q::finished_between(conn, since + 1, now + 1)? {
+    for t in q::finished_between(conn, from, until)? {
         finished.add(t.status, 1);
         retries += u64::from(t.retries);
         let account = accounts.entry(t.account_id).or_default();
@@ -309,7 +312,7 @@ pub fn collect(
     generators.sort_by(|a, b| a.name.cmp(&b.name));
 
     let price_of = |model: &Option<String>| model.as_ref().and_then(|m| opts.prices.get(m));
-    let models: Vec<ModelUsage> = q::usage_between(conn, since + 1, now + 1)?
+    let models: Vec<ModelUsage> = q::usage_between(conn, from, until)?
         .into_iter()
         .map(|u| {
             let price = price_of(&u.model);
@@ -403,7 +406,7 @@ pub fn collect(
         queue_wait_seconds: Durations::of(waits),
         generation_seconds: Durations::of(generation),
         retries,
-        oldest_pending_age_seconds: q::oldest_pending(conn)?.map(|at| secs(now - at)),
+        oldest_pending_age_seconds: q::oldest_due(conn, now)?.map(|at| secs(now - at)),
         models,
         totals,
         daemon: DaemonInfo {
@@ -632,7 +635,7 @@ pub fn prometheus(m: &Metrics) -> String {
     e.one(
         "contenthub_oldest_pending_age_seconds",
         "gauge",
-        "Age of the oldest pending task (0 when none).",
+        "How long the longest-waiting due pending task has waited since it fell due (0 when none).",
         Some(m.oldest_pending_age_seconds.unwrap_or(0.0)),
     );
     e.one(

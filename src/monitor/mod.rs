@@ -90,6 +90,30 @@ impl Unit {
     }
 }
 
+/// The longest window any figure may cover: ten years.
+pub const MAX_WINDOW: Duration = Duration::from_secs(10 * 366 * 86_400);
+
+/// Checks a window: longer than zero, at most [`MAX_WINDOW`].
+pub fn check_window(d: Duration) -> std::result::Result<Duration, String> {
+    if d.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    if d > MAX_WINDOW {
+        return Err("must be at most 10 years".into());
+    }
+    Ok(d)
+}
+
+/// The half-open millisecond range `[since, until)` of a window ending at `now`: tasks that
+/// finished in `(now - window, now]`.
+pub fn window_range(now: Millis, window: Duration) -> (Millis, Millis) {
+    let ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    (
+        now.saturating_sub(ms).saturating_add(1),
+        now.saturating_add(1),
+    )
+}
+
 /// A window as operators write it: `24h`, `15m`, `7d`.
 pub fn window_label(d: Duration) -> String {
     let s = d.as_secs();
@@ -221,6 +245,7 @@ pub struct Observed {
     /// Outcomes of tasks that finished in `(now - window, now]`.
     pub finished: Outcomes,
     pub counts: Vec<(Status, u64)>,
+    /// Since when the longest-waiting due pending task has been due.
     pub oldest_pending_at: Option<Millis>,
     pub expired_leases: u64,
     /// The most overdue plan and how late it is.
@@ -270,13 +295,13 @@ pub fn observe(
     window: Duration,
     now: Millis,
 ) -> Result<Observed> {
-    let since = now - window.as_millis() as i64;
+    let (since, until) = window_range(now, window);
     Ok(Observed {
         now,
         window,
-        finished: outcomes(conn, since + 1, now + 1)?,
+        finished: outcomes(conn, since, until)?,
         counts: tasks::status_counts(conn, None)?,
-        oldest_pending_at: q::oldest_pending(conn)?,
+        oldest_pending_at: q::oldest_due(conn, now)?,
         expired_leases: q::expired_leases(conn, now)?,
         scheduler_lag: crate::schedule::worst_lag(conn, now)?,
         daemon: daemon_view(db_path, conn, lease, now)?,

@@ -88,7 +88,7 @@ pub fn daily(conn: &rusqlite::Connection, days: u32, now: Millis) -> Result<Vec<
             match status {
                 Status::Completed => {
                     a.completed += n;
-                    a.duration_sum = duration_ms.max(0) as f64 / 1000.0;
+                    a.duration_sum += duration_ms.max(0) as f64 / 1000.0;
                 }
                 Status::Failed | Status::Timeout => a.failed += n,
                 Status::Cancelled => a.cancelled += n,

@@ -142,9 +142,11 @@ impl Printer {
             Value::Null => "-".into(),
             Value::Bool(true) => "yes".into(),
             Value::Bool(false) => "no".into(),
-            Value::String(s) if key.ends_with("_at") => DateTime::parse_from_rfc3339(s)
-                .map(|dt| local_display(dt.to_utc()))
-                .unwrap_or_else(|_| s.clone()),
+            Value::String(s) if key.ends_with("_at") || key == "since" => {
+                DateTime::parse_from_rfc3339(s)
+                    .map(|dt| local_display(dt.to_utc()))
+                    .unwrap_or_else(|_| s.clone())
+            }
             Value::String(s) if key == "status" || key == "review_status" => self.style.status(s),
             Value::Number(n) if key == "success_rate" => {
                 let r = n.as_f64().unwrap_or(0.0);
@@ -163,7 +165,12 @@ impl Printer {
                 format!("{:.1}%", n.as_f64().unwrap_or(0.0) * 100.0)
             }
             Value::Number(n) if key.ends_with("duration_seconds") => {
-                format!("{:.1}s", n.as_f64().unwrap_or(0.0))
+                let s = n.as_f64().unwrap_or(0.0);
+                if s < 1.0 {
+                    format!("{:.0}ms", s * 1000.0)
+                } else {
+                    format!("{s:.1}s")
+                }
             }
             Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
             other => plain(other),

@@ -94,15 +94,19 @@ pub fn finished_summary(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// When the oldest pending task was created.
-pub fn oldest_pending(conn: &Connection) -> Result<Option<Millis>> {
-    Ok(conn
+/// Since when the longest-waiting due task has been due: the earliest `next_attempt_at` of
+/// a pending task, when it is not in the future. A task snoozed for a retry or a rate limit
+/// is not waiting yet; a task retried by an operator waits from the retry, not from its
+/// creation.
+pub fn oldest_due(conn: &Connection, now: Millis) -> Result<Option<Millis>> {
+    let first: Option<Millis> = conn
         .prepare_cached(
-            "SELECT created_at FROM tasks INDEXED BY tasks_status
-             WHERE status = 'pending' ORDER BY seq LIMIT 1",
+            "SELECT next_attempt_at FROM tasks INDEXED BY tasks_due
+             WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1",
         )?
         .query_row([], |r| r.get(0))
-        .optional()?)
+        .optional()?;
+    Ok(first.filter(|at| *at <= now))
 }
 
 /// Unfinished tasks whose lease has run out: their daemon died and nobody has taken them back.
@@ -275,17 +279,4 @@ pub fn put_alert(conn: &Connection, a: &AlertRow) -> Result<()> {
     )?
     .execute(params![a.name, a.state, a.value, a.since, a.notified_at, a.evaluated_at])?;
     Ok(())
-}
-
-/// Forgets the state of rules no longer configured.
-pub fn prune_alerts(conn: &Connection, keep: &[String]) -> Result<usize> {
-    let mut n = 0;
-    for row in alert_rows(conn)? {
-        if !keep.contains(&row.name) {
-            n += conn
-                .prepare_cached("DELETE FROM alerts WHERE name = ?1")?
-                .execute([&row.name])?;
-        }
-    }
-    Ok(n)
 }

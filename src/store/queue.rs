@@ -30,8 +30,8 @@ pub const QUEUE_WAIT_COUNT: &str = "queue_wait_count";
 pub const GENERATION_MS: &str = "generation_ms_sum";
 pub const GENERATION_COUNT: &str = "generation_count";
 
-/// Requests to generators, labelled `generator=PROFILE,outcome=CODE` (an HTTP status, `ok`,
-/// `error` for a transport failure, `rate_limited`, `refused`).
+/// Requests to generators, labelled `generator=PROFILE,outcome=OUTCOME` (`ok`, the HTTP status
+/// of a refusal, `error` when nothing usable came back, `rate_limited`, `refused`).
 pub const GENERATOR_REQUESTS: &str = "generator_requests_total";
 
 /// Adds requests counted in memory, by (profile, outcome), to their counters.

@@ -438,6 +438,8 @@ fn bad_rules_and_channels_are_refused_with_their_line() {
         ("[[alerts]]\nname = \"x\"\nmetric = \"backlog\"\nop = \"=>\"\nthreshold = 1\n", "op"),
         ("[[alerts]]\nname = \"x\"\nmetric = \"failure_rate\"\nop = \">\"\nthreshold = \"150%\"\n", "threshold"),
         ("[[alerts]]\nname = \"x\"\nmetric = \"backlog\"\nop = \">\"\nthreshold = 1\nchannels = [\"ops\"]\n", "'ops'"),
+        ("[[alerts]]\nname = \"x\"\nmetric = \"failed\"\nop = \">\"\nthreshold = 1\nwindow = \"106751991168d\"\n", "window"),
+        ("[monitor]\nwindow = \"0s\"\n", "monitor.window"),
         ("[[notify.channels]]\nname = \"ops\"\nkind = \"slack\"\n", "url"),
         ("[[notify.channels]]\nname = \"ops\"\nkind = \"pager\"\nurl = \"http://x\"\n", "kind"),
         ("[[notify.channels]]\nname = \"ops\"\nkind = \"wecom\"\nurl = \"http://x\"\nsecret_env = \"S\"\n", "secret_env"),

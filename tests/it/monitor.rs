@@ -255,11 +255,30 @@ fn oldest_pending_age_warns_at_30m_and_is_critical_at_2h() {
     let env = quiet();
     let id = env.submit("blog", "waiting", &[]);
     assert_eq!(state_of(&env, "oldest_pending", &[]), "ok");
-    env.update_task(&id, &format!("created_at = {}", now_ms() - 31 * MINUTE));
+    // Created long ago but snoozed until later (a retry's backoff): not waiting yet.
+    env.update_task(
+        &id,
+        &format!(
+            "created_at = {}, next_attempt_at = {}",
+            now_ms() - 3 * HOUR,
+            now_ms() + MINUTE
+        ),
+    );
+    let c = check(&env, "oldest_pending", &[]);
+    assert_eq!(
+        (c["status"].as_str(), c["value"].as_f64()),
+        (Some("ok"), Some(0.0)),
+        "{c}"
+    );
+    // Due for 31 minutes and nobody picked it up.
+    env.update_task(
+        &id,
+        &format!("next_attempt_at = {}", now_ms() - 31 * MINUTE),
+    );
     let c = check(&env, "oldest_pending", &[]);
     assert_eq!(c["status"], "warning", "{c}");
     assert!(c["value"].as_f64().unwrap() >= 31.0 * 60.0);
-    env.update_task(&id, &format!("created_at = {}", now_ms() - 3 * HOUR));
+    env.update_task(&id, &format!("next_attempt_at = {}", now_ms() - 3 * HOUR));
     assert_eq!(state_of(&env, "oldest_pending", &[]), "critical");
     assert_eq!(
         state_of(&env, "oldest_pending", &["-c", "oldest_pending=4h"]),
@@ -443,6 +462,8 @@ fn usage_errors_are_unknown() {
         &["-c", "failure_rate=200%"],
         &["--window", "soon"],
         &["--window", "0s"],
+        &["--window", "106751991168d"],
+        &["-w", "backlog=100", "-c", "backlog=10"],
         &["--no-such-flag"],
         &["--format", "csv"],
     ] {
@@ -450,6 +471,11 @@ fn usage_errors_are_unknown() {
         assert_eq!(code, 3, "{args:?}: {out}");
         assert!(out.starts_with("CONTENTHUB UNKNOWN - "), "{args:?}: {out}");
     }
+    // A usage error asked for as JSON is JSON too.
+    let r = env.run(["monitor", "health", "-w", "bogus=1", "--format", "json"]);
+    assert_eq!(r.code, 3);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["status"], "unknown");
     // A broken config file too.
     env.config("[monitor]\nexpect_daemon = \"maybe\"\n");
     let (code, out) = health(&env, &[]);
@@ -457,6 +483,11 @@ fn usage_errors_are_unknown() {
     assert!(out.contains("expect_daemon"), "{out}");
     // Other commands keep exit 2 for usage errors.
     assert_eq!(env.run(["monitor", "metrics", "--since", "soon"]).code, 2);
+    assert_eq!(
+        env.run(["monitor", "metrics", "--since", "100000000d"])
+            .code,
+        2
+    );
 }
 
 #[test]
