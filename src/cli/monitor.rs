@@ -470,10 +470,12 @@ fn metrics_table(ctx: &Ctx, m: &Metrics) -> String {
     };
     let t = &m.tasks;
     let f = &m.finished;
-    let since =
-        chrono::DateTime::parse_from_rfc3339(&crate::domain::time::rfc3339(m.window.since.0))
-            .map(|d| local_display(d.to_utc()))
-            .unwrap_or_default();
+    let local = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(local_display)
+            .unwrap_or_default()
+    };
+    let since = local(m.window.since.0);
     let mut rows: Vec<(String, String)> = vec![
         ("window".into(), format!("last {} (since {since})", m.window.label)),
         (
@@ -559,9 +561,7 @@ fn metrics_table(ctx: &Ctx, m: &Metrics) -> String {
             (Some(pid), Some(at)) => format!(
                 "{} (pid {pid}, last beat {})",
                 ctx.printer.style.status(&d.state),
-                chrono::DateTime::parse_from_rfc3339(&crate::domain::time::rfc3339(at.0))
-                    .map(|x| local_display(x.to_utc()))
-                    .unwrap_or_default()
+                local(at.0)
             ),
             _ => ctx.printer.style.status(&d.state),
         },
