@@ -1001,7 +1001,7 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             break
         }
         'contenthub;monitor;watch' {
-            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between refreshes')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between refreshes (at least 100ms)')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Window for the rates shown')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many refreshes (like vmstat''s count)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]')

@@ -907,7 +907,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'contenthub;monitor;watch'= {
-            cand --interval 'Time between refreshes'
+            cand --interval 'Time between refreshes (at least 100ms)'
             cand --window 'Window for the rates shown'
             cand --count 'Stop after this many refreshes (like vmstat''s count)'
             cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'

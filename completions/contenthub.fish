@@ -853,7 +853,7 @@ never\t''"
 complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from stats" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from stats" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -l interval -d 'Time between refreshes' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -l interval -d 'Time between refreshes (at least 100ms)' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -l window -d 'Window for the rates shown' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -l count -d 'Stop after this many refreshes (like vmstat\'s count)' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand monitor; and __fish_seen_subcommand_from watch" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F

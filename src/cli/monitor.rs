@@ -149,7 +149,7 @@ pub(crate) struct StatsArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct WatchArgs {
-    /// Time between refreshes
+    /// Time between refreshes (at least 100ms)
     #[arg(long, default_value = "2s", value_name = "DURATION")]
     pub interval: String,
     /// Window for the rates shown

@@ -46,6 +46,9 @@ const RECENT_LIMIT: u32 = 50;
 
 pub fn run(ctx: &mut Ctx, args: WatchArgs) -> Result<ExitCode> {
     let interval = window_arg("--interval", &args.interval)?;
+    if interval < Duration::from_millis(100) {
+        return Err(Error::invalid("--interval", "must be at least 100ms").into());
+    }
     let window = window_arg("--window", &args.window)?;
     let format = ctx.printer.format;
     if !matches!(format, Format::Table | Format::Json | Format::Ndjson) {
@@ -58,7 +61,7 @@ pub fn run(ctx: &mut Ctx, args: WatchArgs) -> Result<ExitCode> {
     let color = ctx.printer.style.color;
     let opts = metrics_options(ctx, window);
     let path = ctx.settings.db_path.value.clone();
-    let stop = Stop::listen()?;
+    let stop = Stop::listen(live)?;
     let store = ctx.store()?;
     let source = Source {
         path: &path,
@@ -208,15 +211,17 @@ impl Sample {
 // -------------------------------------------------------------------------------------------
 // Stopping on a signal
 
-/// SIGINT, SIGTERM and SIGHUP, turned into a message the loops can wait on: the wait between
-/// two refreshes ends the moment one arrives.
+/// SIGINT and SIGTERM (and SIGHUP in the live view, which a closed terminal sends), turned into
+/// a message the loops can wait on: the wait between two refreshes ends the moment one
+/// arrives. A second signal ends the process at once, in case a refresh is stuck. SIGHUP is
+/// left alone for plain lines, so `nohup contenthub monitor watch` keeps running.
 struct Stop {
     rx: mpsc::Receiver<()>,
     hit: std::cell::Cell<bool>,
 }
 
 impl Stop {
-    fn listen() -> Result<Stop> {
+    fn listen(live: bool) -> Result<Stop> {
         use tokio::signal::unix::{signal, SignalKind};
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -227,21 +232,37 @@ impl Stop {
             (
                 signal(SignalKind::interrupt())?,
                 signal(SignalKind::terminate())?,
-                signal(SignalKind::hangup())?,
+                if live {
+                    Some(signal(SignalKind::hangup())?)
+                } else {
+                    None
+                },
             )
         };
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("watch-signals".into())
             .spawn(move || {
-                rt.block_on(async {
-                    tokio::select! {
-                        _ = int.recv() => {}
-                        _ = term.recv() => {}
-                        _ = hup.recv() => {}
-                    }
-                });
+                let mut next = || {
+                    rt.block_on(async {
+                        tokio::select! {
+                            _ = int.recv() => {}
+                            _ = term.recv() => {}
+                            _ = async {
+                                match hup.as_mut() {
+                                    Some(h) => { h.recv().await; }
+                                    None => std::future::pending::<()>().await,
+                                }
+                            } => {}
+                        }
+                    })
+                };
+                next();
                 let _ = tx.send(());
+                // The loop should end within a tick; a second signal does not wait for it.
+                next();
+                tui::restore();
+                std::process::exit(130);
             })?;
         Ok(Stop {
             rx,
@@ -422,7 +443,7 @@ mod tui {
     static ACTIVE: AtomicBool = AtomicBool::new(false);
 
     /// Puts the terminal back as it was; does nothing the second time.
-    fn restore() {
+    pub(super) fn restore() {
         if ACTIVE.swap(false, Ordering::SeqCst) {
             let _ = terminal::disable_raw_mode();
             let _ = execute!(
@@ -792,15 +813,19 @@ mod tui {
         let step = |r: &Running| r.step.clone().unwrap_or_else(|| r.status.to_string());
         let step_w = column(running.iter().map(|r| width(&step(r))), 4, 18);
         let elapsed_w = 7;
-        // On a narrow terminal the bar gets shorter, then the account goes.
-        let (mut bar, mut with_account) = (BAR, true);
+        // On a narrow terminal the bar gets shorter, then the account goes, then the id (as
+        // in the table of recent results): the topic is what says which task it is.
+        let (mut bar, mut with_account, mut with_id) = (BAR, true, true);
         let topic_w = loop {
-            let mut fixed = vec![id_w, bar + 5, step_w, elapsed_w];
+            let mut fixed = vec![bar + 5, step_w, elapsed_w];
             if with_account {
                 fixed.push(account_w);
             }
+            if with_id {
+                fixed.push(id_w);
+            }
             let topic_w = room(area, &fixed);
-            if topic_w >= MIN_TOPIC || (bar == BAR_NARROW && !with_account) {
+            if topic_w >= MIN_TOPIC || (bar == BAR_NARROW && !with_account && !with_id) {
                 // No wider than the longest topic, so the progress bars sit close by.
                 break topic_w.min(column(
                     running.iter().map(|r| width(&r.topic)),
@@ -810,15 +835,20 @@ mod tui {
             }
             if bar > BAR_NARROW {
                 bar = BAR_NARROW;
-            } else {
+            } else if with_account {
                 with_account = false;
+            } else {
+                with_id = false;
             }
         };
-        let mut cols = vec![Col::new(
-            "ID",
-            id_w,
-            running.iter().map(|r| Cell::from(r.id.to_string())),
-        )];
+        let mut cols = Vec::new();
+        if with_id {
+            cols.push(Col::new(
+                "ID",
+                id_w,
+                running.iter().map(|r| Cell::from(r.id.to_string())),
+            ));
+        }
         if with_account {
             cols.push(Col::new(
                 "ACCOUNT",
@@ -1192,18 +1222,25 @@ mod tests {
             interval: Duration::from_secs(2),
             color: false,
         };
-        for w in [60u16, 80, 100, 200] {
+        for w in [40u16, 60, 80, 100, 200] {
             let screen = render(w, 16, &view);
             let all = screen.join("\n");
+            // Found by its topic: on a narrow screen the id and account give way to it.
             let row = screen
                 .iter()
-                .find(|l| l.contains("task-abcd00000002"))
+                .find(|l| l.contains("人工智"))
                 .unwrap_or_else(|| panic!("width {w}: no CJK row:\n{all}"));
             // The right border is still where it belongs.
             assert!(row.ends_with('│'), "width {w}: {row:?}\n{all}");
             assert_eq!(width(row), w as usize, "width {w}: {row:?}");
             if w >= 100 {
                 assert!(row.contains("submitted"), "width {w}: {row:?}");
+            }
+            if w < 60 {
+                assert!(
+                    !row.contains("task-abcd"),
+                    "width {w}: the id gave way: {row:?}"
+                );
             }
             if w <= 100 {
                 // Cut to fit, and marked.

@@ -179,6 +179,9 @@ fn bad_arguments_exit_2_with_a_clear_message() {
     env.run(["monitor", "watch", "--interval", "0s"])
         .code(2)
         .stderr_has("invalid --interval: must be longer than zero");
+    env.run(["monitor", "watch", "--interval", "10ms"])
+        .code(2)
+        .stderr_has("invalid --interval: must be at least 100ms");
     env.run(["monitor", "watch", "--window", "forever"])
         .code(2)
         .stderr_has("invalid --window");
@@ -228,7 +231,7 @@ impl Drop for Reap {
 #[test]
 fn a_closed_pipe_ends_it_quietly() {
     let env = three_pending();
-    let mut cmd = env.std_cmd(["monitor", "watch", "--interval", "50ms"]);
+    let mut cmd = env.std_cmd(["monitor", "watch", "--interval", "100ms"]);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -385,4 +388,71 @@ fn quits_on(env: &Env, key: &str) {
     // Raw mode is off again: the line discipline is back to canonical mode with echo.
     assert!(after.contains(" icanon"), "{after:?}");
     assert!(after.contains(" echo "), "{after:?}");
+}
+
+#[test]
+fn each_line_reads_the_store_again() {
+    let env = three_pending();
+    let mut watch = env.spawn(
+        &["monitor", "watch", "--count", "3", "--interval", "700ms"],
+        &[],
+    );
+    let lines = |w: &crate::support::Child| -> Vec<String> {
+        w.log()
+            .lines()
+            .filter(|l| l.contains(" pending="))
+            .map(str::to_string)
+            .collect()
+    };
+    wait_until("the first line", Duration::from_secs(10), || {
+        !lines(&watch).is_empty()
+    });
+    env.submit("blog", "Four", &[]);
+    assert_eq!(watch.exit_code(Duration::from_secs(10)), 0);
+    let all = lines(&watch);
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_pairs(&all[0], &[("pending", "3")]);
+    assert_pairs(&all[2], &[("pending", "4")]);
+}
+
+#[test]
+fn plain_lines_keep_an_ignored_hangup_ignored() {
+    // As under `nohup`: SIGHUP ignored by the parent stays ignored.
+    let env = three_pending();
+    let bin = env!("CARGO_BIN_EXE_contenthub");
+    // The test environment (HOME, XDG dirs, store) of the binary, for the shell to pass on.
+    let template = env.std_cmd(["--version"]);
+    let mut sh = std::process::Command::new("/bin/sh");
+    sh.arg("-c")
+        .arg(format!(
+            "trap '' HUP; exec '{bin}' monitor watch --interval 200ms"
+        ))
+        .envs(
+            template
+                .get_envs()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
+        )
+        .current_dir(env.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut proc = sh.spawn().expect("start sh");
+    let pid = nix::unistd::Pid::from_raw(proc.id() as i32);
+    let mut out = std::io::BufReader::new(proc.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).expect("a first line");
+    nix::sys::signal::kill(pid, Signal::SIGHUP).unwrap();
+    line.clear();
+    out.read_line(&mut line)
+        .expect("still running after SIGHUP");
+    assert!(line.contains(" pending=3"), "{line}");
+    nix::sys::signal::kill(pid, Signal::SIGTERM).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = proc.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
 }
