@@ -146,7 +146,8 @@ enum Threshold {
 impl Threshold {
     fn text(&self) -> String {
         match self {
-            Threshold::Number(n) => n.to_string(),
+            // Debug keeps `1e300` short where Display would spell out every digit.
+            Threshold::Number(n) => format!("{n:?}"),
             Threshold::Text(t) => t.clone(),
         }
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use comfy_table::{presets, Cell, ContentArrangement, Table};
+use comfy_table::Cell;
 
 use super::Ctx;
 use crate::domain::time::{format_duration, local_display, now_ms, parse_duration};
@@ -442,23 +442,9 @@ fn metrics(ctx: &mut Ctx, a: MetricsArgs) -> Result<ExitCode> {
     Ok(ExitCode::Ok)
 }
 
-fn table(ctx: &Ctx) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED);
-    t.set_content_arrangement(if ctx.printer.style.tty {
-        ContentArrangement::Dynamic
-    } else {
-        ContentArrangement::Disabled
-    });
-    t
-}
-
 fn metrics_table(ctx: &Ctx, m: &Metrics) -> String {
-    let pct = |v: Option<f64>| v.map(|v| Unit::Ratio.show(v)).unwrap_or_else(|| "-".into());
-    let secs = |v: Option<f64>| {
-        v.map(|v| Unit::Seconds.show(v))
-            .unwrap_or_else(|| "-".into())
-    };
+    let pct = |v: Option<f64>| Unit::Ratio.show_opt(v);
+    let secs = |v: Option<f64>| Unit::Seconds.show_opt(v);
     let dist = |d: &metrics::Durations| {
         format!(
             "avg {} · p50 {} · p95 {} ({} tasks)",
@@ -516,9 +502,7 @@ fn metrics_table(ctx: &Ctx, m: &Metrics) -> String {
             format!(
                 "{} · oldest pending {}",
                 m.in_flight,
-                m.oldest_pending_age_seconds
-                    .map(|s| Unit::Seconds.show(s))
-                    .unwrap_or_else(|| "-".into())
+                secs(m.oldest_pending_age_seconds)
             ),
         ),
     ];
@@ -566,7 +550,7 @@ fn metrics_table(ctx: &Ctx, m: &Metrics) -> String {
             _ => ctx.printer.style.status(&d.state),
         },
     ));
-    let mut out = table(ctx);
+    let mut out = crate::output::new_table(&ctx.printer.style);
     out.set_header(vec!["metric", "value"]);
     for (k, v) in rows {
         out.add_row(vec![Cell::new(k), Cell::new(v)]);
@@ -576,7 +560,7 @@ fn metrics_table(ctx: &Ctx, m: &Metrics) -> String {
         if rows.is_empty() {
             continue;
         }
-        let mut t = table(ctx);
+        let mut t = crate::output::new_table(&ctx.printer.style);
         t.set_header(vec![
             title,
             "completed",

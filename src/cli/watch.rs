@@ -183,7 +183,7 @@ impl Sample {
         fn or_dash(v: Option<f64>, show: impl Fn(f64) -> String) -> String {
             v.map(show).unwrap_or_else(|| "-".into())
         }
-        let ratio = |v: Option<f64>| or_dash(v, |x| Unit::Ratio.show(x));
+        let ratio = |v: Option<f64>| Unit::Ratio.show_opt(v);
         let secs = |v: Option<f64>| or_dash(v, |x| Unit::Seconds.perf(x));
         format!(
             "{} daemon={} pending={} in_flight={} oldest_pending={} finished={} completed={} failed={} timeout={} cancelled={} success={} failure={} timeout_rate={} per_hour={:.1} gen_p50={} gen_p95={} window={}",
@@ -626,11 +626,8 @@ mod tui {
         let area = f.area();
 
         // Header: the daemon and the queue, then the window's rates, wrapped between items.
-        let ratio = |v: Option<f64>| v.map(|x| Unit::Ratio.show(x)).unwrap_or_else(|| "-".into());
-        let secs = |v: Option<f64>| {
-            v.map(|x| Unit::Seconds.show(x))
-                .unwrap_or_else(|| "-".into())
-        };
+        let ratio = |v: Option<f64>| Unit::Ratio.show_opt(v);
+        let secs = |v: Option<f64>| Unit::Seconds.show_opt(v);
         let item = |label: &str, value: String, style: Style| {
             vec![Span::raw(format!("{label} ")), Span::styled(value, style)]
         };

@@ -54,12 +54,14 @@ impl Unit {
                 Ok(v)
             }
             Unit::Seconds => {
-                if let Ok(v) = t.parse::<f64>() {
-                    if v.is_finite() && v >= 0.0 {
-                        return Ok(v);
-                    }
+                let v = match t.parse::<f64>() {
+                    Ok(v) if v.is_finite() && v >= 0.0 => v,
+                    _ => parse_duration(t)?.as_secs_f64(),
+                };
+                if v > MAX_WINDOW.as_secs_f64() {
+                    return Err(format!("'{t}' is longer than 10 years"));
                 }
-                parse_duration(t).map(|d| d.as_secs_f64())
+                Ok(v)
             }
             Unit::Count => t
                 .parse::<f64>()
@@ -75,9 +77,17 @@ impl Unit {
             Unit::Ratio => format!("{}%", trim_float(v * 100.0, 1)),
             Unit::Seconds if v < 1.0 && v > 0.0 => format!("{}ms", (v * 1000.0).round()),
             Unit::Seconds if v < 60.0 => format!("{}s", trim_float(v, 1)),
-            Unit::Seconds => format_duration(Duration::from_secs_f64(v.max(0.0))),
+            Unit::Seconds => match Duration::try_from_secs_f64(v.max(0.0)) {
+                Ok(d) => format_duration(d),
+                Err(_) => format!("{}s", trim_float(v, 0)),
+            },
             Unit::Count => trim_float(v, 2),
         }
+    }
+
+    /// [`Unit::show`] of a value that may be missing: `-` then.
+    pub fn show_opt(self, v: Option<f64>) -> String {
+        v.map(|v| self.show(v)).unwrap_or_else(|| "-".into())
     }
 
     /// A value for perfdata: `12.5%`, `1800s`, `42`.
@@ -331,6 +341,10 @@ mod tests {
         assert_eq!(Unit::Seconds.parse("30m"), Ok(1800.0));
         assert_eq!(Unit::Seconds.parse("90"), Ok(90.0));
         assert!(Unit::Seconds.parse("soon").is_err());
+        assert!(Unit::Seconds.parse("1e300").is_err());
+        // Beyond what a Duration holds: printed, not a panic.
+        assert!(Unit::Seconds.show(1e300).ends_with('s'));
+        assert_eq!(Unit::Seconds.show_opt(None), "-");
         assert_eq!(Unit::Count.parse("50"), Ok(50.0));
         assert!(Unit::Count.parse("-1").is_err());
     }

@@ -124,7 +124,9 @@ fn plain(v: &Value) -> String {
     }
 }
 
-fn new_table(style: &Style) -> Table {
+/// A table in the project's style: condensed UTF-8 borders, wrapped to the terminal's width
+/// only on a terminal.
+pub fn new_table(style: &Style) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED);
     t.set_content_arrangement(if style.tty {
