@@ -688,13 +688,7 @@ mod tui {
         draw_recent(f, recent, view, &tint);
 
         // Footer: keys, rhythm, and the last refresh's trouble if any.
-        let at = chrono::DateTime::from_timestamp_millis(view.snap.now)
-            .map(|t| {
-                t.with_timezone(&chrono::Local)
-                    .format("%H:%M:%S")
-                    .to_string()
-            })
-            .unwrap_or_default();
+        let at = clock(view.snap.now);
         let mut spans = vec![Span::styled(
             format!(
                 "q quit · r refresh · every {} · updated {at}",
@@ -792,6 +786,40 @@ mod tui {
             .block(block)
     }
 
+    /// The columns that say which task a row is: its id and account (each when given a
+    /// width, i.e. when there is room) and its topic, cut to fit.
+    fn task_cols<'a, T>(
+        rows: &[T],
+        part: impl Fn(&T) -> (crate::domain::TaskId, &str, &str),
+        id_w: Option<usize>,
+        account_w: Option<usize>,
+        topic_w: usize,
+    ) -> Vec<Col<'a>> {
+        let mut cols = Vec::new();
+        if let Some(w) = id_w {
+            let ids = rows.iter().map(|r| Cell::from(part(r).0.to_string()));
+            cols.push(Col::new("ID", w, ids));
+        }
+        if let Some(w) = account_w {
+            let accounts = rows.iter().map(|r| Cell::from(fit(part(r).1, w)));
+            cols.push(Col::new("ACCOUNT", w, accounts));
+        }
+        let topics = rows.iter().map(|r| Cell::from(fit(part(r).2, topic_w)));
+        cols.push(Col::new("TOPIC", topic_w, topics));
+        cols
+    }
+
+    /// Local wall-clock time of `ms`, `HH:MM:SS`.
+    fn clock(ms: Millis) -> String {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%H:%M:%S")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+
     /// Topics get at least this many columns before other columns give way.
     const MIN_TOPIC: usize = 16;
 
@@ -838,29 +866,14 @@ mod tui {
                 with_id = false;
             }
         };
-        let mut cols = Vec::new();
-        if with_id {
-            cols.push(Col::new(
-                "ID",
-                id_w,
-                running.iter().map(|r| Cell::from(r.id.to_string())),
-            ));
-        }
-        if with_account {
-            cols.push(Col::new(
-                "ACCOUNT",
-                account_w,
-                running
-                    .iter()
-                    .map(|r| Cell::from(fit(&r.account, account_w))),
-            ));
-        }
+        let mut cols = task_cols(
+            running,
+            |r| (r.id, &r.account, &r.topic),
+            with_id.then_some(id_w),
+            with_account.then_some(account_w),
+            topic_w,
+        );
         cols.extend([
-            Col::new(
-                "TOPIC",
-                topic_w,
-                running.iter().map(|r| Cell::from(fit(&r.topic, topic_w))),
-            ),
             Col::new(
                 "PROGRESS",
                 bar + 5,
@@ -936,17 +949,7 @@ mod tui {
             Col::new(
                 "FINISHED",
                 finished_w,
-                recent.iter().map(|r| {
-                    Cell::from(
-                        chrono::DateTime::from_timestamp_millis(r.finished_at)
-                            .map(|t| {
-                                t.with_timezone(&chrono::Local)
-                                    .format("%H:%M:%S")
-                                    .to_string()
-                            })
-                            .unwrap_or_default(),
-                    )
-                }),
+                recent.iter().map(|r| Cell::from(clock(r.finished_at))),
             ),
             Col::new(
                 "STATUS",
@@ -956,36 +959,20 @@ mod tui {
                     .map(|r| Cell::from(r.status.as_str()).style(tint(status_color(r.status)))),
             ),
         ];
-        if with_id {
-            cols.push(Col::new(
-                "ID",
-                id_w,
-                recent.iter().map(|r| Cell::from(r.id.to_string())),
-            ));
-        }
-        if with_account {
-            cols.push(Col::new(
-                "ACCOUNT",
-                account_w,
-                recent
-                    .iter()
-                    .map(|r| Cell::from(fit(&r.account, account_w))),
-            ));
-        }
-        cols.extend([
-            Col::new(
-                "TOPIC",
-                topic_w,
-                recent.iter().map(|r| Cell::from(fit(&r.topic, topic_w))),
-            ),
-            Col::new(
-                "TOOK",
-                took_w,
-                recent
-                    .iter()
-                    .map(|r| Cell::from(took(r.started_at.map(|s| r.finished_at - s)))),
-            ),
-        ]);
+        cols.extend(task_cols(
+            recent,
+            |r| (r.id, &r.account, &r.topic),
+            with_id.then_some(id_w),
+            with_account.then_some(account_w),
+            topic_w,
+        ));
+        cols.extend([Col::new(
+            "TOOK",
+            took_w,
+            recent
+                .iter()
+                .map(|r| Cell::from(took(r.started_at.map(|s| r.finished_at - s)))),
+        )]);
         if errors {
             cols.push(Col::new(
                 "ERROR",
