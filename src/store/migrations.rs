@@ -263,7 +263,7 @@ CREATE INDEX tasks_finished ON tasks(completed_at, status, account_id, generator
     WHERE completed_at IS NOT NULL;
 -- Tokens and models of content written in a window (the columns sit after the body, which
 -- would otherwise be read from overflow pages).
-CREATE INDEX contents_usage ON contents(created_at, model, generator, account_id, prompt_tokens, completion_tokens);
+CREATE INDEX contents_usage ON contents(created_at, model, prompt_tokens, completion_tokens);
 -- One row per alert rule the daemon (or `monitor alerts --notify`) has evaluated.
 CREATE TABLE alerts (
     name          TEXT PRIMARY KEY,
