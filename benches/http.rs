@@ -1,6 +1,6 @@
 //! HTTP submit throughput and latency of the daemon's API (issue 4, "Measure").
 //!
-//! `cargo bench --bench http` starts the API (`api::serve`) and the engine in this process on
+//! `cargo bench --bench http` starts the daemon (`daemon::run`) with its API in this process on
 //! 127.0.0.1:0 against a fresh store, with the rate limit off, and sends
 //! `CONTENTHUB_BENCH_HTTP_REQUESTS` (default 5,000) `POST /api/v1/content/generate/async`
 //! requests from `CONTENTHUB_BENCH_HTTP_CLIENTS` (16) concurrent clients, each a loop over
@@ -9,7 +9,8 @@
 //!
 //! 1. **daemon**: the dispatcher runs too, generating every task with the built-in template
 //!    generator (max_concurrent 5) while the submits arrive — what a live daemon sees;
-//! 2. **api only**: the dispatcher is not running, so only the submits write.
+//! 2. **api only**: the daemon serves the API but runs no engine (`work: false`), so only the
+//!    submits write.
 //!
 //! Next to them it prints the raw SQLite commit rate of the same file system (one small row
 //! per `BEGIN IMMEDIATE` transaction, `synchronous = FULL`), because every acknowledged submit
@@ -22,11 +23,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use contenthub::api::{self, ApiConfig, AppState};
+use contenthub::api::ApiConfig;
+use contenthub::daemon;
 use contenthub::domain::task::Keywords;
 use contenthub::domain::task::SubmitPolicy;
 use contenthub::domain::{NewAccount, SubmitRequest};
-use contenthub::engine::{Engine, Options};
+use contenthub::engine::Options;
 use contenthub::service;
 use contenthub::store::{accounts, Store};
 use serde_json::json;
@@ -170,19 +172,23 @@ fn run(cfg: &Config, dir: &Path, run_engine: bool) -> Outcome {
         .enable_all()
         .build()
         .expect("a runtime");
-    let listener = server_rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener
+        .set_nonblocking(true)
+        .expect("a non-blocking listener");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let mut opts = Options::new(&db);
     opts.grace = Duration::from_secs(5);
     let stop = CancellationToken::new();
-    let engine = server_rt.block_on(Engine::new(opts)).expect("the engine");
-    let shared = engine.shared();
-    let config = ApiConfig::new(db.clone(), policy());
-    let state = AppState::new(config, shared).expect("the API");
-    let server = server_rt.spawn(api::serve(listener, state, stop.clone()));
-    let engine = run_engine.then(|| server_rt.spawn(engine.run(stop.clone())));
+    let config = daemon::Config {
+        engine: opts,
+        api: Some(daemon::ApiServe {
+            listener,
+            config: ApiConfig::new(db.clone(), policy()),
+        }),
+        work: run_engine,
+    };
+    let server = server_rt.spawn(daemon::run(config, stop.clone()));
 
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -193,9 +199,6 @@ fn run(cfg: &Config, dir: &Path, run_engine: bool) -> Outcome {
     stop.cancel();
     server_rt.block_on(async {
         let _ = server.await;
-        if let Some(e) = engine {
-            let _ = e.await;
-        }
     });
     let conn = rusqlite::Connection::open(&db).expect("open the store");
     let tasks: i64 = conn

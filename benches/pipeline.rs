@@ -6,16 +6,16 @@
 //!    tasks against a local mock OpenAI-compatible server that answers every request after
 //!    `CONTENTHUB_BENCH_LATENCY_MS` (200 ms), with `max_concurrent` 100
 //!    (`CONTENTHUB_BENCH_CONCURRENCY`). Ideal = tasks × latency / concurrency (4.0 s). The
-//!    tasks are submitted in one transaction through the library, then `engine::run` drains
+//!    tasks are submitted in one transaction through the library, then `daemon::run` drains
 //!    them in this process (`until_idle`) with a generator profile `default` of kind `openai`
-//!    pointing at the mock; actual is the wall time of `engine::run`. Goal ≥ 0.90.
+//!    pointing at the mock; actual is the wall time of `daemon::run`. Goal ≥ 0.90.
 //! 2. **Throughput** with the template generator (zero latency) over
 //!    `CONTENTHUB_BENCH_THROUGHPUT_TASKS` (10,000) tasks, at the default `max_concurrent` (5)
 //!    and at 50, next to the raw SQLite commit rate of a loop that inserts one small row per
 //!    `BEGIN IMMEDIATE` transaction in a fresh store opened the same way (`Store::open`: WAL,
 //!    `synchronous = FULL`) on the same file system, for `CONTENTHUB_BENCH_COMMIT_SECS` (2 s)
 //!    before and again after the runs. Goal ≥ 0.30 × the commit rate.
-//! 3. **Pickup latency**, submit → generator request, with an idle daemon: `engine::run` runs
+//! 3. **Pickup latency**, submit → generator request, with an idle daemon: `daemon::run` runs
 //!    (not `until_idle`) against the mock with no latency; after 1 s of idling,
 //!    `CONTENTHUB_BENCH_PICKUP_SAMPLES` (200) tasks are submitted one at a time, each once the
 //!    previous one has completed and 50–100 ms (random) have passed. First through the real
@@ -47,9 +47,10 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
 use contenthub::config::{GeneratorKind, GeneratorProfile};
+use contenthub::daemon;
 use contenthub::domain::time::now_ms;
 use contenthub::domain::{NewAccount, NewTask};
-use contenthub::engine::{self, Options, Summary};
+use contenthub::engine::{Options, Summary};
 use contenthub::store::{accounts, counters, tasks, Store};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use tokio_util::sync::CancellationToken;
@@ -462,15 +463,18 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("engine runtime")
 }
 
-/// Drains the store with `engine::run(until_idle)`; returns its summary, wall time and the
+/// Drains the store with `daemon::run(until_idle)`; returns its summary, wall time and the
 /// CPU time this process used meanwhile (the mock's included, where there is one).
 fn drain(opts: Options) -> (Summary, Duration, f64) {
     let rt = runtime();
     let cpu = self_cpu_seconds();
     let t = Instant::now();
     let summary = rt
-        .block_on(engine::run(opts, CancellationToken::new()))
-        .expect("engine::run");
+        .block_on(daemon::run(
+            daemon::Config::new(opts),
+            CancellationToken::new(),
+        ))
+        .expect("daemon::run");
     let elapsed = t.elapsed();
     let cpu = self_cpu_seconds() - cpu;
     rt.shutdown_timeout(Duration::from_secs(1));
@@ -604,7 +608,7 @@ fn efficiency(cfg: &Config, root: &Path) -> Vec<(String, bool)> {
         1e3 * busy / requests.max(1) as f64
     );
     println!(
-        "    start → first request {first:.1} ms; last answer → engine::run returned {tail:.1} ms; \
+        "    start → first request {first:.1} ms; last answer → daemon::run returned {tail:.1} ms; \
          idle slot time per task {:.1} ms (budget for 0.90: {:.1} ms)",
         1e3 * (slot_s - busy) / n as f64,
         1e3 * (ideal / 0.90 * conc as f64 - n as f64 * lat.as_secs_f64()) / n as f64,
@@ -792,7 +796,7 @@ struct Sample {
 fn pickup(cfg: &Config, root: &Path) -> Vec<(String, bool)> {
     let n = cfg.pickup_samples;
     println!(
-        "[3] pickup latency: submit → generator request with an idle daemon (engine::run, \
+        "[3] pickup latency: submit → generator request with an idle daemon (daemon::run, \
          mock with no latency), {n} samples per series"
     );
     let mock = Mock::start(Duration::ZERO);
@@ -806,7 +810,7 @@ fn pickup(cfg: &Config, root: &Path) -> Vec<(String, bool)> {
     );
     let rt = runtime();
     let shutdown = CancellationToken::new();
-    let daemon = rt.spawn(engine::run(opts, shutdown.clone()));
+    let daemon = rt.spawn(daemon::run(daemon::Config::new(opts), shutdown.clone()));
     let reader = read_only(&db);
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_contenthub"));
     let env = cli_env(root, &db);
@@ -875,7 +879,7 @@ fn pickup(cfg: &Config, root: &Path) -> Vec<(String, bool)> {
     let summary = rt
         .block_on(daemon)
         .expect("daemon task")
-        .expect("engine::run");
+        .expect("daemon::run");
     rt.shutdown_timeout(Duration::from_secs(1));
     println!(
         "    daemon worked on {} tasks, {} completed",

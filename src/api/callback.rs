@@ -4,12 +4,9 @@
 //! Order matters. With a secret, the HMAC over the raw body and the timestamp window are
 //! checked first, in constant time, before the store is touched at all; without one only
 //! loopback clients are heard. Then, in one transaction: a signature seen before is a replay
-//! (409), the task is looked up (404), and the event is applied through the same functions
-//! the worker uses: [`worker::completion`] and [`queue::finish`] for a result,
-//! [`retry::on_error`] for a failure, [`queue::progress`] for progress. A callback about a
-//! job the task no longer runs, or about a finished or cancelled task, is recorded in the
-//! task's history and ignored; the store's guarded transitions make duplicates harmless.
-//! Polling stays on as the safety net.
+//! (409), the task is looked up (404), and the event is handed to [`outcome::apply`], the
+//! path every report of a job takes, the worker's own included. This module only
+//! authenticates, parses and maps the result to HTTP. Polling stays on as the safety net.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,7 +15,6 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -26,15 +22,15 @@ use super::auth::is_loopback;
 use super::error::ApiError;
 use super::AppState;
 use crate::domain::time::{now_ms, Millis};
-use crate::domain::{Status, TaskIdPrefix};
-use crate::engine::{retry, worker, Shared};
+use crate::domain::TaskIdPrefix;
+use crate::engine::outcome::{self, Effect, Report, Source};
+use crate::engine::Shared;
 use crate::error::Result;
 use crate::generator::content_creator::{output_of, percent};
 use crate::generator::{GenError, Output};
 use crate::signature::{self, TOLERANCE_SECS};
-use crate::store::outbox;
-use crate::store::queue::{self, Finish};
 use crate::store::tasks::{self, Seq};
+use crate::store::{outbox, Conn};
 
 pub const TIMESTAMP_HEADER: &str = "x-webhook-timestamp";
 pub const SIGNATURE_HEADER: &str = "x-webhook-signature";
@@ -228,7 +224,7 @@ struct Applied {
 /// Applies one authenticated callback in the caller's transaction. `None` for the sequence
 /// means the signature was seen before.
 fn apply(
-    tx: &Transaction<'_>,
+    c: &Conn,
     shared: &Arc<Shared>,
     signature: Option<&str>,
     task_ref: &str,
@@ -236,7 +232,7 @@ fn apply(
     now: Millis,
 ) -> Result<(Option<Seq>, Applied)> {
     if let Some(sig) = signature {
-        if !outbox::remember_signature(tx, sig, now, REPLAY_WINDOW_MS)? {
+        if !outbox::remember_signature(c, sig, now, REPLAY_WINDOW_MS)? {
             return Ok((
                 None,
                 Applied {
@@ -249,136 +245,26 @@ fn apply(
         }
     }
     // An unknown task fails the transaction, so its signature is not remembered either.
-    let (seq, id) = tasks::resolve(tx, task_ref)?;
-    let task = tasks::get(tx, seq)?;
-    let done = |status: &'static str, message: String, wake: bool| {
-        Ok((
-            Some(seq),
-            Applied {
-                status,
-                task_id: id.to_string(),
-                message,
-                wake,
-            },
-        ))
+    let (seq, id) = tasks::resolve(c, task_ref)?;
+    let report = match cb.event {
+        Event::Completed => Report::Completed(cb.output.clone()),
+        Event::Failed => Report::Failed(GenError::transient(cb.failure.clone())),
+        Event::Progress => Report::Progress {
+            progress: cb.progress,
+            step: cb.step.clone(),
+        },
     };
-    let what = match cb.event {
-        Event::Completed => "completed",
-        Event::Failed => "failed",
-        Event::Progress => "progress",
-    };
-    let ignore = |why: String| {
-        let message = format!(
-            "callback '{what}' for content-creator job {} ignored: {why}",
-            cb.job
-        );
-        tasks::record_event(tx, seq, now, Some(task.status), task.status, Some(&message))?;
-        done("ignored", message, false)
-    };
-    if task.status.is_terminal() {
-        return ignore(format!("the task is already {}", task.status));
-    }
-    match task.remote_job_id.as_deref() {
-        None => {
-            return ignore(format!(
-                "the task runs no remote job (it is {})",
-                task.status
-            ))
-        }
-        Some(current) if current != cb.job => {
-            return ignore(format!("the task's current job is {current}"))
-        }
-        Some(_) => {}
-    }
-
-    match cb.event {
-        Event::Progress => {
-            queue::progress(tx, seq, cb.progress, cb.step.as_deref(), now)?;
-            let pct = cb
-                .progress
-                .map(|p| format!("{p}%"))
-                .unwrap_or_else(|| "?".into());
-            done("progress", format!("progress {pct} recorded"), false)
-        }
-        Event::Completed => {
-            let Some(out) = cb.output.clone() else {
-                let message = format!(
-                    "content-creator job {} reports completion without a result; the worker fetches it",
-                    cb.job
-                );
-                tasks::record_event(tx, seq, now, Some(task.status), task.status, Some(&message))?;
-                return done("polling", message, true);
-            };
-            let profile = shared.profile_of(task.generator.as_deref());
-            let Some(generator) = shared.generators.get(&profile) else {
-                return ignore(format!(
-                    "generator profile '{profile}' is not configured here"
-                ));
-            };
-            let claimed = queue::load(tx, seq, false)?;
-            let finish = worker::completion(&claimed, generator.as_ref(), &profile, out);
-            record_callback(tx, seq, task.status, &cb.job, what, now)?;
-            match queue::finish(tx, seq, &finish, now)? {
-                Some(Status::Completed) => {
-                    let content = tasks::get(tx, seq)?.content_id;
-                    done(
-                        "completed",
-                        format!(
-                            "content {} stored",
-                            content.map(|c| c.to_string()).unwrap_or_default()
-                        ),
-                        true,
-                    )
-                }
-                Some(Status::Failed) => done(
-                    "failed",
-                    "the result was empty; the task failed".into(),
-                    true,
-                ),
-                _ => done("ignored", "the task was settled meanwhile".into(), false),
-            }
-        }
-        Event::Failed => {
-            let e = GenError::transient(cb.failure.clone());
-            let finish =
-                retry::on_error(&e, task.retry_count, task.max_retries, &shared.retry_delays);
-            record_callback(tx, seq, task.status, &cb.job, what, now)?;
-            match queue::finish(tx, seq, &finish, now)? {
-                Some(Status::Pending) => done(
-                    "retrying",
-                    match &finish {
-                        Finish::Retry { delay_ms, .. } => {
-                            format!("queued again in {} s: {}", delay_ms / 1000, cb.failure)
-                        }
-                        _ => cb.failure.clone(),
-                    },
-                    true,
-                ),
-                Some(Status::Failed) => done("failed", cb.failure.clone(), true),
-                _ => done("ignored", "the task was settled meanwhile".into(), false),
-            }
-        }
-    }
-}
-
-/// Notes in the task's history that the outcome came by callback (the transition that
-/// follows says what it was).
-fn record_callback(
-    tx: &Transaction<'_>,
-    seq: Seq,
-    status: Status,
-    job: &str,
-    event: &str,
-    now: Millis,
-) -> Result<()> {
-    tasks::record_event(
-        tx,
-        seq,
-        now,
-        Some(status),
-        status,
-        Some(&format!("content-creator callback: job {job} {event}")),
-    )
+    let source = Source::Callback { seq, job: &cb.job };
+    let applied = outcome::apply(c, shared, source, report, now)?;
+    Ok((
+        Some(seq),
+        Applied {
+            status: applied.effect.as_str(),
+            task_id: id.to_string(),
+            message: applied.message,
+            wake: !matches!(applied.effect, Effect::Progress | Effect::Ignored),
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -1,9 +1,7 @@
 //! `contenthub daemon`: run (foreground), start (detached), stop, status.
 
 use std::fs::OpenOptions;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -12,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use super::Ctx;
-use crate::api;
+use crate::daemon;
 use crate::domain::time::{format_duration, now_ms, parse_duration, Timestamp};
-use crate::engine::{self, lock};
+use crate::engine::lock;
 use crate::error::{Error, ExitCode};
 use crate::output::{Format, Record};
 use crate::store::queue;
@@ -145,102 +143,16 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-fn engine_options(ctx: &Ctx, a: &RunArgs, exclusive: bool) -> Result<engine::Options> {
-    let s = &ctx.settings;
-    let grace = parse_duration(&a.grace).map_err(|e| Error::invalid("grace", e))?;
-    let max_concurrent = match a.max_concurrent {
-        Some(0) => return Err(Error::invalid("max-concurrent", "must be at least 1").into()),
-        Some(n) => n,
-        None => s.daemon.max_concurrent.value,
-    };
-    let lease = s.daemon.lease.value;
-    let mut opts = engine::Options::new(&s.db_path.value);
-    opts.max_concurrent = max_concurrent as usize;
-    opts.lease = lease;
-    opts.poll_interval = s.daemon.poll_interval.value;
-    opts.retry_delays = s.daemon.retry_delays.value.clone();
-    opts.reap_interval = (lease / 3).clamp(Duration::from_millis(100), Duration::from_secs(2));
-    opts.grace = grace;
-    opts.until_idle = a.until_idle;
-    opts.exclusive = exclusive;
-    opts.generators = s.generators.clone();
-    opts.env = Arc::new(|k| std::env::var(k).ok());
-    opts.notify = (&s.notify).into();
-    if let Some(name) = &s.notify.secret_env {
-        // Configured signing without its secret would send unsigned events that receivers
-        // reject; refuse to start instead.
-        if std::env::var(name).map_or(true, |v| v.trim().is_empty()) {
-            return Err(Error::Usage(format!(
-                "notify.secret_env names the environment variable {name}, which is not set; set it or remove notify.secret_env from the config"
-            ))
-            .into());
-        }
-    }
-    opts.scheduler = (!a.no_scheduler).then(|| s.submit_policy());
-    opts.public_url = s.webhook.public_url.clone();
-    // A daemon that drains the queue and exits is not the one to watch the pipeline.
-    if !a.until_idle {
-        opts.alerts = Some((
-            super::monitor::alert_options(ctx),
-            ctx.settings.monitor.alert_interval.value,
-        ));
-    }
-    Ok(opts)
-}
-
-/// The HTTP API to serve, when `--listen` or `[api] listen` asks for one.
-struct ApiPlan {
-    addr: SocketAddr,
-    config: api::ApiConfig,
-}
-
-/// Reads a secret from the environment variable named by `key` in the config, if any. A
-/// name whose variable is unset is an error: silently running without the secret the
-/// operator configured would be worse.
-fn secret_from_env(key: &str, name: Option<&str>) -> Result<Option<String>> {
-    let Some(name) = name else { return Ok(None) };
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => Ok(Some(v.trim().to_string())),
-        _ => Err(Error::Usage(format!(
-            "{key} names the environment variable {name}, which is not set; set it or remove {key} from the config"
-        ))
-        .into()),
-    }
-}
-
-/// Resolves and checks the API settings before anything starts: an address that does not
-/// parse, a configured secret that is missing, or a non-loopback address without a token are
-/// usage errors (exit 2).
-fn api_plan(ctx: &Ctx, a: &RunArgs) -> Result<Option<ApiPlan>> {
-    let s = &ctx.settings;
-    let listen = match (&a.listen, &s.api.listen) {
-        (Some(flag), _) => flag.trim().to_string(),
-        (None, Some(file)) => file.value.trim().to_string(),
-        (None, None) => return Ok(None),
-    };
-    let addr: SocketAddr = listen.parse().map_err(|_| {
-        Error::invalid(
-            "listen",
-            format!("'{listen}' is not an address like 127.0.0.1:18010"),
-        )
-    })?;
-    let token = secret_from_env("api.token_env", s.api.token_env.as_deref())?;
-    if token.is_none() && !api::auth::is_loopback(addr.ip()) {
-        return Err(Error::Usage(format!(
-            "refusing to serve the API on {addr} without a token: anyone who can reach it could queue work. \
-             Set [api] token_env to the name of an environment variable holding a bearer token, \
-             or listen on 127.0.0.1"
-        ))
-        .into());
-    }
-    let secret = secret_from_env("webhook.secret_env", s.webhook.secret_env.as_deref())?;
-    let mut config = api::ApiConfig::new(s.db_path.value.clone(), s.submit_policy());
-    config.token = token;
-    config.webhook_secret = secret.map(String::into_bytes);
-    config.rate_limit = s.api.rate_limit.value;
-    config.rate_burst = s.api.rate_burst.value;
-    config.metrics = super::monitor::metrics_options(ctx, Duration::from_secs(24 * 3600));
-    Ok(Some(ApiPlan { addr, config }))
+/// The daemon's flags, with `--grace` parsed.
+fn flags(a: &RunArgs, exclusive: bool) -> Result<daemon::Flags> {
+    Ok(daemon::Flags {
+        until_idle: a.until_idle,
+        max_concurrent: a.max_concurrent,
+        grace: parse_duration(&a.grace).map_err(|e| Error::invalid("grace", e))?,
+        no_scheduler: a.no_scheduler,
+        listen: a.listen.clone(),
+        exclusive,
+    })
 }
 
 /// Runs the daemon in this process. `detached` carries the pid file to remove on exit.
@@ -256,23 +168,8 @@ fn run_foreground(ctx: &mut Ctx, a: RunArgs, detached: Option<PathBuf>) -> Resul
         Err(e) => return Err(e.into()),
     };
     let exclusive = held.is_some() && !a.allow_multiple;
-    let opts = engine_options(ctx, &a, exclusive)?;
-    let plan = api_plan(ctx, &a)?;
-    // Bind before anything runs, so a taken port fails the start, not a later request.
-    let listener = match &plan {
-        Some(p) => {
-            let l = std::net::TcpListener::bind(p.addr)
-                .with_context(|| format!("cannot listen on {}", p.addr))?;
-            l.set_nonblocking(true)
-                .with_context(|| format!("cannot listen on {}", p.addr))?;
-            Some(l)
-        }
-        None => None,
-    };
+    let config = daemon::Config::from_settings(&ctx.settings, &flags(&a, exclusive)?)?;
     init_logging(a.log_format);
-    if opts.public_url.is_some() && plan.is_none() {
-        tracing::warn!("[webhook] public_url is set but this daemon serves no API (--listen): callbacks to it will fail; polling still works");
-    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("contenthub-worker")
@@ -295,37 +192,7 @@ fn run_foreground(ctx: &mut Ctx, a: RunArgs, detached: Option<PathBuf>) -> Resul
             }
             signals.cancel();
         });
-        let engine = engine::Engine::new(opts).await?;
-        let server = match (plan, listener) {
-            (Some(plan), Some(listener)) => {
-                let state = api::AppState::new(plan.config, engine.shared())?;
-                let listener = tokio::net::TcpListener::from_std(listener)
-                    .map_err(|e| Error::io("cannot serve the API", e))?;
-                let bound = listener
-                    .local_addr()
-                    .map_err(|e| Error::io("cannot serve the API", e))?;
-                tracing::info!("listening on {bound}");
-                let stop = shutdown.clone();
-                Some(tokio::spawn(async move {
-                    if let Err(e) = api::serve(listener, state, stop).await {
-                        tracing::error!(error = %e, "the API server failed");
-                    }
-                }))
-            }
-            _ => None,
-        };
-        let summary = engine.run(shutdown.clone()).await;
-        // The engine is done (shut down, drained with --until-idle, or failed): so is the API.
-        shutdown.cancel();
-        if let Some(server) = server {
-            if tokio::time::timeout(Duration::from_secs(5), server)
-                .await
-                .is_err()
-            {
-                tracing::warn!("the API server did not finish its requests within 5 s");
-            }
-        }
-        summary
+        daemon::run(config, shutdown).await
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
     if let Some(pid) = detached {
@@ -350,8 +217,7 @@ fn start(ctx: &mut Ctx, a: RunArgs) -> Result<ExitCode> {
         )
         .into());
     }
-    engine_options(ctx, &a, false)?;
-    api_plan(ctx, &a)?;
+    daemon::Config::check(&ctx.settings, &flags(&a, false)?)?;
     let db = ctx.settings.db_path.value.clone();
     ctx.store()?;
     if lock::is_held(&db) && !a.allow_multiple {

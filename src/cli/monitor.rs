@@ -8,11 +8,13 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use comfy_table::Cell;
 
+use super::watch::{self, WatchArgs};
 use super::Ctx;
-use crate::domain::time::{format_duration, local_display, now_ms, parse_duration};
+use crate::daemon;
+use crate::domain::time::{format_duration, local_display, now_ms};
 use crate::error::{Error, ExitCode};
 use crate::monitor::health::{self, Check, Health, HealthOptions, State};
-use crate::monitor::metrics::{self, Metrics, MetricsOptions};
+use crate::monitor::metrics::{self, Metrics};
 use crate::monitor::{alerts, observe, stats, Unit};
 use crate::output::Format;
 use crate::store::{Store, SCHEMA_VERSION};
@@ -148,19 +150,6 @@ pub(crate) struct StatsArgs {
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct WatchArgs {
-    /// Time between refreshes (at least 100ms)
-    #[arg(long, default_value = "2s", value_name = "DURATION")]
-    pub interval: String,
-    /// Window for the rates shown
-    #[arg(long, default_value = "1h", value_name = "DURATION")]
-    pub window: String,
-    /// Stop after this many refreshes (like vmstat's count)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub count: Option<u32>,
-}
-
-#[derive(Debug, Args)]
 pub(crate) struct AlertsArgs {
     /// Record state changes and queue notifications, as the daemon does
     #[arg(long)]
@@ -178,15 +167,9 @@ pub fn run(ctx: &mut Ctx, cmd: MonitorCmd) -> Result<ExitCode> {
         MonitorSub::Health(a) => health(ctx, a),
         MonitorSub::Metrics(a) => metrics(ctx, a),
         MonitorSub::Stats(a) => daily(ctx, a),
-        MonitorSub::Watch(a) => super::watch::run(ctx, a),
+        MonitorSub::Watch(a) => watch::run(ctx, a),
         MonitorSub::Alerts(a) => alerts(ctx, a),
     }
-}
-
-/// A window given on the command line: a positive duration.
-pub(crate) fn window_arg(flag: &str, text: &str) -> Result<Duration> {
-    let d = parse_duration(text).map_err(|e| Error::invalid(flag, e))?;
-    Ok(crate::monitor::check_window(d).map_err(|e| Error::invalid(flag, e))?)
 }
 
 /// Prints a health report in the chosen format and returns its exit code.
@@ -223,7 +206,7 @@ fn health(ctx: &mut Ctx, a: HealthArgs) -> Result<ExitCode> {
     }
     let m = &ctx.settings.monitor;
     let window = match &a.window {
-        Some(w) => match window_arg("--window", w) {
+        Some(w) => match crate::monitor::parse_window("--window", w) {
             Ok(d) => d,
             Err(e) => return unknown(ctx, format!("{e:#}")),
         },
@@ -402,24 +385,15 @@ fn probe(ctx: &Ctx) -> Result<Vec<Check>> {
 }
 
 /// What metrics need from the settings.
-pub(crate) fn metrics_options(ctx: &Ctx, window: Duration) -> MetricsOptions {
-    MetricsOptions {
-        window,
-        default_generator: crate::engine::default_profile(&ctx.settings.generators).to_string(),
-        prices: ctx.settings.monitor.prices.clone(),
-        lease: ctx.settings.daemon.lease.value,
-    }
-}
-
 fn metrics(ctx: &mut Ctx, a: MetricsArgs) -> Result<ExitCode> {
-    let window = window_arg("--since", &a.since)?;
+    let window = crate::monitor::parse_window("--since", &a.since)?;
     if ctx.printer.format == Format::Csv {
         return Err(Error::Usage(
             "monitor metrics is nested; use --format table, json, ndjson or prometheus".into(),
         )
         .into());
     }
-    let opts = metrics_options(ctx, window);
+    let opts = daemon::metrics_options(&ctx.settings, window);
     let path = ctx.settings.db_path.value.clone();
     let m = ctx
         .store()?
@@ -595,24 +569,8 @@ fn daily(ctx: &mut Ctx, a: StatsArgs) -> Result<ExitCode> {
 }
 
 /// The alert options from the settings.
-pub(crate) fn alert_options(ctx: &Ctx) -> alerts::AlertOptions {
-    let m = &ctx.settings.monitor;
-    alerts::AlertOptions {
-        rules: m.alerts.clone(),
-        channels: ctx.settings.notify.channels.clone(),
-        min_finished: u64::from(m.min_finished.value),
-        lease: ctx.settings.daemon.lease.value,
-        renotify: m.renotify,
-        host: crate::engine::owner_id()
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-    }
-}
-
 fn alerts(ctx: &mut Ctx, a: AlertsArgs) -> Result<ExitCode> {
-    let opts = alert_options(ctx);
+    let opts = daemon::alert_options(&ctx.settings);
     let path = ctx.settings.db_path.value.clone();
     let now = now_ms();
     let pass = if a.notify {

@@ -27,9 +27,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use clap::Args;
 use serde::Serialize;
 
-use super::monitor::{metrics_options, window_arg, WatchArgs};
 use super::Ctx;
 use crate::domain::time::{now_ms, rfc3339, Millis, Timestamp};
 use crate::error::{Error, ExitCode};
@@ -39,17 +39,30 @@ use crate::output::Format;
 use crate::store::monitor::{self as q, Recent, Running};
 use crate::store::Store;
 
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Time between refreshes (at least 100ms)
+    #[arg(long, default_value = "2s", value_name = "DURATION")]
+    pub interval: String,
+    /// Window for the rates shown
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub window: String,
+    /// Stop after this many refreshes (like vmstat's count)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub count: Option<u32>,
+}
+
 /// Most tasks in flight the live view reads (the header counts them all).
 const RUNNING_LIMIT: u32 = 100;
 /// Most recent results the live view reads.
 const RECENT_LIMIT: u32 = 50;
 
 pub fn run(ctx: &mut Ctx, args: WatchArgs) -> Result<ExitCode> {
-    let interval = window_arg("--interval", &args.interval)?;
+    let interval = crate::monitor::parse_window("--interval", &args.interval)?;
     if interval < Duration::from_millis(100) {
         return Err(Error::invalid("--interval", "must be at least 100ms").into());
     }
-    let window = window_arg("--window", &args.window)?;
+    let window = crate::monitor::parse_window("--window", &args.window)?;
     let format = ctx.printer.format;
     if !matches!(format, Format::Table | Format::Json | Format::Ndjson) {
         return Err(Error::Usage(
@@ -59,7 +72,7 @@ pub fn run(ctx: &mut Ctx, args: WatchArgs) -> Result<ExitCode> {
     }
     let live = format == Format::Table && ctx.printer.style.tty;
     let color = ctx.printer.style.color;
-    let opts = metrics_options(ctx, window);
+    let opts = crate::daemon::metrics_options(&ctx.settings, window);
     let path = ctx.settings.db_path.value.clone();
     let stop = Stop::listen(live)?;
     let store = ctx.store()?;

@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Transaction;
 use tokio::sync::{mpsc, oneshot};
 
+use super::outcome::{self, Applied, Report, Source};
+use super::Shared;
 use crate::domain::time::now_ms;
-use crate::domain::Status;
 use crate::error::{Error, Result};
-use crate::store::queue::{self, Finish};
+use crate::store::queue::{Claimed, Finish};
 use crate::store::tasks::Seq;
 use crate::store::Store;
 
@@ -67,12 +68,21 @@ impl Db {
     }
 }
 
-type Ack = oneshot::Sender<Result<Option<Status>, String>>;
+type Ack = oneshot::Sender<Result<Applied, String>>;
+
+/// How a worker's attempt ended, for the writer to commit.
+#[derive(Debug, Clone)]
+pub enum Settle {
+    /// The generator reported, about the task as the worker claimed it.
+    Report(Box<Claimed>, Report),
+    /// An end no generator reported: the deadline, a release, a missing profile.
+    End(Seq, Finish),
+}
 
 /// What the writer receives: a result to commit, or a request to confirm that everything
 /// sent before it is committed.
 enum Item {
-    Result(Seq, Finish, Ack),
+    Result(Settle, Ack),
     Flush(oneshot::Sender<()>),
 }
 
@@ -82,19 +92,26 @@ pub struct Results {
     tx: mpsc::UnboundedSender<Item>,
 }
 
+/// The receiving end of [`Results`], until [`spawn_writer`] takes it.
+pub struct Pending(mpsc::UnboundedReceiver<Item>);
+
+/// A channel for results, whose writer is started later with [`spawn_writer`].
+pub fn results() -> (Results, Pending) {
+    let (tx, rx) = mpsc::unbounded_channel::<Item>();
+    (Results { tx }, Pending(rx))
+}
+
 impl Results {
-    pub async fn send(&self, seq: Seq, finish: Finish) -> Result<Option<Status>> {
+    pub async fn send(&self, settle: Settle) -> Result<Applied> {
         let (ack, rx) = oneshot::channel();
         self.tx
-            .send(Item::Result(seq, finish, ack))
+            .send(Item::Result(settle, ack))
             .map_err(|_| Error::Store("result writer stopped".into()))?;
         rx.await
             .map_err(|_| Error::Store("result writer stopped".into()))?
             .map_err(Error::Store)
     }
-}
 
-impl Results {
     /// Resolves once every result sent before it has been committed (or given up).
     pub async fn flush(&self) -> Result<()> {
         let (done, rx) = oneshot::channel();
@@ -112,17 +129,18 @@ const WRITE_ATTEMPTS: u32 = 3;
 /// Most results one transaction commits.
 const BATCH: usize = 512;
 
-/// Starts the writer task: it drains whatever results are waiting and commits them together.
-pub fn spawn_writer(db: Db) -> (Results, tokio::task::JoinHandle<()>) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Item>();
-    let handle = tokio::spawn(async move {
-        let mut batch: Vec<(Seq, Finish, Ack)> = Vec::with_capacity(BATCH);
+/// Starts the writer task: it drains whatever results are waiting and applies them together,
+/// through [`outcome::apply`], in one transaction.
+pub fn spawn_writer(shared: Arc<Shared>, pending: Pending) -> tokio::task::JoinHandle<()> {
+    let Pending(mut rx) = pending;
+    tokio::spawn(async move {
+        let mut batch: Vec<(Settle, Ack)> = Vec::with_capacity(BATCH);
         let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
         while let Some(first) = rx.recv().await {
             let mut next = Some(first);
             while let Some(item) = next {
                 match item {
-                    Item::Result(seq, finish, ack) => batch.push((seq, finish, ack)),
+                    Item::Result(settle, ack) => batch.push((settle, ack)),
                     Item::Flush(done) => flushes.push(done),
                 }
                 next = if batch.len() < BATCH {
@@ -137,18 +155,29 @@ pub fn spawn_writer(db: Db) -> (Results, tokio::task::JoinHandle<()>) {
                 }
                 continue;
             }
-            let items: Vec<(Seq, Finish)> = batch.iter().map(|(s, f, _)| (*s, f.clone())).collect();
+            let (items, acks): (Vec<Settle>, Vec<Ack>) = batch.drain(..).unzip();
+            let items = Arc::new(items);
             let mut outcome = Err(Error::Store("not attempted".into()));
             // A failed commit is retried a few times before the results are given up: the
             // workers then log it, and the tasks' leases lapse so they run again.
             for attempt in 0..WRITE_ATTEMPTS {
-                let items = items.clone();
-                outcome = db
+                let (items, sh) = (items.clone(), shared.clone());
+                outcome = shared
+                    .db
                     .write(move |tx| {
                         let now = now_ms();
                         items
                             .iter()
-                            .map(|(seq, f)| queue::finish(tx, *seq, f, now))
+                            .map(|s| match s {
+                                Settle::Report(claimed, report) => outcome::apply(
+                                    tx,
+                                    &sh,
+                                    Source::Worker(claimed),
+                                    report.clone(),
+                                    now,
+                                ),
+                                Settle::End(seq, finish) => outcome::end(tx, *seq, finish, now),
+                            })
                             .collect::<Result<Vec<_>>>()
                     })
                     .await;
@@ -161,14 +190,14 @@ pub fn spawn_writer(db: Db) -> (Results, tokio::task::JoinHandle<()>) {
                 }
             }
             match outcome {
-                Ok(statuses) => {
-                    for ((_, _, ack), st) in batch.drain(..).zip(statuses) {
-                        let _ = ack.send(Ok(st));
+                Ok(applied) => {
+                    for (ack, a) in acks.into_iter().zip(applied) {
+                        let _ = ack.send(Ok(a));
                     }
                 }
                 Err(e) => {
                     let msg = e.to_string();
-                    for (_, _, ack) in batch.drain(..) {
+                    for ack in acks {
                         let _ = ack.send(Err(msg.clone()));
                     }
                 }
@@ -177,6 +206,5 @@ pub fn spawn_writer(db: Db) -> (Results, tokio::task::JoinHandle<()>) {
                 let _ = done.send(());
             }
         }
-    });
-    (Results { tx }, handle)
+    })
 }

@@ -7,13 +7,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::db::Settle;
+use super::outcome::{self, Applied, Effect, Report, Source};
 use super::retry;
 use super::Shared;
-use crate::domain::content::{first_heading, summarize, word_count};
 use crate::domain::time::now_ms;
-use crate::domain::{Review, Status};
-use crate::generator::{AccountSpec, GenError, Generator, Output, Polled, Spec, Submitted};
-use crate::store::contents::NewContent;
+use crate::domain::Status;
+use crate::generator::{AccountSpec, Generator, Polled, Spec, Submitted};
 use crate::store::queue::{self, Claimed, Finish};
 
 /// Why a worker was stopped from outside.
@@ -69,6 +69,9 @@ pub fn spec_of(c: &Claimed) -> Spec {
 }
 
 enum Ended {
+    /// The generator reported.
+    Report(Report),
+    /// The attempt ended without a report (deadline, missing profile).
     Finish(Finish),
     Stopped(Stop),
     /// Someone else (a callback) already recorded how this attempt ended.
@@ -102,8 +105,8 @@ pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Opt
                 _ = tokio::time::sleep_until(deadline) => {
                     Ended::Finish(Finish::TimedOut { message: format!("deadline of {}s passed while generating", claimed.task.timeout_seconds) })
                 }
-                f = attempt(&shared, &claimed, generator.as_ref(), &profile, &remote) => match f {
-                    Some(f) => Ended::Finish(f),
+                r = attempt(&shared, &claimed, generator.as_ref(), &profile, &remote) => match r {
+                    Some(r) => Ended::Report(r),
                     None => Ended::Settled,
                 },
             }
@@ -111,7 +114,7 @@ pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Opt
     };
 
     let job = remote.lock().ok().and_then(|g| g.clone());
-    let finish = match ended {
+    let settle = match ended {
         Ended::Stopped(Stop::Cancelled) => {
             if let (Some(job), Some(g)) = (&job, shared.generators.get(&profile)) {
                 cancel_remote(g.as_ref(), job).await;
@@ -119,7 +122,7 @@ pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Opt
             tracing::info!(task = %id, "cancelled by operator");
             return None;
         }
-        Ended::Stopped(Stop::Release) => Finish::Released,
+        Ended::Stopped(Stop::Release) => Settle::End(seq, Finish::Released),
         Ended::Settled => {
             tracing::info!(task = %id, "settled by a callback");
             return None;
@@ -130,12 +133,15 @@ pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Opt
             {
                 cancel_remote(g.as_ref(), job).await;
             }
-            f
+            Settle::End(seq, f)
         }
+        Ended::Report(r) => Settle::Report(Box::new(claimed), r),
     };
-    log_finish(&id.to_string(), &finish);
-    match shared.results.send(seq, finish).await {
-        Ok(st) => st,
+    match shared.results.send(settle).await {
+        Ok(applied) => {
+            log_applied(&id.to_string(), &applied);
+            applied.status
+        }
         Err(e) => {
             tracing::error!(task = %id, error = %e, "could not record the result; the lease will expire and the task be retried");
             None
@@ -143,22 +149,18 @@ pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Opt
     }
 }
 
-fn log_finish(id: &str, f: &Finish) {
-    match f {
-        Finish::Completed(c) => tracing::info!(task = id, words = c.word_count, "completed"),
-        Finish::Retry {
-            kind,
-            message,
-            delay_ms,
-            counts,
-        } => {
-            tracing::warn!(task = id, kind = %kind, delay_ms, counts_retry = counts, error = %message, "attempt failed; will retry")
+fn log_applied(id: &str, a: &Applied) {
+    let message = a.message.as_str();
+    match a.effect {
+        Effect::Completed => tracing::info!(task = id, message, "completed"),
+        Effect::Retrying => {
+            tracing::warn!(task = id, error = %message, "attempt failed; will retry")
         }
-        Finish::Failed { kind, message } => {
-            tracing::warn!(task = id, kind = %kind, error = %message, "failed")
-        }
-        Finish::TimedOut { message } => tracing::warn!(task = id, error = %message, "timed out"),
-        Finish::Released => tracing::info!(task = id, "released at shutdown"),
+        Effect::Failed => tracing::warn!(task = id, error = %message, "failed"),
+        Effect::TimedOut => tracing::warn!(task = id, error = %message, "timed out"),
+        Effect::Released => tracing::info!(task = id, "released at shutdown"),
+        Effect::Ignored => tracing::info!(task = id, message, "result dropped"),
+        Effect::Progress | Effect::Polling => {}
     }
 }
 
@@ -171,15 +173,13 @@ async fn cancel_remote(g: &dyn Generator, job: &str) {
 }
 
 async fn attempt(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     claimed: &Claimed,
     generator: &dyn Generator,
     profile: &str,
     remote: &Mutex<Option<String>>,
-) -> Option<Finish> {
+) -> Option<Report> {
     let t = &claimed.task;
-    let on_error =
-        |e: &GenError| retry::on_error(e, t.retry_count, t.max_retries, &shared.retry_delays);
     let existing = remote.lock().ok().and_then(|g| g.clone());
     let job = match existing {
         Some(job) => job,
@@ -189,9 +189,7 @@ async fn attempt(
             let submitted = generator.submit(&spec).await;
             shared.count_request(profile, &submitted);
             match submitted {
-                Ok(Submitted::Done(out)) => {
-                    return Some(completion(claimed, generator, profile, out))
-                }
+                Ok(Submitted::Done(out)) => return Some(Report::Completed(Some(out))),
                 Ok(Submitted::Remote(job)) => {
                     let (seq, owner, j) = (claimed.seq, shared.owner.clone(), job.clone());
                     // Persist the job id before anything else: after a crash it is what makes
@@ -208,21 +206,20 @@ async fn attempt(
                     }
                     job
                 }
-                Err(e) => return Some(on_error(&e)),
+                Err(e) => return Some(Report::Failed(e)),
             }
         }
     };
-    poll_until_done(shared, claimed, generator, profile, &job, &on_error).await
+    poll_until_done(shared, claimed, generator, profile, &job).await
 }
 
 async fn poll_until_done(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     claimed: &Claimed,
     generator: &dyn Generator,
     profile: &str,
     job: &str,
-    on_error: &(dyn Fn(&GenError) -> Finish + Sync),
-) -> Option<Finish> {
+) -> Option<Report> {
     let mut last_progress: Option<(Option<u8>, Option<String>)> = None;
     let mut wait = shared.first_poll();
     let wake = shared.wake_of(claimed.seq);
@@ -253,17 +250,11 @@ async fn poll_until_done(
                 let now = (progress, step.clone());
                 if last_progress.as_ref() != Some(&now) {
                     last_progress = Some(now);
-                    let seq = claimed.seq;
-                    let _ = shared
-                        .db
-                        .write(move |tx| {
-                            queue::progress(tx, seq, progress, step.as_deref(), now_ms())
-                        })
-                        .await;
+                    report_progress(shared, claimed, Report::Progress { progress, step }).await;
                 }
             }
-            Ok(Polled::Done(out)) => return Some(completion(claimed, generator, profile, out)),
-            Ok(Polled::Failed(e)) => return Some(on_error(&e)),
+            Ok(Polled::Done(out)) => return Some(Report::Completed(Some(out))),
+            Ok(Polled::Failed(e)) => return Some(Report::Failed(e)),
             Err(e) if e.kind == crate::generator::ErrorKind::RateLimited => {
                 wait = e.retry_after.unwrap_or(retry::DEFAULT_SNOOZE);
             }
@@ -272,51 +263,20 @@ async fn poll_until_done(
                 // pay twice). The deadline bounds this.
                 tracing::warn!(task = %claimed.task.id, job, error = %e, "poll failed; will poll again");
             }
-            Err(e) => return Some(on_error(&e)),
+            Err(e) => return Some(Report::Failed(e)),
         }
     }
 }
 
-/// The result of an attempt that produced `out`: content to store, or a permanent failure
-/// for empty content. Also used for results that arrive by callback.
-pub fn completion(
-    claimed: &Claimed,
-    generator: &dyn Generator,
-    profile: &str,
-    out: Output,
-) -> Finish {
-    let t = &claimed.task;
-    if out.body.trim().is_empty() {
-        return Finish::Failed {
-            kind: "permanent".into(),
-            message: "the generator returned empty content".into(),
-        };
+/// Records a remote job's progress through the same path as every other report.
+async fn report_progress(shared: &Arc<Shared>, claimed: &Claimed, report: Report) {
+    let id = claimed.task.id;
+    let (sh, claimed) = (shared.clone(), claimed.clone());
+    let saved = shared
+        .db
+        .write(move |tx| outcome::apply(tx, &sh, Source::Worker(&claimed), report, now_ms()))
+        .await;
+    if let Err(e) = saved {
+        tracing::warn!(task = %id, error = %e, "could not record progress");
     }
-    let title = Some(out.title.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| first_heading(&out.body))
-        .unwrap_or_else(|| t.topic.clone());
-    Finish::Completed(Box::new(NewContent {
-        task_id: t.id,
-        account_id: t.account_id,
-        topic: t.topic.clone(),
-        keywords: t.keywords.clone(),
-        title,
-        summary: out.summary.clone().or_else(|| summarize(&out.body, 120)),
-        word_count: out.word_count.unwrap_or_else(|| word_count(&out.body)),
-        cover_image: out.images.first().map(|i| i.url.clone()),
-        images: out.images,
-        html: out.html,
-        quality_score: out.quality_score,
-        generator: profile.to_string(),
-        model: out.model.or_else(|| generator.model()),
-        prompt_tokens: out.prompt_tokens,
-        completion_tokens: out.completion_tokens,
-        body: out.body,
-        review_status: if t.auto_approve {
-            Review::Approved
-        } else {
-            Review::Pending
-        },
-    }))
 }

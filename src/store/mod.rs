@@ -26,6 +26,9 @@ use crate::error::{Error, Result};
 
 pub use migrations::SCHEMA_VERSION;
 
+/// The store as seen inside a transaction or a single read.
+pub type Conn = Connection;
+
 /// How long a connection waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -188,4 +191,50 @@ pub(crate) fn json_list(items: &[String]) -> String {
 pub(crate) fn parse_json_list(s: Option<String>) -> Vec<String> {
     s.and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default()
+}
+
+/// Tells cheaply whether another connection has committed to the store, on a read-only
+/// connection of its own (`PRAGMA data_version`, a few microseconds), and answers the
+/// dispatcher's one question about such a change without taking the write connection.
+pub struct ChangeWatch {
+    conn: Connection,
+    version: i64,
+}
+
+impl ChangeWatch {
+    pub fn open(path: &Path) -> Result<ChangeWatch> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let mut watch = ChangeWatch { conn, version: 0 };
+        watch.version = watch.data_version();
+        Ok(watch)
+    }
+
+    fn data_version(&self) -> i64 {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .unwrap_or(0)
+    }
+
+    /// Whether another connection committed since the last call.
+    pub fn changed(&mut self) -> bool {
+        let v = self.data_version();
+        let changed = v != self.version;
+        self.version = v;
+        changed
+    }
+
+    /// Whether a pending task is due at `now` (true when the store cannot say).
+    pub fn has_due_pending(&self, now: crate::domain::time::Millis) -> bool {
+        self.conn
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM tasks WHERE status = 'pending' AND next_attempt_at <= ?1)",
+                [now],
+                |r| r.get(0),
+            )
+            .unwrap_or(true)
+    }
 }

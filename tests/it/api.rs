@@ -11,10 +11,11 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use contenthub::api::{self, ApiConfig, AppState};
+use contenthub::api::ApiConfig;
+use contenthub::daemon;
 use contenthub::domain::task::SubmitPolicy;
 use contenthub::domain::time::now_ms;
-use contenthub::engine::{Engine, Shared};
+use contenthub::engine::Shared;
 use contenthub::signature;
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
@@ -154,9 +155,10 @@ impl Api {
         } else {
             "127.0.0.1:0"
         };
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind(bind))
-            .expect("bind");
+        let listener = std::net::TcpListener::bind(bind).expect("bind");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
         let port = listener.local_addr().expect("local addr").port();
         let base = format!("http://127.0.0.1:{port}");
         let mut opts = engine_options(env, &setup.generators);
@@ -178,21 +180,21 @@ impl Api {
         config.rate_limit = setup.rate.0;
         config.rate_burst = setup.rate.1;
         let stop = CancellationToken::new();
-        let engine = rt.block_on(Engine::new(opts)).expect("the engine opens");
-        let shared = engine.shared();
-        let state = AppState::new(config, shared.clone()).expect("the API opens");
-        let mut tasks = vec![rt.spawn({
+        let config = daemon::Config {
+            engine: opts,
+            api: Some(daemon::ApiServe { listener, config }),
+            work: setup.run_engine,
+        };
+        let daemon = rt
+            .block_on(daemon::Daemon::new(config))
+            .expect("the daemon opens");
+        let shared = daemon.shared();
+        let tasks = vec![rt.spawn({
             let stop = stop.clone();
             async move {
-                api::serve(listener, state, stop).await.expect("serve");
+                daemon.run(stop).await.expect("the daemon runs");
             }
         })];
-        if setup.run_engine {
-            let stop = stop.clone();
-            tasks.push(rt.spawn(async move {
-                engine.run(stop).await.expect("the engine runs");
-            }));
-        }
         let client = reqwest::Client::builder()
             .no_proxy()
             .timeout(DEADLINE)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use contenthub::config::GeneratorProfile;
 use contenthub::domain::Status;
-use contenthub::engine;
+use contenthub::{daemon, engine};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde::de::DeserializeOwned;
@@ -735,7 +735,7 @@ impl InProcess {
             .build()
             .expect("a runtime for the daemon");
         let token = CancellationToken::new();
-        let handle = runtime.spawn(engine::run(opts, token.clone()));
+        let handle = runtime.spawn(daemon::run(daemon::Config::new(opts), token.clone()));
         InProcess {
             runtime,
             token,

@@ -1,0 +1,492 @@
+//! The dispatcher: one loop that claims due tasks, starts their workers and keeps the daemon's
+//! duties on their timers. Each duty is one method of [`Dispatcher`]; [`Dispatcher::run`] is
+//! the loop that calls them.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::{JoinError, JoinSet};
+use tokio::time::{Instant, Interval};
+use tokio_util::sync::CancellationToken;
+
+use super::db::{Db, Settle};
+use super::worker::{self, Signals};
+use super::{Options, Shared, Summary};
+use crate::domain::time::{now_ms, Millis};
+use crate::domain::Status;
+use crate::error::Result;
+use crate::store::queue::{self, Finish, Heartbeat};
+use crate::store::tasks::Seq;
+use crate::store::ChangeWatch;
+
+/// A task being worked on.
+struct InFlight {
+    profile: String,
+    signals: Signals,
+    /// The worker's task, so a finished worker never removes a newer one for the same task.
+    worker: Option<tokio::task::Id>,
+}
+
+type Joined = std::result::Result<(tokio::task::Id, (Seq, Option<Status>)), JoinError>;
+
+/// When each periodic duty is next due.
+struct Timers {
+    renew_every: Duration,
+    next_renew: Instant,
+    next_reap: Instant,
+    next_schedule: Option<Instant>,
+    next_alerts: Option<Instant>,
+    /// The earliest time a snoozed task falls due, when the queue holds nothing sooner.
+    wake_at: Instant,
+    /// Set at shutdown: when unfinished local work is released.
+    grace_end: Option<Instant>,
+}
+
+/// The dispatcher's state between turns of its loop.
+pub struct Dispatcher<'a> {
+    opts: &'a Options,
+    shared: &'a Arc<Shared>,
+    db: Db,
+    owner: String,
+    started: Millis,
+    lease_ms: i64,
+    watch: ChangeWatch,
+    inflight: HashMap<Seq, InFlight>,
+    workers: JoinSet<(Seq, Option<Status>)>,
+    task_ids: HashMap<tokio::task::Id, Seq>,
+    /// Tasks this run worked on, in the order first claimed (for the summary).
+    touched: Vec<Seq>,
+    touched_set: HashSet<Seq>,
+    /// Another connection committed, or a slot freed up: look for due work.
+    dirty: bool,
+    /// The last claim filled every free slot, so more may be due.
+    saturated: bool,
+    stopping: bool,
+    timers: Timers,
+}
+
+impl<'a> Dispatcher<'a> {
+    /// Announces the daemon and returns the tasks of a dead daemon to the queue.
+    pub async fn start(opts: &'a Options, shared: &'a Arc<Shared>) -> Result<Dispatcher<'a>> {
+        let watch = ChangeWatch::open(&opts.db_path)?;
+        let now = Instant::now();
+        let renew_every = (opts.lease / 3).max(Duration::from_millis(100));
+        let d = Dispatcher {
+            opts,
+            shared,
+            db: shared.db.clone(),
+            owner: shared.owner.clone(),
+            started: now_ms(),
+            lease_ms: opts.lease.as_millis() as i64,
+            watch,
+            inflight: HashMap::new(),
+            workers: JoinSet::new(),
+            task_ids: HashMap::new(),
+            touched: Vec::new(),
+            touched_set: HashSet::new(),
+            dirty: true,
+            saturated: false,
+            stopping: false,
+            timers: Timers {
+                renew_every,
+                next_renew: now + renew_every,
+                next_reap: now + opts.reap_interval,
+                next_schedule: opts.scheduler.as_ref().map(|_| now),
+                next_alerts: opts.alerts.as_ref().map(|_| now),
+                wake_at: now,
+                grace_end: None,
+            },
+        };
+        let hb = d.heartbeat(false);
+        let (o, exclusive) = (d.owner.clone(), opts.exclusive);
+        let reaped =
+            d.db.write(move |tx| {
+                queue::beat(tx, &hb)?;
+                let n = queue::reap(tx, &o, now_ms(), exclusive)?;
+                queue::sweep_deadlines(tx, now_ms())?;
+                Ok(n)
+            })
+            .await?;
+        if reaped > 0 {
+            tracing::info!(
+                count = reaped,
+                "returned tasks of a previous daemon to the queue"
+            );
+        }
+        tracing::info!(owner = %d.owner, max_concurrent = opts.max_concurrent, "daemon started");
+        Ok(d)
+    }
+
+    /// Runs until `shutdown` is cancelled and every worker has ended (or, with `until_idle`,
+    /// until nothing is left to do), then says goodbye.
+    pub async fn run(mut self, shutdown: CancellationToken) -> Result<Summary> {
+        let mut ticker = tokio::time::interval(self.opts.tick);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            self.shared.loop_beat.store(now_ms(), Ordering::Relaxed);
+            self.shared
+                .in_flight
+                .store(self.inflight.len(), Ordering::Relaxed);
+            self.claim().await?;
+            if self.inflight.is_empty() && (self.stopping || self.idle().await?) {
+                break;
+            }
+            self.wait(&mut ticker, &shutdown).await?;
+            if self.stopping {
+                self.release_remote();
+            }
+            let now = Instant::now();
+            if now >= self.timers.next_renew {
+                self.timers.next_renew = now + self.timers.renew_every;
+                self.renew().await?;
+            }
+            if let Some(at) = self.timers.next_schedule.filter(|at| now >= *at) {
+                // Plans fire on minute boundaries: tick a second after each one.
+                let to_minute = 60_000 - now_ms().rem_euclid(60_000) + 1_000;
+                self.timers.next_schedule =
+                    Some(at.max(now) + Duration::from_millis(to_minute as u64));
+                self.scheduler_tick().await;
+            }
+            if let Some(at) = self.timers.next_alerts.filter(|at| now >= *at) {
+                let every = self.opts.alerts.as_ref().map_or(Duration::MAX, |a| a.1);
+                self.timers.next_alerts = Some(at.max(now) + every);
+                self.alert_tick().await;
+            }
+            if now >= self.timers.next_reap {
+                self.timers.next_reap = now + self.opts.reap_interval;
+                self.reap().await?;
+                self.sweep().await?;
+            }
+        }
+        self.shut_down().await
+    }
+
+    /// Claims due tasks for the free slots and starts their workers, when something may be
+    /// due: the store changed, a slot freed up after a full claim, or a snooze ended.
+    async fn claim(&mut self) -> Result<()> {
+        let free = self.opts.max_concurrent.saturating_sub(self.inflight.len());
+        let due = self.dirty || self.saturated || Instant::now() >= self.timers.wake_at;
+        if self.stopping || free == 0 || !due {
+            return Ok(());
+        }
+        self.dirty = false;
+        let mut per: HashMap<String, usize> = HashMap::new();
+        for f in self.inflight.values() {
+            *per.entry(f.profile.clone()).or_default() += 1;
+        }
+        let (sh, o, lease_ms) = (self.shared.clone(), self.owner.clone(), self.lease_ms);
+        let claimed = self
+            .db
+            .write(move |tx| {
+                let mut can_take = |g: Option<&str>| {
+                    let p = sh.profile_of(g);
+                    let used = per.entry(p.clone()).or_default();
+                    match sh.limits.get(&p) {
+                        Some(limit) if *used >= *limit => false,
+                        _ => {
+                            *used += 1;
+                            true
+                        }
+                    }
+                };
+                queue::claim(tx, &o, now_ms(), lease_ms, free, &mut can_take)
+            })
+            .await?;
+        self.saturated = claimed.len() == free;
+        for c in claimed {
+            self.start_worker(c);
+        }
+        if !self.saturated {
+            let next = self.db.read(|tx| queue::next_due(tx)).await?;
+            let until = next
+                .map(|ms| (ms - now_ms()).max(0) as u64)
+                .unwrap_or(u64::MAX);
+            self.timers.wake_at =
+                Instant::now() + Duration::from_millis(until).min(self.opts.reap_interval);
+        }
+        Ok(())
+    }
+
+    fn start_worker(&mut self, c: queue::Claimed) {
+        let seq = c.seq;
+        let profile = self.shared.profile_of(c.task.generator.as_deref());
+        tracing::info!(task = %c.task.id, priority = c.task.priority, generator = %profile, adopted = c.adopted, "claimed");
+        let signals = Signals::default();
+        if self.touched_set.insert(seq) {
+            self.touched.push(seq);
+        }
+        let sh = self.shared.clone();
+        let worker_signals = signals.clone();
+        let handle = self
+            .workers
+            .spawn(async move { (seq, worker::run(sh, c, worker_signals).await) });
+        self.task_ids.insert(handle.id(), seq);
+        self.inflight.insert(
+            seq,
+            InFlight {
+                profile,
+                signals,
+                worker: Some(handle.id()),
+            },
+        );
+    }
+
+    /// With `until_idle` and no work in flight: whether nothing is left to do.
+    async fn idle(&mut self) -> Result<bool> {
+        if !self.opts.until_idle || self.dirty {
+            return Ok(false);
+        }
+        let has = self.db.read(|tx| queue::has_work(tx, now_ms())).await?;
+        Ok(!has)
+    }
+
+    /// Waits for the next thing to react to: a worker ending, a tick, the shutdown signal or
+    /// the end of the grace period.
+    async fn wait(&mut self, ticker: &mut Interval, shutdown: &CancellationToken) -> Result<()> {
+        let grace_end = self.timers.grace_end;
+        tokio::select! {
+            Some(joined) = self.workers.join_next_with_id(), if !self.workers.is_empty() => {
+                self.workers_done(joined).await;
+            }
+            _ = ticker.tick() => self.on_store_change().await?,
+            _ = shutdown.cancelled(), if !self.stopping => {
+                self.stopping = true;
+                self.timers.grace_end = Some(Instant::now() + self.opts.grace);
+                tracing::info!(in_flight = self.inflight.len(), grace_s = self.opts.grace.as_secs(), "shutting down");
+            }
+            _ = tokio::time::sleep_until(grace_end.unwrap_or_else(Instant::now)), if grace_end.is_some() => {
+                self.timers.grace_end = None;
+                tracing::warn!(in_flight = self.inflight.len(), "grace period over; releasing unfinished tasks");
+                for f in self.inflight.values() {
+                    f.signals.release.cancel();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes every worker that has finished, so one claim refills all their slots.
+    async fn workers_done(&mut self, first: Joined) {
+        let mut next = Some(first);
+        while let Some(joined) = next {
+            let (worker, seq) = match joined {
+                Ok((id, (seq, _))) => {
+                    self.task_ids.remove(&id);
+                    (id, seq)
+                }
+                Err(e) => {
+                    let seq = self.task_ids.remove(&e.id());
+                    tracing::error!(error = %e, "a worker crashed; returning its task to the queue");
+                    if let Some(seq) = seq {
+                        let _ = self
+                            .shared
+                            .results
+                            .send(Settle::End(seq, Finish::Released))
+                            .await;
+                    }
+                    (e.id(), seq.unwrap_or(Seq(-1)))
+                }
+            };
+            if self
+                .inflight
+                .get(&seq)
+                .is_some_and(|f| f.worker == Some(worker))
+            {
+                self.inflight.remove(&seq);
+                self.shared.forget(seq);
+            }
+            next = self.workers.try_join_next_with_id();
+        }
+        // A worker returns once its result is committed, and that commit may have queued a
+        // callback: wake the outbox sender.
+        self.shared.outbox.notify_one();
+        if self.saturated {
+            self.dirty = true;
+        }
+    }
+
+    /// On each tick: when another connection has committed, look for due work and stop the
+    /// workers of tasks the operator cancelled.
+    async fn on_store_change(&mut self) -> Result<()> {
+        if !self.watch.changed() {
+            return Ok(());
+        }
+        self.dirty |= self.watch.has_due_pending(now_ms());
+        if self.inflight.is_empty() {
+            return Ok(());
+        }
+        let seqs: Vec<Seq> = self.inflight.keys().copied().collect();
+        let current = self.db.read(move |tx| queue::statuses(tx, &seqs)).await?;
+        for (seq, st) in current {
+            if st == Status::Cancelled {
+                if let Some(f) = self.inflight.get(&seq) {
+                    f.signals.cancel.cancel();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// While stopping: remote jobs need no grace, the next daemon adopts and re-polls them.
+    /// Checked on every turn, as a job may be recorded after the shutdown began.
+    fn release_remote(&self) {
+        for f in self.inflight.values() {
+            let remote = f.signals.remote.lock().is_ok_and(|g| g.is_some());
+            if remote && !f.signals.release.is_cancelled() {
+                f.signals.release.cancel();
+            }
+        }
+    }
+
+    /// Renews the leases of the tasks in flight, writes the heartbeat and the generator
+    /// request counts.
+    async fn renew(&mut self) -> Result<()> {
+        let hb = self.heartbeat(false);
+        let (o, until) = (self.owner.clone(), now_ms() + self.lease_ms);
+        let held: Vec<Seq> = self.inflight.keys().copied().collect();
+        let requests = self.shared.take_requests();
+        self.db
+            .write(move |tx| {
+                queue::renew(tx, &o, &held, until)?;
+                queue::count_requests(tx, &requests)?;
+                queue::beat(tx, &hb)
+            })
+            .await
+    }
+
+    /// Fires the scheduled plans that are due.
+    async fn scheduler_tick(&mut self) {
+        let Some(policy) = self.opts.scheduler.clone() else {
+            return;
+        };
+        let fired = self
+            .db
+            .with_store(move |store| crate::schedule::fire_due(store, now_ms(), &policy, false))
+            .await;
+        match fired {
+            Ok(fired) => {
+                for f in fired.iter().filter(|f| !f.skipped) {
+                    match &f.error {
+                        Some(e) => {
+                            tracing::error!(plan = %f.plan, error = %e, "plan failed to fire")
+                        }
+                        None => tracing::info!(plan = %f.plan, tasks = f.tasks, "plan fired"),
+                    }
+                }
+                if fired.iter().any(|f| f.tasks > 0) {
+                    self.dirty = true;
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "scheduler tick failed"),
+        }
+    }
+
+    /// One pass of the alert rules: state changes are recorded and their notifications
+    /// queued in one transaction, then the outbox sender is woken.
+    async fn alert_tick(&mut self) {
+        let Some((rules, _)) = &self.opts.alerts else {
+            return;
+        };
+        let (path, rules) = (self.opts.db_path.clone(), rules.clone());
+        let pass = self
+            .db
+            .write(move |tx| crate::monitor::alerts::evaluate(tx, &path, &rules, now_ms(), true))
+            .await;
+        match pass {
+            Ok(pass) => {
+                for ev in &pass.events {
+                    if ev.firing() {
+                        tracing::warn!(alert = %ev.rule, severity = %ev.severity, summary = %ev.summary, "alert firing");
+                    } else {
+                        tracing::info!(alert = %ev.rule, summary = %ev.summary, "alert resolved");
+                    }
+                }
+                if pass.queued > 0 {
+                    self.shared.outbox.notify_one();
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not evaluate the alert rules"),
+        }
+    }
+
+    /// Returns tasks whose lease expired to the queue.
+    async fn reap(&mut self) -> Result<()> {
+        let o = self.owner.clone();
+        let reaped = self
+            .db
+            .write(move |tx| queue::reap(tx, &o, now_ms(), false))
+            .await?;
+        if reaped > 0 {
+            tracing::info!(returned = reaped, "returned tasks with expired leases");
+            self.dirty = true;
+        }
+        Ok(())
+    }
+
+    /// Times out tasks whose deadline passed while nobody held them.
+    async fn sweep(&mut self) -> Result<()> {
+        let swept = self
+            .db
+            .write(move |tx| queue::sweep_deadlines(tx, now_ms()))
+            .await?;
+        if swept > 0 {
+            // Timed-out tasks may have queued `task.failed` callbacks.
+            self.shared.outbox.notify_one();
+            tracing::info!(timed_out = swept, "timed out tasks past their deadline");
+            self.dirty = true;
+        }
+        Ok(())
+    }
+
+    /// Every worker has ended and recorded its result (a worker returns only after its result
+    /// is committed): say goodbye, release anything left, and sum up the run.
+    async fn shut_down(self) -> Result<Summary> {
+        self.shared.flush_wakes();
+        let hb = self.heartbeat(true);
+        let o = self.owner.clone();
+        let requests = self.shared.take_requests();
+        let touched = self.touched;
+        let statuses = self
+            .db
+            .write(move |tx| {
+                queue::beat(tx, &hb)?;
+                queue::count_requests(tx, &requests)?;
+                // Belt and braces: nothing may stay claimed by this process.
+                queue::release_all(tx, &o, now_ms())?;
+                queue::statuses(tx, &touched)
+            })
+            .await?;
+        let completed = statuses
+            .iter()
+            .filter(|(_, s)| *s == Status::Completed)
+            .count();
+        let not_completed = statuses
+            .iter()
+            .filter(|(_, s)| s.is_terminal() && *s != Status::Completed)
+            .count();
+        tracing::info!(worked = statuses.len(), completed, "daemon stopped");
+        Ok(Summary {
+            worked: statuses.len(),
+            completed,
+            not_completed,
+        })
+    }
+
+    fn heartbeat(&self, stopped: bool) -> Heartbeat {
+        Heartbeat {
+            id: self.owner.clone(),
+            pid: std::process::id(),
+            host: self.owner.split(':').next().unwrap_or("").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at: self.started,
+            last_beat_at: now_ms(),
+            stopped_at: stopped.then(now_ms),
+            in_flight: self.inflight.len() as u32,
+            max_concurrent: self.opts.max_concurrent as u32,
+            scheduler: self.opts.scheduler.is_some(),
+            listen: None,
+        }
+    }
+}

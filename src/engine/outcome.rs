@@ -1,0 +1,332 @@
+//! The one path by which what a generator reports reaches the store.
+//!
+//! A task's attempt ends in a report: an article, a failure, or (for a remote job) progress
+//! on the way. Reports come from three places: the worker that called the generator, the
+//! worker's poll of a remote job, and content-creator's callback. All three hand it to
+//! [`apply`], which decides what the report means for the task (content to store, a retry
+//! with backoff, a failure) and commits it in the caller's transaction through the store's
+//! guarded transitions, so a late or duplicate report changes nothing.
+//!
+//! The worker's final reports go through the result writer ([`super::db`]), which calls
+//! [`apply`] for a whole batch in one transaction; progress and callbacks call it directly.
+
+use crate::domain::content::{first_heading, summarize, word_count};
+use crate::domain::time::Millis;
+use crate::domain::{Review, Status};
+use crate::error::Result;
+use crate::generator::{GenError, Generator, Output};
+use crate::store::contents::NewContent;
+use crate::store::queue::{self, Claimed, Finish};
+use crate::store::tasks::{self, Seq};
+use crate::store::Conn;
+
+use super::{retry, Shared};
+
+/// What a generator or a remote job reported.
+#[derive(Debug, Clone)]
+pub enum Report {
+    /// The job is done, with its article; a callback may announce the end without it
+    /// (`None`), and the worker then fetches it.
+    Completed(Option<Output>),
+    /// The attempt failed; the error's kind decides whether it is retried.
+    Failed(GenError),
+    /// A remote job is under way.
+    Progress {
+        progress: Option<u8>,
+        step: Option<String>,
+    },
+}
+
+impl Report {
+    fn name(&self) -> &'static str {
+        match self {
+            Report::Completed(_) => "completed",
+            Report::Failed(_) => "failed",
+            Report::Progress { .. } => "progress",
+        }
+    }
+}
+
+/// Who reports, and so what is already known to be true.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// The worker holding the task's lease, with the task as it was claimed.
+    Worker(&'a Claimed),
+    /// content-creator's callback about its job `job` for the task `seq`. The task may have
+    /// moved on since the job started; such a report is recorded in its history and ignored.
+    Callback { seq: Seq, job: &'a str },
+}
+
+/// What a report did to its task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// The article was stored and the task completed.
+    Completed,
+    /// The task failed for good.
+    Failed,
+    /// The task went back to the queue for another attempt.
+    Retrying,
+    /// Progress was recorded.
+    Progress,
+    /// A completion without its article: the worker fetches it on its next poll.
+    Polling,
+    /// The deadline passed.
+    TimedOut,
+    /// The task went back to the queue unfinished (shutdown, a crashed worker).
+    Released,
+    /// Nothing changed: the task had moved on, or the report came late or twice.
+    Ignored,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Completed => "completed",
+            Effect::Failed => "failed",
+            Effect::Retrying => "retrying",
+            Effect::Progress => "progress",
+            Effect::Polling => "polling",
+            Effect::TimedOut => "timeout",
+            Effect::Released => "released",
+            Effect::Ignored => "ignored",
+        }
+    }
+}
+
+/// The result of [`apply`].
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub effect: Effect,
+    /// The status the task ends in; `None` when it was not changed.
+    pub status: Option<Status>,
+    /// One line on what happened, for whoever reported.
+    pub message: String,
+}
+
+impl Applied {
+    fn new(effect: Effect, status: Option<Status>, message: String) -> Applied {
+        Applied {
+            effect,
+            status,
+            message,
+        }
+    }
+}
+
+/// Applies one report to its task, in the caller's write transaction.
+pub fn apply(
+    c: &Conn,
+    shared: &Shared,
+    from: Source<'_>,
+    report: Report,
+    now: Millis,
+) -> Result<Applied> {
+    match from {
+        Source::Worker(claimed) => settle(c, shared, claimed, report, now),
+        Source::Callback { seq, job } => from_callback(c, shared, seq, job, report, now),
+    }
+}
+
+/// Commits an end of attempt that no generator reported: the deadline, or a release.
+pub fn end(c: &Conn, seq: Seq, finish: &Finish, now: Millis) -> Result<Applied> {
+    let status = queue::finish(c, seq, finish, now)?;
+    let (effect, message) = match (status, finish) {
+        (None, _) => (
+            Effect::Ignored,
+            "the task was settled meanwhile".to_string(),
+        ),
+        (Some(_), Finish::TimedOut { message }) => (Effect::TimedOut, message.clone()),
+        (Some(_), Finish::Failed { message, .. }) => (Effect::Failed, message.clone()),
+        (Some(st), _) => (Effect::Released, format!("the task is {st}")),
+    };
+    Ok(Applied::new(effect, status, message))
+}
+
+/// Applies a report whose task is known to be running the job it is about.
+fn settle(
+    c: &Conn,
+    shared: &Shared,
+    claimed: &Claimed,
+    report: Report,
+    now: Millis,
+) -> Result<Applied> {
+    let seq = claimed.seq;
+    let finish = match report {
+        Report::Progress { progress, step } => {
+            queue::progress(c, seq, progress, step.as_deref(), now)?;
+            let pct = progress
+                .map(|p| format!("{p}%"))
+                .unwrap_or_else(|| "?".into());
+            let applied = Applied::new(Effect::Progress, None, format!("progress {pct} recorded"));
+            return Ok(applied);
+        }
+        Report::Completed(None) => {
+            let applied = Applied::new(
+                Effect::Polling,
+                None,
+                "the job reports completion without a result; the worker fetches it".into(),
+            );
+            return Ok(applied);
+        }
+        Report::Completed(Some(out)) => {
+            let profile = shared.profile_of(claimed.task.generator.as_deref());
+            match shared.generators.get(&profile) {
+                Some(g) => completion(claimed, g.as_ref(), &profile, out),
+                None => Finish::Failed {
+                    kind: "permanent".into(),
+                    message: format!("generator profile '{profile}' is not configured"),
+                },
+            }
+        }
+        Report::Failed(e) => retry::on_error(
+            &e,
+            claimed.task.retry_count,
+            claimed.task.max_retries,
+            &shared.retry_delays,
+        ),
+    };
+    let status = queue::finish(c, seq, &finish, now)?;
+    let (effect, message) = match (status, &finish) {
+        (Some(Status::Completed), _) => {
+            let content = tasks::get(c, seq)?.content_id;
+            (
+                Effect::Completed,
+                format!(
+                    "content {} stored",
+                    content.map(|c| c.to_string()).unwrap_or_default()
+                ),
+            )
+        }
+        (
+            Some(Status::Pending),
+            Finish::Retry {
+                delay_ms, message, ..
+            },
+        ) => (
+            Effect::Retrying,
+            format!("queued again in {} s: {message}", delay_ms / 1000),
+        ),
+        (Some(Status::Failed), Finish::Failed { message, .. }) => (Effect::Failed, message.clone()),
+        (Some(st), _) => (Effect::Failed, format!("the task is {st}")),
+        (None, _) => (Effect::Ignored, "the task was settled meanwhile".into()),
+    };
+    Ok(Applied::new(effect, status, message))
+}
+
+fn from_callback(
+    c: &Conn,
+    shared: &Shared,
+    seq: Seq,
+    job: &str,
+    report: Report,
+    now: Millis,
+) -> Result<Applied> {
+    let task = tasks::get(c, seq)?;
+    let what = report.name();
+    let ignore = |why: String| {
+        let message = format!("callback '{what}' for content-creator job {job} ignored: {why}");
+        tasks::record_event(c, seq, now, Some(task.status), task.status, Some(&message))?;
+        Ok(Applied::new(Effect::Ignored, None, message))
+    };
+    if task.status.is_terminal() {
+        return ignore(format!("the task is already {}", task.status));
+    }
+    match task.remote_job_id.as_deref() {
+        None => {
+            return ignore(format!(
+                "the task runs no remote job (it is {})",
+                task.status
+            ))
+        }
+        Some(current) if current != job => {
+            return ignore(format!("the task's current job is {current}"))
+        }
+        Some(_) => {}
+    }
+    match &report {
+        Report::Progress { .. } => {
+            let claimed = queue::load(c, seq, false)?;
+            return settle(c, shared, &claimed, report, now);
+        }
+        Report::Completed(None) => {
+            let message = format!(
+                "content-creator job {job} reports completion without a result; the worker fetches it"
+            );
+            tasks::record_event(c, seq, now, Some(task.status), task.status, Some(&message))?;
+            return Ok(Applied::new(Effect::Polling, None, message));
+        }
+        Report::Completed(Some(_)) => {
+            let profile = shared.profile_of(task.generator.as_deref());
+            if !shared.generators.contains_key(&profile) {
+                return ignore(format!(
+                    "generator profile '{profile}' is not configured here"
+                ));
+            }
+        }
+        Report::Failed(_) => {}
+    }
+    let failure = match &report {
+        Report::Failed(e) => e.message.clone(),
+        _ => "the result was empty; the task failed".into(),
+    };
+    let claimed = queue::load(c, seq, false)?;
+    // Note in the history that the outcome came by callback; the transition that follows
+    // says what it was.
+    tasks::record_event(
+        c,
+        seq,
+        now,
+        Some(task.status),
+        task.status,
+        Some(&format!("content-creator callback: job {job} {what}")),
+    )?;
+    let mut applied = settle(c, shared, &claimed, report, now)?;
+    if applied.effect == Effect::Failed {
+        applied.message = failure;
+    }
+    Ok(applied)
+}
+
+/// The result of an attempt that produced `out`: content to store, or a permanent failure
+/// for empty content.
+pub fn completion(
+    claimed: &Claimed,
+    generator: &dyn Generator,
+    profile: &str,
+    out: Output,
+) -> Finish {
+    let t = &claimed.task;
+    if out.body.trim().is_empty() {
+        return Finish::Failed {
+            kind: "permanent".into(),
+            message: "the generator returned empty content".into(),
+        };
+    }
+    let title = Some(out.title.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| first_heading(&out.body))
+        .unwrap_or_else(|| t.topic.clone());
+    Finish::Completed(Box::new(NewContent {
+        task_id: t.id,
+        account_id: t.account_id,
+        topic: t.topic.clone(),
+        keywords: t.keywords.clone(),
+        title,
+        summary: out.summary.clone().or_else(|| summarize(&out.body, 120)),
+        word_count: out.word_count.unwrap_or_else(|| word_count(&out.body)),
+        cover_image: out.images.first().map(|i| i.url.clone()),
+        images: out.images,
+        html: out.html,
+        quality_score: out.quality_score,
+        generator: profile.to_string(),
+        model: out.model.or_else(|| generator.model()),
+        prompt_tokens: out.prompt_tokens,
+        completion_tokens: out.completion_tokens,
+        body: out.body,
+        review_status: if t.auto_approve {
+            Review::Approved
+        } else {
+            Review::Pending
+        },
+    }))
+}
