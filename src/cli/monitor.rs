@@ -581,7 +581,7 @@ fn alerts(ctx: &mut Ctx, a: AlertsArgs) -> Result<ExitCode> {
             .read(|tx| alerts::evaluate(tx, &path, &opts, now, false))?
     };
     if a.notify && pass.queued > 0 {
-        let notify = crate::engine::outbox::NotifyOptions::from(&ctx.settings.notify);
+        let notify = crate::engine::NotifyOptions::from(&ctx.settings.notify);
         let sent = crate::engine::outbox::send_channel_deliveries_now(
             &path,
             &notify,

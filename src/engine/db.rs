@@ -1,18 +1,11 @@
-//! The daemon's handle on the store: blocking SQLite calls moved off the async threads, and a
-//! result writer that commits many results in one transaction.
+//! The daemon's handle on the store: blocking store calls moved off the async threads.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::Transaction;
-use tokio::sync::{mpsc, oneshot};
 
-use super::outcome::{self, Applied, Report, Source};
-use super::Shared;
-use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
-use crate::store::queue::{Claimed, Finish};
-use crate::store::tasks::Seq;
 use crate::store::Store;
 
 /// Shared access to one write connection.
@@ -66,145 +59,4 @@ impl Db {
         .await
         .map_err(|e| Error::Store(format!("store task failed: {e}")))?
     }
-}
-
-type Ack = oneshot::Sender<Result<Applied, String>>;
-
-/// How a worker's attempt ended, for the writer to commit.
-#[derive(Debug, Clone)]
-pub enum Settle {
-    /// The generator reported, about the task as the worker claimed it.
-    Report(Box<Claimed>, Report),
-    /// An end no generator reported: the deadline, a release, a missing profile.
-    End(Seq, Finish),
-}
-
-/// What the writer receives: a result to commit, or a request to confirm that everything
-/// sent before it is committed.
-enum Item {
-    Result(Settle, Ack),
-    Flush(oneshot::Sender<()>),
-}
-
-/// Sends results to the writer; each call resolves once its result is committed.
-#[derive(Clone)]
-pub struct Results {
-    tx: mpsc::UnboundedSender<Item>,
-}
-
-/// The receiving end of [`Results`], until [`spawn_writer`] takes it.
-pub struct Pending(mpsc::UnboundedReceiver<Item>);
-
-/// A channel for results, whose writer is started later with [`spawn_writer`].
-pub fn results() -> (Results, Pending) {
-    let (tx, rx) = mpsc::unbounded_channel::<Item>();
-    (Results { tx }, Pending(rx))
-}
-
-impl Results {
-    pub async fn send(&self, settle: Settle) -> Result<Applied> {
-        let (ack, rx) = oneshot::channel();
-        self.tx
-            .send(Item::Result(settle, ack))
-            .map_err(|_| Error::Store("result writer stopped".into()))?;
-        rx.await
-            .map_err(|_| Error::Store("result writer stopped".into()))?
-            .map_err(Error::Store)
-    }
-
-    /// Resolves once every result sent before it has been committed (or given up).
-    pub async fn flush(&self) -> Result<()> {
-        let (done, rx) = oneshot::channel();
-        self.tx
-            .send(Item::Flush(done))
-            .map_err(|_| Error::Store("result writer stopped".into()))?;
-        rx.await
-            .map_err(|_| Error::Store("result writer stopped".into()))
-    }
-}
-
-/// How often a batch of results is tried before it is given up.
-const WRITE_ATTEMPTS: u32 = 3;
-
-/// Most results one transaction commits.
-const BATCH: usize = 512;
-
-/// Starts the writer task: it drains whatever results are waiting and applies them together,
-/// through [`outcome::apply`], in one transaction.
-pub fn spawn_writer(shared: Arc<Shared>, pending: Pending) -> tokio::task::JoinHandle<()> {
-    let Pending(mut rx) = pending;
-    tokio::spawn(async move {
-        let mut batch: Vec<(Settle, Ack)> = Vec::with_capacity(BATCH);
-        let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
-        while let Some(first) = rx.recv().await {
-            let mut next = Some(first);
-            while let Some(item) = next {
-                match item {
-                    Item::Result(settle, ack) => batch.push((settle, ack)),
-                    Item::Flush(done) => flushes.push(done),
-                }
-                next = if batch.len() < BATCH {
-                    rx.try_recv().ok()
-                } else {
-                    None
-                };
-            }
-            if batch.is_empty() {
-                for done in flushes.drain(..) {
-                    let _ = done.send(());
-                }
-                continue;
-            }
-            let (items, acks): (Vec<Settle>, Vec<Ack>) = batch.drain(..).unzip();
-            let items = Arc::new(items);
-            let mut outcome = Err(Error::Store("not attempted".into()));
-            // A failed commit is retried a few times before the results are given up: the
-            // workers then log it, and the tasks' leases lapse so they run again.
-            for attempt in 0..WRITE_ATTEMPTS {
-                let (items, sh) = (items.clone(), shared.clone());
-                outcome = shared
-                    .db
-                    .write(move |tx| {
-                        let now = now_ms();
-                        items
-                            .iter()
-                            .map(|s| match s {
-                                Settle::Report(claimed, report) => outcome::apply(
-                                    tx,
-                                    &sh,
-                                    Source::Worker(claimed),
-                                    report.clone(),
-                                    now,
-                                ),
-                                Settle::End(seq, finish) => outcome::end(tx, *seq, finish, now),
-                            })
-                            .collect::<Result<Vec<_>>>()
-                    })
-                    .await;
-                match &outcome {
-                    Ok(_) => break,
-                    Err(e) => {
-                        tracing::error!(error = %e, attempt = attempt + 1, "could not commit results");
-                        tokio::time::sleep(std::time::Duration::from_millis(500 << attempt)).await;
-                    }
-                }
-            }
-            match outcome {
-                Ok(applied) => {
-                    for (ack, a) in acks.into_iter().zip(applied) {
-                        let _ = ack.send(Ok(a));
-                    }
-                }
-                Err(e) => {
-                    let msg = e.to_string();
-                    for ack in acks {
-                        let _ = ack.send(Err(msg.clone()));
-                    }
-                }
-            }
-            for done in flushes.drain(..) {
-                let _ = done.send(());
-            }
-        }
-    })
 }

@@ -11,9 +11,11 @@ use tokio::task::{JoinError, JoinSet};
 use tokio::time::{Instant, Interval};
 use tokio_util::sync::CancellationToken;
 
-use super::db::{Db, Settle};
+use super::db::Db;
+use super::options::{Options, Summary};
+use super::shared::Shared;
 use super::worker::{self, Signals};
-use super::{Options, Shared, Summary};
+use super::writer::{Results, Settle};
 use crate::domain::time::{now_ms, Millis};
 use crate::domain::Status;
 use crate::error::Result;
@@ -48,6 +50,8 @@ struct Timers {
 pub struct Dispatcher<'a> {
     opts: &'a Options,
     shared: &'a Arc<Shared>,
+    /// Where workers hand their results.
+    results: Results,
     db: Db,
     owner: String,
     started: Millis,
@@ -69,13 +73,18 @@ pub struct Dispatcher<'a> {
 
 impl<'a> Dispatcher<'a> {
     /// Announces the daemon and returns the tasks of a dead daemon to the queue.
-    pub async fn start(opts: &'a Options, shared: &'a Arc<Shared>) -> Result<Dispatcher<'a>> {
+    pub async fn start(
+        opts: &'a Options,
+        shared: &'a Arc<Shared>,
+        results: Results,
+    ) -> Result<Dispatcher<'a>> {
         let watch = ChangeWatch::open(&opts.db_path)?;
         let now = Instant::now();
         let renew_every = (opts.lease / 3).max(Duration::from_millis(100));
         let d = Dispatcher {
             opts,
             shared,
+            results,
             db: shared.db.clone(),
             owner: shared.owner.clone(),
             started: now_ms(),
@@ -217,11 +226,11 @@ impl<'a> Dispatcher<'a> {
         if self.touched_set.insert(seq) {
             self.touched.push(seq);
         }
-        let sh = self.shared.clone();
+        let (sh, results) = (self.shared.clone(), self.results.clone());
         let worker_signals = signals.clone();
         let handle = self
             .workers
-            .spawn(async move { (seq, worker::run(sh, c, worker_signals).await) });
+            .spawn(async move { (seq, worker::run(sh, results, c, worker_signals).await) });
         self.task_ids.insert(handle.id(), seq);
         self.inflight.insert(
             seq,
@@ -280,11 +289,7 @@ impl<'a> Dispatcher<'a> {
                     let seq = self.task_ids.remove(&e.id());
                     tracing::error!(error = %e, "a worker crashed; returning its task to the queue");
                     if let Some(seq) = seq {
-                        let _ = self
-                            .shared
-                            .results
-                            .send(Settle::End(seq, Finish::Released))
-                            .await;
+                        let _ = self.results.send(Settle::End(seq, Finish::Released)).await;
                     }
                     (e.id(), seq.unwrap_or(Seq(-1)))
                 }

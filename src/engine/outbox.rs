@@ -2,7 +2,7 @@
 //! notifications later) as signed HTTP POSTs, with retries and backoff.
 //!
 //! The loop wakes when the engine says something may have been queued
-//! ([`Shared::outbox`](super::Shared)), when the next delivery falls due, and at least once a
+//! ([`Shared::outbox`](super::shared::Shared)), when the next delivery falls due, and at least once a
 //! second (for rows written by other processes). Each due row is claimed under a lease of the
 //! request timeout plus a margin before it is sent: a daemon killed mid-send leaves the row to
 //! be claimed and sent again once the lease lapses, so delivery is at-least-once. Receivers
@@ -23,8 +23,9 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{retry, Shared};
-use crate::config::NotifySettings;
+use super::options::NotifyOptions;
+use super::retry;
+use super::shared::Shared;
 use crate::domain::time::now_ms;
 use crate::generator::EnvLookup;
 use crate::monitor::channels::{self, Channel, ChannelKind, CHANNEL_PREFIX};
@@ -39,75 +40,6 @@ const IDLE_WAKE: Duration = Duration::from_secs(1);
 const DRAIN_MAX: Duration = Duration::from_secs(3);
 /// The most of a receiver's reply kept in `last_error`.
 const MAX_ERROR_TEXT: usize = 200;
-
-/// The sender's knobs: `[notify]` in the config.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotifyOptions {
-    /// The env var holding the HMAC secret; events go unsigned without one.
-    pub secret_env: Option<String>,
-    /// Wait before the first retry; doubles with each further attempt.
-    pub retry_initial: Duration,
-    /// Longest wait between attempts (before ±20 % jitter).
-    pub retry_max: Duration,
-    /// Attempts before a delivery is given up (`failed`).
-    pub max_attempts: u32,
-    /// Per-request timeout.
-    pub timeout: Duration,
-    /// Notification channels (`[[notify.channels]]`).
-    pub channels: Vec<Channel>,
-}
-
-impl Default for NotifyOptions {
-    /// The config's defaults: 5 s, doubling to 1 h, 12 attempts, 10 s per request.
-    fn default() -> Self {
-        NotifyOptions {
-            secret_env: None,
-            retry_initial: Duration::from_secs(5),
-            retry_max: Duration::from_secs(3600),
-            max_attempts: 12,
-            timeout: Duration::from_secs(10),
-            channels: Vec::new(),
-        }
-    }
-}
-
-impl From<&NotifySettings> for NotifyOptions {
-    fn from(s: &NotifySettings) -> Self {
-        NotifyOptions {
-            secret_env: s.secret_env.clone(),
-            retry_initial: s.retry_initial.value,
-            retry_max: s.retry_max.value,
-            max_attempts: s.max_attempts.value.max(1),
-            timeout: s.timeout.value,
-            channels: s.channels.clone(),
-        }
-    }
-}
-
-impl NotifyOptions {
-    /// How long a claimed delivery is kept from other senders: the request timeout plus a
-    /// margin for recording the outcome (1–5 s, scaled with the timeout).
-    pub fn lease(&self) -> Duration {
-        self.timeout
-            + self
-                .timeout
-                .clamp(Duration::from_secs(1), Duration::from_secs(5))
-    }
-
-    /// Wait after failed attempt number `attempt` (1-based) before the next one, or `None`
-    /// when that was the last: `retry_initial` doubling, capped at `retry_max`, ±20 %.
-    pub fn retry_delay(&self, attempt: u32, jitter: f64) -> Option<Duration> {
-        if attempt >= self.max_attempts {
-            return None;
-        }
-        let doublings = attempt.saturating_sub(1).min(30);
-        let base = self
-            .retry_initial
-            .saturating_mul(1u32 << doublings)
-            .min(self.retry_max);
-        Some(base.mul_f64(0.8 + 0.4 * jitter.clamp(0.0, 1.0)))
-    }
-}
 
 /// What the sender needs, resolved once at start.
 pub struct Sender {

@@ -20,7 +20,8 @@ use crate::store::queue::{self, Claimed, Finish};
 use crate::store::tasks::{self, Seq};
 use crate::store::Conn;
 
-use super::{retry, Shared};
+use super::retry;
+use super::shared::Shared;
 
 /// What a generator or a remote job reported.
 #[derive(Debug, Clone)]

@@ -7,10 +7,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::db::Settle;
 use super::outcome::{self, Applied, Effect, Report, Source};
 use super::retry;
-use super::Shared;
+use super::shared::Shared;
+use super::writer::{Results, Settle};
 use crate::domain::time::now_ms;
 use crate::domain::Status;
 use crate::generator::{AccountSpec, Generator, Polled, Spec, Submitted};
@@ -80,7 +80,12 @@ enum Ended {
 
 /// Runs the task to the end of this attempt. Returns the status it was left in, or `None`
 /// when nothing was written (cancelled, or the store refused a late result).
-pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Option<Status> {
+pub async fn run(
+    shared: Arc<Shared>,
+    results: Results,
+    claimed: Claimed,
+    signals: Signals,
+) -> Option<Status> {
     let seq = claimed.seq;
     let id = claimed.task.id;
     let profile = shared.profile_of(claimed.task.generator.as_deref());
@@ -137,7 +142,7 @@ pub async fn run(shared: Arc<Shared>, claimed: Claimed, signals: Signals) -> Opt
         }
         Ended::Report(r) => Settle::Report(Box::new(claimed), r),
     };
-    match shared.results.send(settle).await {
+    match results.send(settle).await {
         Ok(applied) => {
             log_applied(&id.to_string(), &applied);
             applied.status

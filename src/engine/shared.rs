@@ -1,0 +1,176 @@
+//! The state the dispatcher, its workers, the outbox sender and the HTTP API share.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicUsize};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::db::Db;
+use super::options::{default_profile, Options, TEMPLATE};
+use super::retry;
+use crate::domain::time::{now_ms, Millis};
+use crate::error::{Error, Result};
+use crate::generator::{self, Generator};
+use crate::store::tasks::Seq;
+
+/// State shared by the dispatcher and its workers.
+pub struct Shared {
+    pub db: Db,
+    pub owner: String,
+    pub generators: HashMap<String, Arc<dyn Generator>>,
+    /// Concurrency limit per profile, where one is set.
+    pub(super) limits: HashMap<String, usize>,
+    default_profile: String,
+    pub retry_delays: Vec<Duration>,
+    poll_interval: Duration,
+    public_url: Option<String>,
+    /// Wakes a worker's poll loop early (a callback arrived).
+    wakes: Mutex<HashMap<Seq, Arc<Notify>>>,
+    pub started_at: Millis,
+    pub max_concurrent: usize,
+    /// Tasks being worked on now.
+    pub in_flight: AtomicUsize,
+    /// When the dispatcher last went round its loop (for `/healthz`).
+    pub loop_beat: AtomicI64,
+    /// Wakes the outbox sender: something may be due.
+    pub outbox: Notify,
+    /// Generator requests by (profile, outcome) since the last heartbeat, which adds them to
+    /// the `generator_requests_total` counters.
+    requests: std::sync::Mutex<HashMap<(String, String), i64>>,
+}
+
+impl Shared {
+    /// Counts one request to a generator by how it ended.
+    pub fn count_request<T>(
+        &self,
+        profile: &str,
+        result: &std::result::Result<T, crate::generator::GenError>,
+    ) {
+        let outcome = match result {
+            Ok(_) => "ok".to_string(),
+            Err(e) => e.outcome(),
+        };
+        if let Ok(mut m) = self.requests.lock() {
+            *m.entry((profile.to_string(), outcome)).or_default() += 1;
+        }
+    }
+
+    /// Takes the requests counted since the last call.
+    pub(super) fn take_requests(&self) -> Vec<((String, String), i64)> {
+        self.requests
+            .lock()
+            .map(|mut m| m.drain().collect())
+            .unwrap_or_default()
+    }
+
+    /// The profile a task runs on: its own, else `default` when configured, else the template.
+    pub fn profile_of(&self, named: Option<&str>) -> String {
+        named
+            .map(str::to_string)
+            .unwrap_or_else(|| self.default_profile.clone())
+    }
+
+    pub(super) fn poll_wait(&self) -> Duration {
+        // ±20 % so remote jobs started together are not polled in lockstep.
+        self.poll_interval.mul_f64(0.8 + 0.4 * retry::jitter())
+    }
+
+    pub(super) fn first_poll(&self) -> Duration {
+        self.poll_wait().min(Duration::from_secs(1))
+    }
+
+    pub fn wake_of(&self, seq: Seq) -> Arc<Notify> {
+        let mut map = self.wakes.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(seq).or_default().clone()
+    }
+
+    /// Wakes the worker of `seq`, if any, to poll now.
+    pub fn wake(&self, seq: Seq) {
+        if let Some(n) = self
+            .wakes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&seq)
+        {
+            n.notify_one();
+        }
+    }
+
+    pub(super) fn flush_wakes(&self) {
+        self.wakes.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    pub(super) fn forget(&self, seq: Seq) {
+        self.wakes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&seq);
+    }
+
+    pub(super) fn callback_url(&self, task_id: &str) -> Option<String> {
+        self.public_url.as_ref().map(|root| {
+            format!(
+                "{}/api/v1/content/callback/{task_id}",
+                root.trim_end_matches('/')
+            )
+        })
+    }
+}
+
+/// A unique lease owner name for this process.
+pub fn owner_id() -> String {
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into());
+    format!(
+        "{host}:{}:{:04x}",
+        std::process::id(),
+        getrandom::u32().unwrap_or(0) & 0xffff
+    )
+}
+
+fn build_generators(opts: &Options) -> Result<(Generators, Limits)> {
+    let mut gens: HashMap<String, Arc<dyn Generator>> = HashMap::new();
+    let mut limits = HashMap::new();
+    gens.insert(TEMPLATE.into(), Arc::new(generator::template::Template));
+    for (name, profile) in &opts.generators {
+        let g = generator::build(name, profile, opts.env.clone())
+            .map_err(|e| Error::Usage(format!("generator profile '{name}': {e}")))?;
+        gens.insert(name.clone(), g);
+        if let Some(n) = profile.max_concurrent {
+            limits.insert(name.clone(), n as usize);
+        }
+    }
+    Ok((gens, limits))
+}
+
+type Generators = HashMap<String, Arc<dyn Generator>>;
+type Limits = HashMap<String, usize>;
+
+impl Shared {
+    /// Opens the store and builds the generators.
+    pub fn open(opts: &Options) -> Result<Shared> {
+        let db = Db::open(&opts.db_path)?;
+        let (generators, limits) = build_generators(opts)?;
+        Ok(Shared {
+            db,
+            owner: owner_id(),
+            generators,
+            limits,
+            default_profile: default_profile(&opts.generators).to_string(),
+            retry_delays: opts.retry_delays.clone(),
+            poll_interval: opts.poll_interval,
+            public_url: opts.public_url.clone(),
+            wakes: Mutex::new(HashMap::new()),
+            started_at: now_ms(),
+            max_concurrent: opts.max_concurrent,
+            in_flight: AtomicUsize::new(0),
+            loop_beat: AtomicI64::new(now_ms()),
+            outbox: Notify::new(),
+            requests: Default::default(),
+        })
+    }
+}
