@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
-use super::AppState;
+use super::state::AppState;
 
 /// Middleware: with a token configured, requires `Authorization: Bearer <token>`. Routes that
 /// must stay open (`/healthz`, the callback) are mounted outside it.

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::auth::is_loopback;
 use super::error::ApiError;
-use super::AppState;
+use super::state::AppState;
 use crate::domain::time::{now_ms, Millis};
 use crate::domain::TaskIdPrefix;
 use crate::engine::outcome::{self, Effect, Report, Source};

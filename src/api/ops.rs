@@ -11,9 +11,12 @@ use axum::Json;
 use serde::Serialize;
 
 use super::error::ApiError;
-use super::AppState;
+use super::state::AppState;
 use crate::domain::time::now_ms;
 use crate::store::tasks;
+
+/// The OpenAPI description served at `/api/v1/openapi.json`.
+pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// The dispatcher goes round its loop at least every tick; older than this, it is stuck.
 pub const LOOP_STALE_MS: i64 = 5_000;
@@ -106,7 +109,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError
 
 /// `GET /api/v1/openapi.json`.
 pub async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], super::OPENAPI).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
 pub async fn not_found(uri: Uri) -> ApiError {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
-use super::AppState;
+use super::state::AppState;
 use crate::domain::task::{DurationValue, Keywords};
 use crate::domain::{Status, SubmitRequest, Task};
 use crate::service::{self, TaskStats};

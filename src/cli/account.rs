@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::domain::account::{
     check_word_range, parse_word_list, text_limit, validate_language, validate_name,
     validate_platform, validate_text, validate_words, DEFAULT_LANGUAGE, DEFAULT_PLATFORM,

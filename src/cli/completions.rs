@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::Args;
 use clap_complete::Shell;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::error::ExitCode;
 
 #[derive(Debug, Args)]
@@ -17,15 +17,15 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-/// Writes the completion script for `shell`.
-pub fn write_completions(shell: Shell, out: &mut dyn std::io::Write) {
-    let mut cmd = super::command();
-    clap_complete::generate(shell, &mut cmd, "contenthub", out);
+/// Writes the completion script of `cmd` for `shell`.
+pub fn write(cmd: &mut clap::Command, shell: Shell, out: &mut dyn std::io::Write) {
+    clap_complete::generate(shell, cmd, "contenthub", out);
 }
 
-pub fn run(ctx: &Ctx, args: CompletionsArgs) -> Result<ExitCode> {
+/// `cmd` is the whole command line's definition.
+pub fn run(ctx: &Ctx, args: CompletionsArgs, mut cmd: clap::Command) -> Result<ExitCode> {
     let mut buf = Vec::new();
-    write_completions(args.shell, &mut buf);
+    write(&mut cmd, args.shell, &mut buf);
     ctx.print(&String::from_utf8_lossy(&buf))?;
     Ok(ExitCode::Ok)
 }

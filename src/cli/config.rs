@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::config::DEFAULT_CONFIG;
 use crate::error::{Error, ExitCode};
 use crate::output::Record;

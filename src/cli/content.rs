@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::domain::time::{now_ms, parse_point, rfc3339};
 use crate::domain::{Content, Review};
 use crate::error::{Error, ExitCode};

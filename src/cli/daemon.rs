@@ -9,7 +9,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::daemon;
 use crate::domain::time::{format_duration, now_ms, parse_duration, Timestamp};
 use crate::engine::lock;

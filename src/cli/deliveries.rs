@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::domain::time::now_ms;
 use crate::error::{Error, ExitCode};
 use crate::output::Record;

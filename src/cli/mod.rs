@@ -1,12 +1,13 @@
 //! The command line: clap definitions and one module per command group.
 //!
 //! Handlers are thin: parse → call the store/domain → hand records to the [`Printer`]. They
-//! receive a [`Ctx`] holding the resolved settings; nothing below reads the environment.
+//! receive a [`Ctx`](ctx::Ctx) holding the resolved settings; nothing below reads the environment.
 
 mod account;
 mod completions;
 mod config;
 mod content;
+mod ctx;
 mod daemon;
 mod deliveries;
 mod monitor;
@@ -15,17 +16,19 @@ mod task;
 mod wait;
 mod watch;
 
-use std::io::{IsTerminal, Write};
-
 use anyhow::Result;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::config::{Overrides, Settings};
 use crate::error::{Error, ExitCode};
 use crate::output::{ColorChoice, Format, Printer, Style};
-use crate::store::Store;
 
-pub use completions::write_completions;
+use ctx::Ctx;
+
+/// Writes the completion script for `shell`.
+pub fn write_completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+    completions::write(&mut command(), shell, out);
+}
 
 /// The version line: the crate version and the commit it was built from.
 pub const VERSION: &str = concat!(
@@ -153,77 +156,6 @@ pub fn command() -> clap::Command {
     Cli::command().version(PKG_VERSION)
 }
 
-/// What every handler gets: resolved settings, the printer and the global flags.
-pub struct Ctx {
-    pub settings: Settings,
-    pub printer: Printer,
-    pub yes: bool,
-    store: Option<Store>,
-}
-
-impl Ctx {
-    /// The store, opened (and created or migrated) on first use.
-    pub fn store(&mut self) -> Result<&mut Store> {
-        if self.store.is_none() {
-            self.store = Some(Store::open(&self.settings.db_path.value)?);
-        }
-        Ok(self.store.as_mut().expect("opened above"))
-    }
-
-    /// Closes the store (before fork: a SQLite connection must not cross it).
-    pub fn close_store(&mut self) {
-        self.store = None;
-    }
-
-    /// Writes data to stdout.
-    pub fn print(&self, text: &str) -> Result<()> {
-        let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())?;
-        out.flush()?;
-        Ok(())
-    }
-
-    /// A message for the operator, on stderr; silenced by `-q`.
-    pub fn note(&self, text: &str) {
-        if !self.printer.quiet {
-            eprintln!("{text}");
-        }
-    }
-
-    /// Fails early when a destructive command could not ask for confirmation.
-    pub fn ensure_confirmable(&self, what: &str) -> Result<()> {
-        if self.yes || (std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            return Ok(());
-        }
-        Err(Error::Usage(format!(
-            "{what}: refusing without confirmation, as there is no terminal to ask on; pass --yes"
-        ))
-        .into())
-    }
-
-    /// Asks before a destructive action. Without a terminal, `--yes` is required: refusing
-    /// is better than hanging on a prompt nobody sees.
-    pub fn confirm(&self, question: &str) -> Result<bool> {
-        if self.yes {
-            return Ok(true);
-        }
-        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            return Err(Error::Usage(format!(
-                "{question} — refusing without confirmation: there is no terminal to ask on; pass --yes"
-            ))
-            .into());
-        }
-        eprint!("{question} [y/N] ");
-        std::io::stderr().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        Ok(matches!(
-            answer.trim().to_ascii_lowercase().as_str(),
-            "y" | "yes"
-        ))
-    }
-}
-
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let over = Overrides {
@@ -245,12 +177,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         )
         .into());
     }
-    let mut ctx = Ctx {
-        settings,
-        printer,
-        yes: cli.global.yes,
-        store: None,
-    };
+    let mut ctx = Ctx::new(settings, printer, cli.global.yes);
     match cli.command {
         Command::Task(c) => task::run(&mut ctx, c),
         Command::Account(c) => account::run(&mut ctx, c),
@@ -260,6 +187,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Monitor(c) => monitor::run(&mut ctx, c),
         Command::Deliveries(c) => deliveries::run(&mut ctx, c),
         Command::Config(c) => config::run(&mut ctx, c),
-        Command::Completions(c) => completions::run(&ctx, c),
+        Command::Completions(c) => completions::run(&ctx, c, command()),
     }
 }

@@ -8,8 +8,8 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use comfy_table::Cell;
 
+use super::ctx::Ctx;
 use super::watch::{self, WatchArgs};
-use super::Ctx;
 use crate::daemon;
 use crate::domain::time::{format_duration, local_display, now_ms};
 use crate::error::{Error, ExitCode};

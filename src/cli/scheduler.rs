@@ -5,7 +5,7 @@ use chrono::DateTime;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::domain::account::parse_word_list;
 use crate::domain::time::{now_ms, Timestamp};
 use crate::error::{Error, ExitCode};

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::domain::task::DurationValue;
 use crate::domain::time::{now_ms, parse_duration, parse_point};
 use crate::domain::{Keywords, NewTask, Status, SubmitRequest, Task, TaskEvent};

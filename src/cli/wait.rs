@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::domain::{Status, Task, TaskId};
 use crate::error::ExitCode;
 use crate::store::tasks::{self, Seq};

@@ -30,7 +30,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::domain::time::{now_ms, rfc3339, Millis, Timestamp};
 use crate::error::{Error, ExitCode};
 use crate::monitor::metrics::{self, Metrics, MetricsOptions};

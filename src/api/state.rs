@@ -1,0 +1,84 @@
+//! What every handler shares: the API's settings and connections, and the engine's state.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::limits::RateLimiter;
+use super::pool::Pool;
+use crate::domain::task::SubmitPolicy;
+use crate::engine::Shared;
+use crate::error::Result;
+
+/// Everything the API needs besides the engine, resolved by the caller (`daemon run`).
+#[derive(Clone)]
+pub struct ApiConfig {
+    pub db_path: PathBuf,
+    /// The bearer token every request but `/healthz` and the callback must carry.
+    pub token: Option<String>,
+    /// The HMAC secret content-creator signs callbacks with; without one only loopback
+    /// clients may call back.
+    pub webhook_secret: Option<Vec<u8>>,
+    /// Submits per second per client address (0 = unlimited), and the burst allowed.
+    pub rate_limit: u32,
+    pub rate_burst: u32,
+    pub policy: SubmitPolicy,
+    /// What `/metrics` reports (the same as `monitor metrics`).
+    pub metrics: crate::monitor::metrics::MetricsOptions,
+}
+
+impl ApiConfig {
+    /// Defaults for `db_path` and `policy`: no token, no secret, no rate limit.
+    pub fn new(db_path: PathBuf, policy: SubmitPolicy) -> ApiConfig {
+        ApiConfig {
+            db_path,
+            token: None,
+            webhook_secret: None,
+            rate_limit: 0,
+            rate_burst: 0,
+            policy,
+            metrics: crate::monitor::metrics::MetricsOptions {
+                window: std::time::Duration::from_secs(24 * 3600),
+                default_generator: crate::engine::TEMPLATE.into(),
+                prices: Default::default(),
+                lease: std::time::Duration::from_secs(15),
+            },
+        }
+    }
+}
+
+/// The state every handler gets: cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub(super) inner: Arc<Inner>,
+}
+
+pub(super) struct Inner {
+    pub(super) token: Option<String>,
+    pub(super) webhook_secret: Option<Vec<u8>>,
+    pub(super) limiter: Option<RateLimiter>,
+    pub(super) policy: SubmitPolicy,
+    pub(super) store: Pool,
+    pub(super) engine: Arc<Shared>,
+    pub(super) db_path: PathBuf,
+    pub(super) metrics: crate::monitor::metrics::MetricsOptions,
+}
+
+impl AppState {
+    /// Opens the API's store connections. `engine` is the running daemon's shared state
+    /// ([`crate::engine::Engine::shared`]): callbacks wake its workers, `/healthz` and
+    /// `/metrics` read its loop.
+    pub fn new(config: ApiConfig, engine: Arc<Shared>) -> Result<AppState> {
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                store: Pool::open(&config.db_path)?,
+                token: config.token.filter(|t| !t.is_empty()),
+                webhook_secret: config.webhook_secret.filter(|s| !s.is_empty()),
+                limiter: RateLimiter::new(config.rate_limit, config.rate_burst),
+                policy: config.policy,
+                engine,
+                db_path: config.db_path,
+                metrics: config.metrics,
+            }),
+        })
+    }
+}
