@@ -1,7 +1,7 @@
 //! The command line: clap definitions and one module per command group.
 //!
 //! Handlers are thin: parse → call the store/domain → hand records to the [`Printer`]. They
-//! receive a [`Ctx`](ctx::Ctx) holding the resolved settings; nothing below reads the environment.
+//! receive a `Ctx` holding the resolved settings; nothing below reads the environment.
 
 mod account;
 mod completions;
