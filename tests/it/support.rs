@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use contenthub::config::GeneratorProfile;
 use contenthub::domain::Status;
 use contenthub::engine;
+use contenthub::generator::GeneratorProfile;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde::de::DeserializeOwned;
