@@ -5,12 +5,10 @@ use std::os::unix::fs::OpenOptionsExt;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use serde::{Deserialize, Serialize};
 
 use super::ctx::Ctx;
 use crate::config::DEFAULT_CONFIG;
 use crate::error::{Error, ExitCode};
-use crate::output::Record;
 
 #[derive(Debug, Args)]
 pub struct ConfigCmd {
@@ -50,22 +48,6 @@ struct InitArgs {
     force: bool,
 }
 
-/// One resolved setting.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfigEntry {
-    pub key: String,
-    pub value: String,
-    pub source: String,
-}
-
-impl Record for ConfigEntry {
-    const COLUMNS: &'static [&'static str] = &["key", "value", "source"];
-    fn key(&self) -> String {
-        self.key.clone()
-    }
-}
-
 pub fn run(ctx: &mut Ctx, cmd: ConfigCmd) -> Result<ExitCode> {
     let path = ctx.settings.config_path.value.clone();
     match cmd.cmd {
@@ -96,12 +78,7 @@ pub fn run(ctx: &mut Ctx, cmd: ConfigCmd) -> Result<ExitCode> {
             }
         }
         ConfigSub::Show => {
-            let entries: Vec<ConfigEntry> = ctx
-                .settings
-                .entries(&|k| std::env::var(k).ok())
-                .into_iter()
-                .map(|(key, value, source)| ConfigEntry { key, value, source })
-                .collect();
+            let entries = ctx.settings.entries(&|k| std::env::var(k).ok());
             if !ctx.settings.config_loaded {
                 ctx.note(&format!(
                     "no config file at {}; showing defaults",

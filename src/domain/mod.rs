@@ -1,11 +1,14 @@
 //! Pure domain types and rules: no SQL, no I/O.
 //!
 //! [`Status`] and its transition rules, task ids, the validation of everything an operator
-//! can submit (shared by the command line, bulk files and, later, the HTTP API), accounts, and
-//! the parsing of durations and points in time.
+//! can submit (shared by the command line, bulk files and, later, the HTTP API), accounts, the
+//! parsing of durations and points in time, model prices, and the setting values the config
+//! file, generator profiles and notification channels share.
 
 pub mod account;
 pub mod content;
+pub mod price;
+pub mod setting;
 pub mod status;
 pub mod task;
 pub mod time;

@@ -23,9 +23,9 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::task::AbortHandle;
 
-use super::content_creator::{f64_of, image_of, u32_of};
-use super::{GenError, Generator, Output, Spec, Submitted};
-use crate::config::GeneratorProfile;
+use super::contract::{GenError, Generator, Output, Spec, Submitted};
+use super::profile::GeneratorProfile;
+use super::reply::{f64_of, image_of, u32_of};
 use crate::domain::content::{first_heading, summarize};
 
 /// Exit codes that mean "this input will never work" (sysexits.h).
@@ -334,9 +334,9 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::config::GeneratorKind;
-    use crate::generator::openai::tests::{profile, spec};
-    use crate::generator::ErrorKind;
+    use crate::generator::contract::ErrorKind;
+    use crate::generator::profile::GeneratorKind;
+    use crate::generator::testing::{profile, spec};
 
     /// A generator running `/bin/sh script args…` (sh, not the script itself: executing a file
     /// just written can fail with ETXTBSY while other test threads fork).

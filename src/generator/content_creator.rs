@@ -18,9 +18,10 @@ use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::openai::http::{self, error_text, scalar};
-use super::{GenError, Generator, Output, Polled, Spec, Submitted};
-use crate::config::GeneratorProfile;
+use super::contract::{GenError, Generator, Output, Polled, Spec, Submitted};
+use super::http;
+use super::profile::GeneratorProfile;
+use super::reply::{error_text, f64_of, image_of, scalar, u32_of};
 use crate::domain::content::{first_heading, summarize};
 use crate::domain::Image;
 
@@ -375,50 +376,6 @@ pub fn output_of(data: &Value) -> Option<Output> {
     })
 }
 
-/// An image given as a URL string or as `{url, prompt?, width?, height?, …}`.
-pub(crate) fn image_of(v: &Value) -> Option<Image> {
-    if let Some(url) = v.as_str() {
-        let url = url.trim();
-        return (!url.is_empty()).then(|| Image {
-            url: url.into(),
-            prompt: None,
-            width: None,
-            height: None,
-        });
-    }
-    let url = ["url", "src", "imageUrl"]
-        .iter()
-        .find_map(|k| v.get(*k).and_then(Value::as_str))?
-        .trim();
-    if url.is_empty() {
-        return None;
-    }
-    Some(Image {
-        url: url.into(),
-        prompt: ["prompt", "alt"]
-            .iter()
-            .find_map(|k| v.get(*k).and_then(Value::as_str))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string),
-        width: v.get("width").and_then(u32_of),
-        height: v.get("height").and_then(u32_of),
-    })
-}
-
-/// A non-negative number (or numeric string) as u32.
-pub(crate) fn u32_of(v: &Value) -> Option<u32> {
-    let n = f64_of(v)?;
-    (n >= 0.0 && n <= u32::MAX as f64).then(|| n.round() as u32)
-}
-
-/// A finite number (or numeric string).
-pub(crate) fn f64_of(v: &Value) -> Option<f64> {
-    v.as_f64()
-        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-        .filter(|n: &f64| n.is_finite())
-}
-
 /// Percent-encodes a job id for use as one path segment.
 fn encode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -444,9 +401,9 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::config::GeneratorKind;
-    use crate::generator::openai::tests::{profile, refused_url, serve, spec};
-    use crate::generator::ErrorKind;
+    use crate::generator::contract::ErrorKind;
+    use crate::generator::profile::GeneratorKind;
+    use crate::generator::testing::{profile, refused_url, serve, spec};
 
     fn backend(root: &str) -> ContentCreator {
         ContentCreator::new(

@@ -5,216 +5,31 @@
 //! `poll`s; `cancel` stops a remote job where the backend can. Backends never touch the store:
 //! the engine persists what they return. Errors carry a [`ErrorKind`] that decides the retry
 //! policy (DESIGN §4).
+//!
+//! The contract itself lives in `contract`, profiles in [`profile`], and what more than one
+//! backend needs in `http` (client and error classification) and `reply` (reading loosely
+//! typed JSON replies). Backends import from those, never from each other or from this file,
+//! which names every backend in [`build`].
 
 pub mod command;
 pub mod content_creator;
+mod contract;
+mod http;
 pub mod openai;
+pub mod profile;
+mod reply;
 pub mod template;
+#[cfg(test)]
+mod testing;
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
-
-use crate::config::{GeneratorKind, GeneratorProfile};
-use crate::domain::Image;
-
-/// The account a task is written for, as a generator needs it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AccountSpec {
-    pub name: String,
-    pub display_name: Option<String>,
-    pub platform: String,
-    pub language: String,
-    pub tone: Option<String>,
-    pub category: Option<String>,
-    pub persona: Option<String>,
-    pub min_words: Option<u32>,
-    pub max_words: Option<u32>,
-    pub forbidden_words: Vec<String>,
-}
-
-/// Everything a generator needs to write one article. Also the JSON a `command` generator
-/// reads on stdin.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Spec {
-    /// Our task id (`task-…`).
-    pub task_id: String,
-    /// Idempotency key for this attempt: the task id, or `{task id}-r{n}` once n remote jobs
-    /// of this task have been abandoned (failed, cancelled or timed out). Retries after a lost
-    /// reply keep the key, so the service can dedupe them.
-    pub attempt_key: String,
-    pub topic: String,
-    pub keywords: Vec<String>,
-    pub category: Option<String>,
-    pub requirements: Option<String>,
-    pub tone: Option<String>,
-    /// 1..10, higher is more urgent.
-    pub priority: u8,
-    pub account: AccountSpec,
-    /// Where content-creator should send callbacks for this task, when the daemon serves one.
-    #[serde(skip)]
-    pub callback_url: Option<String>,
-}
-
-/// A finished article as a generator returns it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Output {
-    /// Empty when the generator gave none; the engine then takes the first heading or topic.
-    pub title: String,
-    pub body: String,
-    pub html: Option<String>,
-    pub summary: Option<String>,
-    pub images: Vec<Image>,
-    pub word_count: Option<u32>,
-    pub quality_score: Option<f64>,
-    pub model: Option<String>,
-    pub prompt_tokens: Option<u32>,
-    pub completion_tokens: Option<u32>,
-}
-
-/// What `submit` achieved.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Submitted {
-    /// The article is ready.
-    Done(Output),
-    /// A remote job was started; poll it by this id.
-    Remote(String),
-}
-
-/// The state of a remote job.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Polled {
-    Pending,
-    Running {
-        progress: Option<u8>,
-        step: Option<String>,
-    },
-    Done(Output),
-    /// The remote job ended without an article.
-    Failed(GenError),
-}
-
-/// How the engine should react to an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    /// Connect/timeout/408/409/5xx/malformed reply: retry with backoff.
-    Transient,
-    /// 429: snooze for the given time without using up a retry.
-    RateLimited,
-    /// Other 4xx, quota, bad config, empty content: fail now.
-    Permanent,
-}
-
-impl ErrorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Transient => "transient",
-            ErrorKind::RateLimited => "rate_limited",
-            ErrorKind::Permanent => "permanent",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct GenError {
-    pub kind: ErrorKind,
-    pub message: String,
-    /// For [`ErrorKind::RateLimited`]: how long the server asked us to wait.
-    pub retry_after: Option<Duration>,
-    /// The HTTP status the service answered with, when it answered.
-    pub status: Option<u16>,
-}
-
-impl GenError {
-    pub fn transient(message: impl Into<String>) -> Self {
-        GenError {
-            kind: ErrorKind::Transient,
-            message: message.into(),
-            retry_after: None,
-            status: None,
-        }
-    }
-
-    pub fn permanent(message: impl Into<String>) -> Self {
-        GenError {
-            kind: ErrorKind::Permanent,
-            message: message.into(),
-            retry_after: None,
-            status: None,
-        }
-    }
-
-    pub fn rate_limited(message: impl Into<String>, retry_after: Duration) -> Self {
-        GenError {
-            kind: ErrorKind::RateLimited,
-            message: message.into(),
-            retry_after: Some(retry_after),
-            status: None,
-        }
-    }
-
-    /// Records the HTTP status the service answered with.
-    pub fn with_status(mut self, code: u16) -> Self {
-        self.status = Some(code);
-        self
-    }
-
-    /// How a failed request ended, for the `generator_requests_total` counter: the HTTP
-    /// status when the service refused it, else the kind of failure.
-    pub fn outcome(&self) -> String {
-        match (self.status, self.kind) {
-            (Some(code), _) => code.to_string(),
-            (None, ErrorKind::RateLimited) => "rate_limited".into(),
-            (None, ErrorKind::Transient) => "error".into(),
-            (None, ErrorKind::Permanent) => "refused".into(),
-        }
-    }
-}
-
-impl fmt::Display for GenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for GenError {}
-
-/// A generator backend.
-#[async_trait]
-pub trait Generator: Send + Sync {
-    /// Starts (or, for synchronous backends, performs) the generation.
-    async fn submit(&self, spec: &Spec) -> Result<Submitted, GenError>;
-
-    /// The state of a remote job started by `submit`.
-    async fn poll(&self, job_id: &str) -> Result<Polled, GenError> {
-        Err(GenError::permanent(format!(
-            "this generator has no remote jobs (asked to poll {job_id})"
-        )))
-    }
-
-    /// Cancels a remote job; a no-op where the backend cannot.
-    async fn cancel(&self, _job_id: &str) -> Result<(), GenError> {
-        Ok(())
-    }
-
-    /// A cheap request that shows the backend is reachable (`monitor health --probe`).
-    async fn probe(&self) -> Result<(), GenError> {
-        Ok(())
-    }
-
-    /// The model or backend name recorded with the content.
-    fn model(&self) -> Option<String> {
-        None
-    }
-}
-
-/// The env lookup generators use for API keys (injected so tests need not touch the process
-/// environment).
-pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+pub use contract::{
+    AccountSpec, EnvLookup, ErrorKind, GenError, Generator, Output, Polled, Spec, Submitted,
+};
+pub use http::parse_retry_after;
+pub use profile::{GeneratorKind, GeneratorProfile};
 
 /// Per-request timeout when a profile does not set one.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -237,48 +52,4 @@ pub fn build(
         )?),
         GeneratorKind::Command => Arc::new(command::CommandGenerator::new(name, profile, timeout)?),
     })
-}
-
-/// Parses a `Retry-After` value (seconds or an HTTP date) or a `retry-after-ms` value.
-pub fn parse_retry_after(seconds_or_date: Option<&str>, millis: Option<&str>) -> Option<Duration> {
-    if let Some(ms) = millis.and_then(|v| v.trim().parse::<f64>().ok()) {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_millis(ms as u64));
-        }
-    }
-    let v = seconds_or_date?.trim();
-    if let Ok(secs) = v.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_millis((secs * 1000.0) as u64));
-        }
-        return None;
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let delta = at.timestamp_millis() - chrono::Utc::now().timestamp_millis();
-    Some(Duration::from_millis(delta.max(0) as u64))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(
-            parse_retry_after(Some("2"), None),
-            Some(Duration::from_secs(2))
-        );
-        assert_eq!(
-            parse_retry_after(Some("0.5"), None),
-            Some(Duration::from_millis(500))
-        );
-        assert_eq!(
-            parse_retry_after(Some("2"), Some("150")),
-            Some(Duration::from_millis(150))
-        );
-        assert_eq!(parse_retry_after(Some("soon"), None), None);
-        assert_eq!(parse_retry_after(None, None), None);
-        let past = parse_retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-        assert_eq!(past, Some(Duration::ZERO));
-    }
 }

@@ -3,8 +3,7 @@
 //!
 //! The API key is read through the injected [`EnvLookup`] on every request and never kept,
 //! logged or echoed: error messages are scrubbed of it and [`OpenAi`]'s `Debug` names only the
-//! variable. This file also holds the HTTP plumbing both HTTP backends share (client, error
-//! classification; DESIGN §4), in [`http`].
+//! variable.
 
 use std::fmt;
 use std::time::Duration;
@@ -12,8 +11,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::{EnvLookup, GenError, Generator, Output, Spec, Submitted};
-use crate::config::GeneratorProfile;
+use super::contract::{EnvLookup, GenError, Generator, Output, Spec, Submitted};
+use super::http;
+use super::profile::GeneratorProfile;
+use super::reply::error_text;
 use crate::domain::content::{first_heading, summarize, word_count};
 
 pub struct OpenAi {
@@ -134,7 +135,7 @@ impl OpenAi {
             let why = resp
                 .error
                 .as_ref()
-                .and_then(http::error_text)
+                .and_then(error_text)
                 .unwrap_or_else(|| "no choices".into());
             return Err(GenError::transient(format!(
                 "{}: {what}: unexpected reply: {why}",
@@ -424,253 +425,8 @@ pub(crate) fn prompt(spec: &Spec) -> (String, String) {
     (system, user.trim_end().to_string())
 }
 
-/// HTTP plumbing shared by the `openai` and `content-creator` backends: one pooled rustls
-/// client per backend, and the error classification of DESIGN §4.
-///
-/// | what happened | kind |
-/// |---|---|
-/// | connect error, request timeout, other transport error | transient |
-/// | 408, 409, 5xx, any other non-2xx outside 4xx | transient |
-/// | 2xx with malformed or unexpected JSON | transient |
-/// | 429 | rate limited, `Retry-After` / `retry-after-ms` (default 30 s) |
-/// | any other 4xx | permanent |
-pub(crate) mod http {
-    use std::time::Duration;
-
-    use reqwest::header::HeaderMap;
-    use reqwest::StatusCode;
-    use serde::de::DeserializeOwned;
-
-    use crate::generator::{parse_retry_after, GenError};
-
-    /// How long a 429 without `Retry-After` snoozes the task.
-    pub(crate) const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
-    /// The most of a server's error text kept in a message.
-    const MAX_SERVER_TEXT: usize = 500;
-
-    pub(crate) fn client(label: &str, timeout: Duration) -> Result<reqwest::Client, GenError> {
-        reqwest::Client::builder()
-            .use_rustls_tls()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(30)))
-            .user_agent(concat!("contenthub/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                GenError::permanent(format!(
-                    "{label}: cannot build the HTTP client: {}",
-                    chain(&e)
-                ))
-            })
-    }
-
-    /// A reply read to the end.
-    pub(crate) struct Reply {
-        pub status: StatusCode,
-        pub headers: HeaderMap,
-        pub body: Vec<u8>,
-    }
-
-    /// Sends `req` and reads the whole body; transport failures come back classified.
-    pub(crate) async fn send(
-        label: &str,
-        what: &str,
-        timeout: Duration,
-        req: reqwest::RequestBuilder,
-    ) -> Result<Reply, GenError> {
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| transport(label, what, timeout, &e))?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| transport(label, what, timeout, &e))?
-            .to_vec();
-        Ok(Reply {
-            status,
-            headers,
-            body,
-        })
-    }
-
-    impl Reply {
-        /// `Ok` for a 2xx, else the classified error.
-        pub(crate) fn check(&self, label: &str, what: &str) -> Result<(), GenError> {
-            if self.status.is_success() {
-                Ok(())
-            } else {
-                Err(status_error(
-                    label,
-                    what,
-                    self.status,
-                    &self.headers,
-                    &self.body,
-                ))
-            }
-        }
-
-        /// The body as JSON; anything unparseable is a transient error.
-        pub(crate) fn json<T: DeserializeOwned>(
-            &self,
-            label: &str,
-            what: &str,
-        ) -> Result<T, GenError> {
-            serde_json::from_slice(&self.body).map_err(|e| {
-                GenError::transient(format!(
-                    "{label}: {what}: malformed reply (HTTP {}): {e}; body starts: {}",
-                    self.status.as_u16(),
-                    snippet(&self.body, 120)
-                ))
-            })
-        }
-    }
-
-    /// Classifies a non-2xx reply.
-    pub(crate) fn status_error(
-        label: &str,
-        what: &str,
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> GenError {
-        let code = status.as_u16();
-        let reason = status
-            .canonical_reason()
-            .map(|r| format!(" {r}"))
-            .unwrap_or_default();
-        let server = server_message(body)
-            .map(|m| format!(": {m}"))
-            .unwrap_or_default();
-        let message = format!("{label}: {what}: HTTP {code}{reason}{server}");
-        let e = match code {
-            429 => {
-                let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-                let wait = parse_retry_after(header("retry-after"), header("retry-after-ms"))
-                    .unwrap_or(DEFAULT_RETRY_AFTER);
-                GenError::rate_limited(
-                    format!("{message} (retry after {:.1}s)", wait.as_secs_f64()),
-                    wait,
-                )
-            }
-            408 | 409 => GenError::transient(message),
-            400..=499 => GenError::permanent(message),
-            _ => GenError::transient(message),
-        };
-        e.with_status(code)
-    }
-
-    /// Classifies a transport error. The URL is left out of the text: the base URL may carry
-    /// credentials in its userinfo.
-    pub(crate) fn transport(
-        label: &str,
-        what: &str,
-        timeout: Duration,
-        e: &reqwest::Error,
-    ) -> GenError {
-        if e.is_timeout() {
-            return GenError::transient(format!(
-                "{label}: {what}: timed out after {}",
-                humantime::format_duration(timeout)
-            ));
-        }
-        if e.is_builder() {
-            return GenError::permanent(format!("{label}: {what}: invalid request: {}", chain(e)));
-        }
-        if e.is_connect() {
-            return GenError::transient(format!(
-                "{label}: {what}: could not connect: {}",
-                chain(e)
-            ));
-        }
-        GenError::transient(format!("{label}: {what}: {}", chain(e)))
-    }
-
-    /// The error and its sources, without the URL.
-    fn chain(e: &reqwest::Error) -> String {
-        let mut parts = vec![];
-        let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
-        while let Some(s) = src {
-            let text = s.to_string();
-            if !parts.contains(&text) {
-                parts.push(text);
-            }
-            src = s.source();
-        }
-        if parts.is_empty() {
-            // Display of a reqwest error without sources; strip the "for url (…)" part.
-            let text = e.to_string();
-            return text.split(" for url (").next().unwrap_or(&text).to_string();
-        }
-        parts.join(": ")
-    }
-
-    /// A server's own error text: `{error:{message, code}}` (OpenAI, content-creator),
-    /// `{error:"…"}`, `{message}`, `{detail}`, else the start of the body.
-    pub(crate) fn server_message(body: &[u8]) -> Option<String> {
-        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
-            let found = v
-                .get("error")
-                .and_then(error_text)
-                .or_else(|| v.get("message").and_then(scalar))
-                .or_else(|| {
-                    v.get("detail")
-                        .map(|d| scalar(d).unwrap_or_else(|| d.to_string()))
-                });
-            if let Some(m) = found {
-                return Some(truncate(&m, MAX_SERVER_TEXT));
-            }
-        }
-        let s = snippet(body, MAX_SERVER_TEXT);
-        (!s.is_empty()).then_some(s)
-    }
-
-    /// `"message (code X)"` from an error value that is a string or `{message, code, type}`.
-    pub(crate) fn error_text(e: &serde_json::Value) -> Option<String> {
-        if let Some(s) = scalar(e) {
-            return Some(s);
-        }
-        let msg = e.get("message").and_then(scalar);
-        let code = e
-            .get("code")
-            .and_then(scalar)
-            .or_else(|| e.get("type").and_then(scalar));
-        match (msg, code) {
-            (Some(m), Some(c)) => Some(format!("{m} (code {c})")),
-            (Some(m), None) => Some(m),
-            (None, Some(c)) => Some(format!("code {c}")),
-            (None, None) => None,
-        }
-    }
-
-    /// A non-empty string or number as text.
-    pub(crate) fn scalar(v: &serde_json::Value) -> Option<String> {
-        match v {
-            serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        }
-    }
-
-    /// The start of a body as one line of text.
-    fn snippet(body: &[u8], max: usize) -> String {
-        let text = String::from_utf8_lossy(body);
-        truncate(&text.split_whitespace().collect::<Vec<_>>().join(" "), max)
-    }
-
-    pub(crate) fn truncate(s: &str, max: usize) -> String {
-        if s.chars().count() <= max {
-            return s.to_string();
-        }
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
-    }
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use std::sync::{Arc, Mutex};
 
     use axum::http::{HeaderMap, StatusCode};
@@ -680,43 +436,11 @@ pub(crate) mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::config::{GeneratorKind, GeneratorProfile};
-    use crate::generator::{AccountSpec, ErrorKind};
+    use crate::generator::contract::ErrorKind;
+    use crate::generator::profile::GeneratorKind;
+    use crate::generator::testing::{profile, refused_url, serve, spec};
 
     const KEY: &str = "sk-test-SECRET-0123456789";
-
-    /// Serves `app` on 127.0.0.1:0 and returns its root URL.
-    pub(crate) async fn serve(app: Router) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        format!("http://{addr}")
-    }
-
-    /// A port nothing listens on (bound, then released).
-    pub(crate) async fn refused_url() -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        drop(listener);
-        format!("http://{addr}")
-    }
-
-    pub(crate) fn profile(kind: GeneratorKind, base_url: &str) -> GeneratorProfile {
-        GeneratorProfile {
-            kind,
-            base_url: Some(base_url.into()),
-            model: Some("qwen2.5".into()),
-            api_key_env: None,
-            max_concurrent: None,
-            timeout: None,
-            command: None,
-            temperature: None,
-            max_tokens: None,
-            target_audience: None,
-        }
-    }
 
     fn env_with_key() -> EnvLookup {
         Arc::new(|name: &str| (name == "TEST_OPENAI_KEY").then(|| KEY.to_string()))
@@ -727,31 +451,6 @@ pub(crate) mod tests {
         p.api_key_env = Some("TEST_OPENAI_KEY".into());
         p.temperature = Some(0.7);
         OpenAi::new("default", &p, timeout, env_with_key()).unwrap()
-    }
-
-    pub(crate) fn spec() -> Spec {
-        Spec {
-            task_id: "task-000000000007".into(),
-            attempt_key: "task-000000000007".into(),
-            topic: "Rust 异步编程".into(),
-            keywords: vec!["tokio".into(), "async".into()],
-            category: Some("技术".into()),
-            requirements: Some("多举例子".into()),
-            tone: Some("专业".into()),
-            priority: 5,
-            account: AccountSpec {
-                name: "blog".into(),
-                display_name: Some("Rust 周刊".into()),
-                platform: "wechat".into(),
-                language: "zh-CN".into(),
-                persona: Some("一位资深 Rust 工程师".into()),
-                min_words: Some(800),
-                max_words: Some(1500),
-                forbidden_words: vec!["震惊".into()],
-                ..Default::default()
-            },
-            callback_url: None,
-        }
     }
 
     fn completion(content: &str) -> Value {

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 
-use super::{GenError, Generator, Output, Spec, Submitted};
+use super::contract::{GenError, Generator, Output, Spec, Submitted};
 
 pub struct Template;
 
@@ -173,7 +173,7 @@ mod tests {
             topic: "Rust 异步编程".into(),
             keywords: vec!["tokio".into()],
             priority: 5,
-            account: super::super::AccountSpec {
+            account: crate::generator::contract::AccountSpec {
                 name: "blog".into(),
                 language: lang.into(),
                 forbidden_words: vec!["震惊".into()],

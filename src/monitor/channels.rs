@@ -18,6 +18,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::domain::setting::is_env_name;
 use crate::domain::time::{rfc3339, Millis};
 use crate::signature::hmac_sha256;
 
@@ -73,7 +74,7 @@ impl Channel {
             return Err(("name", "uses letters, digits, '_' and '-'".into()));
         }
         for (key, v) in [("url_env", &self.url_env), ("secret_env", &self.secret_env)] {
-            if v.as_deref().is_some_and(|n| !crate::config::is_env_name(n)) {
+            if v.as_deref().is_some_and(|n| !is_env_name(n)) {
                 return Err((key, "must name an environment variable".into()));
             }
         }

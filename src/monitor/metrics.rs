@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{daemon_view, quantile, Outcomes};
-use crate::config::Price;
+use crate::domain::price::Price;
 use crate::domain::time::{Millis, Timestamp};
 use crate::domain::Status;
 use crate::error::Result;

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use contenthub::config::GeneratorProfile;
 use contenthub::domain::Status;
+use contenthub::generator::GeneratorProfile;
 use contenthub::{daemon, engine};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};

@@ -1,0 +1,93 @@
+//! Generator profiles (`[generators.NAME]`): which backend a task uses and how it reaches it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::setting::{is_env_name, positive, DurationSetting};
+use crate::domain::task::validate_http_url;
+
+/// The kinds of generator a profile can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GeneratorKind {
+    Openai,
+    ContentCreator,
+    Command,
+    Template,
+}
+
+impl GeneratorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GeneratorKind::Openai => "openai",
+            GeneratorKind::ContentCreator => "content-creator",
+            GeneratorKind::Command => "command",
+            GeneratorKind::Template => "template",
+        }
+    }
+}
+
+/// A named generator profile (`[generators.NAME]`). Holds the *name* of the env var with the
+/// API key, never the key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneratorProfile {
+    pub kind: GeneratorKind,
+    pub base_url: Option<String>,
+    pub model: Option<String>,
+    pub api_key_env: Option<String>,
+    #[serde(default, deserialize_with = "positive")]
+    pub max_concurrent: Option<u32>,
+    pub timeout: Option<DurationSetting>,
+    pub command: Option<Vec<String>>,
+    pub temperature: Option<f64>,
+    pub max_tokens: Option<u32>,
+    pub target_audience: Option<String>,
+}
+
+impl GeneratorProfile {
+    /// Checks what the kind needs; returns the offending key and why.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        let needs = |key: &'static str, present: bool| {
+            if present {
+                Ok(())
+            } else {
+                Err((
+                    key,
+                    format!("is required for kind = \"{}\"", self.kind.as_str()),
+                ))
+            }
+        };
+        match self.kind {
+            GeneratorKind::Openai => {
+                needs("base_url", self.base_url.is_some())?;
+                needs("model", self.model.is_some())?;
+            }
+            GeneratorKind::ContentCreator => needs("base_url", self.base_url.is_some())?,
+            GeneratorKind::Command => needs(
+                "command",
+                self.command
+                    .as_ref()
+                    .is_some_and(|c| !c.is_empty() && !c[0].trim().is_empty()),
+            )?,
+            GeneratorKind::Template => {}
+        }
+        if let Some(url) = &self.base_url {
+            validate_http_url("base_url", url).map_err(|e| ("base_url", e.to_string()))?;
+        }
+        if let Some(t) = self.temperature {
+            if !(0.0..=2.0).contains(&t) {
+                return Err(("temperature", "must be from 0 to 2".into()));
+            }
+        }
+        if let Some(name) = &self.api_key_env {
+            if !is_env_name(name) {
+                return Err((
+                    "api_key_env",
+                    "must name an environment variable (e.g. OPENAI_API_KEY), not hold the key"
+                        .into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
