@@ -188,16 +188,10 @@ fn settle(
     };
     let status = queue::finish(c, seq, &finish, now)?;
     let (effect, message) = match (status, &finish) {
-        (Some(Status::Completed), _) => {
-            let content = tasks::get(c, seq)?.content_id;
-            (
-                Effect::Completed,
-                format!(
-                    "content {} stored",
-                    content.map(|c| c.to_string()).unwrap_or_default()
-                ),
-            )
-        }
+        (Some(Status::Completed), Finish::Completed(content)) => (
+            Effect::Completed,
+            format!("content stored ({} words)", content.word_count),
+        ),
         (
             Some(Status::Pending),
             Finish::Retry {
@@ -282,8 +276,16 @@ fn from_callback(
         Some(&format!("content-creator callback: job {job} {what}")),
     )?;
     let mut applied = settle(c, shared, &claimed, report, now)?;
-    if applied.effect == Effect::Failed {
-        applied.message = failure;
+    match applied.effect {
+        Effect::Failed => applied.message = failure,
+        Effect::Completed => {
+            let content = tasks::get(c, seq)?.content_id;
+            applied.message = format!(
+                "content {} stored",
+                content.map(|c| c.to_string()).unwrap_or_default()
+            );
+        }
+        _ => {}
     }
     Ok(applied)
 }
