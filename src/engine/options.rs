@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{GeneratorKind, GeneratorProfile, NotifySettings};
+use crate::config::NotifySettings;
 use crate::generator::EnvLookup;
+use crate::generator::{GeneratorKind, GeneratorProfile};
 use crate::monitor::channels::Channel;
 
 /// The name of the built-in generator, always available.
