@@ -185,27 +185,27 @@ pub async fn receive(
     }
     let shared = state.inner.engine.clone();
     let event = cb.event;
-    let (seq, applied) = state
+    let answer = state
         .inner
         .store
         .write(move |store| {
             store.write(|tx| apply(tx, &shared, signature.as_deref(), &task_ref, &cb, now_ms()))
         })
         .await?;
-    let Some(seq) = seq else {
+    let Some(answer) = answer else {
         return Err(ApiError::conflict(
             "replayed",
             "this callback was already received (same signature)",
         ));
     };
-    if applied.wake {
-        state.inner.engine.wake(seq);
+    if answer.wake {
+        state.inner.engine.wake(answer.seq);
     }
-    tracing::info!(task = %applied.task_id, event = ?event, outcome = applied.status, "callback");
+    tracing::info!(task = %answer.task_id, event = ?event, outcome = answer.status, "callback");
     Ok(Json(CallbackReply {
-        status: applied.status,
-        task_id: applied.task_id,
-        message: applied.message,
+        status: answer.status,
+        task_id: answer.task_id,
+        message: answer.message,
     }))
 }
 
@@ -213,7 +213,8 @@ fn exact_id(s: &str) -> Option<crate::domain::TaskId> {
     s.parse::<TaskIdPrefix>().ok()?.exact()
 }
 
-struct Applied {
+struct Answer {
+    seq: Seq,
     status: &'static str,
     task_id: String,
     message: String,
@@ -221,8 +222,8 @@ struct Applied {
     wake: bool,
 }
 
-/// Applies one authenticated callback in the caller's transaction. `None` for the sequence
-/// means the signature was seen before.
+/// In the caller's transaction: remembers the signature, looks the task up and hands the
+/// event to the outcome path. `None` means the signature was seen before (a replay).
 fn apply(
     c: &Conn,
     shared: &Arc<Shared>,
@@ -230,18 +231,10 @@ fn apply(
     task_ref: &str,
     cb: &Callback,
     now: Millis,
-) -> Result<(Option<Seq>, Applied)> {
+) -> Result<Option<Answer>> {
     if let Some(sig) = signature {
         if !outbox::remember_signature(c, sig, now, REPLAY_WINDOW_MS)? {
-            return Ok((
-                None,
-                Applied {
-                    status: "ignored",
-                    task_id: String::new(),
-                    message: String::new(),
-                    wake: false,
-                },
-            ));
+            return Ok(None);
         }
     }
     // An unknown task fails the transaction, so its signature is not remembered either.
@@ -256,15 +249,13 @@ fn apply(
     };
     let source = Source::Callback { seq, job: &cb.job };
     let applied = outcome::apply(c, shared, source, report, now)?;
-    Ok((
-        Some(seq),
-        Applied {
-            status: applied.effect.as_str(),
-            task_id: id.to_string(),
-            message: applied.message,
-            wake: !matches!(applied.effect, Effect::Progress | Effect::Ignored),
-        },
-    ))
+    Ok(Some(Answer {
+        seq,
+        status: applied.effect.as_str(),
+        task_id: id.to_string(),
+        message: applied.message,
+        wake: !matches!(applied.effect, Effect::Progress | Effect::Ignored),
+    }))
 }
 
 #[cfg(test)]
