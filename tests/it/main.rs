@@ -13,6 +13,7 @@ mod crash;
 mod daemon;
 mod generators;
 mod json;
+mod layout;
 mod mock;
 mod monitor;
 mod old_stores;
