@@ -18,7 +18,6 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -228,7 +227,7 @@ struct Applied {
 /// Applies one authenticated callback in the caller's transaction. `None` for the sequence
 /// means the signature was seen before.
 fn apply(
-    tx: &Transaction<'_>,
+    tx: &crate::store::Conn,
     shared: &Arc<Shared>,
     signature: Option<&str>,
     task_ref: &str,
@@ -364,7 +363,7 @@ fn apply(
 /// Notes in the task's history that the outcome came by callback (the transition that
 /// follows says what it was).
 fn record_callback(
-    tx: &Transaction<'_>,
+    tx: &crate::store::Conn,
     seq: Seq,
     status: Status,
     job: &str,

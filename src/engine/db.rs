@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::Transaction;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::domain::time::now_ms;
@@ -12,7 +11,7 @@ use crate::domain::Status;
 use crate::error::{Error, Result};
 use crate::store::queue::{self, Finish};
 use crate::store::tasks::Seq;
-use crate::store::Store;
+use crate::store::{Conn, Store};
 
 /// Shared access to one write connection.
 #[derive(Clone)]
@@ -30,7 +29,7 @@ impl Db {
     /// Runs `f` in a write transaction on a blocking thread.
     pub async fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+        f: impl FnOnce(&Conn) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         self.blocking(move |store| store.write(f)).await
     }
@@ -38,7 +37,7 @@ impl Db {
     /// Runs `f` in a read transaction on a blocking thread.
     pub async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+        f: impl FnOnce(&Conn) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         self.blocking(move |store| store.read(f)).await
     }

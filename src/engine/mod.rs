@@ -17,7 +17,6 @@ use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -333,15 +332,7 @@ async fn dispatch(
 ) -> Result<Summary> {
     let db = shared.db.clone();
     let owner = shared.owner.clone();
-    let watch = Connection::open_with_flags(
-        &opts.db_path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    watch.busy_timeout(Duration::from_secs(5))?;
-    let data_version = |c: &Connection| -> i64 {
-        c.query_row("PRAGMA data_version", [], |r| r.get(0))
-            .unwrap_or(0)
-    };
+    let watch = crate::store::ChangeWatch::open(&opts.db_path)?;
 
     let started = now_ms();
     let lease_ms = opts.lease.as_millis() as i64;
@@ -383,7 +374,7 @@ async fn dispatch(
     let mut task_ids: HashMap<tokio::task::Id, Seq> = HashMap::new();
     let mut touched: Vec<Seq> = Vec::new();
     let mut touched_set: std::collections::HashSet<Seq> = std::collections::HashSet::new();
-    let mut last_version = data_version(&watch);
+    let mut last_version = watch.version();
     let mut dirty = true;
     let mut saturated = false;
     let mut wake_at = Instant::now();
@@ -453,7 +444,7 @@ async fn dispatch(
                 }
             }
             if !saturated {
-                let next = db.read(|tx| queue::next_due(tx)).await?;
+                let next = db.read(queue::next_due).await?;
                 let until = next
                     .map(|ms| (ms - now_ms()).max(0) as u64)
                     .unwrap_or(u64::MAX);
@@ -506,12 +497,10 @@ async fn dispatch(
                 }
             }
             _ = ticker.tick() => {
-                let v = data_version(&watch);
+                let v = watch.version();
                 if v != last_version {
                     last_version = v;
-                    let due: bool = watch
-                        .query_row("SELECT EXISTS(SELECT 1 FROM tasks WHERE status = 'pending' AND next_attempt_at <= ?1)", [now_ms()], |r| r.get(0))
-                        .unwrap_or(true);
+                    let due = queue::has_due_pending(watch.conn(), now_ms()).unwrap_or(true);
                     dirty |= due;
                     if !inflight.is_empty() {
                         let seqs: Vec<Seq> = inflight.keys().copied().collect();
