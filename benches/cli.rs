@@ -3,10 +3,11 @@
 //! `cargo bench --bench cli`:
 //!
 //! 1. fills a store in a temporary directory with `CONTENTHUB_BENCH_TASKS` tasks (default
-//!    1,000,000) in one transaction, with the shared filler (`support/fill.rs`): accounts via
-//!    `store::accounts::insert`; each task as the row `tasks::insert` followed by its
-//!    `tasks::transition`s would leave (the transitions carry the changes the daemon's
-//!    `store::queue` and `tasks::cancel` pass), with its events via `tasks::record_event`.
+//!    1,000,000) with the shared filler (`support/fill.rs`): accounts via
+//!    `store::accounts::insert`; then, in one transaction, each task as the row `tasks::insert`
+//!    followed by its `tasks::transition`s would leave (the transitions carry the changes the
+//!    daemon's `store::queue` and `tasks::cancel` pass), with its events as
+//!    `tasks::record_event` writes them.
 //!    First, a small store is filled both ways (this fast path, and the real `tasks::insert`
 //!    and `tasks::transition`) and compared row by row, so the fast path cannot drift from
 //!    what the code writes;
@@ -35,7 +36,6 @@ use support::{
 };
 
 use contenthub::domain::time::now_ms;
-use contenthub::store::Store;
 use fill::{Shape, SEED};
 use rusqlite::Connection;
 
@@ -77,16 +77,10 @@ fn main() {
 
     // 1. Fill.
     let t = Instant::now();
-    let mut store = Store::open(&db).expect("open the bench store");
-    // A large page cache for this connection only: the fill touches every index page many
-    // times. It changes nothing that is stored.
-    store
-        .conn()
-        .pragma_update(None, "cache_size", -1_048_576)
-        .expect("set cache_size");
-    let fill = fill::fill(&mut store, &shape(n), now, SEED);
+    let fill = fill::fill(&db, &shape(n), now, SEED);
     let fill_time = t.elapsed();
-    checkpoint(store.conn());
+    let conn = Connection::open(&db).expect("open the bench store");
+    checkpoint(&conn);
     let fill_total = t.elapsed();
     println!(
         "fill: {} tasks, {} events, {} accounts in {:.1} s ({:.0} tasks/s); checkpoint done at {:.1} s",
@@ -97,9 +91,9 @@ fn main() {
         fill.tasks as f64 / fill_time.as_secs_f64(),
         fill_total.as_secs_f64(),
     );
-    fill::print_statuses(store.conn());
-    let prefix = pick_prefix(store.conn(), n);
-    drop(store);
+    fill::print_statuses(&conn);
+    let prefix = pick_prefix(&conn, n);
+    drop(conn);
 
     // 2. Settle.
     settle(settle_secs);

@@ -4,16 +4,16 @@
 //! `cargo bench --bench monitor`:
 //!
 //! 1. fills a store in a temporary directory with `CONTENTHUB_BENCH_TASKS` tasks (default
-//!    1,000,000) created over the last 30 days, in one transaction, with the shared filler
+//!    1,000,000) created over the last 30 days, the tasks in one transaction, with the shared filler
 //!    (`support/fill.rs`, as in the `cli` bench), in a steady state: only the newest 10 tasks
 //!    are held back (5 in flight, 5 pending), and tasks "now" catches running stay running, so
 //!    the last hour has its share of finished tasks. Every completed task also gets its article
-//!    (a `contents` row of 1–3 KB of Markdown, written by `contents::insert` at the time the
+//!    (a `contents` row of 1–3 KB of Markdown, as `contents::insert` writes it at the time the
 //!    task completed, with model, tokens and review state) and points at it, and the counters
 //!    the daemon keeps (outcomes, retries, queue-wait and generation sums, tokens in all and
 //!    per model) hold the totals of the rows. First, a small store is filled both this way and
 //!    through the daemon's own code (`tasks::insert`, `tasks::transition`, `queue::finish`,
-//!    `tasks::cancel`) and compared row by row, counters included. A second transaction writes
+//!    `tasks::cancel`) and compared row by row, counters included. A last transaction writes
 //!    the daemon's heartbeat row (`queue::beat`) as of the end of the fill;
 //! 2. lets the machine settle (`sync`, then `CONTENTHUB_BENCH_SETTLE_SECS`, default 5 s),
 //!    probes the fsync latency, and counts what the last 24 hours hold;
@@ -38,8 +38,9 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use contenthub::domain::time::{now_ms, Millis};
+use contenthub::domain::Status;
 use contenthub::store::queue::{self, Heartbeat};
-use contenthub::store::Store;
+use contenthub::store::{tasks, Store};
 use fill::{Shape, DAY_MS, SEED};
 use rusqlite::Connection;
 use support::{
@@ -129,17 +130,13 @@ fn main() {
 
     // 1. Fill.
     let t = Instant::now();
+    let fill = fill::fill(&db, &shape(n), now, SEED);
     let mut store = Store::open(&db).expect("open the bench store");
-    // A large page cache for this connection only: the fill touches every index page many
-    // times. It changes nothing that is stored.
-    store
-        .conn()
-        .pragma_update(None, "cache_size", -1_048_576)
-        .expect("set cache_size");
-    let fill = fill::fill(&mut store, &shape(n), now, SEED);
     beat(&mut store, fill.daemon, now);
+    drop(store);
     let fill_time = t.elapsed();
-    checkpoint(store.conn());
+    let conn = Connection::open(&db).expect("open the bench store");
+    checkpoint(&conn);
     let fill_total = t.elapsed();
     println!(
         "fill: {} tasks, {} events, {} contents, {} accounts in {:.1} s ({:.0} tasks/s); checkpoint done at {:.1} s",
@@ -151,14 +148,14 @@ fn main() {
         fill.tasks as f64 / fill_time.as_secs_f64(),
         fill_total.as_secs_f64(),
     );
-    fill::print_statuses(store.conn());
-    print_counters(store.conn());
+    fill::print_statuses(&conn);
+    print_counters(&conn);
     println!(
         "heartbeat: daemon {} (started {:.1} days before the fill), last beat at the end of the fill",
         fill.daemon.0,
         (now - fill.daemon.1) as f64 / DAY_MS as f64
     );
-    drop(store);
+    drop(conn);
 
     // 2. Settle.
     settle(settle_secs);
@@ -263,11 +260,11 @@ fn main() {
 fn beat(store: &mut Store, (owner, started_at): (&str, Millis), now: Millis) {
     store
         .write(|tx| {
-            let in_flight: u32 = tx.query_row(
-                "SELECT count(*) FROM tasks WHERE status IN ('submitted','processing')",
-                [],
-                |r| r.get(0),
-            )?;
+            let in_flight = tasks::status_counts(tx, None)?
+                .into_iter()
+                .filter(|(s, _)| matches!(s, Status::Submitted | Status::Processing))
+                .map(|(_, n)| n as u32)
+                .sum();
             let mut parts = owner.split(':');
             let host = parts.next().unwrap_or_default().to_string();
             let pid = parts.next().and_then(|p| p.parse().ok()).unwrap_or(1);

@@ -69,9 +69,9 @@ pub enum Error {
     #[error("{0}")]
     Store(String),
 
-    /// SQLite failed.
+    /// The database underneath the store failed.
     #[error("store: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Database(#[from] crate::store::DbError),
 
     /// A file or directory could not be read or written.
     #[error("{context}: {source}")]
@@ -102,7 +102,7 @@ impl Error {
             Error::Invalid { .. } | Error::Usage(_) => ExitCode::Invalid,
             Error::NotFound { .. } => ExitCode::NotFound,
             Error::Refused(_) => ExitCode::Refused,
-            Error::Store(_) | Error::Sqlite(_) | Error::Io { .. } => ExitCode::Failure,
+            Error::Store(_) | Error::Database(_) | Error::Io { .. } => ExitCode::Failure,
         }
     }
 }

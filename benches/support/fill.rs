@@ -1,15 +1,15 @@
 //! The deterministic store filler shared by the benchmarks that need a large, realistic store
 //! (`cli`, `monitor`).
 //!
-//! [`fill`] writes, in one transaction, 6 accounts (via `store::accounts::insert`) and N tasks
-//! spread over the `days` days before "now": each task as the row `tasks::insert` followed by
-//! its `tasks::transition`s would leave (the transitions carry the changes the daemon's
-//! `store::queue` and `tasks::cancel` pass), with its events via `tasks::record_event`. The
-//! newest [`Shape::active`] tasks are pending or in flight; the others finished, unless they
-//! would finish after "now": those are left as they are at "now". With [`Shape::contents`],
-//! every completed task also gets its article, written through `contents::insert` as the
-//! daemon's result handling does, and the task row points at it; [`fill`] then also sets the
-//! counters the daemon keeps.
+//! [`fill`] writes 6 accounts (via `store::accounts::insert`), then, in one transaction on a
+//! connection of its own, N tasks spread over the `days` days before "now": each task as the
+//! row `tasks::insert` followed by its `tasks::transition`s would leave (the transitions carry
+//! the changes the daemon's `store::queue` and `tasks::cancel` pass), with its events as
+//! `tasks::record_event` writes them. The newest [`Shape::active`] tasks are pending or in
+//! flight; the others finished, unless they would finish after "now": those are left as they
+//! are at "now". With [`Shape::contents`], every completed task also gets its article, the row
+//! `contents::insert` writes in the daemon's result handling, and the task row points at it;
+//! [`fill`] then also sets the counters the daemon keeps.
 //!
 //! [`verify_fast_path`] fills two small stores from the same generator, one this way and one
 //! through the code the binary runs, and stops if their rows differ, so the fast path cannot
@@ -26,12 +26,12 @@ use std::time::{Duration, Instant};
 use contenthub::domain::content::{summarize, word_count};
 use contenthub::domain::time::Millis;
 use contenthub::domain::{Account, NewAccount, NewTask, Review, Status, TaskId};
-use contenthub::store::contents::{self, NewContent};
+use contenthub::store::contents::NewContent;
 use contenthub::store::queue::{self, Finish};
-use contenthub::store::tasks::{self, Changes, Seq};
-use contenthub::store::{accounts, counters, Store};
+use contenthub::store::tasks::{self, Changes};
+use contenthub::store::{accounts, counters, Conn, Store};
 use rusqlite::types::Value;
-use rusqlite::{Connection, ToSql};
+use rusqlite::{params, Connection, ToSql, TransactionBehavior};
 
 pub const SEED: u64 = 0x9E37_79B9_7F4A_7C15;
 pub const DAY_MS: i64 = 86_400_000;
@@ -1158,16 +1158,86 @@ impl RowInsert {
     }
 }
 
+/// The `contents` row `contents::insert` writes for `c` at `now` (the check in
+/// [`verify_fast_path`] compares the two).
+fn insert_content(conn: &Connection, c: &NewContent, now: Millis) -> i64 {
+    let keywords = serde_json::to_string(&c.keywords).unwrap_or_else(|_| "[]".into());
+    let images = serde_json::to_string(&c.images).unwrap_or_else(|_| "[]".into());
+    let reviewed_at = (c.review_status != Review::Pending).then_some(now);
+    conn.prepare_cached(
+        "INSERT INTO contents(task_id, account_id, topic, keywords, title, body, html, summary,
+            cover_image, images, word_count, quality_score, generator, model, prompt_tokens,
+            completion_tokens, review_status, reviewed_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)
+         RETURNING id",
+    )
+    .expect("prepare the content insert")
+    .query_row(
+        params![
+            c.task_id.0,
+            c.account_id,
+            c.topic,
+            keywords,
+            c.title,
+            c.body,
+            c.html,
+            c.summary,
+            c.cover_image,
+            images,
+            c.word_count,
+            c.quality_score,
+            c.generator,
+            c.model,
+            c.prompt_tokens,
+            c.completion_tokens,
+            c.review_status.as_str(),
+            reviewed_at,
+            now,
+        ],
+        |r| r.get(0),
+    )
+    .expect("insert a content")
+}
+
+/// The `task_events` row `tasks::record_event` writes.
+fn insert_event(
+    conn: &Connection,
+    seq: i64,
+    at: Millis,
+    from: Option<Status>,
+    to: Status,
+    message: &str,
+) {
+    conn.prepare_cached(
+        "INSERT INTO task_events(task_seq, at, from_status, to_status, message) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .expect("prepare the event insert")
+    .execute(params![seq, at, from.map(Status::as_str), to.as_str(), message])
+    .expect("insert an event");
+}
+
+/// What `counters::add` does: adds `by` to the counter `name{labels}`, writing nothing for 0.
+fn add_counter(conn: &Connection, name: &str, labels: &str, by: i64) {
+    if by == 0 {
+        return;
+    }
+    conn.prepare_cached(
+        "INSERT INTO counters(name, labels, value) VALUES (?1, ?2, ?3)
+         ON CONFLICT(name, labels) DO UPDATE SET value = value + excluded.value",
+    )
+    .expect("prepare the counter update")
+    .execute(params![name, labels, by])
+    .expect("add to a counter");
+}
+
 /// Inserts the final row of `spec` and its events (one at submit, one per transition), after
-/// its article, if any, through `contents::insert` at the time the task completed (what
+/// its article, if any, as `contents::insert` writes it at the time the task completed (what
 /// `queue::finish` does). Returns the number of events.
 fn insert_fast(conn: &Connection, ins: &RowInsert, spec: &TaskSpec, account: &Account) -> usize {
     if let Some(a) = &spec.article {
         let at = spec.steps.last().expect("a completed task's steps").at;
         let content = a.content(TaskId(spec.id), &spec.task, account);
-        let id = contents::insert(conn, &content, at)
-            .expect("contents::insert")
-            .expect("the task's first content");
+        let id = insert_content(conn, &content, at);
         assert_eq!(id, a.id, "content ids follow the task order");
     }
     let mut row = Row::inserted(spec.id, &spec.task, account, spec.created_at);
@@ -1218,19 +1288,17 @@ fn insert_fast(conn: &Connection, ins: &RowInsert, spec: &TaskSpec, account: &Ac
         .expect("prepare the task insert")
         .execute(&*values)
         .expect("insert a task");
-    let seq = Seq(conn.last_insert_rowid());
-    tasks::record_event(
+    let seq = conn.last_insert_rowid();
+    insert_event(
         conn,
         seq,
         spec.created_at,
         None,
         Status::Pending,
-        Some("submitted"),
-    )
-    .expect("insert the submit event");
+        "submitted",
+    );
     for (s, from) in spec.steps.iter().zip(from) {
-        tasks::record_event(conn, seq, s.at, Some(from), s.to, Some(&s.message))
-            .expect("insert an event");
+        insert_event(conn, seq, s.at, Some(from), s.to, &s.message);
     }
     1 + spec.steps.len()
 }
@@ -1257,7 +1325,7 @@ impl Reference {
 }
 
 /// The same task through the code the binary runs (see [`Reference`]).
-fn insert_real(conn: &Connection, spec: &TaskSpec, account: &Account, how: Reference) {
+fn insert_real(conn: &Conn, spec: &TaskSpec, account: &Account, how: Reference) {
     let s = tasks::insert(conn, &spec.task, account, spec.created_at).expect("tasks::insert");
     let daemon = how == Reference::Daemon;
     if daemon {
@@ -1328,50 +1396,75 @@ pub struct Filled {
     pub daemon: (&'static str, Millis),
 }
 
-/// Fills `store` with `shape` in one transaction, through the fast path.
-pub fn fill(store: &mut Store, shape: &Shape, now: Millis, seed: u64) -> Filled {
-    store
-        .write(|tx| Ok(write(tx, shape, now, seed, None)))
-        .expect("fill the store")
+/// Fills the store at `path` (created if need be) with `shape`, through the fast path.
+pub fn fill(path: &Path, shape: &Shape, now: Millis, seed: u64) -> Filled {
+    write(path, shape, now, seed, None)
 }
 
-/// Writes the accounts and tasks of `shape` (and their articles): through the fast path, with
-/// the counters the binary would have kept, or through the `reference` code.
+/// Writes the accounts and tasks of `shape` (and their articles) to the store at `path`: the
+/// accounts through `accounts::insert`, then the tasks through the fast path, with the
+/// counters the binary would have kept, or through the `reference` code. The tasks go in one
+/// transaction.
 fn write(
-    tx: &Connection,
+    path: &Path,
     shape: &Shape,
     now: Millis,
     seed: u64,
     reference: Option<Reference>,
 ) -> Filled {
     let mut gen = Generator::new(shape, now, seed);
-    let accounts: Vec<Account> = gen
-        .specs
-        .iter()
-        .map(|s| accounts::insert(tx, &s.account))
-        .collect::<Result<_, _>>()
+    let mut store = Store::open(path).expect("open the store to fill");
+    let accounts: Vec<Account> = store
+        .write(|c| {
+            gen.specs
+                .iter()
+                .map(|s| accounts::insert(c, &s.account))
+                .collect()
+        })
         .expect("accounts::insert");
-    let ins = RowInsert::for_schema(tx);
     let (mut events, mut contents, mut cancelled) = (0, 0, 0);
-    for _ in 0..shape.tasks {
+    let mut next_task = || {
         let spec = gen.next_task();
-        let account = &accounts[spec.account];
         if spec.steps.last().is_some_and(|s| s.to == Status::Cancelled) {
             cancelled += 1;
         }
         contents += usize::from(spec.article.is_some());
-        match reference {
-            None => events += insert_fast(tx, &ins, &spec, account),
-            Some(how) => insert_real(tx, &spec, account, how),
-        }
-    }
-    if reference.is_none() {
-        // What `task submit` and `task cancel` count.
-        let add = |name, by| counters::add(tx, name, "", by).expect("counters::add");
-        add(counters::TASKS_SUBMITTED, shape.tasks as i64);
-        add(counters::TASKS_CANCELLED, cancelled);
-        if shape.contents {
-            daemon_counters(tx);
+        spec
+    };
+    match reference {
+        Some(how) => store
+            .write(|c| {
+                for _ in 0..shape.tasks {
+                    let spec = next_task();
+                    insert_real(c, &spec, &accounts[spec.account], how);
+                }
+                Ok(())
+            })
+            .expect("fill through the store"),
+        None => {
+            drop(store);
+            let mut conn = Connection::open(path).expect("open the store to fill");
+            // A large page cache for this connection only: the fill touches every index page
+            // many times. It changes nothing that is stored.
+            conn.pragma_update(None, "cache_size", -1_048_576)
+                .expect("set cache_size");
+            conn.pragma_update(None, "foreign_keys", true)
+                .expect("enable foreign keys");
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .expect("begin the fill");
+            let ins = RowInsert::for_schema(&tx);
+            for _ in 0..shape.tasks {
+                let spec = next_task();
+                events += insert_fast(&tx, &ins, &spec, &accounts[spec.account]);
+            }
+            // What `task submit` and `task cancel` count.
+            add_counter(&tx, counters::TASKS_SUBMITTED, "", shape.tasks as i64);
+            add_counter(&tx, counters::TASKS_CANCELLED, "", cancelled);
+            if shape.contents {
+                daemon_counters(&tx);
+            }
+            tx.commit().expect("commit the fill");
         }
     }
     Filled {
@@ -1450,7 +1543,7 @@ fn daemon_counters(conn: &Connection) {
         }
     }
     for (name, labels, value) in totals {
-        counters::add(conn, name, &labels, value).expect("counters::add");
+        add_counter(conn, name, &labels, value);
     }
 }
 
@@ -1471,14 +1564,8 @@ pub fn verify_fast_path(path: &Path, now: Millis, shape: &Shape) {
     type Rows = Vec<Vec<Value>>;
     let dump = |fast: bool| -> Vec<(&'static str, Rows)> {
         let p = path.with_extension(if fast { "fast.db" } else { "real.db" });
-        let mut store = Store::open(&p).expect("open a verification store");
-        store
-            .write(|tx| {
-                write(tx, shape, now, SEED ^ 0x5555, (!fast).then_some(reference));
-                Ok(())
-            })
-            .expect("fill a verification store");
-        let conn = store.conn();
+        write(&p, shape, now, SEED ^ 0x5555, (!fast).then_some(reference));
+        let conn = Connection::open(&p).expect("open a verification store");
         let rows = |sql: &str| -> Rows {
             let mut stmt = conn.prepare(sql).expect("prepare a dump");
             let cols = stmt.column_count();

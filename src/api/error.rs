@@ -133,7 +133,7 @@ impl From<Error> for ApiError {
             Error::Usage(m) => ApiError::bad_request(m),
             e @ Error::NotFound { .. } => ApiError::not_found(e.to_string()),
             Error::Refused(m) => ApiError::conflict("refused", m),
-            e @ (Error::Store(_) | Error::Sqlite(_) | Error::Io { .. }) => {
+            e @ (Error::Store(_) | Error::Database(_) | Error::Io { .. }) => {
                 tracing::error!(error = %e, "request failed");
                 ApiError::internal(format!("the store failed: {e}"))
             }

@@ -3,10 +3,8 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::Transaction;
-
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{Conn, Store};
 
 /// Shared access to one write connection.
 #[derive(Clone)]
@@ -24,7 +22,7 @@ impl Db {
     /// Runs `f` in a write transaction on a blocking thread.
     pub async fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+        f: impl FnOnce(&Conn) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         self.blocking(move |store| store.write(f)).await
     }
@@ -32,7 +30,7 @@ impl Db {
     /// Runs `f` in a read transaction on a blocking thread.
     pub async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+        f: impl FnOnce(&Conn) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         self.blocking(move |store| store.read(f)).await
     }

@@ -57,6 +57,8 @@ pub struct Dispatcher<'a> {
     started: Millis,
     lease_ms: i64,
     watch: ChangeWatch,
+    /// The store's change counter when the dispatcher last looked.
+    seen_version: i64,
     inflight: HashMap<Seq, InFlight>,
     workers: JoinSet<(Seq, Option<Status>)>,
     task_ids: HashMap<tokio::task::Id, Seq>,
@@ -79,6 +81,7 @@ impl<'a> Dispatcher<'a> {
         results: Results,
     ) -> Result<Dispatcher<'a>> {
         let watch = ChangeWatch::open(&opts.db_path)?;
+        let seen_version = watch.version();
         let now = Instant::now();
         let renew_every = (opts.lease / 3).max(Duration::from_millis(100));
         let d = Dispatcher {
@@ -90,6 +93,7 @@ impl<'a> Dispatcher<'a> {
             started: now_ms(),
             lease_ms: opts.lease.as_millis() as i64,
             watch,
+            seen_version,
             inflight: HashMap::new(),
             workers: JoinSet::new(),
             task_ids: HashMap::new(),
@@ -208,7 +212,7 @@ impl<'a> Dispatcher<'a> {
             self.start_worker(c);
         }
         if !self.saturated {
-            let next = self.db.read(|tx| queue::next_due(tx)).await?;
+            let next = self.db.read(queue::next_due).await?;
             let until = next
                 .map(|ms| (ms - now_ms()).max(0) as u64)
                 .unwrap_or(u64::MAX);
@@ -315,10 +319,12 @@ impl<'a> Dispatcher<'a> {
     /// On each tick: when another connection has committed, look for due work and stop the
     /// workers of tasks the operator cancelled.
     async fn on_store_change(&mut self) -> Result<()> {
-        if !self.watch.changed() {
+        let version = self.watch.version();
+        if version == self.seen_version {
             return Ok(());
         }
-        self.dirty |= self.watch.has_due_pending(now_ms());
+        self.seen_version = version;
+        self.dirty |= queue::has_due_pending(self.watch.conn(), now_ms()).unwrap_or(true);
         if self.inflight.is_empty() {
             return Ok(());
         }

@@ -31,6 +31,7 @@ use crate::generator::EnvLookup;
 use crate::monitor::channels::{self, Channel, ChannelKind, CHANNEL_PREFIX};
 use crate::signature;
 use crate::store::outbox::{self, Outgoing};
+use crate::store::Conn;
 
 /// How many deliveries are sent at once.
 pub const CONCURRENCY: usize = 8;
@@ -125,7 +126,7 @@ pub async fn run(
         if free > 0 && pause.is_none_or(|p| Instant::now() >= p) {
             pause = None;
             // A read first: an idle daemon does not take the write lock every second.
-            match shared.db.read(|tx| outbox::next_due(tx)).await {
+            match shared.db.read(outbox::next_due).await {
                 Ok(mut next) => {
                     if next.is_some_and(|at| at <= now_ms()) {
                         claim(
@@ -137,12 +138,7 @@ pub async fn run(
                             free,
                         )
                         .await;
-                        next = shared
-                            .db
-                            .read(|tx| outbox::next_due(tx))
-                            .await
-                            .ok()
-                            .flatten();
+                        next = shared.db.read(outbox::next_due).await.ok().flatten();
                     }
                     if let Some(at) = next.filter(|_| sending.len() < CONCURRENCY) {
                         let until = Duration::from_millis((at - now_ms()).max(0) as u64);
@@ -334,7 +330,7 @@ fn settle(
 impl Settled {
     fn record(
         &self,
-        tx: &rusqlite::Connection,
+        tx: &Conn,
         id: i64,
         now: crate::domain::time::Millis,
     ) -> crate::error::Result<()> {

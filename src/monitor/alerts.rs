@@ -18,7 +18,7 @@ use super::{observe, outcomes, Observed, Outcomes, Unit};
 use crate::domain::time::{Millis, Timestamp};
 use crate::error::Result;
 use crate::output::Record;
-use crate::store::{monitor as q, outbox};
+use crate::store::{monitor as q, outbox, Conn};
 
 /// What a rule measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -321,7 +321,7 @@ fn channels_of<'a>(rule: &Rule, all: &'a [Channel]) -> Vec<&'a Channel> {
 /// the `alerts` table and queues notifications in the outbox (the caller commits); without,
 /// only reports. `conn` must be in a transaction (a write transaction with `record`).
 pub fn evaluate(
-    conn: &rusqlite::Connection,
+    conn: &Conn,
     db_path: &Path,
     opts: &AlertOptions,
     now: Millis,

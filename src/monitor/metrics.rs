@@ -18,7 +18,7 @@ use crate::domain::price::Price;
 use crate::domain::time::{Millis, Timestamp};
 use crate::domain::Status;
 use crate::error::Result;
-use crate::store::{counters, monitor as q, queue, tasks};
+use crate::store::{counters, monitor as q, queue, tasks, Conn};
 
 /// What a collection needs beyond the store.
 #[derive(Debug, Clone)]
@@ -243,12 +243,7 @@ fn secs(ms: Millis) -> f64 {
 
 /// Collects [`Metrics`] for the window ending at `now`. `conn` should be in a read
 /// transaction, so that every figure comes from one snapshot.
-pub fn collect(
-    conn: &rusqlite::Connection,
-    db_path: &Path,
-    opts: &MetricsOptions,
-    now: Millis,
-) -> Result<Metrics> {
+pub fn collect(conn: &Conn, db_path: &Path, opts: &MetricsOptions, now: Millis) -> Result<Metrics> {
     let (from, until) = super::window_range(now, opts.window);
     let since = from - 1;
 

@@ -22,7 +22,7 @@ use crate::domain::Status;
 use crate::engine::lock;
 use crate::error::{Error, Result};
 use crate::store::queue::{self, Heartbeat};
-use crate::store::{monitor as q, tasks};
+use crate::store::{monitor as q, tasks, Conn};
 
 /// What a value measures, for parsing thresholds and printing values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,7 +232,7 @@ pub fn heartbeat_limit(lease: Duration) -> Duration {
 /// Reads the daemon's state: the lock beside the store and the latest heartbeat.
 pub fn daemon_view(
     db_path: &Path,
-    conn: &rusqlite::Connection,
+    conn: &Conn,
     lease: Duration,
     now: Millis,
 ) -> Result<DaemonView> {
@@ -294,7 +294,7 @@ impl Observed {
 }
 
 /// Outcomes of tasks that finished in `[since, until)`.
-pub fn outcomes(conn: &rusqlite::Connection, since: Millis, until: Millis) -> Result<Outcomes> {
+pub fn outcomes(conn: &Conn, since: Millis, until: Millis) -> Result<Outcomes> {
     let mut o = Outcomes::default();
     for (status, n) in q::finished_counts(conn, since, until)? {
         o.add(status, n);
@@ -305,7 +305,7 @@ pub fn outcomes(conn: &rusqlite::Connection, since: Millis, until: Millis) -> Re
 /// Reads an [`Observed`] for a window ending now. `conn` should be in a read transaction so
 /// that every figure comes from the same snapshot.
 pub fn observe(
-    conn: &rusqlite::Connection,
+    conn: &Conn,
     db_path: &Path,
     lease: Duration,
     window: Duration,

@@ -7,7 +7,7 @@ use crate::domain::time::Millis;
 use crate::domain::Status;
 use crate::error::Result;
 use crate::output::Record;
-use crate::store::monitor as q;
+use crate::store::{monitor as q, Conn};
 
 /// One day's outcomes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,7 +66,7 @@ fn midnight(date: NaiveDate) -> Millis {
 }
 
 /// The last `days` days up to `now`, oldest first.
-pub fn daily(conn: &rusqlite::Connection, days: u32, now: Millis) -> Result<Vec<DayStats>> {
+pub fn daily(conn: &Conn, days: u32, now: Millis) -> Result<Vec<DayStats>> {
     let today = Local
         .timestamp_millis_opt(now)
         .single()

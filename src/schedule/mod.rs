@@ -20,7 +20,7 @@ use crate::domain::time::{rfc3339, Millis, Timestamp};
 use crate::domain::{Keywords, NewTask};
 use crate::error::{Error, Result};
 use crate::store::plans::{self, PlanRow};
-use crate::store::{accounts, counters, tasks, Store};
+use crate::store::{accounts, counters, tasks, Conn, Store};
 
 /// A slot later than this is missed, not merely late: `skip` does not fire it.
 pub const ON_TIME: Duration = Duration::from_secs(10 * 60);
@@ -178,7 +178,7 @@ fn anchor(p: &PlanRow) -> Millis {
     p.last_slot_at.unwrap_or(p.created_at)
 }
 
-pub fn view(conn: &rusqlite::Connection, p: &PlanRow, now: Millis) -> Result<Plan> {
+pub fn view(conn: &Conn, p: &PlanRow, now: Millis) -> Result<Plan> {
     let names = p
         .account_ids
         .iter()
@@ -417,7 +417,7 @@ pub fn fire(
             error: None,
             skipped: true,
         }),
-        Err(e @ (Error::Sqlite(_) | Error::Io { .. } | Error::Store(_))) => Err(e),
+        Err(e @ (Error::Database(_) | Error::Io { .. } | Error::Store(_))) => Err(e),
         Err(e) => {
             let message = e.to_string();
             store.write(|tx| {
@@ -439,7 +439,7 @@ pub fn fire(
 }
 
 /// The lag of the most overdue enabled plan: how long ago its earliest unfired slot was due.
-pub fn worst_lag(conn: &rusqlite::Connection, now: Millis) -> Result<Option<(String, Millis)>> {
+pub fn worst_lag(conn: &Conn, now: Millis) -> Result<Option<(String, Millis)>> {
     let mut worst: Option<(String, Millis)> = None;
     for p in plans::list(conn, true)? {
         let Ok(s) = Schedule::new(&p.cron, &p.tz) else {

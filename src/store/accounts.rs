@@ -1,8 +1,8 @@
 //! The `accounts` table.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row};
 
-use super::{json_list, parse_json_list};
+use super::{json_list, parse_json_list, Conn};
 use crate::domain::account::{check_word_range, Account, AccountPatch, NewAccount};
 use crate::domain::time::{now_ms, Timestamp};
 use crate::domain::Status;
@@ -39,9 +39,10 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
         if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
-pub fn insert(conn: &Connection, a: &NewAccount) -> Result<Account> {
+pub fn insert(conn: &Conn, a: &NewAccount) -> Result<Account> {
     let now = now_ms();
     let id: i64 = conn
+        .sql()
         .prepare_cached(
             "INSERT INTO accounts(name, display_name, platform, language, tone, category, persona,
                                   min_words, max_words, forbidden_words, auto_approve, created_at, updated_at)
@@ -74,15 +75,16 @@ pub fn insert(conn: &Connection, a: &NewAccount) -> Result<Account> {
     get_by_id(conn, id)?.ok_or_else(|| Error::Store("account vanished after insert".into()))
 }
 
-pub fn get_by_id(conn: &Connection, id: i64) -> Result<Option<Account>> {
+pub fn get_by_id(conn: &Conn, id: i64) -> Result<Option<Account>> {
     Ok(conn
+        .sql()
         .prepare_cached(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1"))?
         .query_row([id], from_row)
         .optional()?)
 }
 
 /// Finds an account by id (all digits) or by name (case-insensitive).
-pub fn find(conn: &Connection, reference: &str) -> Result<Account> {
+pub fn find(conn: &Conn, reference: &str) -> Result<Account> {
     let r = reference.trim();
     let found = if !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()) {
         match r.parse::<i64>() {
@@ -90,7 +92,8 @@ pub fn find(conn: &Connection, reference: &str) -> Result<Account> {
             Err(_) => None,
         }
     } else {
-        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM accounts WHERE name = ?1"))?
+        conn.sql()
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM accounts WHERE name = ?1"))?
             .query_row([r], from_row)
             .optional()?
     };
@@ -100,14 +103,16 @@ pub fn find(conn: &Connection, reference: &str) -> Result<Account> {
     })
 }
 
-pub fn list(conn: &Connection) -> Result<Vec<Account>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM accounts ORDER BY id"))?;
+pub fn list(conn: &Conn) -> Result<Vec<Account>> {
+    let mut stmt = conn
+        .sql()
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM accounts ORDER BY id"))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Applies `patch` to the account and returns it as stored.
-pub fn update(conn: &Connection, id: i64, patch: &AccountPatch) -> Result<Account> {
+pub fn update(conn: &Conn, id: i64, patch: &AccountPatch) -> Result<Account> {
     let cur = get_by_id(conn, id)?.ok_or(Error::NotFound {
         kind: "account",
         id: id.to_string(),
@@ -116,7 +121,7 @@ pub fn update(conn: &Connection, id: i64, patch: &AccountPatch) -> Result<Accoun
     let max_words = patch.max_words.unwrap_or(cur.max_words);
     check_word_range(min_words, max_words)?;
     let name = patch.name.clone().unwrap_or(cur.name);
-    conn.prepare_cached(
+    conn.sql().prepare_cached(
         "UPDATE accounts SET name = ?2, display_name = ?3, platform = ?4, language = ?5, tone = ?6,
                 category = ?7, persona = ?8, min_words = ?9, max_words = ?10, forbidden_words = ?11,
                 auto_approve = ?12, updated_at = ?13
@@ -153,9 +158,9 @@ pub fn update(conn: &Connection, id: i64, patch: &AccountPatch) -> Result<Accoun
 }
 
 /// How many of the account's tasks are not finished, and how many it has in all.
-pub fn task_counts(conn: &Connection, id: i64) -> Result<(u64, u64)> {
+pub fn task_counts(conn: &Conn, id: i64) -> Result<(u64, u64)> {
     let active = Status::ACTIVE.map(|s| format!("'{s}'")).join(",");
-    Ok(conn.query_row(
+    Ok(conn.sql().query_row(
         &format!(
             "SELECT count(*) FILTER (WHERE status IN ({active})), count(*)
              FROM tasks WHERE account_id = ?1"
@@ -166,9 +171,12 @@ pub fn task_counts(conn: &Connection, id: i64) -> Result<(u64, u64)> {
 }
 
 /// Deletes the account with its tasks and contents.
-pub fn delete(conn: &Connection, id: i64) -> Result<()> {
-    conn.execute("DELETE FROM contents WHERE account_id = ?1", [id])?;
-    conn.execute("DELETE FROM tasks WHERE account_id = ?1", [id])?;
-    conn.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+pub fn delete(conn: &Conn, id: i64) -> Result<()> {
+    conn.sql()
+        .execute("DELETE FROM contents WHERE account_id = ?1", [id])?;
+    conn.sql()
+        .execute("DELETE FROM tasks WHERE account_id = ?1", [id])?;
+    conn.sql()
+        .execute("DELETE FROM accounts WHERE id = ?1", [id])?;
     Ok(())
 }

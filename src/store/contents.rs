@@ -1,9 +1,9 @@
 //! The `contents` table: generated articles and their review state.
 
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
-use super::{json_list, parse_json_list};
+use super::{json_list, parse_json_list, Conn};
 use crate::domain::time::{Millis, Timestamp};
 use crate::domain::{Content, Image, Review, TaskId};
 use crate::error::{Error, Result};
@@ -68,9 +68,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Content> {
 
 /// Inserts the content for a task. Returns its id, or `None` when the task already has
 /// content (a second result for the same task changes nothing).
-pub fn insert(conn: &Connection, c: &NewContent, now: Millis) -> Result<Option<i64>> {
+pub fn insert(conn: &Conn, c: &NewContent, now: Millis) -> Result<Option<i64>> {
     let reviewed_at = (c.review_status != Review::Pending).then_some(now);
     Ok(conn
+        .sql()
         .prepare_cached(
             "INSERT INTO contents(task_id, account_id, topic, keywords, title, body, html, summary,
                 cover_image, images, word_count, quality_score, generator, model, prompt_tokens,
@@ -105,8 +106,9 @@ pub fn insert(conn: &Connection, c: &NewContent, now: Millis) -> Result<Option<i
         .optional()?)
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Content> {
-    conn.prepare_cached(&format!("{SELECT} WHERE c.id = ?1"))?
+pub fn get(conn: &Conn, id: i64) -> Result<Content> {
+    conn.sql()
+        .prepare_cached(&format!("{SELECT} WHERE c.id = ?1"))?
         .query_row([id], from_row)
         .optional()?
         .ok_or_else(|| Error::NotFound {
@@ -116,14 +118,15 @@ pub fn get(conn: &Connection, id: i64) -> Result<Content> {
 }
 
 /// Finds content by its id or by the id (or unique prefix) of the task that produced it.
-pub fn find(conn: &Connection, reference: &str) -> Result<Content> {
+pub fn find(conn: &Conn, reference: &str) -> Result<Content> {
     let r = reference.trim();
     if let Ok(id) = r.parse::<i64>() {
         return get(conn, id);
     }
     if r.starts_with(crate::domain::task::TASK_ID_PREFIX) {
-        let (_, task_id) = super::tasks::resolve(conn, r)?;
+        let (_, task_id) = super::task_ids::resolve(conn, r)?;
         let id: Option<i64> = conn
+            .sql()
             .prepare_cached("SELECT id FROM contents WHERE task_id = ?1")?
             .query_row([task_id.0], |r| r.get(0))
             .optional()?;
@@ -150,7 +153,7 @@ pub struct Filter {
 }
 
 /// Content newest first.
-pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Content>> {
+pub fn list(conn: &Conn, f: &Filter) -> Result<Vec<Content>> {
     let mut sql = String::from(SELECT);
     let mut clauses = Vec::new();
     let mut args: Vec<Value> = Vec::new();
@@ -177,21 +180,21 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Content>> {
     if let Some(l) = f.limit {
         sql.push_str(&format!(" LIMIT {l}"));
     }
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.sql().prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Sets the review state. Returns the previous state.
 pub fn review(
-    conn: &Connection,
+    conn: &Conn,
     id: i64,
     to: Review,
     reason: Option<&str>,
     now: Millis,
 ) -> Result<Review> {
     let cur = get(conn, id)?;
-    conn.prepare_cached(
+    conn.sql().prepare_cached(
         "UPDATE contents SET review_status = ?2, review_reason = ?3, reviewed_at = ?4, updated_at = ?4 WHERE id = ?1",
     )?
     .execute(params![id, to.as_str(), reason, now])?;

@@ -1,7 +1,9 @@
 //! Monotonic counters that outlive the rows they count (`task cleanup` deletes tasks, not
 //! the number of tasks ever completed).
 
-use rusqlite::{params, Connection};
+use rusqlite::params;
+
+use super::Conn;
 
 use crate::error::Result;
 
@@ -11,22 +13,24 @@ pub const TASKS_RETRIED: &str = "tasks_retried_total";
 pub const TASKS_CLEANED: &str = "tasks_cleaned_total";
 
 /// Adds `by` to the counter `name{labels}`.
-pub fn add(conn: &Connection, name: &str, labels: &str, by: i64) -> Result<()> {
+pub fn add(conn: &Conn, name: &str, labels: &str, by: i64) -> Result<()> {
     if by == 0 {
         return Ok(());
     }
-    conn.prepare_cached(
-        "INSERT INTO counters(name, labels, value) VALUES (?1, ?2, ?3)
+    conn.sql()
+        .prepare_cached(
+            "INSERT INTO counters(name, labels, value) VALUES (?1, ?2, ?3)
          ON CONFLICT(name, labels) DO UPDATE SET value = value + excluded.value",
-    )?
-    .execute(params![name, labels, by])?;
+        )?
+        .execute(params![name, labels, by])?;
     Ok(())
 }
 
 /// The counter's value, 0 when it was never written.
-pub fn get(conn: &Connection, name: &str, labels: &str) -> Result<i64> {
+pub fn get(conn: &Conn, name: &str, labels: &str) -> Result<i64> {
     use rusqlite::OptionalExtension;
     Ok(conn
+        .sql()
         .prepare_cached("SELECT value FROM counters WHERE name = ?1 AND labels = ?2")?
         .query_row(params![name, labels], |r| r.get(0))
         .optional()?

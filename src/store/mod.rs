@@ -1,4 +1,46 @@
-//! The SQLite store: the only code that speaks SQL.
+//! The store: the only code that speaks SQL, and the seam between the rest of the program
+//! and the database.
+//!
+//! # The interface
+//!
+//! Nothing outside this module names the database library or writes SQL. What the rest of the
+//! code gets is [`Store`], [`Conn`], [`ChangeWatch`], [`DbError`] and the functions of the
+//! submodules, whose signatures use the program's own types. A second backend implements this
+//! same surface:
+//!
+//! - **Opening and transactions.** [`Store::open`] creates and migrates a store;
+//!   [`Store::open_read_only`] opens one without changing it. [`Store::write`] runs a closure
+//!   in a write transaction that holds the write lock from its start (`BEGIN IMMEDIATE`) and
+//!   commits when the closure returns `Ok`; [`Store::read`] runs one in a read transaction,
+//!   so that several queries see one snapshot; [`Store::conn`] is for single reads. The
+//!   closure receives a [`Conn`]: the store as seen inside that transaction. Every function
+//!   below takes a `&Conn` and never commits itself, so a caller composes any of them into
+//!   one atomic unit.
+//! - **Tasks and transitions** (`tasks`, `task_ids`). Insertion with idempotency keys,
+//!   look-up by id or prefix, listing, counts per status, cleanup, and
+//!   `tasks::transition`, through which every status change goes: a guarded update that is a
+//!   no-op when the task has already left the expected states, plus its `task_events` row,
+//!   plus its callback in the outbox, all in the caller's transaction.
+//! - **Claims and leases** (`queue`). The dispatcher's claim of due tasks in priority order
+//!   under a lease, adoption of remote jobs whose lease expired, lease renewal and release,
+//!   the reaper, the deadline sweep, remote job ids, progress, results (`queue::finish`), and
+//!   the daemon's heartbeat row.
+//! - **Change detection.** [`ChangeWatch`] tells the daemon cheaply that another connection
+//!   has committed, on a connection of its own, so that it looks for work only then.
+//! - **Outbox** (`outbox`). Deliveries queued in the transaction of the change they report,
+//!   claimed for sending under a lease, marked sent or failed, retried; and the replay
+//!   window of callback signatures.
+//! - **Counters** (`counters`). Monotonic totals that outlive the rows they count.
+//! - **Accounts, contents, plans** (`accounts`, `contents`, `plans`). Their rows; for plans
+//!   also the exactly-once claim of a schedule slot (`plans::claim_slot`), slot history and
+//!   the `meta` key-value pairs.
+//! - **Monitoring reads** (`monitor`). Windowed figures from the indexes that cover them, the
+//!   state of the queue, token usage, and the alert rules' remembered state.
+//!
+//! Failures of the database surface as [`Error::Database`] wrapping a [`DbError`], which
+//! the rest of the code only displays.
+//!
+//! # SQLite
 //!
 //! Many processes share one file (CLI invocations, cron, one or more daemons), so every
 //! connection uses WAL, a generous busy timeout and foreign keys, and every write runs in
@@ -13,6 +55,7 @@ pub mod monitor;
 pub mod outbox;
 pub mod plans;
 pub mod queue;
+pub mod task_ids;
 pub mod tasks;
 
 use std::fs::OpenOptions;
@@ -26,14 +69,37 @@ use crate::error::{Error, Result};
 
 pub use migrations::SCHEMA_VERSION;
 
-/// The store as seen inside a transaction or a single read.
-pub type Conn = Connection;
-
 /// How long a connection waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long the daemon's [`ChangeWatch`] waits for a lock before it gives up on a read.
+const WATCH_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A failure of the database underneath the store. The rest of the code only shows it; its
+/// message is the database's own.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct DbError(rusqlite::Error);
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Database(DbError(e))
+    }
+}
+
+/// The store as seen inside a transaction or by a single read: what every store function
+/// takes. Only the store's own modules reach the connection inside.
+pub struct Conn(Connection);
+
+impl Conn {
+    /// The SQLite connection, for the store's modules (private to `store` and its children).
+    fn sql(&self) -> &Connection {
+        &self.0
+    }
+}
+
 pub struct Store {
-    conn: Connection,
+    conn: Conn,
     path: PathBuf,
 }
 
@@ -76,10 +142,10 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         configure(&conn)?;
         let mut store = Store {
-            conn,
+            conn: Conn(conn),
             path: path.to_path_buf(),
         };
-        migrations::migrate(&mut store.conn, path)?;
+        migrations::migrate(&mut store.conn.0, path)?;
         Ok(store)
     }
 
@@ -98,7 +164,7 @@ impl Store {
             .map_err(|e| Error::Store(format!("cannot read store {}: {e}", path.display())))?;
         Ok((
             Store {
-                conn,
+                conn: Conn(conn),
                 path: path.to_path_buf(),
             },
             version,
@@ -109,29 +175,58 @@ impl Store {
         &self.path
     }
 
-    /// The connection, for reads.
-    pub fn conn(&self) -> &Connection {
+    /// The store outside a transaction, for single reads.
+    pub fn conn(&self) -> &Conn {
         &self.conn
     }
 
-    /// Runs `f` in a `BEGIN IMMEDIATE` transaction and commits it when `f` succeeds.
-    pub fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction and commits it when `f` succeeds; rolls it
+    /// back otherwise.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Conn) -> Result<T>) -> Result<T> {
+        // `&mut self` keeps transactions from nesting.
+        let tx = Transaction::new_unchecked(&self.conn.0, TransactionBehavior::Immediate)?;
+        let out = f(&self.conn)?;
         tx.commit()?;
         Ok(out)
     }
 
     /// Runs `f` in a read transaction, so that several queries see one snapshot.
-    pub fn read<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)?;
-        let out = f(&tx)?;
+    pub fn read<T>(&mut self, f: impl FnOnce(&Conn) -> Result<T>) -> Result<T> {
+        let tx = Transaction::new_unchecked(&self.conn.0, TransactionBehavior::Deferred)?;
+        let out = f(&self.conn)?;
         tx.finish()?;
         Ok(out)
+    }
+}
+
+/// Tells whether another connection has committed since it last looked: SQLite's
+/// `PRAGMA data_version` on a read-only connection of its own, a few microseconds a call. The
+/// daemon polls it every tick and looks for work only when it changed.
+pub struct ChangeWatch(Conn);
+
+impl ChangeWatch {
+    /// Opens a read-only connection to the existing store at `path`.
+    pub fn open(path: &Path) -> Result<ChangeWatch> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(WATCH_BUSY_TIMEOUT)?;
+        Ok(ChangeWatch(Conn(conn)))
+    }
+
+    /// A number that changes whenever another connection commits; 0 when it cannot be read.
+    pub fn version(&self) -> i64 {
+        self.0
+            .sql()
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .unwrap_or(0)
+    }
+
+    /// The watch's own connection, for quick reads that should not wait for the write
+    /// connection.
+    pub fn conn(&self) -> &Conn {
+        &self.0
     }
 }
 
@@ -183,58 +278,12 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 }
 
 /// Renders a list of strings as the JSON array the store keeps.
-pub(crate) fn json_list(items: &[String]) -> String {
+fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }
 
 /// Reads a JSON array column; a NULL or damaged value reads as empty.
-pub(crate) fn parse_json_list(s: Option<String>) -> Vec<String> {
+fn parse_json_list(s: Option<String>) -> Vec<String> {
     s.and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default()
-}
-
-/// Tells cheaply whether another connection has committed to the store, on a read-only
-/// connection of its own (`PRAGMA data_version`, a few microseconds), and answers the
-/// dispatcher's one question about such a change without taking the write connection.
-pub struct ChangeWatch {
-    conn: Connection,
-    version: i64,
-}
-
-impl ChangeWatch {
-    pub fn open(path: &Path) -> Result<ChangeWatch> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        let mut watch = ChangeWatch { conn, version: 0 };
-        watch.version = watch.data_version();
-        Ok(watch)
-    }
-
-    fn data_version(&self) -> i64 {
-        self.conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .unwrap_or(0)
-    }
-
-    /// Whether another connection committed since the last call.
-    pub fn changed(&mut self) -> bool {
-        let v = self.data_version();
-        let changed = v != self.version;
-        self.version = v;
-        changed
-    }
-
-    /// Whether a pending task is due at `now` (true when the store cannot say).
-    pub fn has_due_pending(&self, now: crate::domain::time::Millis) -> bool {
-        self.conn
-            .query_row(
-                "SELECT EXISTS(SELECT 1 FROM tasks WHERE status = 'pending' AND next_attempt_at <= ?1)",
-                [now],
-                |r| r.get(0),
-            )
-            .unwrap_or(true)
-    }
 }

@@ -2,8 +2,9 @@
 //! the alert rules' remembered state. Windowed queries walk the `tasks_finished` and
 //! `contents_usage` indexes and never read a task or content row.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 
+use super::Conn;
 use crate::domain::time::Millis;
 use crate::domain::Status;
 use crate::error::Result;
@@ -23,12 +24,8 @@ pub struct FinishedTask {
 }
 
 /// Tasks that finished in `[since, until)`, oldest first.
-pub fn finished_between(
-    conn: &Connection,
-    since: Millis,
-    until: Millis,
-) -> Result<Vec<FinishedTask>> {
-    let mut stmt = conn.prepare_cached(
+pub fn finished_between(conn: &Conn, since: Millis, until: Millis) -> Result<Vec<FinishedTask>> {
+    let mut stmt = conn.sql().prepare_cached(
         "SELECT completed_at, status, account_id, generator, created_at, started_at, retry_count
          FROM tasks INDEXED BY tasks_finished
          WHERE completed_at IS NOT NULL AND completed_at >= ?1 AND completed_at < ?2
@@ -50,12 +47,8 @@ pub fn finished_between(
 }
 
 /// Counts of tasks finished in `[since, until)` per final status.
-pub fn finished_counts(
-    conn: &Connection,
-    since: Millis,
-    until: Millis,
-) -> Result<Vec<(Status, u64)>> {
-    let mut stmt = conn.prepare_cached(
+pub fn finished_counts(conn: &Conn, since: Millis, until: Millis) -> Result<Vec<(Status, u64)>> {
+    let mut stmt = conn.sql().prepare_cached(
         "SELECT status, count(*) FROM tasks INDEXED BY tasks_finished
          WHERE completed_at IS NOT NULL AND completed_at >= ?1 AND completed_at < ?2
          GROUP BY status",
@@ -73,11 +66,11 @@ pub fn finished_counts(
 /// Per final status of the tasks that finished in `[since, until)`: how many, and the sum
 /// of first start to finish (ms) over those that started.
 pub fn finished_summary(
-    conn: &Connection,
+    conn: &Conn,
     since: Millis,
     until: Millis,
 ) -> Result<Vec<(Status, u64, i64)>> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.sql().prepare_cached(
         "SELECT status, count(*), coalesce(sum(completed_at - started_at), 0)
          FROM tasks INDEXED BY tasks_finished
          WHERE completed_at IS NOT NULL AND completed_at >= ?1 AND completed_at < ?2
@@ -98,8 +91,9 @@ pub fn finished_summary(
 /// a pending task, when it is not in the future. A task snoozed for a retry or a rate limit
 /// is not waiting yet; a task retried by an operator waits from the retry, not from its
 /// creation.
-pub fn oldest_due(conn: &Connection, now: Millis) -> Result<Option<Millis>> {
+pub fn oldest_due(conn: &Conn, now: Millis) -> Result<Option<Millis>> {
     let first: Option<Millis> = conn
+        .sql()
         .prepare_cached(
             "SELECT next_attempt_at FROM tasks INDEXED BY tasks_due
              WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1",
@@ -110,8 +104,9 @@ pub fn oldest_due(conn: &Connection, now: Millis) -> Result<Option<Millis>> {
 }
 
 /// Unfinished tasks whose lease has run out: their daemon died and nobody has taken them back.
-pub fn expired_leases(conn: &Connection, now: Millis) -> Result<u64> {
+pub fn expired_leases(conn: &Conn, now: Millis) -> Result<u64> {
     let n: i64 = conn
+        .sql()
         .prepare_cached(
             "SELECT count(*) FROM tasks INDEXED BY tasks_lease
              WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?1
@@ -129,8 +124,8 @@ pub struct Usage {
     pub completion: u64,
 }
 
-pub fn usage_between(conn: &Connection, since: Millis, until: Millis) -> Result<Vec<Usage>> {
-    let mut stmt = conn.prepare_cached(
+pub fn usage_between(conn: &Conn, since: Millis, until: Millis) -> Result<Vec<Usage>> {
+    let mut stmt = conn.sql().prepare_cached(
         "SELECT model, coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0)
          FROM contents INDEXED BY contents_usage
          WHERE created_at >= ?1 AND created_at < ?2
@@ -147,24 +142,26 @@ pub fn usage_between(conn: &Connection, since: Millis, until: Millis) -> Result<
 }
 
 /// Counters whose name is `name`, with their label strings (`model=…,kind=…`).
-pub fn counters_named(conn: &Connection, name: &str) -> Result<Vec<(String, i64)>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT labels, value FROM counters WHERE name = ?1 ORDER BY labels")?;
+pub fn counters_named(conn: &Conn, name: &str) -> Result<Vec<(String, i64)>> {
+    let mut stmt = conn
+        .sql()
+        .prepare_cached("SELECT labels, value FROM counters WHERE name = ?1 ORDER BY labels")?;
     let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Deliveries given up on.
-pub fn failed_deliveries(conn: &Connection) -> Result<u64> {
+pub fn failed_deliveries(conn: &Conn) -> Result<u64> {
     let n: i64 = conn
+        .sql()
         .prepare_cached("SELECT count(*) FROM deliveries WHERE status = 'failed'")?
         .query_row([], |r| r.get(0))?;
     Ok(n.max(0) as u64)
 }
 
 /// Account names by id.
-pub fn account_names(conn: &Connection) -> Result<std::collections::HashMap<i64, String>> {
-    let mut stmt = conn.prepare_cached("SELECT id, name FROM accounts")?;
+pub fn account_names(conn: &Conn) -> Result<std::collections::HashMap<i64, String>> {
+    let mut stmt = conn.sql().prepare_cached("SELECT id, name FROM accounts")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -183,8 +180,8 @@ pub struct Running {
 }
 
 /// Tasks submitted or processing, oldest start first (at most `limit`).
-pub fn running(conn: &Connection, limit: u32) -> Result<Vec<Running>> {
-    let mut stmt = conn.prepare_cached(
+pub fn running(conn: &Conn, limit: u32) -> Result<Vec<Running>> {
+    let mut stmt = conn.sql().prepare_cached(
         "SELECT t.id, a.name, t.topic, t.status, t.generator, t.progress, t.current_step, t.started_at
          FROM tasks t JOIN accounts a ON a.id = t.account_id
          WHERE t.status IN ('submitted','processing')
@@ -219,8 +216,8 @@ pub struct Recent {
 }
 
 /// The `limit` tasks that finished last, newest first.
-pub fn recent(conn: &Connection, limit: u32) -> Result<Vec<Recent>> {
-    let mut stmt = conn.prepare_cached(
+pub fn recent(conn: &Conn, limit: u32) -> Result<Vec<Recent>> {
+    let mut stmt = conn.sql().prepare_cached(
         "SELECT t.id, a.name, t.topic, t.status, t.completed_at, t.started_at, t.error_message
          FROM tasks t INDEXED BY tasks_finished JOIN accounts a ON a.id = t.account_id
          WHERE t.completed_at IS NOT NULL
@@ -253,8 +250,8 @@ pub struct AlertRow {
     pub evaluated_at: Millis,
 }
 
-pub fn alert_rows(conn: &Connection) -> Result<Vec<AlertRow>> {
-    let mut stmt = conn.prepare_cached(
+pub fn alert_rows(conn: &Conn) -> Result<Vec<AlertRow>> {
+    let mut stmt = conn.sql().prepare_cached(
         "SELECT name, state, value, since, notified_at, evaluated_at FROM alerts ORDER BY name",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -270,8 +267,8 @@ pub fn alert_rows(conn: &Connection) -> Result<Vec<AlertRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn put_alert(conn: &Connection, a: &AlertRow) -> Result<()> {
-    conn.prepare_cached(
+pub fn put_alert(conn: &Conn, a: &AlertRow) -> Result<()> {
+    conn.sql().prepare_cached(
         "INSERT INTO alerts(name, state, value, since, notified_at, evaluated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT(name) DO UPDATE SET state = excluded.state, value = excluded.value,

@@ -3,13 +3,12 @@
 //! reports, then sent by the daemon with retries; a crash between the two only delays it.
 
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use super::contents;
-use super::tasks::{self, Seq};
-use crate::domain::time::{rfc3339, Millis, Timestamp};
-use crate::domain::{Status, TaskId};
+use super::Conn;
+use crate::domain::time::{Millis, Timestamp};
+use crate::domain::TaskId;
 use crate::error::{Error, Result};
 
 pub const TASK_COMPLETED: &str = "task.completed";
@@ -69,7 +68,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
 
 /// Queues an event for `url`.
 pub fn enqueue(
-    conn: &Connection,
+    conn: &Conn,
     event: &str,
     task_id: Option<TaskId>,
     url: &str,
@@ -77,6 +76,7 @@ pub fn enqueue(
     now: Millis,
 ) -> Result<i64> {
     Ok(conn
+        .sql()
         .prepare_cached(
             "INSERT INTO deliveries(event, task_id, url, body, status, next_attempt_at, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5, ?5) RETURNING id",
@@ -84,67 +84,15 @@ pub fn enqueue(
         .query_row(params![event, task_id.map(|t| t.0), url, body, now], |r| r.get(0))?)
 }
 
-/// Queues `task.completed` / `task.failed` for a task that just reached `status`, when it
-/// has a callback URL. Called by the transition itself, inside its transaction.
-pub fn enqueue_task_event(conn: &Connection, seq: Seq, status: Status, now: Millis) -> Result<()> {
-    let event = match status {
-        Status::Completed => TASK_COMPLETED,
-        Status::Failed | Status::Timeout => TASK_FAILED,
-        _ => return Ok(()),
-    };
-    let url: Option<String> = conn
-        .prepare_cached("SELECT callback_url FROM tasks WHERE seq = ?1")?
-        .query_row([seq.0], |r| r.get(0))
-        .optional()?
-        .flatten();
-    let Some(url) = url else {
-        return Ok(());
-    };
-    let task = tasks::get(conn, seq)?;
-    let content = match task.content_id {
-        Some(id) => contents::get(conn, id).ok().map(|c| {
-            serde_json::json!({
-                "id": c.id,
-                "title": c.title,
-                "summary": c.summary,
-                "word_count": c.word_count,
-                "review_status": c.review_status,
-                "cover_image": c.cover_image,
-            })
-        }),
-        None => None,
-    };
-    // The task as `task show` has it, less its own callback's delivery status (this event
-    // is that callback).
-    let mut task_json =
-        serde_json::to_value(&task).map_err(|e| Error::Store(format!("task event body: {e}")))?;
-    if let Some(obj) = task_json.as_object_mut() {
-        obj.remove("callback_delivery");
-    }
-    let body = serde_json::json!({
-        "event": event,
-        "occurred_at": rfc3339(now),
-        "task": task_json,
-        "content": content,
-    });
-    enqueue(conn, event, Some(task.id), &url, &body.to_string(), now)?;
-    Ok(())
-}
-
 /// Takes up to `limit` due deliveries for sending: each is pushed `lease_ms` into the future
 /// first, so a daemon that dies mid-send leaves it to be sent again after that.
-pub fn claim_due(
-    conn: &Connection,
-    now: Millis,
-    lease_ms: i64,
-    limit: u32,
-) -> Result<Vec<Outgoing>> {
+pub fn claim_due(conn: &Conn, now: Millis, lease_ms: i64, limit: u32) -> Result<Vec<Outgoing>> {
     claim(conn, now, lease_ms, limit, false)
 }
 
 /// Like [`claim_due`], for deliveries to notification channels only.
 pub fn claim_due_channels(
-    conn: &Connection,
+    conn: &Conn,
     now: Millis,
     lease_ms: i64,
     limit: u32,
@@ -153,7 +101,7 @@ pub fn claim_due_channels(
 }
 
 fn claim(
-    conn: &Connection,
+    conn: &Conn,
     now: Millis,
     lease_ms: i64,
     limit: u32,
@@ -168,6 +116,7 @@ fn claim(
          WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2"
     };
     let rows: Vec<Outgoing> = conn
+        .sql()
         .prepare_cached(sql)?
         .query_map(params![now, limit], |r| {
             Ok(Outgoing {
@@ -180,7 +129,7 @@ fn claim(
         })?
         .collect::<rusqlite::Result<_>>()?;
     for d in &rows {
-        conn.prepare_cached(
+        conn.sql().prepare_cached(
             "UPDATE deliveries SET next_attempt_at = ?2, attempts = attempts + 1, updated_at = ?3 WHERE id = ?1",
         )?
         .execute(params![d.id, now + lease_ms, now])?;
@@ -189,8 +138,8 @@ fn claim(
 }
 
 /// Records a successful send.
-pub fn mark_sent(conn: &Connection, id: i64, code: u16, now: Millis) -> Result<()> {
-    conn.prepare_cached(
+pub fn mark_sent(conn: &Conn, id: i64, code: u16, now: Millis) -> Result<()> {
+    conn.sql().prepare_cached(
         "UPDATE deliveries SET status = 'sent', sent_at = ?3, last_status_code = ?2, last_error = NULL, updated_at = ?3
          WHERE id = ?1",
     )?
@@ -200,7 +149,7 @@ pub fn mark_sent(conn: &Connection, id: i64, code: u16, now: Millis) -> Result<(
 
 /// Records a failed attempt: retried at `retry_at`, or given up (`failed`) when `None`.
 pub fn mark_attempt_failed(
-    conn: &Connection,
+    conn: &Conn,
     id: i64,
     code: Option<u16>,
     error: &str,
@@ -211,7 +160,7 @@ pub fn mark_attempt_failed(
         Some(at) => ("pending", at),
         None => ("failed", now),
     };
-    conn.prepare_cached(
+    conn.sql().prepare_cached(
         "UPDATE deliveries SET status = ?2, next_attempt_at = ?3, last_status_code = ?4, last_error = ?5, updated_at = ?6
          WHERE id = ?1",
     )?
@@ -220,8 +169,9 @@ pub fn mark_attempt_failed(
 }
 
 /// When the next pending delivery is due.
-pub fn next_due(conn: &Connection) -> Result<Option<Millis>> {
+pub fn next_due(conn: &Conn) -> Result<Option<Millis>> {
     Ok(conn
+        .sql()
         .prepare_cached("SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'")?
         .query_row([], |r| r.get(0))?)
 }
@@ -234,7 +184,7 @@ pub struct Filter {
 }
 
 /// Deliveries, newest first.
-pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Delivery>> {
+pub fn list(conn: &Conn, f: &Filter) -> Result<Vec<Delivery>> {
     let mut sql = format!("SELECT {COLUMNS} FROM deliveries");
     let mut clauses = Vec::new();
     let mut args: Vec<Value> = Vec::new();
@@ -256,13 +206,14 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Delivery>> {
     if let Some(l) = f.limit {
         sql.push_str(&format!(" LIMIT {l}"));
     }
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.sql().prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Delivery> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"))?
+pub fn get(conn: &Conn, id: i64) -> Result<Delivery> {
+    conn.sql()
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"))?
         .query_row([id], from_row)
         .optional()?
         .ok_or_else(|| Error::NotFound {
@@ -273,8 +224,9 @@ pub fn get(conn: &Connection, id: i64) -> Result<Delivery> {
 
 /// Sends a failed (or pending) delivery again now, with a fresh count of attempts. Returns
 /// false for one already sent.
-pub fn retry(conn: &Connection, id: i64, now: Millis) -> Result<bool> {
+pub fn retry(conn: &Conn, id: i64, now: Millis) -> Result<bool> {
     let n = conn
+        .sql()
         .prepare_cached(
             "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?2, updated_at = ?2
              WHERE id = ?1 AND status <> 'sent'",
@@ -284,16 +236,18 @@ pub fn retry(conn: &Connection, id: i64, now: Millis) -> Result<bool> {
 }
 
 /// Ids of every failed delivery.
-pub fn failed_ids(conn: &Connection) -> Result<Vec<i64>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id FROM deliveries WHERE status = 'failed' ORDER BY id")?;
+pub fn failed_ids(conn: &Conn) -> Result<Vec<i64>> {
+    let mut stmt = conn
+        .sql()
+        .prepare_cached("SELECT id FROM deliveries WHERE status = 'failed' ORDER BY id")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The newest callback delivery of a task, for `task show`.
-pub fn latest_for_task(conn: &Connection, task_id: TaskId) -> Result<Option<Delivery>> {
+pub fn latest_for_task(conn: &Conn, task_id: TaskId) -> Result<Option<Delivery>> {
     Ok(conn
+        .sql()
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM deliveries WHERE task_id = ?1 ORDER BY id DESC LIMIT 1"
         ))?
@@ -304,14 +258,16 @@ pub fn latest_for_task(conn: &Connection, task_id: TaskId) -> Result<Option<Deli
 /// Remembers a callback signature; false when it was seen before (a replay). Forgets those
 /// older than `window_ms`.
 pub fn remember_signature(
-    conn: &Connection,
+    conn: &Conn,
     signature: &str,
     now: Millis,
     window_ms: i64,
 ) -> Result<bool> {
-    conn.prepare_cached("DELETE FROM webhook_receipts WHERE received_at < ?1")?
+    conn.sql()
+        .prepare_cached("DELETE FROM webhook_receipts WHERE received_at < ?1")?
         .execute([now - window_ms])?;
     let n = conn
+        .sql()
         .prepare_cached("INSERT INTO webhook_receipts(signature, received_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
         .execute(params![signature, now])?;
     Ok(n == 1)

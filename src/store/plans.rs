@@ -1,9 +1,9 @@
 //! The `plans` and `plan_runs` tables: scheduled plans, and the slots they fired.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use super::{json_list, parse_json_list};
+use super::{json_list, parse_json_list, Conn};
 use crate::domain::time::{Millis, Timestamp};
 use crate::error::{Error, Result};
 
@@ -83,8 +83,9 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
         if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
-pub fn insert(conn: &Connection, f: &PlanFields, now: Millis) -> Result<PlanRow> {
+pub fn insert(conn: &Conn, f: &PlanFields, now: Millis) -> Result<PlanRow> {
     let id: i64 = conn
+        .sql()
         .prepare_cached(
             "INSERT INTO plans(name, cron, tz, accounts, count, topics, topics_file, category, keywords,
                                priority, auto_approve, catch_up, enabled, created_at, updated_at)
@@ -119,8 +120,9 @@ pub fn insert(conn: &Connection, f: &PlanFields, now: Millis) -> Result<PlanRow>
     get(conn, id)
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<PlanRow> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM plans WHERE id = ?1"))?
+pub fn get(conn: &Conn, id: i64) -> Result<PlanRow> {
+    conn.sql()
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM plans WHERE id = ?1"))?
         .query_row([id], from_row)
         .optional()?
         .ok_or_else(|| Error::NotFound {
@@ -130,12 +132,13 @@ pub fn get(conn: &Connection, id: i64) -> Result<PlanRow> {
 }
 
 /// Finds a plan by id (digits) or name.
-pub fn find(conn: &Connection, reference: &str) -> Result<PlanRow> {
+pub fn find(conn: &Conn, reference: &str) -> Result<PlanRow> {
     let r = reference.trim();
     if let Ok(id) = r.parse::<i64>() {
         return get(conn, id);
     }
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM plans WHERE name = ?1"))?
+    conn.sql()
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM plans WHERE name = ?1"))?
         .query_row([r], from_row)
         .optional()?
         .ok_or_else(|| Error::NotFound {
@@ -144,19 +147,19 @@ pub fn find(conn: &Connection, reference: &str) -> Result<PlanRow> {
         })
 }
 
-pub fn list(conn: &Connection, enabled_only: bool) -> Result<Vec<PlanRow>> {
+pub fn list(conn: &Conn, enabled_only: bool) -> Result<Vec<PlanRow>> {
     let sql = if enabled_only {
         format!("SELECT {COLUMNS} FROM plans WHERE enabled = 1 ORDER BY id")
     } else {
         format!("SELECT {COLUMNS} FROM plans ORDER BY id")
     };
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.sql().prepare_cached(&sql)?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn update(conn: &Connection, id: i64, f: &PlanFields, now: Millis) -> Result<PlanRow> {
-    conn.prepare_cached(
+pub fn update(conn: &Conn, id: i64, f: &PlanFields, now: Millis) -> Result<PlanRow> {
+    conn.sql().prepare_cached(
         "UPDATE plans SET name = ?2, cron = ?3, tz = ?4, accounts = ?5, count = ?6, topics = ?7, topics_file = ?8,
                 category = ?9, keywords = ?10, priority = ?11, auto_approve = ?12, catch_up = ?13, enabled = ?14,
                 updated_at = ?15
@@ -191,27 +194,30 @@ pub fn update(conn: &Connection, id: i64, f: &PlanFields, now: Millis) -> Result
 
 /// Enabling a plan restarts its slot count at `now`, so it does not catch up on the time it
 /// was disabled.
-pub fn set_enabled(conn: &Connection, id: i64, enabled: bool, now: Millis) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE plans SET enabled = ?2, updated_at = ?3,
+pub fn set_enabled(conn: &Conn, id: i64, enabled: bool, now: Millis) -> Result<()> {
+    conn.sql()
+        .prepare_cached(
+            "UPDATE plans SET enabled = ?2, updated_at = ?3,
              last_slot_at = CASE WHEN ?2 AND NOT enabled THEN ?3 ELSE last_slot_at END
          WHERE id = ?1",
-    )?
-    .execute(params![id, enabled, now])?;
+        )?
+        .execute(params![id, enabled, now])?;
     Ok(())
 }
 
-pub fn delete(conn: &Connection, id: i64) -> Result<()> {
-    conn.execute("DELETE FROM plans WHERE id = ?1", [id])?;
+pub fn delete(conn: &Conn, id: i64) -> Result<()> {
+    conn.sql()
+        .execute("DELETE FROM plans WHERE id = ?1", [id])?;
     Ok(())
 }
 
 pub fn set_cursor(
-    conn: &Connection,
+    conn: &Conn,
     id: i64,
     cursor: &std::collections::BTreeMap<String, u64>,
 ) -> Result<()> {
-    conn.prepare_cached("UPDATE plans SET topic_cursor = ?2 WHERE id = ?1")?
+    conn.sql()
+        .prepare_cached("UPDATE plans SET topic_cursor = ?2 WHERE id = ?1")?
         .execute(params![
             id,
             serde_json::to_string(cursor).unwrap_or_else(|_| "{}".into())
@@ -220,23 +226,25 @@ pub fn set_cursor(
 }
 
 /// Marks every slot up to `slot` as dealt with.
-pub fn advance(conn: &Connection, id: i64, slot: Millis) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE plans SET last_slot_at = max(coalesce(last_slot_at, 0), ?2) WHERE id = ?1",
-    )?
-    .execute(params![id, slot])?;
+pub fn advance(conn: &Conn, id: i64, slot: Millis) -> Result<()> {
+    conn.sql()
+        .prepare_cached(
+            "UPDATE plans SET last_slot_at = max(coalesce(last_slot_at, 0), ?2) WHERE id = ?1",
+        )?
+        .execute(params![id, slot])?;
     Ok(())
 }
 
 /// Claims a slot: `None` when it was already fired (by another process).
 pub fn claim_slot(
-    conn: &Connection,
+    conn: &Conn,
     plan_id: i64,
     slot: Millis,
     manual: bool,
     now: Millis,
 ) -> Result<Option<i64>> {
     Ok(conn
+        .sql()
         .prepare_cached(
             "INSERT INTO plan_runs(plan_id, scheduled_for, fired_at, manual, status)
              VALUES (?1, ?2, ?3, ?4, 'fired')
@@ -246,27 +254,29 @@ pub fn claim_slot(
         .optional()?)
 }
 
-pub fn finish_run(conn: &Connection, run_id: i64, tasks: u32, message: Option<&str>) -> Result<()> {
-    conn.prepare_cached("UPDATE plan_runs SET tasks = ?2, message = ?3 WHERE id = ?1")?
+pub fn finish_run(conn: &Conn, run_id: i64, tasks: u32, message: Option<&str>) -> Result<()> {
+    conn.sql()
+        .prepare_cached("UPDATE plan_runs SET tasks = ?2, message = ?3 WHERE id = ?1")?
         .execute(params![run_id, tasks, message])?;
     Ok(())
 }
 
 /// Records a slot that failed to fire (nothing else of it was written).
 pub fn record_failure(
-    conn: &Connection,
+    conn: &Conn,
     plan_id: i64,
     slot: Millis,
     manual: bool,
     message: &str,
     now: Millis,
 ) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO plan_runs(plan_id, scheduled_for, fired_at, manual, status, message)
+    conn.sql()
+        .prepare_cached(
+            "INSERT INTO plan_runs(plan_id, scheduled_for, fired_at, manual, status, message)
          VALUES (?1, ?2, ?3, ?4, 'failed', ?5)
          ON CONFLICT(plan_id, scheduled_for) DO NOTHING",
-    )?
-    .execute(params![plan_id, slot, now, manual, message])?;
+        )?
+        .execute(params![plan_id, slot, now, manual, message])?;
     Ok(())
 }
 
@@ -284,12 +294,12 @@ pub struct PlanRun {
     pub message: Option<String>,
 }
 
-pub fn runs(conn: &Connection, plan_id: Option<i64>, limit: u32) -> Result<Vec<PlanRun>> {
+pub fn runs(conn: &Conn, plan_id: Option<i64>, limit: u32) -> Result<Vec<PlanRun>> {
     let sql =
         "SELECT r.id, p.name, r.scheduled_for, r.fired_at, r.manual, r.status, r.tasks, r.message
                FROM plan_runs r JOIN plans p ON p.id = r.plan_id
                WHERE (?1 IS NULL OR r.plan_id = ?1) ORDER BY r.fired_at DESC, r.id DESC LIMIT ?2";
-    let mut stmt = conn.prepare_cached(sql)?;
+    let mut stmt = conn.sql().prepare_cached(sql)?;
     let rows = stmt.query_map(params![plan_id, limit], |r| {
         Ok(PlanRun {
             id: r.get(0)?,
@@ -306,25 +316,22 @@ pub fn runs(conn: &Connection, plan_id: Option<i64>, limit: u32) -> Result<Vec<P
 }
 
 /// Attaches a task to the plan run that created it.
-pub fn tag_task(
-    conn: &Connection,
-    seq: super::tasks::Seq,
-    plan_id: i64,
-    run_id: i64,
-) -> Result<()> {
-    conn.prepare_cached("UPDATE tasks SET plan_id = ?2, plan_run_id = ?3 WHERE seq = ?1")?
+pub fn tag_task(conn: &Conn, seq: super::tasks::Seq, plan_id: i64, run_id: i64) -> Result<()> {
+    conn.sql()
+        .prepare_cached("UPDATE tasks SET plan_id = ?2, plan_run_id = ?3 WHERE seq = ?1")?
         .execute(params![seq.0, plan_id, run_id])?;
     Ok(())
 }
 
-pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
-    conn.prepare_cached("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
+pub fn set_meta(conn: &Conn, key: &str, value: &str) -> Result<()> {
+    conn.sql().prepare_cached("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
         .execute(params![key, value])?;
     Ok(())
 }
 
-pub fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+pub fn get_meta(conn: &Conn, key: &str) -> Result<Option<String>> {
     Ok(conn
+        .sql()
         .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()?)

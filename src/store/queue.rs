@@ -4,12 +4,13 @@
 //! Every function runs in the caller's transaction (see `engine::db`), so a claim of many
 //! tasks or a batch of many results costs one commit.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 
 use super::accounts;
 use super::contents::{self, NewContent};
 use super::counters;
 use super::tasks::{self, Changes, Seq};
+use super::Conn;
 use crate::domain::time::Millis;
 use crate::domain::{Account, Status, Task};
 use crate::error::Result;
@@ -35,7 +36,7 @@ pub const GENERATION_COUNT: &str = "generation_count";
 pub const GENERATOR_REQUESTS: &str = "generator_requests_total";
 
 /// Adds requests counted in memory, by (profile, outcome), to their counters.
-pub fn count_requests(conn: &Connection, requests: &[((String, String), i64)]) -> Result<()> {
+pub fn count_requests(conn: &Conn, requests: &[((String, String), i64)]) -> Result<()> {
     for ((profile, outcome), n) in requests {
         let labels = format!("generator={profile},outcome={outcome}");
         counters::add(conn, GENERATOR_REQUESTS, &labels, *n)?;
@@ -44,8 +45,9 @@ pub fn count_requests(conn: &Connection, requests: &[((String, String), i64)]) -
 }
 
 /// Adds a finished task's durations to the duration counters.
-fn count_durations(conn: &Connection, seq: Seq, completed: bool, now: Millis) -> Result<()> {
+fn count_durations(conn: &Conn, seq: Seq, completed: bool, now: Millis) -> Result<()> {
     let times: Option<(Millis, Option<Millis>)> = conn
+        .sql()
         .prepare_cached("SELECT created_at, started_at FROM tasks WHERE seq = ?1")?
         .query_row([seq.0], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
@@ -88,7 +90,7 @@ fn lease_changes(owner: &str, until: Millis) -> Changes {
 /// expired (adopted and re-polled, never re-submitted), then due pending tasks in priority
 /// order. Pending tasks already past their deadline become `timeout` instead.
 pub fn claim(
-    conn: &Connection,
+    conn: &Conn,
     owner: &str,
     now: Millis,
     lease_ms: i64,
@@ -102,6 +104,7 @@ pub fn claim(
     let until = now + lease_ms;
 
     let adoptable: Vec<(i64, Option<String>)> = conn
+        .sql()
         .prepare_cached(
             "SELECT seq, generator FROM tasks
              WHERE lease_expires_at <= ?1 AND status IN ('submitted','processing') AND remote_job_id IS NOT NULL
@@ -117,6 +120,7 @@ pub fn claim(
             continue;
         }
         let n = conn
+            .sql()
             .prepare_cached(
                 "UPDATE tasks SET lease_owner = ?2, lease_expires_at = ?3
                  WHERE seq = ?1 AND lease_expires_at <= ?4 AND status IN ('submitted','processing')",
@@ -140,6 +144,7 @@ pub fn claim(
     // because their generator is at its limit.
     let window = (slots * 4 + 64) as i64;
     let due: Vec<(i64, Option<String>, Millis)> = conn
+        .sql()
         .prepare_cached(
             "SELECT seq, generator, deadline_at FROM tasks INDEXED BY tasks_claim
              WHERE status = 'pending' AND next_attempt_at <= ?1
@@ -177,10 +182,11 @@ pub fn claim(
             now,
         )?;
         if moved.is_some() {
-            conn.prepare_cached(
-                "UPDATE tasks SET started_at = coalesce(started_at, ?2) WHERE seq = ?1",
-            )?
-            .execute(params![seq, now])?;
+            conn.sql()
+                .prepare_cached(
+                    "UPDATE tasks SET started_at = coalesce(started_at, ?2) WHERE seq = ?1",
+                )?
+                .execute(params![seq, now])?;
             out.push(load(conn, Seq(seq), false)?);
         }
     }
@@ -189,7 +195,7 @@ pub fn claim(
 
 /// The claimed view of a task (task, account, abandoned remote jobs), also for code that
 /// finishes a task outside a worker: a callback builds its content from it.
-pub fn load(conn: &Connection, seq: Seq, adopted: bool) -> Result<Claimed> {
+pub fn load(conn: &Conn, seq: Seq, adopted: bool) -> Result<Claimed> {
     let task = tasks::get(conn, seq)?;
     let account = accounts::get_by_id(conn, task.account_id)?.ok_or_else(|| {
         crate::error::Error::NotFound {
@@ -198,6 +204,7 @@ pub fn load(conn: &Connection, seq: Seq, adopted: bool) -> Result<Claimed> {
         }
     })?;
     let remote_attempts: u32 = conn
+        .sql()
         .prepare_cached("SELECT remote_attempts FROM tasks WHERE seq = ?1")?
         .query_row([seq.0], |r| r.get(0))?;
     Ok(Claimed {
@@ -209,7 +216,7 @@ pub fn load(conn: &Connection, seq: Seq, adopted: bool) -> Result<Claimed> {
     })
 }
 
-fn time_out(conn: &Connection, seq: Seq, now: Millis, message: &str) -> Result<bool> {
+fn time_out(conn: &Conn, seq: Seq, now: Millis, message: &str) -> Result<bool> {
     let changes = Changes {
         lease_owner: Some(None),
         lease_expires_at: Some(None),
@@ -235,7 +242,7 @@ fn time_out(conn: &Connection, seq: Seq, now: Millis, message: &str) -> Result<b
 }
 
 /// Extends the leases `owner` holds on `seqs` (the tasks it is still working on).
-pub fn renew(conn: &Connection, owner: &str, seqs: &[Seq], until: Millis) -> Result<usize> {
+pub fn renew(conn: &Conn, owner: &str, seqs: &[Seq], until: Millis) -> Result<usize> {
     if seqs.is_empty() {
         return Ok(0);
     }
@@ -245,6 +252,7 @@ pub fn renew(conn: &Connection, owner: &str, seqs: &[Seq], until: Millis) -> Res
         .collect::<Vec<_>>()
         .join(",");
     Ok(conn
+        .sql()
         .prepare(&format!(
             "UPDATE tasks SET lease_expires_at = ?2
              WHERE lease_owner = ?1 AND status IN ('submitted','processing') AND seq IN ({list})"
@@ -254,8 +262,9 @@ pub fn renew(conn: &Connection, owner: &str, seqs: &[Seq], until: Millis) -> Res
 
 /// Lets every lease `owner` still holds expire now, so other daemons may take the tasks at
 /// once: the last thing a daemon does.
-pub fn release_all(conn: &Connection, owner: &str, now: Millis) -> Result<usize> {
+pub fn release_all(conn: &Conn, owner: &str, now: Millis) -> Result<usize> {
     Ok(conn
+        .sql()
         .prepare_cached(
             "UPDATE tasks SET lease_owner = NULL, lease_expires_at = ?2
              WHERE lease_owner = ?1 AND status IN ('submitted','processing')",
@@ -267,14 +276,15 @@ pub fn release_all(conn: &Connection, owner: &str, now: Millis) -> Result<usize>
 /// other owner holds: the OS lock proves no other daemon is alive) to `pending`, without
 /// using up a retry. With `foreign_too`, foreign leases on remote jobs are expired so they
 /// are adopted at once. Returns how many were returned to the queue.
-pub fn reap(conn: &Connection, owner: &str, now: Millis, foreign_too: bool) -> Result<usize> {
+pub fn reap(conn: &Conn, owner: &str, now: Millis, foreign_too: bool) -> Result<usize> {
     if foreign_too {
-        conn.prepare_cached(
-            "UPDATE tasks SET lease_expires_at = ?2
+        conn.sql()
+            .prepare_cached(
+                "UPDATE tasks SET lease_expires_at = ?2
              WHERE status IN ('submitted','processing') AND remote_job_id IS NOT NULL
                AND (lease_owner IS NULL OR lease_owner <> ?1)",
-        )?
-        .execute(params![owner, now])?;
+            )?
+            .execute(params![owner, now])?;
     }
     let sql = if foreign_too {
         "SELECT seq, lease_owner FROM tasks WHERE status IN ('submitted','processing') AND remote_job_id IS NULL
@@ -284,6 +294,7 @@ pub fn reap(conn: &Connection, owner: &str, now: Millis, foreign_too: bool) -> R
            AND status IN ('submitted','processing') AND remote_job_id IS NULL AND ?1 IS NOT NULL"
     };
     let expired: Vec<(i64, Option<String>)> = conn
+        .sql()
         .prepare_cached(sql)?
         .query_map(params![owner, now], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
@@ -320,8 +331,9 @@ pub fn reap(conn: &Connection, owner: &str, now: Millis, foreign_too: bool) -> R
 
 /// Times out unfinished tasks whose deadline has passed and that nobody holds a live lease
 /// on (held tasks are timed out by their worker). Returns how many.
-pub fn sweep_deadlines(conn: &Connection, now: Millis) -> Result<usize> {
+pub fn sweep_deadlines(conn: &Conn, now: Millis) -> Result<usize> {
     let due: Vec<i64> = conn
+        .sql()
         .prepare_cached(
             "SELECT seq FROM tasks WHERE deadline_at <= ?1 AND status IN ('pending','submitted','processing')
                AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)",
@@ -339,13 +351,7 @@ pub fn sweep_deadlines(conn: &Connection, now: Millis) -> Result<usize> {
 
 /// Records the remote job a generator started, moving the task to `processing`. Must be
 /// committed before the job is polled: after a crash it is what prevents a second submit.
-pub fn set_remote(
-    conn: &Connection,
-    seq: Seq,
-    owner: &str,
-    job_id: &str,
-    now: Millis,
-) -> Result<bool> {
+pub fn set_remote(conn: &Conn, seq: Seq, owner: &str, job_id: &str, now: Millis) -> Result<bool> {
     let changes = Changes {
         remote_job_id: Some(Some(job_id.to_string())),
         ..Changes::default()
@@ -362,6 +368,7 @@ pub fn set_remote(
     if moved.is_none() {
         // Already processing (adopted) or no longer ours: only record the id if we hold it.
         let n = conn
+            .sql()
             .prepare_cached(
                 "UPDATE tasks SET remote_job_id = ?3, updated_at = ?4 WHERE seq = ?1 AND lease_owner = ?2 AND status = 'processing'",
             )?
@@ -374,7 +381,7 @@ pub fn set_remote(
 /// Records progress reported by a generator; the first report moves `submitted` to
 /// `processing`.
 pub fn progress(
-    conn: &Connection,
+    conn: &Conn,
     seq: Seq,
     progress: Option<u8>,
     step: Option<&str>,
@@ -396,7 +403,7 @@ pub fn progress(
     )?
     .is_none()
     {
-        conn.prepare_cached(
+        conn.sql().prepare_cached(
             "UPDATE tasks SET progress = coalesce(?2, progress), current_step = coalesce(?3, current_step), updated_at = ?4
              WHERE seq = ?1 AND status = 'processing'",
         )?
@@ -430,7 +437,7 @@ pub enum Finish {
 
 /// Applies one result. Returns the status the task ends in, or `None` when the task had
 /// already left the states this result applies to (cancelled meanwhile, or a duplicate).
-pub fn finish(conn: &Connection, seq: Seq, f: &Finish, now: Millis) -> Result<Option<Status>> {
+pub fn finish(conn: &Conn, seq: Seq, f: &Finish, now: Millis) -> Result<Option<Status>> {
     let running = [Status::Submitted, Status::Processing];
     let cleared = || Changes {
         lease_owner: Some(None),
@@ -553,12 +560,13 @@ pub fn finish(conn: &Connection, seq: Seq, f: &Finish, now: Millis) -> Result<Op
         }
         Finish::Released => {
             let has_remote: bool = conn
+                .sql()
                 .prepare_cached("SELECT remote_job_id IS NOT NULL FROM tasks WHERE seq = ?1")?
                 .query_row([seq.0], |r| r.get(0))
                 .optional()?
                 .unwrap_or(false);
             if has_remote {
-                conn.prepare_cached(
+                conn.sql().prepare_cached(
                     "UPDATE tasks SET lease_owner = NULL, lease_expires_at = ?2 WHERE seq = ?1 AND status IN ('submitted','processing')",
                 )?
                 .execute(params![seq.0, now])?;
@@ -583,7 +591,7 @@ pub fn finish(conn: &Connection, seq: Seq, f: &Finish, now: Millis) -> Result<Op
 }
 
 /// Current statuses of the given tasks (those that still exist).
-pub fn statuses(conn: &Connection, seqs: &[Seq]) -> Result<Vec<(Seq, Status)>> {
+pub fn statuses(conn: &Conn, seqs: &[Seq]) -> Result<Vec<(Seq, Status)>> {
     if seqs.is_empty() {
         return Ok(Vec::new());
     }
@@ -592,7 +600,7 @@ pub fn statuses(conn: &Connection, seqs: &[Seq]) -> Result<Vec<(Seq, Status)>> {
         .map(|s| s.0.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.sql().prepare(&format!(
         "SELECT seq, status FROM tasks WHERE seq IN ({list})"
     ))?;
     let rows = stmt.query_map([], |r| {
@@ -606,16 +614,29 @@ pub fn statuses(conn: &Connection, seqs: &[Seq]) -> Result<Vec<(Seq, Status)>> {
 }
 
 /// When the next snoozed pending task becomes due, if any.
-pub fn next_due(conn: &Connection) -> Result<Option<Millis>> {
+pub fn next_due(conn: &Conn) -> Result<Option<Millis>> {
     Ok(conn
+        .sql()
         .prepare_cached("SELECT min(next_attempt_at) FROM tasks WHERE status = 'pending'")?
         .query_row([], |r| r.get(0))?)
 }
 
+/// Whether a pending task is due at `now`: the dispatcher's quick look, after another
+/// connection committed, before it claims.
+pub fn has_due_pending(conn: &Conn, now: Millis) -> Result<bool> {
+    Ok(conn
+        .sql()
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM tasks WHERE status = 'pending' AND next_attempt_at <= ?1)",
+        )?
+        .query_row([now], |r| r.get(0))?)
+}
+
 /// Whether anything is left for a draining daemon: pending tasks, or unfinished remote jobs
 /// that nobody holds a live lease on.
-pub fn has_work(conn: &Connection, now: Millis) -> Result<bool> {
+pub fn has_work(conn: &Conn, now: Millis) -> Result<bool> {
     Ok(conn
+        .sql()
         .prepare_cached(
             "SELECT EXISTS(SELECT 1 FROM tasks WHERE status = 'pending')
                  OR EXISTS(SELECT 1 FROM tasks WHERE status IN ('submitted','processing') AND lease_expires_at <= ?1)",
@@ -639,8 +660,8 @@ pub struct Heartbeat {
     pub listen: Option<String>,
 }
 
-pub fn beat(conn: &Connection, hb: &Heartbeat) -> Result<()> {
-    conn.prepare_cached(
+pub fn beat(conn: &Conn, hb: &Heartbeat) -> Result<()> {
+    conn.sql().prepare_cached(
         "INSERT INTO daemons(id, pid, host, version, started_at, last_beat_at, stopped_at, in_flight, max_concurrent, scheduler, listen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT(id) DO UPDATE SET last_beat_at = excluded.last_beat_at, stopped_at = excluded.stopped_at,
@@ -651,14 +672,15 @@ pub fn beat(conn: &Connection, hb: &Heartbeat) -> Result<()> {
         hb.in_flight, hb.max_concurrent, hb.scheduler, hb.listen
     ])?;
     // Keep the table small: forget daemons that stopped or went silent a week ago.
-    conn.prepare_cached("DELETE FROM daemons WHERE last_beat_at < ?1")?
+    conn.sql()
+        .prepare_cached("DELETE FROM daemons WHERE last_beat_at < ?1")?
         .execute([hb.last_beat_at - 7 * 86_400_000])?;
     Ok(())
 }
 
 /// The most recently beating daemons, newest first.
-pub fn heartbeats(conn: &Connection, limit: u32) -> Result<Vec<Heartbeat>> {
-    let mut stmt = conn.prepare_cached(
+pub fn heartbeats(conn: &Conn, limit: u32) -> Result<Vec<Heartbeat>> {
+    let mut stmt = conn.sql().prepare_cached(
         "SELECT id, pid, host, version, started_at, last_beat_at, stopped_at, in_flight, max_concurrent, scheduler, listen
          FROM daemons ORDER BY last_beat_at DESC LIMIT ?1",
     )?;

@@ -2,17 +2,14 @@
 //! transition function every status change goes through, and cleanup.
 
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
-use super::{counters, json_list, parse_json_list};
+pub use super::task_ids::{resolve, Seq};
+use super::{contents, counters, json_list, outbox, parse_json_list, Conn};
 use crate::domain::account::Account;
-use crate::domain::time::{Millis, Timestamp};
-use crate::domain::{CallbackDelivery, NewTask, Status, Task, TaskEvent, TaskId, TaskIdPrefix};
+use crate::domain::time::{rfc3339, Millis, Timestamp};
+use crate::domain::{CallbackDelivery, NewTask, Status, Task, TaskEvent, TaskId};
 use crate::error::{Error, Result};
-
-/// A task's internal row number: stable, ordered by creation, never shown to operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Seq(pub i64);
 
 const SELECT: &str = "SELECT t.seq, t.id, (SELECT name FROM accounts WHERE id = t.account_id),
     t.account_id, t.topic, t.keywords, t.category, t.requirements, t.tone, t.priority,
@@ -27,7 +24,7 @@ const SELECT: &str = "SELECT t.seq, t.id, (SELECT name FROM accounts WHERE id = 
     FROM tasks t
     LEFT JOIN deliveries d ON d.id = (SELECT max(id) FROM deliveries WHERE task_id = t.id)";
 
-pub(crate) fn status_of(v: String) -> rusqlite::Result<Status> {
+pub(super) fn status_of(v: String) -> rusqlite::Result<Status> {
     v.parse().map_err(|e: String| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
     })
@@ -105,15 +102,11 @@ pub struct Submitted {
 /// Inserts a validated task for `account` with its first event. Must run inside a write
 /// transaction. A repeated idempotency key returns the task that holds it; the unique index
 /// on the key, not a look-up beforehand, decides.
-pub fn insert(
-    conn: &Connection,
-    task: &NewTask,
-    account: &Account,
-    now: Millis,
-) -> Result<Submitted> {
+pub fn insert(conn: &Conn, task: &NewTask, account: &Account, now: Millis) -> Result<Submitted> {
     let id = loop {
         let candidate = TaskId::random();
         let taken: bool = conn
+            .sql()
             .prepare_cached("SELECT EXISTS(SELECT 1 FROM tasks WHERE id = ?1)")?
             .query_row([candidate.0], |r| r.get(0))?;
         if !taken {
@@ -123,6 +116,7 @@ pub fn insert(
     let keywords = (!task.keywords.is_empty()).then(|| json_list(&task.keywords));
     let timeout_s = task.timeout.as_secs() as i64;
     let inserted: Option<i64> = conn
+        .sql()
         .prepare_cached(
             "INSERT INTO tasks(id, account_id, topic, keywords, category, requirements, tone, priority,
                                auto_approve, max_retries, timeout_s, deadline_at, callback_url, generator,
@@ -172,6 +166,7 @@ pub fn insert(
         None => {
             let key = task.idempotency_key.as_deref().unwrap_or_default();
             let (seq, id) = conn
+                .sql()
                 .prepare_cached("SELECT seq, id FROM tasks WHERE idempotency_key = ?1")?
                 .query_row([key], |r| Ok((Seq(r.get(0)?), TaskId(r.get(1)?))))?;
             Ok(Submitted {
@@ -184,54 +179,23 @@ pub fn insert(
 }
 
 pub fn record_event(
-    conn: &Connection,
+    conn: &Conn,
     seq: Seq,
     at: Millis,
     from: Option<Status>,
     to: Status,
     message: Option<&str>,
 ) -> Result<()> {
-    conn.prepare_cached(
+    conn.sql().prepare_cached(
         "INSERT INTO task_events(task_seq, at, from_status, to_status, message) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![seq.0, at, from.map(Status::as_str), to.as_str(), message])?;
     Ok(())
 }
 
-/// Resolves a full id or a unique prefix. An ambiguous prefix is invalid input and names the
-/// candidates.
-pub fn resolve(conn: &Connection, input: &str) -> Result<(Seq, TaskId)> {
-    let prefix: TaskIdPrefix = input.parse().map_err(|e| Error::invalid("task id", e))?;
-    let (lo, hi) = prefix.range();
-    let mut stmt = conn.prepare_cached(
-        "SELECT seq, id FROM tasks WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT 11",
-    )?;
-    let found: Vec<(Seq, TaskId)> = stmt
-        .query_map([lo, hi], |r| Ok((Seq(r.get(0)?), TaskId(r.get(1)?))))?
-        .collect::<rusqlite::Result<_>>()?;
-    match found.as_slice() {
-        [] => Err(Error::NotFound {
-            kind: "task",
-            id: input.trim().to_string(),
-        }),
-        [one] => Ok(*one),
-        many => {
-            let names: Vec<String> = many.iter().take(10).map(|(_, id)| id.to_string()).collect();
-            let more = if many.len() > 10 { ", …" } else { "" };
-            Err(Error::invalid(
-                "task id",
-                format!(
-                    "'{}' is ambiguous: it matches {}{more}; type more digits",
-                    input.trim(),
-                    names.join(", ")
-                ),
-            ))
-        }
-    }
-}
-
-pub fn get(conn: &Connection, seq: Seq) -> Result<Task> {
-    conn.prepare_cached(&format!("{SELECT} WHERE t.seq = ?1"))?
+pub fn get(conn: &Conn, seq: Seq) -> Result<Task> {
+    conn.sql()
+        .prepare_cached(&format!("{SELECT} WHERE t.seq = ?1"))?
         .query_row([seq.0], from_row)
         .optional()?
         .ok_or_else(|| Error::NotFound {
@@ -240,8 +204,9 @@ pub fn get(conn: &Connection, seq: Seq) -> Result<Task> {
         })
 }
 
-pub fn current_status(conn: &Connection, seq: Seq) -> Result<Option<Status>> {
-    conn.prepare_cached("SELECT status FROM tasks WHERE seq = ?1")?
+pub fn current_status(conn: &Conn, seq: Seq) -> Result<Option<Status>> {
+    conn.sql()
+        .prepare_cached("SELECT status FROM tasks WHERE seq = ?1")?
         .query_row([seq.0], |r| status_of(r.get(0)?))
         .optional()
         .map_err(Into::into)
@@ -298,12 +263,12 @@ fn filter_sql(f: &Filter) -> (String, Vec<Value>) {
     }
 }
 
-pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Task>> {
+pub fn list(conn: &Conn, f: &Filter) -> Result<Vec<Task>> {
     list_from(conn, f, 0)
 }
 
 /// Like [`list`], skipping the first `offset` matches.
-pub fn list_from(conn: &Connection, f: &Filter, offset: u32) -> Result<Vec<Task>> {
+pub fn list_from(conn: &Conn, f: &Filter, offset: u32) -> Result<Vec<Task>> {
     let (filter, args) = filter_sql(f);
     let mut sql = format!("{SELECT}{filter}");
     let (desc, asc) = if f.reverse {
@@ -325,21 +290,23 @@ pub fn list_from(conn: &Connection, f: &Filter, offset: u32) -> Result<Vec<Task>
         (None, 0) => {}
         (None, _) => sql.push_str(&format!(" LIMIT -1 OFFSET {offset}")),
     }
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.sql().prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many tasks match the filter (ignoring its limit).
-pub fn count(conn: &Connection, f: &Filter) -> Result<u64> {
+pub fn count(conn: &Conn, f: &Filter) -> Result<u64> {
     if f.statuses.is_empty() && f.account_id.is_none() && f.since.is_none() && f.until.is_none() {
-        let n: i64 = conn.query_row("SELECT coalesce(sum(n), 0) FROM task_counts", [], |r| {
-            r.get(0)
-        })?;
+        let n: i64 =
+            conn.sql()
+                .query_row("SELECT coalesce(sum(n), 0) FROM task_counts", [], |r| {
+                    r.get(0)
+                })?;
         return Ok(n.max(0) as u64);
     }
     let (filter, args) = filter_sql(f);
-    let n: i64 = conn.query_row(
+    let n: i64 = conn.sql().query_row(
         &format!("SELECT count(*) FROM tasks t{filter}"),
         params_from_iter(args),
         |r| r.get(0),
@@ -347,8 +314,8 @@ pub fn count(conn: &Connection, f: &Filter) -> Result<u64> {
     Ok(n as u64)
 }
 
-pub fn events(conn: &Connection, seq: Seq) -> Result<Vec<TaskEvent>> {
-    let mut stmt = conn.prepare_cached(
+pub fn events(conn: &Conn, seq: Seq) -> Result<Vec<TaskEvent>> {
+    let mut stmt = conn.sql().prepare_cached(
         "SELECT t.id, e.at, e.from_status, e.to_status, e.message
          FROM task_events e JOIN tasks t ON t.seq = e.task_seq
          WHERE e.task_seq = ?1 ORDER BY e.id",
@@ -445,7 +412,7 @@ impl Changes {
 /// was no longer in any of `from` (a late or duplicate transition is a no-op, never a
 /// resurrection).
 pub fn transition(
-    conn: &Connection,
+    conn: &Conn,
     seq: Seq,
     from: &[Status],
     to: Status,
@@ -477,14 +444,65 @@ pub fn transition(
         Value::Text(current.as_str().into()),
     ];
     args.extend(cols.into_iter().map(|(_, v)| v));
-    let n = conn.prepare_cached(&sql)?.execute(params_from_iter(args))?;
+    let n = conn
+        .sql()
+        .prepare_cached(&sql)?
+        .execute(params_from_iter(args))?;
     if n == 0 {
         return Ok(None);
     }
     record_event(conn, seq, now, Some(current), to, message)?;
     // The task's callback, if any, is queued in the same transaction as the change.
-    super::outbox::enqueue_task_event(conn, seq, to, now)?;
+    enqueue_event(conn, seq, to, now)?;
     Ok(Some(current))
+}
+
+/// Queues `task.completed` / `task.failed` for a task that just reached `status`, when it
+/// has a callback URL. Called by the transition itself, inside its transaction.
+fn enqueue_event(conn: &Conn, seq: Seq, status: Status, now: Millis) -> Result<()> {
+    let event = match status {
+        Status::Completed => outbox::TASK_COMPLETED,
+        Status::Failed | Status::Timeout => outbox::TASK_FAILED,
+        _ => return Ok(()),
+    };
+    let url: Option<String> = conn
+        .sql()
+        .prepare_cached("SELECT callback_url FROM tasks WHERE seq = ?1")?
+        .query_row([seq.0], |r| r.get(0))
+        .optional()?
+        .flatten();
+    let Some(url) = url else {
+        return Ok(());
+    };
+    let task = get(conn, seq)?;
+    let content = match task.content_id {
+        Some(id) => contents::get(conn, id).ok().map(|c| {
+            serde_json::json!({
+                "id": c.id,
+                "title": c.title,
+                "summary": c.summary,
+                "word_count": c.word_count,
+                "review_status": c.review_status,
+                "cover_image": c.cover_image,
+            })
+        }),
+        None => None,
+    };
+    // The task as `task show` has it, less its own callback's delivery status (this event
+    // is that callback).
+    let mut task_json =
+        serde_json::to_value(&task).map_err(|e| Error::Store(format!("task event body: {e}")))?;
+    if let Some(obj) = task_json.as_object_mut() {
+        obj.remove("callback_delivery");
+    }
+    let body = serde_json::json!({
+        "event": event,
+        "occurred_at": rfc3339(now),
+        "task": task_json,
+        "content": content,
+    });
+    outbox::enqueue(conn, event, Some(task.id), &url, &body.to_string(), now)?;
+    Ok(())
 }
 
 /// What happened to one task of a `task cancel` or `task retry`.
@@ -495,7 +513,7 @@ pub enum Outcome {
 }
 
 /// Cancels a pending, submitted or processing task.
-pub fn cancel(conn: &Connection, seq: Seq, id: TaskId, now: Millis) -> Result<Outcome> {
+pub fn cancel(conn: &Conn, seq: Seq, id: TaskId, now: Millis) -> Result<Outcome> {
     let changes = Changes {
         lease_owner: Some(None),
         lease_expires_at: Some(None),
@@ -528,7 +546,7 @@ pub fn cancel(conn: &Connection, seq: Seq, id: TaskId, now: Millis) -> Result<Ou
 
 /// Puts a failed, timed-out or cancelled task back to pending. A manual retry counts against
 /// `max_retries` and is refused past it unless `force`; it restarts the task's deadline.
-pub fn retry(conn: &Connection, seq: Seq, force: bool, now: Millis) -> Result<Outcome> {
+pub fn retry(conn: &Conn, seq: Seq, force: bool, now: Millis) -> Result<Outcome> {
     let task = get(conn, seq)?;
     if !Status::RETRYABLE.contains(&task.status) {
         return Ok(Outcome::Refused(format!(
@@ -580,9 +598,9 @@ pub fn retry(conn: &Connection, seq: Seq, force: bool, now: Millis) -> Result<Ou
 }
 
 /// Tasks in `statuses`, oldest first, up to `limit`: used by `task retry --all-failed`.
-pub fn ids_with_status(conn: &Connection, statuses: &[Status]) -> Result<Vec<(Seq, TaskId)>> {
+pub fn ids_with_status(conn: &Conn, statuses: &[Status]) -> Result<Vec<(Seq, TaskId)>> {
     let marks = vec!["?"; statuses.len()].join(",");
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.sql().prepare(&format!(
         "SELECT seq, id FROM tasks WHERE status IN ({marks}) ORDER BY seq"
     ))?;
     let rows = stmt.query_map(params_from_iter(statuses.iter().map(|s| s.as_str())), |r| {
@@ -592,7 +610,7 @@ pub fn ids_with_status(conn: &Connection, statuses: &[Status]) -> Result<Vec<(Se
 }
 
 /// Tasks per status, for all tasks (from the trigger-kept totals) or one account.
-pub fn status_counts(conn: &Connection, account_id: Option<i64>) -> Result<Vec<(Status, u64)>> {
+pub fn status_counts(conn: &Conn, account_id: Option<i64>) -> Result<Vec<(Status, u64)>> {
     let mut out: Vec<(Status, u64)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
     let mut put = |s: String, n: i64| -> rusqlite::Result<()> {
         let st = status_of(s)?;
@@ -603,14 +621,16 @@ pub fn status_counts(conn: &Connection, account_id: Option<i64>) -> Result<Vec<(
     };
     match account_id {
         None => {
-            let mut stmt = conn.prepare_cached("SELECT status, n FROM task_counts")?;
+            let mut stmt = conn
+                .sql()
+                .prepare_cached("SELECT status, n FROM task_counts")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 put(r.get(0)?, r.get(1)?)?;
             }
         }
         Some(a) => {
-            let mut stmt = conn.prepare_cached(
+            let mut stmt = conn.sql().prepare_cached(
                 "SELECT status, count(*) FROM tasks WHERE account_id = ?1 GROUP BY status",
             )?;
             let mut rows = stmt.query([a])?;
@@ -624,17 +644,20 @@ pub fn status_counts(conn: &Connection, account_id: Option<i64>) -> Result<Vec<(
 
 /// Deletes terminal tasks last updated before `cutoff` (their events go with them; contents
 /// stay). With `dry_run`, only counts them.
-pub fn cleanup(conn: &Connection, cutoff: Millis, dry_run: bool) -> Result<u64> {
+pub fn cleanup(conn: &Conn, cutoff: Millis, dry_run: bool) -> Result<u64> {
     let terminal = Status::TERMINAL.map(|s| format!("'{s}'")).join(",");
     let filter = format!("status IN ({terminal}) AND updated_at < ?1");
     let n = if dry_run {
-        conn.query_row(
+        conn.sql().query_row(
             &format!("SELECT count(*) FROM tasks WHERE {filter}"),
             [cutoff],
             |r| r.get::<_, i64>(0),
         )? as u64
     } else {
-        let n = conn.execute(&format!("DELETE FROM tasks WHERE {filter}"), [cutoff])? as u64;
+        let n = conn
+            .sql()
+            .execute(&format!("DELETE FROM tasks WHERE {filter}"), [cutoff])?
+            as u64;
         counters::add(conn, counters::TASKS_CLEANED, "", n as i64)?;
         n
     };

@@ -210,8 +210,9 @@ fn delivery_of(env: &Env, task: &str) -> Option<Delivery> {
     if !env.db().exists() {
         return None;
     }
+    let store = contenthub::store::Store::open(&env.db()).expect("open the store");
     contenthub::store::outbox::latest_for_task(
-        &env.conn(),
+        store.conn(),
         contenthub::domain::TaskId(raw_id(task)),
     )
     .expect("read the outbox")
