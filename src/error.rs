@@ -71,7 +71,7 @@ pub enum Error {
 
     /// The database underneath the store failed.
     #[error("store: {0}")]
-    Database(#[from] crate::store::DbError),
+    Database(#[from] crate::store::error::DbError),
 
     /// A file or directory could not be read or written.
     #[error("{context}: {source}")]

@@ -12,9 +12,9 @@ use tokio_util::sync::CancellationToken;
 use super::ctx::Ctx;
 use crate::daemon;
 use crate::domain::time::{format_duration, now_ms, parse_duration, Timestamp};
-use crate::engine::lock;
 use crate::error::{Error, ExitCode};
 use crate::output::{Format, Record};
+use crate::store::lock;
 use crate::store::queue;
 
 #[derive(Debug, Args)]

@@ -8,7 +8,6 @@
 
 pub mod db;
 pub mod dispatch;
-pub mod lock;
 pub mod options;
 pub mod outbox;
 pub mod outcome;

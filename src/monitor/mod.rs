@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::time::{format_duration, parse_duration, Millis};
 use crate::domain::Status;
-use crate::engine::lock;
 use crate::error::{Error, Result};
+use crate::store::lock;
 use crate::store::queue::{self, Heartbeat};
 use crate::store::{monitor as q, tasks, Conn};
 

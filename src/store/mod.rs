@@ -50,6 +50,8 @@
 pub mod accounts;
 pub mod contents;
 pub mod counters;
+pub mod error;
+pub mod lock;
 mod migrations;
 pub mod monitor;
 pub mod outbox;
@@ -67,6 +69,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
+pub use error::DbError;
 pub use migrations::SCHEMA_VERSION;
 
 /// How long a connection waits for another writer before giving up.
@@ -74,12 +77,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long the daemon's [`ChangeWatch`] waits for a lock before it gives up on a read.
 const WATCH_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// A failure of the database underneath the store. The rest of the code only shows it; its
-/// message is the database's own.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct DbError(rusqlite::Error);
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {

@@ -545,7 +545,7 @@ impl Drop for Detached<'_> {
             .ok()
             .and_then(|s| s.trim().parse::<i32>().ok())
         {
-            if contenthub::engine::lock::is_held(&self.0.db()) {
+            if contenthub::store::lock::is_held(&self.0.db()) {
                 let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
             }
         }
@@ -588,7 +588,7 @@ fn daemon_start_status_and_stop() {
     env.run(["daemon", "stop"]).success();
     let st = env.run(["daemon", "status"]).code(3);
     assert!(st.stdout.contains("stopped"), "{}", st.stdout);
-    assert!(!contenthub::engine::lock::is_held(&env.db()));
+    assert!(!contenthub::store::lock::is_held(&env.db()));
     let log = std::fs::read_to_string(st_log(&env)).unwrap_or_default();
     assert!(log.contains("daemon started"), "log:\n{log}");
 }
