@@ -73,12 +73,12 @@ pub enum Error {
     #[error("store: {0}")]
     Database(#[from] crate::store::error::DbError),
 
-    /// A file or directory could not be read or written.
-    #[error("{context}: {source}")]
+    /// A file, directory or socket could not be used. The cause is part of the message (and
+    /// deliberately not a `source`, which `{:#}` would print a second time).
+    #[error("{context}: {cause}")]
     Io {
         context: String,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -90,10 +90,10 @@ impl Error {
         }
     }
 
-    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+    pub fn io(context: impl Into<String>, cause: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),
-            source,
+            cause,
         }
     }
 

@@ -502,38 +502,3 @@ pub const DEFAULT_CONFIG: &str = r#"# contenthub configuration.
 # channels = ["ops"]                   # default: every channel
 # for = "5m"                           # must hold this long before firing (default 0)
 "#;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(text: &str) -> Result<FileConfig> {
-        parse_file(Path::new("config.toml"), text)
-    }
-
-    #[test]
-    fn errors_name_line_and_key() {
-        let e = parse("[daemon]\n\nmax_concurrent = 0\n")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("line 3") && e.contains("daemon.max_concurrent"),
-            "{e}"
-        );
-        let e = parse("[daemon]\npoll_interval = \"soon\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("line 2") && e.contains("daemon.poll_interval"),
-            "{e}"
-        );
-        let e = parse("[daemon]\nmax_concurent = 3\n")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("max_concurent"), "{e}");
-        let e = parse("[generators.x]\nkind = \"openai\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("generators.x.base_url"), "{e}");
-    }
-}

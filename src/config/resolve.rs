@@ -305,4 +305,30 @@ mod tests {
         let s = resolve("", &[("ASYNC_TASK_TIMEOUT", "600")]).unwrap();
         assert_eq!(s.tasks.timeout.value, Duration::from_secs(600));
     }
+
+    #[test]
+    fn errors_name_line_and_key() {
+        let e = resolve("[daemon]\n\nmax_concurrent = 0\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 3") && e.contains("daemon.max_concurrent"),
+            "{e}"
+        );
+        let e = resolve("[daemon]\npoll_interval = \"soon\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("daemon.poll_interval"),
+            "{e}"
+        );
+        let e = resolve("[daemon]\nmax_concurent = 3\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("max_concurent"), "{e}");
+        let e = resolve("[generators.x]\nkind = \"openai\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("generators.x.base_url"), "{e}");
+    }
 }

@@ -40,7 +40,8 @@ struct Timers {
     next_reap: Instant,
     next_schedule: Option<Instant>,
     next_alerts: Option<Instant>,
-    /// The earliest time a snoozed task falls due, when the queue holds nothing sooner.
+    /// When to look for due work even without a change: the earliest `next_attempt_at` of a
+    /// snoozed task, at most one reap interval ahead.
     wake_at: Instant,
     /// Set at shutdown: when unfinished local work is released.
     grace_end: Option<Instant>,
@@ -65,7 +66,8 @@ pub struct Dispatcher<'a> {
     /// Tasks this run worked on, in the order first claimed (for the summary).
     touched: Vec<Seq>,
     touched_set: HashSet<Seq>,
-    /// Another connection committed, or a slot freed up: look for due work.
+    /// Look for due work: another connection committed a due task, a slot freed up after a
+    /// full claim, a plan fired, or a lease or deadline was swept.
     dirty: bool,
     /// The last claim filled every free slot, so more may be due.
     saturated: bool,
@@ -81,10 +83,9 @@ impl<'a> Dispatcher<'a> {
         results: Results,
     ) -> Result<Dispatcher<'a>> {
         let watch = ChangeWatch::open(&opts.db_path)?;
-        let seen_version = watch.version();
         let now = Instant::now();
         let renew_every = (opts.lease / 3).max(Duration::from_millis(100));
-        let d = Dispatcher {
+        let mut d = Dispatcher {
             opts,
             shared,
             results,
@@ -93,7 +94,7 @@ impl<'a> Dispatcher<'a> {
             started: now_ms(),
             lease_ms: opts.lease.as_millis() as i64,
             watch,
-            seen_version,
+            seen_version: 0,
             inflight: HashMap::new(),
             workers: JoinSet::new(),
             task_ids: HashMap::new(),
@@ -128,6 +129,8 @@ impl<'a> Dispatcher<'a> {
                 "returned tasks of a previous daemon to the queue"
             );
         }
+        // Changes from here on are other connections' (or this daemon's later ones).
+        d.seen_version = d.watch.version();
         tracing::info!(owner = %d.owner, max_concurrent = opts.max_concurrent, "daemon started");
         Ok(d)
     }
@@ -162,9 +165,11 @@ impl<'a> Dispatcher<'a> {
                     Some(at.max(now) + Duration::from_millis(to_minute as u64));
                 self.scheduler_tick().await;
             }
-            if let Some(at) = self.timers.next_alerts.filter(|at| now >= *at) {
-                let every = self.opts.alerts.as_ref().map_or(Duration::MAX, |a| a.1);
-                self.timers.next_alerts = Some(at.max(now) + every);
+            if let (Some((_, every)), Some(at)) = (
+                &self.opts.alerts,
+                self.timers.next_alerts.filter(|at| now >= *at),
+            ) {
+                self.timers.next_alerts = Some(at.max(now) + *every);
                 self.alert_tick().await;
             }
             if now >= self.timers.next_reap {
@@ -355,12 +360,14 @@ impl<'a> Dispatcher<'a> {
     /// request counts.
     async fn renew(&mut self) -> Result<()> {
         let hb = self.heartbeat(false);
-        let (o, until) = (self.owner.clone(), now_ms() + self.lease_ms);
+        let (o, lease_ms) = (self.owner.clone(), self.lease_ms);
         let held: Vec<Seq> = self.inflight.keys().copied().collect();
         let requests = self.shared.take_requests();
         self.db
             .write(move |tx| {
-                queue::renew(tx, &o, &held, until)?;
+                // Timed from inside the transaction: a wait for the write lock must not
+                // shorten the lease.
+                queue::renew(tx, &o, &held, now_ms() + lease_ms)?;
                 queue::count_requests(tx, &requests)?;
                 queue::beat(tx, &hb)
             })

@@ -7,7 +7,7 @@
 //! with backoff, a failure) and commits it in the caller's transaction through the store's
 //! guarded transitions, so a late or duplicate report changes nothing.
 //!
-//! The worker's final reports go through the result writer ([`super::db`]), which calls
+//! The worker's final reports go through the result writer ([`super::writer`]), which calls
 //! [`apply`] for a whole batch in one transaction; progress and callbacks call it directly.
 
 use crate::domain::content::{first_heading, summarize, word_count};
@@ -102,6 +102,8 @@ pub struct Applied {
     pub status: Option<Status>,
     /// One line on what happened, for whoever reported.
     pub message: String,
+    /// What the report was decided to mean, when it ended the attempt (for the worker's log).
+    pub finish: Option<Finish>,
 }
 
 impl Applied {
@@ -110,6 +112,7 @@ impl Applied {
             effect,
             status,
             message,
+            finish: None,
         }
     }
 }
@@ -128,7 +131,8 @@ pub fn apply(
     }
 }
 
-/// Commits an end of attempt that no generator reported: the deadline, or a release.
+/// Commits an end of attempt that no generator reported: the deadline, a release, or a
+/// profile that is not configured.
 pub fn end(c: &Conn, seq: Seq, finish: &Finish, now: Millis) -> Result<Applied> {
     let status = queue::finish(c, seq, finish, now)?;
     let (effect, message) = match (status, finish) {
@@ -202,10 +206,12 @@ fn settle(
             format!("queued again in {} s: {message}", delay_ms / 1000),
         ),
         (Some(Status::Failed), Finish::Failed { message, .. }) => (Effect::Failed, message.clone()),
-        (Some(st), _) => (Effect::Failed, format!("the task is {st}")),
-        (None, _) => (Effect::Ignored, "the task was settled meanwhile".into()),
+        _ => (Effect::Ignored, "the task was settled meanwhile".into()),
     };
-    Ok(Applied::new(effect, status, message))
+    Ok(Applied {
+        finish: Some(finish),
+        ..Applied::new(effect, status, message)
+    })
 }
 
 fn from_callback(

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::outcome::{self, Applied, Effect, Report, Source};
+use super::outcome::{self, Effect, Report, Source};
 use super::retry;
 use super::shared::Shared;
 use super::writer::{Results, Settle};
@@ -142,9 +142,19 @@ pub async fn run(
         }
         Ended::Report(r) => Settle::Report(Box::new(claimed), r),
     };
+    if let Settle::End(_, f) = &settle {
+        log_finish(&id.to_string(), f);
+    }
     match results.send(settle).await {
         Ok(applied) => {
-            log_applied(&id.to_string(), &applied);
+            // A report's meaning is decided as it is committed; log it then.
+            match &applied.finish {
+                _ if applied.effect == Effect::Ignored => {
+                    tracing::info!(task = %id, "result dropped: the task was settled meanwhile")
+                }
+                Some(f) => log_finish(&id.to_string(), f),
+                None => {}
+            }
             applied.status
         }
         Err(e) => {
@@ -154,18 +164,22 @@ pub async fn run(
     }
 }
 
-fn log_applied(id: &str, a: &Applied) {
-    let message = a.message.as_str();
-    match a.effect {
-        Effect::Completed => tracing::info!(task = id, message, "completed"),
-        Effect::Retrying => {
-            tracing::warn!(task = id, error = %message, "attempt failed; will retry")
+fn log_finish(id: &str, f: &Finish) {
+    match f {
+        Finish::Completed(c) => tracing::info!(task = id, words = c.word_count, "completed"),
+        Finish::Retry {
+            kind,
+            message,
+            delay_ms,
+            counts,
+        } => {
+            tracing::warn!(task = id, kind = %kind, delay_ms, counts_retry = counts, error = %message, "attempt failed; will retry")
         }
-        Effect::Failed => tracing::warn!(task = id, error = %message, "failed"),
-        Effect::TimedOut => tracing::warn!(task = id, error = %message, "timed out"),
-        Effect::Released => tracing::info!(task = id, "released at shutdown"),
-        Effect::Ignored => tracing::info!(task = id, message, "result dropped"),
-        Effect::Progress | Effect::Polling => {}
+        Finish::Failed { kind, message } => {
+            tracing::warn!(task = id, kind = %kind, error = %message, "failed")
+        }
+        Finish::TimedOut { message } => tracing::warn!(task = id, error = %message, "timed out"),
+        Finish::Released => tracing::info!(task = id, "released at shutdown"),
     }
 }
 
