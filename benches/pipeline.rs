@@ -312,6 +312,8 @@ impl Mock {
             temperature: None,
             max_tokens: None,
             target_audience: None,
+            mode: None,
+            remote_cancel: None,
         };
         BTreeMap::from([("default".to_string(), profile)])
     }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Settings, Source};
 use crate::domain::time::format_duration;
+use crate::generator::profile::GeneratorKind;
 use crate::output::Record;
 
 /// One resolved setting.
@@ -239,6 +240,24 @@ impl Settings {
             }
             if let Some(v) = &p.target_audience {
                 push(&key("target_audience"), v.clone(), &Source::File);
+            }
+            if p.kind == GeneratorKind::ContentCreator {
+                let from = if p.mode.is_some() {
+                    Source::File
+                } else {
+                    Source::Default
+                };
+                push(&key("mode"), p.submit_mode().as_str().into(), &from);
+                let from = if p.remote_cancel.is_some() {
+                    Source::File
+                } else {
+                    Source::Default
+                };
+                push(
+                    &key("remote_cancel"),
+                    p.remote_cancel.unwrap_or(false).to_string(),
+                    &from,
+                );
             }
         }
         out

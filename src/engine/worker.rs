@@ -184,6 +184,13 @@ fn log_finish(id: &str, f: &Finish) {
 }
 
 async fn cancel_remote(g: &dyn Generator, job: &str) {
+    if !g.cancels_remote() {
+        tracing::info!(
+            job,
+            "remote job left to finish on the service (remote_cancel is off); its results will be ignored"
+        );
+        return;
+    }
     match tokio::time::timeout(Duration::from_secs(10), g.cancel(job)).await {
         Ok(Ok(())) => tracing::info!(job, "remote job cancelled"),
         Ok(Err(e)) => tracing::warn!(job, error = %e, "remote cancel failed"),

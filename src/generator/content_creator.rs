@@ -1,6 +1,15 @@
-//! The `content-creator` backend: the HTTP service the old system used (DESIGN §5). `submit`
-//! queues a remote task (`POST /api/tasks`, `mode:"async"`), the engine `poll`s its status and,
-//! once completed, this backend fetches the result. `base_url` is the service root.
+//! The `content-creator` backend: the HTTP service the old system used (DESIGN §5), as it
+//! was recorded behaving (`tests/data/content-creator/`). `base_url` is the service root.
+//!
+//! Two submission modes (the profile's `mode`):
+//! - `sync` (the default): one `POST /api/tasks` with `mode:"sync"` that blocks until the
+//!   article is done and answers with the whole result. It works on the unmodified service.
+//! - `async`: `submit` queues a job (`mode:"async"`), the engine `poll`s its status and, once
+//!   completed, this backend fetches the result. The unmodified service crashes on such a
+//!   submit; a service whose queue works also calls back.
+//!
+//! `DELETE` is sent only with `remote_cancel = true`: the unmodified service keeps generating
+//! after it, and crashes on a `DELETE` of a finished job.
 //!
 //! Wire contract, all camelCase, never a null field:
 //! - `POST {root}/api/tasks` `{mode, topic, requirements, targetAudience, keywords[], tone?,
@@ -12,15 +21,16 @@
 //! - `DELETE {root}/api/tasks/{id}`; `GET {root}/health` for `probe`
 //! - errors: `{success:false, error:{message, code}}`
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::contract::{GenError, Generator, Output, Polled, Spec, Submitted};
+use super::contract::{GenError, Generator, Output, Polled, Spec, Submitted, Transport};
 use super::http;
-use super::profile::GeneratorProfile;
+use super::profile::{GeneratorProfile, SubmitMode};
 use super::reply::{error_text, f64_of, image_of, scalar, u32_of};
 use crate::domain::content::{first_heading, summarize};
 use crate::domain::Image;
@@ -34,8 +44,12 @@ pub struct ContentCreator {
     root: String,
     model: Option<String>,
     target_audience: Option<String>,
+    mode: SubmitMode,
+    remote_cancel: bool,
     timeout: Duration,
     client: reqwest::Client,
+    /// The service dropped the connection during a submit; a later refusal means it is gone.
+    submit_dropped: AtomicBool,
 }
 
 /// The body of `POST /api/tasks`.
@@ -90,7 +104,10 @@ impl ContentCreator {
             root,
             model: nonempty(p.model.as_deref()),
             target_audience: nonempty(p.target_audience.as_deref()),
+            mode: p.submit_mode(),
+            remote_cancel: p.remote_cancel.unwrap_or(false),
             timeout,
+            submit_dropped: AtomicBool::new(false),
         })
     }
 
@@ -122,10 +139,12 @@ impl ContentCreator {
                 },
             }
         });
-        let callback_url = nonempty(spec.callback_url.as_deref());
+        // A sync request answers with the result itself: no callback to ask for.
+        let callback_url =
+            nonempty(spec.callback_url.as_deref()).filter(|_| self.mode == SubmitMode::Async);
         let has_callback = callback_url.is_some();
         TaskRequest {
-            mode: "async",
+            mode: self.mode.as_str(),
             topic,
             requirements,
             target_audience,
@@ -185,6 +204,32 @@ impl ContentCreator {
         }
     }
 
+    /// Says in plain words what a failed submit means when the service dropped the
+    /// connection during one and now refuses connections: it has most likely crashed, which
+    /// `mode = "async"` does to the unmodified service.
+    fn explain_submit_failure(&self, e: GenError) -> GenError {
+        match e.transport {
+            Some(Transport::Dropped) => {
+                self.submit_dropped.store(true, Ordering::Relaxed);
+                GenError {
+                    message: format!(
+                        "{}: the service closed the connection during submit ({})",
+                        self.label, e.message
+                    ),
+                    ..e
+                }
+            }
+            Some(Transport::Refused) if self.submit_dropped.load(Ordering::Relaxed) => GenError {
+                message: format!(
+                    "{}: the service closed the connection during submit and now refuses connections (it may have crashed); see `mode` in the guide ({})",
+                    self.label, e.message
+                ),
+                ..e
+            },
+            _ => e,
+        }
+    }
+
     async fn result(&self, job: &str) -> Result<Output, GenError> {
         let what = format!("GET /api/tasks/{job}/result");
         let reply = self
@@ -208,12 +253,26 @@ impl Generator for ContentCreator {
     async fn submit(&self, spec: &Spec) -> Result<Submitted, GenError> {
         let what = "POST /api/tasks";
         let body = self.request_body(spec);
-        let reply = self
+        let sent = self
             .send(
                 what,
                 self.client.post(self.url(None, "/api/tasks")).json(&body),
             )
-            .await?;
+            .await;
+        let reply = match sent {
+            Ok(reply) => {
+                self.submit_dropped.store(false, Ordering::Relaxed);
+                reply
+            }
+            Err(e) => return Err(self.explain_submit_failure(e)),
+        };
+        if self.mode == SubmitMode::Sync {
+            reply.check(&self.label, what)?;
+            let data = self.data(&reply, what)?;
+            return output_of(&data)
+                .map(Submitted::Done)
+                .ok_or_else(|| GenError::permanent("the generator returned empty content"));
+        }
         // A 409 that names the existing task is the service deduping our idempotency key
         // (a submit repeated after a crash): adopt that task instead of failing.
         if reply.status == reqwest::StatusCode::CONFLICT {
@@ -286,7 +345,12 @@ impl Generator for ContentCreator {
         })
     }
 
-    /// `DELETE /api/tasks/{id}`; a 404 means it is already gone.
+    fn cancels_remote(&self) -> bool {
+        self.remote_cancel
+    }
+
+    /// `DELETE /api/tasks/{id}`; a 404 means it is already gone. Sent only when the profile
+    /// sets `remote_cancel = true` (see [`Generator::cancels_remote`]).
     async fn cancel(&self, job: &str) -> Result<(), GenError> {
         let what = format!("DELETE /api/tasks/{job}");
         let reply = self
@@ -405,13 +469,96 @@ mod tests {
     use crate::generator::profile::GeneratorKind;
     use crate::generator::testing::{profile, refused_url, serve, spec};
 
+    /// An `async` profile: most tests here exercise the job protocol.
     fn backend(root: &str) -> ContentCreator {
-        ContentCreator::new(
-            "cc",
-            &profile(GeneratorKind::ContentCreator, &format!("{root}/")),
-            Duration::from_secs(2),
-        )
-        .unwrap()
+        with_mode(root, SubmitMode::Async)
+    }
+
+    fn with_mode(root: &str, mode: SubmitMode) -> ContentCreator {
+        let mut p = profile(GeneratorKind::ContentCreator, &format!("{root}/"));
+        p.mode = Some(mode);
+        ContentCreator::new("cc", &p, Duration::from_secs(2)).unwrap()
+    }
+
+    /// The recorded reply of a sync submit on the unmodified service.
+    const SYNC_REPLY: &str = include_str!("../../tests/data/content-creator/sync-response.json");
+
+    #[tokio::test]
+    async fn sync_submit_answers_with_the_article() {
+        let seen: Arc<Mutex<Vec<Value>>> = Arc::default();
+        let s = seen.clone();
+        let app = Router::new().route(
+            "/api/tasks",
+            post(move |Json(body): Json<Value>| async move {
+                s.lock().unwrap().push(body);
+                let reply: Value = serde_json::from_str(SYNC_REPLY).unwrap();
+                (StatusCode::CREATED, Json(reply))
+            }),
+        );
+        let g = with_mode(&serve(app).await, SubmitMode::Sync);
+        let mut s = spec();
+        s.callback_url = Some("http://127.0.0.1:9/api/v1/content/callback/task-1".into());
+        let Submitted::Done(out) = g.submit(&s).await.unwrap() else {
+            panic!("a sync submit answers with the article");
+        };
+        assert!(out.body.starts_with("# Rust 异步编程入门"), "{}", out.body);
+        assert_eq!(out.quality_score, Some(8.6));
+        let body = seen.lock().unwrap()[0].clone();
+        assert_eq!(body["mode"], "sync");
+        for k in ["callbackUrl", "callbackEnabled", "callbackEvents"] {
+            assert!(body.get(k).is_none(), "{k} sent with a sync request");
+        }
+    }
+
+    #[test]
+    fn sync_is_the_default_and_delete_is_off() {
+        let p = profile(GeneratorKind::ContentCreator, "http://127.0.0.1:9");
+        let g = ContentCreator::new("cc", &p, Duration::from_secs(2)).unwrap();
+        assert_eq!(g.request_body(&spec()).mode, "sync");
+        assert!(!g.cancels_remote());
+        let mut p = p;
+        p.remote_cancel = Some(true);
+        let g = ContentCreator::new("cc", &p, Duration::from_secs(2)).unwrap();
+        assert!(g.cancels_remote());
+    }
+
+    /// As recorded in `async-submit-crash.jsonl`: the service drops the connection of the
+    /// first submit and refuses every later one.
+    #[tokio::test]
+    async fn a_service_that_dies_during_submit_is_named() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let root = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            use tokio::io::AsyncReadExt;
+            if let Ok((mut sock, _)) = listener.accept().await {
+                let mut buf = [0u8; 1024];
+                let _ = sock.read(&mut buf).await;
+            }
+            // Socket and listener close here: the process is gone.
+        });
+        let g = backend(&root);
+        let first = g.submit(&spec()).await.unwrap_err();
+        assert_eq!(first.transport, Some(Transport::Dropped), "{first}");
+        assert!(
+            first
+                .message
+                .contains("closed the connection during submit"),
+            "{first}"
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let second = loop {
+            let e = g.submit(&spec()).await.unwrap_err();
+            if e.transport == Some(Transport::Refused) || std::time::Instant::now() > deadline {
+                break e;
+            }
+        };
+        assert!(
+            second.message.contains(
+                "the service closed the connection during submit and now refuses connections (it may have crashed); see `mode` in the guide"
+            ),
+            "{second}"
+        );
+        assert_eq!(second.kind, ErrorKind::Transient);
     }
 
     fn assert_no_nulls(v: &Value, path: &str) {

@@ -116,6 +116,19 @@ pub struct GenError {
     pub retry_after: Option<Duration>,
     /// The HTTP status the service answered with, when it answered.
     pub status: Option<u16>,
+    /// How the connection failed, when it did.
+    pub transport: Option<Transport>,
+}
+
+/// How a request failed below HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Nobody accepted the connection.
+    Refused,
+    /// The connection was reset or closed before the reply was complete.
+    Dropped,
+    /// No reply within the request timeout.
+    TimedOut,
 }
 
 impl GenError {
@@ -125,6 +138,7 @@ impl GenError {
             message: message.into(),
             retry_after: None,
             status: None,
+            transport: None,
         }
     }
 
@@ -134,6 +148,7 @@ impl GenError {
             message: message.into(),
             retry_after: None,
             status: None,
+            transport: None,
         }
     }
 
@@ -143,7 +158,14 @@ impl GenError {
             message: message.into(),
             retry_after: Some(retry_after),
             status: None,
+            transport: None,
         }
+    }
+
+    /// Records how the connection failed.
+    pub fn with_transport(mut self, t: Transport) -> Self {
+        self.transport = Some(t);
+        self
     }
 
     /// Records the HTTP status the service answered with.
@@ -183,6 +205,12 @@ pub trait Generator: Send + Sync {
         Err(GenError::permanent(format!(
             "this generator has no remote jobs (asked to poll {job_id})"
         )))
+    }
+
+    /// Whether [`Generator::cancel`] should be sent for a job this task abandons (cancelled
+    /// or timed out). When not, the job is only marked locally and its late results ignored.
+    fn cancels_remote(&self) -> bool {
+        true
     }
 
     /// Cancels a remote job; a no-op where the backend cannot.

@@ -15,7 +15,7 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
-use super::contract::GenError;
+use super::contract::{GenError, Transport};
 use super::reply::{error_text, scalar};
 
 /// How long a 429 without `Retry-After` snoozes the task.
@@ -144,15 +144,33 @@ pub(crate) fn transport(
         return GenError::transient(format!(
             "{label}: {what}: timed out after {}",
             humantime::format_duration(timeout)
-        ));
+        ))
+        .with_transport(Transport::TimedOut);
     }
     if e.is_builder() {
         return GenError::permanent(format!("{label}: {what}: invalid request: {}", chain(e)));
     }
     if e.is_connect() {
-        return GenError::transient(format!("{label}: {what}: could not connect: {}", chain(e)));
+        return GenError::transient(format!("{label}: {what}: could not connect: {}", chain(e)))
+            .with_transport(Transport::Refused);
     }
-    GenError::transient(format!("{label}: {what}: {}", chain(e)))
+    let text = chain(e);
+    let e = GenError::transient(format!("{label}: {what}: {text}"));
+    let lower = text.to_ascii_lowercase();
+    if [
+        "reset",
+        "closed",
+        "incomplete",
+        "broken pipe",
+        "unexpected eof",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+    {
+        e.with_transport(Transport::Dropped)
+    } else {
+        e
+    }
 }
 
 /// The error and its sources, without the URL.

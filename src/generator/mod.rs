@@ -27,9 +27,13 @@ use std::time::Duration;
 
 pub use contract::{
     AccountSpec, EnvLookup, ErrorKind, GenError, Generator, Output, Polled, Spec, Submitted,
+    Transport,
 };
 pub use http::parse_retry_after;
 pub use profile::{GeneratorKind, GeneratorProfile};
+
+/// A sync `content-creator` request's timeout when the profile does not set one.
+pub const SYNC_REQUEST_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// Per-request timeout when a profile does not set one.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -40,10 +44,17 @@ pub fn build(
     profile: &GeneratorProfile,
     env: EnvLookup,
 ) -> Result<Arc<dyn Generator>, GenError> {
-    let timeout = profile
-        .timeout
-        .map(|t| t.0)
-        .unwrap_or(DEFAULT_REQUEST_TIMEOUT);
+    let timeout = profile.timeout.map(|t| t.0).unwrap_or(
+        // A sync content-creator request lasts as long as the article takes; the task's
+        // deadline still bounds it.
+        if profile.kind == GeneratorKind::ContentCreator
+            && profile.submit_mode() == profile::SubmitMode::Sync
+        {
+            SYNC_REQUEST_TIMEOUT
+        } else {
+            DEFAULT_REQUEST_TIMEOUT
+        },
+    );
     Ok(match profile.kind {
         GeneratorKind::Template => Arc::new(template::Template),
         GeneratorKind::Openai => Arc::new(openai::OpenAi::new(name, profile, timeout, env)?),

@@ -26,6 +26,26 @@ impl GeneratorKind {
     }
 }
 
+/// How a `content-creator` profile submits: `sync` holds one request open until the article
+/// is done (works on the unmodified service); `async` queues a job and polls it (needs a
+/// service whose queue works; gives callbacks and frees the request while the job runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubmitMode {
+    #[default]
+    Sync,
+    Async,
+}
+
+impl SubmitMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmitMode::Sync => "sync",
+            SubmitMode::Async => "async",
+        }
+    }
+}
+
 /// A named generator profile (`[generators.NAME]`). Holds the *name* of the env var with the
 /// API key, never the key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,9 +62,19 @@ pub struct GeneratorProfile {
     pub temperature: Option<f64>,
     pub max_tokens: Option<u32>,
     pub target_audience: Option<String>,
+    /// `content-creator`: `sync` (the default) or `async`.
+    pub mode: Option<SubmitMode>,
+    /// `content-creator`: send `DELETE` for a cancelled or timed-out job (off by default: the
+    /// unmodified service keeps generating, or crashes on a finished job).
+    pub remote_cancel: Option<bool>,
 }
 
 impl GeneratorProfile {
+    /// The submission mode of a `content-creator` profile.
+    pub fn submit_mode(&self) -> SubmitMode {
+        self.mode.unwrap_or_default()
+    }
+
     /// Checks what the kind needs; returns the offending key and why.
     pub fn check(&self) -> Result<(), (&'static str, String)> {
         let needs = |key: &'static str, present: bool| {
@@ -73,6 +103,17 @@ impl GeneratorProfile {
         }
         if let Some(url) = &self.base_url {
             validate_http_url("base_url", url).map_err(|e| ("base_url", e.to_string()))?;
+        }
+        if self.kind != GeneratorKind::ContentCreator {
+            if self.mode.is_some() {
+                return Err(("mode", "applies to kind = \"content-creator\" only".into()));
+            }
+            if self.remote_cancel.is_some() {
+                return Err((
+                    "remote_cancel",
+                    "applies to kind = \"content-creator\" only".into(),
+                ));
+            }
         }
         if let Some(t) = self.temperature {
             if !(0.0..=2.0).contains(&t) {

@@ -35,6 +35,8 @@ pub(crate) fn profile(kind: GeneratorKind, base_url: &str) -> GeneratorProfile {
         temperature: None,
         max_tokens: None,
         target_audience: None,
+        mode: None,
+        remote_cancel: None,
     }
 }
 

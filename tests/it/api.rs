@@ -1129,7 +1129,7 @@ fn webhook_without_a_secret_refuses_other_machines() {
 fn slow_creator() -> (ContentCreator, String) {
     let cc = ContentCreator::start(Duration::from_secs(60), Duration::from_secs(60));
     let toml = format!(
-        "[generators.cc]\nkind = \"content-creator\"\nbase_url = \"{}\"\n",
+        "[generators.cc]\nkind = \"content-creator\"\nbase_url = \"{}\"\nmode = \"async\"\n",
         cc.url()
     );
     (cc, toml)

@@ -32,6 +32,7 @@ retry_delays = ["100ms", "200ms"]
 kind = "content-creator"
 base_url = "{}"
 timeout = "5s"
+mode = "async"
 "#,
         cc.url()
     ));

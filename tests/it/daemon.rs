@@ -256,7 +256,7 @@ fn sigterm_lets_in_flight_work_finish_and_leaves_nothing_claimed() {
     let cc = ContentCreator::start(Duration::from_secs(60), Duration::from_secs(60));
     let env = Env::new();
     env.config(&format!(
-        "{FAST}{}\n[generators.remote]\nkind = \"content-creator\"\nbase_url = \"{}\"\n",
+        "{FAST}{}\n[generators.remote]\nkind = \"content-creator\"\nbase_url = \"{}\"\nmode = \"async\"\n",
         openai("default", &mock.base("v"), ""),
         cc.url()
     ));

@@ -288,7 +288,7 @@ fn openai_garbage_empty_slow_and_refused_replies_are_classified() {
 
 fn cc_config(url: &str, extra: &str) -> String {
     format!(
-        "{FAST}\n[generators.default]\nkind = \"content-creator\"\nbase_url = \"{url}\"\ntimeout = \"5s\"\n{extra}\n"
+        "{FAST}\n[generators.default]\nkind = \"content-creator\"\nbase_url = \"{url}\"\ntimeout = \"5s\"\nmode = \"async\"\n{extra}\n"
     )
 }
 
@@ -437,11 +437,44 @@ fn content_creator_submit_stores_the_job_before_polling_then_maps_the_result() {
 }
 
 #[test]
-fn content_creator_cancel_sends_delete_within_a_second() {
+fn content_creator_cancel_and_timeout_send_no_delete_by_default() {
     let _serial = serial();
     let cc = ContentCreator::start(Duration::from_secs(60), Duration::from_secs(60));
     let env = Env::new();
     env.config(&cc_config(cc.url(), ""));
+    env.account("blog");
+    let cancelled = env.submit("blog", "To be cancelled", &[]);
+    let timed_out = env.submit("blog", "To time out", &["--timeout", "2s"]);
+    let mut daemon = env.spawn(&["daemon", "run"], &[]);
+    wait_until(
+        "both remote jobs are recorded",
+        Duration::from_secs(10),
+        || {
+            remote_job_id(&env.db(), &cancelled).is_some()
+                && remote_job_id(&env.db(), &timed_out).is_some()
+        },
+    );
+    env.ok(["task", "cancel", &cancelled]);
+    wait_until("the deadline passes", Duration::from_secs(10), || {
+        env.status_of(&timed_out) == "timeout"
+    });
+    // Time for a DELETE to have been sent, were it to be.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(cc.deletes().is_empty(), "{:?}", cc.deletes());
+    assert_eq!(env.status_of(&cancelled), "cancelled");
+    daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    assert!(
+        daemon.wait_for(Duration::from_secs(10)).is_some(),
+        "the daemon stops on SIGTERM"
+    );
+}
+
+#[test]
+fn content_creator_cancel_sends_delete_within_a_second() {
+    let _serial = serial();
+    let cc = ContentCreator::start(Duration::from_secs(60), Duration::from_secs(60));
+    let env = Env::new();
+    env.config(&cc_config(cc.url(), "remote_cancel = true"));
     env.account("blog");
     let id = env.submit("blog", "To be cancelled", &[]);
     let mut daemon = env.spawn(&["daemon", "run"], &[]);
