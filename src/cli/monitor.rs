@@ -362,10 +362,16 @@ fn probe(ctx: &Ctx) -> Result<Vec<Check>> {
     });
     for (name, r, took) in results {
         let (state, msg) = match r {
-            Ok(Ok(())) => (
-                State::Ok,
-                format!("generator '{name}' answered in {} ms", took.as_millis()),
-            ),
+            Ok(Ok(p)) => {
+                let note = p.note.map(|n| format!(": {n}")).unwrap_or_default();
+                (
+                    State::Ok,
+                    format!(
+                        "generator '{name}' answered in {} ms{note}",
+                        took.as_millis()
+                    ),
+                )
+            }
             Ok(Err(e)) => (
                 State::Critical,
                 format!("generator '{name}' failed its probe: {e}"),

@@ -362,12 +362,16 @@ impl Generator for ContentCreator {
         reply.check(&self.label, &what)
     }
 
-    /// `GET {root}/health`: any 2xx is fine.
-    async fn probe(&self) -> Result<(), GenError> {
+    /// `GET {root}/health`: any 2xx is fine. Never a job's status: the service cannot take a
+    /// question about a job it does not know.
+    async fn probe(&self) -> Result<super::contract::Probe, GenError> {
         let what = "GET /health";
         self.send(what, self.client.get(self.url(None, "/health")))
             .await?
-            .check(&self.label, what)
+            .check(&self.label, what)?;
+        Ok(super::contract::Probe::noting(
+            "service healthy (GET /health)",
+        ))
     }
 
     fn model(&self) -> Option<String> {
@@ -928,7 +932,8 @@ mod tests {
     #[tokio::test]
     async fn probe_hits_health() {
         let root = serve(Router::new().route("/health", get(|| async { "ok" }))).await;
-        backend(&root).probe().await.unwrap();
+        let p = backend(&root).probe().await.unwrap();
+        assert_eq!(p.note.as_deref(), Some("service healthy (GET /health)"));
         let root = serve(Router::new()).await;
         assert_eq!(
             backend(&root).probe().await.unwrap_err().kind,

@@ -194,6 +194,23 @@ impl fmt::Display for GenError {
 
 impl std::error::Error for GenError {}
 
+/// What a successful [`Generator::probe`] found out, beyond "it answered".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Probe {
+    /// A short human note for `monitor health --probe`, e.g. which model was found or why
+    /// nothing more than reachability was checked.
+    pub note: Option<String>,
+}
+
+impl Probe {
+    /// A success that says `note`.
+    pub fn noting(note: impl Into<String>) -> Self {
+        Probe {
+            note: Some(note.into()),
+        }
+    }
+}
+
 /// A generator backend.
 #[async_trait]
 pub trait Generator: Send + Sync {
@@ -218,9 +235,11 @@ pub trait Generator: Send + Sync {
         Ok(())
     }
 
-    /// A cheap request that shows the backend is reachable (`monitor health --probe`).
-    async fn probe(&self) -> Result<(), GenError> {
-        Ok(())
+    /// A cheap request that shows the backend is reachable and, where the backend can tell,
+    /// configured for something the service offers (`monitor health --probe`). It never asks
+    /// about jobs the service may not know.
+    async fn probe(&self) -> Result<Probe, GenError> {
+        Ok(Probe::default())
     }
 
     /// The model or backend name recorded with the content.

@@ -11,13 +11,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::contract::{EnvLookup, GenError, Generator, Output, Spec, Submitted};
+use super::contract::{EnvLookup, GenError, Generator, Output, Probe, Spec, Submitted};
 use super::http;
 use super::profile::GeneratorProfile;
 use super::reply::error_text;
 use crate::domain::content::{first_heading, summarize, word_count};
 
 pub struct OpenAi {
+    /// The profile's name.
+    name: String,
     label: String,
     base_url: String,
     model: String,
@@ -33,6 +35,7 @@ pub struct OpenAi {
 impl fmt::Debug for OpenAi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpenAi")
+            .field("name", &self.name)
             .field("label", &self.label)
             .field("base_url", &self.base_url)
             .field("model", &self.model)
@@ -67,6 +70,7 @@ impl OpenAi {
             .to_string();
         Ok(OpenAi {
             client: http::client(&label, timeout)?,
+            name: name.to_string(),
             label,
             base_url,
             model,
@@ -189,23 +193,104 @@ impl Generator for OpenAi {
             .map_err(|e| scrub(e, key))
     }
 
-    /// `GET {base_url}/models`: any 2xx is fine.
-    async fn probe(&self) -> Result<(), GenError> {
+    /// `GET {base_url}/models`: a 2xx whose list, when it has one, names the profile's model.
+    /// A service that lists nothing (or something unreadable) only shows it is reachable.
+    async fn probe(&self) -> Result<Probe, GenError> {
         let key = self.api_key()?;
         let key = key.as_deref();
         let what = "GET /models";
         let req = self.request(reqwest::Method::GET, "/models", key);
         let result = async {
-            http::send(&self.label, what, self.timeout, req)
-                .await?
-                .check(&self.label, what)
+            let reply = http::send(&self.label, what, self.timeout, req).await?;
+            reply.check(&self.label, what)?;
+            Ok(reply)
         };
-        result.await.map_err(|e| scrub(e, key))
+        let reply = result.await.map_err(|e| scrub(e, key))?;
+        let listed = serde_json::from_slice::<serde_json::Value>(&reply.body)
+            .ok()
+            .and_then(|v| model_ids(&v));
+        judge(&self.name, &self.model, listed).map_err(|e| scrub(e, key))
     }
 
     fn model(&self) -> Option<String> {
         Some(self.model.clone())
     }
+}
+
+/// How many of a service's models a probe failure names.
+const MODELS_SHOWN: usize = 5;
+
+/// The model ids of a `GET /models` reply: OpenAI's `{"data": [...]}`, Ollama's
+/// `{"models": [...]}` or a bare array, each entry a string or an object with `id` or `name`.
+/// `None` when the reply is none of these.
+fn model_ids(v: &serde_json::Value) -> Option<Vec<String>> {
+    let list = match v {
+        serde_json::Value::Array(a) => a,
+        serde_json::Value::Object(o) => o
+            .get("data")
+            .or_else(|| o.get("models"))
+            .and_then(serde_json::Value::as_array)?,
+        _ => return None,
+    };
+    let ids = list
+        .iter()
+        .filter_map(|m| match m {
+            serde_json::Value::String(s) => Some(s.as_str()),
+            _ => m
+                .get("id")
+                .or_else(|| m.get("name"))
+                .and_then(serde_json::Value::as_str),
+        })
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    // Entries that carry no id at all are not a model list we can judge.
+    (ids.len() == list.len()).then_some(ids)
+}
+
+/// Whether the service serves `model` under the listed `id`: the same name, or the same
+/// with Ollama's implied `:latest` tag or a `models/` prefix.
+fn serves(id: &str, model: &str) -> bool {
+    let id = id.strip_prefix("models/").unwrap_or(id);
+    let model = model.strip_prefix("models/").unwrap_or(model);
+    id == model
+        || id.strip_suffix(":latest") == Some(model)
+        || model.strip_suffix(":latest") == Some(id)
+}
+
+/// The probe's verdict on profile `name`'s `model` given the service's `listed` models.
+fn judge(name: &str, model: &str, listed: Option<Vec<String>>) -> Result<Probe, GenError> {
+    let ids = match listed {
+        None => {
+            return Ok(Probe::noting(format!(
+                "GET /models gave no readable model list; model '{model}' not checked"
+            )))
+        }
+        Some(ids) if ids.is_empty() => {
+            return Ok(Probe::noting(format!(
+                "GET /models lists no models; model '{model}' not checked"
+            )))
+        }
+        Some(ids) => ids,
+    };
+    if ids.iter().any(|id| serves(id, model)) {
+        return Ok(Probe::noting(format!("model '{model}' is listed")));
+    }
+    let n = ids.len();
+    let mut shown = ids
+        .iter()
+        .take(MODELS_SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if n > MODELS_SHOWN {
+        shown.push_str(", …");
+    }
+    let models = if n == 1 { "model" } else { "models" };
+    Err(GenError::permanent(format!(
+        "model '{model}' is not served by profile '{name}' (it lists {n} {models}: {shown})"
+    )))
 }
 
 #[derive(Serialize)]
@@ -719,14 +804,97 @@ mod tests {
         assert_no_key(&e);
     }
 
+    /// A server whose `/v1/models` answers `reply`.
+    async fn listing(reply: Value) -> String {
+        let app = Router::new().route("/v1/models", get(move || async move { Json(reply) }));
+        serve(app).await
+    }
+
     #[tokio::test]
-    async fn probe_lists_models() {
-        let app = Router::new().route("/v1/models", get(|| async { Json(json!({"data": []})) }));
+    async fn probe_passes_when_the_model_is_listed() {
+        for reply in [
+            json!({"object": "list", "data": [{"id": "qwen-max"}, {"id": "qwen2.5"}]}),
+            json!({"models": [{"name": "qwen2.5:latest"}]}),
+            json!(["llama3", "qwen2.5"]),
+        ] {
+            let root = listing(reply.clone()).await;
+            let p = backend(&root, Duration::from_secs(2))
+                .probe()
+                .await
+                .unwrap_or_else(|e| panic!("{reply}: {e}"));
+            assert_eq!(
+                p.note.as_deref(),
+                Some("model 'qwen2.5' is listed"),
+                "{reply}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn probe_fails_when_the_model_is_not_listed() {
+        let ids: Vec<Value> = (1..=12).map(|i| json!({"id": format!("m{i}")})).collect();
+        let root = listing(json!({ "data": ids })).await;
+        let e = backend(&root, Duration::from_secs(2))
+            .probe()
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Permanent);
+        assert_eq!(
+            e.message,
+            "model 'qwen2.5' is not served by profile 'default' \
+             (it lists 12 models: m1, m2, m3, m4, m5, …)"
+        );
+        assert_no_key(&e);
+
+        let root = listing(json!({"data": [{"id": "qwen2.5-coder"}]})).await;
+        let e = backend(&root, Duration::from_secs(2))
+            .probe()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "model 'qwen2.5' is not served by profile 'default' (it lists 1 model: qwen2.5-coder)"
+        );
+    }
+
+    #[tokio::test]
+    async fn probe_only_checks_reachability_without_a_model_list() {
+        for (reply, note) in [
+            (json!({"data": []}), "GET /models lists no models"),
+            (json!([]), "GET /models lists no models"),
+            (json!({"object": "list"}), "no readable model list"),
+            (
+                json!({"data": [{"owned_by": "me"}]}),
+                "no readable model list",
+            ),
+            (json!("ok"), "no readable model list"),
+        ] {
+            let root = listing(reply.clone()).await;
+            let p = backend(&root, Duration::from_secs(2))
+                .probe()
+                .await
+                .unwrap_or_else(|e| panic!("{reply}: {e}"));
+            let got = p.note.unwrap_or_default();
+            assert!(
+                got.contains(note) && got.contains("model 'qwen2.5' not checked"),
+                "{reply}: {got}"
+            );
+        }
+        // Not JSON at all.
+        let app = Router::new().route("/v1/models", get(|| async { "<html>hello</html>" }));
         let root = serve(app).await;
-        backend(&root, Duration::from_secs(2))
+        let p = backend(&root, Duration::from_secs(2))
             .probe()
             .await
             .unwrap();
+        assert!(p
+            .note
+            .unwrap_or_default()
+            .contains("no readable model list"));
+    }
+
+    #[tokio::test]
+    async fn probe_fails_when_unreachable_or_refused() {
         let root = refused_url().await;
         assert_eq!(
             backend(&root, Duration::from_secs(2))
@@ -736,6 +904,22 @@ mod tests {
                 .kind,
             ErrorKind::Transient
         );
+        let root = serve(Router::new()).await;
+        let e = backend(&root, Duration::from_secs(2))
+            .probe()
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Permanent);
+        assert!(e.message.contains("404"), "{}", e.message);
+    }
+
+    #[test]
+    fn served_names_tolerate_tags_and_prefixes() {
+        assert!(serves("llama3:latest", "llama3"));
+        assert!(serves("llama3", "llama3:latest"));
+        assert!(serves("models/gemini-1.5-flash", "gemini-1.5-flash"));
+        assert!(!serves("llama3:8b", "llama3"));
+        assert!(!serves("qwen-plus", "qwen-plusx"));
     }
 
     #[test]

@@ -521,11 +521,69 @@ fn probe_asks_each_generator() {
     assert_eq!(health(&env, &[]).0, 0, "no probe without --probe");
     let c = check(&env, "probe:up", &["--probe"]);
     assert_eq!(c["status"], "ok", "{c}");
+    // An empty model list only shows the service is reachable, and the message says so.
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap()
+            .contains("lists no models; model 'm' not checked"),
+        "{c}"
+    );
     let c = check(&env, "probe:down", &["--probe"]);
     assert_eq!(c["status"], "critical", "{c}");
     let (code, out) = health(&env, &["--probe"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("generator 'down'"), "{out}");
+}
+
+#[test]
+fn probe_fails_a_model_the_service_does_not_list() {
+    use axum::routing::get;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let addr = rt.block_on(async {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let app = axum::Router::new().route(
+            "/v1/models",
+            get(|| async {
+                axum::Json(serde_json::json!({
+                    "object": "list",
+                    "data": [{"id": "qwen-plus"}, {"id": "qwen-max"}]
+                }))
+            }),
+        );
+        tokio::spawn(async move { axum::serve(l, app).await });
+        addr
+    });
+    let env = setup(&format!(
+        "[monitor]\nexpect_daemon = false\n\n\
+         [generators.good]\nkind = \"openai\"\nbase_url = \"http://{addr}/v1\"\nmodel = \"qwen-max\"\n\n\
+         [generators.typo]\nkind = \"openai\"\nbase_url = \"http://{addr}/v1\"\nmodel = \"qwen-plusx\"\n"
+    ));
+    let (code, out) = health(&env, &["--probe"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.starts_with("CONTENTHUB CRITICAL - "), "{out}");
+    assert!(
+        out.contains("model 'qwen-plusx' is not served by profile 'typo'")
+            && out.contains("qwen-plus, qwen-max"),
+        "{out}"
+    );
+    assert!(!out.contains("generator 'good'"), "{out}");
+    let c = check(&env, "probe:typo", &["--probe"]);
+    assert_eq!(c["status"], "critical", "{c}");
+    assert!(
+        c["message"].as_str().unwrap().contains("'qwen-plusx'"),
+        "{c}"
+    );
+    let c = check(&env, "probe:good", &["--probe"]);
+    assert_eq!(c["status"], "ok", "{c}");
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap()
+            .ends_with(": model 'qwen-max' is listed"),
+        "{c}"
+    );
 }
 
 /// Parses Prometheus text with an exposition-format parser and checks its structure: every
