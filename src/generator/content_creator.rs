@@ -28,7 +28,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::contract::{GenError, Generator, Output, Polled, Spec, Submitted, Transport};
+use super::contract::{GenError, Generator, Output, Polled, Probe, Spec, Submitted, Transport};
 use super::http;
 use super::profile::{GeneratorProfile, SubmitMode};
 use super::reply::{error_text, f64_of, image_of, scalar, u32_of};
@@ -364,14 +364,16 @@ impl Generator for ContentCreator {
 
     /// `GET {root}/health`: any 2xx is fine. Never a job's status: the service cannot take a
     /// question about a job it does not know.
-    async fn probe(&self) -> Result<super::contract::Probe, GenError> {
+    /// `GET {root}/health` — never a job id the service may not know, which would crash it.
+    async fn probe(&self) -> Result<Probe, GenError> {
         let what = "GET /health";
         self.send(what, self.client.get(self.url(None, "/health")))
             .await?
             .check(&self.label, what)?;
-        Ok(super::contract::Probe::noting(
-            "service healthy (GET /health)",
-        ))
+        Ok(Probe::noting(format!(
+            "service healthy (GET /health); submits in {} mode",
+            self.mode.as_str()
+        )))
     }
 
     fn model(&self) -> Option<String> {
@@ -933,7 +935,10 @@ mod tests {
     async fn probe_hits_health() {
         let root = serve(Router::new().route("/health", get(|| async { "ok" }))).await;
         let p = backend(&root).probe().await.unwrap();
-        assert_eq!(p.note.as_deref(), Some("service healthy (GET /health)"));
+        assert_eq!(
+            p.note.as_deref(),
+            Some("service healthy (GET /health); submits in async mode")
+        );
         let root = serve(Router::new()).await;
         assert_eq!(
             backend(&root).probe().await.unwrap_err().kind,
