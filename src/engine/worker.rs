@@ -211,6 +211,24 @@ async fn attempt(
         Some(job) => job,
         None => {
             let mut spec = spec_of(claimed);
+            if generator.takes_idempotency_keys() {
+                let (seq, owner, id) = (claimed.seq, shared.owner.clone(), t.id.to_string());
+                let key = shared
+                    .db
+                    .write(move |tx| queue::take_submit_key(tx, seq, &owner, &id, now_ms()))
+                    .await;
+                match key {
+                    Ok(Some(key)) => spec.attempt_key = key,
+                    // No longer ours (cancelled, or taken over): nothing to submit.
+                    Ok(None) => return None,
+                    Err(e) => {
+                        // Without a recorded key a submit could repeat one: try again later.
+                        return Some(Report::Failed(crate::generator::GenError::transient(
+                            format!("could not record the submit's idempotency key: {e}"),
+                        )));
+                    }
+                }
+            }
             spec.callback_url = shared.callback_url(&t.id.to_string());
             let submitted = generator.submit(&spec).await;
             shared.count_request(profile, &submitted);

@@ -349,6 +349,11 @@ impl Generator for ContentCreator {
         self.remote_cancel
     }
 
+    /// Posting a key the service knows destroys its job, even a completed one.
+    fn takes_idempotency_keys(&self) -> bool {
+        true
+    }
+
     /// `DELETE /api/tasks/{id}`; a 404 means it is already gone. Sent only when the profile
     /// sets `remote_cancel = true` (see [`Generator::cancels_remote`]).
     async fn cancel(&self, job: &str) -> Result<(), GenError> {

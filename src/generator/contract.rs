@@ -224,6 +224,13 @@ pub trait Generator: Send + Sync {
         )))
     }
 
+    /// Whether each submit carries an idempotency key ([`Spec::attempt_key`]) that must never
+    /// be sent twice. The engine then records the key before the request leaves, and every
+    /// new attempt — after a failure, a crash, a lost reply or a shutdown — takes the next.
+    fn takes_idempotency_keys(&self) -> bool {
+        false
+    }
+
     /// Whether [`Generator::cancel`] should be sent for a job this task abandons (cancelled
     /// or timed out). When not, the job is only marked locally and its late results ignored.
     fn cancels_remote(&self) -> bool {

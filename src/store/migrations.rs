@@ -275,8 +275,19 @@ CREATE TABLE alerts (
 ) WITHOUT ROWID;
 "#;
 
+/// content-creator destroys a job when its idempotency key is posted again, so a key is
+/// never posted twice: every remote submit takes the next key before the request leaves.
+const V4: &str = r#"
+-- The key of a remote submit whose reply is not recorded yet. Still set when the next
+-- attempt starts means that submit was interrupted (crash, lost reply): its job, if the
+-- service made one, is abandoned.
+ALTER TABLE tasks ADD COLUMN remote_submit_key TEXT;
+-- `remote_attempts` now counts the keys taken (one per submit), not abandoned jobs.
+DROP TRIGGER tasks_remote_attempts;
+"#;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

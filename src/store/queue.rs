@@ -352,6 +352,7 @@ pub fn sweep_deadlines(conn: &Conn, now: Millis) -> Result<usize> {
 /// Records the remote job a generator started, moving the task to `processing`. Must be
 /// committed before the job is polled: after a crash it is what prevents a second submit.
 pub fn set_remote(conn: &Conn, seq: Seq, owner: &str, job_id: &str, now: Millis) -> Result<bool> {
+    settle_submit_key(conn, seq)?;
     let changes = Changes {
         remote_job_id: Some(Some(job_id.to_string())),
         ..Changes::default()
@@ -376,6 +377,73 @@ pub fn set_remote(conn: &Conn, seq: Seq, owner: &str, job_id: &str, now: Millis)
         return Ok(n == 1);
     }
     Ok(true)
+}
+
+/// Takes the idempotency key for a remote submit of the task this daemon holds, and records it
+/// before the request leaves: `{task id}` for the first submit, `{task id}-r{n}` for the
+/// n-th after it, so no key is ever posted twice. When an earlier submit's key is still
+/// recorded, that submit was interrupted before its reply was recorded; the task's history
+/// says its job is abandoned. `None` when the task is no longer ours.
+pub fn take_submit_key(
+    conn: &Conn,
+    seq: Seq,
+    owner: &str,
+    task_id: &str,
+    now: Millis,
+) -> Result<Option<String>> {
+    let row: Option<(u32, Option<String>, Status)> = conn
+        .sql()
+        .prepare_cached(
+            "SELECT remote_attempts, remote_submit_key, status FROM tasks
+             WHERE seq = ?1 AND lease_owner = ?2 AND status IN ('submitted','processing')",
+        )?
+        .query_row(params![seq.0, owner], |r| {
+            Ok((r.get(0)?, r.get(1)?, tasks::status_of(r.get(2)?)?))
+        })
+        .optional()?;
+    let Some((n, earlier, status)) = row else {
+        return Ok(None);
+    };
+    let key = if n == 0 {
+        task_id.to_string()
+    } else {
+        format!("{task_id}-r{n}")
+    };
+    if let Some(earlier) = earlier {
+        tasks::record_event(
+            conn,
+            seq,
+            now,
+            Some(status),
+            status,
+            Some(&format!(
+                "remote job {earlier} abandoned: its submit was interrupted before the reply was recorded (the daemon stopped or the reply was lost); the new attempt uses key {key}"
+            )),
+        )?;
+    }
+    conn.sql()
+        .prepare_cached(
+            "UPDATE tasks SET remote_attempts = ?2, remote_submit_key = ?3, updated_at = ?4 WHERE seq = ?1",
+        )?
+        .execute(params![seq.0, n + 1, key, now])?;
+    Ok(Some(key))
+}
+
+/// Forgets the key of a submit whose reply is now recorded (or whose attempt ended); returns
+/// it when it was still set.
+fn settle_submit_key(conn: &Conn, seq: Seq) -> Result<Option<String>> {
+    let key: Option<String> = conn
+        .sql()
+        .prepare_cached("SELECT remote_submit_key FROM tasks WHERE seq = ?1")?
+        .query_row([seq.0], |r| r.get(0))
+        .optional()?
+        .flatten();
+    if key.is_some() {
+        conn.sql()
+            .prepare_cached("UPDATE tasks SET remote_submit_key = NULL WHERE seq = ?1")?
+            .execute([seq.0])?;
+    }
+    Ok(key)
 }
 
 /// Records progress reported by a generator; the first report moves `submitted` to
@@ -438,6 +506,8 @@ pub enum Finish {
 /// Applies one result. Returns the status the task ends in, or `None` when the task had
 /// already left the states this result applies to (cancelled meanwhile, or a duplicate).
 pub fn finish(conn: &Conn, seq: Seq, f: &Finish, now: Millis) -> Result<Option<Status>> {
+    // The attempt is over: a submit still recorded as under way never got its reply.
+    let interrupted = settle_submit_key(conn, seq)?;
     let running = [Status::Submitted, Status::Processing];
     let cleared = || Changes {
         lease_owner: Some(None),
@@ -559,6 +629,20 @@ pub fn finish(conn: &Conn, seq: Seq, f: &Finish, now: Millis) -> Result<Option<S
             Ok(time_out(conn, seq, now, message)?.then_some(Status::Timeout))
         }
         Finish::Released => {
+            if let Some(key) = interrupted {
+                if let Some(status) = tasks::current_status(conn, seq)? {
+                    tasks::record_event(
+                        conn,
+                        seq,
+                        now,
+                        Some(status),
+                        status,
+                        Some(&format!(
+                            "remote job {key} abandoned: released at shutdown while its submit was under way; the next attempt uses a new key"
+                        )),
+                    )?;
+                }
+            }
             let has_remote: bool = conn
                 .sql()
                 .prepare_cached("SELECT remote_job_id IS NOT NULL FROM tasks WHERE seq = ?1")?
