@@ -204,7 +204,7 @@ async fn attempt(
         Some(job) => job,
         None => {
             let mut spec = spec_of(claimed);
-            spec.callback_url = shared.callback_url(&t.id.to_string());
+            spec.callback_url = shared.callback_url(&spec.task_id, &spec.attempt_key);
             let submitted = generator.submit(&spec).await;
             shared.count_request(profile, &submitted);
             match submitted {
