@@ -1691,3 +1691,76 @@ fn daemon_refuses_a_public_address_without_a_token() {
         .code(2)
         .stderr_has("CH_TEST_TOKEN");
 }
+
+#[test]
+fn daemon_run_gives_content_creator_a_url_with_the_configured_secrets_token() {
+    let env = Env::new();
+    env.account("blog");
+    let cc = ContentCreator::start(Duration::from_secs(60), Duration::from_secs(60));
+    env.config(&format!(
+        "[webhook]\nsecret_env = \"CH_TEST_WEBHOOK_SECRET\"\npublic_url = \"http://callbacks.example.com/\"\n\n\
+         [generators.cc]\nkind = \"content-creator\"\nbase_url = \"{}\"\n",
+        cc.url()
+    ));
+    let id = env.submit("blog", "Callback topic", &["--generator", "cc"]);
+    let mut child = env.spawn(
+        &["daemon", "run", "--listen", "127.0.0.1:0"],
+        &[("CH_TEST_WEBHOOK_SECRET", SECRET)],
+    );
+    let mut addr = String::new();
+    wait_until("the daemon says where it listens", DEADLINE, || match child
+        .log()
+        .lines()
+        .find_map(|l| l.split("listening on ").nth(1))
+    {
+        Some(a) => {
+            addr = a.trim().to_string();
+            true
+        }
+        None => false,
+    });
+    wait_until("the daemon submits the job", DEADLINE, || {
+        !cc.submits().is_empty()
+    });
+    let url = cc.submits()[0].body["callbackUrl"].clone();
+    let url = url.as_str().expect("a callbackUrl");
+    let path = url
+        .strip_prefix("http://callbacks.example.com")
+        .unwrap_or_else(|| panic!("{url} is not under the public URL"));
+    assert_eq!(path, token_path(&id, &id));
+    wait_until("the daemon records the job", DEADLINE, || {
+        env.json::<Value>(&["task", "show", &id])["remote_job_id"] == id.as_str()
+    });
+
+    // The daemon's receiver checks that token with the same secret.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(DEADLINE)
+        .build()
+        .expect("a client");
+    let (code, reply) = rt.block_on(async {
+        let r = client
+            .post(format!("http://{addr}{path}"))
+            .header("content-type", "application/json")
+            .body(recorded("completed", &id).0.to_string())
+            .send()
+            .await
+            .expect("the callback is answered");
+        (
+            r.status().as_u16(),
+            r.json::<Value>().await.expect("a JSON reply"),
+        )
+    });
+    assert_eq!(
+        (code, &reply["status"]),
+        (200, &json!("completed")),
+        "{reply}"
+    );
+    assert_eq!(env.status_of(&id), "completed");
+    child.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(child.exit_code(DEADLINE), 0, "{}", child.log());
+}
