@@ -78,9 +78,14 @@ impl Config {
     /// address without a token is a usage error, reported before anything starts. Binds the
     /// API's address when there is one.
     pub fn from_settings(s: &Settings, flags: &Flags) -> Result<Config> {
-        let engine = engine_options(s, flags)?;
+        let mut engine = engine_options(s, flags)?;
         let api = match api_address(s, flags)? {
-            Some(addr) => Some(ApiServe::bind(addr, api_config(s, addr)?)?),
+            Some(addr) => {
+                let config = api_config(s, addr)?;
+                // The receiver checks the callback URL's token with the secret it was made with.
+                engine.callback_secret = config.webhook_secret.clone();
+                Some(ApiServe::bind(addr, config)?)
+            }
             None => None,
         };
         Ok(Config {

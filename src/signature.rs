@@ -3,6 +3,11 @@
 //!
 //! The signature covers the exact bytes on the wire, never a re-serialisation, and the
 //! timestamp, so a captured request cannot be replayed later with a new body or time.
+//!
+//! A sender that cannot sign (the content-creator service today) proves itself instead with
+//! the capability token in the callback URL we gave it: the hex HMAC-SHA256 of
+//! `"{task id}.{job id}"` under the same secret ([`callback_token`], [`verify_callback_token`]).
+//! It names one job of one task, so it settles nothing else.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -37,6 +42,35 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// The capability token for the callbacks about content-creator job `job` (the idempotency
+/// key it was submitted under) of task `task_id`: hex HMAC-SHA256 of `"{task_id}.{job}"`.
+pub fn callback_token(secret: &[u8], task_id: &str, job: &str) -> String {
+    hex::encode(token_mac(secret, task_id, job).finalize().into_bytes())
+}
+
+fn token_mac(secret: &[u8], task_id: &str, job: &str) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(task_id.as_bytes());
+    mac.update(b".");
+    mac.update(job.as_bytes());
+    mac
+}
+
+/// Checks, in constant time, that `token` is the capability token of job `job` of task
+/// `task_id`. Does not look anything up: call it before touching the store.
+pub fn verify_callback_token(
+    secret: &[u8],
+    task_id: &str,
+    job: &str,
+    token: Option<&str>,
+) -> Result<(), Rejection> {
+    let token = token.ok_or(Rejection::Missing("token"))?;
+    let given = hex::decode(token.trim()).map_err(|_| Rejection::TokenMismatch)?;
+    token_mac(secret, task_id, job)
+        .verify_slice(&given)
+        .map_err(|_| Rejection::TokenMismatch)
+}
+
 /// Why a signed request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
@@ -50,6 +84,8 @@ pub enum Rejection {
     Malformed,
     #[error("the signature does not match")]
     Mismatch,
+    #[error("the token does not match this task and job")]
+    TokenMismatch,
 }
 
 /// Checks a signature in constant time, and that `timestamp` is within the tolerance of
@@ -145,6 +181,75 @@ mod tests {
                 1_700_000_000
             ),
             Err(Rejection::Malformed)
+        );
+    }
+
+    #[test]
+    fn callback_tokens() {
+        let t = callback_token(b"s3cret", "task-0123456789ab", "task-0123456789ab-r1");
+        assert_eq!(t.len(), 64);
+        assert!(t
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        let ok = |secret: &[u8], task: &str, job: &str, token: Option<&str>| {
+            verify_callback_token(secret, task, job, token)
+        };
+        assert_eq!(
+            ok(
+                b"s3cret",
+                "task-0123456789ab",
+                "task-0123456789ab-r1",
+                Some(&t)
+            ),
+            Ok(())
+        );
+        // Surrounding space and upper-case hex are the same token.
+        let loud = format!(" {} ", t.to_ascii_uppercase());
+        assert_eq!(
+            ok(
+                b"s3cret",
+                "task-0123456789ab",
+                "task-0123456789ab-r1",
+                Some(&loud)
+            ),
+            Ok(())
+        );
+        for (secret, task, job) in [
+            (&b"other"[..], "task-0123456789ab", "task-0123456789ab-r1"),
+            (b"s3cret", "task-0123456789ab", "task-0123456789ab-r2"),
+            (b"s3cret", "task-0123456789ab", "task-0123456789ab"),
+            (b"s3cret", "task-ffffffffffff", "task-0123456789ab-r1"),
+        ] {
+            assert_eq!(
+                ok(secret, task, job, Some(&t)),
+                Err(Rejection::TokenMismatch),
+                "{task} {job}"
+            );
+        }
+        assert_eq!(
+            ok(b"s3cret", "task-0123456789ab", "task-0123456789ab-r1", None),
+            Err(Rejection::Missing("token"))
+        );
+        for bad in ["", "zz", &t[..62]] {
+            assert_eq!(
+                ok(
+                    b"s3cret",
+                    "task-0123456789ab",
+                    "task-0123456789ab-r1",
+                    Some(bad)
+                ),
+                Err(Rejection::TokenMismatch),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn callback_token_known_vector() {
+        // printf 'task-0123456789ab.task-0123456789ab' | openssl dgst -sha256 -hmac key
+        assert_eq!(
+            callback_token(b"key", "task-0123456789ab", "task-0123456789ab"),
+            "b210d81143da9a4753efbfb97b43dcfd4a960e68aadf1ddb78289dc9ba0f4227"
         );
     }
 

@@ -1,18 +1,22 @@
 //! `POST /api/v1/content/callback/{task_id}`: content-creator reports a job's progress, result
 //! or failure (DESIGN §5), so a task finishes without waiting for the next poll.
 //!
-//! Order matters. With a secret, the HMAC over the raw body and the timestamp window are
-//! checked first, in constant time, before the store is touched at all; without one only
-//! loopback clients are heard. Then, in one transaction: a signature seen before is a replay
-//! (409), the task is looked up (404), and the event is handed to [`outcome::apply`], the
-//! path every report of a job takes, the worker's own included. This module only
-//! authenticates, parses and maps the result to HTTP. Polling stays on as the safety net.
+//! Order matters. With a secret, the request is authenticated first, in constant time, before
+//! the store is touched at all: either the HMAC over the raw body and the timestamp window
+//! pass, or the `token` query parameter is the token of the callback URL we gave for this
+//! task and for the job the body names (the content-creator service cannot sign). Without a
+//! secret only loopback clients are heard. Then, in one transaction: a signature seen before
+//! is a replay (409), the task is looked up (404), and the event is handed to
+//! [`outcome::apply`], the path every report of a job takes, the worker's own included. A
+//! token is not remembered: the service may send a callback again, and a repeated report
+//! changes nothing. This module only authenticates, parses and maps the result to HTTP.
+//! Polling stays on as the safety net.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -137,13 +141,24 @@ fn parse(body: &[u8]) -> std::result::Result<Callback, ApiError> {
     })
 }
 
-/// Checks who sent the request, before anything is looked up. Returns the signature to
-/// remember for replay detection.
+/// The `token` parameter of a query string. Tokens are hex, so nothing needs decoding.
+fn token_of(query: Option<&str>) -> Option<&str> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="))
+}
+
+/// Checks who sent the request, before anything is looked up: the signature, else the token
+/// of the task in the path and the job the body names (`None` when the body names none).
+/// Returns the signature to remember for replay detection.
 fn authenticate(
     state: &AppState,
     peer: SocketAddr,
     headers: &HeaderMap,
     body: &[u8],
+    task_ref: &str,
+    token: Option<&str>,
+    job: Option<&str>,
 ) -> std::result::Result<Option<String>, ApiError> {
     let Some(secret) = &state.inner.webhook_secret else {
         if is_loopback(peer.ip()) {
@@ -155,15 +170,28 @@ fn authenticate(
     };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let sig = header(SIGNATURE_HEADER);
-    signature::verify(
+    let signed = signature::verify(
         secret,
         header(TIMESTAMP_HEADER),
         sig,
         body,
         now_ms().div_euclid(1000),
-    )
-    .map_err(|r| ApiError::unauthorized(format!("callback refused: {r}")))?;
-    Ok(sig.map(|s| s.trim().to_ascii_lowercase()))
+    );
+    let refused =
+        |r: signature::Rejection| ApiError::unauthorized(format!("callback refused: {r}"));
+    match (signed, token) {
+        (Ok(_), _) => Ok(sig.map(|s| s.trim().to_ascii_lowercase())),
+        (Err(r), None) => Err(refused(r)),
+        (Err(_), Some(token)) => {
+            // The token names the task and the job: without both there is nothing it can match.
+            let task = exact_id(task_ref).map(|id| id.to_string());
+            let (Some(task), Some(job)) = (task, job) else {
+                return Err(refused(signature::Rejection::TokenMismatch));
+            };
+            signature::verify_callback_token(secret, &task, job, Some(token)).map_err(refused)?;
+            Ok(None)
+        }
+    }
 }
 
 /// The handler.
@@ -171,11 +199,17 @@ pub async fn receive(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(task_ref): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> std::result::Result<Json<CallbackReply>, ApiError> {
-    let signature = authenticate(&state, peer, &headers, &body)?;
-    let cb = parse(&body)?;
+    // Parsed first (nothing is looked up) for the job a token must name; an unreadable body
+    // is reported only to a sender that has authenticated.
+    let parsed = parse(&body);
+    let job = parsed.as_ref().ok().map(|cb| cb.job.as_str());
+    let token = token_of(query.as_deref());
+    let signature = authenticate(&state, peer, &headers, &body, &task_ref, token, job)?;
+    let cb = parsed?;
     // Only a full id names a task here: content-creator calls the URL we gave it.
     if exact_id(&task_ref).is_none() {
         return Err(ApiError::not_found(format!(
@@ -287,5 +321,15 @@ mod tests {
         );
         let e = parse(br#"{"event":"completed"}"#).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("taskId"));
+    }
+
+    #[test]
+    fn token_parameter() {
+        assert_eq!(token_of(Some("token=ab12")), Some("ab12"));
+        assert_eq!(token_of(Some("x=1&token=ab12&y=2")), Some("ab12"));
+        assert_eq!(token_of(Some("token=")), Some(""));
+        assert_eq!(token_of(Some("mytoken=ab12")), None);
+        assert_eq!(token_of(Some("")), None);
+        assert_eq!(token_of(None), None);
     }
 }

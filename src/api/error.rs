@@ -52,7 +52,8 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
-    /// 401: a missing or wrong bearer token, or a callback whose signature does not hold.
+    /// 401: a missing or wrong bearer token, or a callback with neither a valid signature nor
+    /// a valid token.
     pub fn unauthorized(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }

@@ -15,8 +15,8 @@ pub struct ApiConfig {
     pub db_path: PathBuf,
     /// The bearer token every request but `/healthz` and the callback must carry.
     pub token: Option<String>,
-    /// The HMAC secret content-creator signs callbacks with; without one only loopback
-    /// clients may call back.
+    /// The HMAC secret content-creator signs callbacks with, or that made the token of their
+    /// URL; without one only loopback clients may call back.
     pub webhook_secret: Option<Vec<u8>>,
     /// Submits per second per client address (0 = unlimited), and the burst allowed.
     pub rate_limit: u32,

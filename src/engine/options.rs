@@ -34,6 +34,9 @@ pub struct Options {
     pub env: EnvLookup,
     /// The daemon's public root URL for content-creator callbacks, if any.
     pub public_url: Option<String>,
+    /// The webhook secret (`[webhook] secret_env`), when one is configured: the callback URL
+    /// then carries a token made with it, for a service that cannot sign its callbacks.
+    pub callback_secret: Option<Vec<u8>>,
     /// The outbox sender's knobs (`[notify]`).
     pub notify: NotifyOptions,
     /// Fire due scheduled plans every minute, with this submission policy (`None`: off).
@@ -63,6 +66,7 @@ impl Options {
             generators: BTreeMap::new(),
             env: Arc::new(|_| None),
             public_url: None,
+            callback_secret: None,
             notify: NotifyOptions::default(),
             scheduler: None,
             alerts: None,

@@ -13,6 +13,7 @@ use super::retry;
 use crate::domain::time::{now_ms, Millis};
 use crate::error::{Error, Result};
 use crate::generator::{self, Generator};
+use crate::signature;
 use crate::store::tasks::Seq;
 
 /// State shared by the dispatcher and its workers.
@@ -26,6 +27,7 @@ pub struct Shared {
     pub retry_delays: Vec<Duration>,
     poll_interval: Duration,
     public_url: Option<String>,
+    callback_secret: Option<Vec<u8>>,
     /// Wakes a worker's poll loop early (a callback arrived).
     wakes: Mutex<HashMap<Seq, Arc<Notify>>>,
     pub started_at: Millis,
@@ -109,12 +111,21 @@ impl Shared {
             .remove(&seq);
     }
 
-    pub(super) fn callback_url(&self, task_id: &str) -> Option<String> {
-        self.public_url.as_ref().map(|root| {
-            format!(
-                "{}/api/v1/content/callback/{task_id}",
-                root.trim_end_matches('/')
-            )
+    /// The URL content-creator calls back about job `job_key` (the idempotency key it was
+    /// submitted under) of task `task_id`, when a public URL is configured. With a webhook
+    /// secret it carries that job's token, so callbacks that cannot be signed are still heard.
+    pub(super) fn callback_url(&self, task_id: &str, job_key: &str) -> Option<String> {
+        let root = self.public_url.as_ref()?;
+        let url = format!(
+            "{}/api/v1/content/callback/{task_id}",
+            root.trim_end_matches('/')
+        );
+        Some(match &self.callback_secret {
+            Some(secret) => format!(
+                "{url}?token={}",
+                signature::callback_token(secret, task_id, job_key)
+            ),
+            None => url,
         })
     }
 }
@@ -164,6 +175,7 @@ impl Shared {
             retry_delays: opts.retry_delays.clone(),
             poll_interval: opts.poll_interval,
             public_url: opts.public_url.clone(),
+            callback_secret: opts.callback_secret.clone(),
             wakes: Mutex::new(HashMap::new()),
             started_at: now_ms(),
             max_concurrent: opts.max_concurrent,

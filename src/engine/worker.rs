@@ -229,7 +229,7 @@ async fn attempt(
                     }
                 }
             }
-            spec.callback_url = shared.callback_url(&t.id.to_string());
+            spec.callback_url = shared.callback_url(&spec.task_id, &spec.attempt_key);
             let submitted = generator.submit(&spec).await;
             shared.count_request(profile, &submitted);
             match submitted {

@@ -168,6 +168,9 @@ impl Api {
         if setup.public_url {
             opts.public_url = Some(base.clone());
         }
+        // As `daemon::Config::from_settings` does: the engine makes callback tokens with the
+        // secret the receiver checks them with.
+        opts.callback_secret = setup.secret.map(|s| s.as_bytes().to_vec());
         let policy = SubmitPolicy {
             default_priority: 5,
             default_timeout: Duration::from_secs(1800),
@@ -326,6 +329,15 @@ fn task_path(id: &str) -> String {
 
 fn callback_path(id: &str) -> String {
     format!("/api/v1/content/callback/{id}")
+}
+
+/// The callback path with the token of job `job` of task `id` (under [`SECRET`]).
+fn token_path(id: &str, job: &str) -> String {
+    with_token(id, &signature::callback_token(SECRET.as_bytes(), id, job))
+}
+
+fn with_token(id: &str, token: &str) -> String {
+    format!("{}?token={token}", callback_path(id))
 }
 
 fn cli_json(env: &Env, args: &[&str]) -> Value {
@@ -920,15 +932,21 @@ fn health_metrics_and_openapi() {
 /// no engine touches it. Returns its id.
 fn running_task(env: &Env, job: &str) -> String {
     let id = env.submit("blog", "Callback topic", &["-k", "a,b"]);
+    hold_running(env, &id, job);
+    id
+}
+
+/// Puts task `id` in `processing` on content-creator job `job`, under another daemon's live
+/// lease.
+fn hold_running(env: &Env, id: &str, job: &str) {
     let until = now_ms() + 3_600_000;
     env.update_task(
-        &id,
+        id,
         &format!(
             "status = 'processing', remote_job_id = '{job}', lease_owner = 'elsewhere', lease_expires_at = {until}, submitted_at = {now}, started_at = {now}",
             now = now_ms()
         ),
     );
-    id
 }
 
 fn completed_event(job: &str) -> Value {
@@ -1174,11 +1192,11 @@ fn webhook_completion_frees_the_worker_at_once_even_sent_5_times() {
         },
     );
     let (id, job) = submit_and_wait_for_job(&env, &api);
-    // The daemon told content-creator where to call back.
+    // The daemon told content-creator where to call back, with the token of this job.
     let submit = &cc.submits()[0];
     assert_eq!(
         submit.body["callbackUrl"],
-        format!("{}{}", api.base, callback_path(&id))
+        format!("{}{}", api.base, token_path(&id, &job))
     );
     assert_eq!(submit.body["callbackEnabled"], true);
     wait_until("the dispatcher counts the worker", DEADLINE, || {
@@ -1259,6 +1277,347 @@ fn webhook_failure_retries_with_a_new_remote_job() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Callbacks that cannot be signed: the token in the callback URL
+
+/// content-creator's callbacks as the real service sent them: unsigned, without a timestamp.
+const RECORDED_CALLBACKS: &str = include_str!("../data/content-creator/callbacks.jsonl");
+
+/// The first recorded callback of `event`, about job `job` instead: its body and the headers
+/// the service sends with it.
+fn recorded(event: &str, job: &str) -> (Value, Vec<(String, String)>) {
+    let line = RECORDED_CALLBACKS
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str::<Value>(l).expect("a recorded exchange"))
+        .find(|l| l["body"]["event"] == event)
+        .unwrap_or_else(|| panic!("no recorded '{event}' callback"));
+    let mut body = line["body"].clone();
+    body["taskId"] = json!(job);
+    let headers = line["headers"]
+        .as_object()
+        .expect("recorded headers")
+        .iter()
+        .map(|(k, v)| {
+            let v = if k.eq_ignore_ascii_case("x-task-id") {
+                job.to_string()
+            } else {
+                v.as_str().expect("a header value").to_string()
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    (body, headers)
+}
+
+/// The recorded `event` callback about job `job`, posted to `path` as the service posts it.
+fn replayed(path: &str, event: &str, job: &str) -> Req {
+    let (body, headers) = recorded(event, job);
+    headers
+        .iter()
+        .fold(Req::new("POST", path).raw(body.to_string()), |r, (k, v)| {
+            r.header(k, v)
+        })
+}
+
+/// A task in `processing` on its content-creator job of attempt `attempt` (`{id}` first,
+/// then `{id}-r{n}`), held by another daemon. Returns the task id and the job.
+fn running_attempt(env: &Env, attempt: u32, extra: &[&str]) -> (String, String) {
+    let id = env.submit("blog", "Callback topic", extra);
+    let job = match attempt {
+        0 => id.clone(),
+        n => format!("{id}-r{n}"),
+    };
+    hold_running(env, &id, &job);
+    (id, job)
+}
+
+const RECORDED_TITLE: &str = "签名回调测试：实践指南";
+const RECORDED_FAILURE: &str = "connect ECONNREFUSED 127.0.0.1:38205";
+
+#[test]
+fn an_unsigned_callback_with_its_token_settles_the_task() {
+    let env = Env::new();
+    env.account("blog");
+    let (id, job) = running_attempt(&env, 0, &[]);
+    let api = Api::start(
+        &env,
+        Setup {
+            secret: Some(SECRET),
+            ..Setup::default()
+        },
+    );
+    let r = api
+        .anonymous(replayed(&token_path(&id, &job), "completed", &job))
+        .ok(200);
+    assert_eq!(r["status"], "completed", "{r}");
+    assert_eq!(r["task_id"], id.as_str());
+    assert_eq!(env.status_of(&id), "completed");
+    let contents = cli_json(&env, &["content", "list"]);
+    assert_eq!(contents.as_array().map(Vec::len), Some(1), "{contents}");
+    assert_eq!(
+        (&contents[0]["task_id"], &contents[0]["title"]),
+        (&json!(id), &json!(RECORDED_TITLE))
+    );
+    // The service may send it again: a token is no one-time secret, so this is no replay to
+    // refuse, and the repeated report changes nothing.
+    let again = api
+        .anonymous(replayed(&token_path(&id, &job), "completed", &job))
+        .ok(200);
+    assert_eq!(again["status"], "ignored", "{again}");
+    assert_eq!(env.status_of(&id), "completed");
+    assert_eq!(env.count("SELECT count(*) FROM contents"), 1);
+}
+
+#[test]
+fn callback_token_refusals_change_nothing() {
+    let env = Env::new();
+    env.account("blog");
+    // The task's third job is running: two were abandoned before it.
+    let (id, job) = running_attempt(&env, 2, &[]);
+    let abandoned = format!("{id}-r1");
+    let (other, other_job) = running_attempt(&env, 0, &[]);
+    let api = Api::start(
+        &env,
+        Setup {
+            secret: Some(SECRET),
+            ..Setup::default()
+        },
+    );
+    let counts = || {
+        (
+            env.status_of(&id),
+            env.count("SELECT count(*) FROM task_events"),
+            env.count("SELECT count(*) FROM contents"),
+        )
+    };
+    let (counted, before) = (counts(), env.dump());
+    let refused = |what: &str, r: Req| -> Resp {
+        let resp = api.anonymous(r);
+        resp.error(401, "unauthorized", None);
+        assert_eq!(counts(), counted, "{what}");
+        assert_eq!(env.dump(), before, "{what} changed the store");
+        resp
+    };
+
+    let forged = signature::callback_token(b"not-the-secret", &id, &job);
+    let r = refused(
+        "a forged token",
+        replayed(&with_token(&id, &forged), "completed", &job),
+    );
+    assert!(r.body.contains("token"), "{}", r.body);
+    refused(
+        "a token that is not hex",
+        replayed(&with_token(&id, "zz"), "completed", &job),
+    );
+    refused(
+        "an empty token",
+        replayed(&with_token(&id, ""), "completed", &job),
+    );
+    let r = refused(
+        "neither a signature nor a token",
+        replayed(&callback_path(&id), "completed", &job),
+    );
+    assert!(r.body.contains("timestamp"), "{}", r.body);
+    // The token of an abandoned job does not settle the current one.
+    refused(
+        "the -r1 token on the -r2 job",
+        replayed(&token_path(&id, &abandoned), "completed", &job),
+    );
+    refused(
+        "the first job's token on the -r2 job",
+        replayed(&token_path(&id, &id), "completed", &job),
+    );
+    // A token names one job: the body must name the same.
+    refused(
+        "a body naming another job than the token",
+        replayed(&token_path(&id, &job), "failed", &abandoned),
+    );
+    // Another task's token, with its job or with this task's.
+    let others = signature::callback_token(SECRET.as_bytes(), &other, &other_job);
+    refused(
+        "another task's token",
+        replayed(&with_token(&id, &others), "completed", &job),
+    );
+    refused(
+        "another task's token and job",
+        replayed(&with_token(&id, &others), "completed", &other_job),
+    );
+    // The token is checked before the body is read or the task looked up.
+    refused(
+        "an unreadable body",
+        Req::new("POST", &token_path(&id, &job)).raw("{nope"),
+    );
+    refused(
+        "a forged token for an unknown task",
+        replayed(
+            &with_token("task-ffffffffffff", &forged),
+            "completed",
+            "task-ffffffffffff",
+        ),
+    );
+    api.anonymous(replayed(
+        &token_path("task-ffffffffffff", "task-ffffffffffff"),
+        "completed",
+        "task-ffffffffffff",
+    ))
+    .error(404, "not_found", None);
+    assert_eq!(env.dump(), before, "an unknown task changed the store");
+
+    // The abandoned job's own callback is authentic: heard, recorded as ignored, and it
+    // settles nothing.
+    let late = api
+        .anonymous(replayed(
+            &token_path(&id, &abandoned),
+            "completed",
+            &abandoned,
+        ))
+        .ok(200);
+    assert_eq!(late["status"], "ignored", "{late}");
+    assert_eq!(env.status_of(&id), "processing");
+    assert_eq!(env.count("SELECT count(*) FROM contents"), 0);
+    let log = env.ok(["task", "log", &id]);
+    assert!(log.contains("ignored") && log.contains(&abandoned), "{log}");
+
+    // The current job's token settles it; the other task is untouched.
+    let done = api
+        .anonymous(replayed(&token_path(&id, &job), "completed", &job))
+        .ok(200);
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(env.status_of(&id), "completed");
+    assert_eq!(env.status_of(&other), "processing");
+}
+
+#[test]
+fn the_callback_url_carries_the_token_of_each_attempt() {
+    let env = Env::new();
+    env.account("blog");
+    let (cc, toml) = slow_creator();
+    let api = Api::start(
+        &env,
+        Setup {
+            run_engine: true,
+            secret: Some(SECRET),
+            generators: toml,
+            poll_interval: Some(Duration::from_secs(60)),
+            public_url: true,
+            ..Setup::default()
+        },
+    );
+    let (id, job) = submit_and_wait_for_job(&env, &api);
+    assert_eq!(job, id, "the first job is named by the task id");
+    let sent = |n: usize| -> String {
+        let url = cc.submits()[n].body["callbackUrl"].clone();
+        let url = url.as_str().expect("a callbackUrl");
+        url.strip_prefix(api.base.as_str())
+            .unwrap_or_else(|| panic!("{url} is not under {}", api.base))
+            .to_string()
+    };
+    let first = sent(0);
+    assert_eq!(first, token_path(&id, &id));
+
+    // The service posts to that URL as it is, unsigned; its failure sends the task round again
+    // with the reason on record.
+    let r = api.anonymous(replayed(&first, "failed", &job)).ok(200);
+    assert_eq!(r["status"], "retrying", "{r}");
+    let t = cli_json(&env, &["task", "show", &id]);
+    assert!(
+        t["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains(RECORDED_FAILURE)),
+        "{t}"
+    );
+
+    // The next attempt's URL carries the token of its own key.
+    let second_job = format!("{id}-r1");
+    wait_until("the second job is running", DEADLINE, || {
+        let t = cli_json(&env, &["task", "show", &id]);
+        t["status"] == "processing" && t["remote_job_id"] == second_job.as_str()
+    });
+    assert_eq!(cc.submits().len(), 2);
+    let second = sent(1);
+    assert_eq!(second, token_path(&id, &second_job));
+    assert_ne!(second, first);
+
+    // The first URL does not settle the second job; the second does.
+    let before = env.dump();
+    api.anonymous(replayed(&first, "completed", &second_job))
+        .error(401, "unauthorized", None);
+    assert_eq!(
+        env.dump(),
+        before,
+        "the first job's token changed the store"
+    );
+    let r = api
+        .anonymous(replayed(&second, "completed", &second_job))
+        .ok(200);
+    assert_eq!(r["status"], "completed", "{r}");
+    assert_eq!(env.status_of(&id), "completed");
+    assert_eq!(env.count("SELECT count(*) FROM contents"), 1);
+}
+
+#[test]
+fn a_failed_callback_carries_its_reason_into_the_task() {
+    let env = Env::new();
+    env.account("blog");
+    let (id, job) = running_attempt(&env, 0, &["--max-retries", "0"]);
+    let api = Api::start(
+        &env,
+        Setup {
+            secret: Some(SECRET),
+            ..Setup::default()
+        },
+    );
+    let r = api
+        .anonymous(replayed(&token_path(&id, &job), "failed", &job))
+        .ok(200);
+    assert_eq!(r["status"], "failed", "{r}");
+    assert!(
+        r["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(RECORDED_FAILURE)),
+        "{r}"
+    );
+    let t = cli_json(&env, &["task", "show", &id]);
+    assert_eq!(t["status"], "failed");
+    let message = t["error_message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(RECORDED_FAILURE) && message.contains(&job),
+        "{t}"
+    );
+    assert_eq!(env.count("SELECT count(*) FROM contents"), 0);
+}
+
+#[test]
+fn a_late_completion_after_a_cancel_changes_nothing() {
+    let env = Env::new();
+    env.account("blog");
+    let (id, job) = running_attempt(&env, 0, &[]);
+    let api = Api::start(
+        &env,
+        Setup {
+            secret: Some(SECRET),
+            ..Setup::default()
+        },
+    );
+    env.ok(["task", "cancel", &id]);
+    assert_eq!(env.status_of(&id), "cancelled");
+    // The service goes on after a cancel and still reports the job completed.
+    let r = api
+        .anonymous(replayed(&token_path(&id, &job), "completed", &job))
+        .ok(200);
+    assert_eq!(r["status"], "ignored", "{r}");
+    assert_eq!(env.status_of(&id), "cancelled");
+    assert_eq!(env.count("SELECT count(*) FROM contents"), 0);
+    let t = cli_json(&env, &["task", "show", &id]);
+    assert!(t["content_id"].is_null(), "{t}");
+    let log = env.ok(["task", "log", &id]);
+    assert!(
+        log.contains("ignored") && log.contains("cancelled"),
+        "{log}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // The real binary
 
 #[test]
@@ -1331,4 +1690,77 @@ fn daemon_refuses_a_public_address_without_a_token() {
         .run()
         .code(2)
         .stderr_has("CH_TEST_TOKEN");
+}
+
+#[test]
+fn daemon_run_gives_content_creator_a_url_with_the_configured_secrets_token() {
+    let env = Env::new();
+    env.account("blog");
+    let cc = ContentCreator::start(Duration::from_secs(60), Duration::from_secs(60));
+    env.config(&format!(
+        "[webhook]\nsecret_env = \"CH_TEST_WEBHOOK_SECRET\"\npublic_url = \"http://callbacks.example.com/\"\n\n\
+         [generators.cc]\nkind = \"content-creator\"\nbase_url = \"{}\"\n",
+        cc.url()
+    ));
+    let id = env.submit("blog", "Callback topic", &["--generator", "cc"]);
+    let mut child = env.spawn(
+        &["daemon", "run", "--listen", "127.0.0.1:0"],
+        &[("CH_TEST_WEBHOOK_SECRET", SECRET)],
+    );
+    let mut addr = String::new();
+    wait_until("the daemon says where it listens", DEADLINE, || match child
+        .log()
+        .lines()
+        .find_map(|l| l.split("listening on ").nth(1))
+    {
+        Some(a) => {
+            addr = a.trim().to_string();
+            true
+        }
+        None => false,
+    });
+    wait_until("the daemon submits the job", DEADLINE, || {
+        !cc.submits().is_empty()
+    });
+    let url = cc.submits()[0].body["callbackUrl"].clone();
+    let url = url.as_str().expect("a callbackUrl");
+    let path = url
+        .strip_prefix("http://callbacks.example.com")
+        .unwrap_or_else(|| panic!("{url} is not under the public URL"));
+    assert_eq!(path, token_path(&id, &id));
+    wait_until("the daemon records the job", DEADLINE, || {
+        env.json::<Value>(&["task", "show", &id])["remote_job_id"] == id.as_str()
+    });
+
+    // The daemon's receiver checks that token with the same secret.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(DEADLINE)
+        .build()
+        .expect("a client");
+    let (code, reply) = rt.block_on(async {
+        let r = client
+            .post(format!("http://{addr}{path}"))
+            .header("content-type", "application/json")
+            .body(recorded("completed", &id).0.to_string())
+            .send()
+            .await
+            .expect("the callback is answered");
+        (
+            r.status().as_u16(),
+            r.json::<Value>().await.expect("a JSON reply"),
+        )
+    });
+    assert_eq!(
+        (code, &reply["status"]),
+        (200, &json!("completed")),
+        "{reply}"
+    );
+    assert_eq!(env.status_of(&id), "completed");
+    child.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(child.exit_code(DEADLINE), 0, "{}", child.log());
 }

@@ -587,7 +587,12 @@ async fn cc_submit(State(st): State<Cc>, body: Bytes) -> Response {
             (job.id.clone(), status, false)
         } else {
             let n = s.jobs.len() + 1;
-            let id = format!("cc-{n}");
+            // The real service names a job by the idempotency key it was submitted under.
+            let id = if key.is_empty() {
+                format!("cc-{n}")
+            } else {
+                key.clone()
+            };
             let fails = s.fail_first.contains(&key);
             let duration = between(s.duration.0, s.duration.1);
             s.jobs.push(Job {
