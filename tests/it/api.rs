@@ -1699,7 +1699,7 @@ fn daemon_run_gives_content_creator_a_url_with_the_configured_secrets_token() {
     let cc = ContentCreator::start(Duration::from_secs(60), Duration::from_secs(60));
     env.config(&format!(
         "[webhook]\nsecret_env = \"CH_TEST_WEBHOOK_SECRET\"\npublic_url = \"http://callbacks.example.com/\"\n\n\
-         [generators.cc]\nkind = \"content-creator\"\nbase_url = \"{}\"\n",
+         [generators.cc]\nkind = \"content-creator\"\nbase_url = \"{}\"\nmode = \"async\"\n",
         cc.url()
     ));
     let id = env.submit("blog", "Callback topic", &["--generator", "cc"]);
