@@ -1,6 +1,7 @@
 //! content-creator in `mode = "sync"` (the default), against a double that answers a submit
 //! the way the unmodified service was recorded doing (`tests/data/content-creator/`): the
-//! request stays open until the article is written, then the whole result comes back.
+//! request stays open until the article is written, then the whole result comes back. And
+//! what `mode = "async"` does to that service: the first submit kills it.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -271,4 +272,46 @@ fn twenty_sync_tasks_at_five_at_once_take_about_four_seconds() {
         "20 sync tasks, 1 s each, max_concurrent 5: submit → all completed {took:.2?}, ideal 4 s, ideal/measured {ratio:.2}"
     );
     assert!(ratio > 0.5, "took {took:?}");
+}
+
+/// As recorded in `async-submit-crash.jsonl`: the unmodified service drops the connection of
+/// the first async submit (the process dies) and refuses every later one. The task's error
+/// says so in plain words.
+#[test]
+fn an_async_submit_that_kills_the_service_is_explained() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let service = std::thread::spawn(move || {
+        use std::io::Read;
+        if let Ok((mut sock, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf);
+        }
+        // The socket and the listener close here: the process is gone.
+    });
+    let env = Env::new();
+    env.config(&config(&url, "", "mode = \"async\""));
+    env.account("blog");
+    let id = env.submit(
+        "blog",
+        "Async on the unmodified service",
+        &["--max-retries", "1"],
+    );
+    let mut daemon = env.spawn(&["daemon", "run", "--until-idle"], &[]);
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(30)),
+        1,
+        "{}",
+        daemon.log()
+    );
+    service.join().expect("the service thread");
+    let t = task(&env, &id);
+    assert_eq!(t["status"], "failed", "{t}");
+    let error = t["error_message"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("the service closed the connection during submit and now refuses connections (it may have crashed); see `mode` in the guide"),
+        "{t}"
+    );
+    let log = env.ok(["task", "log", &id]);
+    assert!(log.contains("closed the connection during submit"), "{log}");
 }
