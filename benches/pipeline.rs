@@ -312,6 +312,7 @@ impl Mock {
             temperature: None,
             max_tokens: None,
             target_audience: None,
+            image_base_url: None,
         };
         BTreeMap::from([("default".to_string(), profile)])
     }

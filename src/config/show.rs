@@ -240,6 +240,9 @@ impl Settings {
             if let Some(v) = &p.target_audience {
                 push(&key("target_audience"), v.clone(), &Source::File);
             }
+            if let Some(v) = &p.image_base_url {
+                push(&key("image_base_url"), redact_url(v), &Source::File);
+            }
         }
         out
     }

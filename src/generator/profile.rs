@@ -42,6 +42,9 @@ pub struct GeneratorProfile {
     pub temperature: Option<f64>,
     pub max_tokens: Option<u32>,
     pub target_audience: Option<String>,
+    /// Where the service's images are served from: an image the service gives only as a path
+    /// on its disk is linked as this URL joined with that path.
+    pub image_base_url: Option<String>,
 }
 
 impl GeneratorProfile {
@@ -73,6 +76,10 @@ impl GeneratorProfile {
         }
         if let Some(url) = &self.base_url {
             validate_http_url("base_url", url).map_err(|e| ("base_url", e.to_string()))?;
+        }
+        if let Some(url) = &self.image_base_url {
+            validate_http_url("image_base_url", url)
+                .map_err(|e| ("image_base_url", e.to_string()))?;
         }
         if let Some(t) = self.temperature {
             if !(0.0..=2.0).contains(&t) {

@@ -35,6 +35,7 @@ pub(crate) fn profile(kind: GeneratorKind, base_url: &str) -> GeneratorProfile {
         temperature: None,
         max_tokens: None,
         target_audience: None,
+        image_base_url: None,
     }
 }
 

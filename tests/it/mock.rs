@@ -538,7 +538,25 @@ pub fn contract_violations(body: &Value) -> Vec<String> {
             ));
         }
     }
+    if let Some(h) = body.get("hardConstraints") {
+        let ok = h.as_object().is_some_and(|o| {
+            !o.is_empty()
+                && o.iter().all(|(k, v)| match k.as_str() {
+                    "minWords" | "maxWords" => v.as_u64().is_some_and(|n| n > 0),
+                    "keywords" => v
+                        .as_array()
+                        .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_string)),
+                    _ => false,
+                })
+        });
+        if !ok {
+            out.push(format!(
+                "hardConstraints must be {{minWords?, maxWords?, keywords?}} with something in it, got {h}"
+            ));
+        }
+    }
     let known = [
+        "hardConstraints",
         "mode",
         "topic",
         "requirements",
