@@ -314,6 +314,7 @@ impl Mock {
             target_audience: None,
             mode: None,
             remote_cancel: None,
+            image_base_url: None,
         };
         BTreeMap::from([("default".to_string(), profile)])
     }

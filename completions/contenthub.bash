@@ -1203,7 +1203,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__content__subcmd__export)
-            opts="-a -q -y -h --dir --review --as --account --since --db --config --format --quiet --color --yes --help"
+            opts="-a -q -y -h --dir --review --as --account --since --with-images --db --config --format --quiet --color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

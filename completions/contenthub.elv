@@ -464,6 +464,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
             cand --format 'Output format of read commands'
             cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --with-images 'Download each item''s images into a folder beside its file and link the body to them'
             cand -q 'Print only ids'
             cand --quiet 'Print only ids'
             cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'

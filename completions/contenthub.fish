@@ -458,6 +458,7 @@ prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l with-images -d 'Download each item\'s images into a folder beside its file and link the body to them'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -302,7 +302,8 @@ mod tests {
         assert_eq!(cb.event, Event::Completed);
         assert_eq!(cb.job, "cc-1");
         let out = cb.output.unwrap();
-        assert_eq!((out.title.as_str(), out.word_count), ("T", Some(3)));
+        // The service's word count is the draft's: the engine counts the stored body.
+        assert_eq!((out.title.as_str(), out.word_count), ("T", None));
         let cb =
             parse(br#"{"event":"failed","taskId":7,"error":{"message":"overloaded","code":"E1"}}"#)
                 .unwrap();

@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::ctx::Ctx;
+use crate::domain::content::rewrite_images;
 use crate::domain::time::{now_ms, parse_point, rfc3339};
 use crate::domain::{Content, Review};
 use crate::error::{Error, ExitCode};
@@ -38,7 +39,7 @@ enum ContentSub {
     Reject(RejectArgs),
     /// Write content to files for a publisher: Markdown with front matter, or JSON
     #[command(
-        after_help = "Examples:\n  contenthub content export --dir out/\n  contenthub content export --dir out/ --review all --as json\n\nOne file per item, named <date>-<account>-<id>.md (or .json). Exporting again rewrites\nonly what changed, so it is safe to run from cron."
+        after_help = "Examples:\n  contenthub content export --dir out/\n  contenthub content export --dir out/ --review all --as json\n  contenthub content export --dir out/ --with-images\n\nOne file per item, named <date>-<account>-<id>.md (or .json). Exporting again rewrites\nonly what changed, so it is safe to run from cron. With --with-images, each item's images\nare downloaded into <date>-<account>-<id>/ beside its file and the body links to them."
     )]
     Export(ExportArgs),
 }
@@ -127,7 +128,13 @@ struct ExportArgs {
     /// Created at or after: RFC 3339, a date, or an age like 24h
     #[arg(long)]
     since: Option<String>,
+    /// Download each item's images into a folder beside its file and link the body to them
+    #[arg(long)]
+    with_images: bool,
 }
+
+/// How long one image download may take.
+const IMAGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A list row: the same fields as JSON, without the bodies.
 impl Record for Content {
@@ -163,6 +170,7 @@ pub fn run(ctx: &mut Ctx, cmd: ContentCmd) -> Result<ExitCode> {
         }
         ContentSub::Show(a) => {
             let c = contents::find(ctx.store()?.conn(), &a.id)?;
+            warn_unresolved(&c);
             if a.body {
                 let mut body = c.body;
                 if !body.ends_with('\n') {
@@ -305,6 +313,132 @@ fn write_if_changed(path: &Path, data: &[u8]) -> Result<bool> {
     Ok(true)
 }
 
+/// Warns once about an article's images that have no address a reader can open.
+fn warn_unresolved(c: &Content) {
+    let names: Vec<&str> = c
+        .images
+        .iter()
+        .filter(|i| i.unresolved)
+        .map(|i| i.name())
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    eprintln!(
+        "warning: content {}: {} unresolved image{} (only a path on the generator's disk; set image_base_url on generator profile '{}'): {}",
+        c.id,
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        c.generator,
+        names.join(", ")
+    );
+}
+
+/// Downloads images for `content export --with-images`.
+struct Downloader {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+}
+
+impl Downloader {
+    fn new() -> Result<Downloader> {
+        Ok(Downloader {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?,
+            client: reqwest::Client::builder()
+                .timeout(IMAGE_TIMEOUT)
+                .user_agent(concat!("contenthub/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .context("cannot set up the HTTP client")?,
+        })
+    }
+
+    fn get(&self, url: &str) -> std::result::Result<Vec<u8>, String> {
+        self.runtime.block_on(async {
+            let reply = self.client.get(url).send().await.map_err(|e| {
+                let e: &dyn std::error::Error = &e;
+                let mut text = e.to_string();
+                let mut source = e.source();
+                while let Some(s) = source {
+                    text.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                text
+            })?;
+            let status = reply.status();
+            if !status.is_success() {
+                return Err(format!("HTTP {status}"));
+            }
+            reply
+                .bytes()
+                .await
+                .map(|b| b.to_vec())
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// The file extension for a downloaded image: the URL's, else its format, else `img`.
+fn image_ext(url: &str, format: Option<&str>) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let last = path.rsplit('/').next().unwrap_or("");
+    let from_url = last
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| !e.is_empty() && e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()));
+    from_url
+        .or(format.filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric())))
+        .unwrap_or("img")
+        .to_ascii_lowercase()
+}
+
+/// Downloads the images of `c` that have a URL into `dir/<stem>/` and points the body's links
+/// at the local files. Returns the number of images now local; failures are reported and
+/// leave their links as they were.
+fn localize_images(c: &mut Content, dir: &Path, stem: &str, dl: &Downloader) -> Result<usize> {
+    let mut local: Vec<(String, String)> = Vec::new();
+    for (n, img) in c.images.iter().enumerate() {
+        let Some(url) = img.url.as_deref() else {
+            continue;
+        };
+        let name = format!("{}.{}", n + 1, image_ext(url, img.format.as_deref()));
+        let folder = dir.join(stem);
+        let path = folder.join(&name);
+        let have = std::fs::metadata(&path).is_ok_and(|m| m.len() > 0);
+        if !have {
+            match dl.get(url) {
+                Ok(bytes) if !bytes.is_empty() => {
+                    std::fs::create_dir_all(&folder)
+                        .with_context(|| format!("cannot create {}", folder.display()))?;
+                    write_if_changed(&path, &bytes)?;
+                }
+                Ok(_) => {
+                    eprintln!("warning: content {}: image {url} could not be downloaded: the reply was empty", c.id);
+                    continue;
+                }
+                Err(e) => {
+                    eprintln!(
+                        "warning: content {}: image {url} could not be downloaded: {e}",
+                        c.id
+                    );
+                    continue;
+                }
+            }
+        }
+        local.push((url.to_string(), format!("{stem}/{name}")));
+    }
+    if !local.is_empty() {
+        c.body = rewrite_images(&c.body, |alt, target| {
+            local
+                .iter()
+                .find(|(url, _)| url == target)
+                .map(|(_, file)| format!("![{alt}]({file})"))
+        });
+    }
+    Ok(local.len())
+}
+
 fn export(ctx: &mut Ctx, a: ExportArgs) -> Result<ExitCode> {
     let filter = filter(
         ctx,
@@ -316,9 +450,18 @@ fn export(ctx: &mut Ctx, a: ExportArgs) -> Result<ExitCode> {
     let rows = contents::list(ctx.store()?.conn(), &filter)?;
     std::fs::create_dir_all(&a.dir)
         .with_context(|| format!("cannot create {}", a.dir.display()))?;
-    let (mut written, mut same) = (0, 0);
+    let (mut written, mut same, mut images) = (0, 0, 0);
+    let downloader = a.with_images.then(Downloader::new).transpose()?;
     let mut paths = String::new();
     for c in rows.iter().rev() {
+        warn_unresolved(c);
+        let mut c = c.clone();
+        if let Some(dl) = &downloader {
+            let stem = file_name(&c, "");
+            let stem = stem.trim_end_matches('.').to_string();
+            images += localize_images(&mut c, &a.dir, &stem, dl)?;
+        }
+        let c = &c;
         let (name, data) = match a.as_ {
             ExportAs::Markdown => (file_name(c, "md"), markdown(c)),
             ExportAs::Json => (
@@ -335,8 +478,13 @@ fn export(ctx: &mut Ctx, a: ExportArgs) -> Result<ExitCode> {
         paths.push_str(&format!("{}\n", path.display()));
     }
     ctx.print(&paths)?;
+    let with_images = if a.with_images {
+        format!(", {images} images local")
+    } else {
+        String::new()
+    };
     ctx.note(&format!(
-        "exported {} items to {} ({written} written, {same} unchanged)",
+        "exported {} items to {} ({written} written, {same} unchanged{with_images})",
         rows.len(),
         a.dir.display()
     ));
@@ -351,5 +499,12 @@ mod tests {
     fn slugs_are_safe_file_names() {
         assert_eq!(slug("Tech Blog/中文"), "tech-blog");
         assert_eq!(slug("a__b"), "a__b");
+    }
+
+    #[test]
+    fn image_extensions() {
+        assert_eq!(image_ext("http://h/img/a.PNG?x=1", None), "png");
+        assert_eq!(image_ext("http://h/img/a", Some("webp")), "webp");
+        assert_eq!(image_ext("http://h/img.d/a", None), "img");
     }
 }

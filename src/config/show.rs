@@ -259,6 +259,9 @@ impl Settings {
                     &from,
                 );
             }
+            if let Some(v) = &p.image_base_url {
+                push(&key("image_base_url"), redact_url(v), &Source::File);
+            }
         }
         out
     }

@@ -34,16 +34,82 @@ impl Review {
 }
 
 /// An image that belongs to an article.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// `url` is where a reader fetches it (absolute http(s)); `path` is where the service that
+/// made it keeps it on its own disk. An image with no URL that no configured base address
+/// resolves is `unresolved`: the article links to a path a reader cannot open. Stored as JSON;
+/// rows written before `path`, `format` and `unresolved` existed read with their defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Image {
-    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unresolved: bool,
+}
+
+impl Image {
+    /// How the image is named in messages: its path on the service, else its URL.
+    pub fn name(&self) -> &str {
+        self.path
+            .as_deref()
+            .or(self.url.as_deref())
+            .unwrap_or("(no address)")
+    }
+}
+
+/// Whether `s` is an absolute `http://` or `https://` URL.
+pub fn is_absolute_url(s: &str) -> bool {
+    let s = s.trim();
+    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    (lower.starts_with("http://") && s.len() > 7) || (lower.starts_with("https://") && s.len() > 8)
+}
+
+/// Calls `f(alt, target)` for every Markdown image `![alt](target)` in `text` and replaces
+/// the whole image with what it returns (`None` keeps it as it is).
+pub fn rewrite_images(text: &str, mut f: impl FnMut(&str, &str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("![") {
+        let after = &rest[start + 2..];
+        let parsed = after.find("](").and_then(|close| {
+            let alt = &after[..close];
+            if alt.contains('\n') {
+                return None;
+            }
+            let tail = &after[close + 2..];
+            let end = tail.find(')')?;
+            let target = &tail[..end];
+            (!target.contains('\n')).then_some((alt, target, 2 + close + 2 + end + 1))
+        });
+        match parsed {
+            Some((alt, target, len)) => {
+                out.push_str(&rest[..start]);
+                let target_url = target.split_whitespace().next().unwrap_or("");
+                match f(alt, target_url) {
+                    Some(new) => out.push_str(&new),
+                    None => out.push_str(&rest[start..start + len]),
+                }
+                rest = &rest[start + len..];
+            }
+            None => {
+                out.push_str(&rest[..start + 2]);
+                rest = &rest[start + 2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A stored content item, as `content show` and `--format json` present it.
@@ -86,12 +152,25 @@ fn is_cjk(c: char) -> bool {
 }
 
 /// Words in `text`: every CJK character counts as one word; other text counts runs of letters
-/// or digits separated by anything else. Markdown markup does not count.
+/// or digits separated by anything else. Markdown markup does not count, the target of a link
+/// or an image (`](…)`) included.
 pub fn word_count(text: &str) -> u32 {
     let mut n = 0u32;
     let mut in_word = false;
+    let mut prev = '\0';
+    let mut in_target = false;
     for c in text.chars() {
-        if is_cjk(c) {
+        if in_target {
+            if c == ')' || c == '\n' {
+                in_target = false;
+            }
+            prev = c;
+            continue;
+        }
+        if c == '(' && prev == ']' {
+            in_target = true;
+            in_word = false;
+        } else if is_cjk(c) {
             n += 1;
             in_word = false;
         } else if c.is_alphanumeric() || c == '\'' || c == '’' {
@@ -102,6 +181,7 @@ pub fn word_count(text: &str) -> u32 {
         } else {
             in_word = false;
         }
+        prev = c;
     }
     n
 }
@@ -142,6 +222,34 @@ mod tests {
         assert_eq!(word_count("Hello, world! It's fine."), 4);
         assert_eq!(word_count("## 标题\n\n- 一\n- two three"), 5);
         assert_eq!(word_count(""), 0);
+        // Link and image targets are markup.
+        assert_eq!(
+            word_count("看 ![示意图](https://img.example/a/b.png) 和 [docs](http://x.y/z) end"),
+            7
+        );
+    }
+
+    #[test]
+    fn images_in_markdown_are_rewritten() {
+        let md = "a ![一](image-placeholder-1) b ![](x.png \"t\") c ![not closed](y\nz)";
+        let out = rewrite_images(md, |alt, target| match target {
+            "image-placeholder-1" => Some(format!("![{alt}](https://h/1.png)")),
+            "x.png" => Some(String::new()),
+            _ => None,
+        });
+        assert_eq!(out, "a ![一](https://h/1.png) b  c ![not closed](y\nz)");
+    }
+
+    #[test]
+    fn old_image_rows_still_read() {
+        let old: Image =
+            serde_json::from_str(r#"{"url":"https://x/1.png","prompt":"p","width":1}"#).unwrap();
+        assert_eq!(old.url.as_deref(), Some("https://x/1.png"));
+        assert!(!old.unresolved && old.path.is_none());
+        let json = serde_json::to_string(&old).unwrap();
+        assert_eq!(json, r#"{"url":"https://x/1.png","prompt":"p","width":1}"#);
+        assert!(is_absolute_url("HTTPS://x/1.png") && !is_absolute_url("data/images/1.png"));
+        assert!(!is_absolute_url("http://"));
     }
 
     #[test]

@@ -297,7 +297,9 @@ fn from_callback(
 }
 
 /// The result of an attempt that produced `out`: content to store, or a permanent failure
-/// for empty content.
+/// for empty content. The generator's [`Generator::finish`] completes the article first,
+/// whichever way it arrived; the word count is the generator's own only when it gave one
+/// (content-creator's never is: its counts are of the draft).
 pub fn completion(
     claimed: &Claimed,
     generator: &dyn Generator,
@@ -305,6 +307,7 @@ pub fn completion(
     out: Output,
 ) -> Finish {
     let t = &claimed.task;
+    let out = generator.finish(out);
     if out.body.trim().is_empty() {
         return Finish::Failed {
             kind: "permanent".into(),
@@ -323,7 +326,7 @@ pub fn completion(
         title,
         summary: out.summary.clone().or_else(|| summarize(&out.body, 120)),
         word_count: out.word_count.unwrap_or_else(|| word_count(&out.body)),
-        cover_image: out.images.first().map(|i| i.url.clone()),
+        cover_image: out.images.first().and_then(|i| i.url.clone()),
         images: out.images,
         html: out.html,
         quality_score: out.quality_score,

@@ -405,8 +405,8 @@ printf '%s' '{"title":"Custom","body":"# Heading\n\nFirst paragraph.","html":"<p
         assert_eq!(out.summary.as_deref(), Some("First paragraph."));
         assert_eq!(out.images.len(), 2);
         assert_eq!(
-            (out.images[0].url.as_str(), out.images[0].width),
-            ("https://x/1.png", Some(640))
+            (out.images[0].url.as_deref(), out.images[0].width),
+            (Some("https://x/1.png"), Some(640))
         );
         assert_eq!((out.word_count, out.quality_score), (Some(321), Some(0.9)));
         assert_eq!(out.model.as_deref(), Some("my-model"));

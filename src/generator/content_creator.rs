@@ -16,8 +16,13 @@
 //!   priority 1..4, idempotencyKey, callbackUrl?, callbackEnabled?, callbackEvents?}` →
 //!   `202 {success, data:{taskId, status}}`
 //! - `GET {root}/api/tasks/{id}/status` → `{data:{status, currentStep, progress}}`
-//! - `GET {root}/api/tasks/{id}/result` → `{data:{content, htmlContent, images[], qualityScore,
-//!   wordCount}}`
+//! - `GET {root}/api/tasks/{id}/result` → `{data:{content, htmlContent, images[], wordCount}}`:
+//!   `content` is the draft with `image-placeholder-N` links, `htmlContent` the final article
+//!   (Markdown, despite its name) linking the images by their paths on the service's disk; no
+//!   `qualityScore`. The sync reply and the `completed` callback add `images[].url`,
+//!   `images[].localPath` and `qualityScore`.
+//! - `GET {root}/api/tasks/{id}` → `{data:{id, status, errorMessage, …}}`: the only place the
+//!   reason of a failed job is given (`/status` says `failed` without one)
 //! - `DELETE {root}/api/tasks/{id}`; `GET {root}/health` for `probe`
 //! - errors: `{success:false, error:{message, code}}`
 
@@ -31,8 +36,8 @@ use serde_json::Value;
 use super::contract::{GenError, Generator, Output, Polled, Probe, Spec, Submitted, Transport};
 use super::http;
 use super::profile::{GeneratorProfile, SubmitMode};
-use super::reply::{error_text, f64_of, image_of, scalar, u32_of};
-use crate::domain::content::{first_heading, summarize};
+use super::reply::{error_text, f64_of, image_of, scalar};
+use crate::domain::content::{first_heading, rewrite_images, summarize};
 use crate::domain::Image;
 
 /// The events we ask content-creator to call back for.
@@ -46,6 +51,7 @@ pub struct ContentCreator {
     target_audience: Option<String>,
     mode: SubmitMode,
     remote_cancel: bool,
+    image_base_url: Option<String>,
     timeout: Duration,
     client: reqwest::Client,
     /// The service dropped the connection during a submit; a later refusal means it is gone.
@@ -63,6 +69,9 @@ pub struct TaskRequest {
     pub keywords: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tone: Option<String>,
+    /// The only constraints the service passes on to its prompts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hard_constraints: Option<HardConstraints>,
     pub priority: u8,
     pub idempotency_key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -71,6 +80,19 @@ pub struct TaskRequest {
     pub callback_enabled: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_events: Option<[&'static str; 3]>,
+}
+
+/// `hardConstraints`: the account's word range and the task's keywords; what is absent is
+/// left out.
+#[derive(Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HardConstraints {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_words: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_words: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
 }
 
 /// Our priority (10 most urgent) on content-creator's BullMQ scale (1 most urgent, 1..4).
@@ -106,6 +128,7 @@ impl ContentCreator {
             target_audience: nonempty(p.target_audience.as_deref()),
             mode: p.submit_mode(),
             remote_cancel: p.remote_cancel.unwrap_or(false),
+            image_base_url: nonempty(p.image_base_url.as_deref()),
             timeout,
             submit_dropped: AtomicBool::new(false),
         })
@@ -143,19 +166,26 @@ impl ContentCreator {
         let callback_url =
             nonempty(spec.callback_url.as_deref()).filter(|_| self.mode == SubmitMode::Async);
         let has_callback = callback_url.is_some();
+        let keywords: Vec<String> = spec
+            .keywords
+            .iter()
+            .map(|k| k.trim())
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect();
+        let constraints = HardConstraints {
+            min_words: a.min_words.filter(|n| *n > 0),
+            max_words: a.max_words.filter(|n| *n > 0),
+            keywords: keywords.clone(),
+        };
         TaskRequest {
             mode: self.mode.as_str(),
             topic,
             requirements,
             target_audience,
-            keywords: spec
-                .keywords
-                .iter()
-                .map(|k| k.trim())
-                .filter(|k| !k.is_empty())
-                .map(str::to_string)
-                .collect(),
+            keywords,
             tone: nonempty(spec.tone.as_deref()).or_else(|| nonempty(a.tone.as_deref())),
+            hard_constraints: (constraints != HardConstraints::default()).then_some(constraints),
             priority: remote_priority(spec.priority),
             idempotency_key: nonempty(Some(&spec.attempt_key))
                 .unwrap_or_else(|| spec.task_id.clone()),
@@ -246,6 +276,23 @@ impl ContentCreator {
         let data = self.data(&reply, &what)?;
         output_of(&data).ok_or_else(|| GenError::permanent("the generator returned empty content"))
     }
+
+    /// Why a failed job failed: `/status` does not say, `GET /api/tasks/{id}` does
+    /// (`errorMessage`). Read once; "no reason given" only when the service gives none.
+    async fn failure_reason(&self, job: &str) -> String {
+        let what = format!("GET /api/tasks/{job}");
+        let detail = async {
+            let reply = self
+                .send(&what, self.client.get(self.url(Some(job), "")))
+                .await?;
+            reply.check(&self.label, &what)?;
+            self.data(&reply, &what)
+        };
+        match detail.await {
+            Ok(data) => failure_of(&data).unwrap_or_else(|| "no reason given".into()),
+            Err(e) => format!("no reason given with the status, and {e}"),
+        }
+    }
 }
 
 #[async_trait]
@@ -323,10 +370,10 @@ impl Generator for ContentCreator {
             },
             "completed" => Polled::Done(self.result(job).await?),
             "failed" => {
-                let why = ["error", "errorMessage", "failedReason", "message"]
-                    .iter()
-                    .find_map(|k| data.get(*k).and_then(error_text))
-                    .unwrap_or_else(|| "no reason given".into());
+                let why = match failure_of(&data) {
+                    Some(why) => why,
+                    None => self.failure_reason(job).await,
+                };
                 Polled::Failed(GenError::transient(format!(
                     "{}: remote task {job} failed: {why}",
                     self.label
@@ -381,10 +428,96 @@ impl Generator for ContentCreator {
         )))
     }
 
+    /// Links the images the service gave only as paths on its disk to `image_base_url` +
+    /// path, when the profile sets it.
+    fn finish(&self, out: Output) -> Output {
+        match &self.image_base_url {
+            Some(base) => resolve_images(out, base),
+            None => out,
+        }
+    }
+
     fn model(&self) -> Option<String> {
         self.model.clone()
     }
 }
+
+/// The reason a job's data gives for its failure, if any.
+fn failure_of(data: &Value) -> Option<String> {
+    ["errorMessage", "error", "failedReason", "message"]
+        .iter()
+        .find_map(|k| data.get(*k).and_then(error_text))
+}
+
+/// `base` joined with an image's path on the service's disk.
+fn join_url(base: &str, path: &str) -> String {
+    let path = path.trim().trim_start_matches("./").trim_start_matches('/');
+    format!("{}/{path}", base.trim().trim_end_matches('/'))
+}
+
+/// Gives every image without a URL the address `base` + its path, and rewrites the body's
+/// links to it.
+pub fn resolve_images(mut out: Output, base: &str) -> Output {
+    let mut moved: Vec<(String, String)> = Vec::new();
+    for img in &mut out.images {
+        if img.url.is_some() {
+            continue;
+        }
+        if let Some(path) = &img.path {
+            let url = join_url(base, path);
+            moved.push((path.clone(), url.clone()));
+            img.url = Some(url);
+            img.unresolved = false;
+        }
+    }
+    if !moved.is_empty() {
+        out.body = rewrite_images(&out.body, |alt, target| {
+            moved
+                .iter()
+                .find(|(path, _)| path == target)
+                .map(|(_, url)| format!("![{alt}]({url})"))
+        });
+    }
+    out
+}
+
+/// Whether a text is HTML rather than Markdown: it opens with a tag.
+pub fn looks_like_html(text: &str) -> bool {
+    let t = text.trim_start();
+    let mut chars = t.chars();
+    chars.next() == Some('<')
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '!')
+        && (t.contains("</") || t.contains("/>"))
+}
+
+/// Points the body's image links at the images: `image-placeholder-N` at the N-th image, a
+/// path on the service's disk at that image's URL when it has one. A placeholder with no
+/// image to point at leaves only its alt text.
+fn link_images(body: &str, images: &[crate::domain::Image]) -> String {
+    rewrite_images(body, |alt, target| {
+        if let Some(n) = target.strip_prefix(PLACEHOLDER) {
+            let img = n
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| images.get(i));
+            return Some(
+                match img.and_then(|i| i.url.as_deref().or(i.path.as_deref())) {
+                    Some(addr) => format!("![{alt}]({addr})"),
+                    None => alt.to_string(),
+                },
+            );
+        }
+        let img = images.iter().find(|i| i.path.as_deref() == Some(target))?;
+        let url = img.url.as_deref()?;
+        Some(format!("![{alt}]({url})"))
+    })
+}
+
+/// How the service's draft marks where an image goes.
+const PLACEHOLDER: &str = "image-placeholder-";
 
 /// `taskId` (or `id`) from a reply's `data` or the reply itself, as text.
 fn task_id(v: &Value) -> Option<String> {
@@ -402,18 +535,19 @@ pub fn percent(v: &Value) -> Option<u8> {
 }
 
 /// Maps a result's `data` (tolerating a nested `result`, missing optional fields and extra
-/// ones) to an [`Output`]; `None` when there is no content.
+/// ones) to an [`Output`]; `None` when there is no content. The same shape arrives from
+/// `/result`, the sync reply and the `completed` callback.
+///
+/// The body is the final article: `htmlContent` when it is Markdown (as the service sends
+/// it), else `content`, the draft. Its image links point at each image's URL when the service
+/// gave one and at its path otherwise (unresolved until [`Generator::finish`] applies the
+/// profile's `image_base_url`); no `image-placeholder-N` link is kept. `html` holds only real
+/// HTML. The service's `wordCount` is not taken: the engine counts the final body.
 pub fn output_of(data: &Value) -> Option<Output> {
     let d = match data.get("result") {
         Some(r) if r.is_object() && data.get("content").is_none() => r,
         _ => data,
     };
-    let body = ["content", "markdown", "body"]
-        .iter()
-        .find_map(|k| d.get(*k).and_then(Value::as_str))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())?
-        .to_string();
     let text = |k: &str| {
         d.get(k)
             .and_then(Value::as_str)
@@ -421,6 +555,12 @@ pub fn output_of(data: &Value) -> Option<Output> {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
+    let (final_markdown, html) = match text("htmlContent") {
+        Some(h) if looks_like_html(&h) => (None, Some(h)),
+        other => (other, None),
+    };
+    let body =
+        final_markdown.or_else(|| ["content", "markdown", "body"].iter().find_map(|k| text(k)))?;
     let mut images: Vec<Image> = d
         .get("images")
         .and_then(Value::as_array)
@@ -432,18 +572,22 @@ pub fn output_of(data: &Value) -> Option<Output> {
         .iter()
         .find_map(|k| d.get(*k).and_then(image_of));
     if let Some(cover) = cover {
-        if !images.iter().any(|i| i.url == cover.url) {
+        if !images
+            .iter()
+            .any(|i| i.url == cover.url && i.path == cover.path)
+        {
             images.insert(0, cover);
         }
     }
+    let body = link_images(&body, &images);
     Some(Output {
         title: first_heading(&body)
             .or_else(|| text("title"))
             .unwrap_or_default(),
-        html: text("htmlContent"),
+        html,
         summary: text("summary").or_else(|| summarize(&body, 120)),
         images,
-        word_count: d.get("wordCount").and_then(u32_of),
+        word_count: None,
         quality_score: d.get("qualityScore").and_then(f64_of),
         model: text("model"),
         body,
@@ -476,6 +620,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::domain::content::word_count;
     use crate::generator::contract::ErrorKind;
     use crate::generator::profile::GeneratorKind;
     use crate::generator::testing::{profile, refused_url, serve, spec};
@@ -747,7 +892,10 @@ mod tests {
         assert_eq!(out.html.as_deref(), Some("<h1>深入 Rust 异步</h1>"));
         assert_eq!(out.images.len(), 2);
         // The engine takes the first image as the cover.
-        assert_eq!(out.images[0].url, "https://img.example/cover.png");
+        assert_eq!(
+            out.images[0].url.as_deref(),
+            Some("https://img.example/cover.png")
+        );
         assert_eq!(out.images[0].prompt.as_deref(), Some("a crab"));
         assert_eq!(
             (out.images[0].width, out.images[0].height),
@@ -756,14 +904,13 @@ mod tests {
         assert_eq!(
             out.images[1],
             Image {
-                url: "https://img.example/2.png".into(),
-                prompt: None,
-                width: None,
-                height: None
+                url: Some("https://img.example/2.png".into()),
+                ..Image::default()
             }
         );
         assert_eq!(out.quality_score, Some(87.5));
-        assert_eq!(out.word_count, Some(1234));
+        // The service's count is not taken: the engine counts the final body.
+        assert_eq!(out.word_count, None);
         assert_eq!(out.summary.as_deref(), Some("第一段。"));
     }
 
@@ -775,11 +922,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.title, "T");
-        let urls: Vec<_> = out.images.iter().map(|i| i.url.as_str()).collect();
-        assert_eq!(urls, ["https://x/c.png", "https://x/1.png"]);
+        let urls: Vec<_> = out.images.iter().map(|i| i.url.as_deref()).collect();
+        assert_eq!(urls, [Some("https://x/c.png"), Some("https://x/1.png")]);
         assert_eq!(
             (out.word_count, out.quality_score, out.html),
-            (Some(12), None, None)
+            (None, None, None)
         );
         assert!(output_of(&json!({"content": "  "})).is_none());
         assert!(output_of(&json!({"result": {"content": "# nested"}})).is_some());
@@ -949,5 +1096,310 @@ mod tests {
             backend(&root).probe().await.unwrap_err().kind,
             ErrorKind::Permanent
         );
+    }
+
+    // ---------------------------------------------------------------------------------
+    // The recorded service (tests/data/content-creator).
+
+    fn recorded(name: &str) -> String {
+        let path = format!(
+            "{}/tests/data/content-creator/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// The recorded request/reply pairs of `file` whose method and path match.
+    fn recorded_replies(file: &str, method: &str, path: &str) -> Vec<Value> {
+        recorded(file)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|l| l["method"] == method && l["path"] == path)
+            .collect()
+    }
+
+    fn async_result() -> Value {
+        let pairs = recorded_replies(
+            "async-session.jsonl",
+            "GET",
+            "/api/tasks/task-cae6b1e2c84e/result",
+        );
+        pairs[0]["reply"]["data"].clone()
+    }
+
+    fn cc_with_base(base: &str) -> ContentCreator {
+        let mut p = profile(GeneratorKind::ContentCreator, "http://127.0.0.1:1");
+        p.image_base_url = Some(base.into());
+        ContentCreator::new("cc", &p, Duration::from_secs(1)).unwrap()
+    }
+
+    #[test]
+    fn async_result_recording_is_the_final_article_with_unresolved_images() {
+        let data = async_result();
+        let final_md = data["htmlContent"].as_str().unwrap();
+        assert!(data["content"]
+            .as_str()
+            .unwrap()
+            .contains("](image-placeholder-1)"));
+        let out = output_of(&data).unwrap();
+        // The final article, images linked by their paths on the service's disk.
+        assert_eq!(out.body, final_md.trim());
+        assert!(!out.body.contains("image-placeholder"));
+        assert!(out
+            .body
+            .contains("![示意图1](data/images/task-cae6b1e2c84e_0_1796461632194.png)"));
+        assert_eq!(out.title, "Rust 异步编程入门：实践指南");
+        assert_eq!(out.html, None, "htmlContent is Markdown, not HTML");
+        assert_eq!(out.quality_score, None, "/result carries no qualityScore");
+        assert_eq!(out.word_count, None, "the service's count is not taken");
+        assert_eq!(out.images.len(), 2);
+        assert_eq!(
+            out.images[0],
+            Image {
+                url: None,
+                path: Some("data/images/task-cae6b1e2c84e_0_1796461632194.png".into()),
+                prompt: Some("Rust 异步编程入门 概念插画，简洁扁平风格".into()),
+                width: Some(1920),
+                height: Some(1920),
+                format: None,
+                unresolved: true,
+            }
+        );
+        assert!(out.images.iter().all(|i| i.unresolved));
+
+        // Without image_base_url, finishing changes nothing.
+        let plain = backend("http://127.0.0.1:1");
+        assert_eq!(plain.finish(out.clone()), out);
+
+        // With it, every image gets base + path, and the body links to it.
+        let done = cc_with_base("https://cdn.example.com/cc/").finish(out);
+        let urls: Vec<_> = done.images.iter().map(|i| i.url.as_deref()).collect();
+        assert_eq!(
+            urls,
+            [
+                Some(
+                    "https://cdn.example.com/cc/data/images/task-cae6b1e2c84e_0_1796461632194.png"
+                ),
+                Some(
+                    "https://cdn.example.com/cc/data/images/task-cae6b1e2c84e_1_1796461632194.png"
+                ),
+            ]
+        );
+        assert!(done
+            .images
+            .iter()
+            .all(|i| !i.unresolved && i.path.is_some()));
+        assert!(done.body.contains(
+            "![示意图1](https://cdn.example.com/cc/data/images/task-cae6b1e2c84e_0_1796461632194.png)"
+        ));
+        assert!(done.body.contains(
+            "![示意图2](https://cdn.example.com/cc/data/images/task-cae6b1e2c84e_1_1796461632194.png)"
+        ));
+        assert!(!done.body.contains("](data/images/"));
+        // Links are markup: our count of the final body is the article's words, however the
+        // images are addressed.
+        assert_eq!(word_count(&done.body), word_count(final_md));
+    }
+
+    /// What the sync reply and the `completed` callback give: the final article linking the
+    /// images' absolute URLs, and a quality score.
+    fn assert_complete_result(out: &Output, final_md: &str, urls: [&str; 2], paths: [&str; 2]) {
+        assert!(!out.body.contains("image-placeholder"));
+        assert!(!out.body.contains("](data/images/"), "{}", out.body);
+        for (i, url) in urls.iter().enumerate() {
+            assert!(
+                out.body.contains(&format!("![示意图{}]({url})", i + 1)),
+                "{}",
+                out.body
+            );
+            assert_eq!(out.images[i].url.as_deref(), Some(*url));
+            assert_eq!(out.images[i].path.as_deref(), Some(paths[i]));
+            assert_eq!(out.images[i].format.as_deref(), Some("png"));
+            assert!(!out.images[i].unresolved);
+        }
+        assert_eq!(out.images.len(), 2);
+        assert_eq!(out.quality_score, Some(8.6));
+        assert_eq!(out.html, None);
+        assert_eq!(out.word_count, None);
+        assert_eq!(word_count(&out.body), word_count(final_md));
+        // The same body with the paths as they came: only the link targets differ.
+        let mut back = out.body.clone();
+        for (u, p) in urls.iter().zip(paths) {
+            back = back.replace(u, p);
+        }
+        assert_eq!(back, final_md.trim());
+    }
+
+    #[test]
+    fn sync_reply_recording_links_the_images_absolute_urls() {
+        let v: Value = serde_json::from_str(&recorded("sync-response.json")).unwrap();
+        let data = &v["data"];
+        assert_eq!(data["wordCount"], 881);
+        let out = output_of(data).unwrap();
+        assert_complete_result(
+            &out,
+            data["htmlContent"].as_str().unwrap(),
+            [
+                "http://127.0.0.1:38205/img/d8452f907a15.png",
+                "http://127.0.0.1:38205/img/003298707e95.png",
+            ],
+            [
+                "data/images/task-curl-sync-1_0_1796461509189.png",
+                "data/images/task-curl-sync-1_1_1796461509190.png",
+            ],
+        );
+        assert_ne!(word_count(&out.body), 881, "our count, not the service's");
+        // A base address does not override URLs the service gave.
+        assert_eq!(
+            cc_with_base("https://cdn.example.com").finish(out.clone()),
+            out
+        );
+    }
+
+    #[test]
+    fn completed_callback_recording_links_the_images_absolute_urls() {
+        let line = recorded("callbacks.jsonl")
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|l| l["body"]["event"] == "completed")
+            .unwrap();
+        let body = &line["body"];
+        let out = output_of(body).unwrap();
+        let final_md = body["result"]["htmlContent"].as_str().unwrap();
+        assert_complete_result(
+            &out,
+            final_md,
+            [
+                "http://127.0.0.1:38205/img/5d3f3eed564c.png",
+                "http://127.0.0.1:38205/img/ad0009e1b24c.png",
+            ],
+            [
+                "data/images/task-b6a2b2570ed3_0_1796461733947.png",
+                "data/images/task-b6a2b2570ed3_1_1796461733947.png",
+            ],
+        );
+        // The callback's count is the draft's.
+        assert_eq!(body["result"]["wordCount"], 791);
+        assert_ne!(word_count(&out.body), 791);
+    }
+
+    #[test]
+    fn the_draft_is_used_only_without_a_markdown_final_article() {
+        let data = json!({
+            "content": "# 标题\n\n正文。\n\n![图一](image-placeholder-1)\n\n![图二](image-placeholder-2)\n\n![](image-placeholder-x)",
+            "htmlContent": "<h1>标题</h1><p>正文。</p>",
+            "images": [{"url": "https://img.example/1.png"}]
+        });
+        let out = output_of(&data).unwrap();
+        assert_eq!(out.html.as_deref(), Some("<h1>标题</h1><p>正文。</p>"));
+        // The first placeholder gets its image; the others keep only their alt text.
+        assert_eq!(
+            out.body,
+            "# 标题\n\n正文。\n\n![图一](https://img.example/1.png)\n\n图二\n\n"
+        );
+        assert!(looks_like_html("<!DOCTYPE html><html></html>"));
+        assert!(!looks_like_html("# Title\n\n<br/>"));
+        assert!(!looks_like_html("<not closed"));
+    }
+
+    #[tokio::test]
+    async fn failed_job_reason_is_read_from_the_task_detail_once() {
+        let status = recorded_replies(
+            "async-session.jsonl",
+            "GET",
+            "/api/tasks/task-9b9a49ac0ed3/status",
+        )
+        .into_iter()
+        .map(|l| l["reply"].clone())
+        .find(|r| r["data"]["status"] == "failed")
+        .unwrap();
+        assert!(status["data"].get("errorMessage").is_none());
+        let detail: Value = serde_json::from_str(&recorded("derived-task-detail.json")).unwrap();
+        let details = Arc::new(Mutex::new(0usize));
+        let n = details.clone();
+        let app = Router::new()
+            .route(
+                "/api/tasks/{id}/status",
+                get(move || async move { Json(status) }),
+            )
+            .route(
+                "/api/tasks/{id}",
+                get(move |Path(id): Path<String>| async move {
+                    assert_eq!(id, "task-9b9a49ac0ed3");
+                    *n.lock().unwrap() += 1;
+                    Json(detail)
+                }),
+            );
+        let g = backend(&serve(app).await);
+        let Polled::Failed(e) = g.poll("task-9b9a49ac0ed3").await.unwrap() else {
+            panic!("not failed")
+        };
+        assert!(
+            e.message
+                .ends_with("failed: connect ECONNREFUSED 127.0.0.1:38205"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.kind, ErrorKind::Transient);
+        assert_eq!(*details.lock().unwrap(), 1);
+
+        // A detail without a reason: truly none given.
+        let app = Router::new()
+            .route(
+                "/api/tasks/{id}/status",
+                get(|| async { Json(json!({"success": true, "data": {"status": "failed"}})) }),
+            )
+            .route(
+                "/api/tasks/{id}",
+                get(|| async {
+                    Json(json!({"success": true, "data": {"id": "j", "status": "failed"}}))
+                }),
+            );
+        let Polled::Failed(e) = backend(&serve(app).await).poll("j").await.unwrap() else {
+            panic!("not failed")
+        };
+        assert!(
+            e.message.ends_with("failed: no reason given"),
+            "{}",
+            e.message
+        );
+
+        // A detail that cannot be read says so.
+        let app = Router::new().route(
+            "/api/tasks/{id}/status",
+            get(|| async { Json(json!({"success": true, "data": {"status": "failed"}})) }),
+        );
+        let Polled::Failed(e) = backend(&serve(app).await).poll("j").await.unwrap() else {
+            panic!("not failed")
+        };
+        assert!(
+            e.message.contains("no reason given with the status"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("GET /api/tasks/j"), "{}", e.message);
+    }
+
+    #[test]
+    fn hard_constraints_carry_the_word_range_and_keywords() {
+        let g = backend("http://127.0.0.1:1");
+        let body = serde_json::to_value(g.request_body(&spec())).unwrap();
+        assert_eq!(
+            body["hardConstraints"],
+            json!({"minWords": 800, "maxWords": 1500, "keywords": ["tokio", "async"]})
+        );
+        assert_eq!(body["keywords"], json!(["tokio", "async"]));
+        assert_eq!(body["tone"], "专业");
+        assert!(body["targetAudience"].is_string());
+
+        let mut s = spec();
+        s.account.min_words = None;
+        s.keywords = vec![" ".into()];
+        let body = serde_json::to_value(g.request_body(&s)).unwrap();
+        assert_eq!(body["hardConstraints"], json!({"maxWords": 1500}));
+
+        s.account.max_words = None;
+        let body = serde_json::to_value(g.request_body(&s)).unwrap();
+        assert!(body.get("hardConstraints").is_none());
     }
 }

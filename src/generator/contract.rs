@@ -249,6 +249,13 @@ pub trait Generator: Send + Sync {
         Ok(Probe::default())
     }
 
+    /// Completes an article before it is stored, with what only the profile knows (such as
+    /// where the service's images can be fetched). Every completion passes here, whether it
+    /// came from `submit`, `poll` or a callback. The default keeps it as it is.
+    fn finish(&self, out: Output) -> Output {
+        out
+    }
+
     /// The model or backend name recorded with the content.
     fn model(&self) -> Option<String> {
         None

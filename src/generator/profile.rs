@@ -67,6 +67,9 @@ pub struct GeneratorProfile {
     /// `content-creator`: send `DELETE` for a cancelled or timed-out job (off by default: the
     /// unmodified service keeps generating, or crashes on a finished job).
     pub remote_cancel: Option<bool>,
+    /// Where the service's images are served from: an image the service gives only as a path
+    /// on its disk is linked as this URL joined with that path.
+    pub image_base_url: Option<String>,
 }
 
 impl GeneratorProfile {
@@ -114,6 +117,10 @@ impl GeneratorProfile {
                     "applies to kind = \"content-creator\" only".into(),
                 ));
             }
+        }
+        if let Some(url) = &self.image_base_url {
+            validate_http_url("image_base_url", url)
+                .map_err(|e| ("image_base_url", e.to_string()))?;
         }
         if let Some(t) = self.temperature {
             if !(0.0..=2.0).contains(&t) {

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::domain::content::is_absolute_url;
 use crate::domain::Image;
 
 /// `"message (code X)"` from an error value that is a string or `{message, code, type}`.
@@ -32,34 +33,37 @@ pub(crate) fn scalar(v: &Value) -> Option<String> {
     }
 }
 
-/// An image given as a URL string or as `{url, prompt?, width?, height?, …}`.
+/// An image given as a URL string or as `{url, localPath?, prompt?, width?, height?, format?,
+/// …}`. A `url` that is not an absolute http(s) URL is a path on the service's disk; an image
+/// with no URL is marked unresolved (a profile's base address may resolve it later).
 pub(crate) fn image_of(v: &Value) -> Option<Image> {
-    if let Some(url) = v.as_str() {
-        let url = url.trim();
-        return (!url.is_empty()).then(|| Image {
-            url: url.into(),
-            prompt: None,
-            width: None,
-            height: None,
-        });
-    }
-    let url = ["url", "src", "imageUrl"]
-        .iter()
-        .find_map(|k| v.get(*k).and_then(Value::as_str))?
-        .trim();
-    if url.is_empty() {
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let given = match v.as_str() {
+        Some(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        None => ["url", "src", "imageUrl"].iter().find_map(|k| text(k)),
+    };
+    let (url, remote_path) = match given {
+        Some(u) if is_absolute_url(&u) => (Some(u), None),
+        other => (None, other),
+    };
+    let path = text("localPath").or(remote_path);
+    if url.is_none() && path.is_none() {
         return None;
     }
     Some(Image {
-        url: url.into(),
-        prompt: ["prompt", "alt"]
-            .iter()
-            .find_map(|k| v.get(*k).and_then(Value::as_str))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string),
+        unresolved: url.is_none(),
+        url,
+        path,
+        prompt: text("prompt").or_else(|| text("alt")),
         width: v.get("width").and_then(u32_of),
         height: v.get("height").and_then(u32_of),
+        format: text("format"),
     })
 }
 

@@ -37,6 +37,7 @@ pub(crate) fn profile(kind: GeneratorKind, base_url: &str) -> GeneratorProfile {
         target_audience: None,
         mode: None,
         remote_cancel: None,
+        image_base_url: None,
     }
 }
 

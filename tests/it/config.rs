@@ -236,3 +236,34 @@ fn a_key_written_where_its_variable_name_belongs_is_refused_without_echoing_it()
     run.stderr_has("generators.gpt.api_key_env");
     assert!(!run.stderr.contains("sk-live-abc123"), "{}", run.stderr);
 }
+
+#[test]
+fn image_base_url_is_checked_and_shown() {
+    let env = Env::new();
+    let good = env.write(
+        "good.toml",
+        "[generators.cc]\nkind = \"content-creator\"\nbase_url = \"http://127.0.0.1:18100\"\nimage_base_url = \"https://user:pw@static.example.com/cc/\"\n",
+    );
+    let entries = show(env.cmd([
+        "--config",
+        good.to_str().unwrap(),
+        "config",
+        "show",
+        "--format",
+        "json",
+    ]));
+    let e = entry(&entries, "generators.cc.image_base_url");
+    assert_eq!(
+        (e.value.as_str(), e.source.as_str()),
+        ("https://user:***@static.example.com/cc/", "file")
+    );
+
+    let bad = env.write(
+        "bad.toml",
+        "[generators.cc]\nkind = \"content-creator\"\nbase_url = \"http://127.0.0.1:18100\"\nimage_base_url = \"data/images\"\n",
+    );
+    env.run(["--config", bad.to_str().unwrap(), "config", "show"])
+        .code(2)
+        .stderr_has("generators.cc.image_base_url")
+        .stderr_has("not an absolute http(s) URL");
+}

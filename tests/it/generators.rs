@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde_json::Value;
 
-use crate::mock::{refused_url, ContentCreator, OpenAi, Reply};
+use crate::mock::{
+    recorded_reply, refused_url, ContentCreator, Files, OpenAi, RecordedContentCreator, Reply,
+    RECORDED_JOB,
+};
 use crate::support::{raw_id, serial, wait_until, Env};
 
 /// Daemon settings short enough that no test waits for long.
@@ -430,7 +433,9 @@ fn content_creator_submit_stores_the_job_before_polling_then_maps_the_result() {
         format!("https://img.example.com/{}/inline.png", job.id).as_str()
     );
     assert_eq!(c["quality_score"], 8.5);
-    assert_eq!(c["word_count"], 321);
+    // Counted on the stored body ("Async Rust in practice" 4, the paragraph 7, "Part two" 2,
+    // "More." 1), never the service's `wordCount` (321).
+    assert_eq!(c["word_count"], 14);
     let t = task(&env, &full);
     assert_eq!(t["remote_job_id"], job.id.as_str());
     assert_eq!(t["progress"], 100);
@@ -551,4 +556,252 @@ fn content_creator_failed_job_is_retried_with_a_new_key_after_it_failed() {
     assert_eq!(t["remote_job_id"], jobs[1].id.as_str());
     let log = log_of(&env, &id);
     assert!(log.contains("model overloaded"), "{log}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// content-creator as recorded
+
+/// The final article of the recorded async session, as `/result` gave it.
+fn recorded_final_article() -> String {
+    let reply = recorded_reply("GET", &format!("/api/tasks/{RECORDED_JOB}/result"));
+    reply["data"]["htmlContent"]
+        .as_str()
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+const RECORDED_PATHS: [&str; 2] = [
+    "data/images/task-cae6b1e2c84e_0_1796461632194.png",
+    "data/images/task-cae6b1e2c84e_1_1796461632194.png",
+];
+
+#[test]
+fn content_creator_recorded_async_result_is_stored_as_the_final_article() {
+    let cc = RecordedContentCreator::start();
+    let env = Env::new();
+    env.config(&cc_config(cc.url(), ""));
+    env.ok([
+        "account",
+        "add",
+        "blog",
+        "--min-words",
+        "800",
+        "--max-words",
+        "1500",
+    ]);
+    let id = env.submit("blog", "Rust 异步编程入门", &["-k", "rust,tokio"]);
+    let (code, stderr) = drain(&env);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(task(&env, &id)["status"], "completed");
+
+    // What we sent: the constraints the service passes on to its prompts.
+    let submits = cc.traffic.matching("POST", "/api/tasks");
+    assert_eq!(submits.len(), 1);
+    assert_eq!(
+        submits[0].body["hardConstraints"],
+        serde_json::json!({"minWords": 800, "maxWords": 1500, "keywords": ["rust", "tokio"]})
+    );
+
+    let c: Value = env.json(&["content", "show", &id]);
+    let body = c["body"].as_str().unwrap();
+    assert_eq!(body, recorded_final_article());
+    assert!(!body.contains("image-placeholder"));
+    assert_eq!(c["title"], "Rust 异步编程入门：实践指南");
+    assert_eq!(
+        c["html"],
+        Value::Null,
+        "the service's htmlContent is Markdown"
+    );
+    assert_eq!(c["quality_score"], Value::Null, "/result gives none");
+    assert_eq!(c["cover_image"], Value::Null, "no image has a URL");
+    assert_eq!(
+        c["word_count"].as_u64(),
+        Some(u64::from(contenthub::domain::content::word_count(body)))
+    );
+    assert_ne!(c["word_count"], 941, "the service's count is not taken");
+    let images = c["images"].as_array().unwrap();
+    assert_eq!(images.len(), 2);
+    for (img, path) in images.iter().zip(RECORDED_PATHS) {
+        assert_eq!(img["path"], path);
+        assert_eq!(img["unresolved"], true);
+        assert!(img.get("url").is_none(), "{img}");
+        assert_eq!(
+            (img["width"].as_u64(), img["height"].as_u64()),
+            (Some(1920), Some(1920))
+        );
+    }
+
+    // Every way of showing it warns, once, naming the images.
+    for args in [
+        vec!["content", "show", id.as_str()],
+        vec!["content", "show", id.as_str(), "--format", "json"],
+        vec!["content", "show", id.as_str(), "--body"],
+    ] {
+        let run = env.run(&args).success();
+        assert_eq!(run.stderr.matches("warning:").count(), 1, "{}", run.stderr);
+        run.stderr_has("2 unresolved images")
+            .stderr_has(RECORDED_PATHS[0])
+            .stderr_has(RECORDED_PATHS[1])
+            .stderr_has("image_base_url");
+    }
+    let out = env.path().join("out");
+    let run = env
+        .run([
+            "content",
+            "export",
+            "--review",
+            "all",
+            "--dir",
+            out.to_str().unwrap(),
+        ])
+        .success();
+    assert_eq!(run.stderr.matches("warning:").count(), 1, "{}", run.stderr);
+    run.stderr_has(RECORDED_PATHS[0]);
+}
+
+#[test]
+fn content_creator_recorded_images_resolve_with_image_base_url_and_export_downloads_them() {
+    let png = b"\x89PNG\r\n\x1a\n-the-first-image".to_vec();
+    let files = Files::start(vec![(
+        "/cc/data/images/task-cae6b1e2c84e_0_1796461632194.png",
+        png.clone(),
+    )]);
+    let cc = RecordedContentCreator::start();
+    let env = Env::new();
+    let base = format!("{}/cc/", files.url());
+    env.config(&cc_config(
+        cc.url(),
+        &format!("image_base_url = \"{base}\""),
+    ));
+    env.account("blog");
+    let id = env.submit("blog", "Rust 异步编程入门", &[]);
+    let (code, stderr) = drain(&env);
+    assert_eq!(code, 0, "{stderr}");
+
+    let urls: Vec<String> = RECORDED_PATHS
+        .iter()
+        .map(|p| format!("{}/cc/{p}", files.url()))
+        .collect();
+    let c: Value = env.json(&["content", "show", &id]);
+    let mut expected = recorded_final_article();
+    for (p, u) in RECORDED_PATHS.iter().zip(&urls) {
+        expected = expected.replace(&format!("]({p})"), &format!("]({u})"));
+    }
+    assert_eq!(c["body"], expected.as_str());
+    assert!(c["body"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("![示意图1]({})", urls[0])));
+    assert_eq!(c["cover_image"], urls[0].as_str());
+    for (img, (path, url)) in c["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(RECORDED_PATHS.iter().zip(&urls))
+    {
+        assert_eq!(
+            (&img["url"], &img["path"]),
+            (&Value::from(url.as_str()), &Value::from(*path))
+        );
+        assert!(img.get("unresolved").is_none(), "{img}");
+    }
+    let run = env.run(["content", "show", &id]).success();
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+
+    // Export with the images: the first is downloaded beside the file, the second (not served)
+    // is reported and keeps its URL.
+    let out = env.path().join("out");
+    let export = |env: &Env| {
+        env.run([
+            "content",
+            "export",
+            "--review",
+            "all",
+            "--with-images",
+            "--dir",
+            out.to_str().unwrap(),
+        ])
+        .success()
+    };
+    let run = export(&env);
+    run.stderr_has(&format!(
+        "image {} could not be downloaded: HTTP 404",
+        urls[1]
+    ));
+    let md_path = run.stdout.trim().to_string();
+    assert!(md_path.ends_with(".md"), "{md_path}");
+    let stem = std::path::Path::new(&md_path)
+        .file_stem()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(std::fs::read(out.join(&stem).join("1.png")).unwrap(), png);
+    assert!(!out.join(&stem).join("2.png").exists());
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    assert!(md.contains(&format!("![示意图1]({stem}/1.png)")), "{md}");
+    assert!(md.contains(&format!("![示意图2]({})", urls[1])), "{md}");
+    let gets = || files.traffic.matching("GET", "task-cae6b1e2c84e_0").len();
+    assert_eq!(gets(), 1);
+
+    // Again: the local file is kept, not fetched again, and the article is unchanged.
+    let run = export(&env);
+    assert_eq!(gets(), 1);
+    run.stderr_has("1 unchanged");
+    assert_eq!(std::fs::read_to_string(&md_path).unwrap(), md);
+}
+
+#[test]
+fn content_creator_failed_job_reason_is_read_from_the_task_detail() {
+    let cc = RecordedContentCreator::start();
+    let env = Env::new();
+    env.config(&cc_config(cc.url(), ""));
+    env.account("blog");
+    let hook = refused_url();
+    let id = env.submit(
+        "blog",
+        "失败测试：LLM 不可用",
+        &[
+            "--max-retries",
+            "0",
+            "--callback-url",
+            &format!("{hook}/hook"),
+        ],
+    );
+    cc.fail_jobs_of(&id);
+    let (code, stderr) = drain(&env);
+    assert_eq!(code, 1, "a task did not complete: {stderr}");
+
+    const REASON: &str = "connect ECONNREFUSED 127.0.0.1:38205";
+    let t = task(&env, &id);
+    assert_eq!(t["status"], "failed");
+    let message = t["error_message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("remote task {id} failed: {REASON}")),
+        "{message}"
+    );
+    assert!(!message.contains("no reason given"), "{message}");
+    assert_eq!(
+        cc.detail_reads(),
+        std::slice::from_ref(&id),
+        "the detail is read once"
+    );
+    assert!(log_of(&env, &id).contains(REASON));
+    assert!(env.ok(["task", "show", &id]).contains(REASON));
+
+    // The task.failed event carries it too.
+    let body: String = env
+        .conn()
+        .query_row(
+            "SELECT body FROM deliveries WHERE event = 'task.failed'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("a task.failed delivery");
+    let event: Value = serde_json::from_str(&body).unwrap();
+    assert!(event["task"]["error_message"]
+        .as_str()
+        .unwrap()
+        .contains(REASON));
 }

@@ -538,7 +538,25 @@ pub fn contract_violations(body: &Value) -> Vec<String> {
             ));
         }
     }
+    if let Some(h) = body.get("hardConstraints") {
+        let ok = h.as_object().is_some_and(|o| {
+            !o.is_empty()
+                && o.iter().all(|(k, v)| match k.as_str() {
+                    "minWords" | "maxWords" => v.as_u64().is_some_and(|n| n > 0),
+                    "keywords" => v
+                        .as_array()
+                        .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_string)),
+                    _ => false,
+                })
+        });
+        if !ok {
+            out.push(format!(
+                "hardConstraints must be {{minWords?, maxWords?, keywords?}} with something in it, got {h}"
+            ));
+        }
+    }
     let known = [
+        "hardConstraints",
         "mode",
         "topic",
         "requirements",
@@ -801,5 +819,160 @@ impl ContentCreator {
             .into_iter()
             .filter(|s| s.method == "POST" && s.path == "/api/tasks")
             .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// content-creator as recorded (tests/data/content-creator)
+
+/// A recording from `tests/data/content-creator`.
+pub fn recorded(name: &str) -> String {
+    let path = format!(
+        "{}/tests/data/content-creator/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The recorded reply to the first request of `async-session.jsonl` with this method and path.
+pub fn recorded_reply(method: &str, path: &str) -> Value {
+    recorded("async-session.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("a recorded line"))
+        .find(|l| l["method"] == method && l["path"] == path)
+        .unwrap_or_else(|| panic!("no recorded {method} {path}"))["reply"]
+        .clone()
+}
+
+/// The job of the recorded session whose `/result` the double returns.
+pub const RECORDED_JOB: &str = "task-cae6b1e2c84e";
+
+#[derive(Default)]
+struct ReplayState {
+    failing: HashSet<String>,
+    detail_reads: Vec<String>,
+}
+
+type Replay = Arc<Mutex<ReplayState>>;
+
+/// The service as recorded: a job's id is its idempotency key; `/status` answers `completed`
+/// at once (or, for a job of a task marked failing, `failed` without a reason, as recorded);
+/// `/result` is the recorded async result (draft `content`, Markdown `htmlContent`, images as
+/// paths on the service's disk, no `qualityScore`); `GET /api/tasks/{id}` answers the derived
+/// task detail, which carries the reason.
+pub struct RecordedContentCreator {
+    server: Server,
+    pub traffic: Arc<Traffic>,
+    state: Replay,
+}
+
+fn replace_job(v: &Value, from: &str, to: &str) -> Value {
+    serde_json::from_str(&v.to_string().replace(from, to)).expect("JSON stays JSON")
+}
+
+async fn replay_submit(Json(body): Json<Value>) -> Response {
+    let key = body["idempotencyKey"].as_str().unwrap_or_default();
+    let reply = recorded_reply("POST", "/api/tasks");
+    let first = reply["data"]["taskId"].as_str().unwrap().to_string();
+    (StatusCode::ACCEPTED, Json(replace_job(&reply, &first, key))).into_response()
+}
+
+async fn replay_status(State(st): State<Replay>, Path(id): Path<String>) -> Response {
+    let failing = lock(&st).failing.iter().any(|t| id.starts_with(t.as_str()));
+    let (job, reply) = if failing {
+        let failed = recorded("async-session.jsonl")
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|l| l["reply"]["data"]["status"] == "failed")
+            .expect("a recorded failed status")["reply"]
+            .clone();
+        ("task-9b9a49ac0ed3", failed)
+    } else {
+        (
+            RECORDED_JOB,
+            recorded_reply("GET", &format!("/api/tasks/{RECORDED_JOB}/status")),
+        )
+    };
+    Json(replace_job(&reply, job, &id)).into_response()
+}
+
+async fn replay_result() -> Response {
+    Json(recorded_reply(
+        "GET",
+        &format!("/api/tasks/{RECORDED_JOB}/result"),
+    ))
+    .into_response()
+}
+
+async fn replay_detail(State(st): State<Replay>, Path(id): Path<String>) -> Response {
+    lock(&st).detail_reads.push(id.clone());
+    let detail: Value = serde_json::from_str(&recorded("derived-task-detail.json")).expect("JSON");
+    Json(replace_job(&detail, "task-9b9a49ac0ed3", &id)).into_response()
+}
+
+impl RecordedContentCreator {
+    pub fn start() -> RecordedContentCreator {
+        let traffic = Arc::new(Traffic::default());
+        let state: Replay = Arc::default();
+        let app = Router::new()
+            .route("/api/tasks", post(replay_submit))
+            .route("/api/tasks/{id}/status", get(replay_status))
+            .route("/api/tasks/{id}/result", get(replay_result))
+            .route("/api/tasks/{id}", get(replay_detail))
+            .route("/health", get(|| async { StatusCode::OK }))
+            .with_state(state.clone());
+        RecordedContentCreator {
+            server: Server::start(app, traffic.clone()),
+            traffic,
+            state,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.server.url
+    }
+
+    /// Makes every job of the task `task_id` fail, as the recorded failed job did.
+    pub fn fail_jobs_of(&self, task_id: &str) {
+        lock(&self.state).failing.insert(task_id.to_string());
+    }
+
+    /// The job ids whose detail (`GET /api/tasks/{id}`) was read, in order.
+    pub fn detail_reads(&self) -> Vec<String> {
+        lock(&self.state).detail_reads.clone()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Static files (images)
+
+/// A server of fixed files by path; anything else is 404.
+pub struct Files {
+    server: Server,
+    pub traffic: Arc<Traffic>,
+}
+
+impl Files {
+    pub fn start(files: Vec<(&'static str, Vec<u8>)>) -> Files {
+        let traffic = Arc::new(Traffic::default());
+        let files: Arc<HashMap<String, Vec<u8>>> =
+            Arc::new(files.into_iter().map(|(p, b)| (p.to_string(), b)).collect());
+        let app = Router::new().fallback(move |uri: axum::http::Uri| {
+            let files = files.clone();
+            async move {
+                match files.get(uri.path()) {
+                    Some(b) => (StatusCode::OK, b.clone()).into_response(),
+                    None => StatusCode::NOT_FOUND.into_response(),
+                }
+            }
+        });
+        Files {
+            server: Server::start(app, traffic.clone()),
+            traffic,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.server.url
     }
 }
