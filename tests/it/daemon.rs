@@ -333,6 +333,7 @@ fn sigterm_lets_in_flight_work_finish_and_leaves_nothing_claimed() {
     assert_eq!(cc.submits().len(), 1, "the remote job was submitted again");
     next.signal(Signal::SIGTERM);
     assert_eq!(next.exit_code(Duration::from_secs(10)), 0, "{}", next.log());
+    assert_eq!(cc.violations(), Vec::<String>::new());
 }
 
 #[test]

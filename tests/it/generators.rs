@@ -467,6 +467,7 @@ fn content_creator_cancel_and_timeout_send_no_delete_by_default() {
     std::thread::sleep(Duration::from_millis(1500));
     assert!(cc.deletes().is_empty(), "{:?}", cc.deletes());
     assert_eq!(env.status_of(&cancelled), "cancelled");
+    assert_eq!(cc.violations(), Vec::<String>::new());
     daemon.signal(nix::sys::signal::Signal::SIGTERM);
     assert!(
         daemon.wait_for(Duration::from_secs(10)).is_some(),
@@ -504,6 +505,7 @@ fn content_creator_cancel_sends_delete_within_a_second() {
         "DELETE after {after:?}"
     );
     assert!(cc.jobs()[0].cancelled_at.is_some());
+    assert_eq!(cc.violations(), Vec::<String>::new());
 
     daemon.signal(nix::sys::signal::Signal::SIGTERM);
     assert_eq!(

@@ -469,9 +469,13 @@ impl Drop for Submitting {
     }
 }
 
-/// The content-creator service as the old system used it: BullMQ-backed jobs that go
-/// pending → running (with progress) → completed after a set time, deduped by
-/// `idempotencyKey`, cancellable by `DELETE`, and a submit contract checked on every request.
+/// The content-creator service in `async` mode, with the quirks it was recorded with
+/// (`tests/data/content-creator/README.md`): jobs named by their `idempotencyKey` go
+/// pending → running → completed (or failed) after a set time; a repeated key destroys its
+/// job; `/status` of a failed job gives no reason, `GET /api/tasks/{id}` does; `DELETE`
+/// answers `cancelled` while generation goes on. What would crash the real service (a status
+/// request for an unknown id, a `DELETE` of a finished job) or destroy a job (a repeated key)
+/// is recorded as a violation, and so is a submit that breaks the contract.
 pub struct ContentCreator {
     server: Server,
     pub traffic: Arc<Traffic>,
@@ -599,10 +603,16 @@ async fn cc_submit(State(st): State<Cc>, body: Bytes) -> Response {
         let mut s = lock(&st);
         *s.posts_per_key.entry(key.clone()).or_default() += 1;
         if let Some(&i) = s.by_key.get(&key) {
+            // As recorded (behaviour 6): a repeated key answers 202 and destroys the job it
+            // names, even a completed one.
             s.deduped += 1;
+            s.violations.push(format!(
+                "key {key} posted twice: the service destroys its job"
+            ));
+            s.jobs[i].fails = true;
+            s.jobs[i].duration = Duration::ZERO;
             let job = &s.jobs[i];
-            let status = job_status(job, Instant::now()).0;
-            (job.id.clone(), status, false)
+            (job.id.clone(), "pending", false)
         } else {
             let n = s.jobs.len() + 1;
             // The real service names a job by the idempotency key it was submitted under.
@@ -645,10 +655,10 @@ async fn cc_submit(State(st): State<Cc>, body: Bytes) -> Response {
 }
 
 /// (status, progress, step) of a job at `now`.
+///
+/// As recorded (behaviour 8), a `DELETE` answers `cancelled` but generation goes on: the job
+/// still completes.
 fn job_status(job: &Job, now: Instant) -> (&'static str, u64, &'static str) {
-    if job.cancelled_at.is_some() {
-        return ("cancelled", 0, "cancelled");
-    }
     let e = now.duration_since(job.created);
     if e < job.duration / 5 {
         ("pending", 0, "queued")
@@ -670,6 +680,10 @@ async fn cc_status(State(st): State<Cc>, Path(id): Path<String>) -> Response {
     let (job, hook, first) = {
         let mut s = lock(&st);
         let Some(i) = find(&s, &id) else {
+            // As recorded (behaviour 2): the real service crashes on an unknown id.
+            s.violations.push(format!(
+                "status of unknown job {id}: the service would crash"
+            ));
             return cc_error(StatusCode::NOT_FOUND, "NOT_FOUND", "task not found");
         };
         let first = s.jobs[i].first_status_at.is_none();
@@ -688,7 +702,7 @@ async fn cc_status(State(st): State<Cc>, Path(id): Path<String>) -> Response {
     let mut data =
         json!({"taskId": id, "status": status, "currentStep": step, "progress": progress});
     if status == "failed" {
-        data["error"] = json!("model overloaded (mock failure)");
+        // As recorded (behaviour 4): `/status` gives no reason; the task detail does.
         let mut s = lock(&st);
         if let Some(i) = find(&s, &id) {
             s.jobs[i].failure_reported_at.get_or_insert(now);
@@ -725,11 +739,33 @@ async fn cc_result(State(st): State<Cc>, Path(id): Path<String>) -> Response {
     Json(json!({"success": true, "data": cc_article(&job.id, &job.topic)})).into_response()
 }
 
+/// `GET /api/tasks/{id}` (derived from the service's code): the job with its `errorMessage`.
+async fn cc_detail(State(st): State<Cc>, Path(id): Path<String>) -> Response {
+    let s = lock(&st);
+    let Some(i) = find(&s, &id) else {
+        return cc_error(StatusCode::NOT_FOUND, "NOT_FOUND", "task not found");
+    };
+    let job = &s.jobs[i];
+    let (status, _, _) = job_status(job, Instant::now());
+    let error = (status == "failed").then_some("model overloaded (mock failure)");
+    Json(json!({"success": true, "data": {"id": job.id, "status": status, "errorMessage": error, "topic": job.topic}}))
+        .into_response()
+}
+
 async fn cc_cancel(State(st): State<Cc>, Path(id): Path<String>) -> Response {
     let mut s = lock(&st);
     let Some(i) = find(&s, &id) else {
         return cc_error(StatusCode::NOT_FOUND, "NOT_FOUND", "task not found");
     };
+    if matches!(
+        job_status(&s.jobs[i], Instant::now()).0,
+        "completed" | "failed"
+    ) {
+        // As recorded (behaviour 2): a DELETE of a finished job crashes the real service.
+        s.violations.push(format!(
+            "DELETE of finished job {id}: the service would crash"
+        ));
+    }
     s.jobs[i].cancelled_at.get_or_insert_with(Instant::now);
     Json(json!({"success": true, "data": {"taskId": id, "status": "cancelled"}})).into_response()
 }
@@ -746,7 +782,10 @@ impl ContentCreator {
             .route("/api/tasks", post(cc_submit))
             .route("/api/tasks/{id}/status", get(cc_status))
             .route("/api/tasks/{id}/result", get(cc_result))
-            .route("/api/tasks/{id}", axum::routing::delete(cc_cancel))
+            .route(
+                "/api/tasks/{id}",
+                axum::routing::delete(cc_cancel).get(cc_detail),
+            )
             .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
             .with_state(state.clone());
         ContentCreator {
