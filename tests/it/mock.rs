@@ -699,8 +699,7 @@ async fn cc_status(State(st): State<Cc>, Path(id): Path<String>) -> Response {
     }
     let now = Instant::now();
     let (status, progress, step) = job_status(&job, now);
-    let mut data =
-        json!({"taskId": id, "status": status, "currentStep": step, "progress": progress});
+    let data = json!({"taskId": id, "status": status, "currentStep": step, "progress": progress});
     if status == "failed" {
         // As recorded (behaviour 4): `/status` gives no reason; the task detail does.
         let mut s = lock(&st);
