@@ -163,8 +163,31 @@ fn a_sync_submit_stores_the_recorded_article() {
     assert_eq!(t["status"], "completed", "{t}");
     let content: Value = env.json(&["--format", "json", "content", "show", &id]);
     let recorded: Value = serde_json::from_str(SYNC_REPLY).unwrap();
-    assert_eq!(content["quality_score"], recorded["data"]["qualityScore"]);
-    let title = recorded["data"]["content"]
+    let data = &recorded["data"];
+    assert_eq!(content["quality_score"], 8.6);
+    assert_eq!(content["quality_score"], data["qualityScore"]);
+    // The body is the final article (`htmlContent`, Markdown) with each image's path on the
+    // service's disk replaced by the image's URL.
+    let mut expected = data["htmlContent"].as_str().unwrap().to_string();
+    for image in data["images"].as_array().unwrap() {
+        let (path, url) = (
+            image["localPath"].as_str().unwrap(),
+            image["url"].as_str().unwrap(),
+        );
+        assert!(expected.contains(path), "the recording links {path}");
+        expected = expected.replace(&format!("]({path})"), &format!("]({url})"));
+    }
+    // (Stored without the trailing newline.)
+    assert_eq!(content["body"].as_str().unwrap(), expected.trim_end());
+    assert!(!expected.contains("image-placeholder"));
+    let images = content["images"].as_array().unwrap();
+    assert_eq!(images.len(), 2);
+    for (stored, image) in images.iter().zip(data["images"].as_array().unwrap()) {
+        assert_eq!(stored["url"], image["url"], "{stored}");
+        assert!(stored.get("unresolved").is_none(), "{stored}");
+    }
+    assert_eq!(content["cover_image"], data["images"][0]["url"]);
+    let title = data["content"]
         .as_str()
         .and_then(|b| b.lines().next())
         .unwrap()
