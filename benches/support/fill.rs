@@ -1017,7 +1017,7 @@ struct Row {
     error_kind: Option<String>,
     error_message: Option<String>,
     content_id: Option<i64>,
-    /// Remote jobs dropped so far (schema 2: kept by the `tasks_remote_attempts` trigger).
+    /// Idempotency keys taken (always 0 here; see `apply`).
     remote_attempts: i64,
     created_at: Millis,
     submitted_at: Option<Millis>,
@@ -1089,10 +1089,9 @@ impl Row {
             self.lease_expires_at = v;
         }
         if let Some(v) = &c.remote_job_id {
-            // What the `tasks_remote_attempts` trigger counts.
-            if v.is_none() && self.remote_job_id.is_some() {
-                self.remote_attempts += 1;
-            }
+            // `remote_attempts` counts the idempotency keys the daemon takes before a submit
+            // (`queue::take_submit_key`, schema 4), which the fill does not model: a filled
+            // task has taken none, as with `tasks::transition` alone.
             self.remote_job_id = v.clone();
         }
         if let Some(v) = c.progress {
