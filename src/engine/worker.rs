@@ -222,9 +222,11 @@ async fn attempt(
                     // No longer ours (cancelled, or taken over): nothing to submit.
                     Ok(None) => return None,
                     Err(e) => {
-                        // Without a recorded key a submit could repeat one: try again later.
-                        return Some(Report::Failed(crate::generator::GenError::transient(
+                        // Without a recorded key a submit could repeat one: try again later,
+                        // without spending a retry on a fault of our own store.
+                        return Some(Report::Failed(crate::generator::GenError::rate_limited(
                             format!("could not record the submit's idempotency key: {e}"),
+                            Duration::from_secs(5),
                         )));
                     }
                 }

@@ -320,17 +320,9 @@ impl Generator for ContentCreator {
                 .map(Submitted::Done)
                 .ok_or_else(|| GenError::permanent("the generator returned empty content"));
         }
-        // A 409 that names the existing task is the service deduping our idempotency key
-        // (a submit repeated after a crash): adopt that task instead of failing.
-        if reply.status == reqwest::StatusCode::CONFLICT {
-            if let Some(id) = serde_json::from_slice::<Value>(&reply.body)
-                .ok()
-                .as_ref()
-                .and_then(task_id)
-            {
-                return Ok(Submitted::Remote(id));
-            }
-        }
+        // No key is ever posted twice, so a 409 is not a dedupe to adopt: it is an error like
+        // any other (the next attempt takes a new key), and nothing is polled that the
+        // service may not know.
         reply.check(&self.label, what)?;
         let data = self.data(&reply, what)?;
         task_id(&data).map(Submitted::Remote).ok_or_else(|| {
@@ -414,9 +406,8 @@ impl Generator for ContentCreator {
         reply.check(&self.label, &what)
     }
 
-    /// `GET {root}/health`: any 2xx is fine. Never a job's status: the service cannot take a
+    /// `GET {root}/health`: any 2xx is fine. Never a job's status: the service crashes on a
     /// question about a job it does not know.
-    /// `GET {root}/health` — never a job id the service may not know, which would crash it.
     async fn probe(&self) -> Result<Probe, GenError> {
         let what = "GET /health";
         self.send(what, self.client.get(self.url(None, "/health")))
@@ -568,6 +559,9 @@ pub fn output_of(data: &Value) -> Option<Output> {
         .flatten()
         .filter_map(image_of)
         .collect();
+    // `image-placeholder-N` names the N-th of the service's images: link them before a
+    // separate cover is put first.
+    let body = link_images(&body, &images);
     let cover = ["coverImage", "coverImageUrl", "cover"]
         .iter()
         .find_map(|k| d.get(*k).and_then(image_of));
@@ -579,7 +573,6 @@ pub fn output_of(data: &Value) -> Option<Output> {
             images.insert(0, cover);
         }
     }
-    let body = link_images(&body, &images);
     Some(Output {
         title: first_heading(&body)
             .or_else(|| text("title"))
@@ -1063,12 +1056,14 @@ mod tests {
             (ErrorKind::RateLimited, Some(Duration::from_millis(1500)))
         );
 
+        // A 409 naming a job is not adopted: no key is posted twice, so it is not a dedupe,
+        // and polling a job the service may not know would crash it.
         let dup = json!({"success": false, "error": {"message": "duplicate", "code": "DUPLICATE"}, "data": {"taskId": "cc-old"}});
-        let r = backend(&fixed(409, &[], dup).await)
+        let e = backend(&fixed(409, &[], dup).await)
             .submit(&spec())
             .await
-            .unwrap();
-        assert_eq!(r, Submitted::Remote("cc-old".into()));
+            .unwrap_err();
+        assert_eq!((e.kind, e.status), (ErrorKind::Transient, Some(409)));
 
         let e = backend(&fixed(202, &[], json!({"success": true, "data": {}})).await)
             .submit(&spec())

@@ -31,9 +31,9 @@ pub struct AccountSpec {
 pub struct Spec {
     /// Our task id (`task-…`).
     pub task_id: String,
-    /// Idempotency key for this attempt: the task id, or `{task id}-r{n}` once n remote jobs
-    /// of this task have been abandoned (failed, cancelled or timed out). Retries after a lost
-    /// reply keep the key, so the service can dedupe them.
+    /// Idempotency key for this attempt: the task id for its first submit, `{task id}-r{n}`
+    /// for the n-th after it. For a generator that [takes keys](Generator::takes_idempotency_keys)
+    /// the engine records it before the submit, so no key is ever sent twice.
     pub attempt_key: String,
     pub topic: String,
     pub keywords: Vec<String>,

@@ -282,8 +282,11 @@ const V4: &str = r#"
 -- attempt starts means that submit was interrupted (crash, lost reply): its job, if the
 -- service made one, is abandoned.
 ALTER TABLE tasks ADD COLUMN remote_submit_key TEXT;
--- `remote_attempts` now counts the keys taken (one per submit), not abandoned jobs.
+-- `remote_attempts` now counts the keys taken (one per submit), not abandoned jobs. Before,
+-- the key of the next submit was the one numbered by it, and a task that was ever claimed may
+-- already have sent that key: count it as taken, so an upgraded store never sends it again.
 DROP TRIGGER tasks_remote_attempts;
+UPDATE tasks SET remote_attempts = remote_attempts + 1 WHERE submitted_at IS NOT NULL;
 "#;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.

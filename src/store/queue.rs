@@ -70,7 +70,7 @@ pub struct Claimed {
     pub account: Account,
     /// True when it was adopted from an expired lease with a remote job to re-poll.
     pub adopted: bool,
-    /// Remote jobs this task has abandoned; names the idempotency key of the next one.
+    /// Idempotency keys this task has taken for remote submits (`take_submit_key`).
     pub remote_attempts: u32,
 }
 
@@ -508,6 +508,27 @@ pub enum Finish {
 pub fn finish(conn: &Conn, seq: Seq, f: &Finish, now: Millis) -> Result<Option<Status>> {
     // The attempt is over: a submit still recorded as under way never got its reply.
     let interrupted = settle_submit_key(conn, seq)?;
+    if let (
+        Some(key),
+        Finish::Retry { message, .. }
+        | Finish::Failed { message, .. }
+        | Finish::TimedOut { message },
+    ) = (&interrupted, f)
+    {
+        let running = [Status::Submitted, Status::Processing];
+        if let Some(status) = tasks::current_status(conn, seq)?.filter(|s| running.contains(s)) {
+            tasks::record_event(
+                conn,
+                seq,
+                now,
+                Some(status),
+                status,
+                Some(&format!(
+                    "remote job {key} abandoned: its submit ended without a result ({message}); a new attempt takes a new key"
+                )),
+            )?;
+        }
+    }
     let running = [Status::Submitted, Status::Processing];
     let cleared = || Changes {
         lease_owner: Some(None),

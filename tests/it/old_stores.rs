@@ -166,6 +166,9 @@ fn a_v2_store_migrates_and_its_history_is_monitored() {
     std::fs::copy(FIXTURE_V2, env.db()).expect("copy tests/data/v2.db");
     assert_eq!(env.count("PRAGMA user_version"), 2);
     let before = env.count("SELECT count(*) FROM tasks");
+    let claimed = env.count("SELECT count(*) FROM tasks WHERE submitted_at IS NOT NULL");
+    let keys_before = env.count("SELECT coalesce(sum(remote_attempts), 0) FROM tasks");
+    assert!(claimed > 0, "the fixture has claimed tasks");
 
     // Health reads without migrating, and says the schema is behind.
     let r = env.run(["monitor", "health"]);
@@ -184,6 +187,12 @@ fn a_v2_store_migrates_and_its_history_is_monitored() {
         3
     );
     assert_eq!(env.count("SELECT count(*) FROM tasks"), before);
+    // Schema 4 counts the idempotency keys taken: every task that was ever claimed may have
+    // sent the key its old count named, so that key counts as taken and is never sent again.
+    assert_eq!(
+        env.count("SELECT coalesce(sum(remote_attempts), 0) FROM tasks"),
+        keys_before + claimed
+    );
     assert_eq!(
         m["finished"],
         serde_json::json!({"completed": 2, "failed": 1, "timeout": 0, "cancelled": 1})
