@@ -531,6 +531,14 @@ pub fn cancel(conn: &Conn, seq: Seq, id: TaskId, now: Millis) -> Result<Outcome>
     )? {
         Some(from) => {
             counters::add(conn, counters::TASKS_CANCELLED, "", 1)?;
+            // A submit under way is dropped with the task: its job, if any, is abandoned by
+            // the operator, which the history already says; a later `task retry` takes a new
+            // key without calling it interrupted.
+            conn.sql()
+                .prepare_cached(
+                    "UPDATE tasks SET remote_submit_key = NULL WHERE seq = ?1 AND remote_submit_key IS NOT NULL",
+                )?
+                .execute([seq.0])?;
             Ok(Outcome::Done { from })
         }
         None => {

@@ -338,3 +338,47 @@ fn an_async_submit_that_kills_the_service_is_explained() {
     let log = env.ok(["task", "log", &id]);
     assert!(log.contains("closed the connection during submit"), "{log}");
 }
+
+/// A task cancelled during its sync request, then retried: the retry takes a new key, and the
+/// history does not call the cancelled submit interrupted.
+#[test]
+fn a_retry_after_a_cancel_during_a_sync_request_takes_a_new_key() {
+    let _serial = serial();
+    let cc = Service::start(Pace {
+        first: Duration::from_secs(60),
+        rest: Duration::from_millis(100),
+    });
+    let env = Env::new();
+    env.config(&config(&cc.url, "", ""));
+    env.account("blog");
+    let id = env.submit("blog", "Cancelled, then retried", &[]);
+    let mut daemon = env.spawn(&["daemon", "run"], &[]);
+    wait_until(
+        "the sync request is under way",
+        Duration::from_secs(10),
+        || cc.in_flight() == 1,
+    );
+    env.ok(["task", "cancel", &id]);
+    assert_eq!(env.status_of(&id), "cancelled");
+    daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(10)),
+        0,
+        "{}",
+        daemon.log()
+    );
+
+    env.ok(["task", "retry", &id]);
+    let mut again = env.spawn(&["daemon", "run", "--until-idle"], &[]);
+    assert_eq!(
+        again.exit_code(Duration::from_secs(30)),
+        0,
+        "{}",
+        again.log()
+    );
+    assert_eq!(env.status_of(&id), "completed");
+    let keys: Vec<String> = cc.posts().into_iter().map(|p| p.key).collect();
+    assert_eq!(keys, [id.clone(), format!("{id}-r1")]);
+    let log = env.ok(["task", "log", &id]);
+    assert!(!log.contains("interrupted"), "{log}");
+}
