@@ -98,7 +98,19 @@ impl Conn {
 pub struct Store {
     conn: Conn,
     path: PathBuf,
+    /// The write-ahead log is truncated once a commit leaves it larger than this.
+    wal_limit: u64,
+    /// A truncation that readers held back, to try again after the next write or on close.
+    checkpoint_due: bool,
 }
+
+/// The largest write-ahead log a commit leaves behind (the same as `journal_size_limit`).
+/// Without this, one big transaction (a bulk import) leaves a log that every later process
+/// must read through when it opens the store, and that is never restarted.
+pub const WAL_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// How long a truncating checkpoint waits for readers before it is left for later.
+const CHECKPOINT_WAIT: Duration = Duration::from_millis(500);
 
 impl Store {
     /// Opens the store at `path`, creating it (mode 0600) and its parent directories on first
@@ -141,6 +153,8 @@ impl Store {
         let mut store = Store {
             conn: Conn(conn),
             path: path.to_path_buf(),
+            wal_limit: WAL_LIMIT,
+            checkpoint_due: false,
         };
         migrations::migrate(&mut store.conn.0, path)?;
         Ok(store)
@@ -163,6 +177,8 @@ impl Store {
             Store {
                 conn: Conn(conn),
                 path: path.to_path_buf(),
+                wal_limit: WAL_LIMIT,
+                checkpoint_due: false,
             },
             version,
         ))
@@ -184,7 +200,37 @@ impl Store {
         let tx = Transaction::new_unchecked(&self.conn.0, TransactionBehavior::Immediate)?;
         let out = f(&self.conn)?;
         tx.commit()?;
+        self.keep_wal_small();
         Ok(out)
+    }
+
+    /// After a commit: when the write-ahead log has grown past [`WAL_LIMIT`], copies it into
+    /// the database and truncates it. Readers that hold it back make that wait for a later
+    /// write, or for this store's close.
+    fn keep_wal_small(&mut self) {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > self.wal_limit);
+        if big || self.checkpoint_due {
+            self.checkpoint_due = !self.truncate_wal();
+        }
+    }
+
+    /// `PRAGMA wal_checkpoint(TRUNCATE)`, waiting at most [`CHECKPOINT_WAIT`]; whether it
+    /// completed.
+    fn truncate_wal(&self) -> bool {
+        let c = &self.conn.0;
+        let _ = c.busy_timeout(CHECKPOINT_WAIT);
+        let done = c
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .is_ok_and(|busy| busy == 0);
+        let _ = c.busy_timeout(BUSY_TIMEOUT);
+        if !done {
+            tracing::debug!("the write-ahead log is in use; truncating it later");
+        }
+        done
     }
 
     /// Runs `f` in a read transaction, so that several queries see one snapshot.
@@ -193,6 +239,15 @@ impl Store {
         let out = f(&self.conn)?;
         tx.finish()?;
         Ok(out)
+    }
+}
+
+impl Drop for Store {
+    /// A truncation that readers held back gets one more try before the process moves on.
+    fn drop(&mut self) {
+        if self.checkpoint_due {
+            self.truncate_wal();
+        }
     }
 }
 
@@ -283,4 +338,71 @@ fn json_list(items: &[String]) -> String {
 fn parse_json_list(s: Option<String>) -> Vec<String> {
     s.and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wal_len(path: &Path) -> u64 {
+        let mut wal = path.to_path_buf().into_os_string();
+        wal.push("-wal");
+        std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Writes about `mib` MiB in one transaction.
+    fn big_write(store: &mut Store, mib: usize) {
+        store
+            .write(|c| {
+                c.sql()
+                    .execute_batch("CREATE TABLE IF NOT EXISTS filler(x BLOB)")?;
+                let mut stmt = c
+                    .sql()
+                    .prepare("INSERT INTO filler(x) VALUES (zeroblob(65536))")?;
+                for _ in 0..mib * 16 {
+                    stmt.execute([])?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn a_big_write_leaves_no_big_log_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut store = Store::open(&path).unwrap();
+        store.wal_limit = 1024 * 1024;
+        big_write(&mut store, 3);
+        assert_eq!(wal_len(&path), 0, "truncated after the commit");
+        // Small writes leave the log alone.
+        store.write(|c| plans::set_meta(c, "k", "v")).unwrap();
+        assert!(wal_len(&path) > 0 && wal_len(&path) < 1024 * 1024);
+    }
+
+    #[test]
+    fn a_truncation_held_back_by_a_reader_happens_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut store = Store::open(&path).unwrap();
+        store.wal_limit = 1024 * 1024;
+        store.write(|c| plans::set_meta(c, "k", "v")).unwrap();
+        let (mut reader, _) = Store::open_read_only(&path).unwrap();
+        reader
+            .read(|c| {
+                // A snapshot is held while the big write commits.
+                c.sql()
+                    .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                        r.get::<_, i64>(0)
+                    })?;
+                big_write(&mut store, 3);
+                Ok(())
+            })
+            .unwrap();
+        assert!(store.checkpoint_due, "held back by the reader");
+        assert!(wal_len(&path) > 1024 * 1024);
+        store.write(|c| plans::set_meta(c, "k", "w")).unwrap();
+        assert!(!store.checkpoint_due);
+        assert_eq!(wal_len(&path), 0);
+    }
 }
