@@ -1114,10 +1114,10 @@ fn webhook_without_a_secret_hears_loopback_and_settles_once() {
 
 #[test]
 fn webhook_without_a_secret_refuses_other_machines() {
-    let Some(ip) = non_loopback_address() else {
-        eprintln!("skipped: this machine has no address but loopback");
-        return;
-    };
+    // The machines this suite runs on (a developer's, CI's) have a network interface; a
+    // machine with loopback alone cannot show what another machine's request gets.
+    let ip = non_loopback_address()
+        .expect("this test needs an address besides loopback to send a request from");
     let env = Env::new();
     env.account("blog");
     let id = running_task(&env, "cc-5");

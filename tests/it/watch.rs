@@ -270,7 +270,7 @@ fn a_closed_pipe_ends_it_quietly() {
 }
 
 /// `script` from util-linux, which runs a command on a pseudo-terminal; `None` where it is
-/// missing (the live view is then covered by the unit tests alone).
+/// missing.
 fn pty_runner() -> Option<()> {
     let out = std::process::Command::new("script")
         .arg("--version")
@@ -283,10 +283,12 @@ fn pty_runner() -> Option<()> {
 
 #[test]
 fn on_a_terminal_the_live_view_quits_on_q_esc_and_ctrl_c_and_restores_the_terminal() {
-    if pty_runner().is_none() {
-        eprintln!("skipped: util-linux `script` is not installed");
-        return;
-    }
+    // util-linux `script` (Debian's bsdutils, an essential package; `.ci/run` makes sure of it)
+    // runs the view on a pseudo-terminal.
+    assert!(
+        pty_runner().is_some(),
+        "util-linux `script` is needed to run the live view on a terminal"
+    );
     let env = Env::new();
     env.account("blog");
     let now = chrono::Utc::now().timestamp_millis();
