@@ -222,7 +222,8 @@ fn from_callback(
     report: Report,
     now: Millis,
 ) -> Result<Applied> {
-    let task = tasks::get(c, seq)?;
+    let claimed = queue::load(c, seq, false)?;
+    let task = &claimed.task;
     let what = report.name();
     let ignore = |why: String| {
         let message = format!("callback '{what}' for content-creator job {job} ignored: {why}");
@@ -245,10 +246,7 @@ fn from_callback(
         Some(_) => {}
     }
     match &report {
-        Report::Progress { .. } => {
-            let claimed = queue::load(c, seq, false)?;
-            return settle(c, shared, &claimed, report, now);
-        }
+        Report::Progress { .. } => return settle(c, shared, &claimed, report, now),
         Report::Completed(None) => {
             let message = format!(
                 "content-creator job {job} reports completion without a result; the worker fetches it"
@@ -270,7 +268,6 @@ fn from_callback(
         Report::Failed(e) => e.message.clone(),
         _ => "the result was empty; the task failed".into(),
     };
-    let claimed = queue::load(c, seq, false)?;
     // Note in the history that the outcome came by callback; the transition that follows
     // says what it was.
     tasks::record_event(

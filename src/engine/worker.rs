@@ -74,7 +74,8 @@ enum Ended {
     /// The attempt ended without a report (deadline, missing profile).
     Finish(Finish),
     Stopped(Stop),
-    /// Someone else (a callback) already recorded how this attempt ended.
+    /// Someone else already recorded how this attempt ended (a callback), or the task is no
+    /// longer this worker's.
     Settled,
 }
 
@@ -129,7 +130,7 @@ pub async fn run(
         }
         Ended::Stopped(Stop::Release) => Settle::End(seq, Finish::Released),
         Ended::Settled => {
-            tracing::info!(task = %id, "settled by a callback");
+            tracing::info!(task = %id, "settled elsewhere (a callback, or the task is no longer ours)");
             return None;
         }
         Ended::Finish(f) => {

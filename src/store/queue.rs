@@ -410,15 +410,13 @@ pub fn take_submit_key(
         format!("{task_id}-r{n}")
     };
     if let Some(earlier) = earlier {
-        tasks::record_event(
+        note_abandoned(
             conn,
             seq,
-            now,
-            Some(status),
             status,
-            Some(&format!(
-                "remote job {earlier} abandoned: its submit was interrupted before the reply was recorded (the daemon stopped or the reply was lost); the new attempt uses key {key}"
-            )),
+            &earlier,
+            &format!("its submit was interrupted before the reply was recorded (the daemon stopped or the reply was lost); the new attempt uses key {key}"),
+            now,
         )?;
     }
     conn.sql()
@@ -427,6 +425,19 @@ pub fn take_submit_key(
         )?
         .execute(params![seq.0, n + 1, key, now])?;
     Ok(Some(key))
+}
+
+/// Notes in the history of a task in `status` that its remote job `key` was abandoned, and why.
+fn note_abandoned(
+    conn: &Conn,
+    seq: Seq,
+    status: Status,
+    key: &str,
+    why: &str,
+    now: Millis,
+) -> Result<()> {
+    let message = format!("remote job {key} abandoned: {why}");
+    tasks::record_event(conn, seq, now, Some(status), status, Some(&message))
 }
 
 /// Forgets the key of a submit whose reply is now recorded (or whose attempt ended); returns
@@ -507,29 +518,23 @@ pub enum Finish {
 /// already left the states this result applies to (cancelled meanwhile, or a duplicate).
 pub fn finish(conn: &Conn, seq: Seq, f: &Finish, now: Millis) -> Result<Option<Status>> {
     // The attempt is over: a submit still recorded as under way never got its reply.
-    let interrupted = settle_submit_key(conn, seq)?;
-    if let (
-        Some(key),
-        Finish::Retry { message, .. }
-        | Finish::Failed { message, .. }
-        | Finish::TimedOut { message },
-    ) = (&interrupted, f)
-    {
-        let running = [Status::Submitted, Status::Processing];
-        if let Some(status) = tasks::current_status(conn, seq)?.filter(|s| running.contains(s)) {
-            tasks::record_event(
-                conn,
-                seq,
-                now,
-                Some(status),
-                status,
-                Some(&format!(
-                    "remote job {key} abandoned: its submit ended without a result ({message}); a new attempt takes a new key"
-                )),
-            )?;
+    let running = [Status::Submitted, Status::Processing];
+    if let Some(key) = settle_submit_key(conn, seq)? {
+        let why = match f {
+            Finish::Completed(_) => None,
+            Finish::Released => Some("released at shutdown while its submit was under way".into()),
+            Finish::Retry { message, .. }
+            | Finish::Failed { message, .. }
+            | Finish::TimedOut { message } => {
+                Some(format!("its submit ended without a result ({message})"))
+            }
+        };
+        let status = tasks::current_status(conn, seq)?.filter(|s| running.contains(s));
+        if let (Some(why), Some(status)) = (why, status) {
+            let why = format!("{why}; a new attempt takes a new key");
+            note_abandoned(conn, seq, status, &key, &why, now)?;
         }
     }
-    let running = [Status::Submitted, Status::Processing];
     let cleared = || Changes {
         lease_owner: Some(None),
         lease_expires_at: Some(None),
@@ -650,20 +655,6 @@ pub fn finish(conn: &Conn, seq: Seq, f: &Finish, now: Millis) -> Result<Option<S
             Ok(time_out(conn, seq, now, message)?.then_some(Status::Timeout))
         }
         Finish::Released => {
-            if let Some(key) = interrupted {
-                if let Some(status) = tasks::current_status(conn, seq)? {
-                    tasks::record_event(
-                        conn,
-                        seq,
-                        now,
-                        Some(status),
-                        status,
-                        Some(&format!(
-                            "remote job {key} abandoned: released at shutdown while its submit was under way; the next attempt uses a new key"
-                        )),
-                    )?;
-                }
-            }
             let has_remote: bool = conn
                 .sql()
                 .prepare_cached("SELECT remote_job_id IS NOT NULL FROM tasks WHERE seq = ?1")?

@@ -1176,13 +1176,12 @@ fn submit_and_wait_for_job(env: &Env, api: &Api) -> (String, String) {
     (id, job)
 }
 
-#[test]
-fn webhook_completion_frees_the_worker_at_once_even_sent_5_times() {
-    let env = Env::new();
-    env.account("blog");
+/// The daemon and its API on `env`, a slow content-creator, a webhook secret, and callback
+/// URLs pointing at the API: a job finishes sooner only by callback.
+fn signed_callbacks(env: &Env) -> (ContentCreator, Api) {
     let (cc, toml) = slow_creator();
     let api = Api::start(
-        &env,
+        env,
         Setup {
             run_engine: true,
             secret: Some(SECRET),
@@ -1192,6 +1191,14 @@ fn webhook_completion_frees_the_worker_at_once_even_sent_5_times() {
             ..Setup::default()
         },
     );
+    (cc, api)
+}
+
+#[test]
+fn webhook_completion_frees_the_worker_at_once_even_sent_5_times() {
+    let env = Env::new();
+    env.account("blog");
+    let (cc, api) = signed_callbacks(&env);
     let (id, job) = submit_and_wait_for_job(&env, &api);
     // The daemon told content-creator where to call back, with the token of this job.
     let submit = &cc.submits()[0];
@@ -1492,18 +1499,7 @@ fn callback_token_refusals_change_nothing() {
 fn the_callback_url_carries_the_token_of_each_attempt() {
     let env = Env::new();
     env.account("blog");
-    let (cc, toml) = slow_creator();
-    let api = Api::start(
-        &env,
-        Setup {
-            run_engine: true,
-            secret: Some(SECRET),
-            generators: toml,
-            poll_interval: Some(Duration::from_secs(60)),
-            public_url: true,
-            ..Setup::default()
-        },
-    );
+    let (cc, api) = signed_callbacks(&env);
     let (id, job) = submit_and_wait_for_job(&env, &api);
     assert_eq!(job, id, "the first job is named by the task id");
     let sent = |n: usize| -> String {

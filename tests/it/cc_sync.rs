@@ -13,7 +13,8 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::daemon::submit_many;
-use crate::support::{serial, wait_until, Env};
+use crate::mock::Server;
+use crate::support::{serial, wait_until, Child, Env};
 
 /// The recorded body of a sync submit's reply.
 const SYNC_REPLY: &str = include_str!("../data/content-creator/sync-response.json");
@@ -67,20 +68,15 @@ async fn submit(State(d): State<Double>, Json(body): Json<Value>) -> (StatusCode
     (StatusCode::CREATED, Json(reply))
 }
 
-/// The double on a runtime of its own; dropping it stops it.
+/// The double; dropping it stops it.
 struct Service {
     url: String,
     seen: Arc<Mutex<Seen>>,
-    runtime: Option<tokio::runtime::Runtime>,
+    _server: Server,
 }
 
 impl Service {
     fn start(pace: Pace) -> Service {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime for the double");
         let seen: Arc<Mutex<Seen>> = Arc::default();
         let app = Router::new()
             .route("/api/tasks", post(submit))
@@ -89,17 +85,11 @@ impl Service {
                 seen: seen.clone(),
                 pace,
             });
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind 127.0.0.1:0");
-        let url = format!("http://{}", listener.local_addr().expect("an address"));
-        runtime.spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let server = Server::start(app, Arc::default());
         Service {
-            url,
+            url: server.url().to_string(),
             seen,
-            runtime: Some(runtime),
+            _server: server,
         }
     }
 
@@ -113,14 +103,6 @@ impl Service {
 
     fn max_in_flight(&self) -> usize {
         self.seen.lock().unwrap().max_in_flight
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
     }
 }
 
@@ -195,10 +177,9 @@ fn a_sync_submit_stores_the_recorded_article() {
     assert_eq!(content["title"], title, "{content}");
 }
 
-#[test]
-fn kill_9_during_a_sync_request_takes_a_new_key_and_says_why() {
-    let _serial = serial();
-    // The first article never finishes in time: the daemon is killed during it.
+/// A daemon whose first sync request is under way and will not end by itself (the double
+/// takes a minute over the first article, a moment over the rest).
+fn a_request_under_way(topic: &str) -> (Service, Env, String, Child) {
     let cc = Service::start(Pace {
         first: Duration::from_secs(60),
         rest: Duration::from_millis(100),
@@ -206,13 +187,20 @@ fn kill_9_during_a_sync_request_takes_a_new_key_and_says_why() {
     let env = Env::new();
     env.config(&config(&cc.url, "", ""));
     env.account("blog");
-    let id = env.submit("blog", "Interrupted", &[]);
-    let mut daemon = env.spawn(&["daemon", "run"], &[]);
+    let id = env.submit("blog", topic, &[]);
+    let daemon = env.spawn(&["daemon", "run"], &[]);
     wait_until(
         "the sync request is under way",
         Duration::from_secs(10),
         || cc.in_flight() == 1,
     );
+    (cc, env, id, daemon)
+}
+
+#[test]
+fn kill_9_during_a_sync_request_takes_a_new_key_and_says_why() {
+    let _serial = serial();
+    let (cc, env, id, mut daemon) = a_request_under_way("Interrupted");
     daemon.kill9();
 
     let mut again = env.spawn(&["daemon", "run", "--until-idle"], &[]);
@@ -344,20 +332,7 @@ fn an_async_submit_that_kills_the_service_is_explained() {
 #[test]
 fn a_retry_after_a_cancel_during_a_sync_request_takes_a_new_key() {
     let _serial = serial();
-    let cc = Service::start(Pace {
-        first: Duration::from_secs(60),
-        rest: Duration::from_millis(100),
-    });
-    let env = Env::new();
-    env.config(&config(&cc.url, "", ""));
-    env.account("blog");
-    let id = env.submit("blog", "Cancelled, then retried", &[]);
-    let mut daemon = env.spawn(&["daemon", "run"], &[]);
-    wait_until(
-        "the sync request is under way",
-        Duration::from_secs(10),
-        || cc.in_flight() == 1,
-    );
+    let (cc, env, id, mut daemon) = a_request_under_way("Cancelled, then retried");
     env.ok(["task", "cancel", &id]);
     assert_eq!(env.status_of(&id), "cancelled");
     daemon.signal(nix::sys::signal::Signal::SIGTERM);

@@ -164,14 +164,15 @@ async fn record(State(t): State<Arc<Traffic>>, req: Request, next: Next) -> Resp
         .await
 }
 
-/// A running server; dropping it stops it.
-struct Server {
+/// A running server, on a runtime of its own, whose requests `traffic` records; dropping it
+/// stops it.
+pub struct Server {
     url: String,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl Server {
-    fn start(app: Router, traffic: Arc<Traffic>) -> Server {
+    pub fn start(app: Router, traffic: Arc<Traffic>) -> Server {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -189,6 +190,10 @@ impl Server {
             url: format!("http://{addr}"),
             runtime: Some(runtime),
         }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
     }
 }
 
