@@ -4,6 +4,7 @@
 //! receive a `Ctx` holding the resolved settings; nothing below reads the environment.
 
 mod account;
+mod bulk;
 mod completions;
 mod config;
 mod content;

@@ -1,12 +1,13 @@
 //! `contenthub task`: submit (one or a bulk file), list, show, log, cancel, retry, stats,
 //! cleanup.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::bulk::Rows;
 use super::ctx::Ctx;
 use crate::domain::task::DurationValue;
 use crate::domain::time::{now_ms, parse_duration, parse_point};
@@ -346,164 +347,35 @@ fn submit(ctx: &mut Ctx, args: SubmitArgs) -> Result<ExitCode> {
     Ok(ExitCode::Ok)
 }
 
-/// Reads the rows of a bulk file as (line number, request).
-fn read_bulk(name: &str) -> Result<Vec<(usize, SubmitRequest)>> {
-    let text = if name == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("cannot read tasks from stdin")?;
-        s
-    } else {
-        std::fs::read_to_string(name).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                anyhow::Error::new(Error::Usage(format!("{name}: no such file")))
-            }
-            _ => anyhow::Error::new(e).context(format!("cannot read {name}")),
-        })?
-    };
-    // Windows editors and spreadsheets (Notepad, Excel, WPS) may start UTF-8 with a BOM.
-    let text = text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text);
-    let lower = name.to_ascii_lowercase();
-    let is_csv = if lower.ends_with(".csv") {
-        true
-    } else if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") || lower.ends_with(".json") {
-        false
-    } else {
-        // stdin or an unusual name: JSON lines start with '{'.
-        !text.trim_start().starts_with('{')
-    };
-    if is_csv {
-        read_csv(name, &text)
-    } else {
-        read_jsonl(name, &text)
-    }
-}
-
-fn read_jsonl(name: &str, text: &str) -> Result<Vec<(usize, SubmitRequest)>> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let req: SubmitRequest = serde_json::from_str(line)
-            .map_err(|e| Error::Usage(format!("{name} line {}: {e}", i + 1)))?;
-        out.push((i + 1, req));
-    }
-    Ok(out)
-}
-
-/// A CSV header names the same fields as a JSONL row: those of [`SubmitRequest`].
-fn csv_fields() -> &'static [&'static str] {
-    crate::output::field_names::<SubmitRequest>()
-}
-
-fn read_csv(name: &str, text: &str) -> Result<Vec<(usize, SubmitRequest)>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| Error::Usage(format!("{name} line 1: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    for h in &header {
-        if !csv_fields().contains(&h.as_str()) {
-            return Err(Error::Usage(format!(
-                "{name} line 1: unknown column '{h}' (expected some of: {})",
-                csv_fields().join(", ")
-            ))
-            .into());
-        }
-    }
-    let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
-            Error::Usage(format!("{name} line {line}: {e}"))
-        })?;
-        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
-        let at = |msg: String| Error::Usage(format!("{name} line {line}: {msg}"));
-        let mut req = SubmitRequest::default();
-        for (h, v) in header.iter().zip(rec.iter()) {
-            if v.is_empty() {
-                continue;
-            }
-            let int = |field: &str| {
-                v.parse::<i64>()
-                    .map_err(|_| at(format!("invalid {field}: '{v}' is not a whole number")))
-            };
-            match h.as_str() {
-                "account" => req.account = Some(v.into()),
-                "topic" => req.topic = Some(v.into()),
-                "keywords" => req.keywords = Some(Keywords::Joined(v.into())),
-                "category" => req.category = Some(v.into()),
-                "requirements" => req.requirements = Some(v.into()),
-                "tone" => req.tone = Some(v.into()),
-                "priority" => req.priority = Some(int("priority")?),
-                "max_retries" => req.max_retries = Some(int("max_retries")?),
-                "auto_approve" => {
-                    req.auto_approve = Some(match v.to_ascii_lowercase().as_str() {
-                        "true" | "yes" | "1" => true,
-                        "false" | "no" | "0" => false,
-                        _ => {
-                            return Err(at(format!(
-                                "invalid auto_approve: '{v}' is not true or false"
-                            ))
-                            .into())
-                        }
-                    })
-                }
-                "timeout" => req.timeout = Some(DurationValue::Text(v.into())),
-                "callback_url" => req.callback_url = Some(v.into()),
-                "generator" => req.generator = Some(v.into()),
-                "idempotency_key" => req.idempotency_key = Some(v.into()),
-                _ => {}
-            }
-        }
-        out.push((line, req));
-    }
-    Ok(out)
-}
-
+/// Submits every row of a bulk file in one transaction, streaming it: each row is validated
+/// and inserted as it is read, and the first bad row rolls everything back and names its line.
 fn submit_bulk(
     ctx: &mut Ctx,
     file: &str,
     defaults: &SubmitRequest,
     policy: &crate::domain::task::SubmitPolicy,
 ) -> Result<Vec<(tasks::Seq, crate::domain::TaskId)>> {
-    let rows = read_bulk(file)?;
-    if rows.is_empty() {
-        return Err(Error::Usage(format!("{file}: no tasks in it")).into());
-    }
-    let mut valid = Vec::with_capacity(rows.len());
-    for (line, req) in rows {
-        let task = NewTask::validate(req.or(defaults), policy)
-            .map_err(|e| Error::Usage(format!("{file} line {line}: {e}")))?;
-        valid.push((line, task));
-    }
+    let mut rows = Rows::open(file)?;
     let bar = if std::io::stderr().is_terminal() && !ctx.printer.quiet {
-        let b =
-            ProgressBar::with_draw_target(Some(valid.len() as u64), ProgressDrawTarget::stderr());
+        let b = ProgressBar::with_draw_target(rows.size(), ProgressDrawTarget::stderr());
         b.set_style(
-            ProgressStyle::with_template("{spinner} submitting {bar:30} {pos}/{len} {per_sec}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} submitting {bar:30} {bytes}/{total_bytes} {msg} tasks",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         b
     } else {
         ProgressBar::hidden()
     };
     let now = now_ms();
-    let results = ctx.store()?.write(|tx| {
+    let (out, existing) = ctx.store()?.write(|tx| {
         let mut cache: Vec<(String, crate::domain::Account)> = Vec::new();
-        let mut out = Vec::with_capacity(valid.len());
-        let mut fresh = 0;
-        for (line, task) in &valid {
+        let mut out = Vec::new();
+        let mut existing = 0usize;
+        while let Some((line, req)) = rows.next_row()? {
+            let task = NewTask::validate(req.or(defaults), policy)
+                .map_err(|e| Error::Usage(format!("{file} line {line}: {e}")))?;
             let account = match cache.iter().find(|(k, _)| *k == task.account) {
                 Some((_, a)) => a.clone(),
                 None => {
@@ -515,28 +387,46 @@ fn submit_bulk(
                     a
                 }
             };
-            let s = tasks::insert(tx, task, &account, now)?;
-            if !s.existing {
-                fresh += 1;
+            let s = tasks::insert(tx, &task, &account, now)?;
+            if s.existing {
+                existing += 1;
             }
-            out.push(s);
-            bar.inc(1);
+            out.push((s.seq, s.id));
+            if out.len() % 1024 == 0 {
+                bar.set_position(rows.bytes_read());
+                bar.set_message(out.len().to_string());
+            }
         }
-        counters::add(tx, counters::TASKS_SUBMITTED, "", fresh)?;
-        Ok(out)
+        if out.is_empty() {
+            return Err(Error::Usage(format!("{file}: no tasks in it")));
+        }
+        counters::add(
+            tx,
+            counters::TASKS_SUBMITTED,
+            "",
+            (out.len() - existing) as i64,
+        )?;
+        Ok((out, existing))
     })?;
     bar.finish_and_clear();
-    let ids: String = results.iter().map(|s| format!("{}\n", s.id)).collect();
-    ctx.print(&ids)?;
-    let existing = results.iter().filter(|s| s.existing).count();
-    let mut msg = format!("queued {} tasks", results.len() - existing);
+    let mut stdout = String::with_capacity(64 * 1024);
+    for (_, id) in &out {
+        stdout.push_str(&id.to_string());
+        stdout.push('\n');
+        if stdout.len() >= 60 * 1024 {
+            ctx.print(&stdout)?;
+            stdout.clear();
+        }
+    }
+    ctx.print(&stdout)?;
+    let mut msg = format!("queued {} tasks", out.len() - existing);
     if existing > 0 {
         msg.push_str(&format!(
             " ({existing} matched an existing idempotency key)"
         ));
     }
     ctx.note(&msg);
-    Ok(results.iter().map(|s| (s.seq, s.id)).collect())
+    Ok(out)
 }
 
 fn point(field: &str, v: &Option<String>, now: i64) -> Result<Option<i64>> {

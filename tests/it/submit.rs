@@ -456,3 +456,101 @@ fn bulk_files_may_start_with_a_byte_order_mark() {
         ["JSON with a BOM", "CSV with a BOM", "stdin with a BOM"]
     );
 }
+
+#[test]
+fn a_bulk_line_that_is_not_utf8_is_invalid_input_naming_its_line() {
+    let env = Env::new();
+    env.account("blog");
+    let jsonl = env.path().join("latin1.jsonl");
+    std::fs::write(
+        &jsonl,
+        b"{\"account\":\"blog\",\"topic\":\"fine\"}\n{\"account\":\"blog\",\"topic\":\"caf\xe9\"}\n",
+    )
+    .unwrap();
+    let csv = env.path().join("latin1.csv");
+    std::fs::write(
+        &csv,
+        b"account,topic\nblog,fine\nblog,also fine\nblog,na\xefve\n",
+    )
+    .unwrap();
+    for (file, needle) in [(&jsonl, "latin1.jsonl line 2"), (&csv, "latin1.csv line 4")] {
+        let run = env
+            .run(["task", "submit", "--from-file", file.to_str().unwrap()])
+            .code(2);
+        assert!(
+            run.stderr.contains(needle) && run.stderr.contains("UTF-8"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM tasks"),
+        0,
+        "nothing is queued"
+    );
+}
+
+/// A bulk file is read row by row: the importing process stays small however big the file is.
+#[test]
+fn a_bulk_import_streams_the_file_in_bounded_memory() {
+    const ROWS: usize = 12_000;
+    const LIMIT_KIB: i64 = 64 * 1024;
+    let env = Env::new();
+    env.account("blog");
+    // 2,000 CJK characters of requirements a row: a 72 MB file.
+    let requirements = "长".repeat(2000);
+    let path = env.path().join("big.jsonl");
+    {
+        use std::io::Write;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        for i in 0..ROWS {
+            writeln!(
+                f,
+                "{{\"account\":\"blog\",\"topic\":\"row {i}\",\"requirements\":\"{requirements}\"}}"
+            )
+            .unwrap();
+        }
+    }
+    assert!(std::fs::metadata(&path).unwrap().len() > 70_000_000);
+    let mut child = env
+        .std_cmd([
+            "task",
+            "submit",
+            "-q",
+            "--from-file",
+            path.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The kernel's high-water mark of the resident set, read until the process exits.
+    let status_file = format!("/proc/{}/status", child.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut peak_kib = 0i64;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            if let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
+            {
+                peak_kib = peak_kib.max(kib);
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import took over 2 minutes"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert!(status.success(), "the import failed: {status}");
+    assert!(peak_kib > 0, "no reading of the importing process");
+    assert_eq!(env.count("SELECT COUNT(*) FROM tasks"), ROWS as i64);
+    assert!(
+        peak_kib <= LIMIT_KIB,
+        "peak RSS {peak_kib} KiB for a 72 MB file (limit {LIMIT_KIB} KiB)"
+    );
+}
