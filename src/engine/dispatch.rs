@@ -190,26 +190,29 @@ impl<'a> Dispatcher<'a> {
             return Ok(());
         }
         self.dirty = false;
-        let mut per: HashMap<String, usize> = HashMap::new();
-        for f in self.inflight.values() {
-            *per.entry(f.profile.clone()).or_default() += 1;
-        }
+        let mut per = self.per_profile();
+        let full = self.full();
         let (sh, o, lease_ms) = (self.shared.clone(), self.owner.clone(), self.lease_ms);
-        let claimed = self
+        let (claimed, passed_over) = self
             .db
             .write(move |tx| {
+                let mut passed_over = 0usize;
                 let mut can_take = |g: Option<&str>| {
                     let p = sh.profile_of(g);
                     let used = per.entry(p.clone()).or_default();
                     match sh.limits.get(&p) {
-                        Some(limit) if *used >= *limit => false,
+                        Some(limit) if *used >= *limit => {
+                            passed_over += 1;
+                            false
+                        }
                         _ => {
                             *used += 1;
                             true
                         }
                     }
                 };
-                queue::claim(tx, &o, now_ms(), lease_ms, free, &mut can_take)
+                let claimed = queue::claim(tx, &o, now_ms(), lease_ms, free, &full, &mut can_take)?;
+                Ok((claimed, passed_over))
             })
             .await?;
         self.saturated = claimed.len() == free;
@@ -217,7 +220,14 @@ impl<'a> Dispatcher<'a> {
             self.start_worker(c);
         }
         if !self.saturated {
-            let next = self.db.read(queue::next_due).await?;
+            // Every due task is now claimed or waits behind a generator at its limit (which a
+            // finishing worker of that generator wakes). Tasks passed over in this claim
+            // belong to generators that filled up during it: look again without them.
+            self.dirty |= passed_over > 0;
+            let next = self
+                .db
+                .read(|tx| queue::next_snooze_end(tx, now_ms()))
+                .await?;
             let until = next
                 .map(|ms| (ms - now_ms()).max(0) as u64)
                 .unwrap_or(u64::MAX);
@@ -225,6 +235,34 @@ impl<'a> Dispatcher<'a> {
                 Instant::now() + Duration::from_millis(until).min(self.opts.reap_interval);
         }
         Ok(())
+    }
+
+    /// How many tasks each generator profile has in flight.
+    fn per_profile(&self) -> HashMap<String, usize> {
+        let mut per: HashMap<String, usize> = HashMap::new();
+        for f in self.inflight.values() {
+            *per.entry(f.profile.clone()).or_default() += 1;
+        }
+        per
+    }
+
+    /// The generator profiles at their `max_concurrent`, whose waiting tasks no claim can take.
+    fn full(&self) -> queue::Full {
+        let default = self.shared.profile_of(None);
+        let mut full = queue::Full::default();
+        for (profile, used) in self.per_profile() {
+            if self
+                .shared
+                .limits
+                .get(&profile)
+                .is_some_and(|limit| used >= *limit)
+            {
+                full.unnamed |= profile == default;
+                full.names.push(profile);
+            }
+        }
+        full.names.sort();
+        full
     }
 
     fn start_worker(&mut self, c: queue::Claimed) {
@@ -287,6 +325,8 @@ impl<'a> Dispatcher<'a> {
 
     /// Takes every worker that has finished, so one claim refills all their slots.
     async fn workers_done(&mut self, first: Joined) {
+        let full = self.full();
+        let mut freed_full = false;
         let mut next = Some(first);
         while let Some(joined) = next {
             let (worker, seq) = match joined {
@@ -308,7 +348,9 @@ impl<'a> Dispatcher<'a> {
                 .get(&seq)
                 .is_some_and(|f| f.worker == Some(worker))
             {
-                self.inflight.remove(&seq);
+                if let Some(f) = self.inflight.remove(&seq) {
+                    freed_full |= full.names.contains(&f.profile);
+                }
                 self.shared.forget(seq);
             }
             next = self.workers.try_join_next_with_id();
@@ -316,7 +358,8 @@ impl<'a> Dispatcher<'a> {
         // A worker returns once its result is committed, and that commit may have queued a
         // callback: wake the outbox sender.
         self.shared.outbox.notify_one();
-        if self.saturated {
+        // A slot freed up where tasks may be waiting for one.
+        if self.saturated || freed_full {
             self.dirty = true;
         }
     }
@@ -329,7 +372,8 @@ impl<'a> Dispatcher<'a> {
             return Ok(());
         }
         self.seen_version = version;
-        self.dirty |= queue::has_due_pending(self.watch.conn(), now_ms()).unwrap_or(true);
+        let full = self.full();
+        self.dirty |= queue::has_due_pending(self.watch.conn(), now_ms(), &full).unwrap_or(true);
         if self.inflight.is_empty() {
             return Ok(());
         }

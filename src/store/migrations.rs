@@ -289,8 +289,16 @@ DROP TRIGGER tasks_remote_attempts;
 UPDATE tasks SET remote_attempts = remote_attempts + 1 WHERE submitted_at IS NOT NULL;
 "#;
 
+/// Claims that pass over a generator at its limit read only the other generators' tasks.
+const V5: &str = r#"
+-- Pending tasks per generator in claim order: a claim takes each generator's first due tasks
+-- by index seeks, so a full generator's backlog is never read, whatever its size.
+CREATE INDEX tasks_pending_generator ON tasks(generator, priority DESC, seq, next_attempt_at)
+    WHERE status = 'pending';
+"#;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

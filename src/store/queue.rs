@@ -95,6 +95,7 @@ pub fn claim(
     now: Millis,
     lease_ms: i64,
     slots: usize,
+    full: &Full,
     can_take: &mut CanTake<'_>,
 ) -> Result<Vec<Claimed>> {
     let mut out = Vec::new();
@@ -140,20 +141,7 @@ pub fn claim(
         }
     }
 
-    // Walk the claim index in order; the scan window grows only when tasks are skipped
-    // because their generator is at its limit.
-    let window = (slots * 4 + 64) as i64;
-    let due: Vec<(i64, Option<String>, Millis)> = conn
-        .sql()
-        .prepare_cached(
-            "SELECT seq, generator, deadline_at FROM tasks INDEXED BY tasks_claim
-             WHERE status = 'pending' AND next_attempt_at <= ?1
-             ORDER BY priority DESC, seq LIMIT ?2",
-        )?
-        .query_map(params![now, window], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let due = due_for_claim(conn, now, (slots * 4 + 64) as i64, full)?;
     for (seq, generator, deadline) in due {
         if out.len() >= slots {
             break;
@@ -190,6 +178,78 @@ pub fn claim(
             out.push(load(conn, Seq(seq), false)?);
         }
     }
+    Ok(out)
+}
+
+/// Due pending tasks in claim order (priority, then age), at most `window` of them, passing
+/// over the generators in `full`. With none full, one walk of the claim index; otherwise each
+/// other generator's first tasks by seeks on its own index range, merged, so a full
+/// generator's backlog is never read.
+fn due_for_claim(
+    conn: &Conn,
+    now: Millis,
+    window: i64,
+    full: &Full,
+) -> Result<Vec<(i64, Option<String>, Millis)>> {
+    let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64, Option<String>, Millis)> {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    };
+    let mut due: Vec<(i64, i64, Option<String>, Millis)> = if full.is_empty() {
+        conn.sql()
+            .prepare_cached(
+                "SELECT priority, seq, generator, deadline_at FROM tasks INDEXED BY tasks_claim
+                 WHERE status = 'pending' AND next_attempt_at <= ?1
+                 ORDER BY priority DESC, seq LIMIT ?2",
+            )?
+            .query_map(params![now, window], row)?
+            .collect::<rusqlite::Result<_>>()?
+    } else {
+        let mut stmt = conn.sql().prepare_cached(
+            "SELECT priority, seq, generator, deadline_at FROM tasks INDEXED BY tasks_pending_generator
+             WHERE status = 'pending' AND generator IS ?1 AND next_attempt_at <= ?2
+             ORDER BY priority DESC, seq LIMIT ?3",
+        )?;
+        let mut due = Vec::new();
+        for generator in claimable_generators(conn, full)? {
+            for r in stmt.query_map(params![generator, now, window], row)? {
+                due.push(r?);
+            }
+        }
+        due.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        due.truncate(window as usize);
+        due
+    };
+    Ok(due.drain(..).map(|(_, seq, g, d)| (seq, g, d)).collect())
+}
+
+/// The generator values of pending tasks (`None`: the default generator) that are not in
+/// `full`, found by one index seek per distinct value.
+fn claimable_generators(conn: &Conn, full: &Full) -> Result<Vec<Option<String>>> {
+    let names: Vec<String> = conn
+        .sql()
+        .prepare_cached(
+            "WITH RECURSIVE g(name) AS (
+                 SELECT min(generator) FROM tasks INDEXED BY tasks_pending_generator
+                 WHERE status = 'pending'
+                 UNION ALL
+                 SELECT (SELECT min(generator) FROM tasks INDEXED BY tasks_pending_generator
+                         WHERE status = 'pending' AND generator > g.name)
+                 FROM g WHERE g.name IS NOT NULL
+             )
+             SELECT name FROM g WHERE name IS NOT NULL",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out: Vec<Option<String>> = Vec::new();
+    if !full.unnamed {
+        out.push(None);
+    }
+    out.extend(
+        names
+            .into_iter()
+            .filter(|n| !full.names.contains(n))
+            .map(Some),
+    );
     Ok(out)
 }
 
@@ -709,23 +769,52 @@ pub fn statuses(conn: &Conn, seqs: &[Seq]) -> Result<Vec<(Seq, Status)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// When the next snoozed pending task becomes due, if any.
-pub fn next_due(conn: &Conn) -> Result<Option<Millis>> {
-    Ok(conn
-        .sql()
-        .prepare_cached("SELECT min(next_attempt_at) FROM tasks WHERE status = 'pending'")?
-        .query_row([], |r| r.get(0))?)
-}
-
-/// Whether a pending task is due at `now`: the dispatcher's quick look, after another
-/// connection committed, before it claims.
-pub fn has_due_pending(conn: &Conn, now: Millis) -> Result<bool> {
+/// When the earliest pending task that is not yet due becomes due (a snoozed or backed-off
+/// task), if any.
+pub fn next_snooze_end(conn: &Conn, now: Millis) -> Result<Option<Millis>> {
     Ok(conn
         .sql()
         .prepare_cached(
-            "SELECT EXISTS(SELECT 1 FROM tasks WHERE status = 'pending' AND next_attempt_at <= ?1)",
+            "SELECT min(next_attempt_at) FROM tasks WHERE status = 'pending' AND next_attempt_at > ?1",
         )?
         .query_row([now], |r| r.get(0))?)
+}
+
+/// Whether a pending task is due at `now` that a claim could take, those of the generators in
+/// `full` aside: the dispatcher's quick look, after another connection committed.
+pub fn has_due_pending(conn: &Conn, now: Millis, full: &Full) -> Result<bool> {
+    if full.is_empty() {
+        return Ok(conn
+            .sql()
+            .prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM tasks WHERE status = 'pending' AND next_attempt_at <= ?1)",
+            )?
+            .query_row([now], |r| r.get(0))?);
+    }
+    let mut stmt = conn.sql().prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM tasks INDEXED BY tasks_pending_generator
+                       WHERE status = 'pending' AND generator IS ?1 AND next_attempt_at <= ?2)",
+    )?;
+    for generator in claimable_generators(conn, full)? {
+        if stmt.query_row(params![generator, now], |r| r.get::<_, bool>(0))? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The generators a claim passes over because they are at their `max_concurrent`: tasks
+/// naming one of `names`, and with `unnamed`, tasks that name none (the default generator).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Full {
+    pub names: Vec<String>,
+    pub unnamed: bool,
+}
+
+impl Full {
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty() && !self.unnamed
+    }
 }
 
 /// Whether anything is left for a draining daemon: pending tasks, or unfinished remote jobs

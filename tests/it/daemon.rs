@@ -238,6 +238,79 @@ fn per_profile_max_concurrent_is_honoured_under_the_global_limit() {
     );
 }
 
+/// A generator at its own limit holds back only its own tasks: a low-priority task of another
+/// generator, queued behind hundreds of them, is claimed at once.
+#[test]
+fn a_full_generator_s_backlog_does_not_hide_other_generators_tasks() {
+    let mock = OpenAi::start(|_| Reply::ok_after(Duration::from_secs(3), "Slow"));
+    let env = Env::new();
+    let gens = openai("narrow", &mock.base("narrow"), "max_concurrent = 1");
+    env.config(&gens);
+    env.account("blog");
+    let mut rows: Vec<Value> = (0..300)
+        .map(|i| json!({"account": "blog", "topic": format!("Narrow {i}"), "generator": "narrow", "priority": 9}))
+        .collect();
+    rows.push(
+        json!({"account": "blog", "topic": "Behind them", "generator": "template", "priority": 1}),
+    );
+    let ids = submit_many(&env, &rows);
+    let behind = ids.last().unwrap().clone();
+
+    let mut opts = engine_options(&env, &gens);
+    opts.max_concurrent = 4;
+    let daemon = InProcess::start(opts);
+    wait_until(
+        "the other generator's task completes",
+        Duration::from_secs(10),
+        || env.status_of(&behind) == "completed",
+    );
+    assert_eq!(mock.traffic.max_in_flight("narrow"), 1);
+    drop(daemon);
+}
+
+/// The CPU time a process has used, from `/proc/PID/stat` (user + system, in clock ticks).
+fn cpu_ticks(pid: i32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The command name may hold spaces; the fields after it are space-separated.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+/// With its only generator at `max_concurrent`, a daemon has nothing to do however many tasks
+/// wait: it must not look through them again and again.
+#[test]
+fn a_backlog_behind_a_full_generator_costs_an_idle_daemon_nothing() {
+    let _serial = serial();
+    let mock = OpenAi::start(|_| Reply::ok_after(Duration::from_secs(60), "Never in time"));
+    let env = Env::new();
+    env.config(&format!(
+        "{FAST}{}",
+        openai("narrow", &mock.base("narrow"), "max_concurrent = 2")
+    ));
+    env.account("blog");
+    let rows: Vec<Value> = (0..20_000)
+        .map(|i| json!({"account": "blog", "topic": format!("Waiting {i}"), "generator": "narrow"}))
+        .collect();
+    submit_many(&env, &rows);
+    let mut daemon = env.spawn(&["daemon", "run", "--max-concurrent", "8"], &[]);
+    wait_until("the generator is full", Duration::from_secs(20), || {
+        mock.traffic.in_flight("narrow") == 2
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let ticks_per_s = 100.0; // USER_HZ on Linux
+    let (t0, c0) = (Instant::now(), cpu_ticks(daemon.pid()));
+    std::thread::sleep(Duration::from_secs(4));
+    let used = (cpu_ticks(daemon.pid()) - c0) as f64 / ticks_per_s;
+    let share = used / t0.elapsed().as_secs_f64();
+    daemon.kill9();
+    assert!(
+        share < 0.05,
+        "an idle daemon used {:.1} % of a core with 20,000 tasks waiting",
+        share * 100.0
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shutdown
 
