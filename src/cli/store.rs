@@ -37,7 +37,7 @@ enum StoreSub {
     Backup(BackupArgs),
     /// Replace the store with a backup (the daemon must be stopped)
     #[command(
-        after_help = "Refused (exit 4) while a daemon holds the store. FILE is checked first; a damaged\nFILE, or one written by a newer contenthub, is refused (exit 2). The current store is\nkept as <store>.before-restore. Asks for confirmation; without a terminal, pass --yes.\n\nExample:\n  contenthub store restore /var/backups/contenthub/contenthub-2026-11-29.db --yes"
+        after_help = "Refused (exit 4) while a daemon holds the store. FILE is checked first; a damaged\nFILE, or one written by a newer contenthub, is refused (exit 2). The current store is\nkept as <store>.before-restore; one left by an earlier restore is refused (exit 4) until it\nis moved away. Asks for confirmation; without a terminal, pass --yes.\n\nExample:\n  contenthub store restore /var/backups/contenthub/contenthub-2026-11-29.db --yes"
     )]
     Restore(RestoreArgs),
 }
@@ -121,7 +121,13 @@ fn info(ctx: &mut Ctx) -> Result<ExitCode> {
         line(
             "last checkpoint",
             match i.last_checkpoint_at {
-                Some(at) => format!("{} — {}", chrono::DateTime::from_timestamp_millis(at.0).map(local_display).unwrap_or_default(), i.last_checkpoint),
+                Some(at) => format!(
+                    "{} — {}",
+                    chrono::DateTime::from_timestamp_millis(at.0)
+                        .map(local_display)
+                        .unwrap_or_default(),
+                    i.last_checkpoint
+                ),
                 None => i.last_checkpoint.clone(),
             },
         ),

@@ -121,7 +121,6 @@ impl CheckReport {
     pub fn newer_schema(&self) -> bool {
         self.schema_version.is_some_and(|v| v > SCHEMA_VERSION)
     }
-
 }
 
 /// What a copy wrote (`store backup`, `store restore`).
@@ -231,11 +230,9 @@ pub fn info(path: &Path) -> Result<Info> {
             "no write-ahead log: every commit is in the database file".to_string(),
         ),
         Some(m) if m.len() == 0 => (
-            m.modified().ok().map(|t| {
-                Timestamp(
-                    chrono::DateTime::<chrono::Utc>::from(t).timestamp_millis(),
-                )
-            }),
+            m.modified()
+                .ok()
+                .map(|t| Timestamp(chrono::DateTime::<chrono::Utc>::from(t).timestamp_millis())),
             "the write-ahead log was truncated by a completed checkpoint then; no commit since"
                 .to_string(),
         ),
@@ -265,7 +262,11 @@ pub fn info(path: &Path) -> Result<Info> {
     })
 }
 
-fn check_of(name: &str, result: rusqlite::Result<Vec<String>>, ok: impl Fn(&[String]) -> bool) -> Check {
+fn check_of(
+    name: &str,
+    result: rusqlite::Result<Vec<String>>,
+    ok: impl Fn(&[String]) -> bool,
+) -> Check {
     match result {
         Ok(details) => Check {
             check: name.into(),
@@ -327,9 +328,11 @@ pub fn check(path: &Path) -> Result<CheckReport> {
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         rows.collect()
     })();
-    report.checks.push(check_of("integrity_check", integrity, |d| {
-        d.len() == 1 && d[0] == "ok"
-    }));
+    report
+        .checks
+        .push(check_of("integrity_check", integrity, |d| {
+            d.len() == 1 && d[0] == "ok"
+        }));
 
     let foreign = (|| -> rusqlite::Result<Vec<String>> {
         let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
@@ -412,6 +415,15 @@ fn temp_beside(dest: &Path, tag: &str) -> Result<PathBuf> {
     Ok(tmp)
 }
 
+/// Whether `a` and `b` name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
 fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -473,6 +485,20 @@ pub fn backup(src: &Path, dest: &Path, force: bool) -> Result<Copied> {
             kind: "store",
             id: src.display().to_string(),
         });
+    }
+    // Replacing the store (or its log) under the processes that have it open would lose
+    // whatever they write next.
+    for own in [
+        src.to_path_buf(),
+        sibling(src, "-wal"),
+        sibling(src, "-shm"),
+    ] {
+        if same_file(&own, dest) {
+            return Err(Error::Usage(format!(
+                "{} is the store's own file; back it up to another path",
+                dest.display()
+            )));
+        }
     }
     let tmp = temp_beside(dest, "backup")?;
     let report = copy_checked(src, &tmp)?;

@@ -158,7 +158,10 @@ fn info_shows_sizes_schema_tasks_and_the_last_truncation() {
         ]
     );
     assert_eq!(info.tasks_total, 8);
-    assert_eq!(info.last_checkpoint_at, None, "not known while the log holds frames");
+    assert_eq!(
+        info.last_checkpoint_at, None,
+        "not known while the log holds frames"
+    );
     assert!(info.wal_checkpoint_seq.is_some());
     assert!(info.last_checkpoint.contains("not recorded"), "{info:?}");
 
@@ -176,13 +179,19 @@ fn info_shows_sizes_schema_tasks_and_the_last_truncation() {
     drop(conn);
     let info: Info = env.json(&["store", "info"]);
     assert_eq!(info.wal_bytes, 0);
-    let at = chrono::DateTime::parse_from_rfc3339(info.last_checkpoint_at.as_deref().unwrap())
-        .unwrap();
+    let at =
+        chrono::DateTime::parse_from_rfc3339(info.last_checkpoint_at.as_deref().unwrap()).unwrap();
     let age = chrono::Utc::now().signed_duration_since(at);
     assert!(age.num_seconds().abs() < 60, "checkpoint dated {at}");
 
     let table = env.ok(["store", "info"]);
-    for needle in ["write-ahead log", "last checkpoint", "tasks pending", "3", "(current)"] {
+    for needle in [
+        "write-ahead log",
+        "last checkpoint",
+        "tasks pending",
+        "3",
+        "(current)",
+    ] {
         assert!(table.contains(needle), "{needle:?} missing:\n{table}");
     }
 }
@@ -190,7 +199,9 @@ fn info_shows_sizes_schema_tasks_and_the_last_truncation() {
 #[test]
 fn info_and_check_of_a_missing_store_create_nothing() {
     let env = Env::new();
-    env.run(["store", "info"]).code(3).stderr_has("store not found");
+    env.run(["store", "info"])
+        .code(3)
+        .stderr_has("store not found");
     env.run(["store", "check"]).code(3);
     assert!(!env.db().exists());
 }
@@ -220,7 +231,10 @@ fn check_passes_a_sound_store_with_every_check_in_json() {
     assert!(report.checks.iter().all(|c| c.ok));
     assert_eq!(report.check("integrity_check").details, ["ok"]);
     let table = f.env.ok(["store", "check"]);
-    assert!(table.contains("task_counts") && table.contains("yes"), "{table}");
+    assert!(
+        table.contains("task_counts") && table.contains("yes"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -281,7 +295,7 @@ fn damage_tasks_page(db: &Path) {
     let mut file = std::fs::OpenOptions::new().write(true).open(db).unwrap();
     file.seek(SeekFrom::Start(((root - 1) * page_size) as u64))
         .unwrap();
-    file.write_all(&vec![0xa5; 64]).unwrap();
+    file.write_all(&[0xa5; 64]).unwrap();
     file.sync_all().unwrap();
 }
 
@@ -304,7 +318,10 @@ fn check_finds_a_damaged_page_and_restore_refuses_it() {
     let run = env.run(["store", "restore", copy.to_str().unwrap(), "--yes"]);
     run.code(2).stderr_has("it is damaged");
     assert_eq!(env.dump(), before, "a refused restore changed the store");
-    assert!(!env.path().join("store/contenthub.db.before-restore").exists());
+    assert!(!env
+        .path()
+        .join("store/contenthub.db.before-restore")
+        .exists());
 }
 
 #[test]
@@ -356,7 +373,11 @@ fn backup_writes_a_private_checked_copy_and_refuses_an_existing_file_unless_forc
     env.run(["store", "backup", file.to_str().unwrap()])
         .code(4)
         .stderr_has("already exists; pass --force");
-    assert_eq!(std::fs::read(&file).unwrap(), first, "a refused backup wrote");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        first,
+        "a refused backup wrote"
+    );
 
     let table = env.ok(["store", "backup", file.to_str().unwrap(), "--force"]);
     assert!(table.contains("tasks") && table.contains('8'), "{table}");
@@ -366,6 +387,15 @@ fn backup_writes_a_private_checked_copy_and_refuses_an_existing_file_unless_forc
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(left, ["b.db"], "temporary files left behind");
+
+    // Never over the store itself, whatever the path says.
+    let db = env.db();
+    let same = db.parent().unwrap().join("../store/contenthub.db");
+    let before = env.dump();
+    env.run(["store", "backup", same.to_str().unwrap(), "--force"])
+        .code(2)
+        .stderr_has("is the store's own file");
+    assert_eq!(env.dump(), before);
 }
 
 /// Eight processes submit in loops and the daemon works while `store backup` runs: the copy
@@ -428,7 +458,12 @@ fn a_backup_taken_under_eight_writers_and_the_daemon_holds_every_acknowledged_ta
         began
     });
     daemon.signal(nix::sys::signal::Signal::SIGTERM);
-    assert_eq!(daemon.exit_code(Duration::from_secs(30)), 0, "{}", daemon.log());
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(30)),
+        0,
+        "{}",
+        daemon.log()
+    );
     let problems = problems.into_inner().unwrap();
     assert!(problems.is_empty(), "{problems:#?}");
 
@@ -535,9 +570,17 @@ fn restore_is_refused_while_a_daemon_holds_the_store() {
     env.run(["store", "restore", file.to_str().unwrap(), "--yes"])
         .code(4)
         .stderr_has("a daemon is running");
-    assert!(!env.path().join("store/contenthub.db.before-restore").exists());
+    assert!(!env
+        .path()
+        .join("store/contenthub.db.before-restore")
+        .exists());
     daemon.signal(nix::sys::signal::Signal::SIGTERM);
-    assert_eq!(daemon.exit_code(Duration::from_secs(30)), 0, "{}", daemon.log());
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(30)),
+        0,
+        "{}",
+        daemon.log()
+    );
     // Once it has stopped, the same restore goes through.
     env.ok(["store", "restore", file.to_str().unwrap(), "--yes"]);
 }
@@ -574,7 +617,11 @@ fn task_log_shows_a_retry_delay_as_it_is() {
          [generators.flaky]\nkind = \"command\"\ncommand = [\"sh\", \"-c\", \"echo try later >&2; exit 1\"]\n",
     );
     env.account("blog");
-    let id = env.submit("blog", "Retried", &["--generator", "flaky", "--max-retries", "1"]);
+    let id = env.submit(
+        "blog",
+        "Retried",
+        &["--generator", "flaky", "--max-retries", "1"],
+    );
     env.run(["daemon", "run", "--until-idle"]);
     let log = env.ok(["task", "log", &id]);
     let line = log
