@@ -37,6 +37,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand daemon 'Run the generation daemon, or control one running in the background'
             cand monitor 'Health checks, metrics, daily stats, a live view and alerts'
             cand deliveries 'Outgoing callbacks and notifications (the outbox)'
+            cand store 'Inspect, check, back up and restore the store'
             cand config 'Create and inspect the config file'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -1011,6 +1012,89 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         }
         &'contenthub;deliveries;help;help'= {
         }
+        &'contenthub;store'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand info 'Show the store''s path, sizes, write-ahead log, schema version and tasks per status'
+            cand check 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema'
+            cand backup 'Write a consistent copy of the store to FILE, safe while the daemon runs'
+            cand restore 'Replace the store with a backup (the daemon must be stopped)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;store;info'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;store;check'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;store;backup'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --force 'Replace FILE if it exists (atomically)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;store;restore'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'contenthub;store;help'= {
+            cand info 'Show the store''s path, sizes, write-ahead log, schema version and tasks per status'
+            cand check 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema'
+            cand backup 'Write a consistent copy of the store to FILE, safe while the daemon runs'
+            cand restore 'Replace the store with a backup (the daemon must be stopped)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'contenthub;store;help;info'= {
+        }
+        &'contenthub;store;help;check'= {
+        }
+        &'contenthub;store;help;backup'= {
+        }
+        &'contenthub;store;help;restore'= {
+        }
+        &'contenthub;store;help;help'= {
+        }
         &'contenthub;config'= {
             cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
             cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
@@ -1098,6 +1182,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand daemon 'Run the generation daemon, or control one running in the background'
             cand monitor 'Health checks, metrics, daily stats, a live view and alerts'
             cand deliveries 'Outgoing callbacks and notifications (the outbox)'
+            cand store 'Inspect, check, back up and restore the store'
             cand config 'Create and inspect the config file'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -1241,6 +1326,20 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         &'contenthub;help;deliveries;list'= {
         }
         &'contenthub;help;deliveries;retry'= {
+        }
+        &'contenthub;help;store'= {
+            cand info 'Show the store''s path, sizes, write-ahead log, schema version and tasks per status'
+            cand check 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema'
+            cand backup 'Write a consistent copy of the store to FILE, safe while the daemon runs'
+            cand restore 'Replace the store with a backup (the daemon must be stopped)'
+        }
+        &'contenthub;help;store;info'= {
+        }
+        &'contenthub;help;store;check'= {
+        }
+        &'contenthub;help;store;backup'= {
+        }
+        &'contenthub;help;store;restore'= {
         }
         &'contenthub;help;config'= {
             cand init 'Write a commented default config file'

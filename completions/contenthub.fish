@@ -45,6 +45,7 @@ complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "scheduler" -d
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "daemon" -d 'Run the generation daemon, or control one running in the background'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "monitor" -d 'Health checks, metrics, daily stats, a live view and alerts'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "deliveries" -d 'Outgoing callbacks and notifications (the outbox)'
+complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "store" -d 'Inspect, check, back up and restore the store'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "config" -d 'Create and inspect the config file'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -941,6 +942,82 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from help" -f -a "list" -d 'List deliveries, newest first'
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Send failed deliveries again (a running daemon picks them up within a second)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -f -a "info" -d 'Show the store\'s path, sizes, write-ahead log, schema version and tasks per status'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -f -a "check" -d 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -f -a "backup" -d 'Write a consistent copy of the store to FILE, safe while the daemon runs'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -f -a "restore" -d 'Replace the store with a backup (the daemon must be stopped)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from info" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from info" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from info" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from info" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from info" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from check" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from check" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from check" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from check" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from check" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from backup" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from backup" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from backup" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from backup" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from backup" -l force -d 'Replace FILE if it exists (atomically)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from backup" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from backup" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from restore" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from restore" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from restore" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from restore" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from restore" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the store\'s path, sizes, write-ahead log, schema version and tasks per status'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Write a consistent copy of the store to FILE, safe while the daemon runs'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Replace the store with a backup (the daemon must be stopped)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
@@ -1015,16 +1092,17 @@ never\t''"
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "task" -d 'Submit, inspect, cancel, retry and clean up generation tasks'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "account" -d 'Manage the accounts content is written for'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "content" -d 'Review and export generated content'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "scheduler" -d 'Cron-driven plans that queue tasks on a schedule'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "daemon" -d 'Run the generation daemon, or control one running in the background'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "monitor" -d 'Health checks, metrics, daily stats, a live view and alerts'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "deliveries" -d 'Outgoing callbacks and notifications (the outbox)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "config" -d 'Create and inspect the config file'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "task" -d 'Submit, inspect, cancel, retry and clean up generation tasks'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "account" -d 'Manage the accounts content is written for'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "content" -d 'Review and export generated content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "scheduler" -d 'Cron-driven plans that queue tasks on a schedule'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "daemon" -d 'Run the generation daemon, or control one running in the background'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "monitor" -d 'Health checks, metrics, daily stats, a live view and alerts'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "deliveries" -d 'Outgoing callbacks and notifications (the outbox)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "store" -d 'Inspect, check, back up and restore the store'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "config" -d 'Create and inspect the config file'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "submit" -d 'Queue an article for generation (or many, from a JSONL/CSV file)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "list" -d 'List tasks, newest first'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "show" -d 'Show every field of a task'
@@ -1067,6 +1145,10 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from monitor" -f -a "alerts" -d 'Evaluate the alert rules now and show which are firing'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from deliveries" -f -a "list" -d 'List deliveries, newest first'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from deliveries" -f -a "retry" -d 'Send failed deliveries again (a running daemon picks them up within a second)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "info" -d 'Show the store\'s path, sizes, write-ahead log, schema version and tasks per status'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "check" -d 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "backup" -d 'Write a consistent copy of the store to FILE, safe while the daemon runs'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "restore" -d 'Replace the store with a backup (the daemon must be stopped)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented default config file'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every resolved setting and where it came from (flag, env, file, default)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file path'

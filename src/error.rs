@@ -69,9 +69,10 @@ pub enum Error {
     #[error("{0}")]
     Store(String),
 
-    /// The database underneath the store failed.
+    /// The database underneath the store failed. Its message is part of this one and
+    /// deliberately not a `source`: `{:#}` would print it a second time.
     #[error("store: {0}")]
-    Database(#[from] crate::store::error::DbError),
+    Database(crate::store::error::DbError),
 
     /// A file, directory or socket could not be used. The cause is part of the message (and
     /// deliberately not a `source`, which `{:#}` would print a second time).
@@ -80,6 +81,12 @@ pub enum Error {
         context: String,
         cause: std::io::Error,
     },
+}
+
+impl From<crate::store::error::DbError> for Error {
+    fn from(e: crate::store::error::DbError) -> Self {
+        Error::Database(e)
+    }
 }
 
 impl Error {

@@ -13,6 +13,7 @@ mod daemon;
 mod deliveries;
 mod monitor;
 mod scheduler;
+mod store;
 mod task;
 mod wait;
 mod watch;
@@ -108,6 +109,8 @@ pub enum Command {
     Monitor(monitor::MonitorCmd),
     /// Outgoing callbacks and notifications (the outbox)
     Deliveries(deliveries::DeliveriesCmd),
+    /// Inspect, check, back up and restore the store
+    Store(store::StoreCmd),
     /// Create and inspect the config file
     Config(config::ConfigCmd),
     /// Print a shell completion script
@@ -187,6 +190,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Daemon(c) => daemon::run(&mut ctx, c),
         Command::Monitor(c) => monitor::run(&mut ctx, c),
         Command::Deliveries(c) => deliveries::run(&mut ctx, c),
+        Command::Store(c) => store::run(&mut ctx, c),
         Command::Config(c) => config::run(&mut ctx, c),
         Command::Completions(c) => completions::run(&ctx, c, command()),
     }

@@ -35,6 +35,19 @@ pub fn format_duration(d: Duration) -> String {
     humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
 }
 
+/// A delay of `ms` milliseconds in seconds, as exact as it is: `1.834s`, `1.8s`, `30s`. For
+/// messages such as a retry's backoff, which jitter makes a fraction of a second.
+pub fn seconds_text(ms: Millis) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let ms = ms.unsigned_abs();
+    let (whole, frac) = (ms / 1000, ms % 1000);
+    if frac == 0 {
+        return format!("{sign}{whole}s");
+    }
+    let frac = format!("{frac:03}");
+    format!("{sign}{whole}.{}s", frac.trim_end_matches('0'))
+}
+
 /// A point in time: RFC 3339, a date (local midnight), or a duration ago from `now`.
 pub fn parse_point(s: &str, now: Millis) -> Result<Millis, String> {
     let t = s.trim();
@@ -88,6 +101,15 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("").is_err());
         assert_eq!(format_duration(Duration::from_secs(1800)), "30m");
+    }
+
+    #[test]
+    fn seconds_keep_their_fraction() {
+        assert_eq!(seconds_text(1800), "1.8s");
+        assert_eq!(seconds_text(1834), "1.834s");
+        assert_eq!(seconds_text(30_000), "30s");
+        assert_eq!(seconds_text(50), "0.05s");
+        assert_eq!(seconds_text(0), "0s");
     }
 
     #[test]

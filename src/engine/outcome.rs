@@ -11,7 +11,7 @@
 //! [`apply`] for a whole batch in one transaction; progress and callbacks call it directly.
 
 use crate::domain::content::{first_heading, summarize, word_count};
-use crate::domain::time::Millis;
+use crate::domain::time::{seconds_text, Millis};
 use crate::domain::{Review, Status};
 use crate::error::Result;
 use crate::generator::{GenError, Generator, Output};
@@ -203,7 +203,7 @@ fn settle(
             },
         ) => (
             Effect::Retrying,
-            format!("queued again in {} s: {message}", delay_ms / 1000),
+            format!("queued again in {}: {message}", seconds_text(*delay_ms)),
         ),
         (Some(Status::Failed), Finish::Failed { message, .. }) => (Effect::Failed, message.clone()),
         _ => (Effect::Ignored, "the task was settled meanwhile".into()),

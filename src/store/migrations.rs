@@ -307,7 +307,17 @@ fn user_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }
 
-fn newer(path: &Path, found: i64) -> Error {
+/// The refusal of a schema version this build does not know: newer than it, or negative
+/// (never written by contenthub). Nothing is changed.
+fn unknown(path: &Path, found: i64) -> Error {
+    if found < 0 {
+        return Error::Store(format!(
+            "the store {} has schema version {found}, which no contenthub writes; this version \
+             ({}) understands 0 to {SCHEMA_VERSION}. Point --db at another store, or restore a backup.",
+            path.display(),
+            env!("CARGO_PKG_VERSION"),
+        ));
+    }
     Error::Store(format!(
         "the store {} has schema version {found}, written by a newer contenthub; this version \
          ({}) understands up to {SCHEMA_VERSION}. Upgrade contenthub, or point --db at another store.",
@@ -321,14 +331,14 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     if found == SCHEMA_VERSION {
         return Ok(());
     }
-    if found > SCHEMA_VERSION {
-        return Err(newer(path, found));
+    if !(0..=SCHEMA_VERSION).contains(&found) {
+        return Err(unknown(path, found));
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // Another process may have migrated while we waited for the lock.
     let found = user_version(&tx)?;
-    if found > SCHEMA_VERSION {
-        return Err(newer(path, found));
+    if !(0..=SCHEMA_VERSION).contains(&found) {
+        return Err(unknown(path, found));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         tx.execute_batch(sql).map_err(|e| {

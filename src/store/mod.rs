@@ -34,6 +34,8 @@
 //! - **Accounts, contents, plans** (`accounts`, `contents`, `plans`). Their rows; for plans
 //!   also the exactly-once claim of a schedule slot (`plans::claim_slot`), slot history and
 //!   the `meta` key-value pairs.
+//! - **The file itself** (`maintenance`). Size, write-ahead log and counts (`store info`), a
+//!   check of the whole file (`store check`), online copies (`store backup`, `store restore`).
 //! - **Monitoring reads** (`monitor`). Windowed figures from the indexes that cover them, the
 //!   state of the queue, token usage, and the alert rules' remembered state.
 //!
@@ -52,6 +54,7 @@ pub mod contents;
 pub mod counters;
 pub mod error;
 pub mod lock;
+pub mod maintenance;
 mod migrations;
 pub mod monitor;
 pub mod outbox;

@@ -11,7 +11,7 @@ use super::contents::{self, NewContent};
 use super::counters;
 use super::tasks::{self, Changes, Seq};
 use super::Conn;
-use crate::domain::time::Millis;
+use crate::domain::time::{seconds_text, Millis};
 use crate::domain::{Account, Status, Task};
 use crate::error::Result;
 
@@ -671,15 +671,15 @@ pub fn finish(conn: &Conn, seq: Seq, f: &Finish, now: Millis) -> Result<Option<S
             let msg = if *counts {
                 c.retry_count = Some(task.retry_count + 1);
                 format!(
-                    "{kind} error, retry {} of {} in {}s: {message}",
+                    "{kind} error, retry {} of {} in {}: {message}",
                     task.retry_count + 1,
                     task.max_retries,
-                    delay_ms / 1000
+                    seconds_text(*delay_ms)
                 )
             } else {
                 format!(
-                    "rate limited, snoozed {}s (no retry used): {message}",
-                    delay_ms / 1000
+                    "rate limited, snoozed {} (no retry used): {message}",
+                    seconds_text(*delay_ms)
                 )
             };
             tasks::transition(conn, seq, &running, Status::Pending, &c, Some(&msg), now)?;
