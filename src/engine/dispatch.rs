@@ -113,6 +113,7 @@ impl<'a> Dispatcher<'a> {
                 grace_end: None,
             },
         };
+        super::children::kill_leftovers(&d.db, opts.exclusive).await?;
         let hb = d.heartbeat(false);
         let (o, exclusive) = (d.owner.clone(), opts.exclusive);
         let reaped =
