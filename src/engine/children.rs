@@ -140,9 +140,7 @@ async fn write_events(
 /// without it, a program whose daemon still holds a live lease on its task is left alone.
 /// Returns how many groups had something killed.
 pub async fn kill_leftovers(db: &Db, exclusive: bool) -> Result<usize> {
-    let recorded = db
-        .read(|tx| queue::recorded_children(tx, now_ms()))
-        .await?;
+    let recorded = db.read(|tx| queue::recorded_children(tx, now_ms())).await?;
     if recorded.is_empty() {
         return Ok(0);
     }

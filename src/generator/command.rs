@@ -33,9 +33,7 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::task::AbortHandle;
 
-use super::contract::{
-    Child, ChildEvent, ChildHook, GenError, Generator, Output, Spec, Submitted,
-};
+use super::contract::{Child, ChildEvent, ChildHook, GenError, Generator, Output, Spec, Submitted};
 use super::process;
 use super::profile::GeneratorProfile;
 use super::reply::{f64_of, image_of, u32_of};
@@ -110,9 +108,7 @@ impl CommandGenerator {
             .process_group(0)
             .kill_on_drop(true);
         die_with_the_daemon(&mut cmd);
-        let mut child = spawn_steady(cmd)
-            .await
-            .map_err(|e| self.spawn_error(e))?;
+        let mut child = spawn_steady(cmd).await.map_err(|e| self.spawn_error(e))?;
         // Declared after `child`, so it is dropped (and kills the group) first, while the
         // leader is not yet reaped and its pid still names the group. The program is not
         // reaped before we wait for it, so its pid cannot name another process here yet.
@@ -281,7 +277,9 @@ async fn spawn_steady(cmd: tokio::process::Command) -> io::Result<tokio::process
             .map(|_| tx)
     });
     let Some(spawner) = spawner else {
-        return Err(io::Error::other("cannot start the thread that runs programs"));
+        return Err(io::Error::other(
+            "cannot start the thread that runs programs",
+        ));
     };
     let (reply, answer) = tokio::sync::oneshot::channel();
     spawner
@@ -740,13 +738,19 @@ printf '%s' '{"title":"Custom","body":"# Heading\n\nFirst paragraph.","html":"<p
         let direct = sleep_from_a_passing_thread(false);
         let deadline = Instant::now() + Duration::from_secs(2);
         while !gone(direct) {
-            assert!(Instant::now() < deadline, "pid {direct} outlived its thread");
+            assert!(
+                Instant::now() < deadline,
+                "pid {direct} outlived its thread"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         // Forked by the spawner thread: it runs on after the thread that asked has ended.
         let steady = sleep_from_a_passing_thread(true);
         std::thread::sleep(Duration::from_millis(500));
-        assert!(!gone(steady), "pid {steady} died with the thread that asked for it");
+        assert!(
+            !gone(steady),
+            "pid {steady} died with the thread that asked for it"
+        );
         let _ = nix::sys::signal::kill(Pid::from_raw(steady), Signal::SIGKILL);
         let _ = nix::sys::wait::waitpid(Pid::from_raw(steady), None);
         let _ = nix::sys::wait::waitpid(Pid::from_raw(direct), None);

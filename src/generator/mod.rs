@@ -28,8 +28,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use contract::{
-    AccountSpec, Child, ChildEvent, ChildHook, EnvLookup, ErrorKind, GenError, Generator, Output, Polled, Spec, Submitted,
-    Transport,
+    AccountSpec, Child, ChildEvent, ChildHook, EnvLookup, ErrorKind, GenError, Generator, Output,
+    Polled, Spec, Submitted, Transport,
 };
 pub use http::parse_retry_after;
 pub use profile::{GeneratorKind, GeneratorProfile};

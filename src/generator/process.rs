@@ -171,7 +171,10 @@ mod tests {
     fn parses_stat_lines_with_odd_command_names() {
         let line = "4242 (my (odd) prog) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10 18446744073709551615";
         let s = parse_stat(4242, line).unwrap();
-        assert_eq!((s.state, s.ppid, s.pgid, s.start_ticks), ('S', 1, 4242, 987654));
+        assert_eq!(
+            (s.state, s.ppid, s.pgid, s.start_ticks),
+            ('S', 1, 4242, 987654)
+        );
         assert_eq!(parse_stat(1, "1 (init) S 0"), None);
     }
 
@@ -220,7 +223,7 @@ mod tests {
         let procs = [
             p(501, 500, 1010),
             p(502, 500, 1020),
-            p(503, 500, 900), // older than the program: not its descendant
+            p(503, 500, 900),  // older than the program: not its descendant
             p(504, 777, 1030), // another group
             Stat {
                 state: 'Z',

@@ -852,7 +852,9 @@ pub fn record_child(
 /// Forgets a program once it is gone (its attempt ended, or a later daemon killed it).
 pub fn clear_child(conn: &Conn, seq: Seq, owner: &str, pgid: i32) -> Result<()> {
     conn.sql()
-        .prepare_cached("DELETE FROM task_children WHERE task_seq = ?1 AND owner = ?2 AND pgid = ?3")?
+        .prepare_cached(
+            "DELETE FROM task_children WHERE task_seq = ?1 AND owner = ?2 AND pgid = ?3",
+        )?
         .execute(params![seq.0, owner, pgid])?;
     Ok(())
 }

@@ -257,13 +257,21 @@ timeout = "20s"
     assert_eq!(env.count("SELECT count(*) FROM task_children"), N as i64);
 
     let mut second = env.spawn(&["daemon", "run", "--until-idle"], &[]);
-    assert_eq!(second.exit_code(Duration::from_secs(60)), 0, "{}", second.log());
+    assert_eq!(
+        second.exit_code(Duration::from_secs(60)),
+        0,
+        "{}",
+        second.log()
+    );
     let second_log = second.log();
     // The new daemon killed the leftovers before it claimed anything.
     assert!(
         left_behind.iter().all(|p| gone(*p)),
         "leftovers survive the restart: {:?}",
-        left_behind.iter().filter(|p| !gone(**p)).collect::<Vec<_>>()
+        left_behind
+            .iter()
+            .filter(|p| !gone(**p))
+            .collect::<Vec<_>>()
     );
     let killed = second_log
         .find("killed a generator program left running")
