@@ -112,7 +112,23 @@ async fn write_events(
     owner: String,
     mut events: mpsc::UnboundedReceiver<ChildEvent>,
 ) {
-    while let Some(event) = events.recv().await {
+    let mut next = None;
+    loop {
+        let event = match next.take() {
+            Some(e) => e,
+            None => match events.recv().await {
+                Some(e) => e,
+                None => break,
+            },
+        };
+        if let ChildEvent::Started(c) = &event {
+            // A program that is already gone again needs no record (a quick one).
+            match events.try_recv() {
+                Ok(ChildEvent::Ended(e)) if e == *c => continue,
+                Ok(other) => next = Some(other),
+                Err(_) => {}
+            }
+        }
         let o = owner.clone();
         let (what, saved) = match event {
             ChildEvent::Started(c) => {

@@ -11,10 +11,10 @@
 //! (`PR_SET_PDEATHSIG`), and checks right after setting it that the daemon is still its parent
 //! (it may have died between the fork and the `prctl`). That signal fires when the *thread*
 //! that forked the program ends, not the process, and tokio's threads come and go, so every
-//! program is forked by one thread that lives as long as the process ([`spawn_steady`]).
+//! program is forked by one thread that lives as long as the process (`spawn_steady`).
 //! What the program started itself is not the daemon's child: it stays in the program's group,
-//! which [`Spec::children`] learns of ([`ChildEvent`]: group id, start time, boot, and the
-//! `CONTENTHUB_RUN` marker in its environment). The engine records that with the task's
+//! which the hook in [`Spec::children`] is told of ([`ChildEvent`]: group id, start time,
+//! boot, and the `CONTENTHUB_RUN` marker in its environment). The engine records that with the task's
 //! lease, and the next daemon kills what is left of the group before it runs the task again.
 //!
 //! Exit status: 0 → parse stdout; 64 (EX_USAGE) and 65 (EX_DATAERR) → permanent; any other code
