@@ -152,10 +152,11 @@ async fn write_events(
 }
 
 /// Kills what is left of the programs recorded by daemons that are gone, then forgets their
-/// records. With `exclusive` (this daemon holds the store's lock) every other daemon is dead;
-/// without it, a program whose daemon still holds a live lease on its task is left alone.
-/// Returns how many groups had something killed.
-pub async fn kill_leftovers(db: &Db, exclusive: bool) -> Result<usize> {
+/// records. The programs of `own` (this daemon) are never touched. With `exclusive` (this
+/// daemon holds the store's lock) every other daemon is dead; without it, a program whose
+/// daemon still holds a live lease on its task is left alone. Returns how many groups had
+/// something killed.
+pub async fn kill_leftovers(db: &Db, own: &str, exclusive: bool) -> Result<usize> {
     let recorded = db.read(|tx| queue::recorded_children(tx, now_ms())).await?;
     if recorded.is_empty() {
         return Ok(0);
@@ -166,7 +167,7 @@ pub async fn kill_leftovers(db: &Db, exclusive: bool) -> Result<usize> {
     let mut groups = 0;
     let mut forget = Vec::new();
     for r in recorded {
-        if !exclusive && r.lease_live {
+        if r.owner == own || (!exclusive && r.lease_live) {
             continue;
         }
         let child = Child {
@@ -328,7 +329,7 @@ mod tests {
         db.write(move |tx| queue::record_child(tx, seq, "host:1:dead", &r, now_ms()))
             .await
             .unwrap();
-        assert_eq!(kill_leftovers(&db, true).await.unwrap(), 0);
+        assert_eq!(kill_leftovers(&db, "host:3:me", true).await.unwrap(), 0);
         assert!(alive(pid), "a process with another start time was killed");
         // The stale record is forgotten all the same.
         let left = db
@@ -350,7 +351,7 @@ mod tests {
         db.write(move |tx| queue::record_child(tx, seq, "host:1:dead", &r, now_ms()))
             .await
             .unwrap();
-        assert_eq!(kill_leftovers(&db, true).await.unwrap(), 1);
+        assert_eq!(kill_leftovers(&db, "host:3:me", true).await.unwrap(), 1);
         // It is our child here, so it waits to be reaped: killed means a zombie.
         let status = ours.wait().unwrap();
         assert_eq!(
@@ -366,7 +367,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn without_the_lock_a_live_lease_keeps_its_program() {
+    async fn without_the_lock_a_live_lease_keeps_its_program_and_a_daemon_its_own() {
         let dir = tempfile::tempdir().unwrap();
         let (db, seq) = store_with_task(dir.path(), Some("host:2:live")).await;
         let mut ours = sleeper("r-live");
@@ -375,7 +376,7 @@ mod tests {
         db.write(move |tx| queue::record_child(tx, seq, "host:2:live", &r, now_ms()))
             .await
             .unwrap();
-        assert_eq!(kill_leftovers(&db, false).await.unwrap(), 0);
+        assert_eq!(kill_leftovers(&db, "host:3:me", false).await.unwrap(), 0);
         assert!(alive(pid));
         assert_eq!(
             db.read(|tx| queue::recorded_children(tx, now_ms()))
@@ -384,8 +385,11 @@ mod tests {
                 .len(),
             1
         );
+        // Its own programs are never a daemon's leftovers.
+        assert_eq!(kill_leftovers(&db, "host:2:live", true).await.unwrap(), 0);
+        assert!(alive(pid));
         // With the lock, no other daemon is alive: the program is a leftover.
-        assert_eq!(kill_leftovers(&db, true).await.unwrap(), 1);
+        assert_eq!(kill_leftovers(&db, "host:3:me", true).await.unwrap(), 1);
         ours.wait().unwrap();
     }
 }
