@@ -113,6 +113,7 @@ impl<'a> Dispatcher<'a> {
                 grace_end: None,
             },
         };
+        super::children::kill_leftovers(&d.db, &d.owner, opts.exclusive).await?;
         let hb = d.heartbeat(false);
         let (o, exclusive) = (d.owner.clone(), opts.exclusive);
         let reaped =
@@ -483,6 +484,10 @@ impl<'a> Dispatcher<'a> {
         if reaped > 0 {
             tracing::info!(returned = reaped, "returned tasks with expired leases");
             self.dirty = true;
+            if !self.opts.exclusive {
+                // A daemon beside this one may have died with programs running.
+                super::children::kill_leftovers(&self.db, &self.owner, false).await?;
+            }
         }
         Ok(())
     }

@@ -4,8 +4,10 @@
 //!
 //! [`crate::daemon::run`] runs it, with the HTTP API beside it. The files of this module
 //! import one another in one direction only: `options` ← `shared` ← `outcome` ← `writer` ←
-//! `worker` ← `dispatch` ← this file, which only assembles them.
+//! `worker` ← `dispatch` ← this file, which only assembles them; `children` (the programs of
+//! `command` generators) sits below `worker` and `dispatch`.
 
+pub mod children;
 pub mod db;
 pub mod dispatch;
 pub mod options;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::children::ChildLog;
 use super::outcome::{self, Effect, Report, Source};
 use super::retry;
 use super::shared::Shared;
@@ -65,6 +66,7 @@ pub fn spec_of(c: &Claimed) -> Spec {
             forbidden_words: a.forbidden_words.clone(),
         },
         callback_url: None,
+        children: Default::default(),
     }
 }
 
@@ -96,6 +98,7 @@ pub async fn run(
     }
     let deadline_in = Duration::from_millis((claimed.task.deadline_at.0 - now_ms()).max(0) as u64);
     let deadline = Instant::now() + deadline_in;
+    let children = ChildLog::new(shared.db.clone(), seq, shared.owner.clone());
 
     let ended = match shared.generators.get(&profile) {
         None => Ended::Finish(Finish::Failed {
@@ -111,13 +114,15 @@ pub async fn run(
                 _ = tokio::time::sleep_until(deadline) => {
                     Ended::Finish(Finish::TimedOut { message: format!("deadline of {}s passed while generating", claimed.task.timeout_seconds) })
                 }
-                r = attempt(&shared, &claimed, generator.as_ref(), &profile, &remote) => match r {
+                r = attempt(&shared, &claimed, generator.as_ref(), &profile, &remote, &children) => match r {
                     Some(r) => Ended::Report(r),
                     None => Ended::Settled,
                 },
             }
         }
     };
+    // The attempt's program, if it ran one, is gone now: its record goes before the result.
+    children.finish().await;
 
     let job = remote.lock().ok().and_then(|g| g.clone());
     let settle = match ended {
@@ -205,6 +210,7 @@ async fn attempt(
     generator: &dyn Generator,
     profile: &str,
     remote: &Mutex<Option<String>>,
+    children: &Arc<ChildLog>,
 ) -> Option<Report> {
     let t = &claimed.task;
     let existing = remote.lock().ok().and_then(|g| g.clone());
@@ -233,6 +239,7 @@ async fn attempt(
                 }
             }
             spec.callback_url = shared.callback_url(&spec.task_id, &spec.attempt_key);
+            spec.children = children.hook();
             let submitted = generator.submit(&spec).await;
             shared.count_request(profile, &submitted);
             match submitted {

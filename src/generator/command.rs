@@ -7,6 +7,16 @@
 //! `submit` future is dropped (task cancelled, daemon shutting down) and after the program exits,
 //! the whole group gets SIGKILL, so nothing it started outlives it or holds our pipes open.
 //!
+//! The program also dies with the daemon. On Linux it gets SIGKILL as its parent-death signal
+//! (`PR_SET_PDEATHSIG`), and checks right after setting it that the daemon is still its parent
+//! (it may have died between the fork and the `prctl`). That signal fires when the *thread*
+//! that forked the program ends, not the process, and tokio's threads come and go, so every
+//! program is forked by one thread that lives as long as the process (`spawn_steady`).
+//! What the program started itself is not the daemon's child: it stays in the program's group,
+//! which the hook in [`Spec::children`] is told of ([`ChildEvent`]: group id, start time,
+//! boot, and the `CONTENTHUB_RUN` marker in its environment). The engine records that with the task's
+//! lease, and the next daemon kills what is left of the group before it runs the task again.
+//!
 //! Exit status: 0 → parse stdout; 64 (EX_USAGE) and 65 (EX_DATAERR) → permanent; any other code
 //! or death by a signal → transient. The error message is the program's stderr, trimmed and cut
 //! to its last ~2000 characters.
@@ -23,7 +33,8 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::task::AbortHandle;
 
-use super::contract::{GenError, Generator, Output, Spec, Submitted};
+use super::contract::{Child, ChildEvent, ChildHook, GenError, Generator, Output, Spec, Submitted};
+use super::process;
 use super::profile::GeneratorProfile;
 use super::reply::{f64_of, image_of, u32_of};
 use crate::domain::content::{first_heading, summarize};
@@ -76,6 +87,7 @@ impl CommandGenerator {
     async fn run(
         &self,
         input: Vec<u8>,
+        hook: &ChildHook,
     ) -> Result<(std::process::ExitStatus, Vec<u8>, Vec<u8>), GenError> {
         let deadline = tokio::time::Instant::now() + self.timeout;
         let timed_out = || {
@@ -86,18 +98,21 @@ impl CommandGenerator {
                 humantime::format_duration(self.timeout)
             ))
         };
-        let mut child = tokio::process::Command::new(&self.program)
-            .args(&self.args)
+        let run_id = new_run_id();
+        let mut cmd = tokio::process::Command::new(&self.program);
+        cmd.args(&self.args)
+            .env(process::RUN_ENV, &run_id)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| self.spawn_error(e))?;
+            .kill_on_drop(true);
+        die_with_the_daemon(&mut cmd);
+        let mut child = spawn_steady(cmd).await.map_err(|e| self.spawn_error(e))?;
         // Declared after `child`, so it is dropped (and kills the group) first, while the
-        // leader is not yet reaped and its pid still names the group.
-        let mut group = Group::new(child.id());
+        // leader is not yet reaped and its pid still names the group. The program is not
+        // reaped before we wait for it, so its pid cannot name another process here yet.
+        let mut group = Group::new(child.id(), &run_id, hook);
 
         let stdin = child.stdin.take();
         let writer = tokio::spawn(async move {
@@ -183,7 +198,7 @@ impl Generator for CommandGenerator {
         let input = serde_json::to_vec(spec).map_err(|e| {
             GenError::permanent(format!("{}: cannot encode the task: {e}", self.label))
         })?;
-        let (status, stdout, stderr) = self.run(input).await?;
+        let (status, stdout, stderr) = self.run(input, &spec.children).await?;
         if !status.success() {
             return Err(self.exit_error(status, &stderr));
         }
@@ -200,21 +215,112 @@ impl Generator for CommandGenerator {
     }
 }
 
+/// A fresh value for the program's `CONTENTHUB_RUN`.
+fn new_run_id() -> String {
+    let n = getrandom::u64().unwrap_or_else(|_| {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        t.as_nanos() as u64 ^ u64::from(std::process::id())
+    });
+    format!("{n:016x}")
+}
+
+/// Makes the program get SIGKILL when the daemon dies (Linux; elsewhere the process group and
+/// the next daemon's clean-up are all there is).
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)] // `pre_exec` is unsafe; the closure is async-signal-safe (see below).
+fn die_with_the_daemon(cmd: &mut tokio::process::Command) {
+    let daemon = nix::unistd::getpid();
+    // SAFETY: the closure runs between fork and exec and makes only async-signal-safe calls
+    // (prctl, getppid); its error is built from an errno, without allocating.
+    unsafe {
+        cmd.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
+            // The daemon may have died between the fork and the prctl: then no signal comes,
+            // and the program would run on as an orphan.
+            if nix::unistd::getppid() != daemon {
+                return Err(nix::errno::Errno::ESRCH.into());
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_the_daemon(_cmd: &mut tokio::process::Command) {}
+
+type SpawnReply = tokio::sync::oneshot::Sender<io::Result<tokio::process::Child>>;
+
+/// Spawns `cmd` from one thread that lives as long as the process.
+///
+/// A parent-death signal fires when the thread that forked the child exits, even though the
+/// process lives on. tokio's blocking threads end after a while idle, and a runtime's worker
+/// threads end with the runtime, so a program forked from one of them could be killed in the
+/// middle of its work. The spawner thread never returns; the fork happens there, inside the
+/// caller's runtime (`Handle::enter`), so the child is still reaped by that runtime.
+async fn spawn_steady(cmd: tokio::process::Command) -> io::Result<tokio::process::Child> {
+    type Request = (tokio::process::Command, tokio::runtime::Handle, SpawnReply);
+    static SPAWNER: std::sync::OnceLock<Option<std::sync::mpsc::Sender<Request>>> =
+        std::sync::OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Request>();
+        std::thread::Builder::new()
+            .name("contenthub-spawn".into())
+            .spawn(move || {
+                for (mut cmd, handle, reply) in rx {
+                    let _entered = handle.enter();
+                    let _ = reply.send(cmd.spawn());
+                }
+            })
+            .ok()
+            .map(|_| tx)
+    });
+    let Some(spawner) = spawner else {
+        return Err(io::Error::other(
+            "cannot start the thread that runs programs",
+        ));
+    };
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    spawner
+        .send((cmd, tokio::runtime::Handle::current(), reply))
+        .map_err(|_| io::Error::other("the thread that runs programs has stopped"))?;
+    answer
+        .await
+        .map_err(|_| io::Error::other("the thread that runs programs has stopped"))?
+}
+
 /// SIGKILLs a process group once, on demand or on drop, and aborts the pipe tasks on drop.
+/// Tells the hook when the program started and once its group is killed.
 struct Group {
     pgid: Option<Pid>,
     tasks: Vec<AbortHandle>,
+    child: Option<Child>,
+    hook: ChildHook,
 }
 
 impl Group {
-    fn new(pid: Option<u32>) -> Self {
+    fn new(pid: Option<u32>, run_id: &str, hook: &ChildHook) -> Self {
         let pgid = pid
             .and_then(|p| i32::try_from(p).ok())
             .filter(|p| *p > 1)
             .map(Pid::from_raw);
+        let child = pgid.and_then(|pgid| {
+            Some(Child {
+                pgid: pgid.as_raw(),
+                start_ticks: process::stat(pgid.as_raw())?.start_ticks,
+                boot_id: process::boot_id()?,
+                run_id: run_id.to_string(),
+            })
+        });
+        if let Some(c) = &child {
+            hook.notify(ChildEvent::Started(c.clone()));
+        }
         Group {
             pgid,
             tasks: Vec::new(),
+            child,
+            hook: hook.clone(),
         }
     }
 
@@ -222,6 +328,9 @@ impl Group {
         if let Some(pgid) = self.pgid.take() {
             // ESRCH (nothing left in the group) is the usual, fine outcome.
             let _ = killpg(pgid, Signal::SIGKILL);
+        }
+        if let Some(c) = self.child.take() {
+            self.hook.notify(ChildEvent::Ended(c));
         }
     }
 }
@@ -567,6 +676,84 @@ printf '%s' '{"title":"Custom","body":"# Heading\n\nFirst paragraph.","html":"<p
         };
         drop(fut);
         wait_gone(pid).await;
+    }
+
+    #[tokio::test]
+    async fn the_hook_hears_of_the_program_and_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let seen = dir.path().join("seen");
+        let g = script(
+            dir.path(),
+            "echo \"$$ $CONTENTHUB_RUN\" > \"$1\"\necho '{\"body\":\"# ok\"}'",
+            &[seen.to_str().unwrap()],
+            Duration::from_secs(5),
+        );
+        let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut s = spec();
+        let sink = events.clone();
+        s.children = ChildHook::new(move |e| sink.lock().unwrap().push(e));
+        assert!(matches!(g.submit(&s).await.unwrap(), Submitted::Done(_)));
+        let seen = std::fs::read_to_string(&seen).unwrap();
+        let (pid, run_id) = seen.trim().split_once(' ').unwrap();
+        let events = events.lock().unwrap().clone();
+        let [ChildEvent::Started(c), ChildEvent::Ended(ended)] = &events[..] else {
+            panic!("{events:?}")
+        };
+        assert_eq!(c, ended);
+        assert_eq!(c.pgid.to_string(), pid);
+        assert_eq!(c.run_id, run_id);
+        assert_eq!(c.run_id.len(), 16);
+        assert!(c.start_ticks > 0);
+        assert_eq!(Some(&c.boot_id), process::boot_id().as_ref());
+    }
+
+    /// Starts `sleep 30` with the parent-death signal from a thread that then ends, via the
+    /// spawner thread or not; returns its pid.
+    fn sleep_from_a_passing_thread(steady: bool) -> i32 {
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let mut cmd = tokio::process::Command::new("sleep");
+                cmd.arg("30").stdin(Stdio::null());
+                die_with_the_daemon(&mut cmd);
+                let child = if steady {
+                    spawn_steady(cmd).await.unwrap()
+                } else {
+                    cmd.spawn().unwrap()
+                };
+                child.id().unwrap() as i32
+            })
+        })
+        .join()
+        .unwrap()
+    }
+
+    #[test]
+    fn the_parent_death_signal_follows_the_forking_thread_so_one_thread_forks_them_all() {
+        // Forked by a thread that ends: the signal fires although this process lives on.
+        // This is the caveat the spawner thread exists for, and shows the signal is set.
+        let direct = sleep_from_a_passing_thread(false);
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !gone(direct) {
+            assert!(
+                Instant::now() < deadline,
+                "pid {direct} outlived its thread"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Forked by the spawner thread: it runs on after the thread that asked has ended.
+        let steady = sleep_from_a_passing_thread(true);
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(
+            !gone(steady),
+            "pid {steady} died with the thread that asked for it"
+        );
+        let _ = nix::sys::signal::kill(Pid::from_raw(steady), Signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(Pid::from_raw(steady), None);
+        let _ = nix::sys::wait::waitpid(Pid::from_raw(direct), None);
     }
 
     #[tokio::test]

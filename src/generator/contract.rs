@@ -46,6 +46,67 @@ pub struct Spec {
     /// Where content-creator should send callbacks for this task, when the daemon serves one.
     #[serde(skip)]
     pub callback_url: Option<String>,
+    /// Told about each local program a generator starts for this spec, and when it is gone.
+    #[serde(skip)]
+    pub children: ChildHook,
+}
+
+/// A local program a generator started (the `command` backend), as the engine records it with
+/// the task's lease, so that a daemon starting after a crash can find and kill what is left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Child {
+    /// Its process group: the program leads its own, so this is also its pid.
+    pub pgid: i32,
+    /// When the program started, in clock ticks since boot (`/proc/PID/stat` field 22). With
+    /// the pid it names one process: a reused pid has another start time.
+    pub start_ticks: u64,
+    /// The boot the ticks count from (`/proc/sys/kernel/random/boot_id`).
+    pub boot_id: String,
+    /// The value of `CONTENTHUB_RUN` in the program's environment, which what it starts
+    /// inherits: it recognises the group's members once the program itself is gone.
+    pub run_id: String,
+}
+
+/// What a [`ChildHook`] is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChildEvent {
+    /// The program is running.
+    Started(Child),
+    /// The program has exited or been killed, and its process group with it.
+    Ended(Child),
+}
+
+/// A callback for [`ChildEvent`]s. Called synchronously (also from `Drop`), so it must not
+/// block; the default does nothing. Hooks take no part in comparing or printing specs.
+#[derive(Clone, Default)]
+pub struct ChildHook(Option<Arc<dyn Fn(ChildEvent) + Send + Sync>>);
+
+impl ChildHook {
+    pub fn new(f: impl Fn(ChildEvent) + Send + Sync + 'static) -> Self {
+        ChildHook(Some(Arc::new(f)))
+    }
+
+    pub fn notify(&self, event: ChildEvent) {
+        if let Some(f) = &self.0 {
+            f(event);
+        }
+    }
+}
+
+impl fmt::Debug for ChildHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "ChildHook(set)"
+        } else {
+            "ChildHook(none)"
+        })
+    }
+}
+
+impl PartialEq for ChildHook {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// A finished article as a generator returns it.

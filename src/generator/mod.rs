@@ -8,14 +8,16 @@
 //!
 //! The contract itself lives in `contract`, profiles in [`profile`], and what more than one
 //! backend needs in `http` (client and error classification) and `reply` (reading loosely
-//! typed JSON replies). Backends import from those, never from each other or from this file,
-//! which names every backend in [`build`].
+//! typed JSON replies); [`process`] reads `/proc` for the programs of the `command` backend.
+//! Backends import from those, never from each other or from this file, which names every
+//! backend in [`build`].
 
 pub mod command;
 pub mod content_creator;
 mod contract;
 mod http;
 pub mod openai;
+pub mod process;
 pub mod profile;
 mod reply;
 pub mod template;
@@ -26,8 +28,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use contract::{
-    AccountSpec, EnvLookup, ErrorKind, GenError, Generator, Output, Polled, Spec, Submitted,
-    Transport,
+    AccountSpec, Child, ChildEvent, ChildHook, EnvLookup, ErrorKind, GenError, Generator, Output,
+    Polled, Spec, Submitted, Transport,
 };
 pub use http::parse_retry_after;
 pub use profile::{GeneratorKind, GeneratorProfile};

@@ -63,5 +63,6 @@ pub(crate) fn spec() -> Spec {
             ..Default::default()
         },
         callback_url: None,
+        children: Default::default(),
     }
 }

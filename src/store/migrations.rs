@@ -289,8 +289,28 @@ DROP TRIGGER tasks_remote_attempts;
 UPDATE tasks SET remote_attempts = remote_attempts + 1 WHERE submitted_at IS NOT NULL;
 "#;
 
-/// Claims that pass over a generator at its limit read only the other generators' tasks.
+/// Local programs (the `command` generator) die with the daemon, and the next daemon kills
+/// what a crash left of them before it runs their tasks again.
 const V5: &str = r#"
+-- One row per program a daemon is running for a task: its process group (the program's pid),
+-- its start time in clock ticks since boot (a pid can be reused, a pid with its start time
+-- cannot), the boot those ticks count from, and the run marker in its environment. Written
+-- when the program starts and deleted when it is gone; a row left behind means the daemon
+-- died first.
+CREATE TABLE task_children (
+    task_seq    INTEGER NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+    owner       TEXT NOT NULL,
+    pgid        INTEGER NOT NULL,
+    start_ticks INTEGER NOT NULL,
+    boot_id     TEXT NOT NULL,
+    run_id      TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    PRIMARY KEY (task_seq, owner, pgid)
+) WITHOUT ROWID;
+"#;
+
+/// Claims that pass over a generator at its limit read only the other generators' tasks.
+const V6: &str = r#"
 -- Pending tasks per generator in claim order: a claim takes each generator's first due tasks
 -- by index seeks, so a full generator's backlog is never read, whatever its size.
 CREATE INDEX tasks_pending_generator ON tasks(generator, priority DESC, seq, next_attempt_at)
@@ -298,7 +318,7 @@ CREATE INDEX tasks_pending_generator ON tasks(generator, priority DESC, seq, nex
 "#;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

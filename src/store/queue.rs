@@ -886,3 +886,90 @@ pub fn heartbeats(conn: &Conn, limit: u32) -> Result<Vec<Heartbeat>> {
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// A local program a worker started for a task (a `command` generator's), recorded with the
+/// task's lease so that the next daemon can kill what a crash left of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildRecord {
+    /// The program's process group (its pid).
+    pub pgid: i32,
+    /// Its start time in clock ticks since boot, which tells it from a later process that was
+    /// given the same pid.
+    pub start_ticks: u64,
+    /// The boot the ticks count from.
+    pub boot_id: String,
+    /// The marker in its environment, inherited by what it starts.
+    pub run_id: String,
+}
+
+/// A recorded program and the lease of its task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedChild {
+    pub seq: Seq,
+    /// The daemon that started it.
+    pub owner: String,
+    pub child: ChildRecord,
+    /// Whether that daemon still holds a live lease on the task (it may be alive).
+    pub lease_live: bool,
+}
+
+/// Records a program `owner` started for task `seq`.
+pub fn record_child(
+    conn: &Conn,
+    seq: Seq,
+    owner: &str,
+    child: &ChildRecord,
+    now: Millis,
+) -> Result<()> {
+    conn.sql()
+        .prepare_cached(
+            "INSERT OR REPLACE INTO task_children(task_seq, owner, pgid, start_ticks, boot_id, run_id, started_at)
+             SELECT seq, ?2, ?3, ?4, ?5, ?6, ?7 FROM tasks WHERE seq = ?1",
+        )?
+        .execute(params![
+            seq.0,
+            owner,
+            child.pgid,
+            child.start_ticks as i64,
+            child.boot_id,
+            child.run_id,
+            now
+        ])?;
+    Ok(())
+}
+
+/// Forgets a program once it is gone (its attempt ended, or a later daemon killed it).
+pub fn clear_child(conn: &Conn, seq: Seq, owner: &str, pgid: i32) -> Result<()> {
+    conn.sql()
+        .prepare_cached(
+            "DELETE FROM task_children WHERE task_seq = ?1 AND owner = ?2 AND pgid = ?3",
+        )?
+        .execute(params![seq.0, owner, pgid])?;
+    Ok(())
+}
+
+/// Every recorded program, with whether its daemon still holds its task's lease at `now`.
+pub fn recorded_children(conn: &Conn, now: Millis) -> Result<Vec<RecordedChild>> {
+    let mut stmt = conn.sql().prepare_cached(
+        "SELECT c.task_seq, c.owner, c.pgid, c.start_ticks, c.boot_id, c.run_id,
+                coalesce(t.lease_owner = c.owner AND t.lease_expires_at > ?1
+                         AND t.status IN ('submitted','processing'), 0)
+         FROM task_children c LEFT JOIN tasks t ON t.seq = c.task_seq
+         ORDER BY c.task_seq, c.pgid",
+    )?;
+    let rows = stmt.query_map([now], |r| {
+        let ticks: i64 = r.get(3)?;
+        Ok(RecordedChild {
+            seq: Seq(r.get(0)?),
+            owner: r.get(1)?,
+            child: ChildRecord {
+                pgid: r.get(2)?,
+                start_ticks: ticks.max(0) as u64,
+                boot_id: r.get(4)?,
+                run_id: r.get(5)?,
+            },
+            lease_live: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
