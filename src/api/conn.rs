@@ -413,7 +413,7 @@ pub async fn serve(
 }
 
 /// Serves one connection until the client closes it, a deadline passes, it is shed, or
-/// (after `shutdown`) its last response is sent.
+/// `shutdown` comes (then at once, or once the request in service is answered).
 async fn connection(
     io: TokioIo<Watched>,
     service: Service,
@@ -444,6 +444,11 @@ async fn connection(
                 }
             }
             _ = shutdown.cancelled(), if !draining => {
+                // A connection with no request in service closes now; one serving a request
+                // closes once its response is sent.
+                if !matches!(*watch.phase(), Phase::Busy(_)) {
+                    return;
+                }
                 draining = true;
                 conn.as_mut().graceful_shutdown();
             }

@@ -367,3 +367,64 @@ fn slow_headers_and_idle_connections_are_closed_after_their_timeouts() {
     );
     drop(daemon);
 }
+
+#[test]
+fn sigterm_closes_idle_connections_at_once_and_lets_a_request_in_flight_finish() {
+    let env = Env::new();
+    env.account("blog");
+    let mut daemon = start_daemon(&env, None);
+    let addr = daemon.addr;
+
+    let mut idle = TcpStream::connect(addr).expect("connect");
+    keep_alive_healthz(&mut idle, addr);
+    // A submit whose body is still arriving when the daemon is told to stop.
+    let body = json!({"account_id": "blog", "topic": "Sent during shutdown"}).to_string();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut slow = TcpStream::connect(addr).expect("connect");
+    slow.write_all(
+        format!(
+            "POST /api/v1/content/generate/async HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{first}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .expect("send the head and half the body");
+    std::thread::sleep(Duration::from_millis(300));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(daemon.child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .expect("send SIGTERM");
+
+    let (closed, _) = until_closed(&mut idle, None, Duration::from_secs(5));
+    let closed = closed.expect("the idle connection is closed at shutdown");
+    assert!(closed < Duration::from_secs(2), "closed after {closed:?}");
+
+    slow.write_all(rest.as_bytes())
+        .expect("send the rest of the body");
+    let (_, answer) = until_closed(&mut slow, None, Duration::from_secs(10));
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    assert!(
+        answer.starts_with("HTTP/1.1 202"),
+        "{answer}\n{}",
+        daemon.log()
+    );
+    let reply: Value = serde_json::from_str(answer.split_once("\r\n\r\n").expect("a body").1)
+        .expect("a JSON body");
+    let id = reply["task_id"].as_str().expect("a task id");
+    assert_eq!(env.status_of(id), "pending");
+
+    let end = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = daemon.child.try_wait().expect("poll the daemon") {
+            break st;
+        }
+        assert!(
+            Instant::now() < end,
+            "the daemon still runs\n{}",
+            daemon.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "{}", daemon.log());
+}
