@@ -38,23 +38,23 @@ impl Drop for Daemon {
     }
 }
 
-/// Starts `daemon run --listen 127.0.0.1:0`, with both the soft and the hard open-file limit
-/// at `nofile` when given (so the daemon cannot raise them), and waits until it listens.
-fn start_daemon(env: &Env, nofile: Option<u64>) -> Daemon {
+/// Starts `daemon run --listen 127.0.0.1:0`, with the (soft, hard) open-file limits
+/// `nofile` when given, and waits until it listens.
+fn start_daemon(env: &Env, nofile: Option<(u64, u64)>) -> Daemon {
     let log = env.path().join("daemon.log");
     let file = std::fs::File::create(&log).expect("create the daemon's log");
     let mut cmd = env.std_cmd(["daemon", "run", "--listen", "127.0.0.1:0"]);
     cmd.stdin(Stdio::null())
         .stdout(file.try_clone().expect("clone the log handle"))
         .stderr(file);
-    if let Some(n) = nofile {
+    if let Some((soft, hard)) = nofile {
         use std::os::unix::process::CommandExt;
         #[allow(unsafe_code)]
         // SAFETY: between fork and exec the child only calls setrlimit, a plain system call
         // that neither allocates nor takes locks.
         unsafe {
             cmd.pre_exec(move || {
-                setrlimit(Resource::RLIMIT_NOFILE, n, n).map_err(std::io::Error::from)
+                setrlimit(Resource::RLIMIT_NOFILE, soft, hard).map_err(std::io::Error::from)
             });
         }
     }
@@ -168,7 +168,7 @@ fn a_thousand_idle_sockets_leave_healthz_and_generation_working_at_1024_descript
         mock.base("v")
     ));
     env.account("blog");
-    let daemon = start_daemon(&env, Some(1024));
+    let daemon = start_daemon(&env, Some((1024, 1024)));
     assert_eq!(
         open_file_limits(daemon.child.id()),
         ("1024".to_string(), "1024".to_string()),
@@ -258,6 +258,27 @@ fn a_thousand_idle_sockets_leave_healthz_and_generation_working_at_1024_descript
     eprintln!(
         "flood of {FLOOD} connections in {flood_took:?}; /healthz answered in {answered_in:?}; {still_open} left open"
     );
+}
+
+#[test]
+fn the_daemon_raises_its_soft_open_file_limit_and_caps_connections_at_half_of_it() {
+    assert!(
+        raise_own_limit() >= 4096,
+        "this test needs a hard open-file limit of 4,096"
+    );
+    let env = Env::new();
+    env.config("[api]\nmax_connections = 5000\n");
+    let daemon = start_daemon(&env, Some((1024, 4096)));
+    assert_eq!(
+        open_file_limits(daemon.child.id()),
+        ("4096".to_string(), "4096".to_string()),
+        "the soft limit is raised to the hard one"
+    );
+    wait_until("the daemon logs the cap in effect", DEADLINE, || {
+        daemon
+            .log()
+            .contains("API connections: at most 2048 open at once ([api] max_connections 5000")
+    });
 }
 
 /// Reads from `s` until the server closes it or `limit` passes; returns when it closed and
