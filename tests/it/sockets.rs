@@ -410,7 +410,8 @@ fn sigterm_closes_idle_connections_at_once_and_lets_a_request_in_flight_finish()
         .as_bytes(),
     )
     .expect("send the head and half the body");
-    std::thread::sleep(Duration::from_millis(300));
+    // Time for the daemon to read the head and hand the request to its handler.
+    std::thread::sleep(Duration::from_millis(500));
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(daemon.child.id() as i32),
         nix::sys::signal::Signal::SIGTERM,
