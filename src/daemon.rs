@@ -39,10 +39,18 @@ pub struct ApiServe {
 }
 
 impl ApiServe {
-    /// Binds `addr` now.
+    /// Binds `addr` now, with a queue of 1,024 connections not yet accepted (the standard
+    /// library's 128 overflows in a burst of new connections, and the clients it turns away
+    /// wait a second or more before they try again).
     pub fn bind(addr: SocketAddr, config: ApiConfig) -> Result<ApiServe> {
+        use nix::sys::socket::{listen, Backlog};
         let listener = std::net::TcpListener::bind(addr)
-            .and_then(|l| l.set_nonblocking(true).map(|_| l))
+            .and_then(|l| {
+                // Listening again on a listening socket only changes its queue's length.
+                let backlog = Backlog::new(1024).unwrap_or(Backlog::MAXCONN);
+                listen(&l, backlog).map_err(std::io::Error::from)?;
+                l.set_nonblocking(true).map(|_| l)
+            })
             .map_err(|e| Error::io(format!("cannot listen on {addr}"), e))?;
         Ok(ApiServe { listener, config })
     }
@@ -187,6 +195,11 @@ fn api_config(s: &Settings, addr: SocketAddr) -> Result<ApiConfig> {
     config.rate_limit = s.api.rate_limit.value;
     config.rate_burst = s.api.rate_burst.value;
     config.metrics = metrics_options(s, Duration::from_secs(24 * 3600));
+    config.connections = api::conn::Limits {
+        header_timeout: s.api.header_timeout.value,
+        idle_timeout: s.api.idle_timeout.value,
+        max_connections: s.api.max_connections.value,
+    };
     Ok(config)
 }
 
@@ -221,7 +234,7 @@ pub fn metrics_options(s: &Settings, window: Duration) -> MetricsOptions {
 /// [`Daemon::run`].
 pub struct Daemon {
     engine: Engine,
-    api: Option<(std::net::TcpListener, AppState)>,
+    api: Option<(std::net::TcpListener, AppState, api::conn::Limits)>,
     work: bool,
 }
 
@@ -233,10 +246,14 @@ impl Daemon {
         }
         let engine = Engine::new(config.engine).await?;
         let api = match config.api {
-            Some(serve) => Some((
-                serve.listener,
-                AppState::new(serve.config, engine.shared())?,
-            )),
+            Some(serve) => {
+                let limits = serve.config.connections;
+                Some((
+                    serve.listener,
+                    AppState::new(serve.config, engine.shared())?,
+                    limits,
+                ))
+            }
             None => None,
         };
         Ok(Daemon {
@@ -256,7 +273,7 @@ impl Daemon {
     pub async fn run(self, shutdown: CancellationToken) -> Result<Summary> {
         let stop = shutdown.child_token();
         let server = match self.api {
-            Some((listener, state)) => {
+            Some((listener, state, limits)) => {
                 let listener = tokio::net::TcpListener::from_std(listener)
                     .map_err(|e| Error::io("cannot serve the API", e))?;
                 let bound = listener
@@ -265,7 +282,7 @@ impl Daemon {
                 tracing::info!("listening on {bound}");
                 let stop = stop.clone();
                 Some(tokio::spawn(async move {
-                    if let Err(e) = api::serve(listener, state, stop).await {
+                    if let Err(e) = api::serve(listener, state, limits, stop).await {
                         tracing::error!(error = %e, "the API server failed");
                     }
                 }))

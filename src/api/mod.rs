@@ -8,17 +8,19 @@
 //! [`ApiError`]. Layers, outermost first: the body size limit (before anything else), then the
 //! bearer token (everything but `/healthz` and the callback, which has its own rule), then
 //! the per-client rate limit on submits.
+//!
+//! [`conn`] serves the router: it closes connections that send their headers too slowly or
+//! stay idle too long, and caps how many are open at once.
 
 pub mod auth;
 pub mod callback;
+pub mod conn;
 pub mod error;
 pub mod limits;
 pub mod ops;
 pub mod pool;
 pub mod state;
 pub mod tasks;
-
-use std::net::SocketAddr;
 
 use axum::middleware;
 use axum::routing::{delete, get, post};
@@ -59,15 +61,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the API on `listener` until `shutdown` is cancelled, then lets requests in flight
-/// finish.
+/// Serves the API on `listener` within `limits` until `shutdown` is cancelled, then lets
+/// requests in flight finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
+    limits: conn::Limits,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await
+    conn::serve(listener, router(state), limits, shutdown).await
 }

@@ -24,6 +24,8 @@ pub struct ApiConfig {
     pub policy: SubmitPolicy,
     /// What `/metrics` reports (the same as `monitor metrics`).
     pub metrics: crate::monitor::metrics::MetricsOptions,
+    /// Timeouts and the cap of the connections the API serves.
+    pub connections: super::conn::Limits,
 }
 
 impl ApiConfig {
@@ -42,6 +44,7 @@ impl ApiConfig {
                 prices: Default::default(),
                 lease: std::time::Duration::from_secs(15),
             },
+            connections: Default::default(),
         }
     }
 }

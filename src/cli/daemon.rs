@@ -155,6 +155,26 @@ fn flags(a: &RunArgs, exclusive: bool) -> Result<daemon::Flags> {
     })
 }
 
+/// Raises the soft limit on open files to the hard limit: the API's connections, the store
+/// and generator requests all need descriptors, and the usual soft limit of 1,024 is far
+/// below what the system allows. The API's connection cap is derived from the result.
+fn raise_open_file_limit() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return;
+    };
+    if soft >= hard {
+        tracing::debug!(soft, hard, "open-file limit");
+        return;
+    }
+    match setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+        Ok(()) => tracing::debug!(from = soft, to = hard, "raised the open-file limit"),
+        Err(e) => {
+            tracing::debug!(soft, hard, error = %e, "cannot raise the open-file limit")
+        }
+    }
+}
+
 /// Runs the daemon in this process. `detached` carries the pid file to remove on exit.
 fn run_foreground(ctx: &mut Ctx, a: RunArgs, detached: Option<PathBuf>) -> Result<ExitCode> {
     // Make sure the store exists and is current before taking the lock beside it.
@@ -170,6 +190,7 @@ fn run_foreground(ctx: &mut Ctx, a: RunArgs, detached: Option<PathBuf>) -> Resul
     let exclusive = held.is_some() && !a.allow_multiple;
     let config = daemon::Config::from_settings(&ctx.settings, &flags(&a, exclusive)?)?;
     init_logging(a.log_format);
+    raise_open_file_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("contenthub-worker")

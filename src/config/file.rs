@@ -113,6 +113,10 @@ pub(super) struct ApiSection {
     pub(super) token_env: Option<String>,
     pub(super) rate_limit: Option<u32>,
     pub(super) rate_burst: Option<u32>,
+    pub(super) header_timeout: Option<DurationSetting>,
+    pub(super) idle_timeout: Option<DurationSetting>,
+    #[serde(default, deserialize_with = "positive")]
+    pub(super) max_connections: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -286,6 +290,15 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<FileConfig> {
             path.display()
         ))
     };
+    for (key, value) in [
+        ("api.header_timeout", file.api.header_timeout),
+        ("api.idle_timeout", file.api.idle_timeout),
+    ] {
+        if value.is_some_and(|d| d.0 < Duration::from_secs(1)) {
+            let line = line_of_section(text, "api").unwrap_or(1);
+            return Err(invalid(line, key, "must be at least 1s"));
+        }
+    }
     for (section, map) in [
         ("warning", &file.monitor.warning),
         ("critical", &file.monitor.critical),
@@ -445,6 +458,9 @@ pub const DEFAULT_CONFIG: &str = r#"# contenthub configuration.
 # token_env = "CONTENTHUB_API_TOKEN"   # bearer token; required when not on loopback
 # rate_limit = 20                      # submits per second per client (0 = off)
 # rate_burst = 50
+# header_timeout = "10s"               # a request's headers must arrive within this
+# idle_timeout = "60s"                 # a kept-alive connection closes after this long unused
+# max_connections = 512                # at most half the open-file limit (ulimit -n)
 
 [webhook]
 # Callbacks from content-creator (POST /api/v1/content/callback/{task_id}).

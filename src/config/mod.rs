@@ -79,6 +79,12 @@ pub struct ApiSettings {
     /// Submits per second per client (0 = unlimited).
     pub rate_limit: Sourced<u32>,
     pub rate_burst: Sourced<u32>,
+    /// How long a request's headers may take to arrive.
+    pub header_timeout: Sourced<Duration>,
+    /// How long a kept-alive connection may wait for its next request.
+    pub idle_timeout: Sourced<Duration>,
+    /// Connections open at once (at most half the open-file limit applies at run time).
+    pub max_connections: Sourced<u32>,
 }
 
 /// Incoming content-creator callbacks.

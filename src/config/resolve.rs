@@ -156,6 +156,11 @@ impl Settings {
             Source::File,
         );
 
+        let dur = |default: u64, v: Option<DurationSetting>| {
+            let mut s = Sourced::default(Duration::from_secs(default));
+            s.layer(v.map(|d| d.0), Source::File);
+            s
+        };
         let api = ApiSettings {
             listen: file.api.listen.clone().map(|v| Sourced {
                 value: v,
@@ -172,15 +177,17 @@ impl Settings {
                 v.layer(file.api.rate_burst, Source::File);
                 v
             },
+            header_timeout: dur(10, file.api.header_timeout),
+            idle_timeout: dur(60, file.api.idle_timeout),
+            max_connections: {
+                let mut v = Sourced::default(512u32);
+                v.layer(file.api.max_connections, Source::File);
+                v
+            },
         };
         let webhook = WebhookSettings {
             secret_env: file.webhook.secret_env.clone(),
             public_url: file.webhook.public_url.clone(),
-        };
-        let dur = |default: u64, v: Option<DurationSetting>| {
-            let mut s = Sourced::default(Duration::from_secs(default));
-            s.layer(v.map(|d| d.0), Source::File);
-            s
         };
         let notify = NotifySettings {
             secret_env: file.notify.secret_env.clone(),
@@ -304,6 +311,39 @@ mod tests {
         assert_eq!(s.daemon.poll_interval.source, Source::File);
         let s = resolve("", &[("ASYNC_TASK_TIMEOUT", "600")]).unwrap();
         assert_eq!(s.tasks.timeout.value, Duration::from_secs(600));
+    }
+
+    #[test]
+    fn api_connection_keys() {
+        let s = resolve("", &[]).unwrap();
+        assert_eq!(s.api.header_timeout.value, Duration::from_secs(10));
+        assert_eq!(s.api.idle_timeout.value, Duration::from_secs(60));
+        assert_eq!(s.api.max_connections.value, 512);
+        assert_eq!(s.api.max_connections.source, Source::Default);
+        let s = resolve(
+            "[api]\nheader_timeout = \"5s\"\nidle_timeout = \"2m\"\nmax_connections = 100\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.api.header_timeout.value, Duration::from_secs(5));
+        assert_eq!(s.api.idle_timeout.value, Duration::from_secs(120));
+        assert_eq!(s.api.max_connections.value, 100);
+        assert_eq!(s.api.idle_timeout.source, Source::File);
+        let e = resolve("[api]\nmax_connections = 0\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("api.max_connections"), "{e}");
+        let e = resolve("[api]\nheader_timeout = \"500ms\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("api.header_timeout") && e.contains("at least 1s"),
+            "{e}"
+        );
+        let e = resolve("[api]\nidle_timeout = 0\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("api.idle_timeout"), "{e}");
     }
 
     #[test]

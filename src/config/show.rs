@@ -115,6 +115,21 @@ impl Settings {
             self.api.rate_burst.value.to_string(),
             &self.api.rate_burst.source,
         );
+        push(
+            "api.header_timeout",
+            dur(&self.api.header_timeout.value),
+            &self.api.header_timeout.source,
+        );
+        push(
+            "api.idle_timeout",
+            dur(&self.api.idle_timeout.value),
+            &self.api.idle_timeout.source,
+        );
+        push(
+            "api.max_connections",
+            self.api.max_connections.value.to_string(),
+            &self.api.max_connections.source,
+        );
         if let Some(v) = &self.webhook.secret_env {
             push("webhook.secret_env", secret_ref(v), &Source::File);
         }

@@ -22,6 +22,7 @@ mod outbox;
 mod readme;
 mod scheduler;
 mod snapshots;
+mod sockets;
 mod store;
 mod submit;
 mod support;
