@@ -500,6 +500,10 @@ mod tests {
         assert!(c.matches(at("2027-01-04 06:00")));
         assert!(c.matches(at("2027-01-15 06:00")));
         assert!(!c.matches(at("2027-01-05 06:00")));
+        // `*/7` is 0 and 7, Sunday: the first Sunday of each month.
+        let c = Cron::parse("0 6 1-7 * */7").unwrap();
+        assert_eq!(c.next_match(at("2027-02-01 00:00")), Some(at("2027-02-07 06:00")));
+        assert_eq!(c.next_match(at("2027-02-07 06:01")), Some(at("2027-03-07 06:00")));
     }
 
     #[test]
