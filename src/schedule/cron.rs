@@ -5,7 +5,7 @@
 //! items; an item is `*`, a value or a range `a-b`, and `*` and ranges take a step (`*/15`,
 //! `1-10/3`; as in crontab, a single value does not: `5/10` is refused). Months and days of
 //! the week also take three-letter names (`jan`, `mon`, any case); day of week 0 and 7 are
-//! both Sunday. Day of month and day of week combine as in Vixie and Debian cron: when either
+//! both Sunday; a day field that is just `?` is `*`. Day of month and day of week combine as in Vixie and Debian cron: when either
 //! field starts with `*` a day must match both, otherwise either. This module knows nothing of
 //! time zones: it answers which wall-clock minutes match; `schedule` maps them to instants.
 
@@ -124,7 +124,16 @@ impl Cron {
                         "an alias like {first} stands alone, without other fields"
                     )))
                 }
-                five if five.len() == 5 => five.to_vec(),
+                // `?` (no specific day, from Quartz) is `*` in the two day fields.
+                five if five.len() == 5 => (five.iter().enumerate())
+                    .map(|(n, f)| {
+                        if matches!(n, 2 | 4) && *f == "?" {
+                            "*"
+                        } else {
+                            f
+                        }
+                    })
+                    .collect(),
                 other => {
                     return Err(Error::invalid(
                         "cron",
@@ -394,6 +403,10 @@ mod tests {
         assert_eq!(c.weekdays, 1);
         assert!(c.days_and_weekdays);
         assert_eq!(Cron::parse("0 0 * * 5-7").unwrap().weekdays, 0b1100001);
+        assert_eq!(
+            Cron::parse("0 8 ? * mon").unwrap(),
+            Cron::parse("0 8 * * mon").unwrap()
+        );
         assert_eq!(Cron::parse("0 0 * * */2").unwrap().weekdays, 0b1010101);
         assert_eq!(
             Cron::parse("@weekly").unwrap(),
@@ -443,7 +456,7 @@ mod tests {
         assert!(err("@reboot").contains("@reboot names no time"));
         for bad in [
             "0 0 L * *",
-            "0 0 ? * *",
+            "? 0 * * *",
             "0 0 * * 1#2",
             "0 0 1W * *",
             ",0 * * * *",
@@ -502,8 +515,14 @@ mod tests {
         assert!(!c.matches(at("2027-01-05 06:00")));
         // `*/7` is 0 and 7, Sunday: the first Sunday of each month.
         let c = Cron::parse("0 6 1-7 * */7").unwrap();
-        assert_eq!(c.next_match(at("2027-02-01 00:00")), Some(at("2027-02-07 06:00")));
-        assert_eq!(c.next_match(at("2027-02-07 06:01")), Some(at("2027-03-07 06:00")));
+        assert_eq!(
+            c.next_match(at("2027-02-01 00:00")),
+            Some(at("2027-02-07 06:00"))
+        );
+        assert_eq!(
+            c.next_match(at("2027-02-07 06:01")),
+            Some(at("2027-03-07 06:00"))
+        );
     }
 
     #[test]
