@@ -6,13 +6,15 @@
 //! overlapping runs can never fire a slot twice. A plan fires at most one slot per run: after
 //! downtime, `latest` fires the most recent missed slot and `skip` fires nothing late.
 
+mod cron;
+#[cfg(test)]
+mod reference_tests;
+
 use std::collections::BTreeMap;
-use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
-use croner::Cron;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::task::{SubmitPolicy, SubmitRequest};
@@ -22,20 +24,15 @@ use crate::error::{Error, Result};
 use crate::store::plans::{self, PlanRow};
 use crate::store::{accounts, counters, tasks, Conn, Store};
 
+pub use cron::Cron;
+
 /// A slot later than this is missed, not merely late: `skip` does not fire it.
 pub const ON_TIME: Duration = Duration::from_secs(10 * 60);
 
-/// Parses a 5-field cron expression or an alias (`@daily`, `@hourly`, …).
+/// Parses a 5-field cron expression or an alias (`@daily`, `@hourly`, …), refusing one that
+/// never fires.
 pub fn parse_cron(expr: &str) -> Result<Cron> {
-    let e = expr.trim();
-    let fields = e.split_whitespace().count();
-    if !e.starts_with('@') && fields != 5 {
-        return Err(Error::invalid(
-            "cron",
-            format!("'{e}' has {fields} fields; write 5 (minute hour day-of-month month day-of-week) or an alias like @daily"),
-        ));
-    }
-    Cron::from_str(e).map_err(|err| Error::invalid("cron", format!("'{e}': {err}")))
+    Cron::parse(expr)
 }
 
 /// Parses an IANA time zone name (`Asia/Shanghai`, `UTC`).
@@ -59,10 +56,20 @@ pub fn local_tz_name() -> String {
         .unwrap_or_else(|| "UTC".into())
 }
 
-/// How many repeated wall-clock slots a DST overlap can hold: one per minute of up to a day.
-const MAX_REPEATS: usize = 24 * 60;
+/// The longest stretch of wall-clock time a transition can skip (Samoa skipped a whole day).
+const MAX_GAP_MINUTES: i64 = 48 * 60;
 
 /// A plan's schedule: a cron expression in a time zone.
+///
+/// The expression is matched against wall-clock minutes in the zone, and each matching
+/// minute (a slot) fires at the first instant the zone's clock reads that time or later:
+/// - a time that occurs once fires then;
+/// - a time that occurs twice (a fall-back overlap) fires once, at its first occurrence;
+/// - a time that does not occur (a spring-forward gap) fires at the first instant after the
+///   gap, so every slot of a gap and the slot at its end fire once, together.
+///
+/// That instant only grows with the slot, so the slots can be walked in wall-clock order:
+/// every slot at or before the wall-clock time of an instant fires at or before it.
 pub struct Schedule {
     cron: Cron,
     tz: Tz,
@@ -76,59 +83,73 @@ impl Schedule {
         })
     }
 
-    fn at(&self, ms: Millis) -> DateTime<Tz> {
-        self.tz
-            .timestamp_millis_opt(ms)
-            .single()
-            .unwrap_or_else(|| Utc.timestamp_millis_opt(0).unwrap().with_timezone(&self.tz))
+    /// The wall-clock time in the zone at `ms`.
+    fn wall(&self, ms: Millis) -> NaiveDateTime {
+        let utc = DateTime::from_timestamp_millis(ms).unwrap_or_default();
+        utc.with_timezone(&self.tz).naive_local()
     }
 
-    /// A wall-clock time that occurs twice (a DST overlap) is one slot: its first instant.
-    fn first_instant(&self, t: DateTime<Tz>) -> Millis {
-        self.tz
-            .from_local_datetime(&t.naive_local())
-            .earliest()
-            .map(|d| d.timestamp_millis())
-            .unwrap_or_else(|| t.timestamp_millis())
-    }
-
-    /// The first slot strictly after `after`. A slot in a DST gap fires just after the gap.
-    pub fn next_after(&self, after: Millis) -> Option<Millis> {
-        let mut from = self.at(after);
-        let base = from.naive_local();
-        // Walking through a repeated hour can meet one repeat per minute (`* * * * *`).
-        for _ in 0..MAX_REPEATS {
-            let t = self.cron.find_next_occurrence(&from, false).ok()?;
-            // The second instance of a repeated wall-clock time is not a new slot.
-            if t.naive_local() == base || self.first_instant(t) <= after {
-                from = t;
-                continue;
-            }
-            return Some(self.first_instant(t));
+    /// When the wall-clock `slot` fires: the first instant the zone's clock reads `slot` or
+    /// later.
+    fn fire_at(&self, slot: NaiveDateTime) -> Option<Millis> {
+        match self.tz.from_local_datetime(&slot) {
+            LocalResult::Single(t) => Some(t.timestamp_millis()),
+            LocalResult::Ambiguous(a, b) => Some(a.timestamp_millis().min(b.timestamp_millis())),
+            LocalResult::None => self.gap_end(slot),
         }
-        None
     }
 
-    /// The latest slot at or before `at`.
-    pub fn latest_at_or_before(&self, at: Millis) -> Option<Millis> {
-        let t = self
-            .cron
-            .find_previous_occurrence(&self.at(at), true)
-            .ok()?;
-        let mut latest = self.first_instant(t);
-        // In the second pass of a DST overlap the previous wall-clock slot maps back to its
-        // first instant, and slots of the first pass later than it (02:15, 02:30, 02:45 CEST
-        // when `at` is 02:05 CET) are later still: walk forward to the last one.
-        for _ in 0..MAX_REPEATS {
-            match self.next_after(latest) {
-                Some(n) if n <= at => latest = n,
-                _ => break,
+    /// The instant a gap that skips the wall-clock time `slot` ends.
+    fn gap_end(&self, slot: NaiveDateTime) -> Option<Millis> {
+        // The first wall-clock minute after the slot that exists: the gap ends at or before
+        // its instant `hi`, and `lo`, as far before `hi` as that minute is after the slot,
+        // still reads earlier than the slot.
+        let (after, hi) = (1..=MAX_GAP_MINUTES).find_map(|n| {
+            let t = slot + chrono::Duration::minutes(n);
+            let at = self.tz.from_local_datetime(&t).earliest()?;
+            Some((t, at.timestamp_millis()))
+        })?;
+        let (mut lo, mut hi) = (hi - (after - slot).num_milliseconds(), hi);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.wall(mid) >= slot {
+                hi = mid;
+            } else {
+                lo = mid;
             }
+        }
+        Some(hi)
+    }
+
+    /// The first fire strictly after `after`. Slots in a DST gap fire once, just after it; a
+    /// slot in an overlap fires once, at its first occurrence.
+    pub fn next_after(&self, after: Millis) -> Option<Millis> {
+        // Slots at or before the wall-clock minute of `after` fire at or before it. In the
+        // second pass of an overlap a few slots after it do too: they fired in the first.
+        let mut from = minute_of(self.wall(after)) + chrono::Duration::minutes(1);
+        loop {
+            let slot = self.cron.next_match(from)?;
+            let at = self.fire_at(slot)?;
+            if at > after {
+                return Some(at);
+            }
+            from = slot + chrono::Duration::minutes(1);
+        }
+    }
+
+    /// The latest fire at or before `at`.
+    pub fn latest_at_or_before(&self, at: Millis) -> Option<Millis> {
+        let slot = self.cron.prev_match(minute_of(self.wall(at)))?;
+        let mut latest = self.fire_at(slot)?;
+        // In the second pass of an overlap, slots later than the wall-clock time of `at`
+        // (02:15, 02:30, 02:45 CEST when `at` is 02:05 CET) fired earlier still.
+        while let Some(next) = self.next_after(latest).filter(|n| *n <= at) {
+            latest = next;
         }
         Some(latest)
     }
 
-    /// The next `n` slots after `after`.
+    /// The next `n` fires after `after`.
     pub fn upcoming(&self, after: Millis, n: usize) -> Vec<Millis> {
         let mut out = Vec::with_capacity(n);
         let mut t = after;
@@ -143,6 +164,13 @@ impl Schedule {
         }
         out
     }
+}
+
+/// `t` without its seconds.
+fn minute_of(t: NaiveDateTime) -> NaiveDateTime {
+    t.with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(t)
 }
 
 /// A plan as `scheduler list/show` present it.
@@ -538,6 +566,127 @@ mod tests {
             every_minute.latest_at_or_before(ms("2026-10-25T01:30:00Z")),
             Some(ms("2026-10-25T00:59:00Z"))
         );
+    }
+
+    #[test]
+    fn gap_slots_of_lists_ranges_and_steps_fire_just_after_the_gap() {
+        // 2027-03-14: 02:00 EST becomes 03:00 EDT at 07:00Z; 02:00 and 02:30 do not exist.
+        let list = Schedule::new("0,30 1,2 * * *", "America/New_York").unwrap();
+        assert_eq!(
+            list.upcoming(ms("2027-03-14T05:00:00Z"), 4),
+            vec![
+                ms("2027-03-14T06:00:00Z"),
+                ms("2027-03-14T06:30:00Z"),
+                ms("2027-03-14T07:00:00Z"),
+                ms("2027-03-15T05:00:00Z")
+            ]
+        );
+        let range = Schedule::new("15 1-3 * * *", "America/New_York").unwrap();
+        assert_eq!(
+            range.upcoming(ms("2027-03-14T06:00:00Z"), 3),
+            vec![
+                ms("2027-03-14T06:15:00Z"),
+                ms("2027-03-14T07:00:00Z"),
+                ms("2027-03-14T07:15:00Z")
+            ]
+        );
+        let step = Schedule::new("0 */2 * * *", "America/New_York").unwrap();
+        assert_eq!(
+            step.upcoming(ms("2027-03-14T04:00:00Z"), 3),
+            vec![
+                ms("2027-03-14T05:00:00Z"),
+                ms("2027-03-14T07:00:00Z"),
+                ms("2027-03-14T08:00:00Z")
+            ]
+        );
+        // The firing path agrees.
+        assert_eq!(
+            step.latest_at_or_before(ms("2027-03-14T07:59:00Z")),
+            Some(ms("2027-03-14T07:00:00Z"))
+        );
+        assert_eq!(
+            list.latest_at_or_before(ms("2027-03-14T07:00:00Z")),
+            Some(ms("2027-03-14T07:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn lord_howe_half_hour_shifts() {
+        // 2026-10-04 02:00 LHST (+10:30) becomes 02:30 LHDT (+11) at 15:30Z the day before.
+        let hourly = Schedule::new("0 * * * *", "Australia/Lord_Howe").unwrap();
+        assert_eq!(
+            hourly.upcoming(ms("2026-10-03T14:00:00Z"), 3),
+            vec![
+                ms("2026-10-03T14:30:00Z"),
+                ms("2026-10-03T15:30:00Z"),
+                ms("2026-10-03T16:00:00Z")
+            ]
+        );
+        assert_eq!(
+            hourly.latest_at_or_before(ms("2026-10-03T15:59:00Z")),
+            Some(ms("2026-10-03T15:30:00Z"))
+        );
+        // 2027-04-04 02:00 LHDT becomes 01:30 LHST at 15:00Z the day before: 01:30–01:59
+        // happen twice and fire in their first pass only.
+        let half = Schedule::new("0,30 * * * *", "Australia/Lord_Howe").unwrap();
+        assert_eq!(
+            half.upcoming(ms("2027-04-03T13:50:00Z"), 4),
+            vec![
+                ms("2027-04-03T14:00:00Z"),
+                ms("2027-04-03T14:30:00Z"),
+                ms("2027-04-03T15:30:00Z"),
+                ms("2027-04-03T16:00:00Z")
+            ]
+        );
+        assert_eq!(
+            half.latest_at_or_before(ms("2027-04-03T15:10:00Z")),
+            Some(ms("2027-04-03T14:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn midnight_gaps_fire_at_one_oclock() {
+        // Santiago, 2026-09-06: 00:00 (-04) becomes 01:00 (-03) at 04:00Z.
+        let daily = Schedule::new("@daily", "America/Santiago").unwrap();
+        assert_eq!(
+            daily.next_after(ms("2026-09-05T12:00:00Z")),
+            Some(ms("2026-09-06T04:00:00Z"))
+        );
+        // Havana, 2027-03-14: 00:00 (-05) becomes 01:00 (-04) at 05:00Z; 00:00, 00:30 and
+        // 01:00 are one fire.
+        let s = Schedule::new("0,30 0-1 14 3 *", "America/Havana").unwrap();
+        assert_eq!(
+            s.upcoming(ms("2027-03-13T12:00:00Z"), 2),
+            vec![ms("2027-03-14T05:00:00Z"), ms("2027-03-14T05:30:00Z")]
+        );
+    }
+
+    #[test]
+    fn odd_day_mondays_as_crontab_reads_them() {
+        let s = Schedule::new("0 6 */2 * 1", "UTC").unwrap();
+        assert_eq!(
+            s.upcoming(ms("2027-01-01T00:00:00Z"), 4),
+            vec![
+                ms("2027-01-11T06:00:00Z"),
+                ms("2027-01-25T06:00:00Z"),
+                ms("2027-02-01T06:00:00Z"),
+                ms("2027-02-15T06:00:00Z")
+            ]
+        );
+    }
+
+    #[test]
+    fn expressions_that_never_fire_or_have_an_empty_item_are_refused() {
+        for (expr, needle) in [
+            ("0 0 31 2 *", "never fires"),
+            ("0 0 30 2 *", "never fires"),
+            ("1,2,3,,4 * * * *", "item 4 of the list is empty"),
+        ] {
+            let e = parse_cron(expr).unwrap_err();
+            assert!(matches!(e, Error::Invalid { .. }), "{expr}: {e:?}");
+            assert!(e.to_string().contains(needle), "{expr}: {e}");
+            assert!(Schedule::new(expr, "UTC").is_err());
+        }
     }
 
     #[test]

@@ -545,6 +545,102 @@ fn a_quarter_hourly_plan_neither_stalls_in_the_overlap_nor_fires_before_it_exist
     assert!(runs_of(&env, "q").iter().all(|r| r.scheduled_for > created));
 }
 
+#[test]
+fn gap_slots_of_lists_steps_and_half_hour_shifts_fire_just_after_the_gap() {
+    let t = next_year();
+    let y = t.new_york_spring.year();
+    // New York: 02:00 EST becomes 03:00 EDT at 07:00Z; 01:00 and 01:30 EST are 06:00Z and
+    // 06:30Z, and the missing 02:00 and 02:30 are one fire at 03:00 EDT.
+    let ny = midnight(t.new_york_spring);
+    let list = plan_env("list", "0,30 1,2 * * *", "America/New_York", ny);
+    assert_eq!(
+        next_fires(&list, "list", 4),
+        vec![
+            rfc(ny + 6 * HOUR),
+            rfc(ny + 6 * HOUR + 30 * MINUTE),
+            rfc(ny + 7 * HOUR),
+            rfc(ny + DAY + 5 * HOUR)
+        ]
+    );
+    // Every two hours: 00:00 EST (05:00Z), 02:00 → 03:00 EDT (07:00Z), 04:00 EDT (08:00Z).
+    let step = plan_env("step", "0 */2 * * *", "America/New_York", ny + 4 * HOUR);
+    assert_eq!(
+        next_fires(&step, "step", 3),
+        vec![rfc(ny + 5 * HOUR), rfc(ny + 7 * HOUR), rfc(ny + 8 * HOUR)]
+    );
+    // Lord Howe, first Sunday of October: 02:00 LHST (+10:30) becomes 02:30 LHDT (+11) at
+    // 15:30Z the day before; the hourly 02:00 slot fires then, half an hour before 03:00.
+    let gap = midnight(sunday(y, 10, 1)) - DAY + 15 * HOUR + 30 * MINUTE;
+    let hourly = plan_env("hourly", "0 * * * *", "Australia/Lord_Howe", gap - 2 * HOUR);
+    assert_eq!(
+        next_fires(&hourly, "hourly", 3),
+        vec![rfc(gap - HOUR), rfc(gap), rfc(gap + 30 * MINUTE)]
+    );
+
+    // Runs every ten minutes through the night fire exactly what `scheduler next` showed.
+    replay(
+        &list,
+        ny + 5 * HOUR + 50 * MINUTE,
+        ny + 7 * HOUR + 30 * MINUTE,
+        10 * MINUTE,
+    );
+    assert_eq!(
+        slots_of(&list, "list"),
+        vec![
+            rfc(ny + 6 * HOUR),
+            rfc(ny + 6 * HOUR + 30 * MINUTE),
+            rfc(ny + 7 * HOUR)
+        ]
+    );
+    replay(
+        &step,
+        ny + 4 * HOUR + 50 * MINUTE,
+        ny + 8 * HOUR,
+        10 * MINUTE,
+    );
+    assert_eq!(
+        slots_of(&step, "step"),
+        vec![rfc(ny + 5 * HOUR), rfc(ny + 7 * HOUR), rfc(ny + 8 * HOUR)]
+    );
+    replay(&hourly, gap - 70 * MINUTE, gap + 40 * MINUTE, 10 * MINUTE);
+    assert_eq!(
+        slots_of(&hourly, "hourly"),
+        vec![rfc(gap - HOUR), rfc(gap), rfc(gap + 30 * MINUTE)]
+    );
+}
+
+#[test]
+fn day_of_month_and_day_of_week_combine_as_in_crontab() {
+    let y = next_year().new_york_spring.year();
+    let start = midnight(NaiveDate::from_ymd_opt(y, 1, 1).unwrap());
+    let env = plan_env("odd-mondays", "0 6 */2 * 1", "UTC", start);
+    let got = next_fires(&env, "odd-mondays", 6);
+    // `*/2` starts with `*`: both fields must match, so odd days that are Mondays.
+    let want: Vec<String> = (0..)
+        .map(|d| start + d * DAY + 6 * HOUR)
+        .filter(|&t| {
+            let date = DateTime::<Utc>::from_timestamp_millis(t).unwrap();
+            date.weekday() == Weekday::Mon && date.day() % 2 == 1
+        })
+        .take(6)
+        .map(rfc)
+        .collect();
+    assert_eq!(got, want);
+    // Neither starts with `*`: either may match, so the 1st and 15th and every Monday.
+    let either = plan_env("either", "0 6 1,15 * mon", "UTC", start);
+    let got = next_fires(&either, "either", 8);
+    let want: Vec<String> = (0..)
+        .map(|d| start + d * DAY + 6 * HOUR)
+        .filter(|&t| {
+            let date = DateTime::<Utc>::from_timestamp_millis(t).unwrap();
+            date.weekday() == Weekday::Mon || date.day() == 1 || date.day() == 15
+        })
+        .take(8)
+        .map(rfc)
+        .collect();
+    assert_eq!(got, want);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Topics
 
@@ -842,6 +938,41 @@ fn invalid_cron_and_time_zone_exit_2_with_the_reason() {
         let r = env.run(args.iter().copied()).code(2);
         for n in *needles {
             r.stderr_has(n);
+        }
+    }
+    assert_eq!(env.dump(), before, "a refused command changed the store");
+}
+
+#[test]
+fn expressions_that_never_fire_or_have_an_empty_item_exit_2() {
+    let env = Env::new();
+    env.account("blog");
+    add_plan(&env, "ok", "0 8 * * *", "UTC", &["-a", "blog"]);
+    let before = env.dump();
+    let cases = [
+        (
+            "0 0 31 2 *",
+            "never fires: no date has day-of-month '31' in month '2'",
+        ),
+        (
+            "0 0 30 2 *",
+            "never fires: no date has day-of-month '30' in month '2'",
+        ),
+        (
+            "1,2,3,,4 * * * *",
+            "minute field '1,2,3,,4': item 4 of the list is empty",
+        ),
+        ("7/10 * * * *", "a step needs a range"),
+    ];
+    for (cron, needle) in cases {
+        let add = ["scheduler", "add", "p", "--cron", cron, "-a", "blog"];
+        let edit = ["scheduler", "edit", "ok", "--cron", cron];
+        for args in [&add[..], &edit[..]] {
+            env.run(args.iter().copied())
+                .code(2)
+                .stderr_has("invalid cron")
+                .stderr_has(cron)
+                .stderr_has(needle);
         }
     }
     assert_eq!(env.dump(), before, "a refused command changed the store");
