@@ -104,6 +104,15 @@ impl Error {
         }
     }
 
+    /// Whether this is a write the store's disk had no room for.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Error::Database(e) => e.is_full(),
+            Error::Io { cause, .. } => cause.kind() == std::io::ErrorKind::StorageFull,
+            _ => false,
+        }
+    }
+
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::Invalid { .. } | Error::Usage(_) => ExitCode::Invalid,

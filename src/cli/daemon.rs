@@ -73,6 +73,9 @@ pub struct RunArgs {
     /// Serve the HTTP API on ADDR, e.g. 127.0.0.1:18010 (port 0 picks a free one) [default: config api.listen]
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
+    /// Caps the store at this many pages, so that writes growing it fail as on a full disk
+    #[arg(long, value_name = "PAGES", hide = true)]
+    store_max_pages: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +155,7 @@ fn flags(a: &RunArgs, exclusive: bool) -> Result<daemon::Flags> {
         no_scheduler: a.no_scheduler,
         listen: a.listen.clone(),
         exclusive,
+        store_max_pages: a.store_max_pages,
     })
 }
 

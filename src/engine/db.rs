@@ -19,6 +19,18 @@ impl Db {
         })
     }
 
+    /// [`Db::open`], with the database capped at `max_pages` pages when given (see
+    /// [`Store::limit_pages`]).
+    pub fn open_limited(path: &Path, max_pages: Option<u64>) -> Result<Db> {
+        let mut store = Store::open(path)?;
+        if let Some(pages) = max_pages {
+            store.limit_pages(pages)?;
+        }
+        Ok(Db {
+            store: Arc::new(Mutex::new(store)),
+        })
+    }
+
     /// Runs `f` in a write transaction on a blocking thread.
     pub async fn write<T: Send + 'static>(
         &self,

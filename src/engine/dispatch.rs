@@ -33,6 +33,9 @@ struct InFlight {
 
 type Joined = std::result::Result<(tokio::task::Id, (Seq, Option<Status>)), JoinError>;
 
+/// How often a daemon whose disk is full tries a write.
+const FULL_PROBE: Duration = Duration::from_secs(1);
+
 /// When each periodic duty is next due.
 struct Timers {
     renew_every: Duration,
@@ -45,6 +48,8 @@ struct Timers {
     wake_at: Instant,
     /// Set at shutdown: when unfinished local work is released.
     grace_end: Option<Instant>,
+    /// While the disk is full: when to try writing again.
+    next_probe: Instant,
 }
 
 /// The dispatcher's state between turns of its loop.
@@ -72,6 +77,8 @@ pub struct Dispatcher<'a> {
     /// The last claim filled every free slot, so more may be due.
     saturated: bool,
     stopping: bool,
+    /// The store's disk was full at the last look.
+    was_full: bool,
     timers: Timers,
 }
 
@@ -103,6 +110,7 @@ impl<'a> Dispatcher<'a> {
             dirty: true,
             saturated: false,
             stopping: false,
+            was_full: false,
             timers: Timers {
                 renew_every,
                 next_renew: now + renew_every,
@@ -111,6 +119,7 @@ impl<'a> Dispatcher<'a> {
                 next_alerts: opts.alerts.as_ref().map(|_| now),
                 wake_at: now,
                 grace_end: None,
+                next_probe: now,
             },
         };
         super::children::kill_leftovers(&d.db, &d.owner, opts.exclusive).await?;
@@ -146,7 +155,15 @@ impl<'a> Dispatcher<'a> {
             self.shared
                 .in_flight
                 .store(self.inflight.len(), Ordering::Relaxed);
-            self.claim().await?;
+            if self.store_full_now().await? {
+                // Nothing that writes runs while the disk is full (a reap could return the
+                // tasks whose results wait in memory); the result writer finds out when
+                // there is room again.
+                self.wait(&mut ticker, &shutdown).await?;
+                continue;
+            }
+            let claimed = self.claim().await;
+            self.tolerate(claimed)?;
             if self.inflight.is_empty() && (self.stopping || self.idle().await?) {
                 break;
             }
@@ -157,7 +174,8 @@ impl<'a> Dispatcher<'a> {
             let now = Instant::now();
             if now >= self.timers.next_renew {
                 self.timers.next_renew = now + self.timers.renew_every;
-                self.renew().await?;
+                let renewed = self.renew().await;
+                self.tolerate(renewed)?;
             }
             if let Some(at) = self.timers.next_schedule.filter(|at| now >= *at) {
                 // Plans fire on minute boundaries: tick a second after each one.
@@ -175,8 +193,10 @@ impl<'a> Dispatcher<'a> {
             }
             if now >= self.timers.next_reap {
                 self.timers.next_reap = now + self.opts.reap_interval;
-                self.reap().await?;
-                self.sweep().await?;
+                let reaped = self.reap().await;
+                self.tolerate(reaped)?;
+                let swept = self.sweep().await;
+                self.tolerate(swept)?;
             }
         }
         self.shut_down().await
@@ -236,6 +256,47 @@ impl<'a> Dispatcher<'a> {
                 Instant::now() + Duration::from_millis(until).min(self.opts.reap_interval);
         }
         Ok(())
+    }
+
+    /// A write the full disk refused is not the end of the daemon: it waits for room, its
+    /// results held by the writer. Any other failure is.
+    fn tolerate(&mut self, r: Result<()>) -> Result<()> {
+        match r {
+            Err(e) if e.is_disk_full() => {
+                self.shared.note_store_full(&e, 0);
+                self.was_full = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// Whether the store's disk is full. When it has just got room again, the leases of the
+    /// tasks in flight are renewed first, before any reap could take them for expired.
+    /// While it is full, the lease renewal (a small write) tries it once a second.
+    async fn store_full_now(&mut self) -> Result<bool> {
+        if self.shared.store_full() {
+            self.was_full = true;
+            if Instant::now() < self.timers.next_probe {
+                return Ok(true);
+            }
+            self.timers.next_probe = Instant::now() + FULL_PROBE;
+        } else if !self.was_full {
+            return Ok(false);
+        }
+        match self.renew().await {
+            Ok(()) => {
+                self.shared.note_store_writable();
+                self.was_full = false;
+                self.dirty = true;
+                Ok(false)
+            }
+            Err(e) if e.is_disk_full() => {
+                self.shared.note_store_full(&e, 0);
+                Ok(true)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// How many tasks each generator profile has in flight.

@@ -43,6 +43,9 @@ pub struct Options {
     pub scheduler: Option<crate::domain::task::SubmitPolicy>,
     /// Evaluate the alert rules at start and then at this interval (`None`: off).
     pub alerts: Option<(crate::monitor::alerts::AlertOptions, Duration)>,
+    /// Caps the daemon's store at this many pages, so writes that grow it fail as on a full
+    /// disk (a test knob: `daemon run --store-max-pages`, hidden).
+    pub store_max_pages: Option<u64>,
 }
 
 impl Options {
@@ -70,6 +73,7 @@ impl Options {
             notify: NotifyOptions::default(),
             scheduler: None,
             alerts: None,
+            store_max_pages: None,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The state the dispatcher, its workers, the outbox sender and the HTTP API share.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,6 +41,45 @@ pub struct Shared {
     /// Generator requests by (profile, outcome) since the last heartbeat, which adds them to
     /// the `generator_requests_total` counters.
     requests: std::sync::Mutex<HashMap<(String, String), i64>>,
+    /// Set while the store cannot be written because its disk is full: results wait in
+    /// memory, nothing new is claimed, and `/healthz` says so.
+    store_full: AtomicBool,
+    /// When the full disk was last logged (once a minute, not once per attempt).
+    store_full_logged: AtomicI64,
+}
+
+/// How often a store that stays full is logged again.
+const FULL_LOG_EVERY_MS: i64 = 60_000;
+
+impl Shared {
+    /// Whether the store's disk was full at the last write.
+    pub fn store_full(&self) -> bool {
+        self.store_full.load(Ordering::Relaxed)
+    }
+
+    /// A write failed because the disk is full: remember it, and log it at most once a
+    /// minute.
+    pub fn note_store_full(&self, e: &Error, held: usize) {
+        self.store_full.store(true, Ordering::Relaxed);
+        let now = now_ms();
+        let last = self.store_full_logged.load(Ordering::Relaxed);
+        if now - last >= FULL_LOG_EVERY_MS
+            && self
+                .store_full_logged
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::error!(error = %e, results_held = held, "store cannot be written: disk full; results are kept in memory and retried, no new task is claimed");
+        }
+    }
+
+    /// A write succeeded: the disk has room again.
+    pub fn note_store_writable(&self) {
+        if self.store_full.swap(false, Ordering::Relaxed) {
+            self.store_full_logged.store(0, Ordering::Relaxed);
+            tracing::info!("store can be written again; held results are saved");
+        }
+    }
 }
 
 impl Shared {
@@ -164,7 +203,7 @@ type Limits = HashMap<String, usize>;
 impl Shared {
     /// Opens the store and builds the generators.
     pub fn open(opts: &Options) -> Result<Shared> {
-        let db = Db::open(&opts.db_path)?;
+        let db = Db::open_limited(&opts.db_path, opts.store_max_pages)?;
         let (generators, limits) = build_generators(opts)?;
         Ok(Shared {
             db,
@@ -183,6 +222,8 @@ impl Shared {
             loop_beat: AtomicI64::new(now_ms()),
             outbox: Notify::new(),
             requests: Default::default(),
+            store_full: AtomicBool::new(false),
+            store_full_logged: AtomicI64::new(0),
         })
     }
 }

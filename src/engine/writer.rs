@@ -75,6 +75,12 @@ const WRITE_ATTEMPTS: u32 = 3;
 /// Most results one transaction commits.
 const BATCH: usize = 512;
 
+/// The wait before the next try of a commit the full disk refused: 250 ms, doubling, at most
+/// 10 s.
+fn full_backoff(tries: u32) -> std::time::Duration {
+    std::time::Duration::from_millis((250u64 << tries.min(6)).min(10_000))
+}
+
 /// Starts the writer task: it drains whatever results are waiting and applies them together,
 /// through [`outcome::apply`], in one transaction.
 pub fn spawn_writer(shared: Arc<Shared>, pending: Pending) -> tokio::task::JoinHandle<()> {
@@ -102,11 +108,15 @@ pub fn spawn_writer(shared: Arc<Shared>, pending: Pending) -> tokio::task::JoinH
                 continue;
             }
             let (items, acks): (Vec<Settle>, Vec<Ack>) = batch.drain(..).unzip();
-            let items = Arc::new(items);
-            let mut outcome = Err(Error::Store("not attempted".into()));
+            let (items, held) = (Arc::new(items), acks.len());
+            let mut outcome;
             // A failed commit is retried a few times before the results are given up: the
-            // workers then log it, and the tasks' leases lapse so they run again.
-            for attempt in 0..WRITE_ATTEMPTS {
+            // workers then log it, and the tasks' leases lapse so they run again. A full disk
+            // is different: the results are kept and retried, with backoff, until there is
+            // room, so no paid generation is lost. Their workers wait meanwhile and hold
+            // their slots, which bounds what is held to `max_concurrent` results.
+            let (mut attempt, mut full_for) = (0, 0u32);
+            loop {
                 let (items, sh) = (items.clone(), shared.clone());
                 outcome = shared
                     .db
@@ -128,9 +138,21 @@ pub fn spawn_writer(shared: Arc<Shared>, pending: Pending) -> tokio::task::JoinH
                     })
                     .await;
                 match &outcome {
-                    Ok(_) => break,
+                    Ok(_) => {
+                        shared.note_store_writable();
+                        break;
+                    }
+                    Err(e) if e.is_disk_full() => {
+                        shared.note_store_full(e, held);
+                        tokio::time::sleep(full_backoff(full_for)).await;
+                        full_for += 1;
+                    }
                     Err(e) => {
-                        tracing::error!(error = %e, attempt = attempt + 1, "could not commit results");
+                        attempt += 1;
+                        tracing::error!(error = %e, attempt, "could not commit results");
+                        if attempt >= WRITE_ATTEMPTS {
+                            break;
+                        }
                         tokio::time::sleep(std::time::Duration::from_millis(500 << attempt)).await;
                     }
                 }

@@ -18,3 +18,13 @@ impl fmt::Display for DbError {
 }
 
 impl std::error::Error for DbError {}
+
+impl DbError {
+    /// Whether the database could not grow: its disk is full (or its page limit reached).
+    pub fn is_full(&self) -> bool {
+        matches!(
+            &self.0,
+            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::DiskFull
+        )
+    }
+}

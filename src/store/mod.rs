@@ -191,6 +191,15 @@ impl Store {
         &self.path
     }
 
+    /// Caps the database at `pages` pages on this connection: a write that would grow it
+    /// further fails as if the disk were full. A test knob for the daemon's full-disk path.
+    pub fn limit_pages(&mut self, pages: u64) -> Result<()> {
+        self.conn
+            .0
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// The store outside a transaction, for single reads.
     pub fn conn(&self) -> &Conn {
         &self.conn
