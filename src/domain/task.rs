@@ -293,6 +293,57 @@ pub const MAX_RETRIES_MAX: i64 = 100;
 pub const TIMEOUT_MAX: Duration = Duration::from_secs(30 * 86400);
 pub const CALLBACK_URL_MAX: usize = 2048;
 
+/// Refuses a control character (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) in
+/// `value`, except those in `allowed`, naming the field and the character. It looks at the
+/// value as given, before surrounding whitespace is trimmed, so what is refused does not
+/// depend on where in the text the character sits.
+pub fn refuse_controls(field: &str, value: &str, allowed: &[char]) -> Result<(), Error> {
+    match value
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() && !allowed.contains(c))
+    {
+        None => Ok(()),
+        Some((i, c)) => Err(Error::invalid(
+            field,
+            format!(
+                "contains the control character U+{:04X} at character {} (not allowed{})",
+                c as u32,
+                i + 1,
+                if allowed.is_empty() {
+                    ""
+                } else {
+                    "; only tab and newline are"
+                }
+            ),
+        )),
+    }
+}
+
+/// The control characters requirements may hold: tab and newline.
+pub const REQUIREMENTS_CONTROLS: &[char] = &['\t', '\n'];
+
+/// Validates a topic (a task's, or one of a plan's list): not blank, no control characters,
+/// at most [`TOPIC_MAX`] characters once trimmed. Returns it trimmed.
+pub fn validate_topic(field: &str, topic: &str) -> Result<String, Error> {
+    if topic.trim().is_empty() {
+        return Err(Error::invalid(
+            field,
+            "a topic is required and may not be blank (-t/--topic)",
+        ));
+    }
+    refuse_controls(field, topic, &[])?;
+    let topic = topic.trim();
+    let n = topic.chars().count();
+    if n > TOPIC_MAX {
+        return Err(Error::invalid(
+            field,
+            format!("{n} characters is too long (at most {TOPIC_MAX})"),
+        ));
+    }
+    Ok(topic.to_string())
+}
+
 fn optional_text(field: &str, v: Option<String>, max: usize) -> Result<Option<String>, Error> {
     let Some(v) = v else { return Ok(None) };
     let t = v.trim();
@@ -348,25 +399,19 @@ impl NewTask {
             .filter(|a| !a.is_empty())
             .ok_or_else(|| Error::invalid("account", "an account is required (-a/--account)"))?;
 
-        let topic = req.topic.unwrap_or_default();
-        let topic = topic.trim();
-        if topic.is_empty() {
-            return Err(Error::invalid(
-                "topic",
-                "a topic is required and may not be blank (-t/--topic)",
-            ));
-        }
-        let n = topic.chars().count();
-        if n > TOPIC_MAX {
-            return Err(Error::invalid(
-                "topic",
-                format!("{n} characters is too long (at most {TOPIC_MAX})"),
-            ));
-        }
+        let topic = validate_topic("topic", req.topic.as_deref().unwrap_or_default())?;
 
         let keywords = match &req.keywords {
             None => Vec::new(),
             Some(k) => {
+                match k {
+                    Keywords::List(v) => {
+                        for kw in v {
+                            refuse_controls("keywords", kw, &[])?;
+                        }
+                    }
+                    Keywords::Joined(s) => refuse_controls("keywords", s, &[])?,
+                }
                 let items = k.items();
                 if items.len() > KEYWORDS_MAX {
                     return Err(Error::invalid(
@@ -487,9 +532,13 @@ impl NewTask {
             }
         };
 
+        if let Some(r) = &req.requirements {
+            refuse_controls("requirements", r, REQUIREMENTS_CONTROLS)?;
+        }
+
         Ok(NewTask {
             account,
-            topic: topic.to_string(),
+            topic,
             keywords,
             category: optional_text("category", req.category, CATEGORY_MAX)?,
             requirements: optional_text("requirements", req.requirements, REQUIREMENTS_MAX)?,
@@ -565,6 +614,34 @@ mod tests {
             ["x", "y"]
         );
         r.keywords = Some(Keywords::Joined("a,,b".into()));
+        assert!(NewTask::validate(r, &policy()).is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_by_field() {
+        let e = NewTask::validate(req("bell\u{7} here"), &policy()).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("topic") && msg.contains("U+0007"), "{msg}");
+        // Even where trimming would have removed it.
+        let e = NewTask::validate(req("topic\n"), &policy()).unwrap_err();
+        assert!(e.to_string().contains("U+000A"), "{e}");
+        let e = NewTask::validate(req("c1 \u{85}"), &policy()).unwrap_err();
+        assert!(e.to_string().contains("U+0085"), "{e}");
+
+        let mut r = req("t");
+        r.keywords = Some(Keywords::List(vec!["a".into(), "b\tc".into()]));
+        let e = NewTask::validate(r.clone(), &policy()).unwrap_err();
+        assert!(e.to_string().contains("keywords") && e.to_string().contains("U+0009"));
+        r.keywords = Some(Keywords::Joined("a,\u{1b}[31m".into()));
+        assert!(NewTask::validate(r, &policy()).is_err());
+
+        let mut r = req("t");
+        r.requirements = Some("line one\n\tindented\n".into());
+        assert!(NewTask::validate(r.clone(), &policy()).is_ok());
+        r.requirements = Some("windows\r\nline".into());
+        let e = NewTask::validate(r.clone(), &policy()).unwrap_err();
+        assert!(e.to_string().contains("requirements") && e.to_string().contains("U+000D"));
+        r.requirements = Some("nul\0".into());
         assert!(NewTask::validate(r, &policy()).is_err());
     }
 
