@@ -202,11 +202,45 @@ impl Keywords {
     }
 }
 
+/// A whole number as JSON writes it: `4`, or `4.0` (JSON Schema calls both an integer). A
+/// number with a fraction (`4.5`) or beyond ±2^53 written as a float is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Whole(pub i64);
+
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Whole;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Whole, E> {
+                Ok(Whole(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Whole, E> {
+                i64::try_from(v)
+                    .map(Whole)
+                    .map_err(|_| E::custom(format!("{v} is too large")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Whole, E> {
+                const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+                if v.is_finite() && v.fract() == 0.0 && v.abs() <= EXACT {
+                    Ok(Whole(v as i64))
+                } else {
+                    Err(E::custom(format!("{v} is not a whole number")))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A duration as bare seconds or as text (`30m`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum DurationValue {
-    Seconds(u64),
+    Seconds(Whole),
     Text(String),
 }
 
@@ -221,13 +255,20 @@ pub struct SubmitRequest {
     pub category: Option<String>,
     pub requirements: Option<String>,
     pub tone: Option<String>,
+    #[serde(default, deserialize_with = "whole")]
     pub priority: Option<i64>,
     pub auto_approve: Option<bool>,
+    #[serde(default, deserialize_with = "whole")]
     pub max_retries: Option<i64>,
     pub timeout: Option<DurationValue>,
     pub callback_url: Option<String>,
     pub generator: Option<String>,
     pub idempotency_key: Option<String>,
+}
+
+/// An optional [`Whole`], for `deserialize_with`.
+pub fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(Option::<Whole>::deserialize(d)?.map(|w| w.0))
 }
 
 impl SubmitRequest {
@@ -324,7 +365,7 @@ pub fn refuse_controls(field: &str, value: &str, allowed: &[char]) -> Result<(),
 pub const REQUIREMENTS_CONTROLS: &[char] = &['\t', '\n'];
 
 /// Validates a topic (a task's, or one of a plan's list): not blank, no control characters,
-/// at most [`TOPIC_MAX`] characters once trimmed. Returns it trimmed.
+/// at most [`TOPIC_MAX`] characters as given. Returns it trimmed.
 pub fn validate_topic(field: &str, topic: &str) -> Result<String, Error> {
     if topic.trim().is_empty() {
         return Err(Error::invalid(
@@ -333,8 +374,9 @@ pub fn validate_topic(field: &str, topic: &str) -> Result<String, Error> {
         ));
     }
     refuse_controls(field, topic, &[])?;
-    let topic = topic.trim();
+    // Lengths count the value as given, as the API's schema does.
     let n = topic.chars().count();
+    let topic = topic.trim();
     if n > TOPIC_MAX {
         return Err(Error::invalid(
             field,
@@ -350,7 +392,7 @@ fn optional_text(field: &str, v: Option<String>, max: usize) -> Result<Option<St
     if t.is_empty() {
         return Ok(None);
     }
-    let n = t.chars().count();
+    let n = v.chars().count();
     if n > max {
         return Err(Error::invalid(
             field,
@@ -408,6 +450,15 @@ impl NewTask {
                     Keywords::List(v) => {
                         for kw in v {
                             refuse_controls("keywords", kw, &[])?;
+                            if kw.chars().count() > KEYWORD_MAX {
+                                return Err(Error::invalid(
+                                    "keywords",
+                                    format!(
+                                        "keyword '{}' is too long (at most {KEYWORD_MAX} characters)",
+                                        kw.trim()
+                                    ),
+                                ));
+                            }
                         }
                     }
                     Keywords::Joined(s) => refuse_controls("keywords", s, &[])?,
@@ -472,7 +523,13 @@ impl NewTask {
             None => policy.default_timeout,
             Some(v) => {
                 let d = match v {
-                    DurationValue::Seconds(s) => Duration::from_secs(s),
+                    DurationValue::Seconds(Whole(s)) if s < 0 => {
+                        return Err(Error::invalid(
+                            "timeout",
+                            format!("{s} is negative (must be greater than zero, e.g. 30m)"),
+                        ))
+                    }
+                    DurationValue::Seconds(Whole(s)) => Duration::from_secs(s as u64),
                     DurationValue::Text(t) => {
                         parse_duration(&t).map_err(|e| Error::invalid("timeout", e))?
                     }
@@ -518,11 +575,12 @@ impl NewTask {
         let idempotency_key = match req.idempotency_key {
             None => None,
             Some(k) => {
+                let n = k.chars().count();
                 let k = k.trim().to_string();
                 if k.is_empty() {
                     return Err(Error::invalid("idempotency_key", "may not be blank"));
                 }
-                if k.chars().count() > IDEMPOTENCY_KEY_MAX {
+                if n > IDEMPOTENCY_KEY_MAX {
                     return Err(Error::invalid(
                         "idempotency_key",
                         format!("too long (at most {IDEMPOTENCY_KEY_MAX} characters)"),
@@ -642,6 +700,27 @@ mod tests {
         let e = NewTask::validate(r.clone(), &policy()).unwrap_err();
         assert!(e.to_string().contains("requirements") && e.to_string().contains("U+000D"));
         r.requirements = Some("nul\0".into());
+        assert!(NewTask::validate(r, &policy()).is_err());
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats() {
+        let r: SubmitRequest = serde_json::from_str(
+            r#"{"account":"blog","topic":"t","priority":4.0,"max_retries":2,"timeout":60.0}"#,
+        )
+        .unwrap();
+        assert_eq!((r.priority, r.max_retries), (Some(4), Some(2)));
+        assert_eq!(r.timeout, Some(DurationValue::Seconds(Whole(60))));
+        for bad in [
+            r#"{"priority":4.5}"#,
+            r#"{"priority":"4"}"#,
+            r#"{"max_retries":1e300}"#,
+            r#"{"timeout":1.5}"#,
+        ] {
+            assert!(serde_json::from_str::<SubmitRequest>(bad).is_err(), "{bad}");
+        }
+        let mut r = req("t");
+        r.timeout = Some(DurationValue::Seconds(Whole(-5)));
         assert!(NewTask::validate(r, &policy()).is_err());
     }
 
