@@ -392,9 +392,20 @@ pub async fn list(State(state): State<AppState>, uri: Uri) -> Reply<TaskPage> {
             continue;
         }
         for s in v.split(',') {
-            let st: Status = s
-                .parse()
-                .map_err(|e: String| ApiError::invalid("status", format!("invalid status: {e}")))?;
+            // Exactly as the document lists them: lower case, no spaces.
+            let st = Status::ALL
+                .into_iter()
+                .find(|st| st.as_str() == s)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+                    ApiError::invalid(
+                        "status",
+                        format!(
+                            "invalid status: unknown status '{s}' (expected one of: {})",
+                            names.join(", ")
+                        ),
+                    )
+                })?;
             if !statuses.contains(&st) {
                 statuses.push(st);
             }
