@@ -1778,7 +1778,13 @@ fn the_server_enforces_what_the_openapi_document_states() {
         get["parameters"][0]["schema"]["pattern"],
         "^(task-)?[0-9a-fA-F]{4,12}$"
     );
-    for bad in ["%20aaaa00000001", "aaaa00000001%20", "task-0123456789abc", "TASK-aaaa", "task-"] {
+    for bad in [
+        "%20aaaa00000001",
+        "aaaa00000001%20",
+        "task-0123456789abc",
+        "TASK-aaaa",
+        "task-",
+    ] {
         api.get(&task_path(bad))
             .error(422, "validation_failed", Some("task_id"));
         for verb in ["cancel", "retry"] {
@@ -1795,19 +1801,71 @@ fn the_server_enforces_what_the_openapi_document_states() {
     assert!(props["topic"]["pattern"].as_str().unwrap().contains("\\s"));
     let before = env.dump();
     for (body, field, needle) in [
-        (json!({"account_id": "blog", "topic": "ring\u{7}"}), "topic", "U+0007"),
-        (json!({"account_id": "blog", "topic": "a\nb"}), "topic", "U+000A"),
-        (json!({"account_id": "blog", "topic": "\t"}), "topic", "blank"),
-        (json!({"account_id": "blog", "topic": "t", "keywords": ["a", "b\u{1b}"]}), "keywords", "U+001B"),
-        (json!({"account_id": "blog", "topic": "t", "keywords": "a,b\u{0}"}), "keywords", "U+0000"),
-        (json!({"account_id": "blog", "topic": "t", "keywords": [format!(" {}", "k".repeat(64))]}), "keywords", "too long"),
-        (json!({"account_id": "blog", "topic": "t", "requirements": "a\r\nb"}), "requirements", "U+000D"),
-        (json!({"account_id": "blog", "topic": format!("{} ", "x".repeat(500))}), "topic", "501"),
-        (json!({"account_id": "blog", "topic": "t", "priority": 4.5}), "priority", "4.5"),
-        (json!({"account_id": "blog", "topic": "t", "max_retries": 1.5}), "max_retries", "1.5"),
-        (json!({"account_id": "blog", "topic": "t", "timeout": 0}), "timeout", "greater than zero"),
-        (json!({"account_id": "blog", "topic": "t", "timeout": -5}), "timeout", "-5"),
-        (json!({"account_id": "ghost", "topic": "t"}), "account_id", "ghost"),
+        (
+            json!({"account_id": "blog", "topic": "ring\u{7}"}),
+            "topic",
+            "U+0007",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "a\nb"}),
+            "topic",
+            "U+000A",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "\t"}),
+            "topic",
+            "blank",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "keywords": ["a", "b\u{1b}"]}),
+            "keywords",
+            "U+001B",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "keywords": "a,b\u{0}"}),
+            "keywords",
+            "U+0000",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "keywords": [format!(" {}", "k".repeat(64))]}),
+            "keywords",
+            "too long",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "requirements": "a\r\nb"}),
+            "requirements",
+            "U+000D",
+        ),
+        (
+            json!({"account_id": "blog", "topic": format!("{} ", "x".repeat(500))}),
+            "topic",
+            "501",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "priority": 4.5}),
+            "priority",
+            "4.5",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "max_retries": 1.5}),
+            "max_retries",
+            "1.5",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "timeout": 0}),
+            "timeout",
+            "greater than zero",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "timeout": -5}),
+            "timeout",
+            "-5",
+        ),
+        (
+            json!({"account_id": "ghost", "topic": "t"}),
+            "account_id",
+            "ghost",
+        ),
         (json!({"account_id": 99, "topic": "t"}), "account_id", "99"),
     ] {
         let r = api.post(SUBMIT, &body);
@@ -1826,14 +1884,25 @@ fn the_server_enforces_what_the_openapi_document_states() {
         .ok(202);
     let task = api.get(&task_path(r["task_id"].as_str().unwrap())).ok(200);
     assert_eq!(
-        (&task["priority"], &task["max_retries"], &task["timeout_seconds"], &task["account"]),
+        (
+            &task["priority"],
+            &task["max_retries"],
+            &task["timeout_seconds"],
+            &task["account"]
+        ),
         (&json!(4), &json!(2), &json!(600), &json!("blog"))
     );
     assert_eq!(task["requirements"], "line one\n\tline two");
 
     // Query values: empty is absent, others are taken as written.
     let all = api.get("/api/v1/content/tasks").ok(200);
-    for q in ["status=", "offset=", "limit=", "account_id=", "status=&offset=&limit="] {
+    for q in [
+        "status=",
+        "offset=",
+        "limit=",
+        "account_id=",
+        "status=&offset=&limit=",
+    ] {
         let page = api.get(&format!("/api/v1/content/tasks?{q}")).ok(200);
         assert_eq!(page["total"], all["total"], "{q}");
     }
@@ -1862,8 +1931,11 @@ fn the_server_enforces_what_the_openapi_document_states() {
         ("?older_than=30d&dry_run=1", "dry_run"),
         ("?older_than=30d&dry_run=TRUE", "dry_run"),
     ] {
-        api.call(Req::new("DELETE", &format!("/api/v1/content/tasks/cleanup{q}")))
-            .error(422, "validation_failed", Some(field));
+        api.call(Req::new(
+            "DELETE",
+            &format!("/api/v1/content/tasks/cleanup{q}"),
+        ))
+        .error(422, "validation_failed", Some(field));
     }
     // The longest age the pattern allows does not overflow, and an empty flag is false.
     let r = api
