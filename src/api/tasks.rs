@@ -314,8 +314,16 @@ fn query_pairs(uri: &Uri, known: &[&str]) -> Result<Vec<(String, String)>, ApiEr
     Ok(pairs)
 }
 
-/// The one value of a parameter; given twice is an error. An empty value (`offset=`) is the
-/// same as leaving the parameter out. Values are taken as they are, not trimmed.
+/// A parameter given with an empty value (`offset=`): refused, for every parameter.
+fn empty(name: &str) -> ApiError {
+    ApiError::invalid(
+        name,
+        format!("{name} is empty: give it a value or leave the parameter out"),
+    )
+}
+
+/// The one value of a parameter; given twice is an error, and so is an empty value
+/// (`offset=`). Values are taken as they are, not trimmed.
 fn single<'a>(pairs: &'a [(String, String)], name: &str) -> Result<Option<&'a str>, ApiError> {
     let mut values = pairs
         .iter()
@@ -325,7 +333,10 @@ fn single<'a>(pairs: &'a [(String, String)], name: &str) -> Result<Option<&'a st
     if values.next().is_some() {
         return Err(ApiError::invalid(name, format!("{name} may be given once")));
     }
-    Ok(first.filter(|v| !v.is_empty()))
+    match first {
+        Some("") => Err(empty(name)),
+        v => Ok(v),
+    }
 }
 
 /// A whole number of at most `u32::MAX`, written in digits only.
@@ -349,7 +360,7 @@ fn number(pairs: &[(String, String)], name: &str) -> Result<Option<u32>, ApiErro
         .transpose()
 }
 
-/// `true` or `false` (absent or empty: false).
+/// `true` or `false` (absent: false).
 fn flag(pairs: &[(String, String)], name: &str) -> Result<bool, ApiError> {
     match single(pairs, name)? {
         None | Some("false") => Ok(false),
@@ -387,9 +398,9 @@ pub async fn list(State(state): State<AppState>, uri: Uri) -> Reply<TaskPage> {
     let pairs = query_pairs(&uri, &["account_id", "status", "limit", "offset"])?;
     let mut statuses: Vec<Status> = Vec::new();
     for (_, v) in pairs.iter().filter(|(k, _)| k == "status") {
-        // An empty value is no filter; otherwise statuses separated by commas.
+        // Statuses separated by commas; an empty value is refused like any other.
         if v.is_empty() {
-            continue;
+            return Err(empty("status"));
         }
         for s in v.split(',') {
             // Exactly as the document lists them: lower case, no spaces.
