@@ -137,7 +137,7 @@ pub fn cleanup_cutoff(field: &str, older_than: &str) -> Result<Millis> {
             "must be greater than zero (e.g. 30d)",
         ));
     }
-    Ok(now_ms() - age.as_millis() as i64)
+    Ok(now_ms().saturating_sub(i64::try_from(age.as_millis()).unwrap_or(i64::MAX)))
 }
 
 /// Deletes (or, with `dry_run`, counts) finished tasks last updated before `cutoff`.

@@ -92,14 +92,30 @@ fn text(v: &Value) -> Option<String> {
     }
 }
 
+/// content-creator's job id: a string that is not blank (trimmed), or a whole number from 0
+/// to 2^64 - 1 (`7`, also written `7.0`).
+fn job_id(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => match n.as_u64() {
+            Some(u) => Some(u.to_string()),
+            None => n
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(f))
+                .map(|f| (f as u64).to_string()),
+        },
+        _ => None,
+    }
+}
+
 fn parse(body: &[u8]) -> std::result::Result<Callback, ApiError> {
     let p: Payload = serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(format!("the callback body is not a JSON object: {e}"))
     })?;
+    // As the OpenAPI document lists them: `completed`, `failed`, `progress`, each also with
+    // a `task.` prefix.
     let event = match p
         .event
-        .as_deref()
-        .map(|e| e.trim().to_ascii_lowercase())
         .as_deref()
         .map(|e| e.strip_prefix("task.").unwrap_or(e))
     {
@@ -114,9 +130,20 @@ fn parse(body: &[u8]) -> std::result::Result<Callback, ApiError> {
         }
         None => return Err(ApiError::invalid("event", "event is required")),
     };
-    let job = p.task_id.as_ref().and_then(text).ok_or_else(|| {
-        ApiError::invalid("taskId", "taskId (content-creator's job id) is required")
-    })?;
+    let job = match &p.task_id {
+        None | Some(Value::Null) => {
+            return Err(ApiError::invalid(
+                "taskId",
+                "taskId (content-creator's job id) is required",
+            ))
+        }
+        Some(v) => job_id(v).ok_or_else(|| {
+            ApiError::invalid(
+                "taskId",
+                "taskId (content-creator's job id) must be a string with a character other than white space, or a whole number from 0",
+            )
+        })?,
+    };
     let failure = match &p.error {
         Some(Value::Object(o)) => {
             let msg = o.get("message").and_then(text);
@@ -322,6 +349,24 @@ mod tests {
         );
         let e = parse(br#"{"event":"completed"}"#).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("taskId"));
+        // taskId: a string that is not blank, or a whole number.
+        assert_eq!(
+            parse(br#"{"event":"task.failed","taskId":7.0}"#)
+                .unwrap()
+                .job,
+            "7"
+        );
+        for bad in [
+            r#"{"event":"failed","taskId":7.5}"#,
+            r#"{"event":"failed","taskId":-3}"#,
+            r#"{"event":"failed","taskId":" "}"#,
+            r#"{"event":"failed","taskId":true}"#,
+            r#"{"event":"failed","taskId":null}"#,
+            r#"{"event":"Failed","taskId":"cc-1"}"#,
+        ] {
+            let e = parse(bad.as_bytes()).unwrap_err();
+            assert_eq!(e.status.as_u16(), 422, "{bad}");
+        }
     }
 
     #[test]

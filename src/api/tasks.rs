@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::domain::task::{DurationValue, Keywords};
+use crate::domain::task::{whole, DurationValue, Keywords, Whole};
 use crate::domain::{Status, SubmitRequest, Task};
 use crate::service::{self, TaskStats};
 use crate::store::tasks::{self as store_tasks, Filter, Outcome};
@@ -35,8 +35,10 @@ struct SubmitBody {
     category: Option<String>,
     requirements: Option<String>,
     tone: Option<String>,
+    #[serde(default, deserialize_with = "whole")]
     priority: Option<i64>,
     auto_approve: Option<bool>,
+    #[serde(default, deserialize_with = "whole")]
     max_retries: Option<i64>,
     timeout: Option<DurationValue>,
     callback_url: Option<String>,
@@ -48,7 +50,7 @@ struct SubmitBody {
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum AccountRef {
-    Id(i64),
+    Id(Whole),
     Name(String),
 }
 
@@ -56,7 +58,7 @@ impl From<SubmitBody> for SubmitRequest {
     fn from(b: SubmitBody) -> SubmitRequest {
         SubmitRequest {
             account: b.account_id.map(|a| match a {
-                AccountRef::Id(n) => n.to_string(),
+                AccountRef::Id(Whole(n)) => n.to_string(),
                 AccountRef::Name(s) => s,
             }),
             topic: b.topic,
@@ -250,9 +252,29 @@ fn account_reference(e: ApiError) -> ApiError {
     }
 }
 
+/// The task id of a path, as the OpenAPI document's pattern has it:
+/// `^(task-)?[0-9a-fA-F]{4,12}$` (a full id or a unique prefix; nothing around it).
+fn path_id(id: String) -> Result<String, ApiError> {
+    let hex = id
+        .strip_prefix(crate::domain::task::TASK_ID_PREFIX)
+        .unwrap_or(&id);
+    if (4..=12).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(id)
+    } else {
+        let shown: String = id.chars().take(40).collect();
+        Err(ApiError::invalid(
+            "task_id",
+            format!(
+                "invalid task_id: {shown:?} is not a task id (expected task- followed by 4–12 hex digits)"
+            ),
+        ))
+    }
+}
+
 /// `GET tasks/{task_id}`: the task as `task show --format json` prints it (a unique prefix
 /// of the id will do, as in the CLI).
 pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Reply<Task> {
+    let id = path_id(id)?;
     let task = state
         .inner
         .store
@@ -292,38 +314,82 @@ fn query_pairs(uri: &Uri, known: &[&str]) -> Result<Vec<(String, String)>, ApiEr
     Ok(pairs)
 }
 
-/// The one value of a parameter; given twice is an error.
+/// A parameter given with an empty value (`offset=`): refused, for every parameter.
+fn empty(name: &str) -> ApiError {
+    ApiError::invalid(
+        name,
+        format!("{name} is empty: give it a value or leave the parameter out"),
+    )
+}
+
+/// The one value of a parameter; given twice is an error, and so is an empty value
+/// (`offset=`). Values are taken as they are, not trimmed.
 fn single<'a>(pairs: &'a [(String, String)], name: &str) -> Result<Option<&'a str>, ApiError> {
     let mut values = pairs
         .iter()
         .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.trim());
+        .map(|(_, v)| v.as_str());
     let first = values.next();
     if values.next().is_some() {
         return Err(ApiError::invalid(name, format!("{name} may be given once")));
     }
-    Ok(first.filter(|v| !v.is_empty()))
+    match first {
+        Some("") => Err(empty(name)),
+        v => Ok(v),
+    }
 }
 
+/// A whole number of at most `u32::MAX`, written in digits only.
 fn number(pairs: &[(String, String)], name: &str) -> Result<Option<u32>, ApiError> {
     single(pairs, name)?
         .map(|v| {
-            v.parse::<u32>().map_err(|_| {
-                ApiError::invalid(name, format!("invalid {name}: '{v}' is not a whole number"))
-            })
+            v.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| v.parse::<u32>().ok())
+                .flatten()
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        name,
+                        format!(
+                            "invalid {name}: '{v}' is not a whole number from 0 to {}",
+                            u32::MAX
+                        ),
+                    )
+                })
         })
         .transpose()
 }
 
+/// `true` or `false` (absent: false).
 fn flag(pairs: &[(String, String)], name: &str) -> Result<bool, ApiError> {
     match single(pairs, name)? {
-        None => Ok(false),
-        Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => Ok(true),
-        Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => Ok(false),
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
         Some(v) => Err(ApiError::invalid(
             name,
             format!("invalid {name}: '{v}' is not true or false"),
         )),
+    }
+}
+
+/// An age for `older_than`, as the OpenAPI document's pattern has it:
+/// `^[1-9][0-9]{0,5}[smhdw]?$` (seconds without a unit).
+fn age(name: &str, v: &str) -> Result<(), ApiError> {
+    let digits = v.trim_end_matches(['s', 'm', 'h', 'd', 'w']);
+    let unit = v.len() - digits.len();
+    let ok = unit <= 1
+        && (1..=6).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            name,
+            format!(
+                "invalid {name}: '{v}' is not an age (a whole number from 1 to 999999 and one of s, m, h, d, w, e.g. 30d)"
+            ),
+        ))
     }
 }
 
@@ -332,10 +398,25 @@ pub async fn list(State(state): State<AppState>, uri: Uri) -> Reply<TaskPage> {
     let pairs = query_pairs(&uri, &["account_id", "status", "limit", "offset"])?;
     let mut statuses: Vec<Status> = Vec::new();
     for (_, v) in pairs.iter().filter(|(k, _)| k == "status") {
-        for s in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let st: Status = s
-                .parse()
-                .map_err(|e: String| ApiError::invalid("status", format!("invalid status: {e}")))?;
+        // Statuses separated by commas; an empty value is refused like any other.
+        if v.is_empty() {
+            return Err(empty("status"));
+        }
+        for s in v.split(',') {
+            // Exactly as the document lists them: lower case, no spaces.
+            let st = Status::ALL
+                .into_iter()
+                .find(|st| st.as_str() == s)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+                    ApiError::invalid(
+                        "status",
+                        format!(
+                            "invalid status: unknown status '{s}' (expected one of: {})",
+                            names.join(", ")
+                        ),
+                    )
+                })?;
             if !statuses.contains(&st) {
                 statuses.push(st);
             }
@@ -413,6 +494,7 @@ async fn act(
 
 /// `POST tasks/{task_id}/cancel`.
 pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> Reply<TaskReply> {
+    let id = path_id(id)?;
     act(&state, id, "cancelled", service::cancel).await
 }
 
@@ -422,6 +504,7 @@ pub async fn retry(
     Path(id): Path<String>,
     uri: Uri,
 ) -> Reply<TaskReply> {
+    let id = path_id(id)?;
     let force = flag(&query_pairs(&uri, &["force"])?, "force")?;
     act(&state, id, "queued again", move |store, targets| {
         service::retry(store, targets, force)
@@ -450,6 +533,7 @@ pub async fn cleanup(State(state): State<AppState>, uri: Uri) -> Reply<CleanupRe
     let older_than = single(&pairs, "older_than")?.ok_or_else(|| {
         ApiError::invalid("older_than", "older_than is required (e.g. older_than=30d)")
     })?;
+    age("older_than", older_than)?;
     let cutoff = service::cleanup_cutoff("older_than", older_than)?;
     let run = move |store: &mut Store| service::cleanup(store, cutoff, dry_run);
     let deleted = if dry_run {

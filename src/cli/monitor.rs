@@ -57,12 +57,13 @@ Output is one line, `CONTENTHUB OK|WARNING|CRITICAL|UNKNOWN - reasons | perfdata
 code is 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage errors of this command).
 Rates need at least 5 finished tasks in the window before they can warn.
 
-Thresholds (a check warns or is critical when its value reaches the threshold):
+Thresholds (a check warns or is critical when its value is above the threshold, as the
+monitoring plugin guidelines read one; the perfdata carries the same ranges):
   failure_rate     warn 10%   crit 20%
   timeout_rate     warn 10%
   backlog          warn 50    crit 200     (pending tasks)
   oldest_pending   warn 30m   crit 2h
-  expired_leases   warn 1
+  expired_leases   warn 0     (any)
   scheduler_lag    warn 10m   crit 1h
   heartbeat        crit when missing or stale: three missed beats plus 5s, 20s with the default
                    lease (unless [monitor] expect_daemon = false)

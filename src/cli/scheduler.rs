@@ -311,11 +311,7 @@ fn apply(ctx: &mut Ctx, f: &mut PlanFields, o: &PlanOptions) -> Result<()> {
     if !o.topics.is_empty() {
         let mut list = Vec::new();
         for t in &o.topics {
-            let t = t.trim();
-            if t.is_empty() || t.chars().count() > crate::domain::task::TOPIC_MAX {
-                return Err(Error::invalid("topic", "each topic needs 1–500 characters").into());
-            }
-            list.push(t.to_string());
+            list.push(crate::domain::task::validate_topic("topic", t)?);
         }
         f.topics = Some(list);
         f.topics_file = None;

@@ -186,6 +186,7 @@ pub fn parse_word_list(field: &str, s: &str) -> Result<Vec<String>, Error> {
     if s.trim().is_empty() {
         return Ok(out);
     }
+    super::task::refuse_controls(field, s, &[])?;
     for (i, w) in s.split([',', '，']).enumerate() {
         let w = w.trim();
         if w.is_empty() {

@@ -202,11 +202,45 @@ impl Keywords {
     }
 }
 
+/// A whole number as JSON writes it: `4`, or `4.0` (JSON Schema calls both an integer). A
+/// number with a fraction (`4.5`) or beyond ±2^53 written as a float is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Whole(pub i64);
+
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Whole;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Whole, E> {
+                Ok(Whole(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Whole, E> {
+                i64::try_from(v)
+                    .map(Whole)
+                    .map_err(|_| E::custom(format!("{v} is too large")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Whole, E> {
+                const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+                if v.is_finite() && v.fract() == 0.0 && v.abs() <= EXACT {
+                    Ok(Whole(v as i64))
+                } else {
+                    Err(E::custom(format!("{v} is not a whole number")))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A duration as bare seconds or as text (`30m`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum DurationValue {
-    Seconds(u64),
+    Seconds(Whole),
     Text(String),
 }
 
@@ -221,13 +255,20 @@ pub struct SubmitRequest {
     pub category: Option<String>,
     pub requirements: Option<String>,
     pub tone: Option<String>,
+    #[serde(default, deserialize_with = "whole")]
     pub priority: Option<i64>,
     pub auto_approve: Option<bool>,
+    #[serde(default, deserialize_with = "whole")]
     pub max_retries: Option<i64>,
     pub timeout: Option<DurationValue>,
     pub callback_url: Option<String>,
     pub generator: Option<String>,
     pub idempotency_key: Option<String>,
+}
+
+/// An optional [`Whole`], for `deserialize_with`.
+pub fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(Option::<Whole>::deserialize(d)?.map(|w| w.0))
 }
 
 impl SubmitRequest {
@@ -293,13 +334,65 @@ pub const MAX_RETRIES_MAX: i64 = 100;
 pub const TIMEOUT_MAX: Duration = Duration::from_secs(30 * 86400);
 pub const CALLBACK_URL_MAX: usize = 2048;
 
+/// Refuses a control character (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) in
+/// `value`, except those in `allowed`, naming the field and the character. It looks at the
+/// value as given, before surrounding whitespace is trimmed, so what is refused does not
+/// depend on where in the text the character sits.
+pub fn refuse_controls(field: &str, value: &str, allowed: &[char]) -> Result<(), Error> {
+    match value
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() && !allowed.contains(c))
+    {
+        None => Ok(()),
+        Some((i, c)) => Err(Error::invalid(
+            field,
+            format!(
+                "contains the control character U+{:04X} at character {} (not allowed{})",
+                c as u32,
+                i + 1,
+                if allowed.is_empty() {
+                    ""
+                } else {
+                    "; only tab and newline are"
+                }
+            ),
+        )),
+    }
+}
+
+/// The control characters requirements may hold: tab and newline.
+pub const REQUIREMENTS_CONTROLS: &[char] = &['\t', '\n'];
+
+/// Validates a topic (a task's, or one of a plan's list): not blank, no control characters,
+/// at most [`TOPIC_MAX`] characters as given. Returns it trimmed.
+pub fn validate_topic(field: &str, topic: &str) -> Result<String, Error> {
+    if topic.trim().is_empty() {
+        return Err(Error::invalid(
+            field,
+            "a topic is required and may not be blank (-t/--topic)",
+        ));
+    }
+    refuse_controls(field, topic, &[])?;
+    // Lengths count the value as given, as the API's schema does.
+    let n = topic.chars().count();
+    let topic = topic.trim();
+    if n > TOPIC_MAX {
+        return Err(Error::invalid(
+            field,
+            format!("{n} characters is too long (at most {TOPIC_MAX})"),
+        ));
+    }
+    Ok(topic.to_string())
+}
+
 fn optional_text(field: &str, v: Option<String>, max: usize) -> Result<Option<String>, Error> {
     let Some(v) = v else { return Ok(None) };
     let t = v.trim();
     if t.is_empty() {
         return Ok(None);
     }
-    let n = t.chars().count();
+    let n = v.chars().count();
     if n > max {
         return Err(Error::invalid(
             field,
@@ -348,25 +441,28 @@ impl NewTask {
             .filter(|a| !a.is_empty())
             .ok_or_else(|| Error::invalid("account", "an account is required (-a/--account)"))?;
 
-        let topic = req.topic.unwrap_or_default();
-        let topic = topic.trim();
-        if topic.is_empty() {
-            return Err(Error::invalid(
-                "topic",
-                "a topic is required and may not be blank (-t/--topic)",
-            ));
-        }
-        let n = topic.chars().count();
-        if n > TOPIC_MAX {
-            return Err(Error::invalid(
-                "topic",
-                format!("{n} characters is too long (at most {TOPIC_MAX})"),
-            ));
-        }
+        let topic = validate_topic("topic", req.topic.as_deref().unwrap_or_default())?;
 
         let keywords = match &req.keywords {
             None => Vec::new(),
             Some(k) => {
+                match k {
+                    Keywords::List(v) => {
+                        for kw in v {
+                            refuse_controls("keywords", kw, &[])?;
+                            if kw.chars().count() > KEYWORD_MAX {
+                                return Err(Error::invalid(
+                                    "keywords",
+                                    format!(
+                                        "keyword '{}' is too long (at most {KEYWORD_MAX} characters)",
+                                        kw.trim()
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                    Keywords::Joined(s) => refuse_controls("keywords", s, &[])?,
+                }
                 let items = k.items();
                 if items.len() > KEYWORDS_MAX {
                     return Err(Error::invalid(
@@ -427,7 +523,13 @@ impl NewTask {
             None => policy.default_timeout,
             Some(v) => {
                 let d = match v {
-                    DurationValue::Seconds(s) => Duration::from_secs(s),
+                    DurationValue::Seconds(Whole(s)) if s < 0 => {
+                        return Err(Error::invalid(
+                            "timeout",
+                            format!("{s} is negative (must be greater than zero, e.g. 30m)"),
+                        ))
+                    }
+                    DurationValue::Seconds(Whole(s)) => Duration::from_secs(s as u64),
                     DurationValue::Text(t) => {
                         parse_duration(&t).map_err(|e| Error::invalid("timeout", e))?
                     }
@@ -473,11 +575,12 @@ impl NewTask {
         let idempotency_key = match req.idempotency_key {
             None => None,
             Some(k) => {
+                let n = k.chars().count();
                 let k = k.trim().to_string();
                 if k.is_empty() {
                     return Err(Error::invalid("idempotency_key", "may not be blank"));
                 }
-                if k.chars().count() > IDEMPOTENCY_KEY_MAX {
+                if n > IDEMPOTENCY_KEY_MAX {
                     return Err(Error::invalid(
                         "idempotency_key",
                         format!("too long (at most {IDEMPOTENCY_KEY_MAX} characters)"),
@@ -487,9 +590,13 @@ impl NewTask {
             }
         };
 
+        if let Some(r) = &req.requirements {
+            refuse_controls("requirements", r, REQUIREMENTS_CONTROLS)?;
+        }
+
         Ok(NewTask {
             account,
-            topic: topic.to_string(),
+            topic,
             keywords,
             category: optional_text("category", req.category, CATEGORY_MAX)?,
             requirements: optional_text("requirements", req.requirements, REQUIREMENTS_MAX)?,
@@ -565,6 +672,55 @@ mod tests {
             ["x", "y"]
         );
         r.keywords = Some(Keywords::Joined("a,,b".into()));
+        assert!(NewTask::validate(r, &policy()).is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_by_field() {
+        let e = NewTask::validate(req("bell\u{7} here"), &policy()).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("topic") && msg.contains("U+0007"), "{msg}");
+        // Even where trimming would have removed it.
+        let e = NewTask::validate(req("topic\n"), &policy()).unwrap_err();
+        assert!(e.to_string().contains("U+000A"), "{e}");
+        let e = NewTask::validate(req("c1 \u{85}"), &policy()).unwrap_err();
+        assert!(e.to_string().contains("U+0085"), "{e}");
+
+        let mut r = req("t");
+        r.keywords = Some(Keywords::List(vec!["a".into(), "b\tc".into()]));
+        let e = NewTask::validate(r.clone(), &policy()).unwrap_err();
+        assert!(e.to_string().contains("keywords") && e.to_string().contains("U+0009"));
+        r.keywords = Some(Keywords::Joined("a,\u{1b}[31m".into()));
+        assert!(NewTask::validate(r, &policy()).is_err());
+
+        let mut r = req("t");
+        r.requirements = Some("line one\n\tindented\n".into());
+        assert!(NewTask::validate(r.clone(), &policy()).is_ok());
+        r.requirements = Some("windows\r\nline".into());
+        let e = NewTask::validate(r.clone(), &policy()).unwrap_err();
+        assert!(e.to_string().contains("requirements") && e.to_string().contains("U+000D"));
+        r.requirements = Some("nul\0".into());
+        assert!(NewTask::validate(r, &policy()).is_err());
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats() {
+        let r: SubmitRequest = serde_json::from_str(
+            r#"{"account":"blog","topic":"t","priority":4.0,"max_retries":2,"timeout":60.0}"#,
+        )
+        .unwrap();
+        assert_eq!((r.priority, r.max_retries), (Some(4), Some(2)));
+        assert_eq!(r.timeout, Some(DurationValue::Seconds(Whole(60))));
+        for bad in [
+            r#"{"priority":4.5}"#,
+            r#"{"priority":"4"}"#,
+            r#"{"max_retries":1e300}"#,
+            r#"{"timeout":1.5}"#,
+        ] {
+            assert!(serde_json::from_str::<SubmitRequest>(bad).is_err(), "{bad}");
+        }
+        let mut r = req("t");
+        r.timeout = Some(DurationValue::Seconds(Whole(-5)));
         assert!(NewTask::validate(r, &policy()).is_err());
     }
 

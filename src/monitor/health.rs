@@ -1,6 +1,13 @@
 //! `monitor health`: checks with warning and critical thresholds, reported as one line in the
 //! monitoring-plugin form (`CONTENTHUB WARNING - reasons | perfdata`) with exit codes
 //! 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+//!
+//! Levels follow the Monitoring Plugins Development Guidelines: a level `N` is the range
+//! `0..N`, and a check alerts when its value lies *outside* it, that is strictly above `N`.
+//! The state is decided on the numbers exactly as the perfdata prints them, and a check whose
+//! state does not come from its levels (a daemon that is not running, a rate not judged yet,
+//! a daemon that is not expected) prints the ranges that give a consumer the same state, so
+//! any consumer of the perfdata reaches the state the plugin reports.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -59,7 +66,7 @@ pub const CHECKS: &[(&str, Unit, Option<f64>, Option<f64>)] = &[
     ("timeout_rate", Unit::Ratio, Some(0.10), None),
     ("backlog", Unit::Count, Some(50.0), Some(200.0)),
     ("oldest_pending", Unit::Seconds, Some(1800.0), Some(7200.0)),
-    ("expired_leases", Unit::Count, Some(1.0), None),
+    ("expired_leases", Unit::Count, Some(0.0), None),
     ("scheduler_lag", Unit::Seconds, Some(600.0), Some(3600.0)),
 ];
 
@@ -138,6 +145,36 @@ pub struct Check {
     pub warning: Option<f64>,
     pub critical: Option<f64>,
     pub message: String,
+    /// The state when it was set by something other than the levels.
+    #[serde(skip)]
+    decided: Option<State>,
+}
+
+/// A number as perfdata prints it (without its unit): a ratio as a percentage with two
+/// decimals, seconds and counts with three.
+fn perf_number(unit: Unit, v: f64) -> String {
+    match unit {
+        Unit::Ratio => super::trim_float(v * 100.0, 2),
+        _ => super::trim_float(v, 3),
+    }
+}
+
+/// [`perf_number`] read back: what a consumer of the perfdata compares.
+fn as_printed(unit: Unit, v: f64) -> f64 {
+    perf_number(unit, v).parse().unwrap_or(v)
+}
+
+/// The state the levels give `value`: outside `0..level` as printed, that is strictly above
+/// the level.
+fn by_levels(unit: Unit, value: Option<f64>, levels: (Option<f64>, Option<f64>)) -> State {
+    let above = |v: f64, level: Option<f64>| {
+        level.is_some_and(|l| as_printed(unit, v) > as_printed(unit, l))
+    };
+    match value {
+        Some(v) if above(v, levels.1) => State::Critical,
+        Some(v) if above(v, levels.0) => State::Warning,
+        _ => State::Ok,
+    }
 }
 
 impl Check {
@@ -147,11 +184,7 @@ impl Check {
         value: Option<f64>,
         levels: (Option<f64>, Option<f64>),
     ) -> Check {
-        let status = match value {
-            Some(v) if levels.1.is_some_and(|c| v >= c) => State::Critical,
-            Some(v) if levels.0.is_some_and(|w| v >= w) => State::Warning,
-            _ => State::Ok,
-        };
+        let status = by_levels(unit, value, levels);
         Check {
             name: name.to_string(),
             status,
@@ -160,7 +193,14 @@ impl Check {
             warning: levels.0,
             critical: levels.1,
             message: String::new(),
+            decided: None,
         }
+    }
+
+    /// Sets the state regardless of the levels (the perfdata then says so too).
+    fn decide(&mut self, status: State) {
+        self.status = status;
+        self.decided = Some(status);
     }
 
     fn with(mut self, message: String) -> Check {
@@ -178,6 +218,7 @@ impl Check {
             warning: None,
             critical: None,
             message,
+            decided: Some(status),
         }
     }
 
@@ -188,16 +229,18 @@ impl Check {
             _ if self.value.is_none() || self.name == "heartbeat" => None,
             State::Critical => self
                 .critical
-                .map(|c| format!(" (critical at {})", self.unit.show(c))),
+                .map(|c| format!(" (critical above {})", self.unit.show(c))),
             State::Warning => self
                 .warning
-                .map(|w| format!(" (warning at {})", self.unit.show(w))),
+                .map(|w| format!(" (warning above {})", self.unit.show(w))),
             _ => None,
         };
         format!("{}{}", self.message, level.unwrap_or_default())
     }
 
-    /// `label=value[UOM];warn;crit;min;max`; rates are percentages.
+    /// `label=value[UOM];warn;crit;min;max`; rates are percentages. `warn` and `crit` are
+    /// the guidelines' ranges: `50` alerts above 50. A state set without the levels prints
+    /// no levels when it is OK and the range `@0:` (any value alerts) when it is not.
     fn perfdata(&self) -> Option<String> {
         let label = match self.name.as_str() {
             "backlog" => "pending",
@@ -205,10 +248,7 @@ impl Check {
             n if n.starts_with("probe") => return None,
             n => n,
         };
-        let num = |v: f64| match self.unit {
-            Unit::Ratio => super::trim_float(v * 100.0, 2),
-            _ => super::trim_float(v, 3),
-        };
+        let num = |v: f64| perf_number(self.unit, v);
         let value = match self.value {
             Some(v) => self.unit.perf(v),
             None => "U".into(),
@@ -217,8 +257,19 @@ impl Check {
             Unit::Ratio => ("0", "100"),
             _ => ("0", ""),
         };
-        let w = self.warning.map(num).unwrap_or_default();
-        let c = self.critical.map(num).unwrap_or_default();
+        const ALWAYS: &str = "@0:";
+        let levels_agree = self
+            .decided
+            .is_none_or(|d| d == by_levels(self.unit, self.value, (self.warning, self.critical)));
+        let (w, c) = match self.decided {
+            _ if levels_agree => (
+                self.warning.map(num).unwrap_or_default(),
+                self.critical.map(num).unwrap_or_default(),
+            ),
+            None | Some(State::Ok) => (String::new(), String::new()),
+            Some(State::Warning) => (ALWAYS.into(), String::new()),
+            Some(State::Critical) | Some(State::Unknown) => (String::new(), ALWAYS.into()),
+        };
         Some(format!("{label}={value};{w};{c};{min};{max}"))
     }
 }
@@ -241,10 +292,10 @@ pub fn evaluate(o: &Observed, opts: &HealthOptions) -> Vec<Check> {
         _ => "no daemon running".into(),
     };
     if !o.daemon.running() {
-        hb.status = State::Critical;
+        hb.decide(State::Critical);
     }
     if !opts.expect_daemon {
-        hb.status = State::Ok;
+        hb.decide(State::Ok);
         hb.message
             .push_str(" (not expected: [monitor] expect_daemon = false)");
     }
@@ -266,7 +317,7 @@ pub fn evaluate(o: &Observed, opts: &HealthOptions) -> Vec<Check> {
             None => format!("no tasks finished in {window}"),
         };
         if !judged {
-            c.status = State::Ok;
+            c.decide(State::Ok);
             if rate.is_some() {
                 c.message.push_str(&format!(
                     " (not judged below {} finished)",
@@ -418,28 +469,269 @@ mod tests {
     }
 
     #[test]
-    fn levels_are_reached_not_exceeded() {
-        let c = Check::new(
-            "backlog",
-            Unit::Count,
-            Some(50.0),
-            (Some(50.0), Some(200.0)),
-        );
-        assert_eq!(c.status, State::Warning);
-        let c = Check::new(
-            "backlog",
-            Unit::Count,
-            Some(49.0),
-            (Some(50.0), Some(200.0)),
-        );
-        assert_eq!(c.status, State::Ok);
-        let c = Check::new(
-            "backlog",
-            Unit::Count,
-            Some(200.0),
-            (Some(50.0), Some(200.0)),
-        );
-        assert_eq!(c.status, State::Critical);
+    fn levels_alert_strictly_above() {
+        let state =
+            |v: f64| Check::new("backlog", Unit::Count, Some(v), (Some(50.0), Some(200.0))).status;
+        assert_eq!(state(50.0), State::Ok);
+        assert_eq!(state(51.0), State::Warning);
+        assert_eq!(state(200.0), State::Warning);
+        assert_eq!(state(201.0), State::Critical);
+        // Decided on the printed numbers: 10.004 % prints as 10 %, which is not above 10 %.
+        let rate = |v: f64| Check::new("failure_rate", Unit::Ratio, Some(v), (Some(0.1), None));
+        assert_eq!(rate(0.100_04).status, State::Ok);
+        assert_eq!(rate(0.100_06).status, State::Warning);
+    }
+
+    /// A consumer of the perfdata, written from the Monitoring Plugins Development
+    /// Guidelines: does `range` alert for `v`? `10` is outside 0..10, `10:` below 10, `~:10`
+    /// above 10, `10:20` outside 10..20, `@10:20` inside it; empty means no threshold.
+    fn range_alerts(range: &str, v: f64) -> bool {
+        if range.is_empty() {
+            return false;
+        }
+        let (inside, r) = match range.strip_prefix('@') {
+            Some(r) => (true, r),
+            None => (false, range),
+        };
+        let (lo, hi) = match r.split_once(':') {
+            Some((lo, hi)) => (lo, hi),
+            None => ("0", r),
+        };
+        let lo = match lo {
+            "~" => f64::NEG_INFINITY,
+            "" => 0.0,
+            n => n
+                .parse()
+                .unwrap_or_else(|_| panic!("bad range start {range:?}")),
+        };
+        let hi = match hi {
+            "" => f64::INFINITY,
+            n => n
+                .parse()
+                .unwrap_or_else(|_| panic!("bad range end {range:?}")),
+        };
+        assert!(lo <= hi, "range {range:?} ends before it starts");
+        let within = lo <= v && v <= hi;
+        if inside {
+            within
+        } else {
+            !within
+        }
+    }
+
+    /// The state a consumer derives from one perf item; `None` for a value of `U`.
+    fn consumer_state(item: &str) -> Option<State> {
+        let (_, data) = item.split_once('=').expect("label=data");
+        let fields: Vec<&str> = data.split(';').collect();
+        assert_eq!(fields.len(), 5, "{item}");
+        if fields[0] == "U" {
+            return None;
+        }
+        let number = fields[0].trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '%');
+        let v: f64 = number.parse().unwrap_or_else(|_| panic!("value of {item}"));
+        Some(if range_alerts(fields[2], v) {
+            State::Critical
+        } else if range_alerts(fields[1], v) {
+            State::Warning
+        } else {
+            State::Ok
+        })
+    }
+
+    #[test]
+    fn the_guidelines_parser_reads_ranges_as_documented() {
+        assert!(range_alerts("10", 10.5) && range_alerts("10", -1.0) && !range_alerts("10", 10.0));
+        assert!(range_alerts("10:", 9.9) && !range_alerts("10:", 1e9));
+        assert!(range_alerts("~:10", 11.0) && !range_alerts("~:10", -1e9));
+        assert!(range_alerts("10:20", 21.0) && !range_alerts("10:20", 15.0));
+        assert!(range_alerts("@10:20", 15.0) && !range_alerts("@10:20", 9.0));
+        assert!(range_alerts("@0:", 0.0) && range_alerts("@0:", 1e12));
+        assert!(!range_alerts("", 1e12));
+    }
+
+    fn observed(daemon: &'static str, age_ms: Option<i64>) -> Observed {
+        let now = 1_800_000_000_000;
+        Observed {
+            now,
+            window: Duration::from_secs(3600),
+            finished: crate::monitor::Outcomes::default(),
+            counts: Vec::new(),
+            oldest_pending_at: None,
+            expired_leases: 0,
+            scheduler_lag: None,
+            daemon: crate::monitor::DaemonView {
+                state: daemon,
+                heartbeat: age_ms.map(|a| crate::store::queue::Heartbeat {
+                    id: "d".into(),
+                    pid: 1,
+                    host: "h".into(),
+                    version: "v".into(),
+                    started_at: now - 3_600_000,
+                    last_beat_at: now - a,
+                    stopped_at: None,
+                    in_flight: 0,
+                    max_concurrent: 5,
+                    scheduler: false,
+                    listen: None,
+                }),
+            },
+            deliveries_failed: 0,
+        }
+    }
+
+    fn options(expect_daemon: bool) -> HealthOptions {
+        HealthOptions {
+            window: Duration::from_secs(3600),
+            min_finished: 5,
+            expect_daemon,
+            lease: Duration::from_secs(15),
+            warning: BTreeMap::new(),
+            critical: BTreeMap::new(),
+        }
+    }
+
+    /// Every check's perfdata, read by a consumer of the guidelines' ranges, gives the state
+    /// the plugin reports, for values on, just below and just above every level, with the
+    /// default levels and with overrides that do not fall on a printed digit.
+    #[test]
+    fn perfdata_gives_a_consumer_the_plugins_state() {
+        let mut cases: Vec<(Observed, HealthOptions)> = Vec::new();
+        let mut odd = options(true);
+        odd.warning.insert("failure_rate".into(), 0.123_456);
+        odd.critical.insert("failure_rate".into(), 0.2);
+        odd.warning.insert("backlog".into(), 10.5);
+        odd.warning.insert("heartbeat".into(), 10.0);
+        odd.warning.insert("oldest_pending".into(), 0.0005);
+        odd.critical.insert("scheduler_lag".into(), 59.9999);
+        let all_options = [options(true), options(false), odd];
+        // The daemon: every state, ages around the 20 s limit, none at all.
+        for state in ["running", "stale", "stopped"] {
+            for age in [
+                None,
+                Some(0),
+                Some(9_999),
+                Some(10_001),
+                Some(19_999),
+                Some(20_000),
+                Some(20_001),
+                Some(90_000),
+            ] {
+                for opts in &all_options {
+                    cases.push((observed(state, age), opts.clone()));
+                }
+            }
+        }
+        // Outcomes: rates around 10 % and 20 %, decided counts on both sides of min_finished.
+        for decided in [4u64, 5, 10, 1000] {
+            for failed in [0, 1, 2, 3, 99, 100, 101, 123, 124, 199, 200, 201, 1000] {
+                if failed > decided {
+                    continue;
+                }
+                for timeout in [0, 1, 100, 101] {
+                    if failed + timeout > decided {
+                        continue;
+                    }
+                    let mut o = observed("running", Some(1_000));
+                    o.finished = crate::monitor::Outcomes {
+                        completed: decided - failed - timeout,
+                        failed,
+                        timeout,
+                        cancelled: 3,
+                    };
+                    for opts in &all_options {
+                        cases.push((o.clone(), opts.clone()));
+                    }
+                }
+            }
+        }
+        // The queue and the scheduler, around every level in their units.
+        for n in [0u64, 1, 2, 10, 11, 49, 50, 51, 199, 200, 201] {
+            let mut o = observed("running", Some(1_000));
+            o.counts = vec![
+                (crate::domain::Status::Pending, n),
+                (crate::domain::Status::Processing, 2),
+            ];
+            o.expired_leases = n;
+            for opts in &all_options {
+                cases.push((o.clone(), opts.clone()));
+            }
+        }
+        for secs in [0i64, 1, 60, 600, 1800, 3600, 7200] {
+            for delta in [-1i64, 0, 1] {
+                let ms = (secs * 1000 + delta).max(0);
+                let mut o = observed("running", Some(1_000));
+                o.oldest_pending_at = Some(o.now - ms);
+                o.scheduler_lag = Some(("plan".into(), ms));
+                for opts in &all_options {
+                    cases.push((o.clone(), opts.clone()));
+                }
+            }
+        }
+
+        let mut compared = 0;
+        let mut states = std::collections::BTreeSet::new();
+        for (o, opts) in &cases {
+            let health = Health::new(opts.window, evaluate(o, opts));
+            for c in &health.checks {
+                let Some(item) = c.perfdata() else { continue };
+                states.insert((c.name.clone(), c.status));
+                match consumer_state(&item) {
+                    Some(s) => {
+                        assert_eq!(s, c.status, "{item} for {} ({})", c.name, c.message);
+                        compared += 1;
+                    }
+                    None => assert!(c.value.is_none(), "{item}"),
+                }
+                // The line carries the same item.
+                assert!(health.line().contains(&item), "{}", health.line());
+            }
+        }
+        assert!(compared > 2000, "only {compared} items compared");
+        // Every check was seen in every state its levels allow.
+        for (name, both) in [
+            ("heartbeat", true),
+            ("failure_rate", true),
+            ("timeout_rate", false),
+            ("backlog", true),
+            ("oldest_pending", true),
+            ("expired_leases", false),
+            ("scheduler_lag", true),
+        ] {
+            for s in [State::Ok, State::Warning, State::Critical] {
+                if s == State::Critical && !both && name != "heartbeat" {
+                    continue;
+                }
+                if s == State::Warning && name == "heartbeat" {
+                    continue;
+                }
+                assert!(
+                    states.contains(&(name.to_string(), s)),
+                    "{name} never {s:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn states_not_set_by_levels_print_matching_ranges() {
+        // No daemon expected: an old heartbeat is OK, so no level is printed.
+        let checks = evaluate(&observed("stopped", Some(25_000)), &options(false));
+        assert_eq!(checks[0].status, State::Ok);
+        assert_eq!(checks[0].perfdata().unwrap(), "heartbeat=25s;;;0;");
+        // A daemon that stopped 5 s ago is CRITICAL whatever the age.
+        let checks = evaluate(&observed("stopped", Some(5_000)), &options(true));
+        assert_eq!(checks[0].status, State::Critical);
+        assert_eq!(checks[0].perfdata().unwrap(), "heartbeat=5s;;@0:;0;");
+        // A stale one is past its level anyway: the level stays.
+        let checks = evaluate(&observed("stale", Some(25_000)), &options(true));
+        assert_eq!(checks[0].perfdata().unwrap(), "heartbeat=25s;;20;0;");
+        // A rate not judged yet prints no levels.
+        let mut o = observed("running", Some(1_000));
+        o.finished.failed = 4;
+        let checks = evaluate(&o, &options(true));
+        let rate = checks.iter().find(|c| c.name == "failure_rate").unwrap();
+        assert_eq!(rate.status, State::Ok);
+        assert_eq!(rate.perfdata().unwrap(), "failure_rate=100%;;;0;100");
     }
 
     #[test]

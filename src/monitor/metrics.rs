@@ -575,7 +575,9 @@ pub fn prometheus(m: &Metrics) -> String {
         &[("kind", "completion")],
         Some(tot.completion_tokens as f64),
     );
-    if !tot.cost.is_empty() {
+    // The family is declared even before any priced model ran, so that every documented
+    // name is always in the exposition.
+    {
         e.family(
             "contenthub_cost_total",
             "counter",
@@ -651,6 +653,32 @@ pub fn prometheus(m: &Metrics) -> String {
             m.daemon
                 .heartbeat_at
                 .map(|t| t.0 as f64 / 1000.0)
+                .unwrap_or(0.0),
+        ),
+    );
+    // A daemon that holds the store (running or stale); a crashed one left its row behind.
+    let holds = m.daemon.state != "stopped";
+    e.one(
+        "contenthub_daemon_start_time_seconds",
+        "gauge",
+        "When the daemon that holds the store started (Unix time; 0 when none does).",
+        Some(
+            m.daemon
+                .started_at
+                .filter(|_| holds)
+                .map(|t| t.0 as f64 / 1000.0)
+                .unwrap_or(0.0),
+        ),
+    );
+    e.one(
+        "contenthub_max_concurrent",
+        "gauge",
+        "How many tasks the daemon that holds the store generates at once ([daemon] max_concurrent; 0 when none does).",
+        Some(
+            m.daemon
+                .max_concurrent
+                .filter(|_| holds)
+                .map(f64::from)
                 .unwrap_or(0.0),
         ),
     );

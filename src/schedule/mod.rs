@@ -260,12 +260,17 @@ pub fn view(conn: &Conn, p: &PlanRow, now: Millis) -> Result<Plan> {
 pub fn read_topics_file(path: &str) -> Result<Vec<String>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::invalid("topics_file", format!("cannot read {path}: {e}")))?;
-    let topics: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect();
+    let mut topics: Vec<String> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        topics.push(crate::domain::task::validate_topic(
+            &format!("topics_file {path} line {}", i + 1),
+            l,
+        )?);
+    }
     if topics.is_empty() {
         return Err(Error::invalid(
             "topics_file",

@@ -1761,3 +1761,218 @@ fn daemon_run_gives_content_creator_a_url_with_the_configured_secrets_token() {
     child.signal(nix::sys::signal::Signal::SIGTERM);
     assert_eq!(child.exit_code(DEADLINE), 0, "{}", child.log());
 }
+
+/// The OpenAPI document's rules, request by request: what it declares valid is accepted and
+/// what it declares invalid is refused, naming the field. (CI also runs schemathesis against
+/// the document: `.ci/schemathesis`.)
+#[test]
+fn the_server_enforces_what_the_openapi_document_states() {
+    let fx = Fixture::new();
+    let env = &fx.env;
+    let api = Api::start(env, Setup::default());
+    let doc = api.get("/api/v1/openapi.json").ok(200);
+
+    // Task ids in paths: `^(task-)?[0-9a-fA-F]{4,12}$`, nothing around them.
+    let get = &doc["paths"]["/api/v1/content/tasks/{task_id}"]["get"];
+    assert_eq!(
+        get["parameters"][0]["schema"]["pattern"],
+        "^(task-)?[0-9a-fA-F]{4,12}$"
+    );
+    for bad in [
+        "%20aaaa00000001",
+        "aaaa00000001%20",
+        "task-0123456789abc",
+        "TASK-aaaa",
+        "task-",
+    ] {
+        api.get(&task_path(bad))
+            .error(422, "validation_failed", Some("task_id"));
+        for verb in ["cancel", "retry"] {
+            api.call(Req::new("POST", &format!("{}/{verb}", task_path(bad))))
+                .error(422, "validation_failed", Some("task_id"));
+        }
+    }
+    api.get(&task_path("AAAA00000001")).ok(200);
+    api.get(&task_path("0000")).error(404, "not_found", None);
+
+    // Submit bodies.
+    let props = &doc["components"]["schemas"]["SubmitRequest"]["properties"];
+    assert_eq!(props["topic"]["minLength"], 1);
+    assert!(props["topic"]["pattern"].as_str().unwrap().contains("\\s"));
+    let before = env.dump();
+    for (body, field, needle) in [
+        (
+            json!({"account_id": "blog", "topic": "ring\u{7}"}),
+            "topic",
+            "U+0007",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "a\nb"}),
+            "topic",
+            "U+000A",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "\t"}),
+            "topic",
+            "blank",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "keywords": ["a", "b\u{1b}"]}),
+            "keywords",
+            "U+001B",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "keywords": "a,b\u{0}"}),
+            "keywords",
+            "U+0000",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "keywords": [format!(" {}", "k".repeat(64))]}),
+            "keywords",
+            "too long",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "requirements": "a\r\nb"}),
+            "requirements",
+            "U+000D",
+        ),
+        (
+            json!({"account_id": "blog", "topic": format!("{} ", "x".repeat(500))}),
+            "topic",
+            "501",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "priority": 4.5}),
+            "priority",
+            "4.5",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "max_retries": 1.5}),
+            "max_retries",
+            "1.5",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "timeout": 0}),
+            "timeout",
+            "greater than zero",
+        ),
+        (
+            json!({"account_id": "blog", "topic": "t", "timeout": -5}),
+            "timeout",
+            "-5",
+        ),
+        (
+            json!({"account_id": "ghost", "topic": "t"}),
+            "account_id",
+            "ghost",
+        ),
+        (json!({"account_id": 99, "topic": "t"}), "account_id", "99"),
+    ] {
+        let r = api.post(SUBMIT, &body);
+        r.error(422, "validation_failed", Some(field));
+        assert!(r.body.contains(needle), "{body}: {}", r.body);
+    }
+    assert_eq!(env.dump(), before, "a refused submit changes nothing");
+    // JSON Schema's integers: 4.0 is the integer 4, for every integer field.
+    let r = api
+        .post(
+            SUBMIT,
+            &json!({"account_id": 1.0, "topic": "whole numbers", "priority": 4.0,
+                    "max_retries": 2.0, "timeout": 600.0, "keywords": null, "tone": null,
+                    "requirements": "line one\n\tline two"}),
+        )
+        .ok(202);
+    let task = api.get(&task_path(r["task_id"].as_str().unwrap())).ok(200);
+    assert_eq!(
+        (
+            &task["priority"],
+            &task["max_retries"],
+            &task["timeout_seconds"],
+            &task["account"]
+        ),
+        (&json!(4), &json!(2), &json!(600), &json!("blog"))
+    );
+    assert_eq!(task["requirements"], "line one\n\tline two");
+
+    // Query values: taken as written, and an empty one is refused like any other bad value.
+    for (q, field) in [
+        ("status=", "status"),
+        ("offset=", "offset"),
+        ("limit=", "limit"),
+        ("account_id=", "account_id"),
+        ("limit=%2010", "limit"),
+        ("offset=+1", "offset"),
+        ("offset=4294967296", "offset"),
+        ("status=pending,", "status"),
+        ("status=%20pending", "status"),
+        ("status=PENDING", "status"),
+    ] {
+        api.get(&format!("/api/v1/content/tasks?{q}"))
+            .error(422, "validation_failed", Some(field));
+    }
+    api.get("/api/v1/content/tasks/stats?account_id=").error(
+        422,
+        "validation_failed",
+        Some("account_id"),
+    );
+    assert_eq!(
+        api.get("/api/v1/content/tasks?status=pending,failed&offset=4294967295")
+            .ok(200)["items"],
+        json!([])
+    );
+    for (q, field) in [
+        ("?older_than=", "older_than"),
+        ("?older_than=1%20day", "older_than"),
+        ("?older_than=0d", "older_than"),
+        ("?older_than=030d", "older_than"),
+        ("?older_than=1000000d", "older_than"),
+        ("?older_than=30d&dry_run=1", "dry_run"),
+        ("?older_than=30d&dry_run=TRUE", "dry_run"),
+    ] {
+        api.call(Req::new(
+            "DELETE",
+            &format!("/api/v1/content/tasks/cleanup{q}"),
+        ))
+        .error(422, "validation_failed", Some(field));
+    }
+    // The longest age the pattern allows does not overflow.
+    let r = api
+        .call(Req::new(
+            "DELETE",
+            "/api/v1/content/tasks/cleanup?older_than=999999w&dry_run=true",
+        ))
+        .ok(200);
+    assert_eq!(r, json!({"deleted": 0, "dry_run": true}));
+    api.call(Req::new(
+        "DELETE",
+        "/api/v1/content/tasks/cleanup?older_than=999999w&dry_run=",
+    ))
+    .error(422, "validation_failed", Some("dry_run"));
+    api.call(Req::new(
+        "POST",
+        &format!("{}/retry?force=", task_path(&fx.failed)),
+    ))
+    .error(422, "validation_failed", Some("force"));
+
+    // Callbacks: taskId is a string that is not blank or a whole number from 0; the event is
+    // one of the six names as written.
+    let path = callback_path("task-ffff00000000");
+    for (body, field) in [
+        (json!({"event": "failed", "taskId": 7.5}), "taskId"),
+        (json!({"event": "failed", "taskId": -3}), "taskId"),
+        (json!({"event": "failed", "taskId": "  "}), "taskId"),
+        (json!({"event": "failed", "taskId": true}), "taskId"),
+        (json!({"event": "Failed", "taskId": "cc-1"}), "event"),
+        (json!({"event": " failed", "taskId": "cc-1"}), "event"),
+    ] {
+        api.post(&path, &body)
+            .error(422, "validation_failed", Some(field));
+    }
+    for body in [
+        json!({"event": "failed", "taskId": 7.0}),
+        json!({"event": "task.failed", "taskId": 18446744073709551615u64}),
+        json!({"event": "progress", "taskId": "cc-1", "progress": "half", "currentStep": 3}),
+    ] {
+        api.post(&path, &body).error(404, "not_found", None);
+    }
+}

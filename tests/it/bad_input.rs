@@ -78,6 +78,19 @@ fn cases(f: &Fixture) -> Vec<Case> {
         "bad-keywords.jsonl",
         "{\"account\":\"blog\",\"topic\":\"one\",\"keywords\":[\"a\",\"\"]}\n",
     );
+    let control_jsonl = path(
+        "control.jsonl",
+        "{\"account\":\"blog\",\"topic\":\"fine\"}\n{\"account\":\"blog\",\"topic\":\"ring\\u0007\"}\n",
+    );
+    let control_keywords_jsonl = path(
+        "control-keywords.jsonl",
+        "{\"account\":\"blog\",\"topic\":\"one\",\"keywords\":[\"a\",\"b\\u0000\"]}\n",
+    );
+    let control_csv = path(
+        "control.csv",
+        "account,topic,requirements\nblog,fine,ok\nblog,also fine,\"carriage\rreturn\"\n",
+    );
+    let control_topics = path("control-topics.txt", "first\nsecond \u{1b}[31mred\n");
     let empty = path("empty.jsonl", "\n\n");
     let missing = env
         .path()
@@ -139,6 +152,20 @@ fn cases(f: &Fixture) -> Vec<Case> {
         submit(2, &["requirements", "too long"], &["-r", &long_requirements]),
         submit(2, &["tone", "too long"], &["--tone", &long_tone]),
         submit(2, &["idempotency_key", "blank"], &["--idempotency-key", "   "]),
+        // control characters: none in topics and keywords, only tab and newline in requirements
+        case(2, &["topic", "U+0007"], &["task", "submit", "-a", "blog", "-t", "ring\u{7}ring"]),
+        case(2, &["topic", "U+000A"], &["task", "submit", "-a", "blog", "-t", "two\nlines"]),
+        case(2, &["topic", "U+009B"], &["task", "submit", "-a", "blog", "-t", "c1 \u{9b}31m"]),
+        submit(2, &["keywords", "U+001B"], &["-k", "a,\u{1b}[31m"]),
+        submit(2, &["keywords", "U+0009"], &["-k", "a\tb"]),
+        submit(2, &["requirements", "U+000D"], &["-r", "one\r\ntwo"]),
+        submit(2, &["requirements", "U+007F"], &["-r", "del\u{7f}"]),
+        case(2, &["control.jsonl line 2", "topic", "U+0007"], &["task", "submit", "--from-file", &control_jsonl]),
+        case(2, &["control-keywords.jsonl line 1", "keywords", "U+0000"], &["task", "submit", "--from-file", &control_keywords_jsonl]),
+        case(2, &["control.csv line 3", "requirements", "U+000D"], &["task", "submit", "--from-file", &control_csv]),
+        case(2, &["topic", "U+0007"], &["scheduler", "add", "bell", "--cron", "0 8 * * *", "-a", "blog", "--topic", "ok", "--topic", "ring\u{7}"]),
+        case(2, &["control-topics.txt line 2", "U+001B"], &["scheduler", "add", "red", "--cron", "0 8 * * *", "-a", "blog", "--topics-file", &control_topics]),
+        case(2, &["keywords", "U+0008"], &["scheduler", "add", "bs", "--cron", "0 8 * * *", "-a", "blog", "--topic", "x", "--keywords", "a\u{8}"]),
         // task submit --from-file: the line is named and nothing is inserted
         case(2, &["bad-line.csv line 4", "priority", "abc"], &["task", "submit", "--from-file", &bad_csv]),
         case(2, &["ragged.csv line 3"], &["task", "submit", "--from-file", &ragged_csv]),

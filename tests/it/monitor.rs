@@ -115,6 +115,116 @@ fn parse_line(line: &str) -> (String, String, BTreeMap<String, String>) {
     (state.to_string(), reasons.to_string(), perf)
 }
 
+/// Does the guidelines' range `range` alert for `v`? (`10`: outside 0..10, `10:`: below 10,
+/// `~:10`: above 10, `10:20`: outside, `@10:20`: inside; empty: never.)
+fn range_alerts(range: &str, v: f64) -> bool {
+    if range.is_empty() {
+        return false;
+    }
+    let (inside, r) = match range.strip_prefix('@') {
+        Some(r) => (true, r),
+        None => (false, range),
+    };
+    let (lo, hi) = r.split_once(':').unwrap_or(("0", r));
+    let lo = match lo {
+        "~" => f64::NEG_INFINITY,
+        "" => 0.0,
+        n => n.parse().unwrap(),
+    };
+    let hi = if hi.is_empty() {
+        f64::INFINITY
+    } else {
+        hi.parse().unwrap()
+    };
+    (lo <= v && v <= hi) == inside
+}
+
+/// The state a perfdata consumer derives for each item of `line` (`None` for `U`).
+fn perf_states(line: &str) -> BTreeMap<String, Option<&'static str>> {
+    let perf = line.trim_end().split_once(" | ").map(|p| p.1).unwrap_or("");
+    perf.split(' ')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (label, data) = p.split_once('=').unwrap();
+            let f: Vec<&str> = data.split(';').collect();
+            let state = (f[0] != "U").then(|| {
+                let v: f64 = f[0].trim_end_matches(['s', '%']).parse().unwrap();
+                if range_alerts(f[2], v) {
+                    "critical"
+                } else if range_alerts(f[1], v) {
+                    "warning"
+                } else {
+                    "ok"
+                }
+            });
+            (label.to_string(), state)
+        })
+        .collect()
+}
+
+/// Through the binary: levels on, below and above the measured values, the daemon missing
+/// and not expected. A consumer of the perfdata reaches each check's state.
+#[test]
+fn perfdata_ranges_give_a_consumer_the_same_state() {
+    for config in ["[monitor]\nexpect_daemon = false\n", ""] {
+        let env = setup(config);
+        finished(&env, "completed", 7, now_ms() - MINUTE, 1_000);
+        finished(&env, "failed", 1, now_ms() - MINUTE, 1_000); // 12.5 %
+        submit_many(&env, 12);
+        // Counts and rates on, below and above what the store holds.
+        for (count, rate) in [
+            ("11", "12.49%"),
+            ("12", "12.5%"),
+            ("13", "12.51%"),
+            ("0", "0%"),
+        ] {
+            for flag in ["-w", "-c"] {
+                let args: Vec<String> = [
+                    ("backlog", count),
+                    ("expired_leases", count),
+                    ("failure_rate", rate),
+                    ("timeout_rate", rate),
+                ]
+                .iter()
+                .flat_map(|(c, level)| [flag.to_string(), format!("{c}={level}")])
+                .collect();
+                let r = env.run(
+                    ["monitor", "health", "--format", "json"]
+                        .into_iter()
+                        .map(String::from)
+                        .chain(args.clone()),
+                );
+                let report: Value = serde_json::from_str(&r.stdout).unwrap();
+                let line = env.run(
+                    ["monitor", "health"]
+                        .into_iter()
+                        .map(String::from)
+                        .chain(args.clone()),
+                );
+                let states = perf_states(&line.stdout);
+                for c in report["checks"].as_array().unwrap() {
+                    let label = match c["name"].as_str().unwrap() {
+                        "backlog" => "pending",
+                        n => n,
+                    };
+                    let Some(consumer) = states.get(label) else {
+                        continue;
+                    };
+                    if let Some(consumer) = consumer {
+                        assert_eq!(
+                            Some(*consumer),
+                            c["status"].as_str(),
+                            "{label} with {args:?}: {}",
+                            line.stdout
+                        );
+                    }
+                }
+                assert!(states.contains_key("heartbeat") && states.contains_key("pending"));
+            }
+        }
+    }
+}
+
 #[test]
 fn a_quiet_store_is_ok_with_perfdata() {
     let env = quiet();
@@ -131,24 +241,29 @@ fn a_quiet_store_is_ok_with_perfdata() {
 }
 
 #[test]
-fn failure_rate_warns_at_10_and_is_critical_at_20_percent() {
+fn failure_rate_warns_above_10_and_is_critical_above_20_percent() {
     let env = quiet();
     let at = now_ms() - MINUTE;
-    finished(&env, "completed", 8, at, 1_000);
+    finished(&env, "completed", 9, at, 1_000);
     assert_eq!(state_of(&env, "failure_rate", &[]), "ok");
-    finished(&env, "failed", 1, at, 1_000); // 1 of 9: 11 %
+    finished(&env, "failed", 1, at, 1_000); // 1 of 10: 10 %, not above
+    assert_eq!(state_of(&env, "failure_rate", &[]), "ok");
+    finished(&env, "failed", 1, at, 1_000); // 2 of 11: 18.2 %
     assert_eq!(state_of(&env, "failure_rate", &[]), "warning");
     let (code, out) = health(&env, &[]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.starts_with("CONTENTHUB WARNING - 11.1% failed of 9 finished in 1h (warning at 10%)"),
+        out.starts_with(
+            "CONTENTHUB WARNING - 18.2% failed of 11 finished in 1h (warning above 10%)"
+        ),
         "{out}"
     );
-    finished(&env, "failed", 1, at, 1_000); // 2 of 10: 20 %
+    finished(&env, "completed", 6, at, 1_000);
+    finished(&env, "failed", 3, at, 1_000); // 5 of 20: 25 %
     assert_eq!(state_of(&env, "failure_rate", &[]), "critical");
     let (code, out) = health(&env, &[]);
     assert_eq!(code, 2, "{out}");
-    assert_eq!(parse_line(&out).2["failure_rate"], "20%");
+    assert_eq!(parse_line(&out).2["failure_rate"], "25%");
     // Overrides move the levels.
     assert_eq!(
         state_of(
@@ -180,12 +295,12 @@ fn rates_need_five_finished_tasks() {
 }
 
 #[test]
-fn timeout_rate_warns_at_10_percent() {
+fn timeout_rate_warns_above_10_percent() {
     let env = quiet();
     let at = now_ms() - MINUTE;
-    finished(&env, "completed", 9, at, 1_000);
+    finished(&env, "completed", 8, at, 1_000);
     assert_eq!(state_of(&env, "timeout_rate", &[]), "ok");
-    finished(&env, "timeout", 1, at, 1_000);
+    finished(&env, "timeout", 1, at, 1_000); // 1 of 9: 11.1 %
     assert_eq!(state_of(&env, "timeout_rate", &[]), "warning");
     // No critical level by default; one can be given.
     assert_eq!(
@@ -236,16 +351,18 @@ fn rates_cover_exactly_the_stated_window() {
 }
 
 #[test]
-fn backlog_warns_at_50_and_is_critical_at_200() {
+fn backlog_warns_above_50_and_is_critical_above_200() {
     let env = quiet();
-    submit_many(&env, 49);
+    submit_many(&env, 50);
     assert_eq!(state_of(&env, "backlog", &[]), "ok");
     submit_many(&env, 1);
     assert_eq!(state_of(&env, "backlog", &[]), "warning");
     let (code, out) = health(&env, &[]);
     assert_eq!(code, 1, "{out}");
-    assert_eq!(parse_line(&out).2["pending"], "50");
-    submit_many(&env, 150);
+    assert_eq!(parse_line(&out).2["pending"], "51");
+    submit_many(&env, 149);
+    assert_eq!(state_of(&env, "backlog", &[]), "warning");
+    submit_many(&env, 1);
     assert_eq!(state_of(&env, "backlog", &[]), "critical");
     assert_eq!(health(&env, &[]).0, 2);
 }
@@ -306,8 +423,12 @@ fn expired_leases_warn() {
         (Some("warning"), Some(1.0))
     );
     assert_eq!(
-        state_of(&env, "expired_leases", &["-c", "expired_leases=1"]),
+        state_of(&env, "expired_leases", &["-c", "expired_leases=0"]),
         "critical"
+    );
+    assert_eq!(
+        state_of(&env, "expired_leases", &["-c", "expired_leases=1"]),
+        "warning"
     );
 }
 
@@ -874,7 +995,11 @@ fn daemon_metrics_serve_the_same_text() {
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let _daemon = env.spawn(&["daemon", "run", "--listen", &addr], &[]);
+    let before = now_ms() as f64 / 1000.0;
+    let _daemon = env.spawn(
+        &["daemon", "run", "--listen", &addr, "--max-concurrent", "3"],
+        &[],
+    );
     let mut body = String::new();
     wait_until(
         "the daemon serves /metrics",
@@ -907,6 +1032,82 @@ fn daemon_metrics_serve_the_same_text() {
             "contenthub_daemon_heartbeat_timestamp_seconds",
             &[]
         ) > 1.7e9
+    );
+    // The daemon's own figures: its concurrency and when it started.
+    assert_eq!(sample(&scrape, "contenthub_max_concurrent", &[]), 3.0);
+    let started = sample(&scrape, "contenthub_daemon_start_time_seconds", &[]);
+    assert!(
+        started >= before.floor() && started <= now_ms() as f64 / 1000.0,
+        "started {started}, test began {before}"
+    );
+    documented_names_match(&body);
+}
+
+/// The metric names of the documentation: the first column of the table under "Prometheus
+/// names" in docs/monitoring.md, and every name docs/api.md mentions.
+fn documented_names() -> (BTreeSet<String>, BTreeSet<String>) {
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let names = |text: &str| -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut rest = text;
+        while let Some(i) = rest.find("contenthub_") {
+            let tail = &rest[i..];
+            let end = tail
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(tail.len());
+            out.insert(tail[..end].to_string());
+            rest = &tail[end..];
+        }
+        out
+    };
+    let monitoring = std::fs::read_to_string(docs.join("monitoring.md")).unwrap();
+    let section = monitoring
+        .split("### Prometheus names")
+        .nth(1)
+        .expect("the Prometheus names section");
+    let table: String = section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.split('|').nth(1).map(str::to_string))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let api = std::fs::read_to_string(docs.join("api.md")).unwrap();
+    (names(&table), names(&api))
+}
+
+/// Every metric the docs name is in `text`, and every family in `text` is in the table.
+fn documented_names_match(text: &str) {
+    let (table, api) = documented_names();
+    assert!(table.len() >= 25, "the table names only {table:?}");
+    let families: BTreeSet<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .map(|l| l.split(' ').next().unwrap().to_string())
+        .collect();
+    let missing: Vec<&String> = table
+        .union(&api)
+        .filter(|n| !families.contains(*n))
+        .collect();
+    assert!(missing.is_empty(), "documented but not served: {missing:?}");
+    let undocumented: Vec<&String> = families.iter().filter(|n| !table.contains(*n)).collect();
+    assert!(
+        undocumented.is_empty(),
+        "served but not in docs/monitoring.md: {undocumented:?}"
+    );
+}
+
+#[test]
+fn every_documented_metric_is_emitted_and_every_emitted_one_documented() {
+    // Without a daemon and without any priced model: the names are there all the same.
+    let env = quiet();
+    let text = env.ok(["monitor", "metrics", "--format", "prometheus"]);
+    let scrape = parse_prometheus(&text);
+    documented_names_match(&text);
+    assert_eq!(sample(&scrape, "contenthub_max_concurrent", &[]), 0.0);
+    assert_eq!(
+        sample(&scrape, "contenthub_daemon_start_time_seconds", &[]),
+        0.0
     );
 }
 
