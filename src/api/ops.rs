@@ -38,8 +38,8 @@ pub struct Health {
     pub max_concurrent: usize,
 }
 
-/// Liveness: 200 when a store query works and the dispatcher's loop is fresh, else 503 with
-/// the reasons. Needs no token. (Failure-rate warnings belong to `monitor health`.)
+/// Liveness: 200 when a store query works, the store can be written and the dispatcher's
+/// loop is fresh, else 503 with the reasons. Needs no token. (Failure-rate warnings belong to `monitor health`.)
 pub async fn healthz(State(state): State<AppState>) -> Response {
     let engine = state.inner.engine.clone();
     let mut reasons = Vec::new();
@@ -54,6 +54,9 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
             "store: no answer within {} s",
             STORE_TIMEOUT.as_secs()
         )),
+    }
+    if engine.store_full() {
+        reasons.push("store cannot be written: disk full".to_string());
     }
     let now = now_ms();
     let age = now - engine.loop_beat.load(Ordering::Relaxed);

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::db::Db;
 use super::options::{Options, Summary};
-use super::shared::Shared;
+use super::shared::{Shared, Writer};
 use super::worker::{self, Signals};
 use super::writer::{Results, Settle};
 use crate::domain::time::{now_ms, Millis};
@@ -88,6 +88,7 @@ impl<'a> Dispatcher<'a> {
         opts: &'a Options,
         shared: &'a Arc<Shared>,
         results: Results,
+        shutdown: &CancellationToken,
     ) -> Result<Dispatcher<'a>> {
         let watch = ChangeWatch::open(&opts.db_path)?;
         let now = Instant::now();
@@ -122,17 +123,34 @@ impl<'a> Dispatcher<'a> {
                 next_probe: now,
             },
         };
-        super::children::kill_leftovers(&d.db, &d.owner, opts.exclusive).await?;
-        let hb = d.heartbeat(false);
-        let (o, exclusive) = (d.owner.clone(), opts.exclusive);
-        let reaped =
-            d.db.write(move |tx| {
-                queue::beat(tx, &hb)?;
-                let n = queue::reap(tx, &o, now_ms(), exclusive)?;
-                queue::sweep_deadlines(tx, now_ms())?;
-                Ok(n)
-            })
-            .await?;
+        // A full disk does not stop the daemon from starting: it waits for room, and says
+        // so on `/healthz`, instead of exiting and being restarted into the same state.
+        let reaped = loop {
+            let hb = d.heartbeat(false);
+            let (o, exclusive) = (d.owner.clone(), opts.exclusive);
+            let started = async {
+                super::children::kill_leftovers(&d.db, &d.owner, opts.exclusive).await?;
+                d.db.write(move |tx| {
+                    queue::beat(tx, &hb)?;
+                    let n = queue::reap(tx, &o, now_ms(), exclusive)?;
+                    queue::sweep_deadlines(tx, now_ms())?;
+                    Ok(n)
+                })
+                .await
+            };
+            match started.await {
+                Ok(n) => break n,
+                Err(e) if e.is_disk_full() && !shutdown.is_cancelled() => {
+                    shared.note_store_full(Writer::Dispatcher, &e, 0);
+                    tokio::select! {
+                        _ = tokio::time::sleep(FULL_PROBE) => {}
+                        _ = shutdown.cancelled() => {}
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        shared.note_store_writable(Writer::Dispatcher);
         if reaped > 0 {
             tracing::info!(
                 count = reaped,
@@ -263,7 +281,7 @@ impl<'a> Dispatcher<'a> {
     fn tolerate(&mut self, r: Result<()>) -> Result<()> {
         match r {
             Err(e) if e.is_disk_full() => {
-                self.shared.note_store_full(&e, 0);
+                self.shared.note_store_full(Writer::Dispatcher, &e, 0);
                 self.was_full = true;
                 Ok(())
             }
@@ -286,13 +304,18 @@ impl<'a> Dispatcher<'a> {
         }
         match self.renew().await {
             Ok(()) => {
-                self.shared.note_store_writable();
+                self.shared.note_store_writable(Writer::Dispatcher);
+                if self.shared.store_full() {
+                    // The result writer still holds results: claim nothing until it has
+                    // saved them.
+                    return Ok(true);
+                }
                 self.was_full = false;
                 self.dirty = true;
                 Ok(false)
             }
             Err(e) if e.is_disk_full() => {
-                self.shared.note_store_full(&e, 0);
+                self.shared.note_store_full(Writer::Dispatcher, &e, 0);
                 Ok(true)
             }
             Err(e) => Err(e),

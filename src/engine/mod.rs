@@ -77,7 +77,7 @@ impl Engine {
             stop_outbox.clone(),
         ));
         let result = async {
-            Dispatcher::start(&opts, &shared, results.clone())
+            Dispatcher::start(&opts, &shared, results.clone(), &shutdown)
                 .await?
                 .run(shutdown)
                 .await

@@ -41,9 +41,10 @@ pub struct Shared {
     /// Generator requests by (profile, outcome) since the last heartbeat, which adds them to
     /// the `generator_requests_total` counters.
     requests: std::sync::Mutex<HashMap<(String, String), i64>>,
-    /// Set while the store cannot be written because its disk is full: results wait in
-    /// memory, nothing new is claimed, and `/healthz` says so.
-    store_full: AtomicBool,
+    /// Set while the store cannot be written because its disk is full, by whichever of the
+    /// result writer and the dispatcher last failed to write: results wait in memory, nothing
+    /// new is claimed, and `/healthz` says so. Each clears only its own.
+    store_full: [AtomicBool; 2],
     /// When the full disk was last logged (once a minute, not once per attempt).
     store_full_logged: AtomicI64,
 }
@@ -51,16 +52,25 @@ pub struct Shared {
 /// How often a store that stays full is logged again.
 const FULL_LOG_EVERY_MS: i64 = 60_000;
 
+/// Who found the store's disk full.
+#[derive(Debug, Clone, Copy)]
+pub enum Writer {
+    /// The result writer, which then holds results until it can commit them.
+    Results = 0,
+    /// The dispatcher's own writes (claims, leases, heartbeats).
+    Dispatcher = 1,
+}
+
 impl Shared {
-    /// Whether the store's disk was full at the last write.
+    /// Whether the store's disk was full at the last write of either writer.
     pub fn store_full(&self) -> bool {
-        self.store_full.load(Ordering::Relaxed)
+        self.store_full.iter().any(|f| f.load(Ordering::Relaxed))
     }
 
     /// A write failed because the disk is full: remember it, and log it at most once a
     /// minute.
-    pub fn note_store_full(&self, e: &Error, held: usize) {
-        self.store_full.store(true, Ordering::Relaxed);
+    pub fn note_store_full(&self, who: Writer, e: &Error, held: usize) {
+        self.store_full[who as usize].store(true, Ordering::Relaxed);
         let now = now_ms();
         let last = self.store_full_logged.load(Ordering::Relaxed);
         if now - last >= FULL_LOG_EVERY_MS
@@ -73,9 +83,11 @@ impl Shared {
         }
     }
 
-    /// A write succeeded: the disk has room again.
-    pub fn note_store_writable(&self) {
-        if self.store_full.swap(false, Ordering::Relaxed) {
+    /// A write of `who` succeeded.
+    pub fn note_store_writable(&self, who: Writer) {
+        let was = self.store_full();
+        self.store_full[who as usize].store(false, Ordering::Relaxed);
+        if was && !self.store_full() {
             self.store_full_logged.store(0, Ordering::Relaxed);
             tracing::info!("store can be written again; held results are saved");
         }
@@ -222,7 +234,7 @@ impl Shared {
             loop_beat: AtomicI64::new(now_ms()),
             outbox: Notify::new(),
             requests: Default::default(),
-            store_full: AtomicBool::new(false),
+            store_full: [AtomicBool::new(false), AtomicBool::new(false)],
             store_full_logged: AtomicI64::new(0),
         })
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::outcome::{self, Applied, Report, Source};
-use super::shared::Shared;
+use super::shared::{Shared, Writer};
 use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
 use crate::store::queue::{Claimed, Finish};
@@ -139,11 +139,11 @@ pub fn spawn_writer(shared: Arc<Shared>, pending: Pending) -> tokio::task::JoinH
                     .await;
                 match &outcome {
                     Ok(_) => {
-                        shared.note_store_writable();
+                        shared.note_store_writable(Writer::Results);
                         break;
                     }
                     Err(e) if e.is_disk_full() => {
-                        shared.note_store_full(e, held);
+                        shared.note_store_full(Writer::Results, e, held);
                         tokio::time::sleep(full_backoff(full_for)).await;
                         full_for += 1;
                     }

@@ -299,6 +299,14 @@ pub fn evaluate(o: &Observed, opts: &HealthOptions) -> Vec<Check> {
         hb.message
             .push_str(" (not expected: [monitor] expect_daemon = false)");
     }
+    if let Some(free) = o.disk_free.filter(|f| *f < super::DISK_FULL_BELOW) {
+        // The daemon cannot write its heartbeat there: say why it goes stale.
+        hb.message.push_str(&format!(
+            "; disk full: {:.1} % free on the store's file system",
+            free * 100.0
+        ));
+        hb.decide(State::Critical);
+    }
     checks.push(hb);
 
     // Outcomes over the window.
@@ -559,6 +567,7 @@ mod tests {
             oldest_pending_at: None,
             expired_leases: 0,
             scheduler_lag: None,
+            disk_free: None,
             daemon: crate::monitor::DaemonView {
                 state: daemon,
                 heartbeat: age_ms.map(|a| crate::store::queue::Heartbeat {

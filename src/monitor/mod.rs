@@ -268,6 +268,20 @@ pub struct Observed {
     pub scheduler_lag: Option<(String, Millis)>,
     pub daemon: DaemonView,
     pub deliveries_failed: u64,
+    /// The share (0..1) of the store's file system still free for it, when known.
+    pub disk_free: Option<f64>,
+}
+
+/// Below this share of free space, the store's disk counts as full.
+pub const DISK_FULL_BELOW: f64 = 0.01;
+
+/// The share of the file system holding `path` that is free to an unprivileged writer
+/// (`statvfs`: available blocks over all blocks).
+pub fn disk_free(path: &Path) -> Option<f64> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty())?;
+    let st = nix::sys::statvfs::statvfs(dir).ok()?;
+    let total = st.blocks() as f64;
+    (total > 0.0).then(|| st.blocks_available() as f64 / total)
 }
 
 impl Observed {
@@ -322,6 +336,7 @@ pub fn observe(
         scheduler_lag: crate::schedule::worst_lag(conn, now)?,
         daemon: daemon_view(db_path, conn, lease, now)?,
         deliveries_failed: q::failed_deliveries(conn)?,
+        disk_free: disk_free(db_path),
     })
 }
 

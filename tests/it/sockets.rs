@@ -85,7 +85,7 @@ fn start_daemon(env: &Env, nofile: Option<(u64, u64)>) -> Daemon {
 
 /// One request on a connection of its own (`Connection: close`), read to the end; fails the
 /// test if it takes longer than `limit`. Returns the status and the body.
-fn request(
+pub(crate) fn request(
     addr: SocketAddr,
     method: &str,
     path: &str,
