@@ -395,7 +395,8 @@ pub fn sweep_deadlines(conn: &Conn, now: Millis) -> Result<usize> {
     let due: Vec<i64> = conn
         .sql()
         .prepare_cached(
-            "SELECT seq FROM tasks WHERE deadline_at <= ?1 AND status IN ('pending','submitted','processing')
+            "SELECT seq FROM tasks INDEXED BY tasks_deadline
+             WHERE deadline_at <= ?1 AND status IN ('pending','submitted','processing')
                AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)",
         )?
         .query_map([now], |r| r.get(0))?
@@ -775,7 +776,8 @@ pub fn next_snooze_end(conn: &Conn, now: Millis) -> Result<Option<Millis>> {
     Ok(conn
         .sql()
         .prepare_cached(
-            "SELECT min(next_attempt_at) FROM tasks WHERE status = 'pending' AND next_attempt_at > ?1",
+            "SELECT min(next_attempt_at) FROM tasks INDEXED BY tasks_due
+             WHERE status = 'pending' AND next_attempt_at > ?1",
         )?
         .query_row([now], |r| r.get(0))?)
 }
@@ -787,7 +789,8 @@ pub fn has_due_pending(conn: &Conn, now: Millis, full: &Full) -> Result<bool> {
         return Ok(conn
             .sql()
             .prepare_cached(
-                "SELECT EXISTS(SELECT 1 FROM tasks WHERE status = 'pending' AND next_attempt_at <= ?1)",
+                "SELECT EXISTS(SELECT 1 FROM tasks INDEXED BY tasks_due
+                               WHERE status = 'pending' AND next_attempt_at <= ?1)",
             )?
             .query_row([now], |r| r.get(0))?);
     }
