@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 const CYCLE_DAYS: i64 = 146_097;
 
 /// The aliases and the five fields each stands for.
-const ALIASES: &[(&str, &str)] = &[
+pub(super) const ALIASES: &[(&str, &str)] = &[
     ("@yearly", "0 0 1 1 *"),
     ("@annually", "0 0 1 1 *"),
     ("@monthly", "0 0 1 * *"),

@@ -159,15 +159,10 @@ fn copy<const N: usize>(v: &[bool]) -> [bool; N] {
 /// A random expression and what it stands for.
 fn expression(rng: &mut Rng) -> (String, Sets) {
     if rng.chance(8) {
-        let (text, five) = [
-            ("@yearly", "0 0 1 1 *"),
-            ("@annually", "0 0 1 1 *"),
-            ("@monthly", "0 0 1 * *"),
-            ("@weekly", "0 0 * * 0"),
-            ("@daily", "0 0 * * *"),
-            ("@midnight", "0 0 * * *"),
-            ("@hourly", "0 * * * *"),
-        ][rng.int(0, 6) as usize];
+        // The aliases are definitions, not parsing: the reference takes their five fields
+        // and builds its own sets from them.
+        let aliases = super::cron::ALIASES;
+        let (text, five) = aliases[rng.int(0, aliases.len() as i64 - 1) as usize];
         let f: Vec<&str> = five.split(' ').collect();
         let one = |t: &str, n: usize| {
             let mut v = vec![t == "*"; n];

@@ -34,6 +34,24 @@ fn config(env: &Env, mock: &OpenAi) {
     ));
 }
 
+/// `daemon run --listen 127.0.0.1:0 --max-concurrent TASKS` plus `extra`, and the address it
+/// bound.
+fn start(env: &Env, extra: &[&str], envs: &[(&str, &str)]) -> (Child, SocketAddr) {
+    let tasks = TASKS.to_string();
+    let mut args = vec![
+        "daemon",
+        "run",
+        "--listen",
+        "127.0.0.1:0",
+        "--max-concurrent",
+        &tasks,
+    ];
+    args.extend_from_slice(extra);
+    let mut d = env.spawn(&args, envs);
+    let addr = listening(&mut d);
+    (d, addr)
+}
+
 /// The address a daemon started with `--listen 127.0.0.1:0` bound.
 fn listening(d: &mut Child) -> SocketAddr {
     let mut addr = None;
@@ -128,20 +146,8 @@ fn results_wait_in_memory_while_the_store_is_full_and_are_saved_once_there_is_ro
             .unwrap()
     };
     let db = env.db();
-    let mut d = env.spawn(
-        &[
-            "daemon",
-            "run",
-            "--listen",
-            "127.0.0.1:0",
-            "--max-concurrent",
-            &TASKS.to_string(),
-            "--store-max-pages",
-            &(pages + 3).to_string(),
-        ],
-        &[],
-    );
-    let addr = listening(&mut d);
+    let max_pages = (pages + 3).to_string();
+    let (mut d, addr) = start(&env, &["--store-max-pages", &max_pages], &[]);
     check_held(&env, &db, &mock, &mut d, addr);
     env.exec("DELETE FROM ballast");
     check_saved(&env, &db, &mock, &mut d, addr);
@@ -215,18 +221,7 @@ fn a_daemon_on_a_filled_tmpfs_keeps_its_results_and_saves_them_when_space_return
             &format!("Held {i}"),
         ]);
     }
-    let mut d = env.spawn(
-        &[
-            "daemon",
-            "run",
-            "--listen",
-            "127.0.0.1:0",
-            "--max-concurrent",
-            &TASKS.to_string(),
-        ],
-        &[("CONTENTHUB_DB", &db_arg)],
-    );
-    let addr = listening(&mut d);
+    let (mut d, addr) = start(&env, &[], &[("CONTENTHUB_DB", &db_arg)]);
     wait_until("every task is being generated", SOON, || {
         mock.traffic.in_flight("") == TASKS
     });
