@@ -73,9 +73,19 @@ pub struct RunArgs {
     /// Serve the HTTP API on ADDR, e.g. 127.0.0.1:18010 (port 0 picks a free one) [default: config api.listen]
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
-    /// Caps the store at this many pages, so that writes growing it fail as on a full disk
-    #[arg(long, value_name = "PAGES", hide = true)]
-    store_max_pages: Option<u64>,
+}
+
+/// A test knob, not a setting: caps the daemon's store at this many pages, so that writes
+/// that grow it fail as on a full disk. Read here, at the edge, like the flags.
+const STORE_MAX_PAGES_VAR: &str = "CONTENTHUB_TEST_STORE_MAX_PAGES";
+
+fn store_max_pages() -> Result<Option<u64>> {
+    match std::env::var(STORE_MAX_PAGES_VAR) {
+        Err(_) => Ok(None),
+        Ok(v) => v.trim().parse().map(Some).map_err(|_| {
+            Error::invalid(STORE_MAX_PAGES_VAR, format!("'{v}' is not a page count")).into()
+        }),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -155,7 +165,7 @@ fn flags(a: &RunArgs, exclusive: bool) -> Result<daemon::Flags> {
         no_scheduler: a.no_scheduler,
         listen: a.listen.clone(),
         exclusive,
-        store_max_pages: a.store_max_pages,
+        store_max_pages: store_max_pages()?,
     })
 }
 

@@ -44,7 +44,7 @@ pub struct Options {
     /// Evaluate the alert rules at start and then at this interval (`None`: off).
     pub alerts: Option<(crate::monitor::alerts::AlertOptions, Duration)>,
     /// Caps the daemon's store at this many pages, so writes that grow it fail as on a full
-    /// disk (a test knob: `daemon run --store-max-pages`, hidden).
+    /// disk (a test knob: `CONTENTHUB_TEST_STORE_MAX_PAGES` for `daemon run`).
     pub store_max_pages: Option<u64>,
 }
 

@@ -120,7 +120,7 @@ fn check_saved(env: &Env, db: &Path, mock: &OpenAi, d: &mut Child, addr: SocketA
     assert_eq!(d.exit_code(SOON), 0, "{}", d.log());
 }
 
-/// `--store-max-pages` caps the daemon's store a few pages above where it stands: room to
+/// `CONTENTHUB_TEST_STORE_MAX_PAGES` caps the daemon's store a few pages above where it stands: room to
 /// claim, none for a 24 KiB article, so saving one fails with SQLite's "database or disk is
 /// full". Deleting rows from another connection makes room inside the file.
 #[test]
@@ -147,7 +147,11 @@ fn results_wait_in_memory_while_the_store_is_full_and_are_saved_once_there_is_ro
     };
     let db = env.db();
     let max_pages = (pages + 3).to_string();
-    let (mut d, addr) = start(&env, &["--store-max-pages", &max_pages], &[]);
+    let (mut d, addr) = start(
+        &env,
+        &[],
+        &[("CONTENTHUB_TEST_STORE_MAX_PAGES", &max_pages)],
+    );
     check_held(&env, &db, &mock, &mut d, addr);
     env.exec("DELETE FROM ballast");
     check_saved(&env, &db, &mock, &mut d, addr);
