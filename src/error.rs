@@ -104,6 +104,12 @@ impl Error {
         }
     }
 
+    /// Whether another process held the store's lock for longer than the busy timeout (a
+    /// long bulk import, say): worth waiting for, not a failure of the store.
+    pub fn is_store_busy(&self) -> bool {
+        matches!(self, Error::Database(e) if e.is_busy())
+    }
+
     /// Whether this is a write the store's disk had no room for.
     pub fn is_disk_full(&self) -> bool {
         match self {

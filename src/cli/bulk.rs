@@ -63,12 +63,18 @@ impl Rows {
     /// whether its first non-blank byte opens a JSON object.
     pub fn open(name: &str) -> Result<Rows> {
         let file = if name == "-" {
-            spool_stdin()?
+            spool(&mut io::stdin().lock(), "standard input")?
         } else {
-            File::open(name).map_err(|e| match e.kind() {
+            let mut file = File::open(name).map_err(|e| match e.kind() {
                 io::ErrorKind::NotFound => Error::Usage(format!("{name}: no such file")),
                 _ => Error::io(format!("cannot read {name}"), e),
-            })?
+            })?;
+            // A pipe (`--from-file <(cmd)`) is read to its end first, like standard input.
+            if file.metadata().is_ok_and(|m| m.is_file()) {
+                file
+            } else {
+                spool(&mut file, name)?
+            }
         };
         let size = file.metadata().ok().map(|m| m.len()).filter(|n| *n > 0);
         let read = Rc::new(Cell::new(0));
@@ -247,13 +253,18 @@ fn csv_request(
     Ok(req)
 }
 
-/// Copies standard input to an unnamed temporary file, rewound.
-fn spool_stdin() -> Result<File> {
-    let mut file =
-        tempfile::tempfile().map_err(|e| Error::io("cannot buffer standard input", e))?;
-    io::copy(&mut io::stdin().lock(), &mut file)
-        .map_err(|e| Error::io("cannot read tasks from stdin", e))?;
-    file.rewind()
-        .map_err(|e| Error::io("cannot buffer standard input", e))?;
+/// Copies a stream (standard input, a pipe) to an unnamed temporary file, rewound, so that
+/// the import's transaction never waits on its producer.
+fn spool(from: &mut impl Read, name: &str) -> Result<File> {
+    let buffer = |e| Error::io(format!("cannot buffer {name} in a temporary file"), e);
+    let mut file = tempfile::tempfile().map_err(buffer)?;
+    let mut read_all = io::BufReader::with_capacity(BUFFER, from);
+    let copied = io::copy(&mut read_all, &mut file);
+    match copied {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::StorageFull => return Err(buffer(e)),
+        Err(e) => return Err(Error::io(format!("cannot read tasks from {name}"), e)),
+    }
+    file.rewind().map_err(buffer)?;
     Ok(file)
 }

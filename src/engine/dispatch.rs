@@ -177,6 +177,9 @@ impl<'a> Dispatcher<'a> {
                 // Nothing that writes runs while the disk is full (a reap could return the
                 // tasks whose results wait in memory); the result writer finds out when
                 // there is room again.
+                if self.stopping && self.inflight.is_empty() {
+                    break;
+                }
                 self.wait(&mut ticker, &shutdown).await?;
                 continue;
             }
@@ -278,11 +281,17 @@ impl<'a> Dispatcher<'a> {
 
     /// A write the full disk refused is not the end of the daemon: it waits for room, its
     /// results held by the writer. Any other failure is.
+    /// Nor is a store another process keeps locked past the busy timeout (a long bulk
+    /// import): the duty is tried again on its next turn.
     fn tolerate(&mut self, r: Result<()>) -> Result<()> {
         match r {
             Err(e) if e.is_disk_full() => {
                 self.shared.note_store_full(Writer::Dispatcher, &e, 0);
                 self.was_full = true;
+                Ok(())
+            }
+            Err(e) if e.is_store_busy() => {
+                tracing::warn!(error = %e, "the store is locked by another process; trying again");
                 Ok(())
             }
             other => other,
@@ -305,6 +314,9 @@ impl<'a> Dispatcher<'a> {
         match self.renew().await {
             Ok(()) => {
                 self.shared.note_store_writable(Writer::Dispatcher);
+                // Other daemons on the store renew the leases they held through the outage
+                // too: give them a lease's time before this one reaps anything.
+                self.timers.next_reap = self.timers.next_reap.max(Instant::now() + self.opts.lease);
                 if self.shared.store_full() {
                     // The result writer still holds results: claim nothing until it has
                     // saved them.
@@ -599,7 +611,7 @@ impl<'a> Dispatcher<'a> {
         let o = self.owner.clone();
         let requests = self.shared.take_requests();
         let touched = self.touched;
-        let statuses = self
+        let said = self
             .db
             .write(move |tx| {
                 queue::beat(tx, &hb)?;
@@ -608,7 +620,16 @@ impl<'a> Dispatcher<'a> {
                 queue::release_all(tx, &o, now_ms())?;
                 queue::statuses(tx, &touched)
             })
-            .await?;
+            .await;
+        let statuses = match said {
+            Ok(statuses) => statuses,
+            // Nothing is held any more: the leases lapse by themselves.
+            Err(e) if e.is_disk_full() || e.is_store_busy() => {
+                tracing::warn!(error = %e, "could not record the shutdown in the store");
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
         let completed = statuses
             .iter()
             .filter(|(_, s)| *s == Status::Completed)

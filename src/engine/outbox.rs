@@ -129,7 +129,7 @@ pub async fn run(
             match shared.db.read(outbox::next_due).await {
                 Ok(mut next) => {
                     if next.is_some_and(|at| at <= now_ms()) {
-                        claim(
+                        let claimed = claim(
                             &shared,
                             &sender,
                             &mut sending,
@@ -138,7 +138,14 @@ pub async fn run(
                             free,
                         )
                         .await;
-                        next = shared.db.read(outbox::next_due).await.ok().flatten();
+                        if !claimed {
+                            // The store refused the claim (a full disk, say): try again in a
+                            // moment, not in a tight loop.
+                            pause = Some(Instant::now() + IDLE_WAKE);
+                            next = None;
+                        } else {
+                            next = shared.db.read(outbox::next_due).await.ok().flatten();
+                        }
                     }
                     if let Some(at) = next.filter(|_| sending.len() < CONCURRENCY) {
                         let until = Duration::from_millis((at - now_ms()).max(0) as u64);
@@ -207,7 +214,7 @@ async fn claim(
     in_flight: &mut HashMap<tokio::task::Id, i64>,
     lease_ms: i64,
     free: usize,
-) {
+) -> bool {
     let claimed = shared
         .db
         .write(move |tx| outbox::claim_due(tx, now_ms(), lease_ms, free as u32))
@@ -215,8 +222,10 @@ async fn claim(
     let rows = match claimed {
         Ok(rows) => rows,
         Err(e) => {
-            tracing::error!(error = %e, "outbox: cannot claim deliveries");
-            return;
+            if !e.is_disk_full() {
+                tracing::error!(error = %e, "outbox: cannot claim deliveries");
+            }
+            return false;
         }
     };
     for d in rows {
@@ -230,6 +239,7 @@ async fn claim(
         let handle = sending.spawn(async move { deliver(&sh, &s, d).await });
         in_flight.insert(handle.id(), id);
     }
+    true
 }
 
 /// Sends the due deliveries to notification channels once, from this process, and records

@@ -83,6 +83,11 @@ impl Shared {
         }
     }
 
+    /// `who` no longer knows whether the disk is full (it gave up a write for another reason).
+    pub fn forget_store_full(&self, who: Writer) {
+        self.store_full[who as usize].store(false, Ordering::Relaxed);
+    }
+
     /// A write of `who` succeeded.
     pub fn note_store_writable(&self, who: Writer) {
         let was = self.store_full();

@@ -108,14 +108,18 @@ pub fn spawn_writer(shared: Arc<Shared>, pending: Pending) -> tokio::task::JoinH
                 continue;
             }
             let (items, acks): (Vec<Settle>, Vec<Ack>) = batch.drain(..).unzip();
+            // A batch with a generated result is never given up for a full disk or a store
+            // locked by another process: it is kept and retried, with backoff, until it can
+            // be saved, so no paid generation is lost. The workers wait meanwhile and hold
+            // their slots, which bounds what is held to `max_concurrent` results. Anything
+            // else (and any other failure) is tried a few times and then given up: the
+            // workers log it, and the tasks' leases lapse so they run again.
+            let holds_results = items
+                .iter()
+                .any(|s| matches!(s, Settle::Report(_, Report::Completed(_))));
             let (items, held) = (Arc::new(items), acks.len());
             let mut outcome;
-            // A failed commit is retried a few times before the results are given up: the
-            // workers then log it, and the tasks' leases lapse so they run again. A full disk
-            // is different: the results are kept and retried, with backoff, until there is
-            // room, so no paid generation is lost. Their workers wait meanwhile and hold
-            // their slots, which bounds what is held to `max_concurrent` results.
-            let (mut attempt, mut full_for) = (0, 0u32);
+            let (mut attempt, mut waits) = (0, 0u32);
             loop {
                 let (items, sh) = (items.clone(), shared.clone());
                 outcome = shared
@@ -142,15 +146,21 @@ pub fn spawn_writer(shared: Arc<Shared>, pending: Pending) -> tokio::task::JoinH
                         shared.note_store_writable(Writer::Results);
                         break;
                     }
-                    Err(e) if e.is_disk_full() => {
-                        shared.note_store_full(Writer::Results, e, held);
-                        tokio::time::sleep(full_backoff(full_for)).await;
-                        full_for += 1;
+                    Err(e) if holds_results && (e.is_disk_full() || e.is_store_busy()) => {
+                        if e.is_disk_full() {
+                            shared.note_store_full(Writer::Results, e, held);
+                        } else {
+                            tracing::warn!(error = %e, results_held = held, "the store is locked by another process; results are kept and retried");
+                        }
+                        tokio::time::sleep(full_backoff(waits)).await;
+                        waits += 1;
                     }
                     Err(e) => {
                         attempt += 1;
                         tracing::error!(error = %e, attempt, "could not commit results");
                         if attempt >= WRITE_ATTEMPTS {
+                            // Whether the disk is full is the dispatcher's to find out now.
+                            shared.forget_store_full(Writer::Results);
                             break;
                         }
                         tokio::time::sleep(std::time::Duration::from_millis(500 << attempt)).await;

@@ -20,11 +20,27 @@ impl fmt::Display for DbError {
 impl std::error::Error for DbError {}
 
 impl DbError {
-    /// Whether the database could not grow: its disk is full (or its page limit reached).
+    /// Whether the database could not be written for want of room: its disk is full, its
+    /// page limit reached, or a write, sync or shared-memory extension failed (SQLite reports
+    /// only ENOSPC as "full"; a quota, for one, comes back as a write error).
     pub fn is_full(&self) -> bool {
+        const IOERR_WRITE: i32 = 10 | (3 << 8);
+        const IOERR_FSYNC: i32 = 10 | (4 << 8);
+        const IOERR_SHMSIZE: i32 = 10 | (19 << 8);
         matches!(
             &self.0,
-            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::DiskFull
+            rusqlite::Error::SqliteFailure(e, _)
+                if e.code == rusqlite::ErrorCode::DiskFull
+                    || [IOERR_WRITE, IOERR_FSYNC, IOERR_SHMSIZE].contains(&e.extended_code)
+        )
+    }
+
+    /// Whether another connection held the lock for longer than the busy timeout.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            &self.0,
+            rusqlite::Error::SqliteFailure(e, _)
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
         )
     }
 }

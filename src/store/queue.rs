@@ -109,9 +109,14 @@ pub fn claim(
         .prepare_cached(
             "SELECT seq, generator FROM tasks
              WHERE lease_expires_at <= ?1 AND status IN ('submitted','processing') AND remote_job_id IS NOT NULL
+               AND NOT (generator IS NULL AND ?3)
+               AND (generator IS NULL OR generator NOT IN (SELECT value FROM json_each(?4)))
              ORDER BY priority DESC, seq LIMIT ?2",
         )?
-        .query_map(params![now, slots as i64 * 4], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(
+            params![now, slots as i64 * 4, full.unnamed, full.names_json()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
         .collect::<rusqlite::Result<_>>()?;
     for (seq, generator) in adoptable {
         if out.len() >= slots {
@@ -817,6 +822,10 @@ pub struct Full {
 impl Full {
     pub fn is_empty(&self) -> bool {
         self.names.is_empty() && !self.unnamed
+    }
+
+    fn names_json(&self) -> String {
+        serde_json::to_string(&self.names).unwrap_or_else(|_| "[]".into())
     }
 }
 

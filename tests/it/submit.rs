@@ -554,3 +554,61 @@ fn a_bulk_import_streams_the_file_in_bounded_memory() {
         "peak RSS {peak_kib} KiB for a 72 MB file (limit {LIMIT_KIB} KiB)"
     );
 }
+
+/// A bulk file that is a pipe is read to its end before the import takes the store's write
+/// lock: a slow producer never holds up other writers.
+#[test]
+fn a_bulk_pipe_is_read_before_the_store_is_locked() {
+    let env = Env::new();
+    env.account("blog");
+    let fifo = env.path().join("tasks.pipe");
+    nix::unistd::mkfifo(
+        &fifo,
+        nix::sys::stat::Mode::S_IRUSR | nix::sys::stat::Mode::S_IWUSR,
+    )
+    .unwrap();
+    let producer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            // Opening blocks until the import opens the other end.
+            let mut f = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            writeln!(
+                f,
+                "{{\"account\":\"blog\",\"topic\":\"First from the pipe\"}}"
+            )
+            .unwrap();
+            f.flush().unwrap();
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            writeln!(
+                f,
+                "{{\"account\":\"blog\",\"topic\":\"Last from the pipe\"}}"
+            )
+            .unwrap();
+        })
+    };
+    let import = env
+        .std_cmd([
+            "task",
+            "submit",
+            "-q",
+            "--from-file",
+            fifo.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    env.submit("blog", "Meanwhile", &[]);
+    let took = started.elapsed();
+    let out = import.wait_with_output().unwrap();
+    producer.join().unwrap();
+    assert!(out.status.success());
+    assert_eq!(ids(&String::from_utf8_lossy(&out.stdout)).len(), 2);
+    assert!(
+        took < std::time::Duration::from_secs(2),
+        "a submit waited {took:?} for the import reading its pipe"
+    );
+    assert_eq!(env.count("SELECT count(*) FROM tasks"), 3);
+}
