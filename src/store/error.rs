@@ -3,17 +3,32 @@
 
 use std::fmt;
 
-/// A failure of the database underneath the store. The rest of the code only shows it; its
-/// message is the database's own, said once.
+/// A failure of the database underneath the store, SQLite's or PostgreSQL's. The rest of the
+/// code only shows it and asks what kind it is; its message is the database's own, said once.
 ///
-/// It has no `source`: SQLite's message already says what its error code means, and a source
-/// would make `{:#}` repeat it ("X: X: Error code 8: …").
+/// It has no `source`: the database's message already says what its error code means, and a
+/// source would make `{:#}` repeat it ("X: X: Error code 8: …").
 #[derive(Debug)]
-pub struct DbError(pub(super) rusqlite::Error);
+pub struct DbError(pub(super) Engine);
+
+/// Which engine failed, with its error.
+#[derive(Debug)]
+pub(super) enum Engine {
+    Sqlite(rusqlite::Error),
+    Postgres(postgres::Error),
+}
 
 impl fmt::Display for DbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        match &self.0 {
+            Engine::Sqlite(e) => e.fmt(f),
+            // The server's own report (severity, code and message) when there is one; the
+            // client's error otherwise (a refused connection, a closed one).
+            Engine::Postgres(e) => match e.as_db_error() {
+                Some(db) => write!(f, "{} ({})", db.message(), db.code().code()),
+                None => e.fmt(f),
+            },
+        }
     }
 }
 
@@ -22,25 +37,36 @@ impl std::error::Error for DbError {}
 impl DbError {
     /// Whether the database could not be written for want of room: its disk is full, its
     /// page limit reached, or a write, sync or shared-memory extension failed (SQLite reports
-    /// only ENOSPC as "full"; a quota, for one, comes back as a write error).
+    /// only ENOSPC as "full"; a quota, for one, comes back as a write error). On PostgreSQL:
+    /// the server's `disk_full` (53100).
     pub fn is_full(&self) -> bool {
         const IOERR_WRITE: i32 = 10 | (3 << 8);
         const IOERR_FSYNC: i32 = 10 | (4 << 8);
         const IOERR_SHMSIZE: i32 = 10 | (19 << 8);
-        matches!(
-            &self.0,
-            rusqlite::Error::SqliteFailure(e, _)
-                if e.code == rusqlite::ErrorCode::DiskFull
+        match &self.0 {
+            Engine::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::DiskFull
                     || [IOERR_WRITE, IOERR_FSYNC, IOERR_SHMSIZE].contains(&e.extended_code)
-        )
+            }
+            Engine::Sqlite(_) => false,
+            Engine::Postgres(e) => e
+                .code()
+                .is_some_and(|c| *c == postgres::error::SqlState::DISK_FULL),
+        }
     }
 
-    /// Whether another connection held the lock for longer than the busy timeout.
+    /// Whether another connection held the lock for longer than the wait allows.
     pub fn is_busy(&self) -> bool {
-        matches!(
-            &self.0,
-            rusqlite::Error::SqliteFailure(e, _)
-                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-        )
+        match &self.0 {
+            Engine::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            Engine::Sqlite(_) => false,
+            Engine::Postgres(e) => e.code().is_some_and(|c| {
+                *c == postgres::error::SqlState::LOCK_NOT_AVAILABLE
+                    || *c == postgres::error::SqlState::QUERY_CANCELED
+            }),
+        }
     }
 }

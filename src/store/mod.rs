@@ -58,6 +58,7 @@ pub mod maintenance;
 mod migrations;
 pub mod monitor;
 pub mod outbox;
+pub mod pg;
 pub mod plans;
 pub mod queue;
 pub mod task_ids;
@@ -83,7 +84,7 @@ const WATCH_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
-        Error::Database(DbError(e))
+        Error::Database(DbError(error::Engine::Sqlite(e)))
     }
 }
 

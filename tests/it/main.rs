@@ -20,6 +20,7 @@ mod mock;
 mod monitor;
 mod old_stores;
 mod outbox;
+mod pg;
 mod readme;
 mod scheduler;
 mod snapshots;
