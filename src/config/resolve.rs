@@ -109,6 +109,16 @@ impl Settings {
             Source::Env("CONTENTHUB_DB".into()),
         );
         db_path.layer(over.db.clone(), Source::Flag);
+        if crate::store::pg::is_url(&db_path.value.to_string_lossy()) {
+            return Err(Error::invalid(
+                "db",
+                format!(
+                    "a PostgreSQL URL ({}); this version keeps its store in an SQLite file only: \
+                     give a path",
+                    db_path.source
+                ),
+            ));
+        }
 
         let mut priority = Sourced::default(5u8);
         priority.layer(file.tasks.priority, Source::File);

@@ -188,6 +188,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
         case(3, &["account not found", "ghost"], &["task", "list", "--account", "ghost"]),
         case(3, &["account not found", "ghost"], &["task", "stats", "--account", "ghost"]),
         case(2, &["--format", "yaml"], &["task", "list", "--format", "yaml"]),
+        case(2, &["db", "PostgreSQL URL", "SQLite file"], &["--db", "postgres://app:pw@db.example/x", "task", "stats"]),
         // ids and prefixes
         case(2, &["ambiguous", "task-abcd00000001", "task-abcd00000002"], &["task", "show", "task-abcd"]),
         case(2, &["ambiguous", "task-abcd00000001"], &["task", "cancel", "abcd0000"]),
