@@ -199,7 +199,7 @@ fn due_for_claim(
     let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64, Option<String>, Millis)> {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
     };
-    let mut due: Vec<(i64, i64, Option<String>, Millis)> = if full.is_empty() {
+    let due: Vec<(i64, i64, Option<String>, Millis)> = if full.is_empty() {
         conn.sql()
             .prepare_cached(
                 "SELECT priority, seq, generator, deadline_at FROM tasks INDEXED BY tasks_claim
@@ -224,7 +224,7 @@ fn due_for_claim(
         due.truncate(window as usize);
         due
     };
-    Ok(due.drain(..).map(|(_, seq, g, d)| (seq, g, d)).collect())
+    Ok(due.into_iter().map(|(_, seq, g, d)| (seq, g, d)).collect())
 }
 
 /// The generator values of pending tasks (`None`: the default generator) that are not in

@@ -958,13 +958,7 @@ fn webhook_rejections_change_nothing() {
     let env = Env::new();
     env.account("blog");
     let id = running_task(&env, "cc-7");
-    let api = Api::start(
-        &env,
-        Setup {
-            secret: Some(SECRET),
-            ..Setup::default()
-        },
-    );
+    let api = api_with_secret(&env);
     let now = now_ms() / 1000;
     let path = callback_path(&id);
     let event = completed_event("cc-7");
@@ -1176,6 +1170,17 @@ fn submit_and_wait_for_job(env: &Env, api: &Api) -> (String, String) {
     (id, job)
 }
 
+/// The API alone on `env`, with the webhook secret set.
+fn api_with_secret(env: &Env) -> Api {
+    Api::start(
+        env,
+        Setup {
+            secret: Some(SECRET),
+            ..Setup::default()
+        },
+    )
+}
+
 /// The daemon and its API on `env`, a slow content-creator, a webhook secret, and callback
 /// URLs pointing at the API: a job finishes sooner only by callback.
 fn signed_callbacks(env: &Env) -> (ContentCreator, Api) {
@@ -1347,13 +1352,7 @@ fn an_unsigned_callback_with_its_token_settles_the_task() {
     let env = Env::new();
     env.account("blog");
     let (id, job) = running_attempt(&env, 0, &[]);
-    let api = Api::start(
-        &env,
-        Setup {
-            secret: Some(SECRET),
-            ..Setup::default()
-        },
-    );
+    let api = api_with_secret(&env);
     let r = api
         .anonymous(replayed(&token_path(&id, &job), "completed", &job))
         .ok(200);
@@ -1384,13 +1383,7 @@ fn callback_token_refusals_change_nothing() {
     let (id, job) = running_attempt(&env, 2, &[]);
     let abandoned = format!("{id}-r1");
     let (other, other_job) = running_attempt(&env, 0, &[]);
-    let api = Api::start(
-        &env,
-        Setup {
-            secret: Some(SECRET),
-            ..Setup::default()
-        },
-    );
+    let api = api_with_secret(&env);
     let counts = || {
         (
             env.status_of(&id),
@@ -1557,13 +1550,7 @@ fn a_failed_callback_carries_its_reason_into_the_task() {
     let env = Env::new();
     env.account("blog");
     let (id, job) = running_attempt(&env, 0, &["--max-retries", "0"]);
-    let api = Api::start(
-        &env,
-        Setup {
-            secret: Some(SECRET),
-            ..Setup::default()
-        },
-    );
+    let api = api_with_secret(&env);
     let r = api
         .anonymous(replayed(&token_path(&id, &job), "failed", &job))
         .ok(200);
@@ -1589,13 +1576,7 @@ fn a_late_completion_after_a_cancel_changes_nothing() {
     let env = Env::new();
     env.account("blog");
     let (id, job) = running_attempt(&env, 0, &[]);
-    let api = Api::start(
-        &env,
-        Setup {
-            secret: Some(SECRET),
-            ..Setup::default()
-        },
-    );
+    let api = api_with_secret(&env);
     env.ok(["task", "cancel", &id]);
     assert_eq!(env.status_of(&id), "cancelled");
     // The service goes on after a cancel and still reports the job completed.
@@ -1622,17 +1603,7 @@ fn daemon_run_listen_serves_until_sigterm() {
     let env = Env::new();
     env.account("blog");
     let mut child = env.spawn(&["daemon", "run", "--listen", "127.0.0.1:0"], &[]);
-    let mut addr = String::new();
-    wait_until("the daemon says where it listens", DEADLINE, || {
-        let log = child.log();
-        match log.lines().find_map(|l| l.split("listening on ").nth(1)) {
-            Some(a) => {
-                addr = a.trim().to_string();
-                true
-            }
-            None => false,
-        }
-    });
+    let addr = child.listening(DEADLINE);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -1704,18 +1675,7 @@ fn daemon_run_gives_content_creator_a_url_with_the_configured_secrets_token() {
         &["daemon", "run", "--listen", "127.0.0.1:0"],
         &[("CH_TEST_WEBHOOK_SECRET", SECRET)],
     );
-    let mut addr = String::new();
-    wait_until("the daemon says where it listens", DEADLINE, || match child
-        .log()
-        .lines()
-        .find_map(|l| l.split("listening on ").nth(1))
-    {
-        Some(a) => {
-            addr = a.trim().to_string();
-            true
-        }
-        None => false,
-    });
+    let addr = child.listening(DEADLINE);
     wait_until("the daemon submits the job", DEADLINE, || {
         !cc.submits().is_empty()
     });

@@ -48,32 +48,16 @@ fn start(env: &Env, extra: &[&str], envs: &[(&str, &str)]) -> (Child, SocketAddr
     ];
     args.extend_from_slice(extra);
     let mut d = env.spawn(&args, envs);
-    let addr = listening(&mut d);
+    let addr = d.listening(SOON);
     (d, addr)
-}
-
-/// The address a daemon started with `--listen 127.0.0.1:0` bound.
-fn listening(d: &mut Child) -> SocketAddr {
-    let mut addr = None;
-    wait_until("the daemon says where it listens", SOON, || {
-        let log = d.log();
-        assert!(d.exited().is_none(), "the daemon exited\n{log}");
-        addr = log
-            .lines()
-            .find_map(|l| l.split("listening on ").nth(1))
-            .map(|a| a.trim().parse().expect("an address"));
-        addr.is_some()
-    });
-    addr.unwrap()
 }
 
 fn healthz(addr: SocketAddr) -> (u16, String) {
     request(addr, "GET", "/healthz", None, Duration::from_secs(5))
 }
 
-fn completed(env: &Env, db: &Path) -> i64 {
+fn completed(db: &Path) -> i64 {
     let conn = rusqlite::Connection::open(db).unwrap();
-    let _ = env;
     conn.query_row(
         "SELECT count(*) FROM tasks WHERE status = 'completed'",
         [],
@@ -84,19 +68,19 @@ fn completed(env: &Env, db: &Path) -> i64 {
 
 /// While the disk is full: every task was generated once, none completed, the daemon runs,
 /// `/healthz` says why it is unavailable, and the log says so once, not once per attempt.
-fn check_held(env: &Env, db: &Path, mock: &OpenAi, d: &mut Child, addr: SocketAddr) {
+fn check_held(db: &Path, mock: &OpenAi, d: &mut Child, addr: SocketAddr) {
     wait_until("every task was generated", SOON, || {
         mock.calls().len() >= TASKS
     });
     wait_until("/healthz reports the full disk", SOON, || {
-        assert_eq!(completed(env, db), 0, "a result was saved:\n{}", d.log());
+        assert_eq!(completed(db), 0, "a result was saved:\n{}", d.log());
         let (code, body) = healthz(addr);
         code == 503 && body.contains("store cannot be written: disk full")
     });
     // Several commit attempts happen meanwhile (250 ms, doubling).
     std::thread::sleep(Duration::from_secs(3));
     assert!(d.exited().is_none(), "the daemon gave up:\n{}", d.log());
-    assert_eq!(completed(env, db), 0, "nothing can be saved yet");
+    assert_eq!(completed(db), 0, "nothing can be saved yet");
     let logged = d
         .log()
         .matches("store cannot be written: disk full")
@@ -110,9 +94,9 @@ fn check_held(env: &Env, db: &Path, mock: &OpenAi, d: &mut Child, addr: SocketAd
 }
 
 /// Room again: every held result is saved, nothing is generated again.
-fn check_saved(env: &Env, db: &Path, mock: &OpenAi, d: &mut Child, addr: SocketAddr) {
+fn check_saved(db: &Path, mock: &OpenAi, d: &mut Child, addr: SocketAddr) {
     wait_until("every held result is saved", SOON, || {
-        completed(env, db) == TASKS as i64
+        completed(db) == TASKS as i64
     });
     assert_eq!(mock.calls().len(), TASKS, "a result was generated twice");
     wait_until("/healthz is ok again", SOON, || healthz(addr).0 == 200);
@@ -152,9 +136,9 @@ fn results_wait_in_memory_while_the_store_is_full_and_are_saved_once_there_is_ro
         &[],
         &[("CONTENTHUB_TEST_STORE_MAX_PAGES", &max_pages)],
     );
-    check_held(&env, &db, &mock, &mut d, addr);
+    check_held(&db, &mock, &mut d, addr);
     env.exec("DELETE FROM ballast");
-    check_saved(&env, &db, &mock, &mut d, addr);
+    check_saved(&db, &mock, &mut d, addr);
 }
 
 /// A tmpfs that unmounts itself.
@@ -231,7 +215,7 @@ fn a_daemon_on_a_filled_tmpfs_keeps_its_results_and_saves_them_when_space_return
     });
     let ballast = disk.0.join("ballast");
     fill(&ballast);
-    check_held(&env, &db, &mock, &mut d, addr);
+    check_held(&db, &mock, &mut d, addr);
     // `monitor health` cannot read the daemon's state from a store it cannot write; it
     // reads the file system.
     let started = Instant::now();
@@ -240,5 +224,5 @@ fn a_daemon_on_a_filled_tmpfs_keeps_its_results_and_saves_them_when_space_return
     assert!(health.stdout.contains("disk full"), "{}", health.stdout);
     assert!(started.elapsed() < SOON);
     std::fs::remove_file(&ballast).unwrap();
-    check_saved(&env, &db, &mock, &mut d, addr);
+    check_saved(&db, &mock, &mut d, addr);
 }

@@ -346,6 +346,22 @@ impl Child {
     }
 
     /// Everything it printed so far (stdout and stderr).
+    /// The address a daemon started with `--listen 127.0.0.1:0` says it bound, waiting at
+    /// most `limit`; fails the test if the daemon exits first.
+    pub fn listening(&mut self, limit: Duration) -> std::net::SocketAddr {
+        let mut addr = None;
+        wait_until("the daemon says where it listens", limit, || {
+            let log = self.log();
+            assert!(self.exited().is_none(), "the daemon exited\n{log}");
+            addr = log
+                .lines()
+                .find_map(|l| l.split("listening on ").nth(1))
+                .map(|a| a.trim().parse().expect("an address"));
+            addr.is_some()
+        });
+        addr.expect("an address")
+    }
+
     pub fn log(&self) -> String {
         String::from_utf8_lossy(&std::fs::read(&self.log).unwrap_or_default()).into_owned()
     }
