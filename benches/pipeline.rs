@@ -32,6 +32,9 @@
 //! `CONTENTHUB_BENCH_KEEP=1` keeps the temporary directory; `CONTENTHUB_LOG=debug` (any
 //! `EnvFilter`) writes the engine's tracing to `engine.log` in it.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -53,6 +56,7 @@ use contenthub::engine::{Options, Summary};
 use contenthub::generator::{GeneratorKind, GeneratorProfile};
 use contenthub::store::{accounts, counters, plans, tasks, Store};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use support::{clock_ticks, proc_sample, verdict};
 use tokio_util::sync::CancellationToken;
 
 const MARKER: &str = "PIPEBENCH-";
@@ -192,14 +196,6 @@ fn fs_type(path: &Path) -> String {
 
 fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "PASS"
-    } else {
-        "MISS"
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1001,64 +997,6 @@ fn cli_env(root: &Path, db: &Path) -> Vec<(String, String)> {
 
 // ---------------------------------------------------------------------------------------------
 // 4. Idle daemon
-
-struct ProcSample {
-    cpu_ticks: u64,
-    rss_kib: u64,
-    hwm_kib: u64,
-    threads: u64,
-    switches: u64,
-}
-
-fn proc_sample(pid: u32) -> ProcSample {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f[i - 3].parse::<u64>().expect("stat field");
-    let status =
-        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/PID/status");
-    let kib = |key: &str| -> u64 {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    // Context switches summed over the threads: each is a wake-up.
-    let mut switches = 0;
-    if let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) {
-        for t in dir.flatten() {
-            if let Ok(s) = std::fs::read_to_string(t.path().join("status")) {
-                for l in s.lines() {
-                    if let Some(v) = l
-                        .strip_prefix("voluntary_ctxt_switches:")
-                        .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
-                    {
-                        switches += v.trim().parse::<u64>().unwrap_or(0);
-                    }
-                }
-            }
-        }
-    }
-    ProcSample {
-        cpu_ticks: ticks(14) + ticks(15),
-        rss_kib: kib("VmRSS:"),
-        hwm_kib: kib("VmHWM:"),
-        threads: kib("Threads:"),
-        switches,
-    }
-}
-
-fn clock_ticks() -> u64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100)
-}
 
 fn idle(cfg: &Config, root: &Path) -> Vec<(String, bool)> {
     let secs = cfg.idle_secs;

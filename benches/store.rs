@@ -30,8 +30,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use contenthub::domain::Status;
+use contenthub::store::{tasks, Store};
 use rusqlite::Connection;
-use support::{args, bench_env, checkpoint, env_usize, file_len, run_once, wal_path, Summary};
+use support::{
+    args, bench_env, checkpoint, clock_ticks, env_usize, file_len, proc_sample, run_once, verdict,
+    wal_path, Summary,
+};
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -97,16 +102,10 @@ impl Site {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start the import");
-        let status_file = format!("/proc/{}/status", child.id());
         let mut peak = 0u64;
         let status = loop {
-            if let Some(kib) = std::fs::read_to_string(&status_file).ok().and_then(|t| {
-                t.lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            }) {
-                peak = peak.max(kib);
-            }
+            // Not reaped yet, so its /proc entry is there.
+            peak = peak.max(proc_sample(child.id()).hwm_kib);
             if let Some(s) = child.try_wait().expect("wait") {
                 break s;
             }
@@ -168,14 +167,6 @@ fn main() {
     }
     if want("idle") {
         idle_behind_a_full_generator(&bench, dir.path());
-    }
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "PASS"
-    } else {
-        "MISS"
     }
 }
 
@@ -296,22 +287,19 @@ fn wal_during_a_run(bench: &Bench, parent: &Path) {
     );
 }
 
-/// CPU ticks (user + system) a process has used, from `/proc/PID/stat`.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read stat");
-    let rest = &stat[stat.rfind(')').expect("stat") + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    f[11].parse::<u64>().expect("utime") + f[12].parse::<u64>().expect("stime")
-}
-
-fn in_flight(db: &Path) -> i64 {
-    Connection::open(db)
-        .and_then(|c| {
-            c.query_row(
-                "SELECT count(*) FROM tasks WHERE status IN ('submitted','processing')",
-                [],
-                |r| r.get(0),
-            )
+/// Tasks submitted or processing, by the store's own counts.
+fn in_flight(db: &Path) -> u64 {
+    let Ok((mut store, _)) = Store::open_read_only(db) else {
+        return 0;
+    };
+    store
+        .read(|c| tasks::status_counts(c, None))
+        .map(|counts| {
+            counts
+                .iter()
+                .filter(|(s, _)| matches!(s, Status::Submitted | Status::Processing))
+                .map(|(_, n)| n)
+                .sum()
         })
         .unwrap_or(0)
 }
@@ -339,9 +327,9 @@ fn idle_share(bench: &Bench, parent: &Path, waiting: usize, secs: u64) -> f64 {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_secs(2));
-    let (t, c) = (Instant::now(), cpu_ticks(daemon.id()));
+    let (t, c) = (Instant::now(), proc_sample(daemon.id()).cpu_ticks);
     std::thread::sleep(Duration::from_secs(secs));
-    let used = (cpu_ticks(daemon.id()) - c) as f64 / 100.0;
+    let used = (proc_sample(daemon.id()).cpu_ticks - c) as f64 / clock_ticks() as f64;
     let share = used / t.elapsed().as_secs_f64();
     // Its programs die with it.
     daemon.kill().expect("stop the daemon");

@@ -136,15 +136,9 @@ fn engine_options(s: &Settings, flags: &Flags) -> Result<engine::Options> {
     opts.generators = s.generators.clone();
     opts.env = Arc::new(|k| std::env::var(k).ok());
     opts.notify = (&s.notify).into();
-    if let Some(name) = &s.notify.secret_env {
-        // Configured signing without its secret would send unsigned events that receivers
-        // reject; refuse to start instead.
-        if std::env::var(name).map_or(true, |v| v.trim().is_empty()) {
-            return Err(Error::Usage(format!(
-                "notify.secret_env names the environment variable {name}, which is not set; set it or remove notify.secret_env from the config"
-            )));
-        }
-    }
+    // Configured signing without its secret would send unsigned events that receivers
+    // reject; refuse to start instead.
+    secret_from_env("notify.secret_env", s.notify.secret_env.as_deref())?;
     opts.scheduler = (!flags.no_scheduler).then(|| s.submit_policy());
     opts.public_url = s.webhook.public_url.clone();
     // A daemon that drains the queue and exits is not the one to watch the pipeline.

@@ -17,13 +17,18 @@ type HmacSha256 = Hmac<Sha256>;
 /// How far a signed timestamp may be from our clock.
 pub const TOLERANCE_SECS: i64 = 300;
 
+/// The MAC of `"{a}.{b}"`.
+fn dotted(secret: &[u8], a: &[u8], b: &[u8]) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(a);
+    mac.update(b".");
+    mac.update(b);
+    mac
+}
+
 /// The MAC of `"{timestamp}.{body}"`.
 fn mac_of(secret: &[u8], timestamp: i64, body: &[u8]) -> HmacSha256 {
-    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac
+    dotted(secret, timestamp.to_string().as_bytes(), body)
 }
 
 /// `sha256=<hex>` for `body` sent at `timestamp` (Unix seconds).
@@ -49,11 +54,7 @@ pub fn callback_token(secret: &[u8], task_id: &str, job: &str) -> String {
 }
 
 fn token_mac(secret: &[u8], task_id: &str, job: &str) -> HmacSha256 {
-    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
-    mac.update(task_id.as_bytes());
-    mac.update(b".");
-    mac.update(job.as_bytes());
-    mac
+    dotted(secret, task_id.as_bytes(), job.as_bytes())
 }
 
 /// Checks, in constant time, that `token` is the capability token of job `job` of task

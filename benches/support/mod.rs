@@ -196,3 +196,73 @@ pub fn print_table(results: &[(String, Summary, Goal)]) {
     }
     println!();
 }
+
+/// PASS or MISS, for a goal met or not.
+pub fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "PASS"
+    } else {
+        "MISS"
+    }
+}
+
+/// What `/proc` says of a process at one moment.
+pub struct ProcSample {
+    pub cpu_ticks: u64,
+    pub rss_kib: u64,
+    pub hwm_kib: u64,
+    pub threads: u64,
+    pub switches: u64,
+}
+
+/// CPU time (user + system, in clock ticks), memory and wake-ups of process `pid`.
+pub fn proc_sample(pid: u32) -> ProcSample {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f[i - 3].parse::<u64>().expect("stat field");
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/PID/status");
+    let kib = |key: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    // Context switches summed over the threads: each is a wake-up.
+    let mut switches = 0;
+    if let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for t in dir.flatten() {
+            if let Ok(s) = std::fs::read_to_string(t.path().join("status")) {
+                for l in s.lines() {
+                    if let Some(v) = l
+                        .strip_prefix("voluntary_ctxt_switches:")
+                        .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+                    {
+                        switches += v.trim().parse::<u64>().unwrap_or(0);
+                    }
+                }
+            }
+        }
+    }
+    ProcSample {
+        cpu_ticks: ticks(14) + ticks(15),
+        rss_kib: kib("VmRSS:"),
+        hwm_kib: kib("VmHWM:"),
+        threads: kib("Threads:"),
+        switches,
+    }
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`), the unit of [`ProcSample::cpu_ticks`].
+pub fn clock_ticks() -> u64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100)
+}

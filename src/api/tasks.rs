@@ -255,10 +255,9 @@ fn account_reference(e: ApiError) -> ApiError {
 /// The task id of a path, as the OpenAPI document's pattern has it:
 /// `^(task-)?[0-9a-fA-F]{4,12}$` (a full id or a unique prefix; nothing around it).
 fn path_id(id: String) -> Result<String, ApiError> {
-    let hex = id
-        .strip_prefix(crate::domain::task::TASK_ID_PREFIX)
-        .unwrap_or(&id);
-    if (4..=12).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    // The grammar of a prefix typed in the CLI, without the white space it forgives.
+    let bare = id.trim().len() == id.len();
+    if bare && id.parse::<crate::domain::task::TaskIdPrefix>().is_ok() {
         Ok(id)
     } else {
         let shown: String = id.chars().take(40).collect();
@@ -404,19 +403,8 @@ pub async fn list(State(state): State<AppState>, uri: Uri) -> Reply<TaskPage> {
         }
         for s in v.split(',') {
             // Exactly as the document lists them: lower case, no spaces.
-            let st = Status::ALL
-                .into_iter()
-                .find(|st| st.as_str() == s)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
-                    ApiError::invalid(
-                        "status",
-                        format!(
-                            "invalid status: unknown status '{s}' (expected one of: {})",
-                            names.join(", ")
-                        ),
-                    )
-                })?;
+            let st = Status::parse_exact(s)
+                .map_err(|e| ApiError::invalid("status", format!("invalid status: {e}")))?;
             if !statuses.contains(&st) {
                 statuses.push(st);
             }

@@ -453,9 +453,9 @@ fn export(ctx: &mut Ctx, a: ExportArgs) -> Result<ExitCode> {
     let (mut written, mut same, mut images) = (0, 0, 0);
     let downloader = a.with_images.then(Downloader::new).transpose()?;
     let mut paths = String::new();
-    for c in rows.iter().rev() {
-        warn_unresolved(c);
-        let mut c = c.clone();
+    let total = rows.len();
+    for mut c in rows.into_iter().rev() {
+        warn_unresolved(&c);
         if let Some(dl) = &downloader {
             let stem = file_name(&c, "");
             let stem = stem.trim_end_matches('.').to_string();
@@ -484,8 +484,7 @@ fn export(ctx: &mut Ctx, a: ExportArgs) -> Result<ExitCode> {
         String::new()
     };
     ctx.note(&format!(
-        "exported {} items to {} ({written} written, {same} unchanged{with_images})",
-        rows.len(),
+        "exported {total} items to {} ({written} written, {same} unchanged{with_images})",
         a.dir.display()
     ));
     Ok(ExitCode::Ok)

@@ -391,7 +391,7 @@ fn probe(ctx: &Ctx) -> Result<Vec<Check>> {
     Ok(checks)
 }
 
-/// What metrics need from the settings.
+/// `monitor metrics`.
 fn metrics(ctx: &mut Ctx, a: MetricsArgs) -> Result<ExitCode> {
     let window = crate::monitor::parse_window("--since", &a.since)?;
     if ctx.printer.format == Format::Csv {
@@ -575,7 +575,7 @@ fn daily(ctx: &mut Ctx, a: StatsArgs) -> Result<ExitCode> {
     Ok(ExitCode::Ok)
 }
 
-/// The alert options from the settings.
+/// `monitor alerts`.
 fn alerts(ctx: &mut Ctx, a: AlertsArgs) -> Result<ExitCode> {
     let opts = daemon::alert_options(&ctx.settings);
     let path = ctx.settings.db_path.value.clone();

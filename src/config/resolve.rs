@@ -166,6 +166,8 @@ impl Settings {
             Source::File,
         );
 
+        // The API's connection limits default to what the server takes without settings.
+        let api_limits = crate::api::conn::Limits::default();
         let dur = |default: u64, v: Option<DurationSetting>| {
             let mut s = Sourced::default(Duration::from_secs(default));
             s.layer(v.map(|d| d.0), Source::File);
@@ -187,10 +189,10 @@ impl Settings {
                 v.layer(file.api.rate_burst, Source::File);
                 v
             },
-            header_timeout: dur(10, file.api.header_timeout),
-            idle_timeout: dur(60, file.api.idle_timeout),
+            header_timeout: dur(api_limits.header_timeout.as_secs(), file.api.header_timeout),
+            idle_timeout: dur(api_limits.idle_timeout.as_secs(), file.api.idle_timeout),
             max_connections: {
-                let mut v = Sourced::default(512u32);
+                let mut v = Sourced::default(api_limits.max_connections);
                 v.layer(file.api.max_connections, Source::File);
                 v
             },

@@ -94,7 +94,13 @@ impl FromStr for Status {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim().to_ascii_lowercase();
+        Status::parse_exact(&s.trim().to_ascii_lowercase())
+    }
+}
+
+impl Status {
+    /// The status named exactly `s` (lower case, no spaces), as the API takes it.
+    pub fn parse_exact(s: &str) -> Result<Status, String> {
         Status::ALL
             .into_iter()
             .find(|st| st.as_str() == s)

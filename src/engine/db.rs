@@ -14,9 +14,7 @@ pub struct Db {
 
 impl Db {
     pub fn open(path: &Path) -> Result<Db> {
-        Ok(Db {
-            store: Arc::new(Mutex::new(Store::open(path)?)),
-        })
+        Db::open_limited(path, None)
     }
 
     /// [`Db::open`], with the database capped at `max_pages` pages when given (see

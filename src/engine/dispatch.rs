@@ -28,7 +28,7 @@ struct InFlight {
     profile: String,
     signals: Signals,
     /// The worker's task, so a finished worker never removes a newer one for the same task.
-    worker: Option<tokio::task::Id>,
+    worker: tokio::task::Id,
 }
 
 type Joined = std::result::Result<(tokio::task::Id, (Seq, Option<Status>)), JoinError>;
@@ -233,7 +233,7 @@ impl<'a> Dispatcher<'a> {
         }
         self.dirty = false;
         let mut per = self.per_profile();
-        let full = self.full();
+        let full = self.full(&per);
         let (sh, o, lease_ms) = (self.shared.clone(), self.owner.clone(), self.lease_ms);
         let (claimed, passed_over) = self
             .db
@@ -344,18 +344,18 @@ impl<'a> Dispatcher<'a> {
     }
 
     /// The generator profiles at their `max_concurrent`, whose waiting tasks no claim can take.
-    fn full(&self) -> queue::Full {
+    fn full(&self, per: &HashMap<String, usize>) -> queue::Full {
         let default = self.shared.profile_of(None);
         let mut full = queue::Full::default();
-        for (profile, used) in self.per_profile() {
+        for (profile, used) in per {
             if self
                 .shared
                 .limits
-                .get(&profile)
-                .is_some_and(|limit| used >= *limit)
+                .get(profile)
+                .is_some_and(|limit| used >= limit)
             {
-                full.unnamed |= profile == default;
-                full.names.push(profile);
+                full.unnamed |= *profile == default;
+                full.names.push(profile.clone());
             }
         }
         full.names.sort();
@@ -381,7 +381,7 @@ impl<'a> Dispatcher<'a> {
             InFlight {
                 profile,
                 signals,
-                worker: Some(handle.id()),
+                worker: handle.id(),
             },
         );
     }
@@ -422,7 +422,7 @@ impl<'a> Dispatcher<'a> {
 
     /// Takes every worker that has finished, so one claim refills all their slots.
     async fn workers_done(&mut self, first: Joined) {
-        let full = self.full();
+        let full = self.full(&self.per_profile());
         let mut freed_full = false;
         let mut next = Some(first);
         while let Some(joined) = next {
@@ -440,11 +440,7 @@ impl<'a> Dispatcher<'a> {
                     (e.id(), seq.unwrap_or(Seq(-1)))
                 }
             };
-            if self
-                .inflight
-                .get(&seq)
-                .is_some_and(|f| f.worker == Some(worker))
-            {
+            if self.inflight.get(&seq).is_some_and(|f| f.worker == worker) {
                 if let Some(f) = self.inflight.remove(&seq) {
                     freed_full |= full.names.contains(&f.profile);
                 }
@@ -469,7 +465,7 @@ impl<'a> Dispatcher<'a> {
             return Ok(());
         }
         self.seen_version = version;
-        let full = self.full();
+        let full = self.full(&self.per_profile());
         self.dirty |= queue::has_due_pending(self.watch.conn(), now_ms(), &full).unwrap_or(true);
         if self.inflight.is_empty() {
             return Ok(());

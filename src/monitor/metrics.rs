@@ -577,19 +577,17 @@ pub fn prometheus(m: &Metrics) -> String {
     );
     // The family is declared even before any priced model ran, so that every documented
     // name is always in the exposition.
-    {
-        e.family(
+    e.family(
+        "contenthub_cost_total",
+        "counter",
+        "Cost of the tokens of priced models ([prices] in the config).",
+    );
+    for c in &tot.cost {
+        e.sample(
             "contenthub_cost_total",
-            "counter",
-            "Cost of the tokens of priced models ([prices] in the config).",
+            &[("currency", &c.currency)],
+            Some(c.amount),
         );
-        for c in &tot.cost {
-            e.sample(
-                "contenthub_cost_total",
-                &[("currency", &c.currency)],
-                Some(c.amount),
-            );
-        }
     }
     e.family(
         "contenthub_generator_requests_total",

@@ -103,13 +103,13 @@ impl Unit {
 /// The longest window any figure may cover: ten years.
 pub const MAX_WINDOW: Duration = Duration::from_secs(10 * 366 * 86_400);
 
-/// Checks a window: longer than zero, at most [`MAX_WINDOW`].
 /// A window given on the command line as `flag`: a positive duration of at most 10 years.
 pub fn parse_window(flag: &str, text: &str) -> Result<Duration> {
     let d = parse_duration(text).map_err(|e| Error::invalid(flag, e))?;
     check_window(d).map_err(|e| Error::invalid(flag, e))
 }
 
+/// Checks a window: longer than zero, at most [`MAX_WINDOW`].
 pub fn check_window(d: Duration) -> std::result::Result<Duration, String> {
     if d.is_zero() {
         return Err("must be longer than zero".into());

@@ -34,19 +34,26 @@ impl fmt::Display for DbError {
 
 impl std::error::Error for DbError {}
 
+/// Whether SQLite gave up waiting for another connection's lock.
+pub(super) fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 impl DbError {
     /// Whether the database could not be written for want of room: its disk is full, its
     /// page limit reached, or a write, sync or shared-memory extension failed (SQLite reports
     /// only ENOSPC as "full"; a quota, for one, comes back as a write error). On PostgreSQL:
     /// the server's `disk_full` (53100).
     pub fn is_full(&self) -> bool {
-        const IOERR_WRITE: i32 = 10 | (3 << 8);
-        const IOERR_FSYNC: i32 = 10 | (4 << 8);
-        const IOERR_SHMSIZE: i32 = 10 | (19 << 8);
+        use rusqlite::ffi::{SQLITE_IOERR_FSYNC, SQLITE_IOERR_SHMSIZE, SQLITE_IOERR_WRITE};
         match &self.0 {
             Engine::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
                 e.code == rusqlite::ErrorCode::DiskFull
-                    || [IOERR_WRITE, IOERR_FSYNC, IOERR_SHMSIZE].contains(&e.extended_code)
+                    || [SQLITE_IOERR_WRITE, SQLITE_IOERR_FSYNC, SQLITE_IOERR_SHMSIZE]
+                        .contains(&e.extended_code)
             }
             Engine::Sqlite(_) => false,
             Engine::Postgres(e) => e
@@ -58,11 +65,7 @@ impl DbError {
     /// Whether another connection held the lock for longer than the wait allows.
     pub fn is_busy(&self) -> bool {
         match &self.0 {
-            Engine::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
-                e.code,
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-            ),
-            Engine::Sqlite(_) => false,
+            Engine::Sqlite(e) => is_busy(e),
             Engine::Postgres(e) => e.code().is_some_and(|c| {
                 *c == postgres::error::SqlState::LOCK_NOT_AVAILABLE
                     || *c == postgres::error::SqlState::QUERY_CANCELED

@@ -29,7 +29,8 @@ use crate::domain::time::Timestamp;
 use crate::domain::Status;
 use crate::error::{Error, Result};
 
-/// How long a connection of these commands waits for a writer.
+/// How long a connection of these commands waits for a writer: the store's own wait (this
+/// module is below `store`'s, which takes its file paths from here).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// At most this many problems of `integrity_check` and `foreign_key_check` are listed.
@@ -160,7 +161,7 @@ fn schema_word(version: i64) -> &'static str {
     }
 }
 
-fn file_len(path: &Path) -> u64 {
+pub(super) fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 

@@ -102,6 +102,8 @@ impl Conn {
 pub struct Store {
     conn: Conn,
     path: PathBuf,
+    /// The store's write-ahead log (`<path>-wal`).
+    wal: PathBuf,
     /// The write-ahead log is truncated once a commit leaves it larger than this.
     wal_limit: u64,
     /// A truncation that readers held back, to try again after the next write or on close.
@@ -157,6 +159,7 @@ impl Store {
         let mut store = Store {
             conn: Conn(conn),
             path: path.to_path_buf(),
+            wal: maintenance::sibling(path, "-wal"),
             wal_limit: WAL_LIMIT,
             checkpoint_due: false,
         };
@@ -181,6 +184,7 @@ impl Store {
             Store {
                 conn: Conn(conn),
                 path: path.to_path_buf(),
+                wal: maintenance::sibling(path, "-wal"),
                 wal_limit: WAL_LIMIT,
                 checkpoint_due: false,
             },
@@ -221,9 +225,7 @@ impl Store {
     /// the database and truncates it. Readers that hold it back make that wait for a later
     /// write, or for this store's close.
     fn keep_wal_small(&mut self) {
-        let mut wal = self.path.clone().into_os_string();
-        wal.push("-wal");
-        let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > self.wal_limit);
+        let big = std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > self.wal_limit);
         if big || self.checkpoint_due {
             self.checkpoint_due = !self.truncate_wal();
         }
@@ -309,7 +311,7 @@ fn configure(conn: &Connection) -> Result<()> {
                     "the store cannot use write-ahead logging (journal mode stays '{m}')"
                 )))
             }
-            Err(e) if is_busy(&e) && attempt < 200 => {
+            Err(e) if error::is_busy(&e) && attempt < 200 => {
                 attempt += 1;
                 std::thread::sleep(Duration::from_millis(10));
             }
@@ -335,13 +337,6 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    )
-}
-
 /// Renders a list of strings as the JSON array the store keeps.
 fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
@@ -358,9 +353,7 @@ mod tests {
     use super::*;
 
     fn wal_len(path: &Path) -> u64 {
-        let mut wal = path.to_path_buf().into_os_string();
-        wal.push("-wal");
-        std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
+        maintenance::file_len(&maintenance::sibling(path, "-wal"))
     }
 
     /// Writes about `mib` MiB in one transaction.

@@ -825,7 +825,7 @@ impl Full {
     }
 
     fn names_json(&self) -> String {
-        serde_json::to_string(&self.names).unwrap_or_else(|_| "[]".into())
+        super::json_list(&self.names)
     }
 }
 

@@ -114,7 +114,7 @@ fn config(url: &str, daemon: &str, profile: &str) -> String {
 }
 
 fn task(env: &Env, id: &str) -> Value {
-    env.json(&["--format", "json", "task", "show", id])
+    env.json(&["task", "show", id])
 }
 
 #[test]
@@ -143,7 +143,7 @@ fn a_sync_submit_stores_the_recorded_article() {
     );
     let t = task(&env, &id);
     assert_eq!(t["status"], "completed", "{t}");
-    let content: Value = env.json(&["--format", "json", "content", "show", &id]);
+    let content: Value = env.json(&["content", "show", &id]);
     let recorded: Value = serde_json::from_str(SYNC_REPLY).unwrap();
     let data = &recorded["data"];
     assert_eq!(content["quality_score"], 8.6);
@@ -315,7 +315,6 @@ fn an_async_submit_that_kills_the_service_is_explained() {
         "{}",
         daemon.log()
     );
-    service.join().expect("the service thread");
     let t = task(&env, &id);
     assert_eq!(t["status"], "failed", "{t}");
     let error = t["error_message"].as_str().unwrap_or_default();
@@ -325,6 +324,8 @@ fn an_async_submit_that_kills_the_service_is_explained() {
     );
     let log = env.ok(["task", "log", &id]);
     assert!(log.contains("closed the connection during submit"), "{log}");
+    // The task's history shows the connection was made, so the service thread has ended.
+    service.join().expect("the service thread");
 }
 
 /// A task cancelled during its sync request, then retried: the retry takes a new key, and the

@@ -210,7 +210,8 @@ fn delivery_of(env: &Env, task: &str) -> Option<Delivery> {
     if !env.db().exists() {
         return None;
     }
-    let store = contenthub::store::Store::open(&env.db()).expect("open the store");
+    // Read-only: nothing is created or migrated under the daemon, on every poll.
+    let (store, _) = contenthub::store::Store::open_read_only(&env.db()).expect("open the store");
     contenthub::store::outbox::latest_for_task(
         store.conn(),
         contenthub::domain::TaskId(raw_id(task)),

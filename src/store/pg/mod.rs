@@ -52,7 +52,6 @@ pub fn masked(url: &str) -> String {
 /// A connection to a PostgreSQL store whose schema is current.
 pub struct PgStore {
     client: Client,
-    url: String,
 }
 
 impl PgStore {
@@ -66,15 +65,7 @@ impl PgStore {
             ))
         })?;
         migrate(&mut client, url)?;
-        Ok(PgStore {
-            client,
-            url: url.to_string(),
-        })
-    }
-
-    /// The store's URL, its password masked.
-    pub fn url(&self) -> String {
-        masked(&self.url)
+        Ok(PgStore { client })
     }
 
     /// The schema version the store holds.
