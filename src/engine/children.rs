@@ -305,10 +305,10 @@ mod tests {
                     idempotency_key: None,
                 };
                 let seq = crate::store::tasks::insert(tx, &task, &account, now_ms())?.seq;
-                if let Some(owner) = lease {
+                if let Some(owner) = &lease {
                     let claimed = queue::claim(
                         tx,
-                        &owner,
+                        owner,
                         now_ms(),
                         60_000,
                         1,

@@ -29,10 +29,11 @@ impl Db {
         })
     }
 
-    /// Runs `f` in a write transaction on a blocking thread.
+    /// Runs `f` in a write transaction on a blocking thread (more than once on PostgreSQL
+    /// after a deadlock: see [`Store::write`]).
     pub async fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Conn) -> Result<T> + Send + 'static,
+        f: impl FnMut(&Conn) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         self.blocking(move |store| store.write(f)).await
     }

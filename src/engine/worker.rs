@@ -328,7 +328,9 @@ async fn report_progress(shared: &Arc<Shared>, claimed: &Claimed, report: Report
     let (sh, claimed) = (shared.clone(), claimed.clone());
     let saved = shared
         .db
-        .write(move |tx| outcome::apply(tx, &sh, Source::Worker(&claimed), report, now_ms()))
+        .write(move |tx| {
+            outcome::apply(tx, &sh, Source::Worker(&claimed), report.clone(), now_ms())
+        })
         .await;
     if let Err(e) = saved {
         tracing::warn!(task = %id, error = %e, "could not record progress");

@@ -1,7 +1,6 @@
 //! The `accounts` table.
 
-use rusqlite::{params, OptionalExtension, Row};
-
+use super::sql::{args, Row, Sql};
 use super::{json_list, parse_json_list, Conn};
 use crate::domain::account::{check_word_range, Account, AccountPatch, NewAccount};
 use crate::domain::time::{now_ms, Timestamp};
@@ -11,7 +10,7 @@ use crate::error::{Error, Result};
 const COLUMNS: &str = "id, name, display_name, platform, language, tone, category, persona, \
                        min_words, max_words, forbidden_words, auto_approve, created_at, updated_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
+fn from_row(r: &Row<'_>) -> Result<Account> {
     Ok(Account {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -34,22 +33,20 @@ fn duplicate(name: &str) -> Error {
     Error::invalid("name", format!("an account named '{name}' already exists"))
 }
 
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+fn is_unique_violation(e: &Error) -> bool {
+    matches!(e, Error::Database(d) if d.is_unique_violation())
 }
 
 pub fn insert(conn: &Conn, a: &NewAccount) -> Result<Account> {
     let now = now_ms();
     let id: i64 = conn
-        .sql()
-        .prepare_cached(
-            "INSERT INTO accounts(name, display_name, platform, language, tone, category, persona,
-                                  min_words, max_words, forbidden_words, auto_approve, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
-        )?
-        .query_row(
-            params![
+        .one(
+            Sql::same(
+                "INSERT INTO accounts(name, display_name, platform, language, tone, category, persona,
+                                      min_words, max_words, forbidden_words, auto_approve, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
+            ),
+            args![
                 a.name,
                 a.display_name,
                 a.platform,
@@ -69,18 +66,18 @@ pub fn insert(conn: &Conn, a: &NewAccount) -> Result<Account> {
             if is_unique_violation(&e) {
                 duplicate(&a.name)
             } else {
-                e.into()
+                e
             }
         })?;
     get_by_id(conn, id)?.ok_or_else(|| Error::Store("account vanished after insert".into()))
 }
 
 pub fn get_by_id(conn: &Conn, id: i64) -> Result<Option<Account>> {
-    Ok(conn
-        .sql()
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1"))?
-        .query_row([id], from_row)
-        .optional()?)
+    conn.row(
+        Sql::same(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1")),
+        args![id],
+        from_row,
+    )
 }
 
 /// Finds an account by id (all digits) or by name (case-insensitive).
@@ -92,10 +89,11 @@ pub fn find(conn: &Conn, reference: &str) -> Result<Account> {
             Err(_) => None,
         }
     } else {
-        conn.sql()
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM accounts WHERE name = ?1"))?
-            .query_row([r], from_row)
-            .optional()?
+        conn.row(
+            Sql::same(&format!("SELECT {COLUMNS} FROM accounts WHERE name = ?1")),
+            args![r],
+            from_row,
+        )?
     };
     found.ok_or_else(|| Error::NotFound {
         kind: "account",
@@ -104,11 +102,11 @@ pub fn find(conn: &Conn, reference: &str) -> Result<Account> {
 }
 
 pub fn list(conn: &Conn) -> Result<Vec<Account>> {
-    let mut stmt = conn
-        .sql()
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM accounts ORDER BY id"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    conn.rows(
+        Sql::same(&format!("SELECT {COLUMNS} FROM accounts ORDER BY id")),
+        args![],
+        from_row,
+    )
 }
 
 /// Applies `patch` to the account and returns it as stored.
@@ -121,13 +119,14 @@ pub fn update(conn: &Conn, id: i64, patch: &AccountPatch) -> Result<Account> {
     let max_words = patch.max_words.unwrap_or(cur.max_words);
     check_word_range(min_words, max_words)?;
     let name = patch.name.clone().unwrap_or(cur.name);
-    conn.sql().prepare_cached(
-        "UPDATE accounts SET name = ?2, display_name = ?3, platform = ?4, language = ?5, tone = ?6,
-                category = ?7, persona = ?8, min_words = ?9, max_words = ?10, forbidden_words = ?11,
-                auto_approve = ?12, updated_at = ?13
-         WHERE id = ?1",
-    )?
-    .execute(params![
+    conn.exec(
+        Sql::same(
+            "UPDATE accounts SET name = ?2, display_name = ?3, platform = ?4, language = ?5, tone = ?6,
+                    category = ?7, persona = ?8, min_words = ?9, max_words = ?10, forbidden_words = ?11,
+                    auto_approve = ?12, updated_at = ?13
+             WHERE id = ?1",
+        ),
+        args![
         id,
         name,
         patch.display_name.clone().unwrap_or(cur.display_name),
@@ -145,13 +144,14 @@ pub fn update(conn: &Conn, id: i64, patch: &AccountPatch) -> Result<Account> {
                 .unwrap_or(&cur.forbidden_words)
         ),
         patch.auto_approve.unwrap_or(cur.auto_approve),
-        now_ms(),
-    ])
+            now_ms(),
+        ],
+    )
     .map_err(|e| {
         if is_unique_violation(&e) {
             duplicate(&name)
         } else {
-            Error::from(e)
+            e
         }
     })?;
     get_by_id(conn, id)?.ok_or_else(|| Error::Store("account vanished after update".into()))
@@ -160,23 +160,24 @@ pub fn update(conn: &Conn, id: i64, patch: &AccountPatch) -> Result<Account> {
 /// How many of the account's tasks are not finished, and how many it has in all.
 pub fn task_counts(conn: &Conn, id: i64) -> Result<(u64, u64)> {
     let active = Status::ACTIVE.map(|s| format!("'{s}'")).join(",");
-    Ok(conn.sql().query_row(
-        &format!(
+    conn.one(
+        Sql::same(&format!(
             "SELECT count(*) FILTER (WHERE status IN ({active})), count(*)
              FROM tasks WHERE account_id = ?1"
-        ),
-        [id],
-        |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
-    )?)
+        )),
+        args![id],
+        |r| Ok((r.get::<i64>(0)? as u64, r.get::<i64>(1)? as u64)),
+    )
 }
 
 /// Deletes the account with its tasks and contents.
 pub fn delete(conn: &Conn, id: i64) -> Result<()> {
-    conn.sql()
-        .execute("DELETE FROM contents WHERE account_id = ?1", [id])?;
-    conn.sql()
-        .execute("DELETE FROM tasks WHERE account_id = ?1", [id])?;
-    conn.sql()
-        .execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+    for table in ["contents", "tasks"] {
+        conn.exec(
+            Sql::same(&format!("DELETE FROM {table} WHERE account_id = ?1")),
+            args![id],
+        )?;
+    }
+    conn.exec(Sql::same("DELETE FROM accounts WHERE id = ?1"), args![id])?;
     Ok(())
 }

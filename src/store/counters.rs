@@ -1,8 +1,7 @@
 //! Monotonic counters that outlive the rows they count (`task cleanup` deletes tasks, not
 //! the number of tasks ever completed).
 
-use rusqlite::params;
-
+use super::sql::{args, Sql};
 use super::Conn;
 
 use crate::error::Result;
@@ -17,22 +16,25 @@ pub fn add(conn: &Conn, name: &str, labels: &str, by: i64) -> Result<()> {
     if by == 0 {
         return Ok(());
     }
-    conn.sql()
-        .prepare_cached(
+    conn.exec(
+        Sql::each(
             "INSERT INTO counters(name, labels, value) VALUES (?1, ?2, ?3)
-         ON CONFLICT(name, labels) DO UPDATE SET value = value + excluded.value",
-        )?
-        .execute(params![name, labels, by])?;
+             ON CONFLICT(name, labels) DO UPDATE SET value = value + excluded.value",
+            "INSERT INTO counters(name, labels, value) VALUES ($1, $2, $3)
+             ON CONFLICT(name, labels) DO UPDATE SET value = counters.value + excluded.value",
+        ),
+        args![name, labels, by],
+    )?;
     Ok(())
 }
 
 /// The counter's value, 0 when it was never written.
 pub fn get(conn: &Conn, name: &str, labels: &str) -> Result<i64> {
-    use rusqlite::OptionalExtension;
     Ok(conn
-        .sql()
-        .prepare_cached("SELECT value FROM counters WHERE name = ?1 AND labels = ?2")?
-        .query_row(params![name, labels], |r| r.get(0))
-        .optional()?
+        .row(
+            Sql::same("SELECT value FROM counters WHERE name = ?1 AND labels = ?2"),
+            args![name, labels],
+            |r| r.get(0),
+        )?
         .unwrap_or(0))
 }

@@ -62,6 +62,32 @@ impl DbError {
         }
     }
 
+    /// Whether a uniqueness constraint refused the row.
+    pub fn is_unique_violation(&self) -> bool {
+        match &self.0 {
+            Engine::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
+                f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            }
+            Engine::Sqlite(_) => false,
+            Engine::Postgres(e) => e
+                .code()
+                .is_some_and(|c| *c == postgres::error::SqlState::UNIQUE_VIOLATION),
+        }
+    }
+
+    /// Whether PostgreSQL ended the transaction for a deadlock (40P01) or a serialization
+    /// failure (40001): running it again may succeed.
+    pub fn is_conflict(&self) -> bool {
+        match &self.0 {
+            Engine::Sqlite(_) => false,
+            Engine::Postgres(e) => e.code().is_some_and(|c| {
+                *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+                    || *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+            }),
+        }
+    }
+
     /// Whether another connection held the lock for longer than the wait allows.
     pub fn is_busy(&self) -> bool {
         match &self.0 {

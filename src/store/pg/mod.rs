@@ -9,9 +9,15 @@
 
 mod schema;
 
-use postgres::{Client, NoTls};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Statement};
 
 use super::error::{DbError, Engine};
+use super::sql::{pg_placeholders, Sql, Value};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes on PostgreSQL.
@@ -49,32 +55,207 @@ pub fn masked(url: &str) -> String {
     }
 }
 
-/// A connection to a PostgreSQL store whose schema is current.
-pub struct PgStore {
-    client: Client,
+/// A connection to a PostgreSQL store: the client, its prepared statements, and what it
+/// needs to connect again after the server closed it.
+pub struct Session {
+    url: String,
+    client: RefCell<Client>,
+    statements: RefCell<HashMap<String, Statement>>,
+    /// Whether this session listens for changes (and must listen again after reconnecting).
+    listening: bool,
 }
 
-impl PgStore {
+/// The channel on which every change of a task is announced (see the schema's
+/// `tasks_notify` trigger).
+pub(crate) const CHANNEL: &str = "contenthub_tasks";
+
+/// How many times a write transaction that ended in a deadlock or serialization failure is
+/// run again.
+const WRITE_ATTEMPTS: u32 = 12;
+
+fn connect(url: &str) -> Result<Client> {
+    Client::connect(url, NoTls).map_err(|e| {
+        Error::Store(format!(
+            "cannot connect to the store {}: {}",
+            masked(url),
+            DbError(Engine::Postgres(e))
+        ))
+    })
+}
+
+impl Session {
     /// Connects to `url` and migrates the schema, refusing one newer than this build.
-    pub fn open(url: &str) -> Result<PgStore> {
-        let mut client = Client::connect(url, NoTls).map_err(|e| {
-            Error::Store(format!(
-                "cannot connect to the store {}: {}",
-                masked(url),
-                DbError(Engine::Postgres(e))
-            ))
-        })?;
+    pub(crate) fn open(url: &str) -> Result<Session> {
+        let mut client = connect(url)?;
         migrate(&mut client, url)?;
-        Ok(PgStore { client })
+        Ok(Session::with(url, client, false))
+    }
+
+    /// Connects to an existing store without changing it; its schema version (0 when it has
+    /// none yet).
+    pub(crate) fn connect_existing(url: &str) -> Result<(Session, i64)> {
+        let mut client = connect(url)?;
+        let version = schema_version(&mut client)?;
+        Ok((Session::with(url, client, false), version))
+    }
+
+    /// Connects and listens for changes of tasks.
+    pub(crate) fn listen(url: &str) -> Result<Session> {
+        let mut client = connect(url)?;
+        client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+        Ok(Session::with(url, client, true))
+    }
+
+    fn with(url: &str, client: Client, listening: bool) -> Session {
+        Session {
+            url: url.to_string(),
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+            listening,
+        }
+    }
+
+    /// Connects again when the server closed the connection (a restart, a failover); a
+    /// transaction then starts on the new one.
+    fn ensure_open(&self) -> Result<()> {
+        if !self.client.borrow().is_closed() {
+            return Ok(());
+        }
+        let mut client = connect(&self.url)?;
+        if self.listening {
+            client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+        }
+        *self.client.borrow_mut() = client;
+        self.statements.borrow_mut().clear();
+        Ok(())
+    }
+
+    /// The prepared statement for `sql`, prepared once per session.
+    fn statement(&self, sql: Sql<'_>) -> Result<Statement> {
+        let text = match sql.pg {
+            Some(t) => std::borrow::Cow::Borrowed(t),
+            None => std::borrow::Cow::Owned(pg_placeholders(sql.lite)),
+        };
+        if let Some(st) = self.statements.borrow().get(text.as_ref()) {
+            return Ok(st.clone());
+        }
+        let st = self.client.borrow_mut().prepare(&text)?;
+        self.statements
+            .borrow_mut()
+            .insert(text.into_owned(), st.clone());
+        Ok(st)
+    }
+
+    pub(crate) fn exec(&self, sql: Sql<'_>, args: &[Value<'_>]) -> Result<usize> {
+        let st = self.statement(sql)?;
+        Ok(self.client.borrow_mut().execute(&st, &params(args))? as usize)
+    }
+
+    pub(crate) fn batch(&self, sql: Sql<'_>) -> Result<()> {
+        Ok(self
+            .client
+            .borrow_mut()
+            .batch_execute(sql.pg.unwrap_or(sql.lite))?)
+    }
+
+    pub(crate) fn query(&self, sql: Sql<'_>, args: &[Value<'_>]) -> Result<Vec<Row>> {
+        let st = self.statement(sql)?;
+        Ok(self.client.borrow_mut().query(&st, &params(args))?)
+    }
+
+    /// Streams the rows of a query to `f`.
+    pub(crate) fn each(
+        &self,
+        sql: Sql<'_>,
+        args: &[Value<'_>],
+        mut f: impl FnMut(&Row) -> Result<()>,
+    ) -> Result<()> {
+        let st = self.statement(sql)?;
+        let mut client = self.client.borrow_mut();
+        let mut rows = client.query_raw(&st, args.iter())?;
+        while let Some(r) = rows.next()? {
+            f(&r)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in a `READ COMMITTED` transaction, again after a deadlock or a serialization
+    /// failure.
+    pub(crate) fn write<T>(&self, mut f: impl FnMut() -> Result<T>) -> Result<T> {
+        self.ensure_open()?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.client.borrow_mut().batch_execute("BEGIN")?;
+            let out = f().and_then(|v| {
+                self.client.borrow_mut().batch_execute("COMMIT")?;
+                Ok(v)
+            });
+            match out {
+                Ok(v) => return Ok(v),
+                Err(e) => {
+                    let _ = self.client.borrow_mut().batch_execute("ROLLBACK");
+                    let again = matches!(&e, Error::Database(d) if d.is_conflict());
+                    if !again || attempt >= WRITE_ATTEMPTS {
+                        return Err(e);
+                    }
+                    // Apart a little, so that the two sides of a deadlock do not meet again.
+                    let jitter = u64::from(std::process::id() % 7) + u64::from(attempt);
+                    std::thread::sleep(std::time::Duration::from_millis(2 * jitter));
+                }
+            }
+        }
+    }
+
+    /// Runs `f` in a read-only `REPEATABLE READ` transaction: one snapshot for all its reads.
+    pub(crate) fn read<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.ensure_open()?;
+        self.client
+            .borrow_mut()
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        let out = f();
+        let end = self.client.borrow_mut().batch_execute("COMMIT");
+        match out {
+            Ok(v) => {
+                end?;
+                Ok(v)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// How many change notifications arrived since the last call (connecting again, and
+    /// counting that as one, when the connection was lost).
+    pub(crate) fn notifications(&self) -> usize {
+        if self.client.borrow().is_closed() {
+            return usize::from(self.ensure_open().is_ok());
+        }
+        let mut client = self.client.borrow_mut();
+        let mut n = client.notifications();
+        n.iter().count().unwrap_or(0)
     }
 
     /// The schema version the store holds.
-    pub fn version(&mut self) -> Result<i64> {
-        Ok(self
-            .client
-            .query_one("SELECT version FROM contenthub_schema", &[])?
-            .get(0))
+    pub(crate) fn version(&self) -> Result<i64> {
+        schema_version(&mut self.client.borrow_mut())
     }
+}
+
+fn params<'a>(args: &'a [Value<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    args.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
+}
+
+/// The version in `contenthub_schema`; 0 when the table does not exist yet.
+fn schema_version(client: &mut Client) -> Result<i64> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('contenthub_schema') IS NOT NULL", &[])?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    Ok(client
+        .query_opt("SELECT version FROM contenthub_schema", &[])?
+        .map_or(0, |r| r.get(0)))
 }
 
 fn newer(url: &str, found: i64) -> Error {

@@ -9,7 +9,7 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -347,4 +347,23 @@ CREATE TABLE task_children (
     started_at  BIGINT NOT NULL,
     PRIMARY KEY (task_seq, owner, pgid)
 );
+"#;
+
+/// Version 2: every new task, and every change of a task's status or due time, notifies
+/// the channel `contenthub_tasks` (see `pg::CHANNEL`), on which idle daemons listen. The
+/// server sends one notification per transaction however many rows it changed, and only at
+/// commit, so a rolled-back change wakes no one.
+const V2: &str = r#"
+CREATE FUNCTION tasks_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('contenthub_tasks', '');
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER tasks_notify_insert AFTER INSERT ON tasks
+    FOR EACH ROW EXECUTE FUNCTION tasks_notify();
+CREATE TRIGGER tasks_notify_update AFTER UPDATE OF status, next_attempt_at ON tasks
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status
+                       OR OLD.next_attempt_at IS DISTINCT FROM NEW.next_attempt_at)
+    EXECUTE FUNCTION tasks_notify();
 "#;
