@@ -317,8 +317,18 @@ CREATE INDEX tasks_pending_generator ON tasks(generator, priority DESC, seq, nex
     WHERE status = 'pending';
 "#;
 
+/// Several daemons on one store: who made each change, and a fencing token per claim.
+const V7: &str = r#"
+-- Who made the change: the daemon that did (its owner id), or NULL for an operator's command.
+ALTER TABLE task_events ADD COLUMN actor TEXT;
+-- Raised by every claim and adoption: a result, progress or remote job id is accepted only
+-- under the lease (owner and epoch) it was claimed with, so a daemon paused past its lease
+-- cannot act on a task another daemon took over, even a task it later claims again.
+ALTER TABLE tasks ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
+"#;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -136,7 +136,12 @@ impl fmt::Display for Location {
 /// The store as seen inside a transaction or by a single read: what every store function
 /// takes. Only the store's own modules reach the connection inside, through the statement
 /// methods below, which take each engine's SQL ([`Sql`]).
-pub struct Conn(Backend);
+pub struct Conn(Backend, Actor);
+
+/// Who acts through a connection: the daemon's owner id, recorded with each task event it
+/// writes; `None` for an operator's command.
+#[derive(Default)]
+struct Actor(std::cell::RefCell<Option<String>>);
 
 enum Backend {
     Lite(Connection),
@@ -151,6 +156,11 @@ impl Conn {
             Backend::Lite(c) => c,
             Backend::Pg(_) => panic!("an SQLite-only store path was taken on PostgreSQL"),
         }
+    }
+
+    /// Who acts through this connection (see [`Store::set_actor`]).
+    pub(crate) fn actor(&self) -> Option<String> {
+        self.1 .0.borrow().clone()
     }
 
     /// Whether this is a PostgreSQL store.
@@ -317,7 +327,7 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         configure(&conn)?;
         let mut store = Store {
-            conn: Conn(Backend::Lite(conn)),
+            conn: Conn(Backend::Lite(conn), Actor::default()),
             location: Location::File(path.to_path_buf()),
             path: path.to_path_buf(),
             wal: maintenance::sibling(path, "-wal"),
@@ -353,7 +363,7 @@ impl Store {
 
     fn pg(location: &Location, session: Box<pg::Session>) -> Store {
         Store {
-            conn: Conn(Backend::Pg(session)),
+            conn: Conn(Backend::Pg(session), Actor::default()),
             location: location.clone(),
             path: PathBuf::new(),
             wal: PathBuf::new(),
@@ -368,6 +378,12 @@ impl Store {
             Backend::Lite(c) => Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?),
             Backend::Pg(s) => s.version(),
         }
+    }
+
+    /// Names who acts through this store from now on: the daemon's owner id, which every
+    /// task event it writes records.
+    pub fn set_actor(&mut self, actor: &str) {
+        *self.conn.1 .0.borrow_mut() = Some(actor.to_string());
     }
 
     /// Where the store lives.
@@ -390,7 +406,7 @@ impl Store {
             .map_err(|e| Error::Store(format!("cannot read store {}: {e}", path.display())))?;
         Ok((
             Store {
-                conn: Conn(Backend::Lite(conn)),
+                conn: Conn(Backend::Lite(conn), Actor::default()),
                 location: Location::File(path.to_path_buf()),
                 path: path.to_path_buf(),
                 wal: maintenance::sibling(path, "-wal"),
@@ -518,16 +534,20 @@ impl ChangeWatch {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(WATCH_BUSY_TIMEOUT)?;
-        Ok(ChangeWatch::with(Conn(Backend::Lite(conn))))
+        Ok(ChangeWatch::with(Conn(
+            Backend::Lite(conn),
+            Actor::default(),
+        )))
     }
 
     /// Opens the watch on the store at `location`.
     pub fn open_at(location: &Location) -> Result<ChangeWatch> {
         match location {
             Location::File(path) => ChangeWatch::open(path),
-            Location::Postgres(url) => Ok(ChangeWatch::with(Conn(Backend::Pg(Box::new(
-                pg::Session::listen(url)?,
-            ))))),
+            Location::Postgres(url) => Ok(ChangeWatch::with(Conn(
+                Backend::Pg(Box::new(pg::Session::listen(url)?)),
+                Actor::default(),
+            ))),
         }
     }
 

@@ -5,7 +5,13 @@
 
 use std::sync::{Arc, Barrier};
 
-use contenthub::store::pg::{masked, PgStore, SCHEMA_VERSION};
+use contenthub::store::pg::{masked, SCHEMA_VERSION};
+use contenthub::store::{Location, Store};
+
+/// Opens (and migrates) the PostgreSQL store at `url`.
+fn open(url: &str) -> contenthub::error::Result<Store> {
+    Store::open_at(&Location::Postgres(url.to_string()))
+}
 
 const URL_VAR: &str = "CONTENTHUB_TEST_PG_URL";
 
@@ -77,7 +83,7 @@ fn processes_starting_together_migrate_a_new_store_once() {
             let (url, barrier) = (db.url.clone(), barrier.clone());
             std::thread::spawn(move || {
                 barrier.wait();
-                PgStore::open(&url).map(|mut s| s.version().unwrap())
+                open(&url).map(|s| s.schema_version().unwrap())
             })
         })
         .collect();
@@ -106,14 +112,14 @@ fn processes_starting_together_migrate_a_new_store_once() {
 #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
 fn a_store_from_a_newer_version_is_refused_and_left_alone() {
     let db = PgDb::new();
-    PgStore::open(&db.url).unwrap();
+    open(&db.url).unwrap();
     let mut c = db.client();
     c.batch_execute(&format!(
         "UPDATE contenthub_schema SET version = {}",
         SCHEMA_VERSION + 1
     ))
     .unwrap();
-    let err = PgStore::open(&db.url).err().expect("refused").to_string();
+    let err = open(&db.url).err().expect("refused").to_string();
     assert!(err.contains("newer contenthub"), "{err}");
     let version: i64 = c
         .query_one("SELECT version FROM contenthub_schema", &[])
@@ -126,7 +132,7 @@ fn a_store_from_a_newer_version_is_refused_and_left_alone() {
 #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
 fn task_counts_follow_every_status_change() {
     let db = PgDb::new();
-    PgStore::open(&db.url).unwrap();
+    open(&db.url).unwrap();
     let mut c = db.client();
     c.batch_execute(
         "INSERT INTO accounts (name, platform, language, created_at, updated_at)
@@ -165,7 +171,7 @@ fn task_counts_follow_every_status_change() {
 /// Needs no server: nothing listens on port 1.
 #[test]
 fn an_unreachable_server_is_a_clear_error_without_the_password() {
-    let err = PgStore::open("postgres://app:hunter2@127.0.0.1:1/contenthub")
+    let err = open("postgres://app:hunter2@127.0.0.1:1/contenthub")
         .err()
         .expect("refused")
         .to_string();

@@ -9,7 +9,7 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -366,4 +366,11 @@ CREATE TRIGGER tasks_notify_update AFTER UPDATE OF status, next_attempt_at ON ta
     FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status
                        OR OLD.next_attempt_at IS DISTINCT FROM NEW.next_attempt_at)
     EXECUTE FUNCTION tasks_notify();
+"#;
+
+/// Version 3, as SQLite's version 7: the actor of each task event, and the lease epoch that
+/// fences results to the claim they belong to.
+const V3: &str = r#"
+ALTER TABLE task_events ADD COLUMN actor TEXT;
+ALTER TABLE tasks ADD COLUMN lease_epoch BIGINT NOT NULL DEFAULT 0;
 "#;
