@@ -1336,7 +1336,16 @@ fn insert_real(conn: &Conn, spec: &TaskSpec, account: &Account, how: Reference) 
             .then(|| finish_of(step, spec, s.id, account))
             .flatten();
         if let Some(finish) = finish {
-            let to = queue::finish(conn, s.seq, &finish, step.at).expect("queue::finish");
+            // The fill claims through `tasks::transition`, which leaves the epoch at 0.
+            let holder = tasks::get(conn, s.seq)
+                .expect("the task")
+                .lease_owner
+                .unwrap_or_default();
+            let fence = queue::Fence::Lease {
+                owner: &holder,
+                epoch: 0,
+            };
+            let to = queue::finish(conn, s.seq, fence, &finish, step.at).expect("queue::finish");
             assert_eq!(to, Some(step.to), "queue::finish to {}", step.to);
         } else if daemon && step.to == Status::Cancelled {
             let done = tasks::cancel(conn, s.seq, s.id, step.at).expect("tasks::cancel");

@@ -306,15 +306,8 @@ mod tests {
                 };
                 let seq = crate::store::tasks::insert(tx, &task, &account, now_ms())?.seq;
                 if let Some(owner) = &lease {
-                    let claimed = queue::claim(
-                        tx,
-                        owner,
-                        now_ms(),
-                        60_000,
-                        1,
-                        &queue::Full::default(),
-                        &mut |_| true,
-                    )?;
+                    let claimed =
+                        queue::claim(tx, owner, now_ms(), 60_000, 1, &queue::Limits::default())?;
                     assert_eq!(claimed.len(), 1);
                 }
                 Ok(seq)

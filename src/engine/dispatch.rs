@@ -26,6 +26,8 @@ use crate::store::ChangeWatch;
 /// A task being worked on.
 struct InFlight {
     profile: String,
+    /// The lease epoch of the claim it runs under.
+    epoch: i64,
     signals: Signals,
     /// The worker's task, so a finished worker never removes a newer one for the same task.
     worker: tokio::task::Id,
@@ -62,6 +64,8 @@ pub struct Dispatcher<'a> {
     owner: String,
     started: Millis,
     lease_ms: i64,
+    /// The generator profiles' limits, which each claim keeps to across the store.
+    limits: Arc<queue::Limits>,
     watch: ChangeWatch,
     /// The store's change counter when the dispatcher last looked.
     seen_version: i64,
@@ -101,6 +105,10 @@ impl<'a> Dispatcher<'a> {
             owner: shared.owner.clone(),
             started: now_ms(),
             lease_ms: opts.lease.as_millis() as i64,
+            limits: Arc::new(queue::Limits {
+                per_profile: shared.limits.clone().into_iter().collect(),
+                default_profile: shared.profile_of(None),
+            }),
             watch,
             seen_version: 0,
             inflight: HashMap::new(),
@@ -232,30 +240,12 @@ impl<'a> Dispatcher<'a> {
             return Ok(());
         }
         self.dirty = false;
-        let mut per = self.per_profile();
-        let full = self.full(&per);
-        let (sh, o, lease_ms) = (self.shared.clone(), self.owner.clone(), self.lease_ms);
-        let (claimed, passed_over) = self
+        // The claim counts each limited profile's tasks in flight in the store (this daemon's
+        // and every other's), so the limits hold across daemons.
+        let (o, lease_ms, limits) = (self.owner.clone(), self.lease_ms, self.limits.clone());
+        let claimed = self
             .db
-            .write(move |tx| {
-                let mut passed_over = 0usize;
-                let mut can_take = |g: Option<&str>| {
-                    let p = sh.profile_of(g);
-                    let used = per.entry(p.clone()).or_default();
-                    match sh.limits.get(&p) {
-                        Some(limit) if *used >= *limit => {
-                            passed_over += 1;
-                            false
-                        }
-                        _ => {
-                            *used += 1;
-                            true
-                        }
-                    }
-                };
-                let claimed = queue::claim(tx, &o, now_ms(), lease_ms, free, &full, &mut can_take)?;
-                Ok((claimed, passed_over))
-            })
+            .write(move |tx| queue::claim(tx, &o, now_ms(), lease_ms, free, &limits))
             .await?;
         self.saturated = claimed.len() == free;
         for c in claimed {
@@ -263,9 +253,7 @@ impl<'a> Dispatcher<'a> {
         }
         if !self.saturated {
             // Every due task is now claimed or waits behind a generator at its limit (which a
-            // finishing worker of that generator wakes). Tasks passed over in this claim
-            // belong to generators that filled up during it: look again without them.
-            self.dirty |= passed_over > 0;
+            // finishing worker of that generator wakes, here or through the store's change).
             let next = self
                 .db
                 .read(|tx| queue::next_snooze_end(tx, now_ms()))
@@ -363,7 +351,7 @@ impl<'a> Dispatcher<'a> {
     }
 
     fn start_worker(&mut self, c: queue::Claimed) {
-        let seq = c.seq;
+        let (seq, c_epoch) = (c.seq, c.epoch);
         let profile = self.shared.profile_of(c.task.generator.as_deref());
         tracing::info!(task = %c.task.id, priority = c.task.priority, generator = %profile, adopted = c.adopted, "claimed");
         let signals = Signals::default();
@@ -380,6 +368,7 @@ impl<'a> Dispatcher<'a> {
             seq,
             InFlight {
                 profile,
+                epoch: c_epoch,
                 signals,
                 worker: handle.id(),
             },
@@ -434,8 +423,12 @@ impl<'a> Dispatcher<'a> {
                 Err(e) => {
                     let seq = self.task_ids.remove(&e.id());
                     tracing::error!(error = %e, "a worker crashed; returning its task to the queue");
-                    if let Some(seq) = seq {
-                        let _ = self.results.send(Settle::End(seq, Finish::Released)).await;
+                    let held = seq.and_then(|s| Some((s, self.inflight.get(&s)?.epoch)));
+                    if let Some((seq, epoch)) = held {
+                        let _ = self
+                            .results
+                            .send(Settle::End(seq, epoch, Finish::Released))
+                            .await;
                     }
                     (e.id(), seq.unwrap_or(Seq(-1)))
                 }
@@ -498,7 +491,7 @@ impl<'a> Dispatcher<'a> {
     async fn renew(&mut self) -> Result<()> {
         let hb = self.heartbeat(false);
         let (o, lease_ms) = (self.owner.clone(), self.lease_ms);
-        let held: Vec<Seq> = self.inflight.keys().copied().collect();
+        let held: Vec<(Seq, i64)> = self.inflight.iter().map(|(s, f)| (*s, f.epoch)).collect();
         let requests = self.shared.take_requests();
         self.db
             .write(move |tx| {

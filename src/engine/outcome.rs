@@ -16,7 +16,7 @@ use crate::domain::{Review, Status};
 use crate::error::Result;
 use crate::generator::{GenError, Generator, Output};
 use crate::store::contents::NewContent;
-use crate::store::queue::{self, Claimed, Finish};
+use crate::store::queue::{self, Claimed, Fence, Finish};
 use crate::store::tasks::{self, Seq};
 use crate::store::Conn;
 
@@ -126,15 +126,21 @@ pub fn apply(
     now: Millis,
 ) -> Result<Applied> {
     match from {
-        Source::Worker(claimed) => settle(c, shared, claimed, report, now),
+        Source::Worker(claimed) => {
+            let fence = Fence::Lease {
+                owner: &shared.owner,
+                epoch: claimed.epoch,
+            };
+            settle(c, shared, claimed, fence, report, now)
+        }
         Source::Callback { seq, job } => from_callback(c, shared, seq, job, report, now),
     }
 }
 
 /// Commits an end of attempt that no generator reported: the deadline, a release, or a
-/// profile that is not configured.
-pub fn end(c: &Conn, seq: Seq, finish: &Finish, now: Millis) -> Result<Applied> {
-    let status = queue::finish(c, seq, finish, now)?;
+/// profile that is not configured; under `fence`, the worker's claim.
+pub fn end(c: &Conn, seq: Seq, fence: Fence<'_>, finish: &Finish, now: Millis) -> Result<Applied> {
+    let status = queue::finish(c, seq, fence, finish, now)?;
     let (effect, message) = match (status, finish) {
         (None, _) => (
             Effect::Ignored,
@@ -147,18 +153,23 @@ pub fn end(c: &Conn, seq: Seq, finish: &Finish, now: Millis) -> Result<Applied> 
     Ok(Applied::new(effect, status, message))
 }
 
-/// Applies a report whose task is known to be running the job it is about.
+/// Applies a report whose task is known to be running the job it is about, under `fence`
+/// (the worker's claim, or the callback's job): a report that no longer holds is ignored.
 fn settle(
     c: &Conn,
     shared: &Shared,
     claimed: &Claimed,
+    fence: Fence<'_>,
     report: Report,
     now: Millis,
 ) -> Result<Applied> {
     let seq = claimed.seq;
     let finish = match report {
         Report::Progress { progress, step } => {
-            queue::progress(c, seq, progress, step.as_deref(), now)?;
+            if !queue::progress(c, seq, fence, progress, step.as_deref(), now)? {
+                let why = "the task is no longer held by this report's claim or job";
+                return Ok(Applied::new(Effect::Ignored, None, why.into()));
+            }
             let pct = progress
                 .map(|p| format!("{p}%"))
                 .unwrap_or_else(|| "?".into());
@@ -190,7 +201,7 @@ fn settle(
             &shared.retry_delays,
         ),
     };
-    let status = queue::finish(c, seq, &finish, now)?;
+    let status = queue::finish(c, seq, fence, &finish, now)?;
     let (effect, message) = match (status, &finish) {
         (Some(Status::Completed), Finish::Completed(content)) => (
             Effect::Completed,
@@ -246,7 +257,9 @@ fn from_callback(
         Some(_) => {}
     }
     match &report {
-        Report::Progress { .. } => return settle(c, shared, &claimed, report, now),
+        Report::Progress { .. } => {
+            return settle(c, shared, &claimed, Fence::Job(job), report, now)
+        }
         Report::Completed(None) => {
             let message = format!(
                 "content-creator job {job} reports completion without a result; the worker fetches it"
@@ -278,7 +291,7 @@ fn from_callback(
         task.status,
         Some(&format!("content-creator callback: job {job} {what}")),
     )?;
-    let mut applied = settle(c, shared, &claimed, report, now)?;
+    let mut applied = settle(c, shared, &claimed, Fence::Job(job), report, now)?;
     match applied.effect {
         Effect::Failed => applied.message = failure,
         Effect::Completed => {

@@ -133,7 +133,7 @@ pub async fn run(
             tracing::info!(task = %id, "cancelled by operator");
             return None;
         }
-        Ended::Stopped(Stop::Release) => Settle::End(seq, Finish::Released),
+        Ended::Stopped(Stop::Release) => Settle::End(seq, claimed.epoch, Finish::Released),
         Ended::Settled => {
             tracing::info!(task = %id, "settled elsewhere (a callback, or the task is no longer ours)");
             return None;
@@ -144,11 +144,11 @@ pub async fn run(
             {
                 cancel_remote(g.as_ref(), job).await;
             }
-            Settle::End(seq, f)
+            Settle::End(seq, claimed.epoch, f)
         }
         Ended::Report(r) => Settle::Report(Box::new(claimed), r),
     };
-    if let Settle::End(_, f) = &settle {
+    if let Settle::End(_, _, f) = &settle {
         log_finish(&id.to_string(), f);
     }
     match results.send(settle).await {
@@ -220,9 +220,10 @@ async fn attempt(
             let mut spec = spec_of(claimed);
             if generator.takes_idempotency_keys() {
                 let (seq, owner, id) = (claimed.seq, shared.owner.clone(), t.id.to_string());
+                let epoch = claimed.epoch;
                 let key = shared
                     .db
-                    .write(move |tx| queue::take_submit_key(tx, seq, &owner, &id, now_ms()))
+                    .write(move |tx| queue::take_submit_key(tx, seq, &owner, epoch, &id, now_ms()))
                     .await;
                 match key {
                     Ok(Some(key)) => spec.attempt_key = key,
@@ -246,11 +247,12 @@ async fn attempt(
                 Ok(Submitted::Done(out)) => return Some(Report::Completed(Some(out))),
                 Ok(Submitted::Remote(job)) => {
                     let (seq, owner, j) = (claimed.seq, shared.owner.clone(), job.clone());
+                    let epoch = claimed.epoch;
                     // Persist the job id before anything else: after a crash it is what makes
                     // the next daemon re-poll instead of paying for a second job.
                     let saved = shared
                         .db
-                        .write(move |tx| queue::set_remote(tx, seq, &owner, &j, now_ms()))
+                        .write(move |tx| queue::set_remote(tx, seq, &owner, epoch, &j, now_ms()))
                         .await;
                     if let Err(e) = saved {
                         tracing::error!(task = %t.id, job, error = %e, "could not record the remote job id");

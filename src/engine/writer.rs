@@ -11,7 +11,7 @@ use super::outcome::{self, Applied, Report, Source};
 use super::shared::{Shared, Writer};
 use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
-use crate::store::queue::{Claimed, Finish};
+use crate::store::queue::{Claimed, Fence, Finish};
 use crate::store::tasks::Seq;
 
 type Ack = oneshot::Sender<Result<Applied, String>>;
@@ -21,8 +21,9 @@ type Ack = oneshot::Sender<Result<Applied, String>>;
 pub enum Settle {
     /// The generator reported, about the task as the worker claimed it.
     Report(Box<Claimed>, Report),
-    /// An end no generator reported: the deadline, a release, a missing profile.
-    End(Seq, Finish),
+    /// An end no generator reported (the deadline, a release, a missing profile) of the
+    /// task's attempt under the claim of the given lease epoch.
+    End(Seq, i64, Finish),
 }
 
 /// What the writer receives: a result to commit, or a request to confirm that everything
@@ -136,7 +137,13 @@ pub fn spawn_writer(shared: Arc<Shared>, pending: Pending) -> tokio::task::JoinH
                                     report.clone(),
                                     now,
                                 ),
-                                Settle::End(seq, finish) => outcome::end(tx, *seq, finish, now),
+                                Settle::End(seq, epoch, finish) => {
+                                    let fence = Fence::Lease {
+                                        owner: &sh.owner,
+                                        epoch: *epoch,
+                                    };
+                                    outcome::end(tx, *seq, fence, finish, now)
+                                }
                             })
                             .collect::<Result<Vec<_>>>()
                     })

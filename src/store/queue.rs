@@ -3,12 +3,32 @@
 //!
 //! Every function runs in the caller's transaction (see `engine::db`), so a claim of many
 //! tasks or a batch of many results costs one commit.
+//!
+//! # Several daemons on one store
+//!
+//! On SQLite a write transaction holds the store's one write lock, so whatever a function
+//! reads stays true until it commits. On PostgreSQL several daemons write at once, under
+//! `READ COMMITTED`, and each step below says what keeps it safe there:
+//!
+//! - a claim locks the rows it takes with `FOR UPDATE SKIP LOCKED`, so two daemons claiming
+//!   at once take disjoint tasks and neither waits for the other's candidates; a profile's
+//!   `max_concurrent` is counted in the store under a per-profile advisory lock, so it holds
+//!   across every daemon;
+//! - every claim and adoption moves the task's `lease_epoch` on, and whatever a worker writes
+//!   under its claim ([`finish`], [`progress`], [`set_remote`], [`take_submit_key`],
+//!   [`renew`]) first locks the task's row on the condition that the claim (owner and epoch)
+//!   still holds it: a daemon that was paused past its lease writes nothing to a task that
+//!   another claim took over;
+//! - the reaper and the deadline sweep lock the rows they select with `SKIP LOCKED`, so their
+//!   condition (an expired lease) still holds when they change them, and every daemon may run
+//!   them at once.
 
-use rusqlite::{params, OptionalExtension};
+use std::collections::{BTreeMap, HashMap};
 
 use super::accounts;
 use super::contents::{self, NewContent};
 use super::counters;
+use super::sql::{args, Sql};
 use super::tasks::{self, Changes, Seq};
 use super::Conn;
 use crate::domain::time::{seconds_text, Millis};
@@ -46,11 +66,11 @@ pub fn count_requests(conn: &Conn, requests: &[((String, String), i64)]) -> Resu
 
 /// Adds a finished task's durations to the duration counters.
 fn count_durations(conn: &Conn, seq: Seq, completed: bool, now: Millis) -> Result<()> {
-    let times: Option<(Millis, Option<Millis>)> = conn
-        .sql()
-        .prepare_cached("SELECT created_at, started_at FROM tasks WHERE seq = ?1")?
-        .query_row([seq.0], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let times: Option<(Millis, Option<Millis>)> = conn.row(
+        Sql::same("SELECT created_at, started_at FROM tasks WHERE seq = ?1"),
+        args![seq.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     if let Some((created, Some(started))) = times {
         counters::add(conn, QUEUE_WAIT_MS, "", (started - created).max(0))?;
         counters::add(conn, QUEUE_WAIT_COUNT, "", 1)?;
@@ -72,31 +92,141 @@ pub struct Claimed {
     pub adopted: bool,
     /// Idempotency keys this task has taken for remote submits (`take_submit_key`).
     pub remote_attempts: u32,
+    /// The task's lease epoch under this claim: with the owner, the fencing token of
+    /// everything written under it (see [`Fence`]).
+    pub epoch: i64,
 }
 
-/// Whether the dispatcher may start another task on this generator (`None`: the task names
-/// none).
-pub type CanTake<'a> = dyn FnMut(Option<&str>) -> bool + 'a;
+/// What entitles a write about a task that a worker or a generator reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fence<'a> {
+    /// The claim a worker took the task under: the write applies only while `owner` still
+    /// holds the task under the same `epoch`. A later claim, an adoption, the reaper or a
+    /// release all end it.
+    Lease { owner: &'a str, epoch: i64 },
+    /// A generator's report about its remote job (a callback): it applies only while that
+    /// job is the task's current one, whoever holds the task.
+    Job(&'a str),
+}
 
-fn lease_changes(owner: &str, until: Millis) -> Changes {
-    Changes {
-        lease_owner: Some(Some(owner.to_string())),
-        lease_expires_at: Some(Some(until)),
-        ..Changes::default()
+/// Whether `fence` still entitles a write to task `seq`. On PostgreSQL the task's row is
+/// locked when it does, so that nobody else (another claim, the reaper, a callback) can
+/// change it before this transaction commits; on SQLite the write transaction already
+/// excludes every other writer.
+fn holds(conn: &Conn, seq: Seq, fence: Fence<'_>) -> Result<bool> {
+    let found = match fence {
+        Fence::Lease { owner, epoch } => conn.row(
+            Sql::each(
+                "SELECT 1 FROM tasks WHERE seq = ?1 AND lease_owner = ?2 AND lease_epoch = ?3",
+                "SELECT 1 FROM tasks WHERE seq = $1 AND lease_owner = $2 AND lease_epoch = $3
+                 FOR UPDATE",
+            ),
+            args![seq.0, owner, epoch],
+            |_| Ok(()),
+        )?,
+        Fence::Job(job) => conn.row(
+            Sql::each(
+                "SELECT 1 FROM tasks WHERE seq = ?1 AND remote_job_id = ?2",
+                "SELECT 1 FROM tasks WHERE seq = $1 AND remote_job_id = $2 FOR UPDATE",
+            ),
+            args![seq.0, job],
+            |_| Ok(()),
+        )?,
+    };
+    Ok(found.is_some())
+}
+
+/// The generator profiles' `max_concurrent`, which a claim keeps to across every daemon on
+/// the store: it counts the profile's tasks in flight (`submitted` or `processing`, whoever
+/// holds them) in the store itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Most tasks in flight at once, per profile (sorted: PostgreSQL's claim locks the
+    /// profiles in this order).
+    pub per_profile: BTreeMap<String, usize>,
+    /// The profile of tasks that name no generator.
+    pub default_profile: String,
+}
+
+impl Limits {
+    /// The profile a task of `generator` runs on.
+    fn profile_of<'a>(&'a self, generator: Option<&'a str>) -> &'a str {
+        generator.unwrap_or(&self.default_profile)
     }
 }
 
-/// Claims up to `slots` tasks: first unfinished tasks with a remote job whose lease has
-/// expired (adopted and re-polled, never re-submitted), then due pending tasks in priority
-/// order. Pending tasks already past their deadline become `timeout` instead.
+/// How many more tasks each limited profile may start now, counted in the store. On
+/// PostgreSQL the profiles are first locked (in name order, so two claims never deadlock)
+/// until the claim commits: a second daemon's claim waits here and then counts what this one
+/// took, so together they never exceed a limit.
+fn room_per_profile(conn: &Conn, limits: &Limits) -> Result<HashMap<String, i64>> {
+    if limits.per_profile.is_empty() {
+        return Ok(HashMap::new());
+    }
+    if conn.is_pg() {
+        for profile in limits.per_profile.keys() {
+            conn.exec(
+                Sql::each(
+                    "",
+                    "SELECT pg_advisory_xact_lock(hashtext('contenthub:profile:' || $1::text))",
+                ),
+                args![profile],
+            )?;
+        }
+    }
+    // Tasks in flight are few (at most every daemon's `max_concurrent`, and the jobs of dead
+    // daemons), found through the status index.
+    let in_flight: Vec<(Option<String>, i64)> = conn.rows(
+        Sql::same(
+            "SELECT generator, count(*) FROM tasks WHERE status IN ('submitted','processing')
+             GROUP BY generator",
+        ),
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut room: HashMap<String, i64> = limits
+        .per_profile
+        .iter()
+        .map(|(p, n)| (p.clone(), *n as i64))
+        .collect();
+    for (generator, n) in in_flight {
+        if let Some(left) = room.get_mut(limits.profile_of(generator.as_deref())) {
+            *left -= n;
+        }
+    }
+    Ok(room)
+}
+
+/// The limited profiles without room left, as the generators a claim passes over.
+fn full_of(room: &HashMap<String, i64>, limits: &Limits) -> Full {
+    let mut full = Full::default();
+    for (profile, left) in room {
+        if *left <= 0 {
+            full.unnamed |= *profile == limits.default_profile;
+            full.names.push(profile.clone());
+        }
+    }
+    full.names.sort();
+    full
+}
+
+/// Claims up to `slots` tasks for `owner` under a lease of `lease_ms`: first unfinished
+/// tasks with a remote job whose lease has expired (adopted and re-polled, never
+/// re-submitted), then due pending tasks in priority order, keeping each profile within its
+/// limit across the store. Pending tasks already past their deadline become `timeout`
+/// instead. Each claimed task's lease epoch moves on (see [`Claimed::epoch`]).
+///
+/// An adopted job is already counted against its profile (it never stopped running at the
+/// generator), so adoption takes no room of the profile's limit, and is never held back by
+/// it: otherwise the orphaned jobs of a dead daemon could fill a limit that only their
+/// adoption can free.
 pub fn claim(
     conn: &Conn,
     owner: &str,
     now: Millis,
     lease_ms: i64,
     slots: usize,
-    full: &Full,
-    can_take: &mut CanTake<'_>,
+    limits: &Limits,
 ) -> Result<Vec<Claimed>> {
     let mut out = Vec::new();
     if slots == 0 {
@@ -104,34 +234,30 @@ pub fn claim(
     }
     let until = now + lease_ms;
 
-    let adoptable: Vec<(i64, Option<String>)> = conn
-        .sql()
-        .prepare_cached(
-            "SELECT seq, generator FROM tasks
+    // On PostgreSQL the candidates are locked as they are read, skipping rows another
+    // transaction holds (another daemon's claim, a finishing worker): each is then ours to
+    // adopt until this transaction commits.
+    let adoptable: Vec<i64> = conn.rows(
+        Sql::each(
+            "SELECT seq FROM tasks
              WHERE lease_expires_at <= ?1 AND status IN ('submitted','processing') AND remote_job_id IS NOT NULL
-               AND NOT (generator IS NULL AND ?3)
-               AND (generator IS NULL OR generator NOT IN (SELECT value FROM json_each(?4)))
              ORDER BY priority DESC, seq LIMIT ?2",
-        )?
-        .query_map(
-            params![now, slots as i64 * 4, full.unnamed, full.names_json()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?
-        .collect::<rusqlite::Result<_>>()?;
-    for (seq, generator) in adoptable {
-        if out.len() >= slots {
-            break;
-        }
-        if !can_take(generator.as_deref()) {
-            continue;
-        }
-        let n = conn
-            .sql()
-            .prepare_cached(
-                "UPDATE tasks SET lease_owner = ?2, lease_expires_at = ?3
+            "SELECT seq FROM tasks
+             WHERE lease_expires_at <= $1 AND status IN ('submitted','processing') AND remote_job_id IS NOT NULL
+             ORDER BY priority DESC, seq LIMIT $2
+             FOR UPDATE SKIP LOCKED",
+        ),
+        args![now, slots],
+        |r| r.get(0),
+    )?;
+    for seq in adoptable {
+        let n = conn.exec(
+            Sql::same(
+                "UPDATE tasks SET lease_owner = ?2, lease_expires_at = ?3, lease_epoch = lease_epoch + 1
                  WHERE seq = ?1 AND lease_expires_at <= ?4 AND status IN ('submitted','processing')",
-            )?
-            .execute(params![seq, owner, until, now])?;
+            ),
+            args![seq, owner, until, now],
+        )?;
         if n == 1 {
             let status = tasks::current_status(conn, Seq(seq))?.unwrap_or(Status::Processing);
             tasks::record_event(
@@ -146,79 +272,150 @@ pub fn claim(
         }
     }
 
-    let due = due_for_claim(conn, now, (slots * 4 + 64) as i64, full)?;
-    for (seq, generator, deadline) in due {
-        if out.len() >= slots {
-            break;
-        }
-        if deadline <= now {
-            time_out(
+    let mut room = room_per_profile(conn, limits)?;
+    // Each round takes, times out or passes over (its profile being full from then on) every
+    // candidate it read, so the next one reads new ones; it ends when the slots are taken or
+    // the candidates run out.
+    while out.len() < slots {
+        let want = slots - out.len();
+        // On PostgreSQL exactly the tasks wanted are locked (a daemon beside this one claims
+        // the next ones); SQLite reads ahead past tasks that turn out to be passed over.
+        let window = if conn.is_pg() { want } else { want * 4 + 64 };
+        let due = due_for_claim(conn, now, window as i64, &full_of(&room, limits))?;
+        let exhausted = due.len() < window;
+        // Whether this round changed anything (a round that did not would read the same
+        // candidates again).
+        let mut moved_on = false;
+        for (seq, generator, deadline) in due {
+            if out.len() >= slots {
+                break;
+            }
+            if deadline <= now {
+                moved_on |= time_out(
+                    conn,
+                    Seq(seq),
+                    now,
+                    "deadline passed before the task could start",
+                )?;
+                continue;
+            }
+            let profile = limits.profile_of(generator.as_deref());
+            let left = room.get_mut(profile);
+            if left.as_ref().is_some_and(|n| **n <= 0) {
+                // The profile filled up in this claim: the next round passes it over.
+                moved_on = true;
+                continue;
+            }
+            let mut changes = lease_changes(owner, until);
+            changes.submitted_at = Some(Some(now));
+            let moved = tasks::transition(
                 conn,
                 Seq(seq),
+                &[Status::Pending],
+                Status::Submitted,
+                &changes,
+                Some(&format!("claimed by {owner}")),
                 now,
-                "deadline passed before the task could start",
             )?;
-            continue;
+            if moved.is_some() {
+                moved_on = true;
+                if let Some(n) = left {
+                    *n -= 1;
+                }
+                conn.exec(
+                    Sql::same(
+                        "UPDATE tasks SET started_at = coalesce(started_at, ?2), lease_epoch = lease_epoch + 1
+                         WHERE seq = ?1",
+                    ),
+                    args![seq, now],
+                )?;
+                out.push(load(conn, Seq(seq), false)?);
+            }
         }
-        if !can_take(generator.as_deref()) {
-            continue;
-        }
-        let mut changes = lease_changes(owner, until);
-        changes.submitted_at = Some(Some(now));
-        let moved = tasks::transition(
-            conn,
-            Seq(seq),
-            &[Status::Pending],
-            Status::Submitted,
-            &changes,
-            Some(&format!("claimed by {owner}")),
-            now,
-        )?;
-        if moved.is_some() {
-            conn.sql()
-                .prepare_cached(
-                    "UPDATE tasks SET started_at = coalesce(started_at, ?2) WHERE seq = ?1",
-                )?
-                .execute(params![seq, now])?;
-            out.push(load(conn, Seq(seq), false)?);
+        if exhausted || !moved_on {
+            break;
         }
     }
     Ok(out)
 }
 
+fn lease_changes(owner: &str, until: Millis) -> Changes {
+    Changes {
+        lease_owner: Some(Some(owner.to_string())),
+        lease_expires_at: Some(Some(until)),
+        ..Changes::default()
+    }
+}
+
 /// Due pending tasks in claim order (priority, then age), at most `window` of them, passing
 /// over the generators in `full`. With none full, one walk of the claim index; otherwise each
 /// other generator's first tasks by seeks on its own index range, merged, so a full
-/// generator's backlog is never read.
+/// generator's backlog is never read. On PostgreSQL the tasks returned are locked, skipping
+/// those another transaction holds.
 fn due_for_claim(
     conn: &Conn,
     now: Millis,
     window: i64,
     full: &Full,
 ) -> Result<Vec<(i64, Option<String>, Millis)>> {
-    let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64, Option<String>, Millis)> {
+    type Due = (i64, i64, Option<String>, Millis);
+    let row = |r: &super::sql::Row<'_>| -> Result<Due> {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
     };
-    let due: Vec<(i64, i64, Option<String>, Millis)> = if full.is_empty() {
-        conn.sql()
-            .prepare_cached(
+    let due: Vec<Due> = if full.is_empty() {
+        conn.rows(
+            Sql::each(
                 "SELECT priority, seq, generator, deadline_at FROM tasks INDEXED BY tasks_claim
                  WHERE status = 'pending' AND next_attempt_at <= ?1
                  ORDER BY priority DESC, seq LIMIT ?2",
-            )?
-            .query_map(params![now, window], row)?
-            .collect::<rusqlite::Result<_>>()?
+                "SELECT priority, seq, generator, deadline_at FROM tasks
+                 WHERE status = 'pending' AND next_attempt_at <= $1
+                 ORDER BY priority DESC, seq LIMIT $2
+                 FOR UPDATE SKIP LOCKED",
+            ),
+            args![now, window],
+            row,
+        )?
     } else {
-        let mut stmt = conn.sql().prepare_cached(
-            "SELECT priority, seq, generator, deadline_at FROM tasks INDEXED BY tasks_pending_generator
-             WHERE status = 'pending' AND generator IS ?1 AND next_attempt_at <= ?2
-             ORDER BY priority DESC, seq LIMIT ?3",
-        )?;
+        // PostgreSQL locks each generator's first `window` tasks, and keeps the locks on
+        // those the merge leaves out until the claim commits: at most `window` per
+        // generator, which other daemons' claims skip meanwhile.
         let mut due = Vec::new();
         for generator in claimable_generators(conn, full)? {
-            for r in stmt.query_map(params![generator, now, window], row)? {
-                due.push(r?);
-            }
+            let rows = match (&generator, conn.is_pg()) {
+                (Some(g), true) => conn.rows(
+                    Sql::each(
+                        "",
+                        "SELECT priority, seq, generator, deadline_at FROM tasks
+                         WHERE status = 'pending' AND generator = $1 AND next_attempt_at <= $2
+                         ORDER BY priority DESC, seq LIMIT $3
+                         FOR UPDATE SKIP LOCKED",
+                    ),
+                    args![g, now, window],
+                    row,
+                )?,
+                (None, true) => conn.rows(
+                    Sql::each(
+                        "",
+                        "SELECT priority, seq, generator, deadline_at FROM tasks
+                         WHERE status = 'pending' AND generator IS NULL AND next_attempt_at <= $1
+                         ORDER BY priority DESC, seq LIMIT $2
+                         FOR UPDATE SKIP LOCKED",
+                    ),
+                    args![now, window],
+                    row,
+                )?,
+                (_, false) => conn.rows(
+                    Sql::same(
+                        "SELECT priority, seq, generator, deadline_at FROM tasks INDEXED BY tasks_pending_generator
+                         WHERE status = 'pending' AND generator IS ?1 AND next_attempt_at <= ?2
+                         ORDER BY priority DESC, seq LIMIT ?3",
+                    ),
+                    args![generator, now, window],
+                    row,
+                )?,
+            };
+            due.extend(rows);
         }
         due.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         due.truncate(window as usize);
@@ -230,9 +427,8 @@ fn due_for_claim(
 /// The generator values of pending tasks (`None`: the default generator) that are not in
 /// `full`, found by one index seek per distinct value.
 fn claimable_generators(conn: &Conn, full: &Full) -> Result<Vec<Option<String>>> {
-    let names: Vec<String> = conn
-        .sql()
-        .prepare_cached(
+    let names: Vec<String> = conn.rows(
+        Sql::each(
             "WITH RECURSIVE g(name) AS (
                  SELECT min(generator) FROM tasks INDEXED BY tasks_pending_generator
                  WHERE status = 'pending'
@@ -242,9 +438,18 @@ fn claimable_generators(conn: &Conn, full: &Full) -> Result<Vec<Option<String>>>
                  FROM g WHERE g.name IS NOT NULL
              )
              SELECT name FROM g WHERE name IS NOT NULL",
-        )?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+            "WITH RECURSIVE g(name) AS (
+                 SELECT min(generator) FROM tasks WHERE status = 'pending'
+                 UNION ALL
+                 SELECT (SELECT min(generator) FROM tasks
+                         WHERE status = 'pending' AND generator > g.name)
+                 FROM g WHERE g.name IS NOT NULL
+             )
+             SELECT name FROM g WHERE name IS NOT NULL",
+        ),
+        args![],
+        |r| r.get(0),
+    )?;
     let mut out: Vec<Option<String>> = Vec::new();
     if !full.unnamed {
         out.push(None);
@@ -258,8 +463,8 @@ fn claimable_generators(conn: &Conn, full: &Full) -> Result<Vec<Option<String>>>
     Ok(out)
 }
 
-/// The claimed view of a task (task, account, abandoned remote jobs), also for code that
-/// finishes a task outside a worker: a callback builds its content from it.
+/// The claimed view of a task (task, account, abandoned remote jobs, lease epoch), also for
+/// code that finishes a task outside a worker: a callback builds its content from it.
 pub fn load(conn: &Conn, seq: Seq, adopted: bool) -> Result<Claimed> {
     let task = tasks::get(conn, seq)?;
     let account = accounts::get_by_id(conn, task.account_id)?.ok_or_else(|| {
@@ -268,16 +473,18 @@ pub fn load(conn: &Conn, seq: Seq, adopted: bool) -> Result<Claimed> {
             id: task.account_id.to_string(),
         }
     })?;
-    let remote_attempts: u32 = conn
-        .sql()
-        .prepare_cached("SELECT remote_attempts FROM tasks WHERE seq = ?1")?
-        .query_row([seq.0], |r| r.get(0))?;
+    let (remote_attempts, epoch) = conn.one(
+        Sql::same("SELECT remote_attempts, lease_epoch FROM tasks WHERE seq = ?1"),
+        args![seq.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     Ok(Claimed {
         seq,
         task,
         account,
         adopted,
         remote_attempts,
+        epoch,
     })
 }
 
@@ -306,63 +513,89 @@ fn time_out(conn: &Conn, seq: Seq, now: Millis, message: &str) -> Result<bool> {
     Ok(moved.is_some())
 }
 
-/// Extends the leases `owner` holds on `seqs` (the tasks it is still working on).
-pub fn renew(conn: &Conn, owner: &str, seqs: &[Seq], until: Millis) -> Result<usize> {
-    if seqs.is_empty() {
+/// Extends the leases `owner` holds on the tasks it is still working on, each given with
+/// the epoch it was claimed under: a task another claim took over meanwhile is left alone.
+/// Returns how many were extended.
+pub fn renew(conn: &Conn, owner: &str, held: &[(Seq, i64)], until: Millis) -> Result<usize> {
+    if held.is_empty() {
         return Ok(0);
     }
-    let list = seqs
-        .iter()
-        .map(|s| s.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    Ok(conn
-        .sql()
-        .prepare(&format!(
+    if conn.is_pg() {
+        let (seqs, epochs): (Vec<i64>, Vec<i64>) = held.iter().map(|(s, e)| (s.0, *e)).unzip();
+        return conn.exec(
+            Sql::each(
+                "",
+                "UPDATE tasks t SET lease_expires_at = $2
+                 FROM unnest($3::bigint[], $4::bigint[]) AS h(seq, epoch)
+                 WHERE t.seq = h.seq AND t.lease_epoch = h.epoch AND t.lease_owner = $1
+                   AND t.status IN ('submitted','processing')",
+            ),
+            args![owner, until, seqs, epochs],
+        );
+    }
+    let pairs: Vec<[i64; 2]> = held.iter().map(|(s, e)| [s.0, *e]).collect();
+    let pairs = serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into());
+    conn.exec(
+        Sql::same(
             "UPDATE tasks SET lease_expires_at = ?2
-             WHERE lease_owner = ?1 AND status IN ('submitted','processing') AND seq IN ({list})"
-        ))?
-        .execute(params![owner, until])?)
+             WHERE lease_owner = ?1 AND status IN ('submitted','processing')
+               AND (seq, lease_epoch) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')
+                                          FROM json_each(?3))",
+        ),
+        args![owner, until, pairs],
+    )
 }
 
 /// Lets every lease `owner` still holds expire now, so other daemons may take the tasks at
 /// once: the last thing a daemon does.
 pub fn release_all(conn: &Conn, owner: &str, now: Millis) -> Result<usize> {
-    Ok(conn
-        .sql()
-        .prepare_cached(
+    conn.exec(
+        Sql::same(
             "UPDATE tasks SET lease_owner = NULL, lease_expires_at = ?2
              WHERE lease_owner = ?1 AND status IN ('submitted','processing')",
-        )?
-        .execute(params![owner, now])?)
+        ),
+        args![owner, now],
+    )
 }
 
 /// Returns tasks without a remote job whose lease expired (or, with `foreign_too`, that any
 /// other owner holds: the OS lock proves no other daemon is alive) to `pending`, without
 /// using up a retry. With `foreign_too`, foreign leases on remote jobs are expired so they
 /// are adopted at once. Returns how many were returned to the queue.
+///
+/// On PostgreSQL the tasks are locked as they are selected, skipping those another
+/// transaction holds: their lease cannot be renewed, nor the task claimed or finished, before
+/// this transaction returns them, and daemons reaping at once return each task once.
 pub fn reap(conn: &Conn, owner: &str, now: Millis, foreign_too: bool) -> Result<usize> {
     if foreign_too {
-        conn.sql()
-            .prepare_cached(
+        conn.exec(
+            Sql::same(
                 "UPDATE tasks SET lease_expires_at = ?2
              WHERE status IN ('submitted','processing') AND remote_job_id IS NOT NULL
                AND (lease_owner IS NULL OR lease_owner <> ?1)",
-            )?
-            .execute(params![owner, now])?;
+            ),
+            args![owner, now],
+        )?;
     }
     let sql = if foreign_too {
-        "SELECT seq, lease_owner FROM tasks WHERE status IN ('submitted','processing') AND remote_job_id IS NULL
-           AND (lease_owner IS NULL OR lease_owner <> ?1 OR lease_expires_at <= ?2)"
+        Sql::each(
+            "SELECT seq, lease_owner FROM tasks WHERE status IN ('submitted','processing') AND remote_job_id IS NULL
+               AND (lease_owner IS NULL OR lease_owner <> ?1 OR lease_expires_at <= ?2)",
+            "SELECT seq, lease_owner FROM tasks WHERE status IN ('submitted','processing') AND remote_job_id IS NULL
+               AND (lease_owner IS NULL OR lease_owner <> $1 OR lease_expires_at <= $2)
+             FOR UPDATE SKIP LOCKED",
+        )
     } else {
-        "SELECT seq, lease_owner FROM tasks WHERE lease_expires_at <= ?2
-           AND status IN ('submitted','processing') AND remote_job_id IS NULL AND ?1 IS NOT NULL"
+        Sql::each(
+            "SELECT seq, lease_owner FROM tasks WHERE lease_expires_at <= ?2
+               AND status IN ('submitted','processing') AND remote_job_id IS NULL AND ?1 IS NOT NULL",
+            "SELECT seq, lease_owner FROM tasks WHERE lease_expires_at <= $2
+               AND status IN ('submitted','processing') AND remote_job_id IS NULL AND $1::text IS NOT NULL
+             FOR UPDATE SKIP LOCKED",
+        )
     };
-    let expired: Vec<(i64, Option<String>)> = conn
-        .sql()
-        .prepare_cached(sql)?
-        .query_map(params![owner, now], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let expired: Vec<(i64, Option<String>)> =
+        conn.rows(sql, args![owner, now], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let mut n = 0;
     for (seq, holder) in expired {
         let changes = Changes {
@@ -395,17 +628,24 @@ pub fn reap(conn: &Conn, owner: &str, now: Millis, foreign_too: bool) -> Result<
 }
 
 /// Times out unfinished tasks whose deadline has passed and that nobody holds a live lease
-/// on (held tasks are timed out by their worker). Returns how many.
+/// on (held tasks are timed out by their worker). Returns how many. On PostgreSQL the tasks
+/// are locked as they are selected, skipping those another transaction holds, so a task
+/// claimed or renewed meanwhile is not timed out under its holder, and daemons sweeping at
+/// once time each task out once.
 pub fn sweep_deadlines(conn: &Conn, now: Millis) -> Result<usize> {
-    let due: Vec<i64> = conn
-        .sql()
-        .prepare_cached(
+    let due: Vec<i64> = conn.rows(
+        Sql::each(
             "SELECT seq FROM tasks INDEXED BY tasks_deadline
              WHERE deadline_at <= ?1 AND status IN ('pending','submitted','processing')
                AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)",
-        )?
-        .query_map([now], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+            "SELECT seq FROM tasks
+             WHERE deadline_at <= $1 AND status IN ('pending','submitted','processing')
+               AND (lease_expires_at IS NULL OR lease_expires_at <= $1)
+             FOR UPDATE SKIP LOCKED",
+        ),
+        args![now],
+        |r| r.get(0),
+    )?;
     let mut n = 0;
     for seq in due {
         if time_out(conn, Seq(seq), now, "deadline passed")? {
@@ -417,7 +657,18 @@ pub fn sweep_deadlines(conn: &Conn, now: Millis) -> Result<usize> {
 
 /// Records the remote job a generator started, moving the task to `processing`. Must be
 /// committed before the job is polled: after a crash it is what prevents a second submit.
-pub fn set_remote(conn: &Conn, seq: Seq, owner: &str, job_id: &str, now: Millis) -> Result<bool> {
+/// Applies only while `owner` holds the task under `epoch`; returns whether it did.
+pub fn set_remote(
+    conn: &Conn,
+    seq: Seq,
+    owner: &str,
+    epoch: i64,
+    job_id: &str,
+    now: Millis,
+) -> Result<bool> {
+    if !holds(conn, seq, Fence::Lease { owner, epoch })? {
+        return Ok(false);
+    }
     settle_submit_key(conn, seq)?;
     let changes = Changes {
         remote_job_id: Some(Some(job_id.to_string())),
@@ -433,13 +684,13 @@ pub fn set_remote(conn: &Conn, seq: Seq, owner: &str, job_id: &str, now: Millis)
         now,
     )?;
     if moved.is_none() {
-        // Already processing (adopted) or no longer ours: only record the id if we hold it.
-        let n = conn
-            .sql()
-            .prepare_cached(
+        // Already processing (adopted): record the id while it is still running.
+        let n = conn.exec(
+            Sql::same(
                 "UPDATE tasks SET remote_job_id = ?3, updated_at = ?4 WHERE seq = ?1 AND lease_owner = ?2 AND status = 'processing'",
-            )?
-            .execute(params![seq.0, owner, job_id, now])?;
+            ),
+            args![seq.0, owner, job_id, now],
+        )?;
         return Ok(n == 1);
     }
     Ok(true)
@@ -449,27 +700,32 @@ pub fn set_remote(conn: &Conn, seq: Seq, owner: &str, job_id: &str, now: Millis)
 /// before the request leaves: `{task id}` for the first submit, `{task id}-r{n}` for the
 /// n-th after it, so no key is ever posted twice. When an earlier submit's key is still
 /// recorded, that submit was interrupted before its reply was recorded; the task's history
-/// says its job is abandoned. `None` when the task is no longer ours.
+/// says its job is abandoned. `None` when the task is no longer ours (`owner` no longer holds
+/// it under `epoch`).
 pub fn take_submit_key(
     conn: &Conn,
     seq: Seq,
     owner: &str,
+    epoch: i64,
     task_id: &str,
     now: Millis,
 ) -> Result<Option<String>> {
-    let row: Option<(u32, Option<String>, Status)> = conn
-        .sql()
-        .prepare_cached(
+    // Locked on PostgreSQL: the count of keys taken is read, then written.
+    let row: Option<(u32, Option<String>, String)> = conn.row(
+        Sql::each(
             "SELECT remote_attempts, remote_submit_key, status FROM tasks
-             WHERE seq = ?1 AND lease_owner = ?2 AND status IN ('submitted','processing')",
-        )?
-        .query_row(params![seq.0, owner], |r| {
-            Ok((r.get(0)?, r.get(1)?, tasks::status_of(r.get(2)?)?))
-        })
-        .optional()?;
+             WHERE seq = ?1 AND lease_owner = ?2 AND lease_epoch = ?3 AND status IN ('submitted','processing')",
+            "SELECT remote_attempts, remote_submit_key, status FROM tasks
+             WHERE seq = $1 AND lease_owner = $2 AND lease_epoch = $3 AND status IN ('submitted','processing')
+             FOR UPDATE",
+        ),
+        args![seq.0, owner, epoch],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     let Some((n, earlier, status)) = row else {
         return Ok(None);
     };
+    let status = tasks::status_of(status)?;
     let key = if n == 0 {
         task_id.to_string()
     } else {
@@ -485,11 +741,12 @@ pub fn take_submit_key(
             now,
         )?;
     }
-    conn.sql()
-        .prepare_cached(
+    conn.exec(
+        Sql::same(
             "UPDATE tasks SET remote_attempts = ?2, remote_submit_key = ?3, updated_at = ?4 WHERE seq = ?1",
-        )?
-        .execute(params![seq.0, n + 1, key, now])?;
+        ),
+        args![seq.0, n + 1, key, now],
+    )?;
     Ok(Some(key))
 }
 
@@ -510,28 +767,34 @@ fn note_abandoned(
 /// it when it was still set.
 fn settle_submit_key(conn: &Conn, seq: Seq) -> Result<Option<String>> {
     let key: Option<String> = conn
-        .sql()
-        .prepare_cached("SELECT remote_submit_key FROM tasks WHERE seq = ?1")?
-        .query_row([seq.0], |r| r.get(0))
-        .optional()?
+        .row(
+            Sql::same("SELECT remote_submit_key FROM tasks WHERE seq = ?1"),
+            args![seq.0],
+            |r| r.get(0),
+        )?
         .flatten();
     if key.is_some() {
-        conn.sql()
-            .prepare_cached("UPDATE tasks SET remote_submit_key = NULL WHERE seq = ?1")?
-            .execute([seq.0])?;
+        conn.exec(
+            Sql::same("UPDATE tasks SET remote_submit_key = NULL WHERE seq = ?1"),
+            args![seq.0],
+        )?;
     }
     Ok(key)
 }
 
 /// Records progress reported by a generator; the first report moves `submitted` to
-/// `processing`.
+/// `processing`. Applies only under `fence`; returns whether it did.
 pub fn progress(
     conn: &Conn,
     seq: Seq,
+    fence: Fence<'_>,
     progress: Option<u8>,
     step: Option<&str>,
     now: Millis,
-) -> Result<()> {
+) -> Result<bool> {
+    if !holds(conn, seq, fence)? {
+        return Ok(false);
+    }
     let changes = Changes {
         progress: Some(progress),
         current_step: Some(step.map(str::to_string)),
@@ -548,13 +811,16 @@ pub fn progress(
     )?
     .is_none()
     {
-        conn.sql().prepare_cached(
-            "UPDATE tasks SET progress = coalesce(?2, progress), current_step = coalesce(?3, current_step), updated_at = ?4
-             WHERE seq = ?1 AND status = 'processing'",
-        )?
-        .execute(params![seq.0, progress, step, now])?;
+        let n = conn.exec(
+            Sql::same(
+                "UPDATE tasks SET progress = coalesce(?2, progress), current_step = coalesce(?3, current_step), updated_at = ?4
+                 WHERE seq = ?1 AND status = 'processing'",
+            ),
+            args![seq.0, progress, step, now],
+        )?;
+        return Ok(n == 1);
     }
-    Ok(())
+    Ok(true)
 }
 
 /// The end of one attempt, as the engine reports it.
@@ -580,9 +846,20 @@ pub enum Finish {
     Released,
 }
 
-/// Applies one result. Returns the status the task ends in, or `None` when the task had
-/// already left the states this result applies to (cancelled meanwhile, or a duplicate).
-pub fn finish(conn: &Conn, seq: Seq, f: &Finish, now: Millis) -> Result<Option<Status>> {
+/// Applies one result under `fence`. Returns the status the task ends in, or `None` when
+/// nothing was applied: the task had already left the states this result applies to
+/// (cancelled meanwhile, or a duplicate), or the fence no longer holds (another claim took
+/// the task over, or the reported job is no longer its current one).
+pub fn finish(
+    conn: &Conn,
+    seq: Seq,
+    fence: Fence<'_>,
+    f: &Finish,
+    now: Millis,
+) -> Result<Option<Status>> {
+    if !holds(conn, seq, fence)? {
+        return Ok(None);
+    }
     // The attempt is over: a submit still recorded as under way never got its reply.
     let running = [Status::Submitted, Status::Processing];
     if let Some(key) = settle_submit_key(conn, seq)? {
@@ -722,16 +999,19 @@ pub fn finish(conn: &Conn, seq: Seq, f: &Finish, now: Millis) -> Result<Option<S
         }
         Finish::Released => {
             let has_remote: bool = conn
-                .sql()
-                .prepare_cached("SELECT remote_job_id IS NOT NULL FROM tasks WHERE seq = ?1")?
-                .query_row([seq.0], |r| r.get(0))
-                .optional()?
+                .row(
+                    Sql::same("SELECT remote_job_id IS NOT NULL FROM tasks WHERE seq = ?1"),
+                    args![seq.0],
+                    |r| r.get(0),
+                )?
                 .unwrap_or(false);
             if has_remote {
-                conn.sql().prepare_cached(
-                    "UPDATE tasks SET lease_owner = NULL, lease_expires_at = ?2 WHERE seq = ?1 AND status IN ('submitted','processing')",
-                )?
-                .execute(params![seq.0, now])?;
+                conn.exec(
+                    Sql::same(
+                        "UPDATE tasks SET lease_owner = NULL, lease_expires_at = ?2 WHERE seq = ?1 AND status IN ('submitted','processing')",
+                    ),
+                    args![seq.0, now],
+                )?;
                 return tasks::current_status(conn, seq);
             }
             let mut c = cleared();
@@ -757,54 +1037,82 @@ pub fn statuses(conn: &Conn, seqs: &[Seq]) -> Result<Vec<(Seq, Status)>> {
     if seqs.is_empty() {
         return Ok(Vec::new());
     }
-    let list = seqs
-        .iter()
-        .map(|s| s.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    let mut stmt = conn.sql().prepare(&format!(
-        "SELECT seq, status FROM tasks WHERE seq IN ({list})"
-    ))?;
-    let rows = stmt.query_map([], |r| {
-        let st: String = r.get(1)?;
-        Ok((
-            Seq(r.get(0)?),
-            st.parse::<Status>().unwrap_or(Status::Failed),
-        ))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let list: Vec<i64> = seqs.iter().map(|s| s.0).collect();
+    conn.rows(
+        Sql::each(
+            "SELECT seq, status FROM tasks WHERE seq IN (SELECT value FROM json_each(?1))",
+            "SELECT seq, status FROM tasks WHERE seq = ANY($1)",
+        ),
+        args![list],
+        |r| {
+            let st: String = r.get(1)?;
+            Ok((
+                Seq(r.get(0)?),
+                st.parse::<Status>().unwrap_or(Status::Failed),
+            ))
+        },
+    )
 }
 
 /// When the earliest pending task that is not yet due becomes due (a snoozed or backed-off
 /// task), if any.
 pub fn next_snooze_end(conn: &Conn, now: Millis) -> Result<Option<Millis>> {
-    Ok(conn
-        .sql()
-        .prepare_cached(
+    conn.one(
+        Sql::each(
             "SELECT min(next_attempt_at) FROM tasks INDEXED BY tasks_due
              WHERE status = 'pending' AND next_attempt_at > ?1",
-        )?
-        .query_row([now], |r| r.get(0))?)
+            "SELECT min(next_attempt_at) FROM tasks
+             WHERE status = 'pending' AND next_attempt_at > $1",
+        ),
+        args![now],
+        |r| r.get(0),
+    )
 }
 
 /// Whether a pending task is due at `now` that a claim could take, those of the generators in
 /// `full` aside: the dispatcher's quick look, after another connection committed.
 pub fn has_due_pending(conn: &Conn, now: Millis, full: &Full) -> Result<bool> {
     if full.is_empty() {
-        return Ok(conn
-            .sql()
-            .prepare_cached(
+        return conn.one(
+            Sql::each(
                 "SELECT EXISTS(SELECT 1 FROM tasks INDEXED BY tasks_due
                                WHERE status = 'pending' AND next_attempt_at <= ?1)",
-            )?
-            .query_row([now], |r| r.get(0))?);
+                "SELECT EXISTS(SELECT 1 FROM tasks WHERE status = 'pending' AND next_attempt_at <= $1)",
+            ),
+            args![now],
+            |r| r.get(0),
+        );
     }
-    let mut stmt = conn.sql().prepare_cached(
-        "SELECT EXISTS(SELECT 1 FROM tasks INDEXED BY tasks_pending_generator
-                       WHERE status = 'pending' AND generator IS ?1 AND next_attempt_at <= ?2)",
-    )?;
     for generator in claimable_generators(conn, full)? {
-        if stmt.query_row(params![generator, now], |r| r.get::<_, bool>(0))? {
+        let due: bool = match (&generator, conn.is_pg()) {
+            (Some(g), true) => conn.one(
+                Sql::each(
+                    "",
+                    "SELECT EXISTS(SELECT 1 FROM tasks
+                                   WHERE status = 'pending' AND generator = $1 AND next_attempt_at <= $2)",
+                ),
+                args![g, now],
+                |r| r.get(0),
+            )?,
+            (None, true) => conn.one(
+                Sql::each(
+                    "",
+                    "SELECT EXISTS(SELECT 1 FROM tasks
+                                   WHERE status = 'pending' AND generator IS NULL AND next_attempt_at <= $1)",
+                ),
+                args![now],
+                |r| r.get(0),
+            )?,
+            (_, false) => conn.one(
+                Sql::same(
+                    "SELECT EXISTS(SELECT 1 FROM tasks INDEXED BY tasks_pending_generator
+                                   WHERE status = 'pending' AND generator IS ?1 AND next_attempt_at <= ?2)",
+                ),
+                args![generator, now],
+                |r| r.get(0),
+            )?,
+        };
+        if due {
             return Ok(true);
         }
     }
@@ -823,22 +1131,19 @@ impl Full {
     pub fn is_empty(&self) -> bool {
         self.names.is_empty() && !self.unnamed
     }
-
-    fn names_json(&self) -> String {
-        super::json_list(&self.names)
-    }
 }
 
 /// Whether anything is left for a draining daemon: pending tasks, or unfinished remote jobs
 /// that nobody holds a live lease on.
 pub fn has_work(conn: &Conn, now: Millis) -> Result<bool> {
-    Ok(conn
-        .sql()
-        .prepare_cached(
+    conn.one(
+        Sql::same(
             "SELECT EXISTS(SELECT 1 FROM tasks WHERE status = 'pending')
                  OR EXISTS(SELECT 1 FROM tasks WHERE status IN ('submitted','processing') AND lease_expires_at <= ?1)",
-        )?
-        .query_row([now], |r| r.get(0))?)
+        ),
+        args![now],
+        |r| r.get(0),
+    )
 }
 
 /// A daemon's heartbeat row.
@@ -857,46 +1162,62 @@ pub struct Heartbeat {
     pub listen: Option<String>,
 }
 
+/// Writes the daemon's heartbeat row (one per daemon, inserted or updated in one statement,
+/// so daemons beating at once never collide).
 pub fn beat(conn: &Conn, hb: &Heartbeat) -> Result<()> {
-    conn.sql().prepare_cached(
-        "INSERT INTO daemons(id, pid, host, version, started_at, last_beat_at, stopped_at, in_flight, max_concurrent, scheduler, listen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-         ON CONFLICT(id) DO UPDATE SET last_beat_at = excluded.last_beat_at, stopped_at = excluded.stopped_at,
-             in_flight = excluded.in_flight, max_concurrent = excluded.max_concurrent",
-    )?
-    .execute(params![
-        hb.id, hb.pid, hb.host, hb.version, hb.started_at, hb.last_beat_at, hb.stopped_at,
-        hb.in_flight, hb.max_concurrent, hb.scheduler, hb.listen
-    ])?;
+    conn.exec(
+        Sql::same(
+            "INSERT INTO daemons(id, pid, host, version, started_at, last_beat_at, stopped_at, in_flight, max_concurrent, scheduler, listen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT(id) DO UPDATE SET last_beat_at = excluded.last_beat_at, stopped_at = excluded.stopped_at,
+                 in_flight = excluded.in_flight, max_concurrent = excluded.max_concurrent",
+        ),
+        args![
+            hb.id,
+            hb.pid,
+            hb.host,
+            hb.version,
+            hb.started_at,
+            hb.last_beat_at,
+            hb.stopped_at,
+            hb.in_flight,
+            hb.max_concurrent,
+            hb.scheduler,
+            hb.listen
+        ],
+    )?;
     // Keep the table small: forget daemons that stopped or went silent a week ago.
-    conn.sql()
-        .prepare_cached("DELETE FROM daemons WHERE last_beat_at < ?1")?
-        .execute([hb.last_beat_at - 7 * 86_400_000])?;
+    conn.exec(
+        Sql::same("DELETE FROM daemons WHERE last_beat_at < ?1"),
+        args![hb.last_beat_at - 7 * 86_400_000],
+    )?;
     Ok(())
 }
 
 /// The most recently beating daemons, newest first.
 pub fn heartbeats(conn: &Conn, limit: u32) -> Result<Vec<Heartbeat>> {
-    let mut stmt = conn.sql().prepare_cached(
-        "SELECT id, pid, host, version, started_at, last_beat_at, stopped_at, in_flight, max_concurrent, scheduler, listen
-         FROM daemons ORDER BY last_beat_at DESC LIMIT ?1",
-    )?;
-    let rows = stmt.query_map([limit], |r| {
-        Ok(Heartbeat {
-            id: r.get(0)?,
-            pid: r.get(1)?,
-            host: r.get(2)?,
-            version: r.get(3)?,
-            started_at: r.get(4)?,
-            last_beat_at: r.get(5)?,
-            stopped_at: r.get(6)?,
-            in_flight: r.get(7)?,
-            max_concurrent: r.get(8)?,
-            scheduler: r.get(9)?,
-            listen: r.get(10)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    conn.rows(
+        Sql::same(
+            "SELECT id, pid, host, version, started_at, last_beat_at, stopped_at, in_flight, max_concurrent, scheduler, listen
+             FROM daemons ORDER BY last_beat_at DESC LIMIT ?1",
+        ),
+        args![limit],
+        |r| {
+            Ok(Heartbeat {
+                id: r.get(0)?,
+                pid: r.get(1)?,
+                host: r.get(2)?,
+                version: r.get(3)?,
+                started_at: r.get(4)?,
+                last_beat_at: r.get(5)?,
+                stopped_at: r.get(6)?,
+                in_flight: r.get(7)?,
+                max_concurrent: r.get(8)?,
+                scheduler: r.get(9)?,
+                listen: r.get(10)?,
+            })
+        },
+    )
 }
 
 /// A local program a worker started for a task (a `command` generator's), recorded with the
@@ -933,12 +1254,16 @@ pub fn record_child(
     child: &ChildRecord,
     now: Millis,
 ) -> Result<()> {
-    conn.sql()
-        .prepare_cached(
+    conn.exec(
+        Sql::each(
             "INSERT OR REPLACE INTO task_children(task_seq, owner, pgid, start_ticks, boot_id, run_id, started_at)
              SELECT seq, ?2, ?3, ?4, ?5, ?6, ?7 FROM tasks WHERE seq = ?1",
-        )?
-        .execute(params![
+            "INSERT INTO task_children(task_seq, owner, pgid, start_ticks, boot_id, run_id, started_at)
+             SELECT seq, $2, $3, $4, $5, $6, $7 FROM tasks WHERE seq = $1
+             ON CONFLICT (task_seq, owner, pgid) DO UPDATE SET start_ticks = EXCLUDED.start_ticks,
+                 boot_id = EXCLUDED.boot_id, run_id = EXCLUDED.run_id, started_at = EXCLUDED.started_at",
+        ),
+        args![
             seq.0,
             owner,
             child.pgid,
@@ -946,42 +1271,968 @@ pub fn record_child(
             child.boot_id,
             child.run_id,
             now
-        ])?;
+        ],
+    )?;
     Ok(())
 }
 
 /// Forgets a program once it is gone (its attempt ended, or a later daemon killed it).
 pub fn clear_child(conn: &Conn, seq: Seq, owner: &str, pgid: i32) -> Result<()> {
-    conn.sql()
-        .prepare_cached(
-            "DELETE FROM task_children WHERE task_seq = ?1 AND owner = ?2 AND pgid = ?3",
-        )?
-        .execute(params![seq.0, owner, pgid])?;
+    conn.exec(
+        Sql::same("DELETE FROM task_children WHERE task_seq = ?1 AND owner = ?2 AND pgid = ?3"),
+        args![seq.0, owner, pgid],
+    )?;
     Ok(())
 }
 
 /// Every recorded program, with whether its daemon still holds its task's lease at `now`.
 pub fn recorded_children(conn: &Conn, now: Millis) -> Result<Vec<RecordedChild>> {
-    let mut stmt = conn.sql().prepare_cached(
-        "SELECT c.task_seq, c.owner, c.pgid, c.start_ticks, c.boot_id, c.run_id,
+    conn.rows(
+        Sql::each(
+            "SELECT c.task_seq, c.owner, c.pgid, c.start_ticks, c.boot_id, c.run_id,
                 coalesce(t.lease_owner = c.owner AND t.lease_expires_at > ?1
                          AND t.status IN ('submitted','processing'), 0)
          FROM task_children c LEFT JOIN tasks t ON t.seq = c.task_seq
          ORDER BY c.task_seq, c.pgid",
-    )?;
-    let rows = stmt.query_map([now], |r| {
-        let ticks: i64 = r.get(3)?;
-        Ok(RecordedChild {
-            seq: Seq(r.get(0)?),
-            owner: r.get(1)?,
-            child: ChildRecord {
-                pgid: r.get(2)?,
-                start_ticks: ticks.max(0) as u64,
-                boot_id: r.get(4)?,
-                run_id: r.get(5)?,
+            "SELECT c.task_seq, c.owner, c.pgid, c.start_ticks, c.boot_id, c.run_id,
+                coalesce(t.lease_owner = c.owner AND t.lease_expires_at > $1
+                         AND t.status IN ('submitted','processing'), false)
+             FROM task_children c LEFT JOIN tasks t ON t.seq = c.task_seq
+             ORDER BY c.task_seq, c.pgid, c.owner",
+        ),
+        args![now],
+        |r| {
+            let ticks: i64 = r.get(3)?;
+            Ok(RecordedChild {
+                seq: Seq(r.get(0)?),
+                owner: r.get(1)?,
+                child: ChildRecord {
+                    pgid: r.get(2)?,
+                    start_ticks: ticks.max(0) as u64,
+                    boot_id: r.get(4)?,
+                    run_id: r.get(5)?,
+                },
+                lease_live: r.get(6)?,
+            })
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::domain::account::NewAccount;
+    use crate::domain::{NewTask, Review};
+    use crate::store::testing::PgDb;
+    use crate::store::Store;
+
+    const T0: Millis = 1_700_000_000_000;
+    const LEASE: i64 = 15_000;
+
+    fn account(store: &mut Store) -> Account {
+        store
+            .write(|c| {
+                accounts::insert(
+                    c,
+                    &NewAccount {
+                        name: "blog".into(),
+                        display_name: None,
+                        platform: "wechat".into(),
+                        language: "zh-CN".into(),
+                        tone: None,
+                        category: None,
+                        persona: None,
+                        min_words: None,
+                        max_words: None,
+                        forbidden_words: vec![],
+                        auto_approve: true,
+                    },
+                )
+            })
+            .unwrap()
+    }
+
+    /// Inserts a task at `at` (due at once, with a deadline `timeout_s` later).
+    fn task(
+        store: &mut Store,
+        a: &Account,
+        priority: u8,
+        generator: Option<&str>,
+        timeout_s: u64,
+        at: Millis,
+    ) -> Seq {
+        let t = NewTask {
+            account: a.name.clone(),
+            topic: format!("topic {priority}"),
+            keywords: vec![],
+            category: None,
+            requirements: None,
+            tone: None,
+            priority,
+            auto_approve: None,
+            max_retries: 3,
+            timeout: Duration::from_secs(timeout_s),
+            callback_url: None,
+            generator: generator.map(str::to_string),
+            idempotency_key: None,
+        };
+        store.write(|c| tasks::insert(c, &t, a, at)).unwrap().seq
+    }
+
+    fn claim_n(store: &mut Store, owner: &str, now: Millis, n: usize) -> Vec<Claimed> {
+        store
+            .write(|c| claim(c, owner, now, LEASE, n, &Limits::default()))
+            .unwrap()
+    }
+
+    fn get(store: &mut Store, seq: Seq) -> Task {
+        store.read(|c| tasks::get(c, seq)).unwrap()
+    }
+
+    fn lease(owner: &str, epoch: i64) -> Fence<'_> {
+        Fence::Lease { owner, epoch }
+    }
+
+    fn content(t: &Task) -> NewContent {
+        NewContent {
+            task_id: t.id,
+            account_id: t.account_id,
+            topic: t.topic.clone(),
+            keywords: vec![],
+            title: "Title".into(),
+            body: "Body text".into(),
+            html: None,
+            summary: None,
+            cover_image: None,
+            images: vec![],
+            word_count: 2,
+            quality_score: None,
+            generator: "template".into(),
+            model: Some("m1".into()),
+            prompt_tokens: Some(10),
+            completion_tokens: Some(20),
+            review_status: Review::Approved,
+        }
+    }
+
+    fn finish_as(
+        store: &mut Store,
+        seq: Seq,
+        fence: Fence<'_>,
+        f: Finish,
+        now: Millis,
+    ) -> Option<Status> {
+        store.write(|c| finish(c, seq, fence, &f, now)).unwrap()
+    }
+
+    /// Pending tasks are claimed by priority, then age, under a lease whose epoch moves on.
+    fn claims_in_priority_order(store: &mut Store) {
+        let a = account(store);
+        let s1 = task(store, &a, 5, None, 600, T0);
+        let s2 = task(store, &a, 9, None, 600, T0 + 1);
+        let s3 = task(store, &a, 5, None, 600, T0 + 2);
+        let s4 = task(store, &a, 1, None, 600, T0 + 3);
+        let s5 = task(store, &a, 9, None, 600, T0 + 4);
+        let now = T0 + 10;
+        let first = claim_n(store, "d1", now, 3);
+        let seqs: Vec<Seq> = first.iter().map(|c| c.seq).collect();
+        assert_eq!(seqs, vec![s2, s5, s1]);
+        for c in &first {
+            assert_eq!(c.epoch, 1);
+            assert!(!c.adopted);
+            assert_eq!(c.task.status, Status::Submitted);
+            assert_eq!(c.task.lease_owner.as_deref(), Some("d1"));
+            assert_eq!(c.task.lease_expires_at.map(|t| t.0), Some(now + LEASE));
+            assert_eq!(c.task.started_at.map(|t| t.0), Some(now));
+            assert_eq!(c.account.id, a.id);
+        }
+        let rest: Vec<Seq> = claim_n(store, "d2", now, 10)
+            .iter()
+            .map(|c| c.seq)
+            .collect();
+        assert_eq!(rest, vec![s3, s4]);
+        assert!(claim_n(store, "d2", now, 10).is_empty());
+        assert!(claim_n(store, "d2", now, 0).is_empty());
+        let st = store
+            .read(|c| statuses(c, &[s1, s4, Seq(999_999)]))
+            .unwrap();
+        assert_eq!(st.len(), 2);
+        assert!(st.iter().all(|(_, s)| *s == Status::Submitted));
+    }
+
+    /// A remote job whose lease expired is adopted by the next claim (re-polled under a new
+    /// epoch), and the claim that lost it can no longer write anything to the task.
+    fn adopts_expired_remote_jobs_and_fences_the_old_claim(store: &mut Store) {
+        let a = account(store);
+        let seq = task(store, &a, 5, None, 3600, T0);
+        let c1 = claim_n(store, "d1", T0, 1).remove(0);
+        let key = store
+            .write(|c| take_submit_key(c, seq, "d1", c1.epoch, &c1.task.id.to_string(), T0))
+            .unwrap();
+        assert_eq!(key, Some(c1.task.id.to_string()));
+        assert!(store
+            .write(|c| set_remote(c, seq, "d1", c1.epoch, "job-1", T0 + 1))
+            .unwrap());
+        assert_eq!(get(store, seq).status, Status::Processing);
+        // Still leased: nothing to adopt.
+        assert!(claim_n(store, "d2", T0 + LEASE - 1, 5).is_empty());
+        let later = T0 + LEASE;
+        assert!(store.read(|c| has_work(c, later)).unwrap());
+        let c2 = claim_n(store, "d2", later, 5);
+        assert_eq!(c2.len(), 1);
+        let c2 = &c2[0];
+        assert!(c2.adopted);
+        assert_eq!(c2.epoch, c1.epoch + 1);
+        assert_eq!(c2.task.status, Status::Processing);
+        assert_eq!(c2.task.remote_job_id.as_deref(), Some("job-1"));
+        assert_eq!(c2.task.lease_owner.as_deref(), Some("d2"));
+        assert_eq!(c2.remote_attempts, 1);
+
+        // The old claim is fenced off: no progress, job, key, renewal or result.
+        let old = lease("d1", c1.epoch);
+        let p = store
+            .write(|c| progress(c, seq, old, Some(50), Some("writing"), later))
+            .unwrap();
+        assert!(!p);
+        assert!(!store
+            .write(|c| set_remote(c, seq, "d1", c1.epoch, "job-x", later))
+            .unwrap());
+        assert_eq!(
+            store
+                .write(|c| take_submit_key(c, seq, "d1", c1.epoch, "x", later))
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .write(|c| renew(c, "d1", &[(seq, c1.epoch)], later + LEASE))
+                .unwrap(),
+            0
+        );
+        let t = get(store, seq).clone();
+        for f in [
+            Finish::Completed(Box::new(content(&t))),
+            Finish::Failed {
+                kind: "permanent".into(),
+                message: "no".into(),
             },
-            lease_live: r.get(6)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Finish::Retry {
+                kind: "transient".into(),
+                message: "again".into(),
+                delay_ms: 1000,
+                counts: true,
+            },
+            Finish::TimedOut {
+                message: "late".into(),
+            },
+            Finish::Released,
+        ] {
+            assert_eq!(finish_as(store, seq, old, f, later), None);
+        }
+        // Nor can the new owner under a wrong epoch.
+        assert_eq!(
+            finish_as(store, seq, lease("d2", c1.epoch), Finish::Released, later),
+            None
+        );
+        let t = get(store, seq);
+        assert_eq!(t.status, Status::Processing);
+        assert_eq!(t.remote_job_id.as_deref(), Some("job-1"));
+        assert_eq!(t.progress, None);
+        // The new claim writes.
+        let new = lease("d2", c2.epoch);
+        assert!(store
+            .write(|c| progress(c, seq, new, Some(40), Some("drafting"), later))
+            .unwrap());
+        assert_eq!(get(store, seq).progress, Some(40));
+        // A report about the task's current job applies; about another job, not.
+        assert!(!store
+            .write(|c| progress(c, seq, Fence::Job("job-0"), Some(60), None, later))
+            .unwrap());
+        assert!(store
+            .write(|c| progress(c, seq, Fence::Job("job-1"), Some(70), None, later))
+            .unwrap());
+        assert_eq!(get(store, seq).progress, Some(70));
+        let t = get(store, seq);
+        let done = finish_as(
+            store,
+            seq,
+            new,
+            Finish::Completed(Box::new(content(&t))),
+            later + 5,
+        );
+        assert_eq!(done, Some(Status::Completed));
+        let t = get(store, seq);
+        assert_eq!(t.lease_owner, None);
+        assert!(t.content_id.is_some());
+        assert_eq!(t.progress, Some(100));
+        assert!(!store.read(|c| has_work(c, later + 10)).unwrap());
+    }
+
+    /// A task claimed again by the same daemon after its lease lapsed (reaped, then claimed)
+    /// carries a new epoch: the first attempt's results no longer apply.
+    fn a_reclaim_by_the_same_owner_fences_the_earlier_attempt(store: &mut Store) {
+        let a = account(store);
+        let seq = task(store, &a, 5, None, 3600, T0);
+        let first = claim_n(store, "d1", T0, 1).remove(0);
+        let later = T0 + LEASE;
+        assert_eq!(store.write(|c| reap(c, "d1", later, false)).unwrap(), 1);
+        let second = claim_n(store, "d1", later, 1).remove(0);
+        assert_eq!(second.epoch, first.epoch + 1);
+        let failed = Finish::Failed {
+            kind: "permanent".into(),
+            message: "stale".into(),
+        };
+        assert_eq!(
+            finish_as(store, seq, lease("d1", first.epoch), failed.clone(), later),
+            None
+        );
+        assert_eq!(
+            finish_as(store, seq, lease("d1", second.epoch), failed, later),
+            Some(Status::Failed)
+        );
+        let t = get(store, seq);
+        assert_eq!(t.status, Status::Failed);
+        assert_eq!(t.retry_count, 0, "the reaper used no retry");
+    }
+
+    /// Deadlines: a pending task past its deadline times out instead of being claimed; the
+    /// sweep times out unheld tasks past their deadline and leaves held ones to their worker.
+    fn deadlines_time_tasks_out(store: &mut Store) {
+        let a = account(store);
+        let late = task(store, &a, 9, None, 1, T0);
+        let ok = task(store, &a, 1, None, 600, T0);
+        let claimed = claim_n(store, "d1", T0 + 2_000, 5);
+        assert_eq!(claimed.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![ok]);
+        let t = get(store, late);
+        assert_eq!(t.status, Status::Timeout);
+        assert_eq!(t.error_kind.as_deref(), Some("timeout"));
+
+        let held = task(store, &a, 5, None, 10, T0);
+        let unheld = task(store, &a, 5, None, 10, T0);
+        let pending = task(store, &a, 5, None, 10, T0);
+        let now = T0 + 5_000;
+        // `held` and `unheld` claimed; `unheld`'s lease lapses before the deadline.
+        let c = store
+            .write(|c| {
+                let mut out = claim(c, "d2", T0, 1_000, 1, &Limits::default())?;
+                out.extend(claim(c, "d3", now, 60_000, 1, &Limits::default())?);
+                Ok(out)
+            })
+            .unwrap();
+        assert_eq!(
+            c.iter().map(|c| c.seq).collect::<Vec<_>>(),
+            vec![held, unheld]
+        );
+        let _ = pending;
+        let after = T0 + 11_000;
+        let n = store.write(|c| sweep_deadlines(c, after)).unwrap();
+        // `held` (d2's lease lapsed at T0 + 1 s) and `pending`; d3 still holds `unheld`.
+        assert_eq!(n, 2);
+        assert_eq!(get(store, held).status, Status::Timeout);
+        assert_eq!(get(store, pending).status, Status::Timeout);
+        assert_eq!(get(store, unheld).status, Status::Submitted);
+        assert_eq!(store.write(|c| sweep_deadlines(c, after)).unwrap(), 0);
+        // The worker times its own task out.
+        let e = c[1].epoch;
+        let timed = finish_as(
+            store,
+            unheld,
+            lease("d3", e),
+            Finish::TimedOut {
+                message: "deadline of 10s passed while generating".into(),
+            },
+            after,
+        );
+        assert_eq!(timed, Some(Status::Timeout));
+        assert_eq!(
+            store.read(|c| counters::get(c, TASKS_TIMEOUT, "")).unwrap(),
+            4
+        );
+    }
+
+    /// Renewal extends only the leases still held under their epoch; a release lets them
+    /// lapse at once: local work goes back to pending, remote work waits for adoption.
+    fn renew_and_release(store: &mut Store) {
+        let a = account(store);
+        let local = task(store, &a, 5, None, 3600, T0);
+        let remote = task(store, &a, 4, None, 3600, T0);
+        let c = claim_n(store, "d1", T0, 2);
+        let (el, er) = (c[0].epoch, c[1].epoch);
+        assert!(store
+            .write(|c| set_remote(c, remote, "d1", er, "job-r", T0))
+            .unwrap());
+        let n = store
+            .write(|c| renew(c, "d1", &[(local, el), (remote, er + 7)], T0 + 99_000))
+            .unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(
+            get(store, local).lease_expires_at.map(|t| t.0),
+            Some(T0 + 99_000)
+        );
+        assert_eq!(
+            get(store, remote).lease_expires_at.map(|t| t.0),
+            Some(T0 + LEASE)
+        );
+        assert_eq!(store.write(|c| renew(c, "d1", &[], T0)).unwrap(), 0);
+        assert_eq!(
+            store.write(|c| renew(c, "d2", &[(local, el)], T0)).unwrap(),
+            0
+        );
+
+        assert_eq!(
+            finish_as(store, local, lease("d1", el), Finish::Released, T0 + 1),
+            Some(Status::Pending)
+        );
+        let t = get(store, local);
+        assert_eq!((t.lease_owner, t.retry_count), (None, 0));
+        assert_eq!(
+            finish_as(store, remote, lease("d1", er), Finish::Released, T0 + 1),
+            Some(Status::Processing)
+        );
+        let t = get(store, remote);
+        assert_eq!(t.lease_owner, None);
+        assert_eq!(t.lease_expires_at.map(|t| t.0), Some(T0 + 1));
+        // Adopted at once by the next claim, before the local task.
+        let next = claim_n(store, "d2", T0 + 2, 1);
+        assert_eq!(next[0].seq, remote);
+        assert!(next[0].adopted);
+
+        // release_all lets every lease of the owner lapse.
+        let c = claim_n(store, "d2", T0 + 3, 1);
+        assert_eq!(c[0].seq, local);
+        assert_eq!(store.write(|c| release_all(c, "d2", T0 + 4)).unwrap(), 2);
+        let t = get(store, local);
+        assert_eq!(t.lease_owner, None);
+        assert_eq!(t.lease_expires_at.map(|t| t.0), Some(T0 + 4));
+    }
+
+    /// The reaper returns expired local work to pending without using a retry and leaves
+    /// remote jobs for adoption; with `foreign_too` it takes every other owner's work.
+    fn reaps_expired_leases(store: &mut Store) {
+        let a = account(store);
+        let local = task(store, &a, 5, None, 3600, T0);
+        let remote = task(store, &a, 5, None, 3600, T0);
+        let c = claim_n(store, "d1", T0, 2);
+        assert!(store
+            .write(|x| set_remote(x, remote, "d1", c[1].epoch, "job-9", T0))
+            .unwrap());
+        assert_eq!(
+            store
+                .write(|c| reap(c, "d2", T0 + LEASE - 1, false))
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            store.write(|c| reap(c, "d2", T0 + LEASE, false)).unwrap(),
+            1
+        );
+        assert_eq!(
+            store.write(|c| reap(c, "d2", T0 + LEASE, false)).unwrap(),
+            0
+        );
+        let t = get(store, local);
+        assert_eq!(t.status, Status::Pending);
+        assert_eq!((t.retry_count, t.lease_owner), (0, None));
+        assert_eq!(get(store, remote).status, Status::Processing);
+        let events = store.read(|c| tasks::events(c, local)).unwrap();
+        assert!(events
+            .last()
+            .and_then(|e| e.message.as_deref())
+            .is_some_and(|m| m.contains("lease of d1 expired")));
+
+        // foreign_too: live leases of other owners are taken as dead.
+        let c = claim_n(store, "d1", T0 + LEASE, 2);
+        assert_eq!(c.len(), 2);
+        let now = T0 + LEASE + 1;
+        assert_eq!(store.write(|c| reap(c, "d3", now, true)).unwrap(), 1);
+        assert_eq!(get(store, local).status, Status::Pending);
+        let t = get(store, remote);
+        assert_eq!(t.lease_expires_at.map(|t| t.0), Some(now));
+        let adopted = claim_n(store, "d3", now, 5);
+        assert_eq!(adopted.len(), 2);
+        assert!(adopted[0].adopted && adopted[0].seq == remote);
+    }
+
+    /// Each kind of result, applied under the claim.
+    fn finishes_each_kind(store: &mut Store) {
+        let a = account(store);
+        let seqs: Vec<Seq> = (0..5)
+            .map(|i| task(store, &a, 5, None, 3600, T0 + i))
+            .collect();
+        let c = claim_n(store, "d1", T0 + 10, 5);
+        let e: Vec<i64> = c.iter().map(|c| c.epoch).collect();
+        let now = T0 + 20;
+        let t0 = get(store, seqs[0]);
+        assert_eq!(
+            finish_as(
+                store,
+                seqs[0],
+                lease("d1", e[0]),
+                Finish::Completed(Box::new(content(&t0))),
+                now
+            ),
+            Some(Status::Completed)
+        );
+        // A duplicate result changes nothing.
+        assert_eq!(
+            finish_as(
+                store,
+                seqs[0],
+                lease("d1", e[0]),
+                Finish::Completed(Box::new(content(&t0))),
+                now
+            ),
+            None
+        );
+        let retry = |counts| Finish::Retry {
+            kind: "transient".into(),
+            message: "503".into(),
+            delay_ms: 30_000,
+            counts,
+        };
+        assert_eq!(
+            finish_as(store, seqs[1], lease("d1", e[1]), retry(true), now),
+            Some(Status::Pending)
+        );
+        assert_eq!(
+            finish_as(store, seqs[2], lease("d1", e[2]), retry(false), now),
+            Some(Status::Pending)
+        );
+        let failed = Finish::Failed {
+            kind: "permanent".into(),
+            message: "refused".into(),
+        };
+        assert_eq!(
+            finish_as(store, seqs[3], lease("d1", e[3]), failed, now),
+            Some(Status::Failed)
+        );
+        let timed = Finish::TimedOut {
+            message: "late".into(),
+        };
+        assert_eq!(
+            finish_as(store, seqs[4], lease("d1", e[4]), timed, now),
+            Some(Status::Timeout)
+        );
+
+        let t = get(store, seqs[0]);
+        assert_eq!(t.status, Status::Completed);
+        assert_eq!(t.completed_at.map(|t| t.0), Some(now));
+        let body = store
+            .read(|c| contents::get(c, t.content_id.unwrap()))
+            .unwrap();
+        assert_eq!(body.title, "Title");
+        let t = get(store, seqs[1]);
+        assert_eq!((t.status, t.retry_count), (Status::Pending, 1));
+        assert_eq!(t.next_attempt_at.0, now + 30_000);
+        assert_eq!(t.error_message.as_deref(), Some("503"));
+        assert_eq!(get(store, seqs[2]).retry_count, 0, "a snooze uses no retry");
+        let t = get(store, seqs[3]);
+        assert_eq!(
+            (t.status, t.error_kind.as_deref()),
+            (Status::Failed, Some("permanent"))
+        );
+        assert_eq!(get(store, seqs[4]).status, Status::Timeout);
+
+        let count = |store: &mut Store, name: &str, labels: &str| {
+            store.read(|c| counters::get(c, name, labels)).unwrap()
+        };
+        assert_eq!(count(store, TASKS_COMPLETED, ""), 1);
+        assert_eq!(count(store, TASK_RETRIES, ""), 1);
+        assert_eq!(count(store, TASK_SNOOZES, ""), 1);
+        assert_eq!(count(store, TASKS_FAILED, ""), 1);
+        assert_eq!(count(store, TASKS_TIMEOUT, ""), 1);
+        assert_eq!(count(store, TOKENS, "kind=completion"), 20);
+        assert_eq!(count(store, MODEL_TOKENS, "kind=prompt,model=m1"), 10);
+        // Waits of the finished tasks (not of those queued again): created at T0 + i,
+        // started at T0 + 10.
+        assert_eq!(count(store, QUEUE_WAIT_COUNT, ""), 3);
+        assert_eq!(count(store, QUEUE_WAIT_MS, ""), 10 + 7 + 6);
+        assert_eq!(count(store, GENERATION_COUNT, ""), 1);
+        assert_eq!(count(store, GENERATION_MS, ""), 10);
+        store
+            .write(|c| count_requests(c, &[(("template".into(), "ok".into()), 3)]))
+            .unwrap();
+        assert_eq!(
+            count(store, GENERATOR_REQUESTS, "generator=template,outcome=ok"),
+            3
+        );
+
+        // The snoozed tasks: due later, found as the next wake-up.
+        assert_eq!(
+            store.read(|c| next_snooze_end(c, now)).unwrap(),
+            Some(now + 30_000)
+        );
+        assert!(!store
+            .read(|c| has_due_pending(c, now, &Full::default()))
+            .unwrap());
+        assert!(store
+            .read(|c| has_due_pending(c, now + 30_000, &Full::default()))
+            .unwrap());
+        assert!(claim_n(store, "d1", now + 29_999, 5).is_empty());
+        assert_eq!(claim_n(store, "d1", now + 30_000, 5).len(), 2);
+        assert_eq!(store.read(|c| next_snooze_end(c, now)).unwrap(), None);
+    }
+
+    /// A submit's key is recorded before it leaves; a key still recorded at the next submit
+    /// means the earlier one was interrupted, and a new key is taken.
+    fn submit_keys(store: &mut Store) {
+        let a = account(store);
+        let seq = task(store, &a, 5, None, 3600, T0);
+        let c = claim_n(store, "d1", T0, 1).remove(0);
+        let id = c.task.id.to_string();
+        let k1 = store
+            .write(|x| take_submit_key(x, seq, "d1", c.epoch, &id, T0))
+            .unwrap();
+        let k2 = store
+            .write(|x| take_submit_key(x, seq, "d1", c.epoch, &id, T0))
+            .unwrap();
+        assert_eq!(k1, Some(id.clone()));
+        assert_eq!(k2, Some(format!("{id}-r1")));
+        let events = store.read(|c| tasks::events(c, seq)).unwrap();
+        assert!(events.iter().any(|e| e
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("abandoned"))));
+        assert!(store
+            .write(|x| set_remote(x, seq, "d1", c.epoch, "job-2", T0))
+            .unwrap());
+        assert_eq!(
+            store.read(|x| load(x, seq, false)).unwrap().remote_attempts,
+            2
+        );
+    }
+
+    /// A profile's limit counts its tasks in flight in the store, whoever holds them; the
+    /// default profile covers tasks that name no generator.
+    fn profile_limits_hold_across_claims(store: &mut Store) {
+        let a = account(store);
+        for i in 0..4 {
+            task(store, &a, 9, None, 3600, T0 + i);
+            task(store, &a, 5, Some("slow"), 3600, T0 + i);
+            task(store, &a, 1, Some("free"), 3600, T0 + i);
+        }
+        let limits = Limits {
+            per_profile: [("default".to_string(), 2), ("slow".to_string(), 1)].into(),
+            default_profile: "default".into(),
+        };
+        let by = |c: &[Claimed]| -> (usize, usize, usize) {
+            let n = |g: Option<&str>| {
+                c.iter()
+                    .filter(|c| c.task.generator.as_deref() == g)
+                    .count()
+            };
+            (n(None), n(Some("slow")), n(Some("free")))
+        };
+        let first = store
+            .write(|c| claim(c, "d1", T0 + 10, LEASE, 4, &limits))
+            .unwrap();
+        assert_eq!(by(&first), (2, 1, 1));
+        // Another daemon sees the limits already taken.
+        let second = store
+            .write(|c| claim(c, "d2", T0 + 10, LEASE, 10, &limits))
+            .unwrap();
+        assert_eq!(by(&second), (0, 0, 3));
+        let full = Full {
+            names: vec!["default".into(), "slow".into()],
+            unnamed: true,
+        };
+        assert!(!store.read(|c| has_due_pending(c, T0 + 10, &full)).unwrap());
+        assert!(store
+            .read(|c| has_due_pending(c, T0 + 10, &Full::default()))
+            .unwrap());
+        // One ends: one more of its profile may start.
+        let ended = first.iter().find(|c| c.task.generator.is_none()).unwrap();
+        let fence = lease("d1", ended.epoch);
+        let failed = Finish::Failed {
+            kind: "permanent".into(),
+            message: "x".into(),
+        };
+        assert_eq!(
+            finish_as(store, ended.seq, fence, failed, T0 + 11),
+            Some(Status::Failed)
+        );
+        let third = store
+            .write(|c| claim(c, "d2", T0 + 12, LEASE, 10, &limits))
+            .unwrap();
+        assert_eq!(by(&third), (1, 0, 0));
+        // Without limits everything due is claimed.
+        let rest = claim_n(store, "d3", T0 + 12, 10);
+        assert_eq!(by(&rest), (1, 3, 0));
+    }
+
+    /// Heartbeats: one row per daemon, updated in place, newest first.
+    fn heartbeat_rows(store: &mut Store) {
+        let hb = |id: &str, at: Millis| Heartbeat {
+            id: id.into(),
+            pid: 42,
+            host: "h".into(),
+            version: "1.0".into(),
+            started_at: T0,
+            last_beat_at: at,
+            stopped_at: None,
+            in_flight: 3,
+            max_concurrent: 8,
+            scheduler: true,
+            listen: Some("127.0.0.1:1".into()),
+        };
+        store.write(|c| beat(c, &hb("a", T0))).unwrap();
+        store.write(|c| beat(c, &hb("b", T0 + 5))).unwrap();
+        let mut a2 = hb("a", T0 + 10);
+        a2.stopped_at = Some(T0 + 10);
+        a2.in_flight = 0;
+        store.write(|c| beat(c, &a2)).unwrap();
+        let rows = store.read(|c| heartbeats(c, 10)).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0], a2);
+        assert_eq!(rows[1], hb("b", T0 + 5));
+        assert_eq!(store.read(|c| heartbeats(c, 1)).unwrap().len(), 1);
+        // A beat a week later forgets the silent ones.
+        store
+            .write(|c| beat(c, &hb("c", T0 + 8 * 86_400_000)))
+            .unwrap();
+        let rows = store.read(|c| heartbeats(c, 10)).unwrap();
+        assert_eq!(
+            rows.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+            vec!["c"]
+        );
+    }
+
+    /// Programs recorded with their task's lease.
+    fn child_records(store: &mut Store) {
+        let a = account(store);
+        let seq = task(store, &a, 5, None, 3600, T0);
+        claim_n(store, "d1", T0, 1);
+        let r = ChildRecord {
+            pgid: 4242,
+            start_ticks: 99,
+            boot_id: "boot".into(),
+            run_id: "run".into(),
+        };
+        store.write(|c| record_child(c, seq, "d1", &r, T0)).unwrap();
+        let mut r2 = r.clone();
+        r2.start_ticks = 100;
+        store
+            .write(|c| record_child(c, seq, "d1", &r2, T0))
+            .unwrap();
+        store.write(|c| record_child(c, seq, "d0", &r, T0)).unwrap();
+        let found = store.read(|c| recorded_children(c, T0 + 1)).unwrap();
+        assert_eq!(found.len(), 2);
+        let mine = found.iter().find(|f| f.owner == "d1").unwrap();
+        assert_eq!(mine.child, r2);
+        assert!(mine.lease_live);
+        assert!(!found.iter().find(|f| f.owner == "d0").unwrap().lease_live);
+        let expired = store.read(|c| recorded_children(c, T0 + LEASE)).unwrap();
+        assert!(expired.iter().all(|f| !f.lease_live));
+        store.write(|c| clear_child(c, seq, "d1", 4242)).unwrap();
+        store.write(|c| clear_child(c, seq, "d0", 4242)).unwrap();
+        assert!(store.read(|c| recorded_children(c, T0)).unwrap().is_empty());
+    }
+
+    macro_rules! sqlite_tests {
+        ($($name:ident),* $(,)?) => {
+            mod sqlite {
+                $(
+                    #[test]
+                    fn $name() {
+                        let (_dir, mut store) = crate::store::testing::sqlite();
+                        super::$name(&mut store);
+                    }
+                )*
+            }
+        };
+    }
+
+    macro_rules! pg_tests {
+        ($($name:ident),* $(,)?) => {
+            $(
+                #[test]
+                #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+                fn $name() {
+                    let db = PgDb::new();
+                    let mut store = db.store();
+                    super::$name(&mut store);
+                }
+            )*
+        };
+    }
+
+    sqlite_tests!(
+        claims_in_priority_order,
+        adopts_expired_remote_jobs_and_fences_the_old_claim,
+        a_reclaim_by_the_same_owner_fences_the_earlier_attempt,
+        deadlines_time_tasks_out,
+        renew_and_release,
+        reaps_expired_leases,
+        finishes_each_kind,
+        submit_keys,
+        profile_limits_hold_across_claims,
+        heartbeat_rows,
+        child_records,
+    );
+
+    mod pg {
+        use super::*;
+
+        pg_tests!(
+            claims_in_priority_order,
+            adopts_expired_remote_jobs_and_fences_the_old_claim,
+            a_reclaim_by_the_same_owner_fences_the_earlier_attempt,
+            deadlines_time_tasks_out,
+            renew_and_release,
+            reaps_expired_leases,
+            finishes_each_kind,
+            submit_keys,
+            profile_limits_hold_across_claims,
+            heartbeat_rows,
+            child_records,
+        );
+
+        /// Two daemons, each with its own connection, claiming at once from 200 pending tasks
+        /// take disjoint sets that together cover them all.
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn concurrent_claims_take_disjoint_tasks() {
+            let db = PgDb::new();
+            let mut store = db.store();
+            let a = account(&mut store);
+            let all: Vec<Seq> = (0..200)
+                .map(|i| task(&mut store, &a, (i % 10 + 1) as u8, None, 3600, T0 + i))
+                .collect();
+            let barrier = std::sync::Barrier::new(2);
+            let taken: Vec<Vec<Seq>> = std::thread::scope(|s| {
+                let claimers: Vec<_> = ["d1", "d2"]
+                    .into_iter()
+                    .map(|owner| {
+                        let (db, barrier) = (&db, &barrier);
+                        s.spawn(move || {
+                            let mut store = db.store();
+                            barrier.wait();
+                            let mut mine = Vec::new();
+                            loop {
+                                let got = claim_n(&mut store, owner, T0 + 1_000, 7);
+                                if got.is_empty() {
+                                    break mine;
+                                }
+                                mine.extend(got.into_iter().map(|c| c.seq));
+                            }
+                        })
+                    })
+                    .collect();
+                claimers.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            let (one, two) = (&taken[0], &taken[1]);
+            assert!(
+                !one.is_empty() && !two.is_empty(),
+                "both claimed: {} and {}",
+                one.len(),
+                two.len()
+            );
+            let mut union: Vec<Seq> = one.iter().chain(two).copied().collect();
+            union.sort();
+            let n = union.len();
+            union.dedup();
+            assert_eq!(n, union.len(), "a task was claimed twice");
+            assert_eq!(union, all);
+            let owners: Vec<Option<String>> = store
+                .read(|c| {
+                    c.rows(
+                        Sql::same(
+                            "SELECT lease_owner FROM tasks WHERE lease_epoch = 1 ORDER BY seq",
+                        ),
+                        args![],
+                        |r| r.get(0),
+                    )
+                })
+                .unwrap();
+            assert_eq!(owners.len(), 200);
+            for (seq, owner) in all.iter().zip(&owners) {
+                let expected = if one.contains(seq) { "d1" } else { "d2" };
+                assert_eq!(owner.as_deref(), Some(expected));
+            }
+        }
+
+        /// A profile limit of 3, two daemons claiming and finishing at once: never more than 3
+        /// of its tasks in flight in the store.
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn a_profile_limit_holds_across_concurrent_claimers() {
+            let db = PgDb::new();
+            let mut store = db.store();
+            let a = account(&mut store);
+            for i in 0..60 {
+                task(&mut store, &a, 5, Some("slow"), 3600, T0 + i);
+            }
+            let limits = Limits {
+                per_profile: [("slow".to_string(), 3)].into(),
+                default_profile: "template".into(),
+            };
+            let in_flight = |c: &Conn| -> Result<i64> {
+                c.one(
+                    Sql::same(
+                        "SELECT count(*) FROM tasks WHERE generator = 'slow'
+                         AND status IN ('submitted','processing')",
+                    ),
+                    args![],
+                    |r| r.get(0),
+                )
+            };
+            let barrier = std::sync::Barrier::new(2);
+            let done: Vec<(usize, i64)> = std::thread::scope(|s| {
+                let claimers: Vec<_> = ["d1", "d2"]
+                    .into_iter()
+                    .map(|owner| {
+                        let (db, barrier, limits) = (&db, &barrier, &limits);
+                        s.spawn(move || {
+                            let mut store = db.store();
+                            barrier.wait();
+                            let (mut finished, mut most) = (0, 0);
+                            let mut idle = 0;
+                            while idle < 50 {
+                                let got = store
+                                    .write(|c| {
+                                        let got = claim(c, owner, T0 + 1_000, LEASE, 5, limits)?;
+                                        // Under the claim's lock: what this claim sees is
+                                        // all there is.
+                                        Ok((got, in_flight(c)?))
+                                    })
+                                    .unwrap();
+                                most = most.max(got.1);
+                                if got.0.is_empty() {
+                                    idle += 1;
+                                    std::thread::sleep(std::time::Duration::from_millis(2));
+                                    continue;
+                                }
+                                idle = 0;
+                                std::thread::sleep(std::time::Duration::from_millis(3));
+                                for c in got.0 {
+                                    let f = Finish::Failed {
+                                        kind: "permanent".into(),
+                                        message: "done".into(),
+                                    };
+                                    let fence = lease(owner, c.epoch);
+                                    let st = store
+                                        .write(|x| finish(x, c.seq, fence, &f, T0 + 2_000))
+                                        .unwrap();
+                                    assert_eq!(st, Some(Status::Failed));
+                                    finished += 1;
+                                }
+                            }
+                            (finished, most)
+                        })
+                    })
+                    .collect();
+                claimers.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            let total: usize = done.iter().map(|d| d.0).sum();
+            assert_eq!(total, 60);
+            assert!(
+                done.iter().all(|d| d.1 <= 3),
+                "in flight at most 3: {done:?}"
+            );
+            assert!(done.iter().all(|d| d.0 > 0), "both claimed some: {done:?}");
+            assert_eq!(store.read(|c| in_flight(c)).unwrap(), 0);
+        }
+    }
 }
