@@ -269,7 +269,7 @@ mod tests {
     /// A store with one task; with `lease`, claimed by that owner.
     async fn store_with_task(dir: &std::path::Path, lease: Option<&str>) -> (Db, Seq) {
         use crate::domain::{NewAccount, NewTask};
-        let db = Db::open(&dir.join("store.db")).unwrap();
+        let db = Db::open(&crate::store::Location::File(dir.join("store.db"))).unwrap();
         let lease = lease.map(str::to_string);
         let seq = db
             .write(move |tx| {

@@ -74,7 +74,17 @@ pub(crate) const CHANNEL: &str = "contenthub_tasks";
 const WRITE_ATTEMPTS: u32 = 12;
 
 fn connect(url: &str) -> Result<Client> {
-    Client::connect(url, NoTls).map_err(|e| {
+    let config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
+        Error::invalid(
+            "db",
+            format!(
+                "{} is not a PostgreSQL connection URL: {}",
+                masked(url),
+                DbError(Engine::Postgres(e))
+            ),
+        )
+    })?;
+    config.connect(NoTls).map_err(|e| {
         Error::Store(format!(
             "cannot connect to the store {}: {}",
             masked(url),
