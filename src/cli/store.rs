@@ -11,8 +11,8 @@ use super::ctx::Ctx;
 use crate::domain::time::local_display;
 use crate::error::{Error, ExitCode};
 use crate::output::Record;
-use crate::store::{lock, Location};
 use crate::store::maintenance::{self, Check, CheckReport, Copied, Info};
+use crate::store::{lock, Location};
 
 #[derive(Debug, Args)]
 pub struct StoreCmd {

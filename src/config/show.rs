@@ -53,11 +53,7 @@ impl Settings {
             self.config_path.value.display().to_string(),
             &self.config_path.source,
         );
-        push(
-            "store.path",
-            self.db.value.to_string(),
-            &self.db.source,
-        );
+        push("store.path", self.db.value.to_string(), &self.db.source);
         push(
             "tasks.priority",
             self.tasks.priority.value.to_string(),

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-
 use crate::store::Location;
 use std::sync::Arc;
 use std::time::Duration;

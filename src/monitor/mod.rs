@@ -360,7 +360,10 @@ pub const DISK_FULL_BELOW: f64 = 0.01;
 /// writer (`statvfs`: available blocks over all blocks). Unknown for PostgreSQL, whose server
 /// reports a full disk as an error of its own.
 pub fn disk_free(store: &Location) -> Option<f64> {
-    let dir = store.file()?.parent().filter(|p| !p.as_os_str().is_empty())?;
+    let dir = store
+        .file()?
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())?;
     let st = nix::sys::statvfs::statvfs(dir).ok()?;
     let total = st.blocks() as f64;
     (total > 0.0).then(|| st.blocks_available() as f64 / total)
