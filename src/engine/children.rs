@@ -166,8 +166,14 @@ pub async fn kill_leftovers(db: &Db, own: &str, exclusive: bool) -> Result<usize
     let mut killed = Vec::new();
     let mut groups = 0;
     let mut forget = Vec::new();
+    let host = super::host_name();
     for r in recorded {
         if r.owner == own || (!exclusive && r.lease_live) {
+            continue;
+        }
+        // On a store shared by several hosts, another host's programs are its own daemons'
+        // to clean up: their pids mean nothing here.
+        if r.owner.split(':').next() != Some(host.as_str()) {
             continue;
         }
         let child = Child {

@@ -13,13 +13,21 @@ pub struct Db {
 
 impl Db {
     pub fn open(location: &Location) -> Result<Db> {
-        Db::open_limited(location, None)
+        Db::open_limited(location, None, None)
     }
 
     /// [`Db::open`], with the database capped at `max_pages` pages when given (see
     /// [`Store::limit_pages`]).
-    pub fn open_limited(location: &Location, max_pages: Option<u64>) -> Result<Db> {
+    /// The task events it writes name `actor` (the daemon's owner id), when given.
+    pub fn open_limited(
+        location: &Location,
+        max_pages: Option<u64>,
+        actor: Option<&str>,
+    ) -> Result<Db> {
         let mut store = Store::open_at(location)?;
+        if let Some(actor) = actor {
+            store.set_actor(actor);
+        }
         if let Some(pages) = max_pages {
             store.limit_pages(pages)?;
         }

@@ -225,11 +225,12 @@ type Limits = HashMap<String, usize>;
 impl Shared {
     /// Opens the store and builds the generators.
     pub fn open(opts: &Options) -> Result<Shared> {
-        let db = Db::open_limited(&opts.store, opts.store_max_pages)?;
+        let owner = owner_id();
+        let db = Db::open_limited(&opts.store, opts.store_max_pages, Some(&owner))?;
         let (generators, limits) = build_generators(opts)?;
         Ok(Shared {
             db,
-            owner: owner_id(),
+            owner,
             generators,
             limits,
             default_profile: default_profile(&opts.generators).to_string(),
