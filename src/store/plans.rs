@@ -455,6 +455,9 @@ mod tests {
         )
     }
 
+    /// A run as the history test compares it: plan, slot, manual, status, tasks, message.
+    type Seen<'a> = (String, i64, bool, &'a str, u32, Option<&'a str>);
+
     /// Every function of the module, with the same outcomes on both engines.
     fn plans_and_runs(store: &mut Store) {
         let (a1, a2) = store
@@ -592,7 +595,7 @@ mod tests {
         assert_eq!(store.read(|c| runs_of(c, p.id, 60_000)).unwrap(), (1, 2));
 
         let history = store.read(|c| runs(c, None, 10)).unwrap();
-        let seen: Vec<(String, i64, bool, &str, u32, Option<&str>)> = history
+        let seen: Vec<Seen<'_>> = history
             .iter()
             .map(|r| {
                 (
