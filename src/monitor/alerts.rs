@@ -326,6 +326,9 @@ pub fn evaluate(
     now: Millis,
     record: bool,
 ) -> Result<Pass> {
+    if record {
+        q::begin_alert_pass(conn)?;
+    }
     let base = observe(conn, store, opts.live, Duration::from_secs(3600), now)?;
     let mut windows: BTreeMap<Duration, Outcomes> = BTreeMap::new();
     windows.insert(base.window, base.finished);

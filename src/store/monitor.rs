@@ -302,24 +302,28 @@ pub struct AlertRow {
     pub evaluated_at: Millis,
 }
 
-/// The alert rules' remembered state, by name.
+/// Starts an alert pass that records: the first statement of its write transaction.
 ///
-/// An alert pass reads this state, decides from it which notifications to queue, and
-/// writes it back, all in one write transaction. On SQLite that transaction holds the only
-/// write lock, so passes run one after another. On PostgreSQL (READ COMMITTED) two daemons'
-/// passes could both read a rule as not yet firing and both notify; so, in a write
-/// transaction, this read first takes a transaction-scoped advisory lock for the pass. A
-/// second daemon's pass waits here until the first commits, then reads the state the first
-/// wrote (a new snapshot per statement) and does not notify again. Read-only transactions
-/// (`monitor alerts` without recording) do not take the lock: they write nothing and must
-/// not wait for a daemon's pass.
-pub fn alert_rows(conn: &Conn) -> Result<Vec<AlertRow>> {
+/// A pass reads the rules' remembered state, decides from it which notifications to queue,
+/// and writes it back. On SQLite the write transaction holds the only write lock, so passes
+/// run one after another. On PostgreSQL (READ COMMITTED) two daemons' passes could both read
+/// a rule as not yet firing and both notify; so the pass takes a transaction-scoped advisory
+/// lock first. A second daemon's pass waits here until the first commits, then observes and
+/// reads what the first wrote (a new snapshot per statement) and does not notify again. A
+/// pass that only looks (`monitor alerts` without recording) does not call this and never
+/// waits for a daemon.
+pub fn begin_alert_pass(conn: &Conn) -> Result<()> {
     if conn.is_pg() {
-        // Reached on PostgreSQL only.
-        const LOCK: &str = "SELECT pg_advisory_xact_lock($1)
-                            WHERE NOT current_setting('transaction_read_only')::boolean";
-        conn.exec(Sql::each(LOCK, LOCK), args![ALERT_LOCK])?;
+        conn.exec(
+            Sql::each("", "SELECT pg_advisory_xact_lock($1)"),
+            args![ALERT_LOCK],
+        )?;
     }
+    Ok(())
+}
+
+/// The alert rules' remembered state, by name.
+pub fn alert_rows(conn: &Conn) -> Result<Vec<AlertRow>> {
     conn.rows(
         Sql::each(
             "SELECT name, state, value, since, notified_at, evaluated_at FROM alerts ORDER BY name",
@@ -753,6 +757,7 @@ mod tests {
             let (first, (second, waited), (looked, look_took)) = std::thread::scope(|s| {
                 let ta = s.spawn(|| {
                     a.write(|conn| {
+                        begin_alert_pass(conn)?;
                         let rows = alert_rows(conn)?;
                         let _ = read_tx.send(());
                         std::thread::sleep(Duration::from_millis(400));
@@ -768,7 +773,11 @@ mod tests {
                 });
                 let tb = s.spawn(|| {
                     let t = Instant::now();
-                    (b.write(alert_rows).unwrap(), t.elapsed())
+                    let rows = b.write(|conn| {
+                        begin_alert_pass(conn)?;
+                        alert_rows(conn)
+                    });
+                    (rows.unwrap(), t.elapsed())
                 });
                 (ta.join().unwrap(), tb.join().unwrap(), tc.join().unwrap())
             });
