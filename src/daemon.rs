@@ -123,7 +123,7 @@ fn engine_options(s: &Settings, flags: &Flags) -> Result<engine::Options> {
         None => s.daemon.max_concurrent.value,
     };
     let lease = s.daemon.lease.value;
-    let mut opts = engine::Options::new(&s.db_path.value);
+    let mut opts = engine::Options::new(&s.db.value);
     opts.max_concurrent = max_concurrent as usize;
     opts.lease = lease;
     opts.poll_interval = s.daemon.poll_interval.value;
@@ -186,7 +186,7 @@ fn api_config(s: &Settings, addr: SocketAddr) -> Result<ApiConfig> {
         )));
     }
     let secret = secret_from_env("webhook.secret_env", s.webhook.secret_env.as_deref())?;
-    let mut config = ApiConfig::new(s.db_path.value.clone(), s.submit_policy());
+    let mut config = ApiConfig::new(s.db.value.clone(), s.submit_policy());
     config.token = token;
     config.webhook_secret = secret.map(String::into_bytes);
     config.rate_limit = s.api.rate_limit.value;
@@ -207,7 +207,7 @@ pub fn alert_options(s: &Settings) -> AlertOptions {
         rules: m.alerts.clone(),
         channels: s.notify.channels.clone(),
         min_finished: u64::from(m.min_finished.value),
-        lease: s.daemon.lease.value,
+        live: s.liveness(),
         renotify: m.renotify,
         host: engine::owner_id()
             .split(':')
@@ -223,7 +223,7 @@ pub fn metrics_options(s: &Settings, window: Duration) -> MetricsOptions {
         window,
         default_generator: engine::default_profile(&s.generators).to_string(),
         prices: s.monitor.prices.clone(),
-        lease: s.daemon.lease.value,
+        live: s.liveness(),
     }
 }
 

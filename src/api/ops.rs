@@ -95,7 +95,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError
         .store
         .read(move |store| {
             store.read(|tx| {
-                crate::monitor::metrics::collect(tx, &inner.db_path, &inner.metrics, now_ms())
+                crate::monitor::metrics::collect(tx, &inner.location, &inner.metrics, now_ms())
                     .map(|m| crate::monitor::metrics::prometheus(&m))
             })
         })

@@ -5,13 +5,12 @@
 //! first: SQLite admits one writer at a time anyway, and waiting in this queue is fair and
 //! prompt where waiting in SQLite's busy handler is neither.
 
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{Location, Store};
 
 /// Most connections the API holds open.
 pub const CONNECTIONS: usize = 8;
@@ -22,7 +21,7 @@ pub struct Pool {
 }
 
 struct Inner {
-    path: PathBuf,
+    location: Location,
     idle: Mutex<Vec<Store>>,
     permits: Semaphore,
     write_gate: tokio::sync::Mutex<()>,
@@ -31,11 +30,11 @@ struct Inner {
 impl Pool {
     /// Opens the first connection now, so a store that cannot be opened stops the daemon at
     /// startup rather than failing its first request.
-    pub fn open(path: &Path) -> Result<Pool> {
-        let first = Store::open(path)?;
+    pub fn open(location: &Location) -> Result<Pool> {
+        let first = Store::open_at(location)?;
         Ok(Pool {
             inner: Arc::new(Inner {
-                path: path.to_path_buf(),
+                location: location.clone(),
                 idle: Mutex::new(vec![first]),
                 permits: Semaphore::new(CONNECTIONS),
                 write_gate: tokio::sync::Mutex::new(()),
@@ -59,7 +58,7 @@ impl Pool {
             let taken = inner.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let mut store = match taken {
                 Some(s) => s,
-                None => Store::open(&inner.path)?,
+                None => Store::open_at(&inner.location)?,
             };
             let out = f(&mut store);
             inner

@@ -1,6 +1,5 @@
 //! What every handler shares: the API's settings and connections, and the engine's state.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::limits::RateLimiter;
@@ -8,11 +7,13 @@ use super::pool::Pool;
 use crate::domain::task::SubmitPolicy;
 use crate::engine::Shared;
 use crate::error::Result;
+use crate::store::Location;
 
 /// Everything the API needs besides the engine, resolved by the caller (`daemon run`).
 #[derive(Clone)]
 pub struct ApiConfig {
-    pub db_path: PathBuf,
+    /// Where the store lives.
+    pub location: Location,
     /// The bearer token every request but `/healthz` and the callback must carry.
     pub token: Option<String>,
     /// The HMAC secret content-creator signs callbacks with, or that made the token of their
@@ -29,10 +30,10 @@ pub struct ApiConfig {
 }
 
 impl ApiConfig {
-    /// Defaults for `db_path` and `policy`: no token, no secret, no rate limit.
-    pub fn new(db_path: PathBuf, policy: SubmitPolicy) -> ApiConfig {
+    /// Defaults for `location` and `policy`: no token, no secret, no rate limit.
+    pub fn new(location: Location, policy: SubmitPolicy) -> ApiConfig {
         ApiConfig {
-            db_path,
+            location,
             token: None,
             webhook_secret: None,
             rate_limit: 0,
@@ -42,7 +43,7 @@ impl ApiConfig {
                 window: std::time::Duration::from_secs(24 * 3600),
                 default_generator: crate::engine::TEMPLATE.into(),
                 prices: Default::default(),
-                lease: std::time::Duration::from_secs(15),
+                live: crate::monitor::Liveness::new(std::time::Duration::from_secs(15)),
             },
             connections: Default::default(),
         }
@@ -62,7 +63,7 @@ pub(super) struct Inner {
     pub(super) policy: SubmitPolicy,
     pub(super) store: Pool,
     pub(super) engine: Arc<Shared>,
-    pub(super) db_path: PathBuf,
+    pub(super) location: Location,
     pub(super) metrics: crate::monitor::metrics::MetricsOptions,
 }
 
@@ -73,13 +74,13 @@ impl AppState {
     pub fn new(config: ApiConfig, engine: Arc<Shared>) -> Result<AppState> {
         Ok(AppState {
             inner: Arc::new(Inner {
-                store: Pool::open(&config.db_path)?,
+                store: Pool::open(&config.location)?,
                 token: config.token.filter(|t| !t.is_empty()),
                 webhook_secret: config.webhook_secret.filter(|s| !s.is_empty()),
                 limiter: RateLimiter::new(config.rate_limit, config.rate_burst),
                 policy: config.policy,
                 engine,
-                db_path: config.db_path,
+                location: config.location,
                 metrics: config.metrics,
             }),
         })

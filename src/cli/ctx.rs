@@ -30,7 +30,7 @@ impl Ctx {
     /// The store, opened (and created or migrated) on first use.
     pub fn store(&mut self) -> Result<&mut Store> {
         if self.store.is_none() {
-            self.store = Some(Store::open(&self.settings.db_path.value)?);
+            self.store = Some(Store::open_at(&self.settings.db.value)?);
         }
         Ok(self.store.as_mut().expect("opened above"))
     }

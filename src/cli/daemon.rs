@@ -111,6 +111,27 @@ pub struct DaemonStatus {
     pub max_concurrent: Option<u32>,
     pub store: String,
     pub log_file: String,
+    /// Every daemon the store has heard from lately, newest beat first: on PostgreSQL the
+    /// daemons of every host, on SQLite this one and those before it.
+    pub daemons: Vec<DaemonEntry>,
+}
+
+/// One daemon in `daemon status`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonEntry {
+    /// running, stale (stopped beating, still warned about), gone (stopped beating longer
+    /// than `[monitor] stale_daemon_window`) or stopped (said goodbye)
+    pub state: String,
+    pub id: String,
+    pub host: String,
+    pub pid: u32,
+    pub version: String,
+    pub started_at: Timestamp,
+    pub last_beat_at: Timestamp,
+    pub stopped_at: Option<Timestamp>,
+    pub in_flight: u32,
+    pub max_concurrent: u32,
 }
 
 impl Record for DaemonStatus {
@@ -123,6 +144,21 @@ impl Record for DaemonStatus {
     ];
     fn key(&self) -> String {
         self.state.clone()
+    }
+}
+
+impl Record for DaemonEntry {
+    const COLUMNS: &'static [&'static str] = &[
+        "state",
+        "host",
+        "pid",
+        "version",
+        "in_flight",
+        "max_concurrent",
+        "last_beat_at",
+    ];
+    fn key(&self) -> String {
+        self.id.clone()
     }
 }
 
@@ -191,15 +227,17 @@ fn raise_open_file_limit() {
 
 /// Runs the daemon in this process. `detached` carries the pid file to remove on exit.
 fn run_foreground(ctx: &mut Ctx, a: RunArgs, detached: Option<PathBuf>) -> Result<ExitCode> {
-    // Make sure the store exists and is current before taking the lock beside it.
+    // Make sure the store exists and is current before taking the lock beside it. Daemons on
+    // a PostgreSQL store take no lock: they share the queue through leases and heartbeats.
     ctx.store()?;
-    let held = match lock::acquire(&ctx.settings.db_path.value) {
-        Ok(l) => Some(l),
-        Err(e) if a.allow_multiple => {
+    let held = match ctx.settings.db.value.file().map(lock::acquire) {
+        None => None,
+        Some(Ok(l)) => Some(l),
+        Some(Err(e)) if a.allow_multiple => {
             eprintln!("note: {e}; running alongside it (--allow-multiple)");
             None
         }
-        Err(e) => return Err(e.into()),
+        Some(Err(e)) => return Err(e.into()),
     };
     let exclusive = held.is_some() && !a.allow_multiple;
     let config = daemon::Config::from_settings(&ctx.settings, &flags(&a, exclusive)?)?;
@@ -253,12 +291,11 @@ fn start(ctx: &mut Ctx, a: RunArgs) -> Result<ExitCode> {
         .into());
     }
     daemon::Config::check(&ctx.settings, &flags(&a, false)?)?;
-    let db = ctx.settings.db_path.value.clone();
+    let location = ctx.settings.db.value.clone();
     ctx.store()?;
-    if lock::is_held(&db) && !a.allow_multiple {
+    if location.file().is_some_and(lock::is_held) && !a.allow_multiple {
         return Err(Error::Refused(format!(
-            "a daemon is already running on {} (see `contenthub daemon status`)",
-            db.display()
+            "a daemon is already running on {location} (see `contenthub daemon status`)"
         ))
         .into());
     }
@@ -281,7 +318,11 @@ fn start(ctx: &mut Ctx, a: RunArgs) -> Result<ExitCode> {
         Detached::Parent(child) => {
             let deadline = std::time::Instant::now() + Duration::from_secs(10);
             while std::time::Instant::now() < deadline {
-                if lock::is_held(&db) {
+                let up = match location.file() {
+                    Some(db) => lock::is_held(db),
+                    None => local_daemons(ctx)?.iter().any(|h| h.pid == child as u32),
+                };
+                if up {
                     ctx.note(&format!(
                         "daemon started (pid {child}); log: {}",
                         log.display()
@@ -345,9 +386,68 @@ fn lock_pid(db: &Path) -> Option<i32> {
         .ok()
 }
 
+/// The daemons of this host that beat on the store and have not said goodbye.
+fn local_daemons(ctx: &mut Ctx) -> Result<Vec<queue::Heartbeat>> {
+    let host = crate::engine::host_name();
+    let live = ctx.settings.liveness();
+    let location = ctx.settings.db.value.clone();
+    let view = ctx
+        .store()?
+        .read(|c| crate::monitor::daemon_view(&location, c, live, now_ms()))?;
+    Ok(view
+        .daemons
+        .into_iter()
+        .filter(|(s, h)| (*s == "running" || *s == "stale") && h.host == host)
+        .map(|(_, h)| h)
+        .collect())
+}
+
+fn process_alive(pid: u32) -> bool {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok()
+}
+
+/// `daemon stop` on a PostgreSQL store: stops this host's daemons, found by their heartbeats.
+fn stop_local(ctx: &mut Ctx, wait: Duration) -> Result<ExitCode> {
+    let pids: Vec<u32> = local_daemons(ctx)?
+        .iter()
+        .map(|h| h.pid)
+        .filter(|p| process_alive(*p))
+        .collect();
+    if pids.is_empty() {
+        ctx.note("no daemon of this host is running on this store");
+        return Ok(ExitCode::Ok);
+    }
+    for pid in &pids {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(*pid as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .with_context(|| format!("cannot signal pid {pid}"))?;
+    }
+    let started = std::time::Instant::now();
+    while started.elapsed() < wait {
+        if !pids.iter().any(|p| process_alive(*p)) {
+            let list: Vec<String> = pids.iter().map(u32::to_string).collect();
+            ctx.note(&format!(
+                "daemon (pid {}) stopped after {:.1}s",
+                list.join(", "),
+                started.elapsed().as_secs_f64()
+            ));
+            return Ok(ExitCode::Ok);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(anyhow::anyhow!(
+        "a daemon of this host is still running after {}; it may be finishing in-flight work",
+        format_duration(wait)
+    ))
+}
+
 fn stop(ctx: &mut Ctx, a: StopArgs) -> Result<ExitCode> {
     let wait = parse_duration(&a.wait).map_err(|e| Error::invalid("wait", e))?;
-    let db = ctx.settings.db_path.value.clone();
+    let Some(db) = ctx.settings.db.value.file().map(Path::to_path_buf) else {
+        return stop_local(ctx, wait);
+    };
     if !lock::is_held(&db) {
         ctx.note("no daemon is running on this store");
         return Ok(ExitCode::Ok);
@@ -384,29 +484,25 @@ fn stop(ctx: &mut Ctx, a: StopArgs) -> Result<ExitCode> {
 }
 
 fn status(ctx: &mut Ctx) -> Result<ExitCode> {
-    let db = ctx.settings.db_path.value.clone();
+    let location = ctx.settings.db.value.clone();
     let log = log_file(ctx).display().to_string();
-    let held = lock::is_held(&db);
-    let beats = queue::heartbeats(ctx.store()?.conn(), 1)?;
-    let hb = beats.into_iter().next();
-    let renew_ms = (ctx.settings.daemon.lease.value.as_millis() as i64 / 3).max(1000);
-    let fresh = hb.as_ref().is_some_and(|h| {
-        h.stopped_at.is_none() && now_ms() - h.last_beat_at <= 3 * renew_ms + 5000
-    });
-    let (state, code) = match (held, fresh) {
-        (true, true) => ("running", ExitCode::Ok),
-        (true, false) => ("stale", ExitCode::Failure),
-        (false, _) => ("stopped", ExitCode::NotFound),
+    let live = ctx.settings.liveness();
+    let view = ctx
+        .store()?
+        .read(|c| crate::monitor::daemon_view(&location, c, live, now_ms()))?;
+    let state = view.state;
+    let code = match state {
+        "running" => ExitCode::Ok,
+        "stale" => ExitCode::Failure,
+        _ => ExitCode::NotFound,
     };
-    let live = hb.filter(|_| held);
+    let held = state != "stopped";
+    let live = view.heartbeat.clone().filter(|_| held);
     let st = DaemonStatus {
         state: state.into(),
         pid: live.as_ref().map(|h| h.pid).or_else(|| {
-            if held {
-                lock_pid(&db).map(|p| p as u32)
-            } else {
-                None
-            }
+            let db = location.file().filter(|_| held)?;
+            lock_pid(db).map(|p| p as u32)
         }),
         host: live.as_ref().map(|h| h.host.clone()),
         version: live.as_ref().map(|h| h.version.clone()),
@@ -415,8 +511,26 @@ fn status(ctx: &mut Ctx) -> Result<ExitCode> {
         stopped_at: live.as_ref().and_then(|h| h.stopped_at.map(Timestamp)),
         in_flight: live.as_ref().map(|h| h.in_flight),
         max_concurrent: live.as_ref().map(|h| h.max_concurrent),
-        store: db.display().to_string(),
+        store: location.to_string(),
         log_file: log,
+        daemons: view
+            .daemons
+            .iter()
+            // Those that said goodbye more than a day ago are history, not status.
+            .filter(|(s, h)| *s != "stopped" || now_ms() - h.last_beat_at < 86_400_000)
+            .map(|(s, h)| DaemonEntry {
+                state: s.to_string(),
+                id: h.id.clone(),
+                host: h.host.clone(),
+                pid: h.pid,
+                version: h.version.clone(),
+                started_at: Timestamp(h.started_at),
+                last_beat_at: Timestamp(h.last_beat_at),
+                stopped_at: h.stopped_at.map(Timestamp),
+                in_flight: h.in_flight,
+                max_concurrent: h.max_concurrent,
+            })
+            .collect(),
     };
     if ctx.printer.format == Format::Table && !ctx.printer.quiet {
         let mut out = format!("daemon: {}\n", ctx.printer.style.status(state));
@@ -433,6 +547,11 @@ fn status(ctx: &mut Ctx) -> Result<ExitCode> {
             ));
         }
         out.push_str(&format!("store: {}\nlog: {}\n", st.store, st.log_file));
+        if location.is_postgres() && !st.daemons.is_empty() {
+            // Several hosts share the store: one line per daemon.
+            out.push('\n');
+            out.push_str(&ctx.printer.list(&st.daemons));
+        }
         ctx.print(&out)?;
     } else {
         ctx.print(&ctx.printer.one(&st))?;

@@ -17,7 +17,7 @@ use crate::monitor::health::{self, Check, Health, HealthOptions, State};
 use crate::monitor::metrics::{self, Metrics};
 use crate::monitor::{alerts, observe, stats, Unit};
 use crate::output::Format;
-use crate::store::{Store, SCHEMA_VERSION};
+use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct MonitorCmd {
@@ -217,7 +217,7 @@ fn health(ctx: &mut Ctx, a: HealthArgs) -> Result<ExitCode> {
         window,
         min_finished: u64::from(m.min_finished.value),
         expect_daemon: m.expect_daemon.value,
-        lease: ctx.settings.daemon.lease.value,
+        live: ctx.settings.liveness(),
         warning: m.warning.clone(),
         critical: m.critical.clone(),
     };
@@ -248,8 +248,8 @@ fn health(ctx: &mut Ctx, a: HealthArgs) -> Result<ExitCode> {
         }
     }
 
-    let path = ctx.settings.db_path.value.clone();
-    if !path.exists() {
+    let location = ctx.settings.db.value.clone();
+    if let Some(path) = location.file().filter(|p| !p.exists()) {
         return only(
             ctx,
             window,
@@ -260,7 +260,7 @@ fn health(ctx: &mut Ctx, a: HealthArgs) -> Result<ExitCode> {
             ),
         );
     }
-    let (mut store, version) = match Store::open_read_only(&path) {
+    let (mut store, version) = match Store::open_read_only_at(&location) {
         Ok(s) => s,
         Err(e) => {
             return only(
@@ -270,7 +270,7 @@ fn health(ctx: &mut Ctx, a: HealthArgs) -> Result<ExitCode> {
             );
         }
     };
-    if version > SCHEMA_VERSION {
+    if version > location.schema_version() {
         return only(
             ctx,
             window,
@@ -278,12 +278,13 @@ fn health(ctx: &mut Ctx, a: HealthArgs) -> Result<ExitCode> {
                 "store",
                 State::Critical,
                 format!(
-                    "store schema version {version} is newer than this contenthub understands ({SCHEMA_VERSION})"
+                    "store schema version {version} is newer than this contenthub understands ({})",
+                    location.schema_version()
                 ),
             ),
         );
     }
-    if version < SCHEMA_VERSION {
+    if version < location.schema_version() {
         return only(
             ctx,
             window,
@@ -291,14 +292,15 @@ fn health(ctx: &mut Ctx, a: HealthArgs) -> Result<ExitCode> {
                 "store",
                 State::Warning,
                 format!(
-                    "store schema version {version} is older than {SCHEMA_VERSION}; it is migrated by the next command that writes (restart the daemon after an upgrade)"
+                    "store schema version {version} is older than {}; it is migrated by the next command that writes (restart the daemon after an upgrade)",
+                    location.schema_version()
                 ),
             ),
         );
     }
     let now = now_ms();
-    let lease = opts.lease;
-    let observed = match store.read(|tx| observe(tx, &path, lease, window, now)) {
+    let live = opts.live;
+    let observed = match store.read(|tx| observe(tx, &location, live, window, now)) {
         Ok(o) => o,
         Err(e) => {
             return only(
@@ -401,10 +403,10 @@ fn metrics(ctx: &mut Ctx, a: MetricsArgs) -> Result<ExitCode> {
         .into());
     }
     let opts = daemon::metrics_options(&ctx.settings, window);
-    let path = ctx.settings.db_path.value.clone();
+    let location = ctx.settings.db.value.clone();
     let m = ctx
         .store()?
-        .read(|tx| metrics::collect(tx, &path, &opts, now_ms()))?;
+        .read(|tx| metrics::collect(tx, &location, &opts, now_ms()))?;
     if let Some(dir) = &a.textfile {
         let written = metrics::write_textfile(dir, &metrics::prometheus(&m))?;
         ctx.note(&format!("wrote {}", written.display()));
@@ -578,19 +580,19 @@ fn daily(ctx: &mut Ctx, a: StatsArgs) -> Result<ExitCode> {
 /// `monitor alerts`.
 fn alerts(ctx: &mut Ctx, a: AlertsArgs) -> Result<ExitCode> {
     let opts = daemon::alert_options(&ctx.settings);
-    let path = ctx.settings.db_path.value.clone();
+    let location = ctx.settings.db.value.clone();
     let now = now_ms();
     let pass = if a.notify {
         ctx.store()?
-            .write(|tx| alerts::evaluate(tx, &path, &opts, now, true))?
+            .write(|tx| alerts::evaluate(tx, &location, &opts, now, true))?
     } else {
         ctx.store()?
-            .read(|tx| alerts::evaluate(tx, &path, &opts, now, false))?
+            .read(|tx| alerts::evaluate(tx, &location, &opts, now, false))?
     };
     if a.notify && pass.queued > 0 {
         let notify = crate::engine::NotifyOptions::from(&ctx.settings.notify);
         let sent = crate::engine::outbox::send_channel_deliveries_now(
-            &path,
+            &location,
             &notify,
             Arc::new(|k: &str| std::env::var(k).ok()),
         )?;

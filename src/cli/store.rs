@@ -1,6 +1,8 @@
 //! `contenthub store`: the store file itself — what it holds (`info`), whether it is sound
 //! (`check`), an online backup (`backup`) and putting a backup back (`restore`).
 
+use std::path::PathBuf;
+
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
@@ -9,8 +11,8 @@ use super::ctx::Ctx;
 use crate::domain::time::local_display;
 use crate::error::{Error, ExitCode};
 use crate::output::Record;
-use crate::store::lock;
 use crate::store::maintenance::{self, Check, CheckReport, Copied, Info};
+use crate::store::{lock, Location};
 
 #[derive(Debug, Args)]
 pub struct StoreCmd {
@@ -109,8 +111,22 @@ pub fn run(ctx: &mut Ctx, cmd: StoreCmd) -> Result<ExitCode> {
     }
 }
 
+/// The file of an SQLite store; a PostgreSQL store is refused for `what`, pointing to the
+/// server's own tool.
+fn file_store(ctx: &Ctx, what: &str, tool: &str) -> Result<PathBuf> {
+    match &ctx.settings.db.value {
+        Location::File(p) => Ok(p.clone()),
+        Location::Postgres(_) => Err(Error::Refused(format!(
+            "`store {what}` copies an SQLite file; the store is a PostgreSQL database ({}): \
+             use PostgreSQL's own `{tool}`",
+            ctx.settings.db.value
+        ))
+        .into()),
+    }
+}
+
 fn info(ctx: &mut Ctx) -> Result<ExitCode> {
-    let i: Info = maintenance::info(&ctx.settings.db_path.value)?;
+    let i: Info = maintenance::info(&file_store(ctx, "info", "psql")?)?;
     let mut rows = vec![
         line("path", &i.path),
         line("database", size(i.db_bytes)),
@@ -156,7 +172,7 @@ fn print_check(ctx: &Ctx, report: &CheckReport) -> Result<()> {
 }
 
 fn check(ctx: &mut Ctx) -> Result<ExitCode> {
-    let report = maintenance::check(&ctx.settings.db_path.value)?;
+    let report = maintenance::check(&file_store(ctx, "check", "psql")?)?;
     print_check(ctx, &report)?;
     if report.ok {
         Ok(ExitCode::Ok)
@@ -185,7 +201,8 @@ fn copied_rows(c: &Copied) -> Vec<Line> {
 }
 
 fn backup(ctx: &mut Ctx, a: BackupArgs) -> Result<ExitCode> {
-    let copied = maintenance::backup(&ctx.settings.db_path.value, &a.file, a.force)?;
+    let db = file_store(ctx, "backup", "pg_dump")?;
+    let copied = maintenance::backup(&db, &a.file, a.force)?;
     if ctx.printer.quiet {
         ctx.print(&format!("{}\n", copied.path))?;
     } else {
@@ -195,7 +212,7 @@ fn backup(ctx: &mut Ctx, a: BackupArgs) -> Result<ExitCode> {
 }
 
 fn restore(ctx: &mut Ctx, a: RestoreArgs) -> Result<ExitCode> {
-    let db = ctx.settings.db_path.value.clone();
+    let db = file_store(ctx, "restore", "pg_restore")?;
     let daemon_running = || {
         Error::Refused(format!(
             "a daemon is running on {} (see `contenthub daemon status`); stop it first",

@@ -273,7 +273,7 @@ impl Record for Task {
 
 impl Record for TaskEvent {
     const COLUMNS: &'static [&'static str] =
-        &["occurred_at", "from_status", "to_status", "message"];
+        &["occurred_at", "from_status", "to_status", "by", "message"];
     fn key(&self) -> String {
         self.task_id.to_string()
     }

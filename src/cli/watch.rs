@@ -22,7 +22,7 @@
 //! (a closed pipe, noticed at the next line).
 
 use std::io::Write as _;
-use std::path::Path;
+
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -37,7 +37,7 @@ use crate::monitor::metrics::{self, Metrics, MetricsOptions};
 use crate::monitor::{window_label, Unit};
 use crate::output::Format;
 use crate::store::monitor::{self as q, Recent, Running};
-use crate::store::Store;
+use crate::store::{Location, Store};
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
@@ -73,11 +73,11 @@ pub fn run(ctx: &mut Ctx, args: WatchArgs) -> Result<ExitCode> {
     let live = format == Format::Table && ctx.printer.style.tty;
     let color = ctx.printer.style.color;
     let opts = crate::daemon::metrics_options(&ctx.settings, window);
-    let path = ctx.settings.db_path.value.clone();
+    let location = ctx.settings.db.value.clone();
     let stop = Stop::listen(live)?;
     let store = ctx.store()?;
     let source = Source {
-        path: &path,
+        location: &location,
         opts: &opts,
         window,
         detail: live,
@@ -94,7 +94,7 @@ pub fn run(ctx: &mut Ctx, args: WatchArgs) -> Result<ExitCode> {
 
 /// Where a refresh reads from and what it needs.
 struct Source<'a> {
-    path: &'a Path,
+    location: &'a Location,
     opts: &'a MetricsOptions,
     window: Duration,
     /// Also read the tasks in flight and the recent results (the live view shows them).
@@ -116,7 +116,7 @@ impl Source<'_> {
     fn read(&self, store: &mut Store) -> Result<Snapshot> {
         let now = now_ms();
         let snap = store.read(|tx| {
-            let m = metrics::collect(tx, self.path, self.opts, now)?;
+            let m = metrics::collect(tx, self.location, self.opts, now)?;
             let (running, recent) = if self.detail {
                 (q::running(tx, RUNNING_LIMIT)?, q::recent(tx, RECENT_LIMIT)?)
             } else {

@@ -81,6 +81,7 @@ impl Threshold {
 #[serde(deny_unknown_fields)]
 pub(super) struct MonitorSection {
     pub(super) expect_daemon: Option<bool>,
+    pub(super) stale_daemon_window: Option<DurationSetting>,
     pub(super) window: Option<DurationSetting>,
     pub(super) min_finished: Option<u32>,
     pub(super) alert_interval: Option<DurationSetting>,
@@ -490,6 +491,7 @@ pub const DEFAULT_CONFIG: &str = r#"# contenthub configuration.
 
 [monitor]
 # expect_daemon = true                 # false for cron-only setups: no daemon is not an error
+# stale_daemon_window = "10m"          # warn this long about a daemon that stopped beating
 # window = "1h"                        # window of `monitor health`'s rates
 # min_finished = 5                     # finished tasks a window needs before rates can warn
 # alert_interval = "60s"               # how often the daemon evaluates [[alerts]]

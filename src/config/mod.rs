@@ -115,6 +115,9 @@ pub struct NotifySettings {
 pub struct MonitorSettings {
     /// Whether `monitor health` and the `daemon_down` alert expect a daemon.
     pub expect_daemon: Sourced<bool>,
+    /// How long a daemon that stopped beating is warned about (as stale) before it counts as
+    /// gone.
+    pub stale_daemon_window: Sourced<Duration>,
     /// The window of `monitor health`'s rates.
     pub window: Sourced<Duration>,
     /// Finished tasks a window needs before its rates can warn or fire.
@@ -147,7 +150,8 @@ pub struct Settings {
     pub config_path: Sourced<PathBuf>,
     /// Whether a config file was found and read.
     pub config_loaded: bool,
-    pub db_path: Sourced<PathBuf>,
+    /// Where the store lives: an SQLite file, or a PostgreSQL URL.
+    pub db: Sourced<crate::store::Location>,
     pub state_dir: PathBuf,
     pub tasks: TaskSettings,
     pub daemon: DaemonSettings,
@@ -168,6 +172,14 @@ impl Settings {
             default_timeout: self.tasks.timeout.value,
             default_max_retries: self.tasks.max_retries.value,
             generators: self.generators.keys().cloned().collect(),
+        }
+    }
+
+    /// How old a daemon's heartbeat may grow before it is stale, then gone.
+    pub fn liveness(&self) -> crate::monitor::Liveness {
+        crate::monitor::Liveness {
+            lease: self.daemon.lease.value,
+            stale_window: self.monitor.stale_daemon_window.value,
         }
     }
 }

@@ -109,16 +109,10 @@ impl Settings {
             Source::Env("CONTENTHUB_DB".into()),
         );
         db_path.layer(over.db.clone(), Source::Flag);
-        if crate::store::pg::is_url(&db_path.value.to_string_lossy()) {
-            return Err(Error::invalid(
-                "db",
-                format!(
-                    "a PostgreSQL URL ({}); this version keeps its store in an SQLite file only: \
-                     give a path",
-                    db_path.source
-                ),
-            ));
-        }
+        let db = Sourced {
+            value: crate::store::Location::parse(db_path.value),
+            source: db_path.source,
+        };
 
         let mut priority = Sourced::default(5u8);
         priority.layer(file.tasks.priority, Source::File);
@@ -219,6 +213,7 @@ impl Settings {
                 v.layer(file.monitor.expect_daemon, Source::File);
                 v
             },
+            stale_daemon_window: dur(600, file.monitor.stale_daemon_window),
             window: dur(3600, file.monitor.window),
             min_finished: {
                 let mut v = Sourced::default(5u32);
@@ -240,7 +235,7 @@ impl Settings {
         Ok(Settings {
             config_path,
             config_loaded,
-            db_path,
+            db,
             state_dir,
             tasks: TaskSettings {
                 priority,

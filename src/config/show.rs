@@ -53,11 +53,7 @@ impl Settings {
             self.config_path.value.display().to_string(),
             &self.config_path.source,
         );
-        push(
-            "store.path",
-            self.db_path.value.display().to_string(),
-            &self.db_path.source,
-        );
+        push("store.path", self.db.value.to_string(), &self.db.source);
         push(
             "tasks.priority",
             self.tasks.priority.value.to_string(),
@@ -180,6 +176,11 @@ impl Settings {
             "monitor.expect_daemon",
             m.expect_daemon.value.to_string(),
             &m.expect_daemon.source,
+        );
+        push(
+            "monitor.stale_daemon_window",
+            dur(&m.stale_daemon_window.value),
+            &m.stale_daemon_window.source,
         );
         push("monitor.window", dur(&m.window.value), &m.window.source);
         push(

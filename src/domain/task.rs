@@ -182,6 +182,10 @@ pub struct TaskEvent {
     pub from_status: Option<Status>,
     pub to_status: Status,
     pub message: Option<String>,
+    /// Who made the change: the owner id of the daemon that made it, or `None` for an
+    /// operator's command.
+    #[serde(rename = "by")]
+    pub actor: Option<String>,
 }
 
 /// Keywords as an array or as one comma-separated string.

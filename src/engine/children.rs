@@ -166,8 +166,14 @@ pub async fn kill_leftovers(db: &Db, own: &str, exclusive: bool) -> Result<usize
     let mut killed = Vec::new();
     let mut groups = 0;
     let mut forget = Vec::new();
+    let host = super::host_name();
     for r in recorded {
         if r.owner == own || (!exclusive && r.lease_live) {
+            continue;
+        }
+        // On a store shared by several hosts, another host's programs are its own daemons'
+        // to clean up: their pids mean nothing here.
+        if r.owner.split(':').next() != Some(host.as_str()) {
             continue;
         }
         let child = Child {
@@ -242,6 +248,11 @@ mod tests {
 
     use super::*;
 
+    /// A daemon owner id of this host.
+    fn owner(rest: &str) -> String {
+        format!("{}:{rest}", crate::engine::host_name())
+    }
+
     /// A `sleep` in its own process group, carrying the run marker `run_id`.
     fn sleeper(run_id: &str) -> std::process::Child {
         Command::new("sleep")
@@ -269,7 +280,7 @@ mod tests {
     /// A store with one task; with `lease`, claimed by that owner.
     async fn store_with_task(dir: &std::path::Path, lease: Option<&str>) -> (Db, Seq) {
         use crate::domain::{NewAccount, NewTask};
-        let db = Db::open(&dir.join("store.db")).unwrap();
+        let db = Db::open(&crate::store::Location::File(dir.join("store.db"))).unwrap();
         let lease = lease.map(str::to_string);
         let seq = db
             .write(move |tx| {
@@ -327,10 +338,10 @@ mod tests {
         // The record names this pid, but a process that started at another time: the pid was
         // reused, and the process is not ours.
         let r = record(pid, real + 1, "r-other");
-        db.write(move |tx| queue::record_child(tx, seq, "host:1:dead", &r, now_ms()))
+        db.write(move |tx| queue::record_child(tx, seq, &owner("1:dead"), &r, now_ms()))
             .await
             .unwrap();
-        assert_eq!(kill_leftovers(&db, "host:3:me", true).await.unwrap(), 0);
+        assert_eq!(kill_leftovers(&db, &owner("3:me"), true).await.unwrap(), 0);
         assert!(alive(pid), "a process with another start time was killed");
         // The stale record is forgotten all the same.
         let left = db
@@ -343,16 +354,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn another_hosts_program_is_left_to_its_daemons() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, seq) = store_with_task(dir.path(), None).await;
+        let mut theirs = sleeper("r-theirs");
+        let pid = theirs.id() as i32;
+        let r = record(pid, process::stat(pid).unwrap().start_ticks, "r-theirs");
+        let elsewhere = format!("not-{}:1:dead", crate::engine::host_name());
+        db.write(move |tx| queue::record_child(tx, seq, &elsewhere, &r, now_ms()))
+            .await
+            .unwrap();
+        assert_eq!(kill_leftovers(&db, &owner("3:me"), true).await.unwrap(), 0);
+        assert!(theirs.try_wait().unwrap().is_none(), "still running");
+        let kept = db
+            .read(|tx| queue::recorded_children(tx, now_ms()))
+            .await
+            .unwrap();
+        assert_eq!(kept.len(), 1, "its record is kept for its own host");
+        theirs.kill().unwrap();
+        theirs.wait().unwrap();
+    }
+
+    #[tokio::test]
     async fn a_matching_start_time_is_killed_with_its_group() {
         let dir = tempfile::tempdir().unwrap();
         let (db, seq) = store_with_task(dir.path(), None).await;
         let mut ours = sleeper("r-ours");
         let pid = ours.id() as i32;
         let r = record(pid, process::stat(pid).unwrap().start_ticks, "r-ours");
-        db.write(move |tx| queue::record_child(tx, seq, "host:1:dead", &r, now_ms()))
+        db.write(move |tx| queue::record_child(tx, seq, &owner("1:dead"), &r, now_ms()))
             .await
             .unwrap();
-        assert_eq!(kill_leftovers(&db, "host:3:me", true).await.unwrap(), 1);
+        assert_eq!(kill_leftovers(&db, &owner("3:me"), true).await.unwrap(), 1);
         // It is our child here, so it waits to be reaped: killed means a zombie.
         let status = ours.wait().unwrap();
         assert_eq!(
@@ -370,14 +403,14 @@ mod tests {
     #[tokio::test]
     async fn without_the_lock_a_live_lease_keeps_its_program_and_a_daemon_its_own() {
         let dir = tempfile::tempdir().unwrap();
-        let (db, seq) = store_with_task(dir.path(), Some("host:2:live")).await;
+        let (db, seq) = store_with_task(dir.path(), Some(owner("2:live").as_str())).await;
         let mut ours = sleeper("r-live");
         let pid = ours.id() as i32;
         let r = record(pid, process::stat(pid).unwrap().start_ticks, "r-live");
-        db.write(move |tx| queue::record_child(tx, seq, "host:2:live", &r, now_ms()))
+        db.write(move |tx| queue::record_child(tx, seq, &owner("2:live"), &r, now_ms()))
             .await
             .unwrap();
-        assert_eq!(kill_leftovers(&db, "host:3:me", false).await.unwrap(), 0);
+        assert_eq!(kill_leftovers(&db, &owner("3:me"), false).await.unwrap(), 0);
         assert!(alive(pid));
         assert_eq!(
             db.read(|tx| queue::recorded_children(tx, now_ms()))
@@ -387,10 +420,13 @@ mod tests {
             1
         );
         // Its own programs are never a daemon's leftovers.
-        assert_eq!(kill_leftovers(&db, "host:2:live", true).await.unwrap(), 0);
+        assert_eq!(
+            kill_leftovers(&db, &owner("2:live"), true).await.unwrap(),
+            0
+        );
         assert!(alive(pid));
         // With the lock, no other daemon is alive: the program is a leftover.
-        assert_eq!(kill_leftovers(&db, "host:3:me", true).await.unwrap(), 1);
+        assert_eq!(kill_leftovers(&db, &owner("3:me"), true).await.unwrap(), 1);
         ours.wait().unwrap();
     }
 }

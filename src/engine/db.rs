@@ -1,10 +1,9 @@
 //! The daemon's handle on the store: blocking store calls moved off the async threads.
 
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
-use crate::store::{Conn, Store};
+use crate::store::{Conn, Location, Store};
 
 /// Shared access to one write connection.
 #[derive(Clone)]
@@ -13,14 +12,22 @@ pub struct Db {
 }
 
 impl Db {
-    pub fn open(path: &Path) -> Result<Db> {
-        Db::open_limited(path, None)
+    pub fn open(location: &Location) -> Result<Db> {
+        Db::open_limited(location, None, None)
     }
 
     /// [`Db::open`], with the database capped at `max_pages` pages when given (see
     /// [`Store::limit_pages`]).
-    pub fn open_limited(path: &Path, max_pages: Option<u64>) -> Result<Db> {
-        let mut store = Store::open(path)?;
+    /// The task events it writes name `actor` (the daemon's owner id), when given.
+    pub fn open_limited(
+        location: &Location,
+        max_pages: Option<u64>,
+        actor: Option<&str>,
+    ) -> Result<Db> {
+        let mut store = Store::open_at(location)?;
+        if let Some(actor) = actor {
+            store.set_actor(actor);
+        }
         if let Some(pages) = max_pages {
             store.limit_pages(pages)?;
         }

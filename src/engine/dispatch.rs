@@ -94,7 +94,7 @@ impl<'a> Dispatcher<'a> {
         results: Results,
         shutdown: &CancellationToken,
     ) -> Result<Dispatcher<'a>> {
-        let watch = ChangeWatch::open(&opts.db_path)?;
+        let watch = ChangeWatch::open_at(&opts.store)?;
         let now = Instant::now();
         let renew_every = (opts.lease / 3).max(Duration::from_millis(100));
         let mut d = Dispatcher {
@@ -537,10 +537,10 @@ impl<'a> Dispatcher<'a> {
         let Some((rules, _)) = &self.opts.alerts else {
             return;
         };
-        let (path, rules) = (self.opts.db_path.clone(), rules.clone());
+        let (store, rules) = (self.opts.store.clone(), rules.clone());
         let pass = self
             .db
-            .write(move |tx| crate::monitor::alerts::evaluate(tx, &path, &rules, now_ms(), true))
+            .write(move |tx| crate::monitor::alerts::evaluate(tx, &store, &rules, now_ms(), true))
             .await;
         match pass {
             Ok(pass) => {

@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::Result;
 use dispatch::Dispatcher;
 pub use options::{default_profile, is_remote, NotifyOptions, Options, Summary, TEMPLATE};
-pub use shared::{owner_id, Shared};
+pub use shared::{host_name, owner_id, Shared};
 use writer::Results;
 
 /// A daemon that has opened its store and built its generators, ready to [`Engine::run`].

@@ -2,7 +2,8 @@
 //! run reports.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+
+use crate::store::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +18,8 @@ pub const TEMPLATE: &str = "template";
 /// Everything the daemon needs, resolved by the caller.
 #[derive(Clone)]
 pub struct Options {
-    pub db_path: PathBuf,
+    /// Where the store lives.
+    pub store: Location,
     pub max_concurrent: usize,
     pub lease: Duration,
     pub poll_interval: Duration,
@@ -50,9 +52,9 @@ pub struct Options {
 
 impl Options {
     /// Defaults for everything but the store path, generators and env.
-    pub fn new(db_path: &Path) -> Options {
+    pub fn new(store: &Location) -> Options {
         Options {
-            db_path: db_path.to_path_buf(),
+            store: store.clone(),
             max_concurrent: 5,
             lease: Duration::from_secs(15),
             poll_interval: Duration::from_secs(30),

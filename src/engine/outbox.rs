@@ -246,13 +246,13 @@ async fn claim(
 /// the outcomes (for `monitor alerts --notify` run by cron, when the daemon may be down).
 /// Failed ones are left for the daemon's retries. Returns how many were sent.
 pub fn send_channel_deliveries_now(
-    db_path: &std::path::Path,
+    store: &crate::store::Location,
     opts: &NotifyOptions,
     env: EnvLookup,
 ) -> crate::error::Result<usize> {
     /// At most this many per run: a cron job must not run into the next minute.
     const MOST: usize = 20;
-    let mut store = crate::store::Store::open(db_path)?;
+    let mut store = crate::store::Store::open_at(store)?;
     let sender = Sender::new(opts.clone(), env).map_err(crate::error::Error::Store)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

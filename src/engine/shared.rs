@@ -188,15 +188,20 @@ impl Shared {
 
 /// A unique lease owner name for this process.
 pub fn owner_id() -> String {
-    let host = nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".into());
     format!(
-        "{host}:{}:{:04x}",
+        "{}:{}:{:04x}",
+        host_name(),
         std::process::id(),
         getrandom::u32().unwrap_or(0) & 0xffff
     )
+}
+
+/// This machine's host name, as daemons record it in their heartbeats.
+pub fn host_name() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 fn build_generators(opts: &Options) -> Result<(Generators, Limits)> {
@@ -220,11 +225,12 @@ type Limits = HashMap<String, usize>;
 impl Shared {
     /// Opens the store and builds the generators.
     pub fn open(opts: &Options) -> Result<Shared> {
-        let db = Db::open_limited(&opts.db_path, opts.store_max_pages)?;
+        let owner = owner_id();
+        let db = Db::open_limited(&opts.store, opts.store_max_pages, Some(&owner))?;
         let (generators, limits) = build_generators(opts)?;
         Ok(Shared {
             db,
-            owner: owner_id(),
+            owner,
             generators,
             limits,
             default_profile: default_profile(&opts.generators).to_string(),

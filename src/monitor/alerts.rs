@@ -8,7 +8,6 @@
 //! fewer finished tasks than `[monitor] min_finished`) never fires.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -18,7 +17,7 @@ use super::{observe, outcomes, Observed, Outcomes, Unit};
 use crate::domain::time::{Millis, Timestamp};
 use crate::error::Result;
 use crate::output::Record;
-use crate::store::{monitor as q, outbox, Conn};
+use crate::store::{monitor as q, outbox, Conn, Location};
 
 /// What a rule measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,8 +249,8 @@ pub struct AlertOptions {
     pub rules: Vec<Rule>,
     pub channels: Vec<Channel>,
     pub min_finished: u64,
-    /// The daemon's lease (how old a heartbeat may be).
-    pub lease: Duration,
+    /// How old a daemon's heartbeat may be.
+    pub live: super::Liveness,
     /// `renotify` of rules that do not set their own.
     pub renotify: Option<Duration>,
     /// Named in notifications.
@@ -322,12 +321,15 @@ fn channels_of<'a>(rule: &Rule, all: &'a [Channel]) -> Vec<&'a Channel> {
 /// only reports. `conn` must be in a transaction (a write transaction with `record`).
 pub fn evaluate(
     conn: &Conn,
-    db_path: &Path,
+    store: &Location,
     opts: &AlertOptions,
     now: Millis,
     record: bool,
 ) -> Result<Pass> {
-    let base = observe(conn, db_path, opts.lease, Duration::from_secs(3600), now)?;
+    if record {
+        q::begin_alert_pass(conn)?;
+    }
+    let base = observe(conn, store, opts.live, Duration::from_secs(3600), now)?;
     let mut windows: BTreeMap<Duration, Outcomes> = BTreeMap::new();
     windows.insert(base.window, base.finished);
     for r in opts.rules.iter().filter(|r| r.metric.windowed()) {

@@ -106,8 +106,8 @@ pub struct HealthOptions {
     pub min_finished: u64,
     /// Whether a missing daemon is CRITICAL (false for cron-only setups).
     pub expect_daemon: bool,
-    /// The daemon's lease, which sets how old a heartbeat may be.
-    pub lease: Duration,
+    /// How old a daemon's heartbeat may be, and how long a stale one is warned about.
+    pub live: super::Liveness,
     /// Threshold overrides by check name.
     pub warning: BTreeMap<String, f64>,
     pub critical: BTreeMap<String, f64>,
@@ -121,7 +121,7 @@ impl HealthOptions {
             .map(|x| (x.2, x.3))
             .unwrap_or((None, None));
         if check == "heartbeat" {
-            c = Some(heartbeat_limit(self.lease).as_secs_f64());
+            c = Some(heartbeat_limit(self.live.lease).as_secs_f64());
         }
         if let Some(v) = self.warning.get(check) {
             w = Some(*v);
@@ -293,6 +293,18 @@ pub fn evaluate(o: &Observed, opts: &HealthOptions) -> Vec<Check> {
     };
     if !o.daemon.running() {
         hb.decide(State::Critical);
+    } else if let Some(stale) = o.daemon.stale().next() {
+        // Another daemon on the shared store stopped beating: its leases are taken over
+        // when they expire, but someone should look at its host.
+        let n = o.daemon.stale().count();
+        hb.message.push_str(&format!(
+            "; {n} daemon{} stopped beating: {} pid {} ({} ago)",
+            if n == 1 { "" } else { "s" },
+            stale.host,
+            stale.pid,
+            ago((o.now - stale.last_beat_at).max(0) as f64 / 1000.0)
+        ));
+        hb.decide(State::Warning);
     }
     if !opts.expect_daemon {
         hb.decide(State::Ok);
@@ -568,9 +580,8 @@ mod tests {
             expired_leases: 0,
             scheduler_lag: None,
             disk_free: None,
-            daemon: crate::monitor::DaemonView {
-                state: daemon,
-                heartbeat: age_ms.map(|a| crate::store::queue::Heartbeat {
+            daemon: {
+                let heartbeat = age_ms.map(|a| crate::store::queue::Heartbeat {
                     id: "d".into(),
                     pid: 1,
                     host: "h".into(),
@@ -582,7 +593,12 @@ mod tests {
                     max_concurrent: 5,
                     scheduler: false,
                     listen: None,
-                }),
+                });
+                crate::monitor::DaemonView {
+                    state: daemon,
+                    daemons: heartbeat.iter().map(|h| (daemon, h.clone())).collect(),
+                    heartbeat,
+                }
             },
             deliveries_failed: 0,
         }
@@ -593,7 +609,7 @@ mod tests {
             window: Duration::from_secs(3600),
             min_finished: 5,
             expect_daemon,
-            lease: Duration::from_secs(15),
+            live: crate::monitor::Liveness::new(Duration::from_secs(15)),
             warning: BTreeMap::new(),
             critical: BTreeMap::new(),
         }

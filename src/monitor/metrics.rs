@@ -18,7 +18,7 @@ use crate::domain::price::Price;
 use crate::domain::time::{Millis, Timestamp};
 use crate::domain::Status;
 use crate::error::Result;
-use crate::store::{counters, monitor as q, queue, tasks, Conn};
+use crate::store::{counters, monitor as q, queue, tasks, Conn, Location};
 
 /// What a collection needs beyond the store.
 #[derive(Debug, Clone)]
@@ -28,8 +28,8 @@ pub struct MetricsOptions {
     pub default_generator: String,
     /// Prices per model.
     pub prices: BTreeMap<String, Price>,
-    /// The daemon's lease (how old a heartbeat may be).
-    pub lease: Duration,
+    /// How old a daemon's heartbeat may be.
+    pub live: super::Liveness,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -243,7 +243,12 @@ fn secs(ms: Millis) -> f64 {
 
 /// Collects [`Metrics`] for the window ending at `now`. `conn` should be in a read
 /// transaction, so that every figure comes from one snapshot.
-pub fn collect(conn: &Conn, db_path: &Path, opts: &MetricsOptions, now: Millis) -> Result<Metrics> {
+pub fn collect(
+    conn: &Conn,
+    store: &Location,
+    opts: &MetricsOptions,
+    now: Millis,
+) -> Result<Metrics> {
     let (from, until) = super::window_range(now, opts.window);
     let since = from - 1;
 
@@ -377,7 +382,7 @@ pub fn collect(conn: &Conn, db_path: &Path, opts: &MetricsOptions, now: Millis) 
             .collect(),
     };
 
-    let daemon = daemon_view(db_path, conn, opts.lease, now)?;
+    let daemon = daemon_view(store, conn, opts.live, now)?;
     let hb = daemon.heartbeat.as_ref();
     let live = hb.filter(|h| h.stopped_at.is_none());
     let hours = opts.window.as_secs_f64() / 3600.0;

@@ -12,7 +12,6 @@ pub mod health;
 pub mod metrics;
 pub mod stats;
 
-use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -22,7 +21,7 @@ use crate::domain::Status;
 use crate::error::{Error, Result};
 use crate::store::lock;
 use crate::store::queue::{self, Heartbeat};
-use crate::store::{monitor as q, tasks, Conn};
+use crate::store::{monitor as q, tasks, Conn, Location};
 
 /// What a value measures, for parsing thresholds and printing values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,17 +199,57 @@ impl Outcomes {
     }
 }
 
-/// The daemon as seen from the store: `running` (holds the lock and beats), `stale` (holds
-/// the lock, stopped beating) or `stopped`.
+/// The daemons as seen from the store. `state` sums them up: `running` when at least one
+/// runs, else `stale` when one stopped beating without saying goodbye, else `stopped`.
+///
+/// On an SQLite store the daemon holds a lock beside the file: without the lock none runs,
+/// whatever the heartbeats say. On PostgreSQL there is no lock and the heartbeat rows decide
+/// alone: a daemon is `running` while its heartbeat is fresh ([`heartbeat_limit`]), `stale`
+/// for [`Liveness::stale_window`] after that, then `gone`; one that said goodbye is
+/// `stopped`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DaemonView {
     pub state: &'static str,
+    /// The latest heartbeat of a daemon that has not said goodbye, else the latest of all.
     pub heartbeat: Option<Heartbeat>,
+    /// Every daemon with a heartbeat row, newest beat first, each with its state.
+    pub daemons: Vec<(&'static str, Heartbeat)>,
 }
+
+/// How old a daemon's heartbeat may grow: the lease sets when it is stale, the window how
+/// long it is warned about before it counts as gone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Liveness {
+    pub lease: Duration,
+    pub stale_window: Duration,
+}
+
+impl Liveness {
+    /// The default stale window (`[monitor] stale_daemon_window`).
+    pub const STALE_WINDOW: Duration = Duration::from_secs(600);
+
+    pub fn new(lease: Duration) -> Liveness {
+        Liveness {
+            lease,
+            stale_window: Liveness::STALE_WINDOW,
+        }
+    }
+}
+
+/// How many heartbeat rows are read for the view: the daemons a store has seen lately.
+const DAEMONS_SHOWN: u32 = 50;
 
 impl DaemonView {
     pub fn running(&self) -> bool {
         self.state == "running"
+    }
+
+    /// The daemons that stopped beating without saying goodbye and are still warned about.
+    pub fn stale(&self) -> impl Iterator<Item = &Heartbeat> {
+        self.daemons
+            .iter()
+            .filter(|(s, _)| *s == "stale")
+            .map(|(_, h)| h)
     }
 
     /// Seconds since the last heartbeat of a daemon that has not said goodbye.
@@ -229,27 +268,69 @@ pub fn heartbeat_limit(lease: Duration) -> Duration {
     beat * 3 + Duration::from_secs(5)
 }
 
-/// Reads the daemon's state: the lock beside the store and the latest heartbeat.
+/// Reads the daemons' states: the lock beside an SQLite store, and the heartbeat rows.
 pub fn daemon_view(
-    db_path: &Path,
+    store: &Location,
     conn: &Conn,
-    lease: Duration,
+    live: Liveness,
     now: Millis,
 ) -> Result<DaemonView> {
-    let held = lock::is_held(db_path);
-    let hb = queue::heartbeats(conn, 1)?.into_iter().next();
-    let limit = heartbeat_limit(lease).as_millis() as i64;
-    let fresh = hb
-        .as_ref()
-        .is_some_and(|h| h.stopped_at.is_none() && now - h.last_beat_at <= limit);
-    let state = match (held, fresh) {
-        (true, true) => "running",
-        (true, false) => "stale",
-        (false, _) => "stopped",
+    let beats = queue::heartbeats(conn, DAEMONS_SHOWN)?;
+    let limit = heartbeat_limit(live.lease).as_millis() as i64;
+    let gone_after = limit + live.stale_window.as_millis() as i64;
+    let of_row = |h: &Heartbeat| match (h.stopped_at, now - h.last_beat_at) {
+        (Some(_), _) => "stopped",
+        (None, age) if age <= limit => "running",
+        (None, age) if age <= gone_after => "stale",
+        (None, _) => "gone",
     };
+    let (state, daemons) = match store.file() {
+        Some(path) => {
+            // One lock: its holder is the daemon of the latest heartbeat, and no other runs.
+            let held = lock::is_held(path);
+            let fresh = beats.first().is_some_and(|h| of_row(h) == "running");
+            let state = match (held, fresh) {
+                (true, true) => "running",
+                (true, false) => "stale",
+                (false, _) => "stopped",
+            };
+            let daemons = beats
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    let s = match (i, held) {
+                        (0, true) => state,
+                        (_, _) if h.stopped_at.is_some() => "stopped",
+                        _ => "gone",
+                    };
+                    (s, h.clone())
+                })
+                .collect();
+            (state, daemons)
+        }
+        None => {
+            let daemons: Vec<(&'static str, Heartbeat)> =
+                beats.iter().map(|h| (of_row(h), h.clone())).collect();
+            let any = |s: &str| daemons.iter().any(|(x, _)| *x == s);
+            let state = if any("running") {
+                "running"
+            } else if any("stale") {
+                "stale"
+            } else {
+                "stopped"
+            };
+            (state, daemons)
+        }
+    };
+    let heartbeat = daemons
+        .iter()
+        .find(|(s, _)| *s == "running" || *s == "stale")
+        .map(|(_, h)| h.clone())
+        .or_else(|| beats.first().cloned());
     Ok(DaemonView {
         state,
-        heartbeat: hb,
+        heartbeat,
+        daemons,
     })
 }
 
@@ -275,10 +356,14 @@ pub struct Observed {
 /// Below this share of free space, the store's disk counts as full.
 pub const DISK_FULL_BELOW: f64 = 0.01;
 
-/// The share of the file system holding `path` that is free to an unprivileged writer
-/// (`statvfs`: available blocks over all blocks).
-pub fn disk_free(path: &Path) -> Option<f64> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty())?;
+/// The share of the file system holding an SQLite store that is free to an unprivileged
+/// writer (`statvfs`: available blocks over all blocks). Unknown for PostgreSQL, whose server
+/// reports a full disk as an error of its own.
+pub fn disk_free(store: &Location) -> Option<f64> {
+    let dir = store
+        .file()?
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())?;
     let st = nix::sys::statvfs::statvfs(dir).ok()?;
     let total = st.blocks() as f64;
     (total > 0.0).then(|| st.blocks_available() as f64 / total)
@@ -320,8 +405,8 @@ pub fn outcomes(conn: &Conn, since: Millis, until: Millis) -> Result<Outcomes> {
 /// that every figure comes from the same snapshot.
 pub fn observe(
     conn: &Conn,
-    db_path: &Path,
-    lease: Duration,
+    store: &Location,
+    live: Liveness,
     window: Duration,
     now: Millis,
 ) -> Result<Observed> {
@@ -334,9 +419,9 @@ pub fn observe(
         oldest_pending_at: q::oldest_due(conn, now)?,
         expired_leases: q::expired_leases(conn, now)?,
         scheduler_lag: crate::schedule::worst_lag(conn, now)?,
-        daemon: daemon_view(db_path, conn, lease, now)?,
+        daemon: daemon_view(store, conn, live, now)?,
         deliveries_failed: q::failed_deliveries(conn)?,
-        disk_free: disk_free(db_path),
+        disk_free: disk_free(store),
     })
 }
 

@@ -364,7 +364,7 @@ pub fn fire(
     let attempt = store.write(|tx| {
         // Re-read the plan under the write lock: since `p` was read, another process may have
         // fired a slot (moving the topic cursor) or removed the plan.
-        let p = match plans::get(tx, p.id) {
+        let p = match plans::get_for_update(tx, p.id) {
             Ok(p) => p,
             Err(Error::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(e),

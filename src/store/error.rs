@@ -26,7 +26,11 @@ impl fmt::Display for DbError {
             // client's error otherwise (a refused connection, a closed one).
             Engine::Postgres(e) => match e.as_db_error() {
                 Some(db) => write!(f, "{} ({})", db.message(), db.code().code()),
-                None => e.fmt(f),
+                // The client's own error says what it was doing; its source says why.
+                None => match std::error::Error::source(e) {
+                    Some(why) => write!(f, "{e}: {why}"),
+                    None => e.fmt(f),
+                },
             },
         }
     }

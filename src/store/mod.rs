@@ -121,6 +121,14 @@ impl Location {
     pub fn is_postgres(&self) -> bool {
         matches!(self, Location::Postgres(_))
     }
+
+    /// The schema version this build writes on this engine.
+    pub fn schema_version(&self) -> i64 {
+        match self {
+            Location::File(_) => SCHEMA_VERSION,
+            Location::Postgres(_) => pg::SCHEMA_VERSION,
+        }
+    }
 }
 
 impl fmt::Display for Location {

@@ -2,6 +2,7 @@
 //! prefix of it) an operator types. Kept apart from `tasks` so that `contents` can resolve a
 //! task id without depending on the task operations, which depend on `contents`.
 
+use super::sql::{args, Sql};
 use super::Conn;
 use crate::domain::{TaskId, TaskIdPrefix};
 use crate::error::{Error, Result};
@@ -15,12 +16,12 @@ pub struct Seq(pub i64);
 pub fn resolve(conn: &Conn, input: &str) -> Result<(Seq, TaskId)> {
     let prefix: TaskIdPrefix = input.parse().map_err(|e| Error::invalid("task id", e))?;
     let (lo, hi) = prefix.range();
-    let mut stmt = conn.sql().prepare_cached(
-        "SELECT seq, id FROM tasks WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT 11",
+    // Ids are ordered as integers, so a prefix is a range of the unique index on `id`.
+    let found: Vec<(Seq, TaskId)> = conn.rows(
+        Sql::same("SELECT seq, id FROM tasks WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT 11"),
+        args![lo, hi],
+        |r| Ok((Seq(r.get(0)?), TaskId(r.get(1)?))),
     )?;
-    let found: Vec<(Seq, TaskId)> = stmt
-        .query_map([lo, hi], |r| Ok((Seq(r.get(0)?), TaskId(r.get(1)?))))?
-        .collect::<rusqlite::Result<_>>()?;
     match found.as_slice() {
         [] => Err(Error::NotFound {
             kind: "task",

@@ -1,9 +1,7 @@
 //! The `tasks` and `task_events` tables: submission, look-up, listing, the one guarded
 //! transition function every status change goes through, and cleanup.
 
-use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, OptionalExtension, Row};
-
+use super::sql::{args, pg_placeholders, Row, Sql, ToValue, Value};
 pub use super::task_ids::{resolve, Seq};
 use super::{contents, counters, json_list, outbox, parse_json_list, Conn};
 use crate::domain::account::Account;
@@ -24,6 +22,13 @@ const SELECT: &str = "SELECT t.seq, t.id, (SELECT name FROM accounts WHERE id = 
     FROM tasks t
     LEFT JOIN deliveries d ON d.id = (SELECT max(id) FROM deliveries WHERE task_id = t.id)";
 
+/// Reads a status column.
+pub(super) fn status(v: String) -> Result<Status> {
+    v.parse()
+        .map_err(|e: String| Error::Store(format!("a task row holds an unknown status: {e}")))
+}
+
+/// [`status`] for the store modules that still read their rows through the SQLite client.
 pub(super) fn status_of(v: String) -> rusqlite::Result<Status> {
     v.parse().map_err(|e: String| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
@@ -34,10 +39,10 @@ fn ts(v: Option<i64>) -> Option<Timestamp> {
     v.map(Timestamp)
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
+fn from_row(r: &Row<'_>) -> Result<Task> {
     Ok(Task {
         id: TaskId(r.get(1)?),
-        account: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        account: r.get::<Option<String>>(2)?.unwrap_or_default(),
         account_id: r.get(3)?,
         topic: r.get(4)?,
         keywords: parse_json_list(r.get(5)?),
@@ -54,7 +59,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
         idempotency_key: r.get(16)?,
         plan_id: r.get(17)?,
         plan_run_id: r.get(18)?,
-        status: status_of(r.get(19)?)?,
+        status: status(r.get(19)?)?,
         remote_job_id: r.get(20)?,
         progress: r.get(21)?,
         current_step: r.get(22)?,
@@ -71,7 +76,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
         started_at: ts(r.get(33)?),
         completed_at: ts(r.get(34)?),
         updated_at: Timestamp(r.get(35)?),
-        callback_delivery: match r.get::<_, Option<i64>>(36)? {
+        callback_delivery: match r.get::<Option<i64>>(36)? {
             None => None,
             Some(id) => {
                 let status: String = r.get(38)?;
@@ -99,34 +104,49 @@ pub struct Submitted {
     pub existing: bool,
 }
 
-/// Inserts a validated task for `account` with its first event. Must run inside a write
-/// transaction. A repeated idempotency key returns the task that holds it; the unique index
-/// on the key, not a look-up beforehand, decides.
-pub fn insert(conn: &Conn, task: &NewTask, account: &Account, now: Millis) -> Result<Submitted> {
-    let id = loop {
-        let candidate = TaskId::random();
-        let taken: bool = conn
-            .sql()
-            .prepare_cached("SELECT EXISTS(SELECT 1 FROM tasks WHERE id = ?1)")?
-            .query_row([candidate.0], |r| r.get(0))?;
-        if !taken {
-            break candidate;
-        }
-    };
-    let keywords = (!task.keywords.is_empty()).then(|| json_list(&task.keywords));
-    let timeout_s = task.timeout.as_secs() as i64;
-    let inserted: Option<i64> = conn
-        .sql()
-        .prepare_cached(
-            "INSERT INTO tasks(id, account_id, topic, keywords, category, requirements, tone, priority,
+/// The insert of a task on SQLite, whose single writer lets the random id be checked free
+/// beforehand: only the idempotency key can conflict.
+const INSERT_LITE: &str = "INSERT INTO tasks(id, account_id, topic, keywords, category, requirements, tone, priority,
                                auto_approve, max_retries, timeout_s, deadline_at, callback_url, generator,
                                idempotency_key, status, next_attempt_at, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 'pending', ?16, ?16, ?16)
              ON CONFLICT(idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-             RETURNING seq",
-        )?
-        .query_row(
-            params![
+             RETURNING seq";
+
+/// The insert of a task on PostgreSQL. With no conflict target, both unique indexes (the
+/// idempotency key's and the random id's) are arbiters: an insert that meets another
+/// transaction's uncommitted row with the same key waits for that transaction, then inserts
+/// nothing (or inserts, when it rolled back); an id drawn by two inserts at once inserts
+/// nothing instead of aborting the whole transaction with a unique violation.
+const INSERT_PG: &str = "INSERT INTO tasks(id, account_id, topic, keywords, category, requirements, tone, priority,
+                               auto_approve, max_retries, timeout_s, deadline_at, callback_url, generator,
+                               idempotency_key, status, next_attempt_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'pending', $16, $16, $16)
+             ON CONFLICT DO NOTHING
+             RETURNING seq";
+
+/// Inserts a validated task for `account` with its first event. Must run inside a write
+/// transaction. A repeated idempotency key returns the task that holds it; the unique index
+/// on the key, not a look-up beforehand, decides, also between submitters racing on
+/// PostgreSQL: they end with one task, which each of them gets.
+pub fn insert(conn: &Conn, task: &NewTask, account: &Account, now: Millis) -> Result<Submitted> {
+    let keywords = (!task.keywords.is_empty()).then(|| json_list(&task.keywords));
+    let timeout_s = task.timeout.as_secs() as i64;
+    loop {
+        let id = TaskId::random();
+        if !conn.is_pg() {
+            let taken: bool = conn.one(
+                Sql::same("SELECT EXISTS(SELECT 1 FROM tasks WHERE id = ?1)"),
+                args![id.0],
+                |r| r.get(0),
+            )?;
+            if taken {
+                continue;
+            }
+        }
+        let inserted: Option<i64> = conn.row(
+            Sql::each(INSERT_LITE, INSERT_PG),
+            args![
                 id.0,
                 account.id,
                 task.topic,
@@ -145,10 +165,8 @@ pub fn insert(conn: &Conn, task: &NewTask, account: &Account, now: Millis) -> Re
                 now,
             ],
             |r| r.get(0),
-        )
-        .optional()?;
-    match inserted {
-        Some(seq) => {
+        )?;
+        if let Some(seq) = inserted {
             record_event(
                 conn,
                 Seq(seq),
@@ -157,27 +175,37 @@ pub fn insert(conn: &Conn, task: &NewTask, account: &Account, now: Millis) -> Re
                 Status::Pending,
                 Some("submitted"),
             )?;
-            Ok(Submitted {
+            return Ok(Submitted {
                 seq: Seq(seq),
                 id,
                 existing: false,
-            })
+            });
         }
-        None => {
-            let key = task.idempotency_key.as_deref().unwrap_or_default();
-            let (seq, id) = conn
-                .sql()
-                .prepare_cached("SELECT seq, id FROM tasks WHERE idempotency_key = ?1")?
-                .query_row([key], |r| Ok((Seq(r.get(0)?), TaskId(r.get(1)?))))?;
-            Ok(Submitted {
-                seq,
-                id,
-                existing: true,
-            })
+        // Nothing was inserted because the key is taken. The task that holds it is
+        // committed, and this statement sees it: on PostgreSQL each statement of a READ
+        // COMMITTED transaction reads what was committed before it started, which includes
+        // the task whose commit the insert waited for.
+        if let Some(key) = task.idempotency_key.as_deref() {
+            let holder = conn.row(
+                Sql::same("SELECT seq, id FROM tasks WHERE idempotency_key = ?1"),
+                args![key],
+                |r| Ok((Seq(r.get(0)?), TaskId(r.get(1)?))),
+            )?;
+            if let Some((seq, id)) = holder {
+                return Ok(Submitted {
+                    seq,
+                    id,
+                    existing: true,
+                });
+            }
         }
+        // On PostgreSQL, the random id was taken by a concurrent insert (or the key's holder
+        // was deleted meanwhile): draw another id and insert again.
     }
 }
 
+/// Appends an event to a task's history, with who acts through the connection (the daemon's
+/// owner id; NULL for an operator's command).
 pub fn record_event(
     conn: &Conn,
     seq: Seq,
@@ -186,30 +214,61 @@ pub fn record_event(
     to: Status,
     message: Option<&str>,
 ) -> Result<()> {
-    conn.sql().prepare_cached(
-        "INSERT INTO task_events(task_seq, at, from_status, to_status, message) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![seq.0, at, from.map(Status::as_str), to.as_str(), message])?;
+    let actor = conn.actor();
+    conn.exec(
+        Sql::same(
+            "INSERT INTO task_events(task_seq, at, from_status, to_status, message, actor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        ),
+        args![
+            seq.0,
+            at,
+            from.map(Status::as_str),
+            to.as_str(),
+            message,
+            actor
+        ],
+    )?;
     Ok(())
 }
 
+fn not_found(seq: Seq) -> Error {
+    Error::NotFound {
+        kind: "task",
+        id: format!("#{}", seq.0),
+    }
+}
+
 pub fn get(conn: &Conn, seq: Seq) -> Result<Task> {
-    conn.sql()
-        .prepare_cached(&format!("{SELECT} WHERE t.seq = ?1"))?
-        .query_row([seq.0], from_row)
-        .optional()?
-        .ok_or_else(|| Error::NotFound {
-            kind: "task",
-            id: format!("#{}", seq.0),
-        })
+    conn.row(
+        Sql::same(&format!("{SELECT} WHERE t.seq = ?1")),
+        args![seq.0],
+        from_row,
+    )?
+    .ok_or_else(|| not_found(seq))
+}
+
+/// [`get`] for a decision that a write depends on. On PostgreSQL the task's row is locked
+/// (and read as last committed), so that no other transaction changes it before this one
+/// ends; on SQLite the write transaction already keeps every other writer out.
+fn get_for_update(conn: &Conn, seq: Seq) -> Result<Task> {
+    conn.row(
+        Sql::each(
+            &format!("{SELECT} WHERE t.seq = ?1"),
+            &format!("{SELECT} WHERE t.seq = $1 FOR UPDATE OF t"),
+        ),
+        args![seq.0],
+        from_row,
+    )?
+    .ok_or_else(|| not_found(seq))
 }
 
 pub fn current_status(conn: &Conn, seq: Seq) -> Result<Option<Status>> {
-    conn.sql()
-        .prepare_cached("SELECT status FROM tasks WHERE seq = ?1")?
-        .query_row([seq.0], |r| status_of(r.get(0)?))
-        .optional()
-        .map_err(Into::into)
+    conn.row(
+        Sql::same("SELECT status FROM tasks WHERE seq = ?1"),
+        args![seq.0],
+        |r| status(r.get(0)?),
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -235,26 +294,26 @@ pub struct Filter {
     pub reverse: bool,
 }
 
-/// The WHERE clause and its arguments for a filter.
-fn filter_sql(f: &Filter) -> (String, Vec<Value>) {
-    let mut args: Vec<Value> = Vec::new();
+/// The WHERE clause and its arguments for a filter (the same SQL for both engines).
+fn filter_sql(f: &Filter) -> (String, Vec<Value<'static>>) {
+    let mut args: Vec<Value<'static>> = Vec::new();
     let mut clauses: Vec<String> = Vec::new();
     if !f.statuses.is_empty() {
         let marks = vec!["?"; f.statuses.len()].join(",");
         clauses.push(format!("t.status IN ({marks})"));
-        args.extend(f.statuses.iter().map(|s| Value::Text(s.as_str().into())));
+        args.extend(f.statuses.iter().map(|s| Value::Text(s.as_str())));
     }
     if let Some(a) = f.account_id {
         clauses.push("t.account_id = ?".into());
-        args.push(Value::Integer(a));
+        args.push(Value::Int(a));
     }
     if let Some(s) = f.since {
         clauses.push("t.created_at >= ?".into());
-        args.push(Value::Integer(s));
+        args.push(Value::Int(s));
     }
     if let Some(u) = f.until {
         clauses.push("t.created_at < ?".into());
-        args.push(Value::Integer(u));
+        args.push(Value::Int(u));
     }
     if clauses.is_empty() {
         (String::new(), args)
@@ -267,7 +326,8 @@ pub fn list(conn: &Conn, f: &Filter) -> Result<Vec<Task>> {
     list_from(conn, f, 0)
 }
 
-/// Like [`list`], skipping the first `offset` matches.
+/// Like [`list`], skipping the first `offset` matches. Every order ends in `seq`, which is
+/// unique, so pages are the same on both engines and never overlap.
 pub fn list_from(conn: &Conn, f: &Filter, offset: u32) -> Result<Vec<Task>> {
     let (filter, args) = filter_sql(f);
     let mut sql = format!("{SELECT}{filter}");
@@ -285,51 +345,71 @@ pub fn list_from(conn: &Conn, f: &Filter, offset: u32) -> Result<Vec<Task>> {
         Sort::Priority => sql.push_str(&format!(" ORDER BY t.priority {desc}, t.seq {asc}")),
         Sort::Updated => sql.push_str(&format!(" ORDER BY t.updated_at {desc}, t.seq {desc}")),
     }
+    // PostgreSQL takes the page as values, so that paging through a long list in a
+    // long-lived process (the API) prepares one statement, not one per page; SQLite's text
+    // stays as it was.
+    let mut pg = sql.clone();
+    let mut pg_args = args.clone();
     match (f.limit, offset) {
-        (Some(limit), _) => sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}")),
+        (Some(limit), _) => {
+            sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
+            pg.push_str(" LIMIT ? OFFSET ?");
+            pg_args.extend([Value::Int(limit.into()), Value::Int(offset.into())]);
+        }
         (None, 0) => {}
-        (None, _) => sql.push_str(&format!(" LIMIT -1 OFFSET {offset}")),
+        // SQLite takes an offset only after a limit (-1: none); PostgreSQL takes it alone.
+        (None, _) => {
+            sql.push_str(&format!(" LIMIT -1 OFFSET {offset}"));
+            pg.push_str(" OFFSET ?");
+            pg_args.push(Value::Int(offset.into()));
+        }
     }
-    let mut stmt = conn.sql().prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args), from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let args = if conn.is_pg() { pg_args } else { args };
+    conn.rows(Sql::each(&sql, &pg_placeholders(&pg)), &args, from_row)
 }
 
 /// How many tasks match the filter (ignoring its limit).
 pub fn count(conn: &Conn, f: &Filter) -> Result<u64> {
     if f.statuses.is_empty() && f.account_id.is_none() && f.since.is_none() && f.until.is_none() {
-        let n: i64 =
-            conn.sql()
-                .query_row("SELECT coalesce(sum(n), 0) FROM task_counts", [], |r| {
-                    r.get(0)
-                })?;
+        let n: i64 = conn.one(
+            Sql::each(
+                "SELECT coalesce(sum(n), 0) FROM task_counts",
+                "SELECT coalesce(sum(n), 0)::bigint FROM task_counts",
+            ),
+            args![],
+            |r| r.get(0),
+        )?;
         return Ok(n.max(0) as u64);
     }
     let (filter, args) = filter_sql(f);
-    let n: i64 = conn.sql().query_row(
-        &format!("SELECT count(*) FROM tasks t{filter}"),
-        params_from_iter(args),
+    let n: i64 = conn.one(
+        Sql::same(&format!("SELECT count(*) FROM tasks t{filter}")),
+        &args,
         |r| r.get(0),
     )?;
     Ok(n as u64)
 }
 
+/// A task's history, in the order it was written.
 pub fn events(conn: &Conn, seq: Seq) -> Result<Vec<TaskEvent>> {
-    let mut stmt = conn.sql().prepare_cached(
-        "SELECT t.id, e.at, e.from_status, e.to_status, e.message
-         FROM task_events e JOIN tasks t ON t.seq = e.task_seq
-         WHERE e.task_seq = ?1 ORDER BY e.id",
-    )?;
-    let rows = stmt.query_map([seq.0], |r| {
-        Ok(TaskEvent {
-            task_id: TaskId(r.get(0)?),
-            occurred_at: Timestamp(r.get(1)?),
-            from_status: r.get::<_, Option<String>>(2)?.map(status_of).transpose()?,
-            to_status: status_of(r.get(3)?)?,
-            message: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    conn.rows(
+        Sql::same(
+            "SELECT t.id, e.at, e.from_status, e.to_status, e.message, e.actor
+             FROM task_events e JOIN tasks t ON t.seq = e.task_seq
+             WHERE e.task_seq = ?1 ORDER BY e.id",
+        ),
+        args![seq.0],
+        |r| {
+            Ok(TaskEvent {
+                task_id: TaskId(r.get(0)?),
+                occurred_at: Timestamp(r.get(1)?),
+                from_status: r.get::<Option<String>>(2)?.map(status).transpose()?,
+                to_status: status(r.get(3)?)?,
+                message: r.get(4)?,
+                actor: r.get(5)?,
+            })
+        },
+    )
 }
 
 /// Fields a transition may set besides the status. `None` leaves a column alone;
@@ -353,55 +433,49 @@ pub struct Changes {
 }
 
 impl Changes {
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        fn int(v: Option<i64>) -> Value {
-            v.map(Value::Integer).unwrap_or(Value::Null)
-        }
-        fn text(v: &Option<String>) -> Value {
-            v.clone().map(Value::Text).unwrap_or(Value::Null)
-        }
+    fn columns(&self) -> Vec<(&'static str, Value<'_>)> {
         let mut c = Vec::new();
-        if let Some(v) = self.retry_count {
-            c.push(("retry_count", Value::Integer(v.into())));
+        if let Some(v) = &self.retry_count {
+            c.push(("retry_count", v.value()));
         }
-        if let Some(v) = self.next_attempt_at {
-            c.push(("next_attempt_at", Value::Integer(v)));
+        if let Some(v) = &self.next_attempt_at {
+            c.push(("next_attempt_at", v.value()));
         }
-        if let Some(v) = self.deadline_at {
-            c.push(("deadline_at", Value::Integer(v)));
+        if let Some(v) = &self.deadline_at {
+            c.push(("deadline_at", v.value()));
         }
         if let Some(v) = &self.lease_owner {
-            c.push(("lease_owner", text(v)));
+            c.push(("lease_owner", v.value()));
         }
-        if let Some(v) = self.lease_expires_at {
-            c.push(("lease_expires_at", int(v)));
+        if let Some(v) = &self.lease_expires_at {
+            c.push(("lease_expires_at", v.value()));
         }
         if let Some(v) = &self.remote_job_id {
-            c.push(("remote_job_id", text(v)));
+            c.push(("remote_job_id", v.value()));
         }
-        if let Some(v) = self.progress {
-            c.push(("progress", int(v.map(i64::from))));
+        if let Some(v) = &self.progress {
+            c.push(("progress", v.value()));
         }
         if let Some(v) = &self.current_step {
-            c.push(("current_step", text(v)));
+            c.push(("current_step", v.value()));
         }
         if let Some(v) = &self.error_kind {
-            c.push(("error_kind", text(v)));
+            c.push(("error_kind", v.value()));
         }
         if let Some(v) = &self.error_message {
-            c.push(("error_message", text(v)));
+            c.push(("error_message", v.value()));
         }
-        if let Some(v) = self.content_id {
-            c.push(("content_id", int(v)));
+        if let Some(v) = &self.content_id {
+            c.push(("content_id", v.value()));
         }
-        if let Some(v) = self.submitted_at {
-            c.push(("submitted_at", int(v)));
+        if let Some(v) = &self.submitted_at {
+            c.push(("submitted_at", v.value()));
         }
-        if let Some(v) = self.started_at {
-            c.push(("started_at", int(v)));
+        if let Some(v) = &self.started_at {
+            c.push(("started_at", v.value()));
         }
-        if let Some(v) = self.completed_at {
-            c.push(("completed_at", int(v)));
+        if let Some(v) = &self.completed_at {
+            c.push(("completed_at", v.value()));
         }
         c
     }
@@ -420,41 +494,83 @@ pub fn transition(
     message: Option<&str>,
     now: Millis,
 ) -> Result<Option<Status>> {
-    let Some(current) = current_status(conn, seq)? else {
+    let allowed: Vec<Status> = from.iter().copied().filter(|s| s.can_become(to)).collect();
+    let left = if allowed.is_empty() {
+        None
+    } else {
+        leave(conn, seq, &allowed, to, changes, now)?
+    };
+    let Some(current) = left else {
+        // Nothing changed. A task that is in one of `from` but cannot become `to` is a
+        // mistake of the caller's, not a late transition.
+        if allowed.len() < from.len() {
+            if let Some(current) = current_status(conn, seq)?.filter(|s| from.contains(s)) {
+                return Err(Error::Refused(format!(
+                    "a task cannot go from {current} to {to}"
+                )));
+            }
+        }
         return Ok(None);
     };
-    if !from.contains(&current) {
-        return Ok(None);
-    }
-    if !current.can_become(to) {
-        return Err(Error::Refused(format!(
-            "a task cannot go from {current} to {to}"
-        )));
-    }
-    let cols = changes.columns();
-    let mut sql = String::from("UPDATE tasks SET status = ?1, updated_at = ?2");
-    for (i, (name, _)) in cols.iter().enumerate() {
-        sql.push_str(&format!(", {name} = ?{}", i + 5));
-    }
-    sql.push_str(" WHERE seq = ?3 AND status = ?4");
-    let mut args: Vec<Value> = vec![
-        Value::Text(to.as_str().into()),
-        Value::Integer(now),
-        Value::Integer(seq.0),
-        Value::Text(current.as_str().into()),
-    ];
-    args.extend(cols.into_iter().map(|(_, v)| v));
-    let n = conn
-        .sql()
-        .prepare_cached(&sql)?
-        .execute(params_from_iter(args))?;
-    if n == 0 {
-        return Ok(None);
-    }
     record_event(conn, seq, now, Some(current), to, message)?;
     // The task's callback, if any, is queued in the same transaction as the change.
     enqueue_event(conn, seq, to, now)?;
     Ok(Some(current))
+}
+
+/// The guarded update of a transition: sets `to` and `changes` when the task is in one of
+/// `allowed`, and returns the status it replaced (`None`: the task is elsewhere, or gone).
+fn leave(
+    conn: &Conn,
+    seq: Seq,
+    allowed: &[Status],
+    to: Status,
+    changes: &Changes,
+    now: Millis,
+) -> Result<Option<Status>> {
+    let cols = changes.columns();
+    let mut sets = String::new();
+    for (i, (name, _)) in cols.iter().enumerate() {
+        sets.push_str(&format!(", {name} = ?{}", i + 5));
+    }
+    let lite = format!(
+        "UPDATE tasks SET status = ?1, updated_at = ?2{sets} WHERE seq = ?3 AND status = ?4"
+    );
+    // Under READ COMMITTED another transaction may change the task between a read and the
+    // update, so on PostgreSQL the status left comes from the update itself: the CTE locks
+    // the row if it is in an allowed status (after waiting for a concurrent writer,
+    // PostgreSQL re-checks that on the row as the writer committed it), and the update
+    // returns the status it locked, which nobody else can change until this transaction ends.
+    let pg = pg_placeholders(&format!(
+        "WITH prev AS (
+             SELECT seq, status FROM tasks WHERE seq = ?3 AND status = ANY(?4) FOR UPDATE
+         )
+         UPDATE tasks t SET status = ?1, updated_at = ?2{sets}
+         FROM prev WHERE t.seq = prev.seq
+         RETURNING prev.status"
+    ));
+    let sql = Sql::each(&lite, &pg);
+    let head = [to.as_str().value(), now.value(), seq.0.value()];
+    if conn.is_pg() {
+        let names: Vec<String> = allowed.iter().map(|s| s.as_str().to_string()).collect();
+        let args: Vec<Value<'_>> = head
+            .into_iter()
+            .chain([names.value()])
+            .chain(cols.into_iter().map(|(_, v)| v))
+            .collect();
+        return conn.row(sql, &args, |r| status(r.get(0)?));
+    }
+    // SQLite has one writer: the status read here is the one the update replaces.
+    let Some(current) = current_status(conn, seq)?.filter(|s| allowed.contains(s)) else {
+        return Ok(None);
+    };
+    let args: Vec<Value<'_>> = head
+        .into_iter()
+        .chain([current.as_str().value()])
+        .chain(cols.into_iter().map(|(_, v)| v))
+        .collect();
+    let n = conn.exec(sql, &args)?;
+    Ok((n > 0).then_some(current))
 }
 
 /// Queues `task.completed` / `task.failed` for a task that just reached `status`, when it
@@ -466,10 +582,11 @@ fn enqueue_event(conn: &Conn, seq: Seq, status: Status, now: Millis) -> Result<(
         _ => return Ok(()),
     };
     let url: Option<String> = conn
-        .sql()
-        .prepare_cached("SELECT callback_url FROM tasks WHERE seq = ?1")?
-        .query_row([seq.0], |r| r.get(0))
-        .optional()?
+        .row(
+            Sql::same("SELECT callback_url FROM tasks WHERE seq = ?1"),
+            args![seq.0],
+            |r| r.get(0),
+        )?
         .flatten();
     let Some(url) = url else {
         return Ok(());
@@ -534,11 +651,12 @@ pub fn cancel(conn: &Conn, seq: Seq, id: TaskId, now: Millis) -> Result<Outcome>
             // A submit under way is dropped with the task: its job, if any, is abandoned by
             // the operator, which the history already says; a later `task retry` takes a new
             // key without calling it interrupted.
-            conn.sql()
-                .prepare_cached(
+            conn.exec(
+                Sql::same(
                     "UPDATE tasks SET remote_submit_key = NULL WHERE seq = ?1 AND remote_submit_key IS NOT NULL",
-                )?
-                .execute([seq.0])?;
+                ),
+                args![seq.0],
+            )?;
             Ok(Outcome::Done { from })
         }
         None => {
@@ -555,7 +673,9 @@ pub fn cancel(conn: &Conn, seq: Seq, id: TaskId, now: Millis) -> Result<Outcome>
 /// Puts a failed, timed-out or cancelled task back to pending. A manual retry counts against
 /// `max_retries` and is refused past it unless `force`; it restarts the task's deadline.
 pub fn retry(conn: &Conn, seq: Seq, force: bool, now: Millis) -> Result<Outcome> {
-    let task = get(conn, seq)?;
+    // The retry count written below is computed from this read: on PostgreSQL the row stays
+    // locked from here, so that two operators retrying at once cannot both count from it.
+    let task = get_for_update(conn, seq)?;
     if !Status::RETRYABLE.contains(&task.status) {
         return Ok(Outcome::Refused(format!(
             "{} is {}; only failed, timeout or cancelled tasks can be retried",
@@ -605,69 +725,814 @@ pub fn retry(conn: &Conn, seq: Seq, force: bool, now: Millis) -> Result<Outcome>
     }
 }
 
-/// Tasks in `statuses`, oldest first, up to `limit`: used by `task retry --all-failed`.
+/// Tasks in `statuses`, oldest first: used by `task retry --all-failed`.
 pub fn ids_with_status(conn: &Conn, statuses: &[Status]) -> Result<Vec<(Seq, TaskId)>> {
     let marks = vec!["?"; statuses.len()].join(",");
-    let mut stmt = conn.sql().prepare(&format!(
-        "SELECT seq, id FROM tasks WHERE status IN ({marks}) ORDER BY seq"
-    ))?;
-    let rows = stmt.query_map(params_from_iter(statuses.iter().map(|s| s.as_str())), |r| {
-        Ok((Seq(r.get(0)?), TaskId(r.get(1)?)))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let args: Vec<Value<'_>> = statuses.iter().map(|s| Value::Text(s.as_str())).collect();
+    conn.rows(
+        Sql::same(&format!(
+            "SELECT seq, id FROM tasks WHERE status IN ({marks}) ORDER BY seq"
+        )),
+        &args,
+        |r| Ok((Seq(r.get(0)?), TaskId(r.get(1)?))),
+    )
 }
 
 /// Tasks per status, for all tasks (from the trigger-kept totals) or one account.
 pub fn status_counts(conn: &Conn, account_id: Option<i64>) -> Result<Vec<(Status, u64)>> {
-    let mut out: Vec<(Status, u64)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
-    let mut put = |s: String, n: i64| -> rusqlite::Result<()> {
-        let st = status_of(s)?;
-        if let Some(slot) = out.iter_mut().find(|(x, _)| *x == st) {
-            slot.1 = n.max(0) as u64;
-        }
-        Ok(())
+    let read = |r: &Row<'_>| Ok((status(r.get(0)?)?, r.get::<i64>(1)?));
+    let found = match account_id {
+        None => conn.rows(
+            Sql::same("SELECT status, n FROM task_counts"),
+            args![],
+            read,
+        )?,
+        Some(a) => conn.rows(
+            Sql::same("SELECT status, count(*) FROM tasks WHERE account_id = ?1 GROUP BY status"),
+            args![a],
+            read,
+        )?,
     };
-    match account_id {
-        None => {
-            let mut stmt = conn
-                .sql()
-                .prepare_cached("SELECT status, n FROM task_counts")?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                put(r.get(0)?, r.get(1)?)?;
-            }
-        }
-        Some(a) => {
-            let mut stmt = conn.sql().prepare_cached(
-                "SELECT status, count(*) FROM tasks WHERE account_id = ?1 GROUP BY status",
-            )?;
-            let mut rows = stmt.query([a])?;
-            while let Some(r) = rows.next()? {
-                put(r.get(0)?, r.get(1)?)?;
-            }
-        }
-    }
-    Ok(out)
+    Ok(Status::ALL
+        .iter()
+        .map(|s| {
+            let n = found.iter().find(|(x, _)| x == s).map_or(0, |(_, n)| *n);
+            (*s, n.max(0) as u64)
+        })
+        .collect())
 }
 
 /// Deletes terminal tasks last updated before `cutoff` (their events go with them; contents
-/// stay). With `dry_run`, only counts them.
+/// stay). With `dry_run`, only counts them. Daemons and operators cleaning up at once on
+/// PostgreSQL each count only the rows their own delete removed.
 pub fn cleanup(conn: &Conn, cutoff: Millis, dry_run: bool) -> Result<u64> {
     let terminal = Status::TERMINAL.map(|s| format!("'{s}'")).join(",");
     let filter = format!("status IN ({terminal}) AND updated_at < ?1");
     let n = if dry_run {
-        conn.sql().query_row(
-            &format!("SELECT count(*) FROM tasks WHERE {filter}"),
-            [cutoff],
-            |r| r.get::<_, i64>(0),
+        conn.one(
+            Sql::same(&format!("SELECT count(*) FROM tasks WHERE {filter}")),
+            args![cutoff],
+            |r| r.get::<i64>(0),
         )? as u64
     } else {
-        let n = conn
-            .sql()
-            .execute(&format!("DELETE FROM tasks WHERE {filter}"), [cutoff])?
-            as u64;
+        let n = conn.exec(
+            Sql::same(&format!("DELETE FROM tasks WHERE {filter}")),
+            args![cutoff],
+        )? as u64;
         counters::add(conn, counters::TASKS_CLEANED, "", n as i64)?;
         n
     };
     Ok(n)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::domain::account::NewAccount;
+    use crate::store::testing::sqlite;
+    use crate::store::{accounts, Store};
+
+    pub(crate) fn account(store: &mut Store, name: &str) -> Account {
+        let a = NewAccount {
+            name: name.into(),
+            display_name: None,
+            platform: "wechat".into(),
+            language: "zh".into(),
+            tone: Some("calm".into()),
+            category: Some("tech".into()),
+            persona: None,
+            min_words: None,
+            max_words: None,
+            forbidden_words: Vec::new(),
+            auto_approve: false,
+        };
+        store.write(|c| accounts::insert(c, &a)).unwrap()
+    }
+
+    pub(crate) fn new_task(topic: &str, priority: u8, key: Option<&str>) -> NewTask {
+        NewTask {
+            account: String::new(),
+            topic: topic.into(),
+            keywords: vec!["a".into(), "b".into()],
+            category: None,
+            requirements: None,
+            tone: None,
+            priority,
+            auto_approve: None,
+            max_retries: 1,
+            timeout: Duration::from_secs(60),
+            callback_url: None,
+            generator: None,
+            idempotency_key: key.map(Into::into),
+        }
+    }
+
+    fn submit(store: &mut Store, acct: &Account, priority: u8, now: Millis) -> Submitted {
+        store
+            .write(|c| insert(c, &new_task("topic", priority, None), acct, now))
+            .unwrap()
+    }
+
+    fn seqs(store: &mut Store, f: &Filter, offset: u32) -> Vec<Seq> {
+        store
+            .read(|c| list_from(c, f, offset))
+            .unwrap()
+            .into_iter()
+            .map(|t| resolve_seq(store, t.id))
+            .collect()
+    }
+
+    fn resolve_seq(store: &Store, id: TaskId) -> Seq {
+        resolve(store.conn(), &id.to_string()).unwrap().0
+    }
+
+    fn steps(store: &mut Store, seq: Seq) -> Vec<(Option<Status>, Status)> {
+        store
+            .read(|c| events(c, seq))
+            .unwrap()
+            .iter()
+            .map(|e| (e.from_status, e.to_status))
+            .collect()
+    }
+
+    /// Inserts with and without idempotency keys, and reads the task back.
+    fn submit_with_and_without_keys(store: &mut Store) {
+        let acct = account(store, "blog");
+        let a = submit(store, &acct, 5, 1_000);
+        let b = submit(store, &acct, 5, 2_000);
+        assert!(!a.existing && !b.existing);
+        assert_ne!(a.id, b.id);
+        assert!(b.seq > a.seq);
+        let keyed = store
+            .write(|c| insert(c, &new_task("keyed", 5, Some("k1")), &acct, 3_000))
+            .unwrap();
+        assert!(!keyed.existing);
+        let again = store
+            .write(|c| insert(c, &new_task("other", 9, Some("k1")), &acct, 4_000))
+            .unwrap();
+        assert_eq!(
+            (again.seq, again.id, again.existing),
+            (keyed.seq, keyed.id, true)
+        );
+
+        let t = store.read(|c| get(c, keyed.seq)).unwrap();
+        assert_eq!(t.id, keyed.id);
+        assert_eq!(
+            (t.topic.as_str(), t.priority),
+            ("keyed", 5),
+            "the first submit holds"
+        );
+        assert_eq!(t.account, "blog");
+        assert_eq!(t.keywords, ["a", "b"]);
+        assert_eq!(t.category.as_deref(), Some("tech"), "the account's default");
+        assert_eq!(t.tone.as_deref(), Some("calm"));
+        assert!(!t.auto_approve, "the account's default");
+        assert_eq!(t.idempotency_key.as_deref(), Some("k1"));
+        assert_eq!(t.status, Status::Pending);
+        assert_eq!(t.created_at, Timestamp(3_000));
+        assert_eq!(t.next_attempt_at, Timestamp(3_000));
+        assert_eq!(t.deadline_at, Timestamp(63_000));
+        assert_eq!(t.event_count, 1);
+        assert_eq!(t.callback_delivery, None);
+        assert_eq!(store.read(|c| count(c, &Filter::default())).unwrap(), 3);
+
+        let ev = store.read(|c| events(c, keyed.seq)).unwrap();
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].task_id, keyed.id);
+        assert_eq!(
+            (ev[0].from_status, ev[0].to_status),
+            (None, Status::Pending)
+        );
+        assert_eq!(ev[0].message.as_deref(), Some("submitted"));
+        assert_eq!(ev[0].occurred_at, Timestamp(3_000));
+
+        let conn = store.conn();
+        assert_eq!(current_status(conn, a.seq).unwrap(), Some(Status::Pending));
+        assert_eq!(current_status(conn, Seq(i64::MAX)).unwrap(), None);
+        assert!(matches!(
+            get(conn, Seq(i64::MAX)),
+            Err(Error::NotFound { kind: "task", .. })
+        ));
+    }
+
+    /// A prefix resolves when unique, is refused when ambiguous, and is not found when
+    /// nothing matches.
+    fn resolve_by_prefix(store: &mut Store) {
+        let acct = account(store, "blog");
+        let tasks: Vec<Submitted> = (0..3).map(|i| submit(store, &acct, 5, i)).collect();
+        let ids = [0x1234_5600_0001_i64, 0x1234_5600_0002, 0xabc0_0000_0000];
+        store
+            .write(|c| {
+                for (t, id) in tasks.iter().zip(ids) {
+                    c.exec(
+                        Sql::same("UPDATE tasks SET id = ?1 WHERE seq = ?2"),
+                        args![id, t.seq.0],
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let conn = store.conn();
+        match resolve(conn, "task-123456") {
+            Err(Error::Invalid { message, .. }) => {
+                assert!(message.contains("ambiguous"), "{message}");
+                assert!(message.contains("task-123456000001, task-123456000002"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            resolve(conn, "task-123456000002").unwrap(),
+            (tasks[1].seq, TaskId(ids[1]))
+        );
+        assert_eq!(
+            resolve(conn, "abc0").unwrap(),
+            (tasks[2].seq, TaskId(ids[2])),
+            "the prefix task- may be left out"
+        );
+        assert_eq!(
+            resolve(conn, "task-abc0").unwrap(),
+            (tasks[2].seq, TaskId(ids[2]))
+        );
+        assert!(matches!(
+            resolve(conn, "task-ffff"),
+            Err(Error::NotFound { kind: "task", .. })
+        ));
+        assert!(matches!(
+            resolve(conn, "task-xyz1"),
+            Err(Error::Invalid { .. })
+        ));
+    }
+
+    /// Filters, orders and pages give the same tasks on both engines.
+    fn list_filters_and_pages(store: &mut Store) {
+        let blog = account(store, "blog");
+        let news = account(store, "news");
+        let t1 = submit(store, &blog, 5, 1_000).seq;
+        let t2 = submit(store, &blog, 9, 2_000).seq;
+        let t3 = submit(store, &news, 5, 3_000).seq;
+        let t4 = submit(store, &news, 1, 4_000).seq;
+        let t5 = submit(store, &blog, 9, 5_000).seq;
+        store
+            .write(|c| {
+                cancel(c, t1, TaskId(0), 6_000)?;
+                transition(
+                    c,
+                    t3,
+                    &[Status::Pending],
+                    Status::Submitted,
+                    &Changes::default(),
+                    None,
+                    10_000,
+                )
+            })
+            .unwrap();
+        let all = Filter::default();
+        assert_eq!(seqs(store, &all, 0), [t5, t4, t3, t2, t1]);
+        let reverse = Filter {
+            reverse: true,
+            ..Filter::default()
+        };
+        assert_eq!(seqs(store, &reverse, 0), [t1, t2, t3, t4, t5]);
+        let two = Filter {
+            limit: Some(2),
+            ..Filter::default()
+        };
+        assert_eq!(seqs(store, &two, 0), [t5, t4]);
+        assert_eq!(seqs(store, &two, 2), [t3, t2]);
+        assert_eq!(seqs(store, &two, 4), [t1]);
+        assert_eq!(seqs(store, &all, 3), [t2, t1], "an offset without a limit");
+        let by_priority = Filter {
+            sort: Sort::Priority,
+            ..Filter::default()
+        };
+        assert_eq!(seqs(store, &by_priority, 0), [t2, t5, t1, t3, t4]);
+        let by_priority_reversed = Filter {
+            reverse: true,
+            ..by_priority
+        };
+        assert_eq!(seqs(store, &by_priority_reversed, 0), [t4, t3, t1, t5, t2]);
+        let by_update = Filter {
+            sort: Sort::Updated,
+            ..Filter::default()
+        };
+        assert_eq!(seqs(store, &by_update, 0), [t3, t1, t5, t4, t2]);
+        let pending = Filter {
+            statuses: vec![Status::Pending],
+            ..Filter::default()
+        };
+        assert_eq!(seqs(store, &pending, 0), [t5, t4, t2]);
+        let moved = Filter {
+            statuses: vec![Status::Cancelled, Status::Submitted],
+            ..Filter::default()
+        };
+        assert_eq!(seqs(store, &moved, 0), [t3, t1]);
+        let of_news = Filter {
+            account_id: Some(news.id),
+            ..Filter::default()
+        };
+        assert_eq!(seqs(store, &of_news, 0), [t4, t3]);
+        let window = Filter {
+            since: Some(2_000),
+            until: Some(5_000),
+            ..Filter::default()
+        };
+        assert_eq!(seqs(store, &window, 0), [t4, t3, t2]);
+        let window_page = Filter {
+            limit: Some(1),
+            reverse: true,
+            ..window.clone()
+        };
+        assert_eq!(seqs(store, &window_page, 1), [t3]);
+
+        let counted = |store: &mut Store, f: &Filter| store.read(|c| count(c, f)).unwrap();
+        assert_eq!(counted(store, &all), 5);
+        assert_eq!(counted(store, &two), 5, "the limit is ignored");
+        assert_eq!(counted(store, &pending), 3);
+        assert_eq!(counted(store, &of_news), 2);
+        assert_eq!(counted(store, &window), 3);
+    }
+
+    /// Every guard of a transition, and the operator's cancel and retry.
+    fn transitions_and_their_guards(store: &mut Store) {
+        let acct = account(store, "blog");
+        let t = submit(store, &acct, 5, 1_000);
+        let seq = t.seq;
+        let claim = Changes {
+            lease_owner: Some(Some("d1".into())),
+            lease_expires_at: Some(Some(99_000)),
+            submitted_at: Some(Some(2_000)),
+            ..Changes::default()
+        };
+        let go = |store: &mut Store, from: &[Status], to: Status, ch: &Changes, now: Millis| {
+            store.write(|c| transition(c, seq, from, to, ch, Some("step"), now))
+        };
+        assert_eq!(
+            go(store, &[Status::Pending], Status::Submitted, &claim, 2_000).unwrap(),
+            Some(Status::Pending)
+        );
+        let task = store.read(|c| get(c, seq)).unwrap();
+        assert_eq!(task.status, Status::Submitted);
+        assert_eq!(task.lease_owner.as_deref(), Some("d1"));
+        assert_eq!(task.lease_expires_at, Some(Timestamp(99_000)));
+        assert_eq!(task.submitted_at, Some(Timestamp(2_000)));
+        assert_eq!(task.updated_at, Timestamp(2_000));
+        // The task left pending: the same transition again changes nothing.
+        assert_eq!(
+            go(store, &[Status::Pending], Status::Submitted, &claim, 2_500).unwrap(),
+            None
+        );
+        assert_eq!(
+            store.read(|c| get(c, seq)).unwrap().updated_at,
+            Timestamp(2_000)
+        );
+        assert_eq!(steps(store, seq).len(), 2);
+
+        let work = Changes {
+            progress: Some(Some(40)),
+            current_step: Some(Some("writing".into())),
+            ..Changes::default()
+        };
+        assert_eq!(
+            go(store, &Status::ACTIVE, Status::Processing, &work, 3_000).unwrap(),
+            Some(Status::Submitted)
+        );
+        // In one of `from`, but not allowed to become `to`: the caller's mistake.
+        let refused = go(
+            store,
+            &[Status::Processing],
+            Status::Submitted,
+            &work,
+            3_100,
+        );
+        assert!(matches!(refused, Err(Error::Refused(_))), "{refused:?}");
+        let refused = go(
+            store,
+            &[Status::Pending, Status::Processing],
+            Status::Submitted,
+            &work,
+            3_100,
+        );
+        assert!(matches!(refused, Err(Error::Refused(_))), "{refused:?}");
+        // Not in `from`: a no-op.
+        assert_eq!(
+            go(store, &[Status::Failed], Status::Pending, &work, 3_100).unwrap(),
+            None
+        );
+        let task = store.read(|c| get(c, seq)).unwrap();
+        assert_eq!(
+            (task.progress, task.current_step.as_deref()),
+            (Some(40), Some("writing"))
+        );
+
+        let fail = Changes {
+            lease_owner: Some(None),
+            lease_expires_at: Some(None),
+            error_kind: Some(Some("permanent".into())),
+            error_message: Some(Some("refused".into())),
+            completed_at: Some(Some(4_000)),
+            ..Changes::default()
+        };
+        assert_eq!(
+            go(store, &Status::ACTIVE, Status::Failed, &fail, 4_000).unwrap(),
+            Some(Status::Processing)
+        );
+        let task = store.read(|c| get(c, seq)).unwrap();
+        assert_eq!(task.status, Status::Failed);
+        assert_eq!(task.lease_owner, None);
+        assert_eq!(task.error_message.as_deref(), Some("refused"));
+        assert_eq!(task.completed_at, Some(Timestamp(4_000)));
+        // A late result for a finished task is dropped.
+        assert_eq!(
+            go(
+                store,
+                &Status::ACTIVE,
+                Status::Completed,
+                &Changes::default(),
+                4_500
+            )
+            .unwrap(),
+            None
+        );
+
+        match store.write(|c| cancel(c, seq, t.id, 5_000)).unwrap() {
+            Outcome::Refused(why) => assert!(why.contains("already failed"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            store.write(|c| retry(c, seq, false, 7_000)).unwrap(),
+            Outcome::Done {
+                from: Status::Failed
+            }
+        );
+        let task = store.read(|c| get(c, seq)).unwrap();
+        assert_eq!((task.status, task.retry_count), (Status::Pending, 1));
+        assert_eq!(task.deadline_at, Timestamp(67_000));
+        assert_eq!(task.next_attempt_at, Timestamp(7_000));
+        assert_eq!((task.completed_at, task.progress), (None, None));
+        match store.write(|c| retry(c, seq, false, 7_500)).unwrap() {
+            Outcome::Refused(why) => assert!(why.contains("only failed"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+
+        store
+            .write(|c| {
+                c.exec(
+                    Sql::same("UPDATE tasks SET remote_submit_key = 'k' WHERE seq = ?1"),
+                    args![seq.0],
+                )
+            })
+            .unwrap();
+        assert_eq!(
+            store.write(|c| cancel(c, seq, t.id, 8_000)).unwrap(),
+            Outcome::Done {
+                from: Status::Pending
+            }
+        );
+        let key: Option<String> = store
+            .conn()
+            .one(
+                Sql::same("SELECT remote_submit_key FROM tasks WHERE seq = ?1"),
+                args![seq.0],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(key, None, "the submit under way is dropped with the task");
+        let task = store.read(|c| get(c, seq)).unwrap();
+        assert_eq!(
+            (task.status, task.completed_at),
+            (Status::Cancelled, Some(Timestamp(8_000)))
+        );
+        match store.write(|c| retry(c, seq, false, 9_000)).unwrap() {
+            Outcome::Refused(why) => assert!(why.contains("used 1 of 1"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            store.write(|c| retry(c, seq, true, 9_000)).unwrap(),
+            Outcome::Done {
+                from: Status::Cancelled
+            }
+        );
+        assert_eq!(store.read(|c| get(c, seq)).unwrap().retry_count, 2);
+
+        use Status::*;
+        assert_eq!(
+            steps(store, seq),
+            [
+                (None, Pending),
+                (Some(Pending), Submitted),
+                (Some(Submitted), Processing),
+                (Some(Processing), Failed),
+                (Some(Failed), Pending),
+                (Some(Pending), Cancelled),
+                (Some(Cancelled), Pending),
+            ]
+        );
+        let ev = store.read(|c| events(c, seq)).unwrap();
+        assert_eq!(ev[5].message.as_deref(), Some("cancelled by operator"));
+        assert!(ev[6].message.as_deref().unwrap().contains("forced"));
+        let conn = store.conn();
+        assert_eq!(
+            counters::get(conn, counters::TASKS_CANCELLED, "").unwrap(),
+            1
+        );
+        assert_eq!(counters::get(conn, counters::TASKS_RETRIED, "").unwrap(), 2);
+    }
+
+    /// An event records who acts through the store: the daemon named by `set_actor`, or
+    /// nobody (an operator's command), and `task log --format json` shows it as `by`.
+    fn events_name_their_actor(store: &mut Store) {
+        let acct = account(store, "blog");
+        let t = submit(store, &acct, 5, 1_000);
+        store.set_actor("d1");
+        store
+            .write(|c| {
+                transition(
+                    c,
+                    t.seq,
+                    &[Status::Pending],
+                    Status::Submitted,
+                    &Changes::default(),
+                    Some("claimed by d1"),
+                    2_000,
+                )
+            })
+            .unwrap();
+        let ev = store.read(|c| events(c, t.seq)).unwrap();
+        let actors: Vec<Option<&str>> = ev.iter().map(|e| e.actor.as_deref()).collect();
+        assert_eq!(actors, [None, Some("d1")]);
+        let json: Vec<serde_json::Value> = ev
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap())
+            .collect();
+        assert_eq!(json[0]["by"], serde_json::Value::Null);
+        assert_eq!(json[1]["by"], "d1");
+    }
+
+    /// Counts per status follow transitions; cleanup removes old finished tasks with their
+    /// events.
+    fn counts_and_cleanup(store: &mut Store) {
+        let blog = account(store, "blog");
+        let news = account(store, "news");
+        let a = submit(store, &blog, 5, 1_000);
+        let b = submit(store, &blog, 5, 1_000);
+        let c = submit(store, &news, 5, 1_000);
+        let d = submit(store, &news, 5, 1_000);
+        let move_to = |store: &mut Store, seq: Seq, to: Status, now: Millis| {
+            store
+                .write(|conn| {
+                    transition(
+                        conn,
+                        seq,
+                        &Status::ACTIVE,
+                        to,
+                        &Changes::default(),
+                        None,
+                        now,
+                    )
+                })
+                .unwrap()
+                .expect("moved");
+        };
+        store
+            .write(|conn| cancel(conn, b.seq, b.id, 2_000))
+            .unwrap();
+        move_to(store, c.seq, Status::Submitted, 2_500);
+        move_to(store, c.seq, Status::Completed, 3_000);
+        move_to(store, d.seq, Status::Failed, 9_000);
+        let nonzero = |store: &mut Store, account: Option<i64>| -> Vec<(Status, u64)> {
+            let counts = store.read(|conn| status_counts(conn, account)).unwrap();
+            assert_eq!(
+                counts.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+                Status::ALL,
+                "every status, in order"
+            );
+            counts.into_iter().filter(|(_, n)| *n > 0).collect()
+        };
+        use Status::*;
+        assert_eq!(
+            nonzero(store, None),
+            [(Pending, 1), (Completed, 1), (Failed, 1), (Cancelled, 1)]
+        );
+        assert_eq!(
+            nonzero(store, Some(blog.id)),
+            [(Pending, 1), (Cancelled, 1)]
+        );
+        assert_eq!(
+            store
+                .read(|conn| ids_with_status(conn, &[Failed, Cancelled]))
+                .unwrap(),
+            [(b.seq, b.id), (d.seq, d.id)]
+        );
+
+        assert_eq!(store.write(|conn| cleanup(conn, 5_000, true)).unwrap(), 2);
+        assert_eq!(
+            store.read(|conn| count(conn, &Filter::default())).unwrap(),
+            4
+        );
+        assert_eq!(store.write(|conn| cleanup(conn, 5_000, false)).unwrap(), 2);
+        assert_eq!(store.write(|conn| cleanup(conn, 5_000, false)).unwrap(), 0);
+        assert_eq!(
+            store.read(|conn| count(conn, &Filter::default())).unwrap(),
+            2
+        );
+        assert!(store.read(|conn| get(conn, b.seq)).is_err());
+        let events_left: i64 = store
+            .conn()
+            .one(
+                Sql::same("SELECT count(*) FROM task_events WHERE task_seq IN (?1, ?2)"),
+                args![b.seq.0, c.seq.0],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(events_left, 0, "events go with their task");
+        assert_eq!(nonzero(store, None), [(Pending, 1), (Failed, 1)]);
+        assert_eq!(
+            counters::get(store.conn(), counters::TASKS_CLEANED, "").unwrap(),
+            2
+        );
+        assert_eq!(a.seq, resolve_seq(store, a.id));
+    }
+
+    #[test]
+    fn sqlite_submit_with_and_without_keys() {
+        submit_with_and_without_keys(&mut sqlite().1);
+    }
+
+    #[test]
+    fn sqlite_resolve_by_prefix() {
+        resolve_by_prefix(&mut sqlite().1);
+    }
+
+    #[test]
+    fn sqlite_list_filters_and_pages() {
+        list_filters_and_pages(&mut sqlite().1);
+    }
+
+    #[test]
+    fn sqlite_transitions_and_their_guards() {
+        transitions_and_their_guards(&mut sqlite().1);
+    }
+
+    #[test]
+    fn sqlite_events_name_their_actor() {
+        events_name_their_actor(&mut sqlite().1);
+    }
+
+    #[test]
+    fn sqlite_counts_and_cleanup() {
+        counts_and_cleanup(&mut sqlite().1);
+    }
+
+    mod pg {
+        use std::sync::{Arc, Barrier};
+
+        use super::*;
+        use crate::store::testing::PgDb;
+
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn submit_with_and_without_keys() {
+            super::submit_with_and_without_keys(&mut PgDb::new().store());
+        }
+
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn resolve_by_prefix() {
+            super::resolve_by_prefix(&mut PgDb::new().store());
+        }
+
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn list_filters_and_pages() {
+            super::list_filters_and_pages(&mut PgDb::new().store());
+        }
+
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn transitions_and_their_guards() {
+            super::transitions_and_their_guards(&mut PgDb::new().store());
+        }
+
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn events_name_their_actor() {
+            super::events_name_their_actor(&mut PgDb::new().store());
+        }
+
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn counts_and_cleanup() {
+            super::counts_and_cleanup(&mut PgDb::new().store());
+        }
+
+        /// Two daemons moving the same tasks at the same moments: each transition that
+        /// applies reports, and records, the status it really left, so every task's history
+        /// is one unbroken chain.
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn concurrent_transitions_record_the_status_they_left() {
+            let db = PgDb::new();
+            let mut store = db.store();
+            let acct = account(&mut store, "blog");
+            let tasks: Vec<Seq> = (0..40)
+                .map(|i| submit(&mut store, &acct, 5, i).seq)
+                .collect();
+            let barrier = Arc::new(Barrier::new(2));
+            let movers: Vec<_> = [
+                (vec![Status::Pending], Status::Submitted),
+                (Status::ACTIVE.to_vec(), Status::Cancelled),
+            ]
+            .into_iter()
+            .map(|(from, to)| {
+                let (location, barrier, tasks) =
+                    (db.location.clone(), barrier.clone(), tasks.clone());
+                std::thread::spawn(move || {
+                    let mut store = Store::open_at(&location).unwrap();
+                    tasks
+                        .iter()
+                        .map(|seq| {
+                            barrier.wait();
+                            store
+                                .write(|c| {
+                                    transition(c, *seq, &from, to, &Changes::default(), None, 2)
+                                })
+                                .unwrap()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+            let left: Vec<Vec<Option<Status>>> =
+                movers.into_iter().map(|t| t.join().unwrap()).collect();
+            for (i, seq) in tasks.iter().enumerate() {
+                let (claim, cancel) = (left[0][i], left[1][i]);
+                // Either the claim came first and the cancel left submitted, or the cancel
+                // came first and the claim found nothing to do.
+                assert!(
+                    matches!(
+                        (claim, cancel),
+                        (Some(Status::Pending), Some(Status::Submitted))
+                            | (None, Some(Status::Pending))
+                    ),
+                    "{claim:?} {cancel:?}"
+                );
+                let chain = steps(&mut store, *seq);
+                assert!(
+                    chain.windows(2).all(|w| w[0].1 == w[1].0.unwrap()),
+                    "{chain:?}"
+                );
+                assert_eq!(chain.last().unwrap().1, Status::Cancelled);
+            }
+        }
+
+        /// Two processes submitting the same keys at the same moments end with one task per
+        /// key, which both of them get.
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn concurrent_submits_of_one_key_make_one_task() {
+            let db = PgDb::new();
+            let acct = account(&mut db.store(), "blog");
+            let keys = 40;
+            let barrier = Arc::new(Barrier::new(2));
+            let submitters: Vec<_> = (0..2)
+                .map(|_| {
+                    let (location, barrier, acct) =
+                        (db.location.clone(), barrier.clone(), acct.clone());
+                    std::thread::spawn(move || {
+                        let mut store = Store::open_at(&location).unwrap();
+                        (0..keys)
+                            .map(|k| {
+                                let task = new_task("same", 5, Some(&format!("key-{k}")));
+                                barrier.wait();
+                                store.write(|c| insert(c, &task, &acct, 1_000)).unwrap()
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let results: Vec<Vec<Submitted>> =
+                submitters.into_iter().map(|t| t.join().unwrap()).collect();
+            for (one, other) in results[0].iter().zip(&results[1]) {
+                assert_eq!((one.seq, one.id), (other.seq, other.id), "the same task");
+                assert!(
+                    one.existing != other.existing,
+                    "one created it: {one:?} {other:?}"
+                );
+            }
+            let mut store = db.store();
+            let total = store.read(|c| count(c, &Filter::default())).unwrap();
+            assert_eq!(total, keys as u64);
+            let events: i64 = store
+                .conn()
+                .one(
+                    Sql::same("SELECT count(*) FROM task_events"),
+                    args![],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(events, keys as i64, "one submit event per task");
+        }
+    }
 }

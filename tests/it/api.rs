@@ -177,7 +177,7 @@ impl Api {
             default_max_retries: 3,
             generators: opts.generators.keys().cloned().collect(),
         };
-        let mut config = ApiConfig::new(env.db(), policy);
+        let mut config = ApiConfig::new(contenthub::store::Location::File(env.db()), policy);
         config.token = setup.token.map(str::to_string);
         config.webhook_secret = setup.secret.map(|s| s.as_bytes().to_vec());
         config.rate_limit = setup.rate.0;

@@ -188,7 +188,8 @@ fn cases(f: &Fixture) -> Vec<Case> {
         case(3, &["account not found", "ghost"], &["task", "list", "--account", "ghost"]),
         case(3, &["account not found", "ghost"], &["task", "stats", "--account", "ghost"]),
         case(2, &["--format", "yaml"], &["task", "list", "--format", "yaml"]),
-        case(2, &["db", "PostgreSQL URL", "SQLite file"], &["--db", "postgres://app:pw@db.example/x", "task", "stats"]),
+        case(1, &["cannot connect to the store postgres://app:***@127.0.0.1:1/x"], &["--db", "postgres://app:pw@127.0.0.1:1/x", "task", "stats"]),
+        case(2, &["db", "postgres://app:***@h/x?sslmode=sometimes"], &["--db", "postgres://app:pw@h/x?sslmode=sometimes", "task", "stats"]),
         // ids and prefixes
         case(2, &["ambiguous", "task-abcd00000001", "task-abcd00000002"], &["task", "show", "task-abcd"]),
         case(2, &["ambiguous", "task-abcd00000001"], &["task", "cancel", "abcd0000"]),

@@ -359,7 +359,8 @@ fn json_keys_are_stable_snake_case() {
             "occurred_at",
             "from_status",
             "to_status",
-            "message"
+            "message",
+            "by"
         ]
     );
     let account = keys(&["account", "show", "blog"]);

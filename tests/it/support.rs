@@ -726,7 +726,7 @@ pub fn profiles(toml_text: &str) -> std::collections::BTreeMap<String, Generator
 /// Daemon options for in-process runs against `env`'s store, with intervals short enough
 /// that no test waits for long: lease 2 s, poll 100 ms, retries after 100 ms and 200 ms.
 pub fn engine_options(env: &Env, generators_toml: &str) -> engine::Options {
-    let mut opts = engine::Options::new(&env.db());
+    let mut opts = engine::Options::new(&contenthub::store::Location::File(env.db()));
     opts.lease = Duration::from_secs(2);
     opts.poll_interval = Duration::from_millis(100);
     opts.retry_delays = vec![Duration::from_millis(100), Duration::from_millis(200)];

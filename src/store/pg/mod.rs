@@ -8,13 +8,14 @@
 //! processes that start together migrate once; a schema newer than this build is refused.
 
 mod schema;
+mod tls;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
-use postgres::{Client, NoTls, Row, Statement};
+use postgres::{Client, Row, Statement};
 
 use super::error::{DbError, Engine};
 use super::sql::{pg_placeholders, Sql, Value};
@@ -74,7 +75,18 @@ pub(crate) const CHANNEL: &str = "contenthub_tasks";
 const WRITE_ATTEMPTS: u32 = 12;
 
 fn connect(url: &str) -> Result<Client> {
-    Client::connect(url, NoTls).map_err(|e| {
+    let tls::Prepared { url: parsed, tls } = tls::prepare(url)?;
+    let config: postgres::Config = parsed.parse().map_err(|e: postgres::Error| {
+        Error::invalid(
+            "db",
+            format!(
+                "{} is not a PostgreSQL connection URL: {}",
+                masked(url),
+                DbError(Engine::Postgres(e))
+            ),
+        )
+    })?;
+    config.connect(tls).map_err(|e| {
         Error::Store(format!(
             "cannot connect to the store {}: {}",
             masked(url),
@@ -317,6 +329,51 @@ fn migrate(client: &mut Client, url: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::masked;
+
+    mod pg {
+        use super::super::Session;
+        use crate::store::sql::{args, Sql};
+        use crate::store::testing::PgDb;
+        use crate::store::Location;
+
+        /// `sslmode=require` encrypts the session when the server offers TLS (its
+        /// certificate unchecked, as libpq does), and fails when it does not.
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn require_encrypts_the_session() {
+            let db = PgDb::new();
+            let Location::Postgres(url) = &db.location else {
+                unreachable!()
+            };
+            let plain = Session::open(&format!("{url}?sslmode=disable")).unwrap();
+            let offered = plain
+                .query(Sql::same("SHOW ssl"), args![])
+                .unwrap()
+                .first()
+                .map(|r| r.get::<_, String>(0))
+                .unwrap();
+            let encrypted = |s: &Session| -> bool {
+                s.query(
+                    Sql::same("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"),
+                    args![],
+                )
+                .unwrap()
+                .first()
+                .map(|r| r.get::<_, bool>(0))
+                .unwrap()
+            };
+            assert!(!encrypted(&plain));
+            match Session::open(&format!("{url}?sslmode=require")) {
+                Ok(s) => {
+                    assert_eq!(offered, "on");
+                    assert!(encrypted(&s));
+                }
+                Err(e) => {
+                    assert_eq!(offered, "off", "{e}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn passwords_are_masked() {
