@@ -161,7 +161,7 @@ impl Record for TableCount {
 }
 
 fn pg_info(ctx: &mut Ctx) -> Result<ExitCode> {
-    let i: PgInfo = maintenance::pg_info(&ctx.settings.db.value)?;
+    let i: PgInfo = maintenance::pg::info(&ctx.settings.db.value)?;
     let mut rows = vec![
         line("path", &i.path),
         line("server", format!("PostgreSQL {}", i.server_version)),
@@ -237,7 +237,7 @@ fn print_check(ctx: &Ctx, report: &CheckReport) -> Result<()> {
 
 fn check(ctx: &mut Ctx) -> Result<ExitCode> {
     let report = match &ctx.settings.db.value {
-        location @ Location::Postgres(_) => maintenance::pg_check(location)?,
+        location @ Location::Postgres(_) => maintenance::pg::check(location)?,
         Location::File(path) => maintenance::check(path)?,
     };
     print_check(ctx, &report)?;

@@ -592,7 +592,7 @@ pub fn copy(
 
 /// The target's `task_counts` against its tasks after a copy: one line per difference.
 pub fn task_count_problems(conn: &Conn) -> Result<Vec<String>> {
-    Ok(maintenance::task_count_problems(conn)?.1)
+    Ok(maintenance::pg::task_count_problems(conn)?.1)
 }
 
 #[cfg(test)]
