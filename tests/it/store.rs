@@ -609,7 +609,7 @@ fn a_store_error_says_its_cause_once() {
 }
 
 #[test]
-fn task_log_shows_a_retry_delay_as_it_is() {
+pub(crate) fn task_log_shows_a_retry_delay_as_it_is() {
     let env = Env::new();
     // 1.5 s ± 20 %: between 1.2 and 1.8 s, never a whole number of seconds but 1.2 itself.
     env.config(
