@@ -177,14 +177,14 @@ fn run(cfg: &Config, dir: &Path, run_engine: bool) -> Outcome {
         .set_nonblocking(true)
         .expect("a non-blocking listener");
     let base = format!("http://{}", listener.local_addr().expect("address"));
-    let mut opts = Options::new(&db);
+    let mut opts = Options::new(&contenthub::store::Location::File(db.clone()));
     opts.grace = Duration::from_secs(5);
     let stop = CancellationToken::new();
     let config = daemon::Config {
         engine: opts,
         api: Some(daemon::ApiServe {
             listener,
-            config: ApiConfig::new(db.clone(), policy()),
+            config: ApiConfig::new(contenthub::store::Location::File(db.clone()), policy()),
         }),
         work: run_engine,
     };

@@ -443,7 +443,7 @@ fn engine_options(
 ) -> Options {
     // As `daemon run` resolves them with no config file (src/cli/daemon.rs), apart from the
     // concurrency and the generators.
-    let mut o = Options::new(db);
+    let mut o = Options::new(&contenthub::store::Location::File(db.to_path_buf()));
     o.max_concurrent = max_concurrent;
     o.reap_interval = (o.lease / 3).clamp(Duration::from_millis(100), Duration::from_secs(2));
     o.until_idle = until_idle;

@@ -40,7 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('daemon', 'daemon', [CompletionResultType]::ParameterValue, 'Run the generation daemon, or control one running in the background')
             [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Health checks, metrics, daily stats, a live view and alerts')
             [CompletionResult]::new('deliveries', 'deliveries', [CompletionResultType]::ParameterValue, 'Outgoing callbacks and notifications (the outbox)')
-            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Inspect, check, back up and restore the store')
+            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Inspect, check, back up, restore and copy the store')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Create and inspect the config file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1137,6 +1137,7 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a consistent copy of the store to FILE, safe while the daemon runs')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Replace the store with a backup (the daemon must be stopped)')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every durable row of the store (--db) into another store, SQLite or PostgreSQL')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -1193,11 +1194,27 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'contenthub;store;copy' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The target store: a postgres:// (or postgresql://) URL, or an SQLite file''s path')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Empty the target''s tables first (in the copy''s transaction) when it holds rows')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'contenthub;store;help' {
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the store''s path, sizes, write-ahead log, schema version and tasks per status')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a consistent copy of the store to FILE, safe while the daemon runs')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Replace the store with a backup (the daemon must be stopped)')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every durable row of the store (--db) into another store, SQLite or PostgreSQL')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -1211,6 +1228,9 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             break
         }
         'contenthub;store;help;restore' {
+            break
+        }
+        'contenthub;store;help;copy' {
             break
         }
         'contenthub;store;help;help' {
@@ -1313,7 +1333,7 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('daemon', 'daemon', [CompletionResultType]::ParameterValue, 'Run the generation daemon, or control one running in the background')
             [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Health checks, metrics, daily stats, a live view and alerts')
             [CompletionResult]::new('deliveries', 'deliveries', [CompletionResultType]::ParameterValue, 'Outgoing callbacks and notifications (the outbox)')
-            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Inspect, check, back up and restore the store')
+            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Inspect, check, back up, restore and copy the store')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Create and inspect the config file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1513,6 +1533,7 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a consistent copy of the store to FILE, safe while the daemon runs')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Replace the store with a backup (the daemon must be stopped)')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every durable row of the store (--db) into another store, SQLite or PostgreSQL')
             break
         }
         'contenthub;help;store;info' {
@@ -1525,6 +1546,9 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             break
         }
         'contenthub;help;store;restore' {
+            break
+        }
+        'contenthub;help;store;copy' {
             break
         }
         'contenthub;help;config' {

@@ -340,6 +340,9 @@ _contenthub() {
             contenthub__subcmd__help__subcmd__store,check)
                 cmd="contenthub__subcmd__help__subcmd__store__subcmd__check"
                 ;;
+            contenthub__subcmd__help__subcmd__store,copy)
+                cmd="contenthub__subcmd__help__subcmd__store__subcmd__copy"
+                ;;
             contenthub__subcmd__help__subcmd__store,info)
                 cmd="contenthub__subcmd__help__subcmd__store__subcmd__info"
                 ;;
@@ -493,6 +496,9 @@ _contenthub() {
             contenthub__subcmd__store,check)
                 cmd="contenthub__subcmd__store__subcmd__check"
                 ;;
+            contenthub__subcmd__store,copy)
+                cmd="contenthub__subcmd__store__subcmd__copy"
+                ;;
             contenthub__subcmd__store,help)
                 cmd="contenthub__subcmd__store__subcmd__help"
                 ;;
@@ -507,6 +513,9 @@ _contenthub() {
                 ;;
             contenthub__subcmd__store__subcmd__help,check)
                 cmd="contenthub__subcmd__store__subcmd__help__subcmd__check"
+                ;;
+            contenthub__subcmd__store__subcmd__help,copy)
+                cmd="contenthub__subcmd__store__subcmd__help__subcmd__copy"
                 ;;
             contenthub__subcmd__store__subcmd__help,help)
                 cmd="contenthub__subcmd__store__subcmd__help__subcmd__help"
@@ -2601,7 +2610,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__help__subcmd__store)
-            opts="info check backup restore"
+            opts="info check backup restore copy"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2629,6 +2638,20 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__help__subcmd__store__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__help__subcmd__store__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3863,7 +3886,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__store)
-            opts="-q -y -h --db --config --format --quiet --color --yes --help info check backup restore help"
+            opts="-q -y -h --db --config --format --quiet --color --yes --help info check backup restore copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3952,8 +3975,42 @@ _contenthub() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        contenthub__subcmd__store__subcmd__copy)
+            opts="-q -y -h --to --force --db --config --format --quiet --color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         contenthub__subcmd__store__subcmd__help)
-            opts="info check backup restore help"
+            opts="info check backup restore copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3981,6 +4038,20 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__store__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__store__subcmd__help__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -37,7 +37,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand daemon 'Run the generation daemon, or control one running in the background'
             cand monitor 'Health checks, metrics, daily stats, a live view and alerts'
             cand deliveries 'Outgoing callbacks and notifications (the outbox)'
-            cand store 'Inspect, check, back up and restore the store'
+            cand store 'Inspect, check, back up, restore and copy the store'
             cand config 'Create and inspect the config file'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -1027,6 +1027,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand check 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema'
             cand backup 'Write a consistent copy of the store to FILE, safe while the daemon runs'
             cand restore 'Replace the store with a backup (the daemon must be stopped)'
+            cand copy 'Copy every durable row of the store (--db) into another store, SQLite or PostgreSQL'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'contenthub;store;info'= {
@@ -1078,11 +1079,26 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'contenthub;store;copy'= {
+            cand --to 'The target store: a postgres:// (or postgresql://) URL, or an SQLite file''s path'
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --force 'Empty the target''s tables first (in the copy''s transaction) when it holds rows'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'contenthub;store;help'= {
             cand info 'Show the store''s path, sizes, write-ahead log, schema version and tasks per status'
             cand check 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema'
             cand backup 'Write a consistent copy of the store to FILE, safe while the daemon runs'
             cand restore 'Replace the store with a backup (the daemon must be stopped)'
+            cand copy 'Copy every durable row of the store (--db) into another store, SQLite or PostgreSQL'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'contenthub;store;help;info'= {
@@ -1092,6 +1108,8 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         &'contenthub;store;help;backup'= {
         }
         &'contenthub;store;help;restore'= {
+        }
+        &'contenthub;store;help;copy'= {
         }
         &'contenthub;store;help;help'= {
         }
@@ -1182,7 +1200,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand daemon 'Run the generation daemon, or control one running in the background'
             cand monitor 'Health checks, metrics, daily stats, a live view and alerts'
             cand deliveries 'Outgoing callbacks and notifications (the outbox)'
-            cand store 'Inspect, check, back up and restore the store'
+            cand store 'Inspect, check, back up, restore and copy the store'
             cand config 'Create and inspect the config file'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -1332,6 +1350,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand check 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema'
             cand backup 'Write a consistent copy of the store to FILE, safe while the daemon runs'
             cand restore 'Replace the store with a backup (the daemon must be stopped)'
+            cand copy 'Copy every durable row of the store (--db) into another store, SQLite or PostgreSQL'
         }
         &'contenthub;help;store;info'= {
         }
@@ -1340,6 +1359,8 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         &'contenthub;help;store;backup'= {
         }
         &'contenthub;help;store;restore'= {
+        }
+        &'contenthub;help;store;copy'= {
         }
         &'contenthub;help;config'= {
             cand init 'Write a commented default config file'

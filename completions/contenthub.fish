@@ -45,7 +45,7 @@ complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "scheduler" -d
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "daemon" -d 'Run the generation daemon, or control one running in the background'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "monitor" -d 'Health checks, metrics, daily stats, a live view and alerts'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "deliveries" -d 'Outgoing callbacks and notifications (the outbox)'
-complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "store" -d 'Inspect, check, back up and restore the store'
+complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "store" -d 'Inspect, check, back up, restore and copy the store'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "config" -d 'Create and inspect the config file'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c contenthub -n "__fish_contenthub_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -942,24 +942,25 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from help" -f -a "list" -d 'List deliveries, newest first'
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Send failed deliveries again (a running daemon picks them up within a second)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand deliveries; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
-complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
-complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore copy help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore copy help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore copy help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
 csv\t'Comma-separated values with a header row'
 prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
-complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore copy help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -s q -l quiet -d 'Print only ids'
-complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -f -a "info" -d 'Show the store\'s path, sizes, write-ahead log, schema version and tasks per status'
-complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -f -a "check" -d 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema'
-complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -f -a "backup" -d 'Write a consistent copy of the store to FILE, safe while the daemon runs'
-complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -f -a "restore" -d 'Replace the store with a backup (the daemon must be stopped)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore copy help" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore copy help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore copy help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore copy help" -f -a "info" -d 'Show the store\'s path, sizes, write-ahead log, schema version and tasks per status'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore copy help" -f -a "check" -d 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore copy help" -f -a "backup" -d 'Write a consistent copy of the store to FILE, safe while the daemon runs'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore copy help" -f -a "restore" -d 'Replace the store with a backup (the daemon must be stopped)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore copy help" -f -a "copy" -d 'Copy every durable row of the store (--db) into another store, SQLite or PostgreSQL'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and not __fish_seen_subcommand_from info check backup restore copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from info" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from info" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from info" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
@@ -1013,10 +1014,26 @@ never\t''"
 complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from restore" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from copy" -l to -d 'The target store: a postgres:// (or postgresql://) URL, or an SQLite file\'s path' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from copy" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from copy" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from copy" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from copy" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from copy" -l force -d 'Empty the target\'s tables first (in the copy\'s transaction) when it holds rows'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from copy" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from copy" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the store\'s path, sizes, write-ahead log, schema version and tasks per status'
 complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema'
 complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Write a consistent copy of the store to FILE, safe while the daemon runs'
 complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Replace the store with a backup (the daemon must be stopped)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy every durable row of the store (--db) into another store, SQLite or PostgreSQL'
 complete -c contenthub -n "__fish_contenthub_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand config; and not __fish_seen_subcommand_from init show path help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
@@ -1099,7 +1116,7 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fi
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "daemon" -d 'Run the generation daemon, or control one running in the background'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "monitor" -d 'Health checks, metrics, daily stats, a live view and alerts'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "deliveries" -d 'Outgoing callbacks and notifications (the outbox)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "store" -d 'Inspect, check, back up and restore the store'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "store" -d 'Inspect, check, back up, restore and copy the store'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "config" -d 'Create and inspect the config file'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "completions" -d 'Print a shell completion script'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and not __fish_seen_subcommand_from task account content scheduler daemon monitor deliveries store config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -1149,6 +1166,7 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "check" -d 'Check the store (or a backup, with --db): integrity, foreign keys, task counts, schema'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "backup" -d 'Write a consistent copy of the store to FILE, safe while the daemon runs'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "restore" -d 'Replace the store with a backup (the daemon must be stopped)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "copy" -d 'Copy every durable row of the store (--db) into another store, SQLite or PostgreSQL'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented default config file'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every resolved setting and where it came from (flag, env, file, default)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file path'

@@ -109,7 +109,7 @@ pub enum Command {
     Monitor(monitor::MonitorCmd),
     /// Outgoing callbacks and notifications (the outbox)
     Deliveries(deliveries::DeliveriesCmd),
-    /// Inspect, check, back up and restore the store
+    /// Inspect, check, back up, restore and copy the store
     Store(store::StoreCmd),
     /// Create and inspect the config file
     Config(config::ConfigCmd),

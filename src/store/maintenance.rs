@@ -9,6 +9,12 @@
 //! asked for it, and it reaches that name by a rename in the same directory, so a reader never
 //! sees half a file.
 //!
+//! On PostgreSQL, `info` and `check` read the database through the store's seam
+//! ([`pg::info`], [`pg::check`]): sizes from the server's own functions, row counts, the schema
+//! version and the counts table. There is no file, log or checkpoint to report, and the
+//! server checks its own pages, so the check is the connection, the schema version and the
+//! counts. Copies of a PostgreSQL store are `pg_dump`'s business.
+//!
 //! "Last checkpoint" is read from the files, not recorded: an empty write-ahead log (0 bytes)
 //! was truncated by a completed `wal_checkpoint(TRUNCATE)`, at its modification time, and has
 //! had no commit since. A log that holds frames says how many, and its header's checkpoint
@@ -28,6 +34,8 @@ use super::migrations::SCHEMA_VERSION;
 use crate::domain::time::Timestamp;
 use crate::domain::Status;
 use crate::error::{Error, Result};
+
+pub mod pg;
 
 /// How long a connection of these commands waits for a writer: the store's own wait (this
 /// module is below `store`'s, which takes its file paths from here).
@@ -153,11 +161,35 @@ fn open_read_only(path: &Path) -> Result<Connection> {
 }
 
 fn schema_word(version: i64) -> &'static str {
+    schema_word_of(version, SCHEMA_VERSION)
+}
+
+/// How `version` compares with `current`, this build's version on the store's engine.
+fn schema_word_of(version: i64, current: i64) -> &'static str {
     match version {
-        v if v == SCHEMA_VERSION => "current",
-        v if (1..SCHEMA_VERSION).contains(&v) => "older",
-        v if v > SCHEMA_VERSION => "newer",
+        v if v == current => "current",
+        v if (1..current).contains(&v) => "older",
+        v if v > current => "newer",
         _ => "unknown",
+    }
+}
+
+/// The `schema_version` check's verdict and words.
+fn schema_check(version: i64, current: i64, engine: &str) -> Check {
+    let word = schema_word_of(version, current);
+    Check {
+        check: "schema_version".into(),
+        ok: word == "current" || word == "older",
+        details: vec![match word {
+            "current" => format!("{version} (current)"),
+            "older" => format!(
+                "{version} (older than this contenthub's {current}{engine}; migrated by the next command that writes)"
+            ),
+            "newer" => format!(
+                "{version} (written by a newer contenthub; this one understands up to {current}{engine})"
+            ),
+            _ => format!("{version} (unknown: not a contenthub store, or damaged)"),
+        }],
     }
 }
 
@@ -308,21 +340,9 @@ pub fn check(path: &Path) -> Result<CheckReport> {
         }
     };
     report.schema_version = Some(version);
-    let word = schema_word(version);
-    report.checks.push(Check {
-        check: "schema_version".into(),
-        ok: word == "current" || word == "older",
-        details: vec![match word {
-            "current" => format!("{version} (current)"),
-            "older" => format!(
-                "{version} (older than this contenthub's {SCHEMA_VERSION}; migrated by the next command that writes)"
-            ),
-            "newer" => format!(
-                "{version} (written by a newer contenthub; this one understands up to {SCHEMA_VERSION})"
-            ),
-            _ => format!("{version} (unknown: not a contenthub store, or damaged)"),
-        }],
-    });
+    report
+        .checks
+        .push(schema_check(version, SCHEMA_VERSION, ""));
 
     let integrity = (|| -> rusqlite::Result<Vec<String>> {
         let mut stmt = conn.prepare(&format!("PRAGMA integrity_check({MAX_PROBLEMS})"))?;
@@ -396,6 +416,37 @@ pub fn check(path: &Path) -> Result<CheckReport> {
     let _ = conn.execute_batch("COMMIT");
     report.ok = report.checks.iter().all(|c| c.ok);
     Ok(report)
+}
+
+/// One table of a PostgreSQL store (`store info`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableSize {
+    pub table: String,
+    /// The table with its indexes and TOAST data (`pg_total_relation_size`).
+    pub bytes: u64,
+    /// Its rows, for the main tables; null for the others.
+    pub rows: Option<i64>,
+}
+
+/// `store info` on PostgreSQL. The fields it shares with [`Info`] mean the same; the write-ahead
+/// log, pages and checkpoint of an SQLite file have no counterpart here and are absent.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PgInfo {
+    /// The connection URL with its password masked.
+    pub path: String,
+    /// The server's version (`server_version`).
+    pub server_version: String,
+    /// The whole database (`pg_database_size`).
+    pub db_bytes: u64,
+    /// Each table of the store's schema, by name.
+    pub tables: Vec<TableSize>,
+    /// PostgreSQL's schema numbering, not SQLite's.
+    pub schema_version: i64,
+    /// `current`, `older` (migrated by the next command that writes), `newer` or `unknown`.
+    pub schema: String,
+    /// Tasks per status, as `task_counts` keeps them.
+    pub tasks: Vec<StatusCount>,
+    pub tasks_total: i64,
 }
 
 /// A private, empty file beside `dest` for a copy to be written into.

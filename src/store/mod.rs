@@ -51,6 +51,7 @@
 
 pub mod accounts;
 pub mod contents;
+pub mod copy;
 pub mod counters;
 pub mod error;
 pub mod lock;

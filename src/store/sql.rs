@@ -363,6 +363,58 @@ macro_rules! narrow_col {
 }
 narrow_col!(i32, u32, u8, u16, u64);
 
+/// A value of any column, owned: what a copy of whole rows reads from one engine and binds on
+/// the other, column by column, without knowing each column's type.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Owned {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl ToValue for Owned {
+    fn value(&self) -> Value<'_> {
+        match self {
+            Owned::Null => Value::Null,
+            Owned::Int(i) => Value::Int(*i),
+            Owned::Real(f) => Value::Real(*f),
+            Owned::Text(s) => Value::Text(s),
+            Owned::Blob(b) => Value::Blob(b),
+        }
+    }
+}
+
+impl Col for Owned {
+    /// SQLite's value as stored (its storage class).
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        Ok(match r.get_ref(i)? {
+            ValueRef::Null => Owned::Null,
+            ValueRef::Integer(v) => Owned::Int(v),
+            ValueRef::Real(v) => Owned::Real(v),
+            ValueRef::Text(t) => Owned::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Owned::Blob(b.to_vec()),
+        })
+    }
+
+    /// PostgreSQL's value by its column's type: the integer, real, text and bytes types the
+    /// schema uses (flags are integers; a boolean reads as 0/1).
+    fn pg(r: &postgres::Row, i: usize) -> Result<Self> {
+        let ty = r.columns()[i].type_().clone();
+        let v = match ty {
+            Type::INT8 | Type::INT4 | Type::INT2 | Type::BOOL => pg_int(r, i)?.map(Owned::Int),
+            Type::FLOAT8 | Type::FLOAT4 => pg_real(r, i)?.map(Owned::Real),
+            Type::BYTEA => pg_blob(r, i)?.map(Owned::Blob),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+                pg_text(r, i)?.map(Owned::Text)
+            }
+            _ => return Err(mismatch(r, i, "an integer, real, text or bytes value")),
+        };
+        Ok(v.unwrap_or(Owned::Null))
+    }
+}
+
 impl fmt::Display for Sql<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.lite)

@@ -5,7 +5,7 @@ use contenthub::domain::Account;
 use crate::support::{Env, Fixture};
 
 #[test]
-fn add_list_show_and_edit() {
+pub(crate) fn add_list_show_and_edit() {
     let env = Env::new();
     let added: Account = env.json(&[
         "account",
@@ -99,7 +99,7 @@ fn add_list_show_and_edit() {
 }
 
 #[test]
-fn remove_is_refused_while_tasks_are_unfinished() {
+pub(crate) fn remove_is_refused_while_tasks_are_unfinished() {
     let f = Fixture::new();
     let env = &f.env;
     let before = env.dump();
@@ -129,7 +129,7 @@ fn remove_is_refused_while_tasks_are_unfinished() {
 }
 
 #[test]
-fn a_name_freed_by_remove_can_be_used_again() {
+pub(crate) fn a_name_freed_by_remove_can_be_used_again() {
     let env = Env::new();
     env.account("blog");
     env.ok(["account", "remove", "blog", "--yes"]);

@@ -315,7 +315,7 @@ fn url_query(q: &str) -> HashMap<String, String> {
 }
 
 #[test]
-fn an_alert_fires_once_and_resolves_once_on_every_channel() {
+pub(crate) fn an_alert_fires_once_and_resolves_once_on_every_channel() {
     let rx = Receiver::start();
     let env = setup(&rx, FAILURES, "");
     let (code, v) = notify(&env, &rx);
@@ -368,7 +368,7 @@ fn an_alert_fires_once_and_resolves_once_on_every_channel() {
 }
 
 #[test]
-fn rules_name_their_channels_hold_down_and_renotify() {
+pub(crate) fn rules_name_their_channels_hold_down_and_renotify() {
     let rx = Receiver::start();
     let rules = r#"
 [[alerts]]
@@ -408,7 +408,7 @@ for = "1h"
 }
 
 #[test]
-fn without_rules_the_old_defaults_apply() {
+pub(crate) fn without_rules_the_old_defaults_apply() {
     let env = Env::new();
     let r = env.run(["monitor", "alerts", "--format", "json"]);
     let v: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
@@ -431,7 +431,7 @@ fn without_rules_the_old_defaults_apply() {
 }
 
 #[test]
-fn bad_rules_and_channels_are_refused_with_their_line() {
+pub(crate) fn bad_rules_and_channels_are_refused_with_their_line() {
     let env = Env::new();
     for (toml, needle) in [
         ("[[alerts]]\nname = \"x\"\nmetric = \"nope\"\nop = \">\"\nthreshold = 1\n", "metric"),
@@ -453,7 +453,7 @@ fn bad_rules_and_channels_are_refused_with_their_line() {
 }
 
 #[test]
-fn the_daemon_evaluates_rules_and_notifies_through_the_outbox() {
+pub(crate) fn the_daemon_evaluates_rules_and_notifies_through_the_outbox() {
     let rx = Receiver::start();
     let env = setup(&rx, FAILURES, "alert_interval = \"1s\"\n");
     failures(&env, MINUTE);

@@ -177,7 +177,7 @@ impl Api {
             default_max_retries: 3,
             generators: opts.generators.keys().cloned().collect(),
         };
-        let mut config = ApiConfig::new(contenthub::store::Location::File(env.db()), policy);
+        let mut config = ApiConfig::new(env.location(), policy);
         config.token = setup.token.map(str::to_string);
         config.webhook_secret = setup.secret.map(|s| s.as_bytes().to_vec());
         config.rate_limit = setup.rate.0;
@@ -348,7 +348,7 @@ fn cli_json(env: &Env, args: &[&str]) -> Value {
 // Endpoints
 
 #[test]
-fn endpoints_happy_paths_agree_with_the_cli() {
+pub(crate) fn endpoints_happy_paths_agree_with_the_cli() {
     let fx = Fixture::new();
     let env = &fx.env;
     let api = Api::start(
@@ -534,7 +534,7 @@ fn endpoints_happy_paths_agree_with_the_cli() {
 }
 
 #[test]
-fn endpoints_error_paths_change_nothing() {
+pub(crate) fn endpoints_error_paths_change_nothing() {
     let fx = Fixture::new();
     let env = &fx.env;
     let api = Api::start(env, Setup::default());
@@ -699,7 +699,7 @@ fn endpoints_error_paths_change_nothing() {
 }
 
 #[test]
-fn bearer_token_guards_everything_but_health_and_callbacks() {
+pub(crate) fn bearer_token_guards_everything_but_health_and_callbacks() {
     let env = Env::new();
     env.account("blog");
     let api = Api::start(
@@ -745,7 +745,7 @@ fn bearer_token_guards_everything_but_health_and_callbacks() {
 }
 
 #[test]
-fn body_limit_is_checked_before_the_body_is_read() {
+pub(crate) fn body_limit_is_checked_before_the_body_is_read() {
     let env = Env::new();
     env.account("blog");
     let api = Api::start(
@@ -798,7 +798,7 @@ fn body_limit_is_checked_before_the_body_is_read() {
 }
 
 #[test]
-fn submits_are_rate_limited_per_client() {
+pub(crate) fn submits_are_rate_limited_per_client() {
     let env = Env::new();
     env.account("blog");
     let api = Api::start(
@@ -828,7 +828,7 @@ fn submits_are_rate_limited_per_client() {
 }
 
 #[test]
-fn health_metrics_and_openapi() {
+pub(crate) fn health_metrics_and_openapi() {
     let fx = Fixture::new();
     let api = Api::start(
         &fx.env,
@@ -954,7 +954,7 @@ fn completed_event(job: &str) -> Value {
 }
 
 #[test]
-fn webhook_rejections_change_nothing() {
+pub(crate) fn webhook_rejections_change_nothing() {
     let env = Env::new();
     env.account("blog");
     let id = running_task(&env, "cc-7");
@@ -1042,7 +1042,7 @@ fn webhook_rejections_change_nothing() {
 }
 
 #[test]
-fn webhook_without_a_secret_hears_loopback_and_settles_once() {
+pub(crate) fn webhook_without_a_secret_hears_loopback_and_settles_once() {
     let env = Env::new();
     env.account("blog");
     let id = running_task(&env, "cc-3");
@@ -1107,7 +1107,7 @@ fn webhook_without_a_secret_hears_loopback_and_settles_once() {
 }
 
 #[test]
-fn webhook_without_a_secret_refuses_other_machines() {
+pub(crate) fn webhook_without_a_secret_refuses_other_machines() {
     // The machines this suite runs on (a developer's, CI's) have a network interface; a
     // machine with loopback alone cannot show what another machine's request gets.
     let ip = non_loopback_address()
@@ -1200,7 +1200,7 @@ fn signed_callbacks(env: &Env) -> (ContentCreator, Api) {
 }
 
 #[test]
-fn webhook_completion_frees_the_worker_at_once_even_sent_5_times() {
+pub(crate) fn webhook_completion_frees_the_worker_at_once_even_sent_5_times() {
     let env = Env::new();
     env.account("blog");
     let (cc, api) = signed_callbacks(&env);
@@ -1254,7 +1254,7 @@ fn webhook_completion_frees_the_worker_at_once_even_sent_5_times() {
 }
 
 #[test]
-fn webhook_failure_retries_with_a_new_remote_job() {
+pub(crate) fn webhook_failure_retries_with_a_new_remote_job() {
     let env = Env::new();
     env.account("blog");
     let (cc, toml) = slow_creator();
@@ -1348,7 +1348,7 @@ const RECORDED_TITLE: &str = "签名回调测试：实践指南";
 const RECORDED_FAILURE: &str = "connect ECONNREFUSED 127.0.0.1:38205";
 
 #[test]
-fn an_unsigned_callback_with_its_token_settles_the_task() {
+pub(crate) fn an_unsigned_callback_with_its_token_settles_the_task() {
     let env = Env::new();
     env.account("blog");
     let (id, job) = running_attempt(&env, 0, &[]);
@@ -1376,7 +1376,7 @@ fn an_unsigned_callback_with_its_token_settles_the_task() {
 }
 
 #[test]
-fn callback_token_refusals_change_nothing() {
+pub(crate) fn callback_token_refusals_change_nothing() {
     let env = Env::new();
     env.account("blog");
     // The task's third job is running: two were abandoned before it.
@@ -1489,7 +1489,7 @@ fn callback_token_refusals_change_nothing() {
 }
 
 #[test]
-fn the_callback_url_carries_the_token_of_each_attempt() {
+pub(crate) fn the_callback_url_carries_the_token_of_each_attempt() {
     let env = Env::new();
     env.account("blog");
     let (cc, api) = signed_callbacks(&env);
@@ -1546,7 +1546,7 @@ fn the_callback_url_carries_the_token_of_each_attempt() {
 }
 
 #[test]
-fn a_failed_callback_carries_its_reason_into_the_task() {
+pub(crate) fn a_failed_callback_carries_its_reason_into_the_task() {
     let env = Env::new();
     env.account("blog");
     let (id, job) = running_attempt(&env, 0, &["--max-retries", "0"]);
@@ -1572,7 +1572,7 @@ fn a_failed_callback_carries_its_reason_into_the_task() {
 }
 
 #[test]
-fn a_late_completion_after_a_cancel_changes_nothing() {
+pub(crate) fn a_late_completion_after_a_cancel_changes_nothing() {
     let env = Env::new();
     env.account("blog");
     let (id, job) = running_attempt(&env, 0, &[]);
@@ -1599,7 +1599,7 @@ fn a_late_completion_after_a_cancel_changes_nothing() {
 // The real binary
 
 #[test]
-fn daemon_run_listen_serves_until_sigterm() {
+pub(crate) fn daemon_run_listen_serves_until_sigterm() {
     let env = Env::new();
     env.account("blog");
     let mut child = env.spawn(&["daemon", "run", "--listen", "127.0.0.1:0"], &[]);
@@ -1640,7 +1640,7 @@ fn daemon_run_listen_serves_until_sigterm() {
 }
 
 #[test]
-fn daemon_refuses_a_public_address_without_a_token() {
+pub(crate) fn daemon_refuses_a_public_address_without_a_token() {
     let env = Env::new();
     let r = env
         .cmd(["daemon", "run", "--listen", "0.0.0.0:0"])
@@ -1661,7 +1661,7 @@ fn daemon_refuses_a_public_address_without_a_token() {
 }
 
 #[test]
-fn daemon_run_gives_content_creator_a_url_with_the_configured_secrets_token() {
+pub(crate) fn daemon_run_gives_content_creator_a_url_with_the_configured_secrets_token() {
     let env = Env::new();
     env.account("blog");
     let cc = ContentCreator::start(Duration::from_secs(60), Duration::from_secs(60));
@@ -1726,7 +1726,7 @@ fn daemon_run_gives_content_creator_a_url_with_the_configured_secrets_token() {
 /// what it declares invalid is refused, naming the field. (CI also runs schemathesis against
 /// the document: `.ci/schemathesis`.)
 #[test]
-fn the_server_enforces_what_the_openapi_document_states() {
+pub(crate) fn the_server_enforces_what_the_openapi_document_states() {
     let fx = Fixture::new();
     let env = &fx.env;
     let api = Api::start(env, Setup::default());

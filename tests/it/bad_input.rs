@@ -252,7 +252,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
 }
 
 #[test]
-fn every_bad_invocation_is_refused_and_changes_nothing() {
+pub(crate) fn every_bad_invocation_is_refused_and_changes_nothing() {
     let f = Fixture::new();
     let cases = cases(&f);
     assert!(cases.len() >= 40, "only {} rows", cases.len());
@@ -323,7 +323,7 @@ fn every_bad_invocation_is_refused_and_changes_nothing() {
 /// The check above is only worth something if the dump sees a change: a valid command on
 /// the same fixture must change it, and a bulk file that is valid is inserted whole.
 #[test]
-fn the_store_dump_sees_every_change() {
+pub(crate) fn the_store_dump_sees_every_change() {
     let f = Fixture::new();
     let before = f.env.dump();
     f.env.ok(["task", "cancel", &f.pending]);

@@ -118,7 +118,7 @@ fn task(env: &Env, id: &str) -> Value {
 }
 
 #[test]
-fn a_sync_submit_stores_the_recorded_article() {
+pub(crate) fn a_sync_submit_stores_the_recorded_article() {
     let cc = Service::start(Pace {
         first: Duration::from_millis(100),
         rest: Duration::from_millis(100),
@@ -198,7 +198,7 @@ fn a_request_under_way(topic: &str) -> (Service, Env, String, Child) {
 }
 
 #[test]
-fn kill_9_during_a_sync_request_takes_a_new_key_and_says_why() {
+pub(crate) fn kill_9_during_a_sync_request_takes_a_new_key_and_says_why() {
     let _serial = serial();
     let (cc, env, id, mut daemon) = a_request_under_way("Interrupted");
     daemon.kill9();
@@ -225,7 +225,7 @@ fn kill_9_during_a_sync_request_takes_a_new_key_and_says_why() {
 }
 
 #[test]
-fn a_sync_request_that_outlives_the_profile_timeout_says_so() {
+pub(crate) fn a_sync_request_that_outlives_the_profile_timeout_says_so() {
     let cc = Service::start(Pace {
         first: Duration::from_secs(5),
         rest: Duration::from_secs(5),
@@ -250,7 +250,7 @@ fn a_sync_request_that_outlives_the_profile_timeout_says_so() {
 /// 20 sync tasks at `max_concurrent` 5 against a double that takes 1 s per article: the ideal
 /// is 4 s. Prints ideal ÷ measured; fails only far below it.
 #[test]
-fn twenty_sync_tasks_at_five_at_once_take_about_four_seconds() {
+pub(crate) fn twenty_sync_tasks_at_five_at_once_take_about_four_seconds() {
     let _serial = serial();
     let cc = Service::start(Pace {
         first: Duration::from_secs(1),
@@ -289,7 +289,7 @@ fn twenty_sync_tasks_at_five_at_once_take_about_four_seconds() {
 /// the first async submit (the process dies) and refuses every later one. The task's error
 /// says so in plain words.
 #[test]
-fn an_async_submit_that_kills_the_service_is_explained() {
+pub(crate) fn an_async_submit_that_kills_the_service_is_explained() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let url = format!("http://{}", listener.local_addr().unwrap());
     let service = std::thread::spawn(move || {
@@ -331,7 +331,7 @@ fn an_async_submit_that_kills_the_service_is_explained() {
 /// A task cancelled during its sync request, then retried: the retry takes a new key, and the
 /// history does not call the cancelled submit interrupted.
 #[test]
-fn a_retry_after_a_cancel_during_a_sync_request_takes_a_new_key() {
+pub(crate) fn a_retry_after_a_cancel_during_a_sync_request_takes_a_new_key() {
     let _serial = serial();
     let (cc, env, id, mut daemon) = a_request_under_way("Cancelled, then retried");
     env.ok(["task", "cancel", &id]);

@@ -19,7 +19,7 @@ struct Report {
 }
 
 #[test]
-fn eight_writers_submit_two_hundred_tasks_each() {
+pub(crate) fn eight_writers_submit_two_hundred_tasks_each() {
     let env = Env::new();
     env.account("blog");
     let start = Instant::now();
@@ -101,23 +101,21 @@ fn eight_writers_submit_two_hundred_tasks_each() {
         total
     );
     // Every printed id is a stored row.
-    let conn = env.conn();
-    let mut stmt = conn.prepare("SELECT id FROM tasks").unwrap();
-    let stored: HashSet<i64> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+    let stored: HashSet<i64> = env
+        .rows("SELECT id FROM tasks", &[])
+        .iter()
+        .map(|r| r.int(0))
         .collect();
     assert!(printed.iter().all(|id| stored.contains(&raw_id(id))));
     // Each writer's tasks were stored in the order it submitted them.
     for w in 0..WRITERS {
-        let mut stmt = conn
-            .prepare("SELECT topic FROM tasks WHERE topic LIKE ?1 ORDER BY seq")
-            .unwrap();
-        let topics: Vec<String> = stmt
-            .query_map([format!("writer {w} task %")], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
+        let topics: Vec<String> = env
+            .rows(
+                "SELECT topic FROM tasks WHERE topic LIKE ?1 ORDER BY seq",
+                &[&format!("writer {w} task %")],
+            )
+            .iter()
+            .map(|r| r.string(0))
             .collect();
         let want: Vec<String> = (0..TASKS_EACH)
             .map(|i| format!("writer {w} task {i}"))
@@ -129,7 +127,7 @@ fn eight_writers_submit_two_hundred_tasks_each() {
 /// The first use of a store creates it, switches it to WAL and migrates it: several
 /// processes doing that at once must all succeed and leave one consistent schema.
 #[test]
-fn processes_racing_to_create_a_store_all_succeed() {
+pub(crate) fn processes_racing_to_create_a_store_all_succeed() {
     for round in 0..3 {
         let env = Env::new();
         let runs: Vec<_> = std::thread::scope(|s| {
@@ -154,9 +152,6 @@ fn processes_racing_to_create_a_store_all_succeed() {
             env.count("SELECT count(*) FROM accounts"),
             (WRITERS / 2) as i64
         );
-        assert_eq!(
-            env.count("PRAGMA user_version"),
-            contenthub::store::SCHEMA_VERSION
-        );
+        assert_eq!(env.schema_version(), env.location().schema_version());
     }
 }

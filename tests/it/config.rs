@@ -17,7 +17,7 @@ fn entry<'a>(entries: &'a [Entry], key: &str) -> &'a Entry {
 }
 
 #[test]
-fn path_init_and_show() {
+pub(crate) fn path_init_and_show() {
     let env = Env::new();
     let expected = env.config_home().join("contenthub").join("config.toml");
     assert_eq!(
@@ -79,7 +79,7 @@ fn path_init_and_show() {
 }
 
 #[test]
-fn show_without_a_file_says_so() {
+pub(crate) fn show_without_a_file_says_so() {
     let env = Env::new();
     let run = env.run(["config", "show"]).success();
     run.stderr_has("no config file at");
@@ -159,7 +159,7 @@ fn precedence_is_flag_then_env_then_file_then_default() {
 }
 
 #[test]
-fn show_never_prints_a_secret() {
+pub(crate) fn show_never_prints_a_secret() {
     let env = Env::new();
     let config = env.write(
         "config.toml",
@@ -224,7 +224,7 @@ fn show_never_prints_a_secret() {
 }
 
 #[test]
-fn a_key_written_where_its_variable_name_belongs_is_refused_without_echoing_it() {
+pub(crate) fn a_key_written_where_its_variable_name_belongs_is_refused_without_echoing_it() {
     let env = Env::new();
     let config = env.write(
         "config.toml",
@@ -238,7 +238,7 @@ fn a_key_written_where_its_variable_name_belongs_is_refused_without_echoing_it()
 }
 
 #[test]
-fn image_base_url_is_checked_and_shown() {
+pub(crate) fn image_base_url_is_checked_and_shown() {
     let env = Env::new();
     let good = env.write(
         "good.toml",

@@ -28,7 +28,7 @@ const TASKS: usize = 50;
 const KILLS: usize = 6;
 
 #[test]
-fn kill_9_at_random_moments_loses_nothing_and_never_posts_a_key_twice() {
+pub(crate) fn kill_9_at_random_moments_loses_nothing_and_never_posts_a_key_twice() {
     let _serial = serial();
     let cc = ContentCreator::start(Duration::from_millis(300), Duration::from_millis(800));
     // Reply to a submit only a while after creating the job, so some kills land between the
@@ -159,11 +159,9 @@ mode = "async"
     }
     for id in &ids {
         let job: String = env
-            .conn()
-            .query_row(
+            .value(
                 "SELECT remote_job_id FROM tasks WHERE id = ?1",
-                [raw_id(id)],
-                |r| r.get(0),
+                &[&raw_id(id)],
             )
             .unwrap();
         let remote = cc.jobs().into_iter().find(|j| j.id == job).unwrap();
@@ -202,7 +200,7 @@ fn runs(log: &std::path::Path, kind: &str) -> Vec<(i32, String)> {
 }
 
 #[test]
-fn kill_9_takes_the_command_programs_with_it_and_each_task_costs_one_completed_run() {
+pub(crate) fn kill_9_takes_the_command_programs_with_it_and_each_task_costs_one_completed_run() {
     const N: usize = 10;
     let _serial = serial();
     let env = Env::new();

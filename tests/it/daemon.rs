@@ -116,7 +116,7 @@ fn hundred_tasks_at(n: usize) -> Saturation {
 }
 
 #[test]
-fn hundred_tasks_keep_exactly_max_concurrent_requests_in_flight() {
+pub(crate) fn hundred_tasks_keep_exactly_max_concurrent_requests_in_flight() {
     const N: usize = 10;
     let _serial = serial();
     // A measurement of timing. On a quiet 2-core machine N are in flight ~80 % of the time
@@ -158,7 +158,7 @@ fn hundred_tasks_keep_exactly_max_concurrent_requests_in_flight() {
 }
 
 #[test]
-fn queued_tasks_reach_the_generator_in_priority_order() {
+pub(crate) fn queued_tasks_reach_the_generator_in_priority_order() {
     let mock = OpenAi::start(|_| Reply::article("In order"));
     let env = Env::new();
     let gens = openai("default", &mock.base("v"), "");
@@ -200,7 +200,7 @@ fn queued_tasks_reach_the_generator_in_priority_order() {
 }
 
 #[test]
-fn per_profile_max_concurrent_is_honoured_under_the_global_limit() {
+pub(crate) fn per_profile_max_concurrent_is_honoured_under_the_global_limit() {
     let mock = OpenAi::start(|_| {
         Reply::ok_after(
             between(Duration::from_millis(120), Duration::from_millis(180)),
@@ -241,7 +241,7 @@ fn per_profile_max_concurrent_is_honoured_under_the_global_limit() {
 /// A generator at its own limit holds back only its own tasks: a low-priority task of another
 /// generator, queued behind hundreds of them, is claimed at once.
 #[test]
-fn a_full_generator_s_backlog_does_not_hide_other_generators_tasks() {
+pub(crate) fn a_full_generator_s_backlog_does_not_hide_other_generators_tasks() {
     let mock = OpenAi::start(|_| Reply::ok_after(Duration::from_secs(3), "Slow"));
     let env = Env::new();
     let gens = openai("narrow", &mock.base("narrow"), "max_concurrent = 1");
@@ -280,7 +280,7 @@ fn cpu_ticks(pid: i32) -> u64 {
 /// With its only generator at `max_concurrent`, a daemon has nothing to do however many tasks
 /// wait: it must not look through them again and again.
 #[test]
-fn a_backlog_behind_a_full_generator_costs_an_idle_daemon_nothing() {
+pub(crate) fn a_backlog_behind_a_full_generator_costs_an_idle_daemon_nothing() {
     let _serial = serial();
     let mock = OpenAi::start(|_| Reply::ok_after(Duration::from_secs(60), "Never in time"));
     let env = Env::new();
@@ -323,7 +323,7 @@ fn live_leases(env: &Env) -> i64 {
 }
 
 #[test]
-fn sigterm_lets_in_flight_work_finish_and_leaves_nothing_claimed() {
+pub(crate) fn sigterm_lets_in_flight_work_finish_and_leaves_nothing_claimed() {
     let _serial = serial();
     let mock = OpenAi::start(|_| Reply::ok_after(Duration::from_secs(2), "Finished in grace"));
     let cc = ContentCreator::start(Duration::from_secs(60), Duration::from_secs(60));
@@ -376,14 +376,15 @@ fn sigterm_lets_in_flight_work_finish_and_leaves_nothing_claimed() {
     let pending = statuses.values().filter(|s| *s == "pending").count();
     assert_eq!((completed, pending), (3, 3), "{statuses:?}");
     // The remote job is left for the next daemon to adopt (never resubmitted).
-    let (status, job, expires): (String, Option<String>, Option<i64>) = env
-        .conn()
-        .query_row(
-            "SELECT status, remote_job_id, lease_expires_at FROM tasks WHERE id = ?1",
-            [crate::support::raw_id(&remote)],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
+    let row = env.rows(
+        "SELECT status, remote_job_id, lease_expires_at FROM tasks WHERE id = ?1",
+        &[&crate::support::raw_id(&remote)],
+    );
+    let (status, job, expires): (String, Option<String>, Option<i64>) = (
+        row[0].string(0),
+        row[0].text(1).map(str::to_string),
+        row[0].opt_int(2),
+    );
     assert_eq!(status, "processing");
     assert_eq!(job.as_deref(), Some(cc.jobs()[0].id.as_str()));
     assert!(expires.is_none_or(|e| e <= now_ms()));
@@ -410,7 +411,7 @@ fn sigterm_lets_in_flight_work_finish_and_leaves_nothing_claimed() {
 }
 
 #[test]
-fn sigterm_past_the_grace_period_returns_unfinished_tasks_to_pending() {
+pub(crate) fn sigterm_past_the_grace_period_returns_unfinished_tasks_to_pending() {
     let _serial = serial();
     let mock = OpenAi::start(|_| Reply::ok_after(Duration::from_secs(20), "Never"));
     let env = Env::new();
@@ -451,7 +452,7 @@ fn sigterm_past_the_grace_period_returns_unfinished_tasks_to_pending() {
 // The daemon lock
 
 #[test]
-fn a_second_daemon_is_refused_unless_allow_multiple_and_then_nothing_runs_twice() {
+pub(crate) fn a_second_daemon_is_refused_unless_allow_multiple_and_then_nothing_runs_twice() {
     let mock = OpenAi::start(|_| {
         Reply::ok_after(
             between(Duration::from_millis(20), Duration::from_millis(80)),
@@ -505,7 +506,7 @@ fn a_second_daemon_is_refused_unless_allow_multiple_and_then_nothing_runs_twice(
 // --until-idle, waiting, pickup, start/status/stop
 
 #[test]
-fn until_idle_exit_code_counts_only_the_tasks_it_worked_on() {
+pub(crate) fn until_idle_exit_code_counts_only_the_tasks_it_worked_on() {
     let mock = OpenAi::start(|_| Reply::status(401, "bad key"));
     let env = Env::new();
     env.config(&format!("{FAST}{}", openai("broken", &mock.base("v"), "")));
@@ -532,7 +533,7 @@ fn until_idle_exit_code_counts_only_the_tasks_it_worked_on() {
 }
 
 #[test]
-fn waiting_commands_and_pickup_latency_with_a_running_daemon() {
+pub(crate) fn waiting_commands_and_pickup_latency_with_a_running_daemon() {
     let _serial = serial();
     let mock = OpenAi::start(|c| {
         if c.path.starts_with("/broken/") {
@@ -627,7 +628,7 @@ impl Drop for Detached<'_> {
 }
 
 #[test]
-fn daemon_start_status_and_stop() {
+pub(crate) fn daemon_start_status_and_stop() {
     let env = Env::new();
     env.config(FAST);
     env.account("blog");
@@ -675,7 +676,7 @@ fn st_log(env: &Env) -> std::path::PathBuf {
 // The template generator and the content group, end to end
 
 #[test]
-fn template_content_review_and_idempotent_export() {
+pub(crate) fn template_content_review_and_idempotent_export() {
     let env = Env::new();
     env.ok([
         "account",

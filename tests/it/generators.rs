@@ -5,14 +5,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use contenthub::store::Location;
 use serde_json::Value;
 
 use crate::mock::{
     recorded_reply, refused_url, ContentCreator, Files, OpenAi, RecordedContentCreator, Reply,
     RECORDED_JOB,
 };
-use crate::support::{raw_id, serial, wait_until, Env};
+use crate::support::{raw_id, serial, wait_until, Db, Env};
 
 /// Daemon settings short enough that no test waits for long.
 pub const FAST: &str = r#"[daemon]
@@ -54,7 +54,7 @@ fn gap(a: Instant, b: Instant) -> Duration {
 }
 
 #[test]
-fn openai_success_stores_title_body_and_tokens_and_never_leaks_the_key() {
+pub(crate) fn openai_success_stores_title_body_and_tokens_and_never_leaks_the_key() {
     let mock = OpenAi::start(|_| {
         Reply::Ok {
         delay: Duration::from_millis(20),
@@ -111,7 +111,7 @@ fn openai_success_stores_title_body_and_tokens_and_never_leaks_the_key() {
 }
 
 #[test]
-fn openai_429_waits_for_retry_after_without_using_a_retry() {
+pub(crate) fn openai_429_waits_for_retry_after_without_using_a_retry() {
     let mock = OpenAi::start(|c| {
         if c.n == 0 {
             Reply::rate_limited(1)
@@ -143,7 +143,7 @@ fn openai_429_waits_for_retry_after_without_using_a_retry() {
 }
 
 #[test]
-fn openai_5xx_backs_off_then_fails_after_max_retries_with_the_error_shown() {
+pub(crate) fn openai_5xx_backs_off_then_fails_after_max_retries_with_the_error_shown() {
     let mock = OpenAi::start(|c| {
         if c.n % 2 == 0 {
             Reply::status(500, "internal boom")
@@ -184,7 +184,7 @@ fn openai_5xx_backs_off_then_fails_after_max_retries_with_the_error_shown() {
 }
 
 #[test]
-fn openai_401_fails_at_once() {
+pub(crate) fn openai_401_fails_at_once() {
     let mock = OpenAi::start(|_| Reply::status(401, "Incorrect API key provided"));
     let env = Env::new();
     env.config(&format!(
@@ -209,7 +209,7 @@ fn openai_401_fails_at_once() {
 }
 
 #[test]
-fn openai_garbage_empty_slow_and_refused_replies_are_classified() {
+pub(crate) fn openai_garbage_empty_slow_and_refused_replies_are_classified() {
     let mock = OpenAi::start(|c| match c.path.split('/').nth(1) {
         Some("garbage") => Reply::garbage(),
         Some("empty") => Reply::empty_content(),
@@ -296,22 +296,15 @@ fn cc_config(url: &str, extra: &str) -> String {
 }
 
 /// A read-only look at the store while the daemon runs.
-fn remote_job_id(db: &std::path::Path, task_id: &str) -> Option<String> {
-    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("open the store read-only");
-    conn.busy_timeout(Duration::from_secs(5)).unwrap();
-    conn.query_row(
+fn remote_job_id(store: &Location, task_id: &str) -> Option<String> {
+    Db::open(store).value(
         "SELECT remote_job_id FROM tasks WHERE id = ?1",
-        [raw_id(task_id)],
-        |r| r.get(0),
+        &[&raw_id(task_id)],
     )
-    .optional()
-    .expect("read a task")
-    .flatten()
 }
 
 #[test]
-fn content_creator_submit_stores_the_job_before_polling_then_maps_the_result() {
+pub(crate) fn content_creator_submit_stores_the_job_before_polling_then_maps_the_result() {
     let cc = ContentCreator::start(Duration::from_millis(1500), Duration::from_millis(1500));
     let env = Env::new();
     env.config(&cc_config(cc.url(), ""));
@@ -343,7 +336,7 @@ fn content_creator_submit_stores_the_job_before_polling_then_maps_the_result() {
     // At each job's first status poll, what does the store say its remote job is?
     type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
     let at_first_poll: Seen = Seen::default();
-    let (seen, db) = (at_first_poll.clone(), env.db());
+    let (seen, db) = (at_first_poll.clone(), env.location());
     cc.on_first_status(move |job| {
         let stored = remote_job_id(&db, &job.key);
         seen.lock().unwrap().push((job.id.clone(), stored));
@@ -442,7 +435,7 @@ fn content_creator_submit_stores_the_job_before_polling_then_maps_the_result() {
 }
 
 #[test]
-fn content_creator_cancel_and_timeout_send_no_delete_by_default() {
+pub(crate) fn content_creator_cancel_and_timeout_send_no_delete_by_default() {
     let _serial = serial();
     let cc = ContentCreator::start(Duration::from_secs(60), Duration::from_secs(60));
     let env = Env::new();
@@ -455,8 +448,8 @@ fn content_creator_cancel_and_timeout_send_no_delete_by_default() {
         "both remote jobs are recorded",
         Duration::from_secs(10),
         || {
-            remote_job_id(&env.db(), &cancelled).is_some()
-                && remote_job_id(&env.db(), &timed_out).is_some()
+            remote_job_id(&env.location(), &cancelled).is_some()
+                && remote_job_id(&env.location(), &timed_out).is_some()
         },
     );
     env.ok(["task", "cancel", &cancelled]);
@@ -476,7 +469,7 @@ fn content_creator_cancel_and_timeout_send_no_delete_by_default() {
 }
 
 #[test]
-fn content_creator_cancel_sends_delete_within_a_second() {
+pub(crate) fn content_creator_cancel_sends_delete_within_a_second() {
     let _serial = serial();
     let cc = ContentCreator::start(Duration::from_secs(60), Duration::from_secs(60));
     let env = Env::new();
@@ -487,9 +480,9 @@ fn content_creator_cancel_sends_delete_within_a_second() {
     wait_until(
         "the remote job is recorded",
         Duration::from_secs(10),
-        || remote_job_id(&env.db(), &id).is_some(),
+        || remote_job_id(&env.location(), &id).is_some(),
     );
-    let job = remote_job_id(&env.db(), &id).unwrap();
+    let job = remote_job_id(&env.location(), &id).unwrap();
 
     let cancelled = Instant::now();
     env.ok(["task", "cancel", &id]);
@@ -523,7 +516,7 @@ fn content_creator_cancel_sends_delete_within_a_second() {
 }
 
 #[test]
-fn content_creator_failed_job_is_retried_with_a_new_key_after_it_failed() {
+pub(crate) fn content_creator_failed_job_is_retried_with_a_new_key_after_it_failed() {
     let cc = ContentCreator::start(Duration::from_millis(300), Duration::from_millis(400));
     let env = Env::new();
     env.config(&cc_config(cc.url(), ""));
@@ -579,7 +572,7 @@ const RECORDED_PATHS: [&str; 2] = [
 ];
 
 #[test]
-fn content_creator_recorded_async_result_is_stored_as_the_final_article() {
+pub(crate) fn content_creator_recorded_async_result_is_stored_as_the_final_article() {
     let cc = RecordedContentCreator::start();
     let env = Env::new();
     env.config(&cc_config(cc.url(), ""));
@@ -663,7 +656,8 @@ fn content_creator_recorded_async_result_is_stored_as_the_final_article() {
 }
 
 #[test]
-fn content_creator_recorded_images_resolve_with_image_base_url_and_export_downloads_them() {
+pub(crate) fn content_creator_recorded_images_resolve_with_image_base_url_and_export_downloads_them(
+) {
     let png = b"\x89PNG\r\n\x1a\n-the-first-image".to_vec();
     let files = Files::start(vec![(
         "/cc/data/images/task-cae6b1e2c84e_0_1796461632194.png",
@@ -755,7 +749,7 @@ fn content_creator_recorded_images_resolve_with_image_base_url_and_export_downlo
 }
 
 #[test]
-fn content_creator_failed_job_reason_is_read_from_the_task_detail() {
+pub(crate) fn content_creator_failed_job_reason_is_read_from_the_task_detail() {
     let cc = RecordedContentCreator::start();
     let env = Env::new();
     env.config(&cc_config(cc.url(), ""));
@@ -794,11 +788,9 @@ fn content_creator_failed_job_reason_is_read_from_the_task_detail() {
 
     // The task.failed event carries it too.
     let body: String = env
-        .conn()
-        .query_row(
+        .value(
             "SELECT body FROM deliveries WHERE event = 'task.failed'",
-            [],
-            |r| r.get(0),
+            &[],
         )
         .expect("a task.failed delivery");
     let event: Value = serde_json::from_str(&body).unwrap();

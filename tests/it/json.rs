@@ -96,7 +96,7 @@ fn without_clock(v: &mut Value) {
 }
 
 #[test]
-fn every_read_command_round_trips_through_typed_structs() {
+pub(crate) fn every_read_command_round_trips_through_typed_structs() {
     let f = Fixture::new();
     for c in commands(&f) {
         let mut args = c.args.clone();
@@ -138,7 +138,7 @@ fn every_read_command_round_trips_through_typed_structs() {
 }
 
 #[test]
-fn typed_fields_hold_the_right_values() {
+pub(crate) fn typed_fields_hold_the_right_values() {
     let f = Fixture::new();
     let failed: Task = f.env.json(&["task", "show", &f.failed]);
     assert_eq!(failed.status, Status::Failed);
@@ -167,7 +167,7 @@ fn typed_fields_hold_the_right_values() {
 }
 
 #[test]
-fn timestamps_are_utc_rfc3339_with_z() {
+pub(crate) fn timestamps_are_utc_rfc3339_with_z() {
     let f = Fixture::new();
     for args in [
         vec!["task", "list", "--limit", "0"],
@@ -259,7 +259,7 @@ fn assert_csv_matches_json(f: &Fixture, args: &[&str], json_rows: impl Fn(Value)
 }
 
 #[test]
-fn csv_headers_are_the_json_keys() {
+pub(crate) fn csv_headers_are_the_json_keys() {
     let f = Fixture::new();
     let as_list = |v: Value| v.as_array().expect("an array").clone();
     let as_one = |v: Value| vec![v];
@@ -276,7 +276,7 @@ fn csv_headers_are_the_json_keys() {
 }
 
 #[test]
-fn json_lists_are_arrays_even_when_empty() {
+pub(crate) fn json_lists_are_arrays_even_when_empty() {
     let env = crate::support::Env::new();
     for args in [["task", "list"], ["account", "list"]] {
         let mut all = args.to_vec();
@@ -292,7 +292,7 @@ fn json_lists_are_arrays_even_when_empty() {
 /// The JSON keys are an interface scripts rely on: adding, renaming or dropping one must be
 /// a deliberate change that updates this list (and the changelog).
 #[test]
-fn json_keys_are_stable_snake_case() {
+pub(crate) fn json_keys_are_stable_snake_case() {
     let f = Fixture::new();
     let keys = |args: &[&str]| -> Vec<String> {
         let mut all = args.to_vec();

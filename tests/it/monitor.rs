@@ -165,7 +165,7 @@ fn perf_states(line: &str) -> BTreeMap<String, Option<&'static str>> {
 /// Through the binary: levels on, below and above the measured values, the daemon missing
 /// and not expected. A consumer of the perfdata reaches each check's state.
 #[test]
-fn perfdata_ranges_give_a_consumer_the_same_state() {
+pub(crate) fn perfdata_ranges_give_a_consumer_the_same_state() {
     for config in ["[monitor]\nexpect_daemon = false\n", ""] {
         let env = setup(config);
         finished(&env, "completed", 7, now_ms() - MINUTE, 1_000);
@@ -226,7 +226,7 @@ fn perfdata_ranges_give_a_consumer_the_same_state() {
 }
 
 #[test]
-fn a_quiet_store_is_ok_with_perfdata() {
+pub(crate) fn a_quiet_store_is_ok_with_perfdata() {
     let env = quiet();
     finished(&env, "completed", 6, now_ms() - MINUTE, 3_000);
     let (code, out) = health(&env, &[]);
@@ -241,7 +241,7 @@ fn a_quiet_store_is_ok_with_perfdata() {
 }
 
 #[test]
-fn failure_rate_warns_above_10_and_is_critical_above_20_percent() {
+pub(crate) fn failure_rate_warns_above_10_and_is_critical_above_20_percent() {
     let env = quiet();
     let at = now_ms() - MINUTE;
     finished(&env, "completed", 9, at, 1_000);
@@ -276,7 +276,7 @@ fn failure_rate_warns_above_10_and_is_critical_above_20_percent() {
 }
 
 #[test]
-fn rates_need_five_finished_tasks() {
+pub(crate) fn rates_need_five_finished_tasks() {
     let env = quiet();
     finished(&env, "completed", 2, now_ms() - MINUTE, 1_000);
     finished(&env, "failed", 2, now_ms() - MINUTE, 1_000);
@@ -295,7 +295,7 @@ fn rates_need_five_finished_tasks() {
 }
 
 #[test]
-fn timeout_rate_warns_above_10_percent() {
+pub(crate) fn timeout_rate_warns_above_10_percent() {
     let env = quiet();
     let at = now_ms() - MINUTE;
     finished(&env, "completed", 8, at, 1_000);
@@ -310,7 +310,7 @@ fn timeout_rate_warns_above_10_percent() {
 }
 
 #[test]
-fn rates_cover_exactly_the_stated_window() {
+pub(crate) fn rates_cover_exactly_the_stated_window() {
     let env = quiet();
     let now = now_ms();
     // Inside the last hour: 6 completed, 1 failed. Just outside it: 5 failed.
@@ -351,7 +351,7 @@ fn rates_cover_exactly_the_stated_window() {
 }
 
 #[test]
-fn backlog_warns_above_50_and_is_critical_above_200() {
+pub(crate) fn backlog_warns_above_50_and_is_critical_above_200() {
     let env = quiet();
     submit_many(&env, 50);
     assert_eq!(state_of(&env, "backlog", &[]), "ok");
@@ -368,7 +368,7 @@ fn backlog_warns_above_50_and_is_critical_above_200() {
 }
 
 #[test]
-fn oldest_pending_age_warns_at_30m_and_is_critical_at_2h() {
+pub(crate) fn oldest_pending_age_warns_at_30m_and_is_critical_at_2h() {
     let env = quiet();
     let id = env.submit("blog", "waiting", &[]);
     assert_eq!(state_of(&env, "oldest_pending", &[]), "ok");
@@ -404,7 +404,7 @@ fn oldest_pending_age_warns_at_30m_and_is_critical_at_2h() {
 }
 
 #[test]
-fn expired_leases_warn() {
+pub(crate) fn expired_leases_warn() {
     let env = quiet();
     let id = env.submit("blog", "claimed by a daemon that died", &[]);
     env.update_task(
@@ -433,7 +433,7 @@ fn expired_leases_warn() {
 }
 
 #[test]
-fn scheduler_lag_warns_at_10m_and_is_critical_at_1h() {
+pub(crate) fn scheduler_lag_warns_at_10m_and_is_critical_at_1h() {
     let env = quiet();
     env.ok([
         "scheduler",
@@ -490,10 +490,21 @@ fn hold_lock(env: &Env) -> File {
 }
 
 fn beat(env: &Env, at: i64) {
-    env.exec(&format!(
-        "INSERT OR REPLACE INTO daemons(id, pid, host, version, started_at, last_beat_at, in_flight, max_concurrent)
-         VALUES ('test:1', 1, 'test', '0', {at}, {at}, 0, 5)"
-    ));
+    env.exec_each(
+        &format!(
+            "INSERT OR REPLACE INTO daemons(id, pid, host, version, started_at, last_beat_at, in_flight, max_concurrent)
+             VALUES ('test:1', 1, 'test', '0', {at}, {at}, 0, 5)"
+        ),
+        &format!(
+            "INSERT INTO daemons(id, pid, host, version, started_at, last_beat_at, in_flight, max_concurrent)
+             VALUES ('test:1', 1, 'test', '0', {at}, {at}, 0, 5)
+             ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host,
+                 version = excluded.version, started_at = excluded.started_at,
+                 last_beat_at = excluded.last_beat_at, stopped_at = NULL,
+                 in_flight = excluded.in_flight, max_concurrent = excluded.max_concurrent,
+                 scheduler = 0, listen = NULL"
+        ),
+    );
 }
 
 #[test]
@@ -579,7 +590,7 @@ fn store_problems_are_critical_or_unknown() {
 }
 
 #[test]
-fn usage_errors_are_unknown() {
+pub(crate) fn usage_errors_are_unknown() {
     let env = quiet();
     for args in [
         &["-w", "backlog"][..],
@@ -616,7 +627,7 @@ fn usage_errors_are_unknown() {
 }
 
 #[test]
-fn probe_asks_each_generator() {
+pub(crate) fn probe_asks_each_generator() {
     use axum::routing::get;
     let rt = tokio::runtime::Runtime::new().unwrap();
     let addr = rt.block_on(async {
@@ -658,7 +669,7 @@ fn probe_asks_each_generator() {
 }
 
 #[test]
-fn probe_fails_a_model_the_service_does_not_list() {
+pub(crate) fn probe_fails_a_model_the_service_does_not_list() {
     use axum::routing::get;
     let rt = tokio::runtime::Runtime::new().unwrap();
     let addr = rt.block_on(async {
@@ -751,7 +762,7 @@ fn sample(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]
 }
 
 #[test]
-fn prometheus_text_parses_and_says_what_the_store_holds() {
+pub(crate) fn prometheus_text_parses_and_says_what_the_store_holds() {
     let env = setup(
         "[monitor]\nexpect_daemon = false\n\n[prices.\"m-1\"]\nprompt_per_million = 1.0\ncompletion_per_million = 2.0\ncurrency = \"USD\"\n",
     );
@@ -848,7 +859,7 @@ fn prometheus_text_parses_and_says_what_the_store_holds() {
 }
 
 #[test]
-fn textfile_is_written_atomically_whatever_the_format() {
+pub(crate) fn textfile_is_written_atomically_whatever_the_format() {
     let env = quiet();
     finished(&env, "completed", 2, now_ms() - MINUTE, 1_000);
     let dir = env.path().join("node_exporter").join("textfile");
@@ -880,7 +891,7 @@ fn textfile_is_written_atomically_whatever_the_format() {
 }
 
 #[test]
-fn metrics_durations_and_breakdowns() {
+pub(crate) fn metrics_durations_and_breakdowns() {
     let env = quiet();
     env.ok(["account", "add", "news"]);
     let at = now_ms() - MINUTE;
@@ -941,7 +952,7 @@ fn metrics_durations_and_breakdowns() {
 }
 
 #[test]
-fn daily_stats_count_each_day_once() {
+pub(crate) fn daily_stats_count_each_day_once() {
     let env = quiet();
     // Tasks are placed a few seconds after midnight: right after midnight, wait for those
     // seconds to pass.
@@ -986,7 +997,7 @@ fn daily_stats_count_each_day_once() {
 }
 
 #[test]
-fn daemon_metrics_serve_the_same_text() {
+pub(crate) fn daemon_metrics_serve_the_same_text() {
     let env = quiet();
     finished(&env, "completed", 3, now_ms() - MINUTE, 1_000);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -1098,7 +1109,7 @@ fn documented_names_match(text: &str) {
 }
 
 #[test]
-fn every_documented_metric_is_emitted_and_every_emitted_one_documented() {
+pub(crate) fn every_documented_metric_is_emitted_and_every_emitted_one_documented() {
     // Without a daemon and without any priced model: the names are there all the same.
     let env = quiet();
     let text = env.ok(["monitor", "metrics", "--format", "prometheus"]);
@@ -1132,7 +1143,7 @@ fn reqwest_get(url: &str) -> Option<String> {
 }
 
 #[test]
-fn generator_requests_are_counted_by_outcome() {
+pub(crate) fn generator_requests_are_counted_by_outcome() {
     use crate::mock::{OpenAi, Reply};
     // The first call fails with 503, the second is rate limited, then articles.
     let server = OpenAi::start(|c| match c.n {

@@ -207,11 +207,12 @@ fn stop(mut d: Child) {
 
 /// The newest delivery of `task`, read straight from the store.
 fn delivery_of(env: &Env, task: &str) -> Option<Delivery> {
-    if !env.db().exists() {
+    if !env.store_exists() {
         return None;
     }
     // Read-only: nothing is created or migrated under the daemon, on every poll.
-    let (store, _) = contenthub::store::Store::open_read_only(&env.db()).expect("open the store");
+    let (store, _) =
+        contenthub::store::Store::open_read_only_at(&env.location()).expect("open the store");
     contenthub::store::outbox::latest_for_task(
         store.conn(),
         contenthub::domain::TaskId(raw_id(task)),
@@ -246,16 +247,13 @@ fn wait_for_delivery(
 
 /// The stored body of delivery `id`.
 fn stored_body(env: &Env, id: i64) -> Vec<u8> {
-    env.conn()
-        .query_row("SELECT body FROM deliveries WHERE id = ?1", [id], |r| {
-            r.get::<_, String>(0)
-        })
+    env.value("SELECT body FROM deliveries WHERE id = ?1", &[&id])
         .expect("the stored body")
         .into_bytes()
 }
 
 #[test]
-fn completed_task_is_delivered_signed_with_the_task_and_a_content_summary() {
+pub(crate) fn completed_task_is_delivered_signed_with_the_task_and_a_content_summary() {
     let rx = Receiver::start(Mode::Accept);
     let env = setup("");
     let id = env.submit("blog", "Callbacks in Rust", &["--callback-url", &rx.url()]);
@@ -323,7 +321,7 @@ fn completed_task_is_delivered_signed_with_the_task_and_a_content_summary() {
 }
 
 #[test]
-fn receiver_down_then_failing_then_back_gets_the_event() {
+pub(crate) fn receiver_down_then_failing_then_back_gets_the_event() {
     let mut rx = Receiver::reserve(Mode::Fail(500));
     let env = setup("");
     let id = env.submit("blog", "Patience", &["--callback-url", &rx.url()]);
@@ -383,7 +381,7 @@ fn receiver_down_then_failing_then_back_gets_the_event() {
 }
 
 #[test]
-fn permanently_failing_receiver_gives_up_then_deliveries_retry_sends_it() {
+pub(crate) fn permanently_failing_receiver_gives_up_then_deliveries_retry_sends_it() {
     let rx = Receiver::start(Mode::Fail(503));
     let env = setup("max_attempts = 3\n");
     let id = env.submit("blog", "Doomed hook", &["--callback-url", &rx.url()]);
@@ -434,7 +432,7 @@ fn permanently_failing_receiver_gives_up_then_deliveries_retry_sends_it() {
 }
 
 #[test]
-fn delivery_in_flight_when_the_daemon_is_killed_is_sent_after_restart() {
+pub(crate) fn delivery_in_flight_when_the_daemon_is_killed_is_sent_after_restart() {
     let rx = Receiver::start(Mode::Hold);
     let env = setup("");
     let id = env.submit("blog", "Crash course", &["--callback-url", &rx.url()]);
@@ -470,7 +468,7 @@ fn delivery_in_flight_when_the_daemon_is_killed_is_sent_after_restart() {
 }
 
 #[test]
-fn failed_task_sends_task_failed_unsigned_without_a_secret() {
+pub(crate) fn failed_task_sends_task_failed_unsigned_without_a_secret() {
     let rx = Receiver::start(Mode::Accept);
     let env = Env::new();
     env.config(
@@ -509,7 +507,7 @@ fn failed_task_sends_task_failed_unsigned_without_a_secret() {
 }
 
 #[test]
-fn deliveries_list_is_empty_json_and_task_show_has_a_null_callback() {
+pub(crate) fn deliveries_list_is_empty_json_and_task_show_has_a_null_callback() {
     let env = Env::new();
     env.account("blog");
     let id = env.submit("blog", "Quiet", &[]);
@@ -524,7 +522,7 @@ fn deliveries_list_is_empty_json_and_task_show_has_a_null_callback() {
 }
 
 #[test]
-fn daemon_refuses_to_start_when_the_signing_secret_is_missing() {
+pub(crate) fn daemon_refuses_to_start_when_the_signing_secret_is_missing() {
     let env = setup("");
     let mut d = env.spawn(&["daemon", "run"], &[]);
     assert_eq!(d.exit_code(SOON), 2, "{}", d.log());

@@ -113,27 +113,22 @@ struct RunRow {
 
 /// The runs of plan `name`, oldest slot first.
 fn runs_of(env: &Env, name: &str) -> Vec<RunRow> {
-    let conn = env.conn();
-    let mut stmt = conn
-        .prepare(
-            "SELECT r.id, r.scheduled_for, r.manual, r.status, r.tasks, r.message
-             FROM plan_runs r JOIN plans p ON p.id = r.plan_id
-             WHERE p.name = ?1 ORDER BY r.scheduled_for, r.id",
-        )
-        .unwrap();
-    let rows = stmt
-        .query_map([name], |r| {
-            Ok(RunRow {
-                id: r.get(0)?,
-                scheduled_for: r.get(1)?,
-                manual: r.get(2)?,
-                status: r.get(3)?,
-                tasks: r.get(4)?,
-                message: r.get(5)?,
-            })
-        })
-        .unwrap();
-    rows.collect::<Result<_, _>>().unwrap()
+    env.rows(
+        "SELECT r.id, r.scheduled_for, r.manual, r.status, r.tasks, r.message
+         FROM plan_runs r JOIN plans p ON p.id = r.plan_id
+         WHERE p.name = ?1 ORDER BY r.scheduled_for, r.id",
+        &[&name],
+    )
+    .iter()
+    .map(|r| RunRow {
+        id: r.int(0),
+        scheduled_for: r.int(1),
+        manual: r.flag(2),
+        status: r.string(3),
+        tasks: r.int(4),
+        message: r.text(5).map(str::to_string),
+    })
+    .collect()
 }
 
 /// The slots plan `name` fired, as RFC 3339.
@@ -145,9 +140,10 @@ fn slots_of(env: &Env, name: &str) -> Vec<String> {
 }
 
 fn plan_id(env: &Env, name: &str) -> i64 {
-    env.conn()
-        .query_row("SELECT id FROM plans WHERE name = ?1", [name], |r| r.get(0))
-        .unwrap_or_else(|e| panic!("plan {name}: {e}"))
+    env.value("SELECT id FROM plans WHERE name = ?1", &[&name])
+        .unwrap_or_else(|| panic!("no plan {name}"))
+        .parse()
+        .expect("an id")
 }
 
 /// Tasks plan `name` created.
@@ -160,27 +156,23 @@ fn tasks_of_plan(env: &Env, name: &str) -> i64 {
 
 /// Moves plan `name`'s creation, which is where its slots start counting.
 fn set_created(env: &Env, name: &str, at: i64) {
-    let n = env
-        .conn()
-        .execute(
-            "UPDATE plans SET created_at = ?2, updated_at = ?2 WHERE name = ?1",
-            rusqlite::params![name, at],
-        )
-        .unwrap();
+    let n = env.execute(
+        "UPDATE plans SET created_at = ?2, updated_at = ?2 WHERE name = ?1",
+        &[&name, &at],
+    );
     assert_eq!(n, 1, "no plan {name}");
 }
 
 /// Topics of `account`'s tasks in the order they were queued.
 fn topics_of(env: &Env, account: &str) -> Vec<String> {
-    let conn = env.conn();
-    let mut stmt = conn
-        .prepare(
-            "SELECT t.topic FROM tasks t JOIN accounts a ON a.id = t.account_id
-             WHERE a.name = ?1 ORDER BY t.seq",
-        )
-        .unwrap();
-    let rows = stmt.query_map([account], |r| r.get(0)).unwrap();
-    rows.collect::<Result<_, _>>().unwrap()
+    env.rows(
+        "SELECT t.topic FROM tasks t JOIN accounts a ON a.id = t.account_id
+         WHERE a.name = ?1 ORDER BY t.seq",
+        &[&account],
+    )
+    .iter()
+    .map(|r| r.string(0))
+    .collect()
 }
 
 /// The start of the hour `n` hours after the one `t` is in.
@@ -198,7 +190,7 @@ fn add_plan(env: &Env, name: &str, cron: &str, tz: &str, extra: &[&str]) {
 // Missed runs
 
 #[test]
-fn after_three_days_down_latest_fires_once_and_skip_fires_nothing() {
+pub(crate) fn after_three_days_down_latest_fires_once_and_skip_fires_nothing() {
     let env = Env::new();
     env.account("blog");
     env.account("news");
@@ -283,7 +275,7 @@ fn after_three_days_down_latest_fires_once_and_skip_fires_nothing() {
 // Concurrency
 
 #[test]
-fn ten_concurrent_runs_fire_a_slot_exactly_once() {
+pub(crate) fn ten_concurrent_runs_fire_a_slot_exactly_once() {
     let env = Env::new();
     env.account("blog");
     env.account("news");
@@ -343,7 +335,7 @@ fn plan_env(name: &str, cron: &str, tz: &str, created: i64) -> Env {
 }
 
 #[test]
-fn a_slot_in_the_spring_forward_gap_fires_once_just_after_it() {
+pub(crate) fn a_slot_in_the_spring_forward_gap_fires_once_just_after_it() {
     let t = next_year();
     // 02:30 does not exist on these days.
     let berlin = midnight(t.berlin_spring);
@@ -387,7 +379,7 @@ fn a_slot_in_the_spring_forward_gap_fires_once_just_after_it() {
 }
 
 #[test]
-fn a_slot_in_the_fall_back_overlap_fires_once() {
+pub(crate) fn a_slot_in_the_fall_back_overlap_fires_once() {
     let t = next_year();
     // 02:30 happens twice in Berlin, 01:30 twice in New York.
     let berlin = midnight(t.berlin_fall);
@@ -448,7 +440,7 @@ fn local_hours(env: &Env, name: &str, tz: chrono_tz::Tz) -> Vec<u32> {
 }
 
 #[test]
-fn an_hourly_plan_fires_each_wall_clock_hour_once_across_the_overlap() {
+pub(crate) fn an_hourly_plan_fires_each_wall_clock_hour_once_across_the_overlap() {
     let t = next_year();
     let berlin = midnight(t.berlin_fall);
     let b = plan_env("berlin", "0 * * * *", "Europe/Berlin", berlin - 90 * MINUTE);
@@ -504,7 +496,7 @@ fn an_hourly_plan_fires_each_wall_clock_hour_once_across_the_overlap() {
 }
 
 #[test]
-fn a_quarter_hourly_plan_neither_stalls_in_the_overlap_nor_fires_before_it_existed() {
+pub(crate) fn a_quarter_hourly_plan_neither_stalls_in_the_overlap_nor_fires_before_it_existed() {
     let t = next_year();
     let berlin = midnight(t.berlin_fall);
     // Run all through the overlap: 02:00–02:45 CEST fire, their CET repeats do not, 03:00 CET
@@ -546,7 +538,7 @@ fn a_quarter_hourly_plan_neither_stalls_in_the_overlap_nor_fires_before_it_exist
 }
 
 #[test]
-fn gap_slots_of_lists_steps_and_half_hour_shifts_fire_just_after_the_gap() {
+pub(crate) fn gap_slots_of_lists_steps_and_half_hour_shifts_fire_just_after_the_gap() {
     let t = next_year();
     let y = t.new_york_spring.year();
     // New York: 02:00 EST becomes 03:00 EDT at 07:00Z; 01:00 and 01:30 EST are 06:00Z and
@@ -610,7 +602,7 @@ fn gap_slots_of_lists_steps_and_half_hour_shifts_fire_just_after_the_gap() {
 }
 
 #[test]
-fn day_of_month_and_day_of_week_combine_as_in_crontab() {
+pub(crate) fn day_of_month_and_day_of_week_combine_as_in_crontab() {
     let y = next_year().new_york_spring.year();
     let start = midnight(NaiveDate::from_ymd_opt(y, 1, 1).unwrap());
     let env = plan_env("odd-mondays", "0 6 */2 * 1", "UTC", start);
@@ -645,7 +637,7 @@ fn day_of_month_and_day_of_week_combine_as_in_crontab() {
 // Topics
 
 #[test]
-fn every_topic_is_used_before_any_repeats_per_account() {
+pub(crate) fn every_topic_is_used_before_any_repeats_per_account() {
     let env = Env::new();
     env.account("blog");
     env.account("news");
@@ -677,19 +669,14 @@ fn every_topic_is_used_before_any_repeats_per_account() {
     }
     // The cursor lives on the plan, per account.
     let cursor: String = env
-        .conn()
-        .query_row(
-            "SELECT topic_cursor FROM plans WHERE name = 'rotate'",
-            [],
-            |r| r.get(0),
-        )
+        .value("SELECT topic_cursor FROM plans WHERE name = 'rotate'", &[])
         .unwrap();
     let cursor: BTreeMap<String, u64> = serde_json::from_str(&cursor).unwrap();
     assert_eq!(cursor.values().copied().collect::<Vec<_>>(), vec![6, 6]);
 }
 
 #[test]
-fn a_topics_file_is_read_again_at_each_fire() {
+pub(crate) fn a_topics_file_is_read_again_at_each_fire() {
     let env = Env::new();
     env.account("blog");
     let file = env.write("topics.txt", "X\nY\n");
@@ -716,7 +703,7 @@ fn a_topics_file_is_read_again_at_each_fire() {
 }
 
 #[test]
-fn a_plan_without_topics_uses_the_category_and_a_dated_title_and_says_so() {
+pub(crate) fn a_plan_without_topics_uses_the_category_and_a_dated_title_and_says_so() {
     let env = Env::new();
     env.ok(["account", "add", "blog", "--category", "Cloud"]);
     env.account("news");
@@ -753,11 +740,9 @@ fn a_plan_without_topics_uses_the_category_and_a_dated_title_and_says_so() {
     assert_eq!(topics_of(&env, "blog"), [format!("Cloud · {date}")]);
     assert_eq!(topics_of(&env, "news"), [format!("news · {date}")]);
     let requirements: String = env
-        .conn()
-        .query_row(
+        .value(
             "SELECT requirements FROM tasks t JOIN accounts a ON a.id = t.account_id WHERE a.name = 'blog'",
-            [],
-            |r| r.get(0),
+            &[],
         )
         .unwrap();
     assert!(requirements.contains("no topic list"), "{requirements}");
@@ -767,7 +752,7 @@ fn a_plan_without_topics_uses_the_category_and_a_dated_title_and_says_so() {
 // Output and exit codes
 
 #[test]
-fn a_run_where_a_plan_failed_exits_non_zero_and_says_why() {
+pub(crate) fn a_run_where_a_plan_failed_exits_non_zero_and_says_why() {
     let env = Env::new();
     env.account("blog");
     env.account("gone");
@@ -833,7 +818,7 @@ fn a_run_where_a_plan_failed_exits_non_zero_and_says_why() {
 }
 
 #[test]
-fn a_dry_run_says_what_would_fire_and_writes_nothing() {
+pub(crate) fn a_dry_run_says_what_would_fire_and_writes_nothing() {
     let env = Env::new();
     env.account("blog");
     add_plan(
@@ -864,7 +849,7 @@ fn a_dry_run_says_what_would_fire_and_writes_nothing() {
 // The other commands
 
 #[test]
-fn invalid_cron_and_time_zone_exit_2_with_the_reason() {
+pub(crate) fn invalid_cron_and_time_zone_exit_2_with_the_reason() {
     let env = Env::new();
     env.account("blog");
     add_plan(&env, "ok", "0 8 * * *", "UTC", &["-a", "blog"]);
@@ -944,7 +929,7 @@ fn invalid_cron_and_time_zone_exit_2_with_the_reason() {
 }
 
 #[test]
-fn expressions_that_never_fire_or_have_an_empty_item_exit_2() {
+pub(crate) fn expressions_that_never_fire_or_have_an_empty_item_exit_2() {
     let env = Env::new();
     env.account("blog");
     add_plan(&env, "ok", "0 8 * * *", "UTC", &["-a", "blog"]);
@@ -979,7 +964,7 @@ fn expressions_that_never_fire_or_have_an_empty_item_exit_2() {
 }
 
 #[test]
-fn trigger_records_a_manual_run_and_its_tasks_know_their_plan() {
+pub(crate) fn trigger_records_a_manual_run_and_its_tasks_know_their_plan() {
     let env = Env::new();
     env.account("blog");
     add_plan(
@@ -1030,7 +1015,7 @@ fn trigger_records_a_manual_run_and_its_tasks_know_their_plan() {
 }
 
 #[test]
-fn history_next_and_status() {
+pub(crate) fn history_next_and_status() {
     let env = Env::new();
     env.account("blog");
     add_plan(&env, "hourly", "0 * * * *", "UTC", &["-a", "blog"]);
@@ -1095,7 +1080,7 @@ fn history_next_and_status() {
 }
 
 #[test]
-fn enabling_after_a_long_disable_does_not_catch_up() {
+pub(crate) fn enabling_after_a_long_disable_does_not_catch_up() {
     let env = Env::new();
     env.account("blog");
     // A daily slot twelve hours from now's hour, far from the real now below.
@@ -1129,7 +1114,7 @@ fn enabling_after_a_long_disable_does_not_catch_up() {
 }
 
 #[test]
-fn remove_requires_yes_without_a_terminal_and_keeps_the_tasks() {
+pub(crate) fn remove_requires_yes_without_a_terminal_and_keeps_the_tasks() {
     let env = Env::new();
     env.account("blog");
     add_plan(&env, "doomed", "0 8 * * *", "UTC", &["-a", "blog"]);
@@ -1156,16 +1141,17 @@ fn remove_requires_yes_without_a_terminal_and_keeps_the_tasks() {
 
 /// Plan tasks by status.
 fn plan_task_statuses(env: &Env) -> BTreeMap<String, i64> {
-    let conn = env.conn();
-    let mut stmt = conn
-        .prepare("SELECT status, count(*) FROM tasks WHERE plan_id IS NOT NULL GROUP BY status")
-        .unwrap();
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
-    rows.collect::<Result<_, _>>().unwrap()
+    env.rows(
+        "SELECT status, count(*) FROM tasks WHERE plan_id IS NOT NULL GROUP BY status",
+        &[],
+    )
+    .iter()
+    .map(|r| (r.string(0), r.int(1)))
+    .collect()
 }
 
 #[test]
-fn the_daemon_fires_due_plans_and_no_scheduler_leaves_them() {
+pub(crate) fn the_daemon_fires_due_plans_and_no_scheduler_leaves_them() {
     let on = Env::new();
     let off = Env::new();
     for env in [&on, &off] {

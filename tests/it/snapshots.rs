@@ -49,28 +49,28 @@ fn help_account_add() {
 }
 
 #[test]
-fn table_task_list() {
+pub(crate) fn table_task_list() {
     let f = Fixture::new();
     let out = f.env.ok(["task", "list", "--limit", "0"]);
     settings().bind(|| insta::assert_snapshot!("table_task_list", out));
 }
 
 #[test]
-fn table_task_stats() {
+pub(crate) fn table_task_stats() {
     let f = Fixture::new();
     let out = f.env.ok(["task", "stats"]);
     settings().bind(|| insta::assert_snapshot!("table_task_stats", out));
 }
 
 #[test]
-fn table_account_list() {
+pub(crate) fn table_account_list() {
     let f = Fixture::new();
     let out = f.env.ok(["account", "list"]);
     settings().bind(|| insta::assert_snapshot!("table_account_list", out));
 }
 
 #[test]
-fn table_task_show() {
+pub(crate) fn table_task_show() {
     let f = Fixture::new();
     let out = f.env.ok(["task", "show", &f.failed]);
     settings().bind(|| insta::assert_snapshot!("table_task_show", out));

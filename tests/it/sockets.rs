@@ -151,7 +151,7 @@ fn open_file_limits(pid: u32) -> (String, String) {
 }
 
 #[test]
-fn a_thousand_idle_sockets_leave_healthz_and_generation_working_at_1024_descriptors() {
+pub(crate) fn a_thousand_idle_sockets_leave_healthz_and_generation_working_at_1024_descriptors() {
     let _serial = serial();
     const FLOOD: usize = 1100;
     assert!(
@@ -261,7 +261,7 @@ fn a_thousand_idle_sockets_leave_healthz_and_generation_working_at_1024_descript
 }
 
 #[test]
-fn the_daemon_raises_its_soft_open_file_limit_and_caps_connections_at_half_of_it() {
+pub(crate) fn the_daemon_raises_its_soft_open_file_limit_and_caps_connections_at_half_of_it() {
     assert!(
         raise_own_limit() >= 4096,
         "this test needs a hard open-file limit of 4,096"
@@ -339,7 +339,7 @@ fn keep_alive_healthz(s: &mut TcpStream, addr: SocketAddr) {
 }
 
 #[test]
-fn slow_headers_and_idle_connections_are_closed_after_their_timeouts() {
+pub(crate) fn slow_headers_and_idle_connections_are_closed_after_their_timeouts() {
     let _serial = serial();
     let env = Env::new();
     env.config("[api]\nheader_timeout = \"1s\"\nidle_timeout = \"4s\"\n");
@@ -390,7 +390,7 @@ fn slow_headers_and_idle_connections_are_closed_after_their_timeouts() {
 }
 
 #[test]
-fn sigterm_closes_idle_connections_at_once_and_lets_a_request_in_flight_finish() {
+pub(crate) fn sigterm_closes_idle_connections_at_once_and_lets_a_request_in_flight_finish() {
     let env = Env::new();
     env.account("blog");
     let mut daemon = start_daemon(&env, None);

@@ -609,7 +609,7 @@ fn a_store_error_says_its_cause_once() {
 }
 
 #[test]
-fn task_log_shows_a_retry_delay_as_it_is() {
+pub(crate) fn task_log_shows_a_retry_delay_as_it_is() {
     let env = Env::new();
     // 1.5 s ± 20 %: between 1.2 and 1.8 s, never a whole number of seconds but 1.2 itself.
     env.config(
@@ -639,4 +639,195 @@ fn task_log_shows_a_retry_delay_as_it_is() {
         (1.2..=1.8).contains(&secs),
         "a 1.5 s ± 20 % delay shown as {secs} s: {line}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// store copy
+
+/// A store with a row of every kind `store copy` carries: accounts, tasks in several statuses
+/// with their events, content, a plan with a fired slot, deliveries, counters, meta and an
+/// alert's state.
+pub fn every_kind_of_row() -> Fixture {
+    let f = Fixture::new();
+    let env = &f.env;
+    env.ok([
+        "scheduler",
+        "add",
+        "morning",
+        "--cron",
+        "0 8 * * *",
+        "-a",
+        "blog",
+        "--topic",
+        "Daily",
+    ]);
+    let completed = raw_id(&f.completed);
+    env.exec(&format!(
+        "INSERT INTO contents (task_id, account_id, title, body, images, word_count, quality_score,
+                               generator, model, prompt_tokens, completion_tokens, review_status,
+                               created_at, updated_at, topic, keywords)
+             SELECT {completed}, account_id, 'A title', 'The body, 中文 too', '[\"a.png\"]', 640,
+                    0.875, 'template', 'm-1', 120, 640, 'approved', created_at, updated_at,
+                    topic, keywords
+             FROM tasks WHERE id = {completed};
+         UPDATE tasks SET content_id = last_insert_rowid() WHERE id = {completed};
+         INSERT INTO plan_runs (plan_id, scheduled_for, fired_at, manual, tasks, status, message)
+             SELECT id, 1700000000000, 1700000000500, 1, 2, 'fired', NULL FROM plans;
+         INSERT INTO deliveries (event, task_id, url, body, status, attempts, next_attempt_at,
+                                 last_status_code, last_error, created_at, sent_at, updated_at)
+             VALUES ('task.completed', {completed}, 'http://127.0.0.1:9/hook', '{{}}', 'sent', 1,
+                     1700000000000, 200, NULL, 1700000000000, 1700000000100, 1700000000100),
+                    ('task.failed', NULL, 'http://127.0.0.1:9/hook', '{{\"a\":1}}', 'failed', 5,
+                     1700000000000, 500, 'server error', 1700000000000, NULL, 1700000000000);
+         INSERT INTO counters (name, labels, value) VALUES ('tokens', 'model=m-1', 760);
+         INSERT INTO meta (key, value) VALUES ('scheduler_last_run_at', '1700000000000');
+         INSERT INTO alerts (name, state, value, since, notified_at, evaluated_at)
+             VALUES ('queue_stuck', 'firing', 2.5, 1700000000000, 1700000000100, 1700000000200);
+         INSERT INTO daemons (id, pid, host, version, started_at, last_beat_at, stopped_at,
+                              in_flight, max_concurrent, scheduler)
+             VALUES ('old-daemon', 1, 'elsewhere', '0.0.1', 1, 2, 3, 0, 4, 0);"
+    ));
+    f
+}
+
+/// What the commands show of a store, for comparing two stores.
+pub fn views(env: &Env, db: &Path) -> Vec<(String, serde_json::Value)> {
+    let db = db.to_str().unwrap();
+    let lists: &[&[&str]] = &[
+        &["task", "list", "--limit", "1000"],
+        &["task", "stats"],
+        &["content", "list"],
+        &["scheduler", "list"],
+        &["monitor", "stats"],
+        &["deliveries", "list"],
+        &["account", "list"],
+    ];
+    lists
+        .iter()
+        .map(|args| {
+            let mut all = vec!["--db", db];
+            all.extend(args.iter());
+            let v: serde_json::Value = env.json(&all);
+            (args.join(" "), v)
+        })
+        .collect()
+}
+
+/// Row counts of every table of an SQLite store but the transient ones.
+pub fn sqlite_rows(db: &Path) -> Vec<(String, i64)> {
+    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    [
+        "accounts",
+        "tasks",
+        "task_events",
+        "contents",
+        "plans",
+        "plan_runs",
+        "deliveries",
+        "counters",
+        "meta",
+        "alerts",
+        "task_counts",
+    ]
+    .iter()
+    .map(|t| {
+        let n: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+            .unwrap();
+        (t.to_string(), n)
+    })
+    .collect()
+}
+
+#[test]
+fn copy_sqlite_to_sqlite_shows_the_same_store() {
+    let f = every_kind_of_row();
+    let env = &f.env;
+    let copy = env.path().join("copy").join("copy.db");
+    let out = env.ok([
+        "store",
+        "copy",
+        "--to",
+        copy.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+    let tasks = report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "tasks")
+        .unwrap();
+    assert_eq!(
+        (tasks["source"].as_i64(), tasks["target"].as_i64()),
+        (Some(7), Some(7))
+    );
+    assert_eq!(views(env, &env.db()), views(env, &copy));
+    assert_eq!(sqlite_rows(&env.db()), sqlite_rows(&copy));
+    // Transient rows stay behind.
+    let conn = Connection::open(&copy).unwrap();
+    let daemons: i64 = conn
+        .query_row("SELECT count(*) FROM daemons", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(daemons, 0);
+    // The events of a task, with their ids, and the copy goes on numbering after them.
+    let log = |db: &Path| -> serde_json::Value {
+        env.json(&["--db", db.to_str().unwrap(), "task", "log", &f.cancelled])
+    };
+    assert_eq!(log(&env.db()), log(&copy));
+    drop(conn);
+    env.ok(["--db", copy.to_str().unwrap(), "account", "add", "later"]);
+    env.ok(["--db", copy.to_str().unwrap(), "store", "check"]);
+}
+
+#[test]
+fn copy_refuses_a_target_that_holds_rows_unless_forced() {
+    let f = every_kind_of_row();
+    let env = &f.env;
+    let other = Env::new();
+    other.account("someone");
+    other.submit("someone", "Their task", &[]);
+    let target = other.db();
+    let before = other.dump();
+    env.run(["store", "copy", "--to", target.to_str().unwrap()])
+        .code(4)
+        .stderr_has("already holds rows");
+    assert_eq!(other.dump(), before, "nothing changed");
+    env.ok(["store", "copy", "--to", target.to_str().unwrap(), "--force"]);
+    assert_eq!(views(env, &env.db()), views(env, &target));
+    assert_eq!(sqlite_rows(&env.db()), sqlite_rows(&target));
+    // The store itself is no target.
+    env.run([
+        "store",
+        "copy",
+        "--to",
+        env.db().to_str().unwrap(),
+        "--force",
+    ])
+    .code(2)
+    .stderr_has("is the store itself");
+}
+
+#[test]
+fn copy_is_refused_while_a_daemon_runs_on_the_source() {
+    let f = Fixture::new();
+    let env = &f.env;
+    let target = env.path().join("copy.db");
+    let mut daemon = env.spawn(&["daemon", "run"], &[]);
+    wait_until("the daemon runs", Duration::from_secs(15), || {
+        env.run(["daemon", "status"]).code == 0
+    });
+    env.run(["store", "copy", "--to", target.to_str().unwrap()])
+        .code(4)
+        .stderr_has("a daemon is running on the source store");
+    daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(30)),
+        0,
+        "{}",
+        daemon.log()
+    );
+    env.ok(["store", "copy", "--to", target.to_str().unwrap()]);
 }

@@ -9,7 +9,7 @@ fn show(env: &Env, id: &str) -> Task {
 }
 
 #[test]
-fn submit_prints_the_new_id_and_stores_every_field() {
+pub(crate) fn submit_prints_the_new_id_and_stores_every_field() {
     let env = Env::new();
     env.ok([
         "account",
@@ -96,7 +96,7 @@ fn submit_prints_the_new_id_and_stores_every_field() {
 }
 
 #[test]
-fn submit_defaults_come_from_flags_config_env_and_account() {
+pub(crate) fn submit_defaults_come_from_flags_config_env_and_account() {
     let env = Env::new();
     env.ok(["account", "add", "blog"]);
     let plain = env.submit("blog", "Defaults", &[]);
@@ -168,7 +168,7 @@ fn submit_defaults_come_from_flags_config_env_and_account() {
 }
 
 #[test]
-fn quiet_prints_only_the_id() {
+pub(crate) fn quiet_prints_only_the_id() {
     let env = Env::new();
     env.account("blog");
     let run = env
@@ -206,7 +206,7 @@ fn quiet_prints_only_the_id() {
 }
 
 #[test]
-fn an_idempotency_key_returns_the_first_task() {
+pub(crate) fn an_idempotency_key_returns_the_first_task() {
     let env = Env::new();
     env.account("blog");
     let first = env
@@ -262,7 +262,7 @@ fn an_idempotency_key_returns_the_first_task() {
 }
 
 #[test]
-fn bulk_jsonl_takes_both_keyword_shapes_and_flags_as_defaults() {
+pub(crate) fn bulk_jsonl_takes_both_keyword_shapes_and_flags_as_defaults() {
     let env = Env::new();
     env.account("blog");
     env.account("news");
@@ -342,7 +342,7 @@ fn bulk_jsonl_takes_both_keyword_shapes_and_flags_as_defaults() {
 }
 
 #[test]
-fn bulk_csv_uses_its_header_and_reads_stdin() {
+pub(crate) fn bulk_csv_uses_its_header_and_reads_stdin() {
     let env = Env::new();
     env.account("blog");
     let csv = "Account, topic ,keywords,priority,auto_approve,timeout\n\
@@ -418,7 +418,7 @@ fn bulk_csv_uses_its_header_and_reads_stdin() {
 }
 
 #[test]
-fn ids_are_random_hex_and_stored_as_48_bit_integers() {
+pub(crate) fn ids_are_random_hex_and_stored_as_48_bit_integers() {
     let env = Env::new();
     env.account("blog");
     let a = env.submit("blog", "one", &[]);
@@ -433,7 +433,7 @@ fn ids_are_random_hex_and_stored_as_48_bit_integers() {
 /// Notepad, Excel and WPS may start a UTF-8 file with a byte-order mark; it is not part of
 /// the first field or line, whatever the format and wherever it comes from.
 #[test]
-fn bulk_files_may_start_with_a_byte_order_mark() {
+pub(crate) fn bulk_files_may_start_with_a_byte_order_mark() {
     let env = Env::new();
     env.account("blog");
     let jsonl = env.write(
@@ -458,7 +458,7 @@ fn bulk_files_may_start_with_a_byte_order_mark() {
 }
 
 #[test]
-fn a_bulk_line_that_is_not_utf8_is_invalid_input_naming_its_line() {
+pub(crate) fn a_bulk_line_that_is_not_utf8_is_invalid_input_naming_its_line() {
     let env = Env::new();
     env.account("blog");
     let jsonl = env.path().join("latin1.jsonl");
@@ -492,7 +492,7 @@ fn a_bulk_line_that_is_not_utf8_is_invalid_input_naming_its_line() {
 
 /// A bulk file is read row by row: the importing process stays small however big the file is.
 #[test]
-fn a_bulk_import_streams_the_file_in_bounded_memory() {
+pub(crate) fn a_bulk_import_streams_the_file_in_bounded_memory() {
     const ROWS: usize = 12_000;
     const LIMIT_KIB: i64 = 64 * 1024;
     let env = Env::new();
@@ -558,7 +558,7 @@ fn a_bulk_import_streams_the_file_in_bounded_memory() {
 /// A bulk file that is a pipe is read to its end before the import takes the store's write
 /// lock: a slow producer never holds up other writers.
 #[test]
-fn a_bulk_pipe_is_read_before_the_store_is_locked() {
+pub(crate) fn a_bulk_pipe_is_read_before_the_store_is_locked() {
     let env = Env::new();
     env.account("blog");
     let fifo = env.path().join("tasks.pipe");

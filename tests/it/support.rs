@@ -1,6 +1,12 @@
 //! Shared helpers: a private environment per test, a builder that runs the real binary in it,
-//! and a dump of the store that does not need the `sqlite3` command-line tool.
+//! engine-neutral access to its store, and a dump of the store that does not need the
+//! `sqlite3` command-line tool.
+//!
+//! An [`Env`] keeps its store in an SQLite file, unless the test runs under [`on_postgres`]:
+//! then it creates a PostgreSQL database of its own (dropped with the `Env`) and every process
+//! it starts gets that database's URL as `CONTENTHUB_DB`.
 
+use std::cell::Cell;
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -8,12 +14,15 @@ use std::time::Duration;
 
 use contenthub::domain::Status;
 use contenthub::generator::GeneratorProfile;
+use contenthub::store::Location;
 use contenthub::{daemon, engine};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
+
+use crate::pg::PgDb;
 
 /// No single invocation may take longer than this: a command that waits for a prompt nobody
 /// answers must fail the test, not hang it.
@@ -59,9 +68,35 @@ pub struct ConfigEntry {
     pub source: String,
 }
 
+thread_local! {
+    /// Set while a test runs under [`on_postgres`]: the `Env`s it creates use PostgreSQL.
+    static ON_POSTGRES: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `test` with every [`Env`] it creates on the current thread keeping its store in a
+/// PostgreSQL database of its own on the server `CONTENTHUB_TEST_PG_URL` names.
+pub fn on_postgres(test: impl FnOnce()) {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            ON_POSTGRES.with(|on| on.set(self.0));
+        }
+    }
+    let _reset = Reset(ON_POSTGRES.with(|on| on.replace(true)));
+    test();
+}
+
 /// A private home for one test: its own `HOME`, `XDG_*` directories and store.
+///
+/// Fields drop in this order: the directory, the session to the test's database, then the
+/// database itself. The `Env` is declared before (so dropped after) the children and
+/// in-process daemons a test starts with it; a detached daemon (`daemon start`) is killed
+/// in [`Drop`] before any field goes.
 pub struct Env {
     dir: tempfile::TempDir,
+    /// A session to the test's PostgreSQL database, opened on first use by the helpers.
+    session: std::sync::Mutex<Option<postgres::Client>>,
+    pg: Option<PgDb>,
 }
 
 impl Env {
@@ -70,7 +105,41 @@ impl Env {
             .prefix("contenthub-it-")
             .tempdir()
             .expect("create a temporary directory");
-        Env { dir }
+        let pg = ON_POSTGRES.with(Cell::get).then(PgDb::new);
+        Env {
+            dir,
+            session: std::sync::Mutex::new(None),
+            pg,
+        }
+    }
+
+    /// Whether the store is a PostgreSQL database.
+    pub fn is_pg(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// Where the store is, for in-process engines and servers.
+    pub fn location(&self) -> Location {
+        match &self.pg {
+            Some(db) => Location::Postgres(db.url.clone()),
+            None => Location::File(self.db()),
+        }
+    }
+
+    /// What `CONTENTHUB_DB` says for every process this `Env` starts.
+    pub fn db_arg(&self) -> OsString {
+        match &self.pg {
+            Some(db) => db.url.clone().into(),
+            None => self.db().into(),
+        }
+    }
+
+    /// Whether the store has been created (the file, or the schema in the database).
+    pub fn store_exists(&self) -> bool {
+        match self.pg {
+            Some(_) => self.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") > 0,
+            None => self.db().exists(),
+        }
     }
 
     /// The temporary directory everything of this test lives in.
@@ -78,7 +147,8 @@ impl Env {
         self.dir.path()
     }
 
-    /// The store, in a directory that does not exist until the binary creates it.
+    /// The SQLite store, in a directory that does not exist until the binary creates it.
+    /// On PostgreSQL nothing is there: tests that need the file are SQLite-only.
     pub fn db(&self) -> PathBuf {
         self.path().join("store").join("contenthub.db")
     }
@@ -121,7 +191,7 @@ impl Env {
             .env("XDG_CONFIG_HOME", self.config_home())
             .env("XDG_STATE_HOME", self.state_home())
             .env("XDG_CACHE_HOME", home.join("xdg-cache"))
-            .env("CONTENTHUB_DB", self.db())
+            .env("CONTENTHUB_DB", self.db_arg())
             .env("NO_COLOR", "1")
             .env("TZ", "UTC");
         for var in LEAKY_VARS {
@@ -216,28 +286,59 @@ impl Env {
         id
     }
 
-    /// A connection to the store, for setting up states no command can reach yet (there is
-    /// no daemon) and for checking what was written.
+    /// A connection to the SQLite store, for tests that are SQLite-only by nature. The
+    /// helpers below work on either engine.
     pub fn conn(&self) -> Connection {
+        assert!(
+            !self.is_pg(),
+            "env.conn() is the SQLite file's; use the helpers"
+        );
         open_existing(&self.db())
     }
 
-    /// Runs `sql` against the store.
+    /// Runs `f` with a session to the store: for setting up states no command can reach yet
+    /// and for checking what was written.
+    fn with_db<T>(&self, f: impl FnOnce(&mut Db) -> T) -> T {
+        match &self.pg {
+            Some(pg) => {
+                let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+                let client = session
+                    .take()
+                    .filter(|c| !c.is_closed())
+                    .unwrap_or_else(|| pg.client());
+                let mut db = Db::Pg(client);
+                let out = f(&mut db);
+                if let Db::Pg(client) = db {
+                    *session = Some(client);
+                }
+                out
+            }
+            None => f(&mut Db::Lite(open_existing(&self.db()))),
+        }
+    }
+
+    /// Runs `sql` (one or more statements both engines accept) against the store.
     pub fn exec(&self, sql: &str) {
-        self.conn()
-            .execute_batch(sql)
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        self.with_db(|db| db.batch(sql));
+    }
+
+    /// Runs `lite` on SQLite or `pg` on PostgreSQL, for statements whose dialects differ.
+    pub fn exec_each(&self, lite: &str, pg: &str) {
+        self.exec(if self.is_pg() { pg } else { lite });
+    }
+
+    /// Runs one statement with values bound to `?1`, `?2`…; returns the rows it changed.
+    pub fn execute(&self, sql: &str, args: &[&dyn Literal]) -> u64 {
+        let sql = bind(sql, args);
+        self.with_db(|db| db.execute(&sql))
     }
 
     /// Sets columns of the task `id` with an SQL `SET` list, e.g. `status = 'failed'`.
     pub fn update_task(&self, id: &str, set: &str) {
-        let n = self
-            .conn()
-            .execute(
-                &format!("UPDATE tasks SET {set} WHERE id = ?1"),
-                [raw_id(id)],
-            )
-            .unwrap_or_else(|e| panic!("UPDATE tasks SET {set}: {e}"));
+        let n = self.execute(
+            &format!("UPDATE tasks SET {set} WHERE id = ?1"),
+            &[&raw_id(id)],
+        );
         assert_eq!(n, 1, "no task {id}");
     }
 
@@ -255,25 +356,399 @@ impl Env {
 
     /// One integer from a query.
     pub fn count(&self, sql: &str) -> i64 {
-        self.conn()
-            .query_row(sql, [], |r| r.get(0))
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        let rows = self.rows(sql, &[]);
+        let row = rows.first().unwrap_or_else(|| panic!("{sql}: no row"));
+        row.int(0)
+    }
+
+    /// Every row of a query with values bound to `?1`, `?2`…, each value as text.
+    pub fn rows(&self, sql: &str, args: &[&dyn Literal]) -> Vec<Row> {
+        let sql = bind(sql, args);
+        self.with_db(|db| db.rows(&sql))
+    }
+
+    /// The first column of the first row, if there is a row and the value is not NULL.
+    pub fn value(&self, sql: &str, args: &[&dyn Literal]) -> Option<String> {
+        self.rows(sql, args)
+            .into_iter()
+            .next()
+            .and_then(|r| r.text(0).map(str::to_string))
+    }
+
+    /// The schema version of the store, on its engine.
+    pub fn schema_version(&self) -> i64 {
+        if self.is_pg() {
+            self.count("SELECT version FROM contenthub_schema")
+        } else {
+            self.count("PRAGMA user_version")
+        }
     }
 
     /// A task's status as stored.
     pub fn status_of(&self, id: &str) -> String {
-        self.conn()
-            .query_row(
-                "SELECT status FROM tasks WHERE id = ?1",
-                [raw_id(id)],
-                |r| r.get(0),
-            )
-            .unwrap_or_else(|e| panic!("status of {id}: {e}"))
+        self.value("SELECT status FROM tasks WHERE id = ?1", &[&raw_id(id)])
+            .unwrap_or_else(|| panic!("no task {id}"))
     }
 
-    /// The whole store as text (see [`dump`]).
+    /// The whole store as text (see [`dump`]; on PostgreSQL, [`Db::dump`]).
     pub fn dump(&self) -> String {
-        dump(&self.db())
+        match self.pg {
+            Some(_) => self.with_db(Db::dump),
+            None => dump(&self.db()),
+        }
+    }
+
+    /// Kills a daemon started with `daemon start` that still runs, and waits until it is
+    /// gone, so that nothing uses the store when it is removed.
+    fn kill_detached(&self) {
+        let file = self.state_home().join("contenthub").join("daemon.pid");
+        let Some(pid) = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok())
+        else {
+            return;
+        };
+        // Only a process of this binary: the pid may have been reused since.
+        let ours = std::fs::read_link(format!("/proc/{pid}/exe"))
+            .is_ok_and(|exe| exe == Path::new(env!("CARGO_BIN_EXE_contenthub")));
+        if !ours {
+            return;
+        }
+        let pid = nix::unistd::Pid::from_raw(pid);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        let end = std::time::Instant::now() + Duration::from_secs(5);
+        while nix::sys::signal::kill(pid, None).is_ok() && std::time::Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        self.kill_detached();
+    }
+}
+
+/// The store helpers reach the `Env`'s store, whichever engine holds it (also run on
+/// PostgreSQL by `pg::conformance`).
+#[test]
+pub(crate) fn the_helpers_reach_the_store() {
+    let env = Env::new();
+    assert!(!env.store_exists());
+    env.account("blog");
+    assert!(env.store_exists());
+    assert_eq!(env.schema_version(), env.location().schema_version());
+    let before = env.dump();
+    assert!(before.contains("'blog'"), "{before}");
+    assert_eq!(env.dump(), before, "a dump is stable");
+
+    env.exec("UPDATE accounts SET display_name = 'It''s a blog', min_words = 10");
+    assert_ne!(env.dump(), before, "the dump sees a change");
+    assert_eq!(
+        env.execute(
+            "UPDATE accounts SET max_words = ?2 WHERE name = ?1",
+            &[&"blog", &20],
+        ),
+        1
+    );
+    assert_eq!(env.count("SELECT count(*) FROM accounts"), 1);
+    assert_eq!(env.count("SELECT sum(min_words) FROM accounts"), 10);
+    assert_eq!(env.count("SELECT min_words < max_words FROM accounts"), 1);
+    let rows = env.rows(
+        "SELECT name, display_name, tone, max_words, auto_approve FROM accounts WHERE name = ?1",
+        &[&"blog"],
+    );
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(
+        (r.string(0), r.string(1), r.text(2), r.int(3), r.flag(4)),
+        (
+            "blog".to_string(),
+            "It's a blog".to_string(),
+            None,
+            20,
+            true
+        )
+    );
+    assert_eq!(
+        env.value(
+            "SELECT display_name FROM accounts WHERE max_words = ?1",
+            &[&20]
+        ),
+        Some("It's a blog".to_string())
+    );
+    assert_eq!(
+        env.value("SELECT tone FROM accounts WHERE name = '?1'", &[]),
+        None,
+        "a ? in a quoted string is text"
+    );
+    assert_eq!(
+        Db::open(&env.location()).value("SELECT count(*) FROM accounts", &[]),
+        Some("1".to_string())
+    );
+    env.exec_each(
+        "INSERT OR IGNORE INTO accounts (name, platform, language, created_at, updated_at)
+         VALUES ('blog', 'x', 'en', 0, 0)",
+        "INSERT INTO accounts (name, platform, language, created_at, updated_at)
+         VALUES ('blog', 'x', 'en', 0, 0) ON CONFLICT DO NOTHING",
+    );
+    assert_eq!(env.count("SELECT count(*) FROM accounts"), 1);
+}
+
+/// A value for [`Env::rows`] and [`Env::execute`], written into the SQL as a literal.
+pub trait Literal {
+    fn literal(&self) -> String;
+}
+
+impl Literal for i64 {
+    fn literal(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Literal for str {
+    fn literal(&self) -> String {
+        format!("'{}'", self.replace('\'', "''"))
+    }
+}
+
+impl Literal for &str {
+    fn literal(&self) -> String {
+        (**self).literal()
+    }
+}
+
+impl Literal for String {
+    fn literal(&self) -> String {
+        self.as_str().literal()
+    }
+}
+
+/// `sql` with each `?N` outside a quoted string replaced by `args[N - 1]` as a literal, so the
+/// same text runs on both engines.
+fn bind(sql: &str, args: &[&dyn Literal]) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        if c != '?' || quoted {
+            out.push(c);
+            continue;
+        }
+        let mut n = String::new();
+        while let Some(d) = chars.next_if(char::is_ascii_digit) {
+            n.push(d);
+        }
+        let i: usize = n.parse().unwrap_or_else(|_| panic!("a bare ? in {sql}"));
+        let arg = args
+            .get(i.wrapping_sub(1))
+            .unwrap_or_else(|| panic!("?{i} has no value in {sql}"));
+        out.push_str(&arg.literal());
+    }
+    out
+}
+
+/// One row of [`Env::rows`]: each value as text (SQLite's or PostgreSQL's text form), or
+/// `None` for NULL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row(pub Vec<Option<String>>);
+
+impl Row {
+    pub fn text(&self, i: usize) -> Option<&str> {
+        self.0[i].as_deref()
+    }
+
+    pub fn string(&self, i: usize) -> String {
+        self.text(i)
+            .unwrap_or_else(|| panic!("column {i} is NULL in {self:?}"))
+            .to_string()
+    }
+
+    pub fn opt_int(&self, i: usize) -> Option<i64> {
+        self.text(i).map(|v| match v {
+            "t" | "true" => 1,
+            "f" | "false" => 0,
+            _ => v
+                .parse()
+                .unwrap_or_else(|e| panic!("column {i} = {v:?} is not an integer: {e}")),
+        })
+    }
+
+    pub fn int(&self, i: usize) -> i64 {
+        self.opt_int(i)
+            .unwrap_or_else(|| panic!("column {i} is NULL in {self:?}"))
+    }
+
+    /// A 0/1 flag.
+    pub fn flag(&self, i: usize) -> bool {
+        self.int(i) != 0
+    }
+}
+
+/// A session to a test's store on either engine.
+pub enum Db {
+    Lite(Connection),
+    Pg(postgres::Client),
+}
+
+impl Db {
+    /// A session of its own to the store at `location`, for a look from another thread
+    /// while the test runs (read-only on SQLite).
+    pub fn open(location: &Location) -> Db {
+        match location {
+            Location::File(path) => {
+                let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+                    .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+                conn.busy_timeout(Duration::from_secs(5))
+                    .expect("set a busy timeout");
+                Db::Lite(conn)
+            }
+            Location::Postgres(url) => Db::Pg(
+                postgres::Client::connect(url, postgres::NoTls)
+                    .unwrap_or_else(|e| panic!("connect to the test database: {e}")),
+            ),
+        }
+    }
+
+    /// As [`Env::value`].
+    pub fn value(&mut self, sql: &str, args: &[&dyn Literal]) -> Option<String> {
+        self.rows(&bind(sql, args))
+            .into_iter()
+            .next()
+            .and_then(|r| r.text(0).map(str::to_string))
+    }
+
+    fn batch(&mut self, sql: &str) {
+        match self {
+            Db::Lite(c) => c.execute_batch(sql).map_err(|e| e.to_string()),
+            Db::Pg(c) => c.batch_execute(sql).map_err(|e| e.to_string()),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    fn execute(&mut self, sql: &str) -> u64 {
+        match self {
+            Db::Lite(c) => c
+                .execute(sql, [])
+                .map(|n| n as u64)
+                .map_err(|e| e.to_string()),
+            Db::Pg(c) => c.execute(sql, &[]).map_err(|e| e.to_string()),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    fn rows(&mut self, sql: &str) -> Vec<Row> {
+        match self {
+            Db::Lite(c) => {
+                let read = || -> rusqlite::Result<Vec<Row>> {
+                    let mut stmt = c.prepare(sql)?;
+                    let n = stmt.column_count();
+                    let mut rows = stmt.query([])?;
+                    let mut out = Vec::new();
+                    while let Some(r) = rows.next()? {
+                        let values = (0..n)
+                            .map(|i| r.get_ref(i).map(text))
+                            .collect::<rusqlite::Result<_>>()?;
+                        out.push(Row(values));
+                    }
+                    Ok(out)
+                };
+                read().unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+            // The simple query protocol returns every value as text, whatever its type.
+            Db::Pg(c) => c
+                .simple_query(sql)
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .into_iter()
+                .filter_map(|m| match m {
+                    postgres::SimpleQueryMessage::Row(r) => Some(Row((0..r.len())
+                        .map(|i| r.get(i).map(str::to_string))
+                        .collect())),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The PostgreSQL store as text, like [`dump`]: the schema version, every table's columns
+    /// and every index, then every row of every table in a stable order. Sequences are left
+    /// out: they advance outside transactions, so a refused command may move them.
+    fn dump(&mut self) -> String {
+        let mut out = String::new();
+        let version = self.rows("SELECT version FROM contenthub_schema");
+        writeln!(
+            out,
+            "-- schema version {:?}",
+            version.first().map(|r| r.int(0))
+        )
+        .unwrap();
+        let columns = self.rows(
+            "SELECT table_name, column_name, data_type, coalesce(collation_name, ''),
+                    is_nullable, coalesce(column_default, '')
+             FROM information_schema.columns WHERE table_schema = 'public'
+             ORDER BY table_name, ordinal_position",
+        );
+        for c in &columns {
+            writeln!(out, "-- column {:?}", c.0).unwrap();
+        }
+        for i in self.rows(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'
+             ORDER BY indexname",
+        ) {
+            writeln!(out, "{};", i.string(1)).unwrap();
+        }
+        let tables = self
+            .rows("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
+        for t in tables {
+            let table = t.string(0);
+            let kinds: Vec<String> = columns
+                .iter()
+                .filter(|c| c.text(0) == Some(table.as_str()))
+                .map(|c| c.string(2))
+                .collect();
+            let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+            let order: Vec<String> = (1..=kinds.len()).map(|i| i.to_string()).collect();
+            let sql = if order.is_empty() {
+                format!("SELECT * FROM {quoted}")
+            } else {
+                format!("SELECT * FROM {quoted} ORDER BY {}", order.join(", "))
+            };
+            for row in self.rows(&sql) {
+                let values: Vec<String> = row
+                    .0
+                    .iter()
+                    .zip(&kinds)
+                    .map(|(v, kind)| match v {
+                        None => "NULL".to_string(),
+                        Some(v) if is_number(kind) => v.clone(),
+                        Some(v) => format!("'{}'", v.replace('\'', "''")),
+                    })
+                    .collect();
+                writeln!(out, "INSERT INTO {quoted} VALUES({});", values.join(",")).unwrap();
+            }
+        }
+        out
+    }
+}
+
+fn is_number(kind: &str) -> bool {
+    matches!(
+        kind,
+        "bigint" | "integer" | "smallint" | "double precision" | "real" | "numeric"
+    )
+}
+
+/// An SQLite value as [`Row`] holds it.
+fn text(v: ValueRef<'_>) -> Option<String> {
+    match v {
+        ValueRef::Null => None,
+        ValueRef::Integer(i) => Some(i.to_string()),
+        ValueRef::Real(f) => Some(f.to_string()),
+        ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Some(b.iter().map(|x| format!("{x:02x}")).collect()),
     }
 }
 
@@ -726,7 +1201,7 @@ pub fn profiles(toml_text: &str) -> std::collections::BTreeMap<String, Generator
 /// Daemon options for in-process runs against `env`'s store, with intervals short enough
 /// that no test waits for long: lease 2 s, poll 100 ms, retries after 100 ms and 200 ms.
 pub fn engine_options(env: &Env, generators_toml: &str) -> engine::Options {
-    let mut opts = engine::Options::new(&contenthub::store::Location::File(env.db()));
+    let mut opts = engine::Options::new(&env.location());
     opts.lease = Duration::from_secs(2);
     opts.poll_interval = Duration::from_millis(100);
     opts.retry_delays = vec![Duration::from_millis(100), Duration::from_millis(200)];

@@ -16,7 +16,7 @@ fn show(env: &Env, id: &str) -> Task {
 }
 
 #[test]
-fn list_filters_by_status_account_and_time() {
+pub(crate) fn list_filters_by_status_account_and_time() {
     let f = Fixture::new();
     let env = &f.env;
     let news = env.submit("news", "News item", &["-p", "9"]);
@@ -87,7 +87,7 @@ fn list_filters_by_status_account_and_time() {
 }
 
 #[test]
-fn list_limits_and_sorts() {
+pub(crate) fn list_limits_and_sorts() {
     let env = Env::new();
     env.account("blog");
     let mut ids = Vec::new();
@@ -133,7 +133,7 @@ fn list_limits_and_sorts() {
 }
 
 #[test]
-fn show_accepts_the_full_id_a_prefix_and_the_status_alias() {
+pub(crate) fn show_accepts_the_full_id_a_prefix_and_the_status_alias() {
     let f = Fixture::new();
     let env = &f.env;
     for input in [
@@ -176,7 +176,7 @@ fn show_accepts_the_full_id_a_prefix_and_the_status_alias() {
 }
 
 #[test]
-fn cancel_then_retry_counts_against_max_retries() {
+pub(crate) fn cancel_then_retry_counts_against_max_retries() {
     let env = Env::new();
     env.account("blog");
     let id = env.submit("blog", "Retry me", &["--max-retries", "1"]);
@@ -249,7 +249,7 @@ fn cancel_then_retry_counts_against_max_retries() {
 }
 
 #[test]
-fn cancel_and_retry_several_report_each_and_the_worst_code() {
+pub(crate) fn cancel_and_retry_several_report_each_and_the_worst_code() {
     let f = Fixture::new();
     let env = &f.env;
     // A pending and a processing task are cancelled; the completed one is refused: exit 4.
@@ -273,7 +273,7 @@ fn cancel_and_retry_several_report_each_and_the_worst_code() {
 }
 
 #[test]
-fn retry_all_failed_takes_failed_and_timed_out_tasks_only() {
+pub(crate) fn retry_all_failed_takes_failed_and_timed_out_tasks_only() {
     let f = Fixture::new();
     let env = &f.env;
     let other = env.submit("blog", "Another failure", &[]);
@@ -305,7 +305,7 @@ fn retry_all_failed_takes_failed_and_timed_out_tasks_only() {
 }
 
 #[test]
-fn stats_count_every_status() {
+pub(crate) fn stats_count_every_status() {
     let f = Fixture::new();
     let env = &f.env;
     env.submit("news", "News", &[]);
@@ -350,7 +350,7 @@ fn stats_count_every_status() {
 }
 
 #[test]
-fn cleanup_deletes_old_terminal_tasks_only() {
+pub(crate) fn cleanup_deletes_old_terminal_tasks_only() {
     let f = Fixture::new();
     let env = &f.env;
     // Make every task old, unfinished ones included: those must survive regardless.
@@ -408,7 +408,7 @@ fn cleanup_deletes_old_terminal_tasks_only() {
 }
 
 #[test]
-fn ids_of_a_bulk_submit_can_be_listed_back() {
+pub(crate) fn ids_of_a_bulk_submit_can_be_listed_back() {
     let env = Env::new();
     env.account("blog");
     let file = env.write("t.csv", "account,topic\nblog,a\nblog,b\nblog,c\n");

@@ -48,7 +48,7 @@ fn three_pending() -> Env {
 }
 
 #[test]
-fn plain_lines_show_the_queue_then_the_outcomes() {
+pub(crate) fn plain_lines_show_the_queue_then_the_outcomes() {
     let env = three_pending();
     let started = Instant::now();
     let out = env.ok(["monitor", "watch", "--count", "2", "--interval", "200ms"]);
@@ -115,7 +115,7 @@ fn plain_lines_show_the_queue_then_the_outcomes() {
 }
 
 #[test]
-fn json_lines_have_the_same_fields() {
+pub(crate) fn json_lines_have_the_same_fields() {
     let env = three_pending();
     let out = env.ok(["monitor", "watch", "--count", "1", "--format", "json"]);
     assert_eq!(out.lines().count(), 1, "{out}");
@@ -171,7 +171,7 @@ fn json_lines_have_the_same_fields() {
 }
 
 #[test]
-fn bad_arguments_exit_2_with_a_clear_message() {
+pub(crate) fn bad_arguments_exit_2_with_a_clear_message() {
     let env = Env::new();
     env.run(["monitor", "watch", "--interval", "soon"])
         .code(2)
@@ -192,11 +192,11 @@ fn bad_arguments_exit_2_with_a_clear_message() {
     // Nothing was printed, and no store was created for it.
     let run = env.run(["monitor", "watch", "--interval", "soon"]);
     assert_eq!(run.stdout, "");
-    assert!(!env.db().exists());
+    assert!(!env.store_exists());
 }
 
 #[test]
-fn signals_end_it_at_once_with_exit_0() {
+pub(crate) fn signals_end_it_at_once_with_exit_0() {
     let env = three_pending();
     for signal in [Signal::SIGINT, Signal::SIGTERM] {
         // An hour between lines: only the signal can end it in time.
@@ -229,7 +229,7 @@ impl Drop for Reap {
 }
 
 #[test]
-fn a_closed_pipe_ends_it_quietly() {
+pub(crate) fn a_closed_pipe_ends_it_quietly() {
     let env = three_pending();
     let mut cmd = env.std_cmd(["monitor", "watch", "--interval", "100ms"]);
     cmd.stdin(Stdio::null())
@@ -282,7 +282,7 @@ fn pty_runner() -> Option<()> {
 }
 
 #[test]
-fn on_a_terminal_the_live_view_quits_on_q_esc_and_ctrl_c_and_restores_the_terminal() {
+pub(crate) fn on_a_terminal_the_live_view_quits_on_q_esc_and_ctrl_c_and_restores_the_terminal() {
     // util-linux `script` (Debian's bsdutils, an essential package; `.ci/run` makes sure of it)
     // runs the view on a pseudo-terminal.
     assert!(
@@ -393,7 +393,7 @@ fn quits_on(env: &Env, key: &str) {
 }
 
 #[test]
-fn each_line_reads_the_store_again() {
+pub(crate) fn each_line_reads_the_store_again() {
     let env = three_pending();
     let mut watch = env.spawn(
         &["monitor", "watch", "--count", "3", "--interval", "700ms"],
@@ -418,7 +418,7 @@ fn each_line_reads_the_store_again() {
 }
 
 #[test]
-fn plain_lines_keep_an_ignored_hangup_ignored() {
+pub(crate) fn plain_lines_keep_an_ignored_hangup_ignored() {
     // As under `nohup`: SIGHUP ignored by the parent stays ignored.
     let env = three_pending();
     let bin = env!("CARGO_BIN_EXE_contenthub");
