@@ -245,11 +245,12 @@ impl Daemon {
         let api = match config.api {
             Some(serve) => {
                 let limits = serve.config.connections;
-                Some((
-                    serve.listener,
-                    AppState::new(serve.config, engine.shared())?,
-                    limits,
-                ))
+                // Opening the API's first store connection blocks.
+                let (config, shared) = (serve.config, engine.shared());
+                let state = tokio::task::spawn_blocking(move || AppState::new(config, shared))
+                    .await
+                    .map_err(|e| Error::Store(format!("opening the API's store failed: {e}")))??;
+                Some((serve.listener, state, limits))
             }
             None => None,
         };

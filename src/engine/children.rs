@@ -166,7 +166,7 @@ pub async fn kill_leftovers(db: &Db, own: &str, exclusive: bool) -> Result<usize
     let mut killed = Vec::new();
     let mut groups = 0;
     let mut forget = Vec::new();
-    let host = super::host_name();
+    let host = process::host_name();
     for r in recorded {
         if r.owner == own || (!exclusive && r.lease_live) {
             continue;

@@ -459,7 +459,14 @@ impl<'a> Dispatcher<'a> {
         }
         self.seen_version = version;
         let full = self.full(&self.per_profile());
-        self.dirty |= queue::has_due_pending(self.watch.conn(), now_ms(), &full).unwrap_or(true);
+        self.dirty |= match self.watch.conn() {
+            Some(conn) => queue::has_due_pending(conn, now_ms(), &full).unwrap_or(true),
+            None => self
+                .db
+                .read(move |c| queue::has_due_pending(c, now_ms(), &full))
+                .await
+                .unwrap_or(true),
+        };
         if self.inflight.is_empty() {
             return Ok(());
         }

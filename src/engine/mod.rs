@@ -23,9 +23,10 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::Result;
+pub use crate::generator::process::host_name;
 use dispatch::Dispatcher;
 pub use options::{default_profile, is_remote, NotifyOptions, Options, Summary, TEMPLATE};
-pub use shared::{host_name, owner_id, Shared};
+pub use shared::{owner_id, Shared};
 use writer::Results;
 
 /// A daemon that has opened its store and built its generators, ready to [`Engine::run`].
@@ -40,7 +41,12 @@ pub struct Engine {
 impl Engine {
     /// Opens the store and builds the generators. Must be called inside a tokio runtime.
     pub async fn new(opts: Options) -> Result<Engine> {
-        let shared = Arc::new(Shared::open(&opts)?);
+        // Opening the store blocks (on PostgreSQL it connects through the network).
+        let o = opts.clone();
+        let shared = tokio::task::spawn_blocking(move || Shared::open(&o))
+            .await
+            .map_err(|e| crate::error::Error::Store(format!("opening the store failed: {e}")))??;
+        let shared = Arc::new(shared);
         let (results, pending) = writer::results();
         let writer = writer::spawn_writer(shared.clone(), pending);
         Ok(Engine {

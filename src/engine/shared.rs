@@ -190,18 +190,10 @@ impl Shared {
 pub fn owner_id() -> String {
     format!(
         "{}:{}:{:04x}",
-        host_name(),
+        crate::generator::process::host_name(),
         std::process::id(),
         getrandom::u32().unwrap_or(0) & 0xffff
     )
-}
-
-/// This machine's host name, as daemons record it in their heartbeats.
-pub fn host_name() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".into())
 }
 
 fn build_generators(opts: &Options) -> Result<(Generators, Limits)> {

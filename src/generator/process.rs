@@ -62,6 +62,14 @@ pub fn all() -> Vec<Stat> {
         .collect()
 }
 
+/// This machine's host name, as daemons record it in their heartbeats and owner ids.
+pub fn host_name() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
 /// This boot's id, which start times count from.
 pub fn boot_id() -> Option<String> {
     static ID: OnceLock<Option<String>> = OnceLock::new();

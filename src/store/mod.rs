@@ -66,12 +66,11 @@ pub(crate) mod sql;
 pub mod task_ids;
 pub mod tasks;
 
-use std::cell::Cell;
 use std::fmt;
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
@@ -517,19 +516,24 @@ impl Drop for Store {
     }
 }
 
-/// Tells whether another connection has committed since it last looked, cheaply, on a
-/// connection of its own. The daemon asks it every tick and looks for work only when it
-/// changed.
+/// Tells whether another connection has committed since it last looked, cheaply. The daemon
+/// asks it every tick and looks for work only when it changed. Asking never blocks, so it may
+/// be asked from async code.
 ///
-/// - SQLite: `PRAGMA data_version` on a read-only connection, a few microseconds a call.
-/// - PostgreSQL: the session `LISTEN`s for the notification that every change of a task
-///   sends, and counts what arrived. A notification is a hint and may be lost (a dropped
-///   connection), so the number also changes once per [`PG_FALLBACK`] without one.
-pub struct ChangeWatch {
-    conn: Conn,
-    /// PostgreSQL: notifications and fallback polls counted so far, and the last change.
-    seen: Cell<i64>,
-    changed: Cell<Instant>,
+/// - SQLite: `PRAGMA data_version` on a read-only connection of its own, a few microseconds a
+///   call.
+/// - PostgreSQL: a thread of its own `LISTEN`s for the notification that every change of a
+///   task sends, and counts what arrives. A notification is a hint and may be lost (a dropped
+///   connection), so the count also moves once per [`PG_FALLBACK`] without one, and the
+///   daemon looks again then.
+pub struct ChangeWatch(Watch);
+
+enum Watch {
+    Lite(Conn),
+    Pg {
+        seen: std::sync::Arc<std::sync::atomic::AtomicI64>,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    },
 }
 
 /// On PostgreSQL, how long the daemon goes without looking for work when no notification came.
@@ -543,52 +547,82 @@ impl ChangeWatch {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(WATCH_BUSY_TIMEOUT)?;
-        Ok(ChangeWatch::with(Conn(
+        Ok(ChangeWatch(Watch::Lite(Conn(
             Backend::Lite(conn),
             Actor::default(),
-        )))
+        ))))
     }
 
-    /// Opens the watch on the store at `location`.
+    /// Opens the watch on the store at `location`. On PostgreSQL the listening thread
+    /// connects by itself (and again after a lost connection), so this does not block.
     pub fn open_at(location: &Location) -> Result<ChangeWatch> {
-        match location {
-            Location::File(path) => ChangeWatch::open(path),
-            Location::Postgres(url) => Ok(ChangeWatch::with(Conn(
-                Backend::Pg(Box::new(pg::Session::listen(url)?)),
-                Actor::default(),
-            ))),
-        }
-    }
-
-    fn with(conn: Conn) -> ChangeWatch {
-        ChangeWatch {
-            conn,
-            seen: Cell::new(0),
-            changed: Cell::new(Instant::now()),
-        }
+        use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+        use std::sync::Arc;
+        let url = match location {
+            Location::File(path) => return ChangeWatch::open(path),
+            Location::Postgres(url) => url.clone(),
+        };
+        let seen = Arc::new(AtomicI64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (s, halt) = (seen.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("contenthub-listen".into())
+            .spawn(move || {
+                let mut session = None;
+                while !halt.load(Ordering::Relaxed) {
+                    if session.is_none() {
+                        match pg::Session::listen(&url) {
+                            Ok(new) => session = Some(new),
+                            Err(e) => {
+                                tracing::debug!(error = %e, "cannot listen for changes; polling");
+                                std::thread::sleep(PG_FALLBACK);
+                            }
+                        }
+                        // Whatever happened meanwhile was not heard: look.
+                        s.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    let heard = session.as_ref().map(|l| l.wait(PG_FALLBACK));
+                    match heard {
+                        Some(Ok(_)) => {
+                            // A notification, or the fallback's second: look either way.
+                            s.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Some(Err(_)) | None => session = None,
+                    }
+                }
+            })
+            .map_err(|e| Error::io("cannot start the change listener", e))?;
+        Ok(ChangeWatch(Watch::Pg { seen, stop }))
     }
 
     /// A number that changes whenever another connection commits; 0 when it cannot be read.
     pub fn version(&self) -> i64 {
-        match &self.conn.0 {
-            Backend::Lite(c) => c
+        match &self.0 {
+            Watch::Lite(c) => c
+                .sql()
                 .query_row("PRAGMA data_version", [], |r| r.get(0))
                 .unwrap_or(0),
-            Backend::Pg(s) => {
-                let arrived = s.notifications();
-                if arrived > 0 || self.changed.get().elapsed() >= PG_FALLBACK {
-                    self.seen.set(self.seen.get() + 1);
-                    self.changed.set(Instant::now());
-                }
-                self.seen.get()
-            }
+            Watch::Pg { seen, .. } => seen.load(std::sync::atomic::Ordering::Relaxed),
         }
     }
 
-    /// The watch's own connection, for quick reads that should not wait for the write
-    /// connection.
-    pub fn conn(&self) -> &Conn {
-        &self.conn
+    /// The watch's own connection on SQLite, for quick reads that should not wait for the
+    /// write connection; `None` on PostgreSQL, whose reads never wait for a writer anyway
+    /// (and must not run on an async thread).
+    pub fn conn(&self) -> Option<&Conn> {
+        match &self.0 {
+            Watch::Lite(c) => Some(c),
+            Watch::Pg { .. } => None,
+        }
+    }
+}
+
+impl Drop for ChangeWatch {
+    fn drop(&mut self) {
+        if let Watch::Pg { stop, .. } = &self.0 {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 }
 

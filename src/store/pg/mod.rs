@@ -60,7 +60,8 @@ pub fn masked(url: &str) -> String {
 /// needs to connect again after the server closed it.
 pub struct Session {
     url: String,
-    client: RefCell<Client>,
+    /// Always `Some` but while being dropped (see `Drop`).
+    client: RefCell<Option<Client>>,
     statements: RefCell<HashMap<String, Statement>>,
     /// Whether this session listens for changes (and must listen again after reconnecting).
     listening: bool,
@@ -76,7 +77,7 @@ const WRITE_ATTEMPTS: u32 = 12;
 
 fn connect(url: &str) -> Result<Client> {
     let tls::Prepared { url: parsed, tls } = tls::prepare(url)?;
-    let config: postgres::Config = parsed.parse().map_err(|e: postgres::Error| {
+    let mut config: postgres::Config = parsed.parse().map_err(|e: postgres::Error| {
         Error::invalid(
             "db",
             format!(
@@ -86,6 +87,17 @@ fn connect(url: &str) -> Result<Client> {
             ),
         )
     })?;
+    // The server's notices ("relation … already exists, skipping") are not the operator's
+    // business; its warnings and errors still come through.
+    let options = match config.get_options() {
+        Some(o) => format!("{o} -c client_min_messages=warning"),
+        None => "-c client_min_messages=warning".to_string(),
+    };
+    config.options(&options);
+    // Name the program in pg_stat_activity, unless the URL does.
+    if config.get_application_name().is_none() {
+        config.application_name("contenthub");
+    }
     config.connect(tls).map_err(|e| {
         Error::Store(format!(
             "cannot connect to the store {}: {}",
@@ -121,23 +133,31 @@ impl Session {
     fn with(url: &str, client: Client, listening: bool) -> Session {
         Session {
             url: url.to_string(),
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             statements: RefCell::new(HashMap::new()),
             listening,
         }
     }
 
+    /// The client, for one statement at a time.
+    fn client(&self) -> std::cell::RefMut<'_, Client> {
+        std::cell::RefMut::map(self.client.borrow_mut(), |c| {
+            c.as_mut()
+                .expect("a session's client is present until it is dropped")
+        })
+    }
+
     /// Connects again when the server closed the connection (a restart, a failover); a
     /// transaction then starts on the new one.
     fn ensure_open(&self) -> Result<()> {
-        if !self.client.borrow().is_closed() {
+        if !self.client().is_closed() {
             return Ok(());
         }
         let mut client = connect(&self.url)?;
         if self.listening {
             client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
         }
-        *self.client.borrow_mut() = client;
+        *self.client() = client;
         self.statements.borrow_mut().clear();
         Ok(())
     }
@@ -151,7 +171,7 @@ impl Session {
         if let Some(st) = self.statements.borrow().get(text.as_ref()) {
             return Ok(st.clone());
         }
-        let st = self.client.borrow_mut().prepare(&text)?;
+        let st = self.client().prepare(&text)?;
         self.statements
             .borrow_mut()
             .insert(text.into_owned(), st.clone());
@@ -160,19 +180,16 @@ impl Session {
 
     pub(crate) fn exec(&self, sql: Sql<'_>, args: &[Value<'_>]) -> Result<usize> {
         let st = self.statement(sql)?;
-        Ok(self.client.borrow_mut().execute(&st, &params(args))? as usize)
+        Ok(self.client().execute(&st, &params(args))? as usize)
     }
 
     pub(crate) fn batch(&self, sql: Sql<'_>) -> Result<()> {
-        Ok(self
-            .client
-            .borrow_mut()
-            .batch_execute(sql.pg.unwrap_or(sql.lite))?)
+        Ok(self.client().batch_execute(sql.pg.unwrap_or(sql.lite))?)
     }
 
     pub(crate) fn query(&self, sql: Sql<'_>, args: &[Value<'_>]) -> Result<Vec<Row>> {
         let st = self.statement(sql)?;
-        Ok(self.client.borrow_mut().query(&st, &params(args))?)
+        Ok(self.client().query(&st, &params(args))?)
     }
 
     /// Streams the rows of a query to `f`.
@@ -183,7 +200,7 @@ impl Session {
         mut f: impl FnMut(&Row) -> Result<()>,
     ) -> Result<()> {
         let st = self.statement(sql)?;
-        let mut client = self.client.borrow_mut();
+        let mut client = self.client();
         let mut rows = client.query_raw(&st, args.iter())?;
         while let Some(r) = rows.next()? {
             f(&r)?;
@@ -198,15 +215,15 @@ impl Session {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            self.client.borrow_mut().batch_execute("BEGIN")?;
+            self.client().batch_execute("BEGIN")?;
             let out = f().and_then(|v| {
-                self.client.borrow_mut().batch_execute("COMMIT")?;
+                self.client().batch_execute("COMMIT")?;
                 Ok(v)
             });
             match out {
                 Ok(v) => return Ok(v),
                 Err(e) => {
-                    let _ = self.client.borrow_mut().batch_execute("ROLLBACK");
+                    let _ = self.client().batch_execute("ROLLBACK");
                     let again = matches!(&e, Error::Database(d) if d.is_conflict());
                     if !again || attempt >= WRITE_ATTEMPTS {
                         return Err(e);
@@ -222,11 +239,10 @@ impl Session {
     /// Runs `f` in a read-only `REPEATABLE READ` transaction: one snapshot for all its reads.
     pub(crate) fn read<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
         self.ensure_open()?;
-        self.client
-            .borrow_mut()
+        self.client()
             .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
         let out = f();
-        let end = self.client.borrow_mut().batch_execute("COMMIT");
+        let end = self.client().batch_execute("COMMIT");
         match out {
             Ok(v) => {
                 end?;
@@ -236,20 +252,42 @@ impl Session {
         }
     }
 
-    /// How many change notifications arrived since the last call (connecting again, and
-    /// counting that as one, when the connection was lost).
-    pub(crate) fn notifications(&self) -> usize {
-        if self.client.borrow().is_closed() {
-            return usize::from(self.ensure_open().is_ok());
+    /// Waits up to `limit` for change notifications; how many arrived (0: the time ran out).
+    /// An error means the connection is lost.
+    pub(crate) fn wait(&self, limit: std::time::Duration) -> Result<usize> {
+        let mut client = self.client();
+        let mut n = 0;
+        {
+            let mut notes = client.notifications();
+            if notes.timeout_iter(limit).next()?.is_some() {
+                n += 1;
+                // Take what else has arrived, without waiting again.
+                n += notes.iter().count()?;
+            }
         }
-        let mut client = self.client.borrow_mut();
-        let mut n = client.notifications();
-        n.iter().count().unwrap_or(0)
+        if client.is_closed() {
+            return Err(Error::Store("the listening connection was closed".into()));
+        }
+        Ok(n)
     }
 
     /// The schema version the store holds.
     pub(crate) fn version(&self) -> Result<i64> {
-        schema_version(&mut self.client.borrow_mut())
+        schema_version(&mut self.client())
+    }
+}
+
+impl Drop for Session {
+    /// Closing the client blocks on its own runtime, which panics on an async thread (a
+    /// daemon's store dropped as it stops): there, it is closed on a thread of its own.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.get_mut().take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let _ = std::thread::Builder::new()
+                    .name("contenthub-close".into())
+                    .spawn(move || drop(client));
+            }
+        }
     }
 }
 
