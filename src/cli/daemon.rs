@@ -230,6 +230,9 @@ fn run_foreground(ctx: &mut Ctx, a: RunArgs, detached: Option<PathBuf>) -> Resul
     // Make sure the store exists and is current before taking the lock beside it. Daemons on
     // a PostgreSQL store take no lock: they share the queue through leases and heartbeats.
     ctx.store()?;
+    if detached.is_none() {
+        refuse_second_local(ctx, a.allow_multiple)?;
+    }
     let held = match ctx.settings.db.value.file().map(lock::acquire) {
         None => None,
         Some(Ok(l)) => Some(l),
@@ -299,6 +302,7 @@ fn start(ctx: &mut Ctx, a: RunArgs) -> Result<ExitCode> {
         ))
         .into());
     }
+    refuse_second_local(ctx, a.allow_multiple)?;
     let log = log_file(ctx);
     let pid = pid_file(ctx);
     std::fs::create_dir_all(&ctx.settings.state_dir)
@@ -400,6 +404,27 @@ fn local_daemons(ctx: &mut Ctx) -> Result<Vec<queue::Heartbeat>> {
         .filter(|(s, h)| (*s == "running" || *s == "stale") && h.host == host)
         .map(|(_, h)| h)
         .collect())
+}
+
+/// On PostgreSQL, where daemons take no lock: refuses a second daemon on this host unless
+/// `--allow-multiple`, as the lock beside an SQLite store does. Daemons on other hosts are the
+/// point of a shared store and are never in the way.
+fn refuse_second_local(ctx: &mut Ctx, allow_multiple: bool) -> Result<()> {
+    if allow_multiple || !ctx.settings.db.value.is_postgres() {
+        return Ok(());
+    }
+    let running = local_daemons(ctx)?
+        .into_iter()
+        .find(|h| crate::generator::process::daemon_alive(h.pid));
+    match running {
+        Some(h) => Err(Error::Refused(format!(
+            "another daemon (pid {}) is already running on this store ({}) on this host; \
+             stop it first (see `contenthub daemon status`), or pass --allow-multiple",
+            h.pid, ctx.settings.db.value
+        ))
+        .into()),
+        None => Ok(()),
+    }
 }
 
 fn process_alive(pid: u32) -> bool {

@@ -137,6 +137,10 @@ impl<'a> Dispatcher<'a> {
             let hb = d.heartbeat(false);
             let (o, exclusive) = (d.owner.clone(), opts.exclusive);
             let started = async {
+                if !opts.exclusive {
+                    let own = d.owner.clone();
+                    d.db.write(move |tx| take_over_local_dead(tx, &own)).await?;
+                }
                 super::children::kill_leftovers(&d.db, &d.owner, opts.exclusive).await?;
                 d.db.write(move |tx| {
                     queue::beat(tx, &hb)?;
@@ -657,4 +661,26 @@ impl<'a> Dispatcher<'a> {
             listen: None,
         }
     }
+}
+
+/// A daemon that shares its store with others (PostgreSQL, or SQLite with
+/// `--allow-multiple`) cannot tell from a lock that the others are dead. But a daemon of this
+/// very host that left no goodbye and whose process is gone is dead for sure (a `kill -9`, a
+/// crash): its leases end now, so its remote jobs are adopted and its local tasks returned at
+/// once, as a daemon holding an SQLite store's lock does, instead of after its leases run out.
+fn take_over_local_dead(tx: &crate::store::Conn, own: &str) -> Result<usize> {
+    let host = crate::generator::process::host_name();
+    let mut taken = 0;
+    for hb in queue::heartbeats(tx, 50)? {
+        let local = hb.id.split(':').next() == Some(host.as_str());
+        if hb.id == own || !local || hb.stopped_at.is_some() {
+            continue;
+        }
+        if !crate::generator::process::daemon_alive(hb.pid) {
+            let n = queue::expire_owner(tx, &hb.id, now_ms())?;
+            tracing::info!(daemon = %hb.id, leases = n, "a daemon of this host died; taking its tasks over");
+            taken += n;
+        }
+    }
+    Ok(taken)
 }

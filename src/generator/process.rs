@@ -62,6 +62,25 @@ pub fn all() -> Vec<Stat> {
         .collect()
 }
 
+/// Whether `pid` is a running contenthub daemon of this machine: the process exists (and is
+/// not a zombie) and runs `daemon`. A pid taken over by another program counts as gone.
+pub fn daemon_alive(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    if stat
+        .rsplit(')')
+        .next()
+        .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+    {
+        return false;
+    }
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|c| c.split(|b| *b == 0).any(|arg| arg == b"daemon"))
+        // Another user's process may hide its command line: then it may be a daemon.
+        .unwrap_or(true)
+}
+
 /// This machine's host name, as daemons record it in their heartbeats and owner ids.
 pub fn host_name() -> String {
     nix::unistd::gethostname()

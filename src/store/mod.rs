@@ -144,7 +144,7 @@ impl fmt::Display for Location {
 /// The store as seen inside a transaction or by a single read: what every store function
 /// takes. Only the store's own modules reach the connection inside, through the statement
 /// methods below, which take each engine's SQL ([`Sql`]).
-pub struct Conn(Backend, Actor);
+pub struct Conn(Backend, Actor, counters::Pending);
 
 /// Who acts through a connection: the daemon's owner id, recorded with each task event it
 /// writes; `None` for an operator's command.
@@ -335,7 +335,11 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         configure(&conn)?;
         let mut store = Store {
-            conn: Conn(Backend::Lite(conn), Actor::default()),
+            conn: Conn(
+                Backend::Lite(conn),
+                Actor::default(),
+                counters::Pending::default(),
+            ),
             location: Location::File(path.to_path_buf()),
             path: path.to_path_buf(),
             wal: maintenance::sibling(path, "-wal"),
@@ -371,7 +375,11 @@ impl Store {
 
     fn pg(location: &Location, session: Box<pg::Session>) -> Store {
         Store {
-            conn: Conn(Backend::Pg(session), Actor::default()),
+            conn: Conn(
+                Backend::Pg(session),
+                Actor::default(),
+                counters::Pending::default(),
+            ),
             location: location.clone(),
             path: PathBuf::new(),
             wal: PathBuf::new(),
@@ -414,7 +422,11 @@ impl Store {
             .map_err(|e| Error::Store(format!("cannot read store {}: {e}", path.display())))?;
         Ok((
             Store {
-                conn: Conn(Backend::Lite(conn), Actor::default()),
+                conn: Conn(
+                    Backend::Lite(conn),
+                    Actor::default(),
+                    counters::Pending::default(),
+                ),
                 location: Location::File(path.to_path_buf()),
                 path: path.to_path_buf(),
                 wal: maintenance::sibling(path, "-wal"),
@@ -451,16 +463,25 @@ impl Store {
     /// failure is rolled back and run again, a few times: `f` may run more than once, and
     /// must act only through the [`Conn`] it is given.
     pub fn write<T>(&mut self, mut f: impl FnMut(&Conn) -> Result<T>) -> Result<T> {
-        // `&mut self` keeps transactions from nesting.
+        // `&mut self` keeps transactions from nesting. Counters added in the transaction are
+        // written together just before it commits, and forgotten when it does not.
+        let conn = &self.conn;
+        let body = || {
+            conn.2.begin();
+            let out = f(conn).and_then(|v| counters::flush(conn).map(|()| v));
+            conn.2.end();
+            out
+        };
         match &self.conn.0 {
             Backend::Lite(c) => {
                 let tx = Transaction::new_unchecked(c, TransactionBehavior::Immediate)?;
-                let out = f(&self.conn)?;
+                let mut body = body;
+                let out = body()?;
                 tx.commit()?;
                 self.keep_wal_small();
                 Ok(out)
             }
-            Backend::Pg(s) => s.write(|| f(&self.conn)),
+            Backend::Pg(s) => s.write(body),
         }
     }
 
@@ -550,6 +571,7 @@ impl ChangeWatch {
         Ok(ChangeWatch(Watch::Lite(Conn(
             Backend::Lite(conn),
             Actor::default(),
+            counters::Pending::default(),
         ))))
     }
 

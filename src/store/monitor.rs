@@ -178,6 +178,7 @@ pub fn usage_between(conn: &Conn, since: Millis, until: Millis) -> Result<Vec<Us
 
 /// Counters whose name is `name`, with their label strings (`model=…,kind=…`).
 pub fn counters_named(conn: &Conn, name: &str) -> Result<Vec<(String, i64)>> {
+    super::counters::flush(conn)?;
     conn.rows(
         Sql::each(
             "SELECT labels, value FROM counters WHERE name = ?1 ORDER BY labels",

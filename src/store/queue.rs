@@ -1168,6 +1168,25 @@ pub fn has_work(conn: &Conn, now: Millis) -> Result<bool> {
     )
 }
 
+/// Ends the leases of a daemon known to be dead (a daemon of this host whose process is
+/// gone), so that the reaper and the claim take its tasks over now instead of when its leases
+/// would have expired, and marks its heartbeat stopped. Returns how many leases it held.
+pub fn expire_owner(conn: &Conn, owner: &str, now: Millis) -> Result<usize> {
+    let n = conn.exec(
+        Sql::same(
+            "UPDATE tasks SET lease_expires_at = ?2
+             WHERE lease_owner = ?1 AND lease_expires_at > ?2
+               AND status IN ('submitted','processing')",
+        ),
+        args![owner, now],
+    )?;
+    conn.exec(
+        Sql::same("UPDATE daemons SET stopped_at = ?2 WHERE id = ?1 AND stopped_at IS NULL"),
+        args![owner, now],
+    )?;
+    Ok(n)
+}
+
 /// A daemon's heartbeat row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Heartbeat {

@@ -338,7 +338,13 @@ pub(crate) fn content_creator_submit_stores_the_job_before_polling_then_maps_the
     let at_first_poll: Seen = Seen::default();
     let (seen, db) = (at_first_poll.clone(), env.location());
     cc.on_first_status(move |job| {
-        let stored = remote_job_id(&db, &job.key);
+        // On a thread of its own: the mock's handler runs on an async thread, where
+        // PostgreSQL's blocking client must not.
+        let stored = std::thread::scope(|s| {
+            s.spawn(|| remote_job_id(&db, &job.key))
+                .join()
+                .expect("read the remote job id")
+        });
         seen.lock().unwrap().push((job.id.clone(), stored));
     });
 
