@@ -11,73 +11,21 @@ pub const TASKS_CANCELLED: &str = "tasks_cancelled_total";
 pub const TASKS_RETRIED: &str = "tasks_retried_total";
 pub const TASKS_CLEANED: &str = "tasks_cleaned_total";
 
-/// Counter additions made in a write transaction, written together when it commits: a batch
-/// of results adds to the same few counters for every task, and on PostgreSQL each statement
-/// is a round trip.
-#[derive(Default)]
-pub(crate) struct Pending {
-    /// Whether a write transaction is open (outside one, additions are written at once).
-    open: std::cell::Cell<bool>,
-    adds: std::cell::RefCell<std::collections::BTreeMap<(String, String), i64>>,
-}
-
-impl Pending {
-    pub(crate) fn begin(&self) {
-        self.adds.borrow_mut().clear();
-        self.open.set(true);
-    }
-
-    pub(crate) fn end(&self) {
-        self.open.set(false);
-        self.adds.borrow_mut().clear();
-    }
-}
-
 /// Adds `by` to the counter `name{labels}`: at once outside a write transaction, at its
 /// commit inside one (reads of counters in the transaction see it: they flush first).
 pub fn add(conn: &Conn, name: &str, labels: &str, by: i64) -> Result<()> {
     if by == 0 {
         return Ok(());
     }
-    let pending = &conn.2;
-    if pending.open.get() {
-        *pending
-            .adds
-            .borrow_mut()
-            .entry((name.to_string(), labels.to_string()))
-            .or_insert(0) += by;
+    if conn.2.add(name, labels, by) {
         return Ok(());
     }
     write_one(conn, name, labels, by)
 }
 
-/// Writes the additions pending in the transaction.
+/// Writes the additions pending in the transaction (before a read of counters in it).
 pub(crate) fn flush(conn: &Conn) -> Result<()> {
-    let adds = std::mem::take(&mut *conn.2.adds.borrow_mut());
-    let adds: Vec<((String, String), i64)> = adds.into_iter().filter(|(_, by)| *by != 0).collect();
-    if adds.is_empty() {
-        return Ok(());
-    }
-    if conn.is_pg() {
-        // One statement for them all (each (name, labels) once, as ON CONFLICT requires).
-        let names: Vec<String> = adds.iter().map(|((n, _), _)| n.clone()).collect();
-        let labels: Vec<String> = adds.iter().map(|((_, l), _)| l.clone()).collect();
-        let values: Vec<i64> = adds.iter().map(|(_, by)| *by).collect();
-        conn.exec(
-            Sql::each(
-                "",
-                "INSERT INTO counters(name, labels, value)
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-                 ON CONFLICT(name, labels) DO UPDATE SET value = counters.value + excluded.value",
-            ),
-            args![names, labels, values],
-        )?;
-    } else {
-        for ((name, labels), by) in &adds {
-            write_one(conn, name, labels, *by)?;
-        }
-    }
-    Ok(())
+    conn.flush_counters()
 }
 
 fn write_one(conn: &Conn, name: &str, labels: &str, by: i64) -> Result<()> {

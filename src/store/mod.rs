@@ -144,7 +144,7 @@ impl fmt::Display for Location {
 /// The store as seen inside a transaction or by a single read: what every store function
 /// takes. Only the store's own modules reach the connection inside, through the statement
 /// methods below, which take each engine's SQL ([`Sql`]).
-pub struct Conn(Backend, Actor, counters::Pending);
+pub struct Conn(Backend, Actor, sql::PendingCounters);
 
 /// Who acts through a connection: the daemon's owner id, recorded with each task event it
 /// writes; `None` for an operator's command.
@@ -169,6 +169,41 @@ impl Conn {
     /// Who acts through this connection (see [`Store::set_actor`]).
     pub(crate) fn actor(&self) -> Option<String> {
         self.1 .0.borrow().clone()
+    }
+
+    /// Writes the counter additions kept in this write transaction (see
+    /// `sql::PendingCounters`): on PostgreSQL one statement for them all, each counter once
+    /// as `ON CONFLICT` requires.
+    fn flush_counters(&self) -> Result<()> {
+        let adds = self.2.take();
+        if adds.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = adds.iter().map(|((n, _), _)| n.clone()).collect();
+        let labels: Vec<String> = adds.iter().map(|((_, l), _)| l.clone()).collect();
+        let values: Vec<i64> = adds.iter().map(|(_, by)| *by).collect();
+        if self.is_pg() {
+            self.exec(
+                Sql::each(
+                    "",
+                    "INSERT INTO counters(name, labels, value)
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+                     ON CONFLICT(name, labels) DO UPDATE SET value = counters.value + excluded.value",
+                ),
+                sql::args![names, labels, values],
+            )?;
+        } else {
+            for ((name, labels), by) in names.iter().zip(&labels).zip(values) {
+                self.exec(
+                    Sql::same(
+                        "INSERT INTO counters(name, labels, value) VALUES (?1, ?2, ?3)
+                         ON CONFLICT(name, labels) DO UPDATE SET value = value + excluded.value",
+                    ),
+                    sql::args![name, labels, by],
+                )?;
+            }
+        }
+        Ok(())
     }
 
     /// Whether this is a PostgreSQL store.
@@ -338,7 +373,7 @@ impl Store {
             conn: Conn(
                 Backend::Lite(conn),
                 Actor::default(),
-                counters::Pending::default(),
+                sql::PendingCounters::default(),
             ),
             location: Location::File(path.to_path_buf()),
             path: path.to_path_buf(),
@@ -378,7 +413,7 @@ impl Store {
             conn: Conn(
                 Backend::Pg(session),
                 Actor::default(),
-                counters::Pending::default(),
+                sql::PendingCounters::default(),
             ),
             location: location.clone(),
             path: PathBuf::new(),
@@ -425,7 +460,7 @@ impl Store {
                 conn: Conn(
                     Backend::Lite(conn),
                     Actor::default(),
-                    counters::Pending::default(),
+                    sql::PendingCounters::default(),
                 ),
                 location: Location::File(path.to_path_buf()),
                 path: path.to_path_buf(),
@@ -468,7 +503,7 @@ impl Store {
         let conn = &self.conn;
         let body = || {
             conn.2.begin();
-            let out = f(conn).and_then(|v| counters::flush(conn).map(|()| v));
+            let out = f(conn).and_then(|v| conn.flush_counters().map(|()| v));
             conn.2.end();
             out
         };
@@ -571,7 +606,7 @@ impl ChangeWatch {
         Ok(ChangeWatch(Watch::Lite(Conn(
             Backend::Lite(conn),
             Actor::default(),
-            counters::Pending::default(),
+            sql::PendingCounters::default(),
         ))))
     }
 

@@ -421,6 +421,49 @@ impl fmt::Display for Sql<'_> {
     }
 }
 
+/// Counter additions made in a write transaction, written together when it commits
+/// (`counters::flush`): a batch of results adds to the same few counters for every task, and
+/// on PostgreSQL each statement is a round trip.
+#[derive(Default)]
+pub(crate) struct PendingCounters {
+    /// Whether a write transaction is open (outside one, additions are written at once).
+    open: std::cell::Cell<bool>,
+    adds: std::cell::RefCell<std::collections::BTreeMap<(String, String), i64>>,
+}
+
+impl PendingCounters {
+    pub(crate) fn begin(&self) {
+        self.adds.borrow_mut().clear();
+        self.open.set(true);
+    }
+
+    pub(crate) fn end(&self) {
+        self.open.set(false);
+        self.adds.borrow_mut().clear();
+    }
+
+    /// Keeps an addition for the commit; false outside a write transaction.
+    pub(crate) fn add(&self, name: &str, labels: &str, by: i64) -> bool {
+        if !self.open.get() {
+            return false;
+        }
+        *self
+            .adds
+            .borrow_mut()
+            .entry((name.to_string(), labels.to_string()))
+            .or_insert(0) += by;
+        true
+    }
+
+    /// The additions kept so far (none left after), each counter once.
+    pub(crate) fn take(&self) -> Vec<((String, String), i64)> {
+        std::mem::take(&mut *self.adds.borrow_mut())
+            .into_iter()
+            .filter(|(_, by)| *by != 0)
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::pg_placeholders;

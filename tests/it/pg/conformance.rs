@@ -10,6 +10,13 @@
 //!   file's stores are file paths by design, and it checks that the file store is created.
 //!   The other `config` tests run here: `config show` prints the store, which is the URL
 //!   (password masked) on PostgreSQL, and they check only where it came from.
+//! - `daemon::hundred_tasks_keep_exactly_max_concurrent_requests_in_flight`: a timing bar set
+//!   by SQLite in this process (a freed slot refilled within ~3 ms). On PostgreSQL a refill
+//!   costs the result's commit and the next claim, some twenty round trips to the server
+//!   (~40 ms in a debug build on a busy machine), so the bar does not carry over; the
+//!   cluster benchmark measures concurrency on PostgreSQL instead (latency-bound efficiency,
+//!   `cargo bench --bench cluster`). The limit itself (never more than `max_concurrent`) is
+//!   checked on PostgreSQL by `daemon::per_profile_max_concurrent_is_honoured_under_the_global_limit`.
 //! - `full_disk`: a full SQLite file (`SQLITE_FULL`) and a filled tmpfs under it.
 //! - `layout`, `readme`: the source tree and the README, no store of the test's own.
 //! - `mock::between`: a check of the mock's helper.
@@ -108,7 +115,6 @@ on_postgres! {
         kill_9_takes_the_command_programs_with_it_and_each_task_costs_one_completed_run,
     ];
     daemon: [
-        hundred_tasks_keep_exactly_max_concurrent_requests_in_flight,
         queued_tasks_reach_the_generator_in_priority_order,
         per_profile_max_concurrent_is_honoured_under_the_global_limit,
         a_full_generator_s_backlog_does_not_hide_other_generators_tasks,
