@@ -530,9 +530,13 @@ lease = "2s"
     // Each daemon did some of the work, and none logged an error.
     let actors =
         env.count("SELECT count(DISTINCT actor) FROM task_events WHERE to_status = 'completed'");
+    assert_eq!(actors, DAEMONS as i64, "a daemon did none of the work");
     for (i, d) in daemons.iter().enumerate() {
         let log = d.log();
-        let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR")).collect();
+        let errors: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("ERROR") || l.contains("panicked"))
+            .collect();
         assert!(
             errors.is_empty(),
             "daemon {i} logged errors:\n{}",
