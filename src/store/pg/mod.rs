@@ -75,6 +75,10 @@ pub(crate) const CHANNEL: &str = "contenthub_tasks";
 /// run again.
 const WRITE_ATTEMPTS: u32 = 12;
 
+/// How long a session may stay idle inside a transaction before the server ends it (see
+/// `connect`).
+const IDLE_IN_TRANSACTION: &str = "-c idle_in_transaction_session_timeout=10s";
+
 fn connect(url: &str) -> Result<Client> {
     let tls::Prepared { url: parsed, tls } = tls::prepare(url)?;
     let mut config: postgres::Config = parsed.parse().map_err(|e: postgres::Error| {
@@ -89,9 +93,14 @@ fn connect(url: &str) -> Result<Client> {
     })?;
     // The server's notices ("relation … already exists, skipping") are not the operator's
     // business; its warnings and errors still come through.
+    // A transaction that waits on its client (a process stopped, or hung, between two
+    // statements) holds its row locks, the `task_counts` rows among them, and with them every
+    // other process's status change: the server ends such a session after a while. Every
+    // transaction of ours runs statement after statement, without waiting on anything else.
+    // The URL's options come after, so they may set another limit.
     let options = match config.get_options() {
-        Some(o) => format!("{o} -c client_min_messages=warning"),
-        None => "-c client_min_messages=warning".to_string(),
+        Some(o) => format!("{IDLE_IN_TRANSACTION} {o} -c client_min_messages=warning"),
+        None => format!("{IDLE_IN_TRANSACTION} -c client_min_messages=warning"),
     };
     config.options(&options);
     // Name the program in pg_stat_activity, unless the URL does.
@@ -209,30 +218,33 @@ impl Session {
     }
 
     /// Runs `f` in a `READ COMMITTED` transaction, again after a deadlock or a serialization
-    /// failure.
+    /// failure, and on a new connection when the server ended the session before `COMMIT`
+    /// was sent (e.g. this process was stopped past the idle-in-transaction limit): the
+    /// transaction was then rolled back, and nothing of it was written.
     pub(crate) fn write<T>(&self, mut f: impl FnMut() -> Result<T>) -> Result<T> {
-        self.ensure_open()?;
         let mut attempt = 0;
         loop {
             attempt += 1;
+            self.ensure_open()?;
             self.client().batch_execute("BEGIN")?;
-            let out = f().and_then(|v| {
-                self.client().batch_execute("COMMIT")?;
-                Ok(v)
-            });
-            match out {
-                Ok(v) => return Ok(v),
-                Err(e) => {
-                    let _ = self.client().batch_execute("ROLLBACK");
-                    let again = matches!(&e, Error::Database(d) if d.is_conflict());
-                    if !again || attempt >= WRITE_ATTEMPTS {
-                        return Err(e);
-                    }
-                    // Apart a little, so that the two sides of a deadlock do not meet again.
-                    let jitter = u64::from(std::process::id() % 7) + u64::from(attempt);
-                    std::thread::sleep(std::time::Duration::from_millis(2 * jitter));
-                }
+            let (e, committing) = match f() {
+                Ok(v) => match self.client().batch_execute("COMMIT") {
+                    Ok(()) => return Ok(v),
+                    Err(e) => (Error::from(e), true),
+                },
+                Err(e) => (e, false),
+            };
+            let _ = self.client().batch_execute("ROLLBACK");
+            // A connection lost while committing leaves the outcome unknown: that is never
+            // run again.
+            let lost = !committing && self.client().is_closed();
+            let again = lost || matches!(&e, Error::Database(d) if d.is_conflict());
+            if !again || attempt >= WRITE_ATTEMPTS {
+                return Err(e);
             }
+            // Apart a little, so that the two sides of a deadlock do not meet again.
+            let jitter = u64::from(std::process::id() % 7) + u64::from(attempt);
+            std::thread::sleep(std::time::Duration::from_millis(2 * jitter));
         }
     }
 
@@ -410,6 +422,69 @@ mod tests {
                     assert_eq!(offered, "off", "{e}");
                 }
             }
+        }
+
+        /// A session stopped inside a transaction holds its row locks only until the
+        /// server's idle-in-transaction limit ends it; the write then runs again on a new
+        /// connection, and only that run is written.
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn a_write_whose_session_the_server_ended_runs_again_on_a_new_one() {
+            let db = PgDb::new();
+            let Location::Postgres(url) = &db.location else {
+                unreachable!()
+            };
+            let s = Session::open(url).unwrap();
+            let limit = s
+                .query(
+                    Sql::same("SHOW idle_in_transaction_session_timeout"),
+                    args![],
+                )
+                .unwrap()
+                .first()
+                .map(|r| r.get::<_, String>(0))
+                .unwrap();
+            assert_eq!(limit, "10s");
+            // The URL's options come after the default, so a test can shorten it.
+            let short = format!("{url}?options=-c%20idle_in_transaction_session_timeout%3D300");
+            let s = Session::open(&short).unwrap();
+            s.batch(Sql::same(
+                "CREATE TABLE t (n BIGINT); CREATE TABLE c (k INT PRIMARY KEY, n BIGINT);
+                 INSERT INTO c VALUES (1, 0)",
+            ))
+            .unwrap();
+            let other = Session::open(url).unwrap();
+            let mut runs = 0;
+            let out = s.write(|| {
+                runs += 1;
+                s.exec(Sql::same("INSERT INTO t VALUES (?1)"), args![runs])?;
+                s.exec(Sql::same("UPDATE c SET n = n + 1 WHERE k = 1"), args![])?;
+                if runs == 1 {
+                    // Stopped past the limit while holding the row: another session may
+                    // change it once the server has ended this one.
+                    std::thread::sleep(std::time::Duration::from_millis(1500));
+                    let started = std::time::Instant::now();
+                    other
+                        .write(|| {
+                            other.exec(Sql::same("UPDATE c SET n = n + 10 WHERE k = 1"), args![])
+                        })
+                        .unwrap();
+                    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+                }
+                s.exec(Sql::same("INSERT INTO t VALUES (?1)"), args![runs + 10])?;
+                Ok(runs)
+            });
+            assert_eq!(out.unwrap(), 2);
+            let rows = |sql| -> Vec<i64> {
+                other
+                    .query(Sql::same(sql), args![])
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect()
+            };
+            assert_eq!(rows("SELECT n FROM t ORDER BY n"), [2, 12]);
+            assert_eq!(rows("SELECT n FROM c"), [11]);
         }
     }
 

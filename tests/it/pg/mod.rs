@@ -3,6 +3,7 @@
 //! creates a database of its own and drops it. Without the variable they are ignored, never
 //! passed by skipping; `.ci/run` sets it, runs them with `--ignored` and fails if none ran.
 
+mod cluster;
 mod conformance;
 mod store;
 
