@@ -158,7 +158,7 @@ mode = "async"
     let ids = submit_many(&env, &rows);
 
     let started = Instant::now();
-    let spawn = || env.spawn(&["daemon", "run"], &[]);
+    let spawn = || env.spawn(&["daemon", "run", "--allow-multiple"], &[]);
     let mut daemons: Vec<Child> = (0..DAEMONS).map(|_| spawn()).collect();
     let completed = || env.count("SELECT count(*) FROM tasks WHERE status = 'completed'");
 
@@ -417,7 +417,7 @@ lease = "2s"
     env.account("blog");
     let started = Instant::now();
     let mut daemons: Vec<Child> = (0..DAEMONS)
-        .map(|_| env.spawn(&["daemon", "run"], &[]))
+        .map(|_| env.spawn(&["daemon", "run", "--allow-multiple"], &[]))
         .collect();
 
     let problems: Vec<String> = std::thread::scope(|s| {
