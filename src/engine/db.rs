@@ -45,10 +45,11 @@ impl Db {
         self.blocking(move |store| store.write(f)).await
     }
 
-    /// Runs `f` in a read transaction on a blocking thread.
+    /// Runs `f` in a read transaction on a blocking thread (twice on PostgreSQL after a lost
+    /// connection: see [`Store::read`]).
     pub async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Conn) -> Result<T> + Send + 'static,
+        f: impl FnMut(&Conn) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         self.blocking(move |store| store.read(f)).await
     }

@@ -550,7 +550,11 @@ impl Store {
     }
 
     /// Runs `f` in a read transaction, so that several queries see one snapshot.
-    pub fn read<T>(&mut self, f: impl FnOnce(&Conn) -> Result<T>) -> Result<T> {
+    ///
+    /// On PostgreSQL a read whose connection was lost (the server ended a session that a
+    /// stopped process left idle in its transaction) runs once more on a new connection, so
+    /// `f` may run twice.
+    pub fn read<T>(&mut self, mut f: impl FnMut(&Conn) -> Result<T>) -> Result<T> {
         match &self.conn.0 {
             Backend::Lite(c) => {
                 let tx = Transaction::new_unchecked(c, TransactionBehavior::Deferred)?;

@@ -249,18 +249,27 @@ impl Session {
     }
 
     /// Runs `f` in a read-only `REPEATABLE READ` transaction: one snapshot for all its reads.
-    pub(crate) fn read<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
-        self.ensure_open()?;
-        self.client()
-            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
-        let out = f();
-        let end = self.client().batch_execute("COMMIT");
-        match out {
-            Ok(v) => {
-                end?;
+    /// A read whose connection was lost runs once more on a new one.
+    pub(crate) fn read<T>(&self, mut f: impl FnMut() -> Result<T>) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.ensure_open()?;
+            self.client()
+                .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+            let out = f().and_then(|v| {
+                self.client().batch_execute("COMMIT")?;
                 Ok(v)
+            });
+            match out {
+                Ok(v) => return Ok(v),
+                Err(e) => {
+                    let _ = self.client().batch_execute("ROLLBACK");
+                    if attempt >= 2 || !self.client().is_closed() {
+                        return Err(e);
+                    }
+                }
             }
-            Err(e) => Err(e),
         }
     }
 
