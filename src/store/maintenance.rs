@@ -206,6 +206,30 @@ fn wal_header(wal: &Path) -> Option<(u32, u32)> {
     matches!(word(0), 0x377f_0682 | 0x377f_0683).then(|| (word(8), word(12)))
 }
 
+/// One line per difference between the `task_counts` rows and the tasks counted by status
+/// (none when they agree), on either engine.
+fn count_differences(kept: &[StatusCount], actual: &[(String, i64)]) -> Vec<String> {
+    let mut details = Vec::new();
+    for k in kept {
+        let n = actual
+            .iter()
+            .find(|(s, _)| s == k.status.as_str())
+            .map_or(0, |a| a.1);
+        if n != k.count {
+            details.push(format!(
+                "{}: task_counts says {}, the tasks table holds {n}",
+                k.status, k.count
+            ));
+        }
+    }
+    for (s, n) in actual {
+        if !Status::ALL.iter().any(|k| k.as_str() == s) {
+            details.push(format!("{n} tasks have the unknown status '{s}'"));
+        }
+    }
+    details
+}
+
 fn task_counts(conn: &Connection) -> rusqlite::Result<Vec<StatusCount>> {
     let mut stmt = conn.prepare("SELECT status, n FROM task_counts")?;
     let rows: Vec<(String, i64)> = stmt
@@ -378,24 +402,7 @@ pub fn check(path: &Path) -> Result<CheckReport> {
         let actual: Vec<(String, i64)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        let mut details = Vec::new();
-        for k in &kept {
-            let n = actual
-                .iter()
-                .find(|(s, _)| s == k.status.as_str())
-                .map_or(0, |a| a.1);
-            if n != k.count {
-                details.push(format!(
-                    "{}: task_counts says {}, the tasks table holds {n}",
-                    k.status, k.count
-                ));
-            }
-        }
-        for (s, n) in &actual {
-            if !Status::ALL.iter().any(|k| k.as_str() == s) {
-                details.push(format!("{n} tasks have the unknown status '{s}'"));
-            }
-        }
+        let details = count_differences(&kept, &actual);
         Ok((kept.iter().map(|k| k.count).sum::<i64>(), details))
     })();
     report.checks.push(match counts {

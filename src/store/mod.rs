@@ -858,6 +858,27 @@ pub(crate) mod testing {
         }
     }
 
+    /// Adds an account `name` (a blog in English) and returns its id.
+    pub(crate) fn account(c: &super::Conn, name: &str) -> crate::error::Result<i64> {
+        Ok(super::accounts::insert(
+            c,
+            &crate::domain::account::NewAccount {
+                name: name.into(),
+                display_name: None,
+                platform: "blog".into(),
+                language: "en".into(),
+                tone: None,
+                category: None,
+                persona: None,
+                min_words: None,
+                max_words: None,
+                forbidden_words: vec![],
+                auto_approve: true,
+            },
+        )?
+        .id)
+    }
+
     /// A fresh SQLite store in a temporary directory.
     pub(crate) fn sqlite() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("temp dir");

@@ -364,30 +364,9 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::domain::account::NewAccount;
     use crate::domain::TaskId;
-    use crate::store::testing::{sqlite, PgDb};
-    use crate::store::{accounts, counters, outbox, Store};
-
-    fn account(c: &Conn, name: &str) -> Result<i64> {
-        Ok(accounts::insert(
-            c,
-            &NewAccount {
-                name: name.into(),
-                display_name: None,
-                platform: "blog".into(),
-                language: "en".into(),
-                tone: None,
-                category: None,
-                persona: None,
-                min_words: None,
-                max_words: None,
-                forbidden_words: vec![],
-                auto_approve: true,
-            },
-        )?
-        .id)
-    }
+    use crate::store::testing::{account, sqlite, PgDb};
+    use crate::store::{counters, outbox, Store};
 
     /// A task row as the queue leaves it, written directly (the task module has its own
     /// tests).

@@ -381,29 +381,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::domain::account::NewAccount;
-    use crate::store::testing::{sqlite, PgDb};
-    use crate::store::{accounts, Store};
-
-    fn account(c: &Conn, name: &str) -> Result<i64> {
-        Ok(accounts::insert(
-            c,
-            &NewAccount {
-                name: name.into(),
-                display_name: None,
-                platform: "blog".into(),
-                language: "en".into(),
-                tone: None,
-                category: None,
-                persona: None,
-                min_words: None,
-                max_words: None,
-                forbidden_words: vec![],
-                auto_approve: true,
-            },
-        )?
-        .id)
-    }
+    use crate::store::testing::{account, sqlite, PgDb};
+    use crate::store::Store;
 
     /// A pending task of `account`, written directly (the task module has its own tests).
     fn task(c: &Conn, account: i64, id: i64) -> Result<super::super::tasks::Seq> {

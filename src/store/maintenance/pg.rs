@@ -1,7 +1,10 @@
 //! `store info` and `store check` on PostgreSQL, through the store's seam. (Apart from the
 //! file-based functions of the parent module, which the store's own opening code uses.)
 
-use super::{schema_check, schema_word_of, Check, CheckReport, PgInfo, StatusCount, TableSize};
+use super::{
+    count_differences, schema_check, schema_word_of, Check, CheckReport, PgInfo, StatusCount,
+    TableSize,
+};
 use crate::domain::Status;
 use crate::error::{Error, Result};
 use crate::store::sql::{args, Sql};
@@ -39,24 +42,7 @@ pub(crate) fn task_count_problems(conn: &Conn) -> Result<(i64, Vec<String>)> {
         args![],
         |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?)),
     )?;
-    let mut details = Vec::new();
-    for k in &kept {
-        let n = actual
-            .iter()
-            .find(|(s, _)| s == k.status.as_str())
-            .map_or(0, |a| a.1);
-        if n != k.count {
-            details.push(format!(
-                "{}: task_counts says {}, the tasks table holds {n}",
-                k.status, k.count
-            ));
-        }
-    }
-    for (s, n) in &actual {
-        if !Status::ALL.iter().any(|k| k.as_str() == s) {
-            details.push(format!("{n} tasks have the unknown status '{s}'"));
-        }
-    }
+    let details = count_differences(&kept, &actual);
     Ok((kept.iter().map(|k| k.count).sum(), details))
 }
 
