@@ -738,6 +738,29 @@ mod tests {
     }
 
     #[test]
+    fn a_stale_daemon_beside_a_running_one_is_a_warning() {
+        let mut o = observed("running", Some(1_000));
+        let mut stale = o.daemon.heartbeat.clone().unwrap();
+        stale.id = "other:7:beef".into();
+        stale.host = "other".into();
+        stale.pid = 7;
+        stale.last_beat_at = o.now - 120_000;
+        o.daemon.daemons.push(("stale", stale));
+        let checks = evaluate(&o, &options(true));
+        assert_eq!(checks[0].status, State::Warning);
+        assert!(
+            checks[0]
+                .message
+                .contains("1 daemon stopped beating: other pid 7 (2m ago)"),
+            "{}",
+            checks[0].message
+        );
+        // Gone from the warning once it counts as gone.
+        o.daemon.daemons[1].0 = "gone";
+        assert_eq!(evaluate(&o, &options(true))[0].status, State::Ok);
+    }
+
+    #[test]
     fn states_not_set_by_levels_print_matching_ranges() {
         // No daemon expected: an old heartbeat is OK, so no level is printed.
         let checks = evaluate(&observed("stopped", Some(25_000)), &options(false));

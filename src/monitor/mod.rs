@@ -438,6 +438,63 @@ pub fn quantile(sorted: &[f64], p: f64) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// On a shared store each daemon's state comes from its heartbeat alone: running while
+    /// fresh, stale for the window after that, then gone; stopped once it said goodbye.
+    #[test]
+    fn shared_store_daemons_are_running_stale_gone_or_stopped() {
+        use crate::store::testing::sqlite;
+        let (_dir, mut store) = sqlite();
+        let now = 1_800_000_000_000;
+        let beat = |id: &str, age_ms: i64, stopped: bool| Heartbeat {
+            id: id.into(),
+            pid: 1,
+            host: "h".into(),
+            version: "v".into(),
+            started_at: now - 3_600_000,
+            last_beat_at: now - age_ms,
+            stopped_at: stopped.then_some(now - age_ms),
+            in_flight: 0,
+            max_concurrent: 5,
+            scheduler: false,
+            listen: None,
+        };
+        let live = Liveness {
+            lease: Duration::from_secs(15),
+            stale_window: Duration::from_secs(600),
+        };
+        // The limit is 3 beats of 5 s plus 5 s: 20 s.
+        for hb in [
+            beat("a", 1_000, false),
+            beat("b", 60_000, false),
+            beat("c", 900_000, false),
+            beat("d", 2_000, true),
+        ] {
+            store.write(|c| queue::beat(c, &hb)).unwrap();
+        }
+        let shared = Location::Postgres("postgres://h/db".into());
+        let view = store.read(|c| daemon_view(&shared, c, live, now)).unwrap();
+        let states: Vec<(&str, &str)> = view
+            .daemons
+            .iter()
+            .map(|(s, h)| (h.id.as_str(), *s))
+            .collect();
+        assert_eq!(
+            states,
+            vec![
+                ("a", "running"),
+                ("d", "stopped"),
+                ("b", "stale"),
+                ("c", "gone")
+            ]
+        );
+        assert_eq!(view.state, "running");
+        assert_eq!(view.stale().count(), 1);
+        // With only the stale one and the gone one left, the store's daemon is stale.
+        store.write(|c| queue::expire_owner(c, "a", now)).unwrap();
+        let view = store.read(|c| daemon_view(&shared, c, live, now)).unwrap();
+        assert_eq!(view.state, "stale");
+    }
+
     #[test]
     fn thresholds_parse_in_their_unit() {
         assert_eq!(Unit::Ratio.parse("20%"), Ok(0.2));
