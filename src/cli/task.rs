@@ -369,7 +369,17 @@ fn submit_bulk(
         ProgressBar::hidden()
     };
     let now = now_ms();
+    // The rows are read as they are inserted, so the import cannot run twice: a transaction
+    // that PostgreSQL ends for a conflict (a deadlock on the same idempotency keys) is
+    // reported, with nothing imported, instead of run again over a consumed file.
+    let mut began = false;
     let (out, existing) = ctx.store()?.write(|tx| {
+        if std::mem::replace(&mut began, true) {
+            return Err(Error::Store(format!(
+                "{file}: the import met a conflicting write and was rolled back; nothing was \
+                 imported: run it again"
+            )));
+        }
         let mut cache: Vec<(String, crate::domain::Account)> = Vec::new();
         let mut out = Vec::new();
         let mut existing = 0usize;
@@ -406,6 +416,7 @@ fn submit_bulk(
             "",
             (out.len() - existing) as i64,
         )?;
+        tasks::compact_counts(tx)?;
         Ok((out, existing))
     })?;
     bar.finish_and_clear();

@@ -146,6 +146,7 @@ impl<'a> Dispatcher<'a> {
                     queue::beat(tx, &hb)?;
                     let n = queue::reap(tx, &o, now_ms(), exclusive)?;
                     queue::sweep_deadlines(tx, now_ms())?;
+                    crate::store::tasks::compact_counts(tx)?;
                     Ok(n)
                 })
                 .await
@@ -592,7 +593,11 @@ impl<'a> Dispatcher<'a> {
     async fn sweep(&mut self) -> Result<()> {
         let swept = self
             .db
-            .write(move |tx| queue::sweep_deadlines(tx, now_ms()))
+            .write(move |tx| {
+                let swept = queue::sweep_deadlines(tx, now_ms())?;
+                crate::store::tasks::compact_counts(tx)?;
+                Ok(swept)
+            })
             .await?;
         if swept > 0 {
             // Timed-out tasks may have queued `task.failed` callbacks.

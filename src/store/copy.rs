@@ -576,8 +576,13 @@ pub fn copy(
         if t.is_pg() {
             advance_identities(t)?;
         }
+        super::tasks::compact_counts(t)?;
         Ok(counted)
     })?;
+    if target.conn().is_pg() {
+        // Fresh statistics, so the target's first queries plan with its real sizes.
+        target.conn().batch(pg_only("ANALYZE"))?;
+    }
     let target_counts = target.read(counts)?;
     Ok(source_counts
         .iter()

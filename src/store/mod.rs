@@ -944,6 +944,46 @@ mod conformance {
 
     mod pg {
         use super::*;
+        use crate::store::sql::{args, Sql};
+
+        /// The change rows of `task_counts` fold into one row per status, with the same sums.
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn counts_fold_into_one_row_per_status() {
+            let db = PgDb::new();
+            let mut store = db.store();
+            let rows = |store: &mut Store| {
+                store
+                    .read(|c| {
+                        c.one(
+                            Sql::same("SELECT count(*) FROM task_counts"),
+                            args![],
+                            |r| r.get::<i64>(0),
+                        )
+                    })
+                    .unwrap()
+            };
+            store
+                .write(|c| {
+                    c.exec(
+                        Sql::each(
+                            "",
+                            "INSERT INTO task_counts(status, n) VALUES
+                             ('pending', 1), ('pending', 1), ('completed', 1), ('pending', -1)",
+                        ),
+                        args![],
+                    )
+                })
+                .unwrap();
+            assert_eq!(rows(&mut store), 7 + 4);
+            let before = store.read(|c| tasks::status_counts(c, None)).unwrap();
+            store.write(tasks::compact_counts).unwrap();
+            assert_eq!(rows(&mut store), 7);
+            let after = store.read(|c| tasks::status_counts(c, None)).unwrap();
+            assert_eq!(before, after);
+            assert!(after.contains(&(crate::domain::Status::Pending, 1)));
+            assert!(after.contains(&(crate::domain::Status::Completed, 1)));
+        }
 
         #[test]
         #[ignore = "needs CONTENTHUB_TEST_PG_URL"]

@@ -17,7 +17,10 @@ const COUNTED: &[&str] = &["accounts", "tasks", "contents", "plans", "deliveries
 /// Tasks per status as `task_counts` keeps them, every status listed.
 fn kept_counts(conn: &Conn) -> Result<Vec<StatusCount>> {
     let rows = conn.rows(
-        Sql::same("SELECT status, n FROM task_counts"),
+        Sql::each(
+            "SELECT status, n FROM task_counts",
+            "SELECT status, sum(n)::bigint FROM task_counts GROUP BY status",
+        ),
         args![],
         |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?)),
     )?;

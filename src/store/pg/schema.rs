@@ -9,7 +9,7 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -373,4 +373,36 @@ CREATE TRIGGER tasks_notify_update AFTER UPDATE OF status, next_attempt_at ON ta
 const V3: &str = r#"
 ALTER TABLE task_events ADD COLUMN actor TEXT;
 ALTER TABLE tasks ADD COLUMN lease_epoch BIGINT NOT NULL DEFAULT 0;
+"#;
+
+/// Version 4: `task_counts` keeps change rows instead of one row per status. Updating one row
+/// per status in every transaction that changes a task made every claim and every result of
+/// every daemon wait for the others' commits on those few rows (and a bulk insert in one
+/// transaction walk an ever longer chain of row versions). Now the triggers only insert
+/// `(status, +1/-1)` rows, which never wait; the count of a status is the sum of its rows, and
+/// the store folds the rows back into one per status now and then (`tasks::compact_counts`).
+const V4: &str = r#"
+ALTER TABLE task_counts DROP CONSTRAINT task_counts_pkey;
+CREATE INDEX task_counts_status ON task_counts(status);
+
+CREATE OR REPLACE FUNCTION tasks_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO task_counts(status, n) VALUES (NEW.status, 1);
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION tasks_count_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO task_counts(status, n) VALUES (OLD.status, -1);
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION tasks_count_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO task_counts(status, n) VALUES (OLD.status, -1), (NEW.status, 1);
+    RETURN NULL;
+END
+$$;
 "#;
