@@ -511,7 +511,8 @@ lease = "2s"
     // The counts table agrees with the rows.
     let counted: Vec<(String, i64)> = env
         .rows(
-            "SELECT status, n FROM task_counts WHERE n <> 0 ORDER BY status",
+            "SELECT status, sum(n) FROM task_counts GROUP BY status HAVING sum(n) <> 0 \
+             ORDER BY status",
             &[],
         )
         .iter()
