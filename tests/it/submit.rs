@@ -523,12 +523,17 @@ pub(crate) fn a_bulk_import_streams_the_file_in_bounded_memory() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // The kernel's high-water mark of the resident set, read until the process exits.
+    // The kernel's high-water mark of the resident set, read until the process exits; only
+    // once it runs the binary (just after the spawn, the child may still be this test
+    // process's copy, with its memory).
     let status_file = format!("/proc/{}/status", child.id());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let mut peak_kib = 0i64;
     let status = loop {
-        if let Ok(text) = std::fs::read_to_string(&status_file) {
+        let read = std::fs::read_to_string(&status_file)
+            .ok()
+            .filter(|t| t.lines().any(|l| l.trim_end() == "Name:\tcontenthub"));
+        if let Some(text) = read {
             if let Some(kib) = text
                 .lines()
                 .find_map(|l| l.strip_prefix("VmHWM:"))
