@@ -380,7 +380,7 @@ pub fn same_store(a: &Store, b: &Store) -> Result<bool> {
         (Location::Postgres(_), Location::Postgres(_)) => {
             let id = |s: &Store| {
                 s.conn().one(
-                    pg_only(
+                    Sql::pg(
                         "SELECT current_database() || '/' || current_schema() || '@'
                                 || coalesce(host(inet_server_addr()), 'local') || ':'
                                 || coalesce(inet_server_port(), 0)",
@@ -393,11 +393,6 @@ pub fn same_store(a: &Store, b: &Store) -> Result<bool> {
         }
         _ => Ok(false),
     }
-}
-
-/// A statement run on PostgreSQL only (behind `conn.is_pg()`); its SQLite text is never run.
-fn pg_only(pg: &str) -> Sql<'_> {
-    Sql::each("SELECT NULL WHERE 0", pg)
 }
 
 /// Empties the target's tables for `--force`, in the copy's transaction.
@@ -414,7 +409,7 @@ fn clear(conn: &Conn) -> Result<()> {
             "TRUNCATE {} RESTART IDENTITY; UPDATE task_counts SET n = 0;",
             tables.join(", ")
         );
-        return conn.batch(pg_only(&sql));
+        return conn.batch(Sql::pg(&sql));
     }
     // Children first, for the foreign keys; the delete trigger keeps `task_counts` right.
     for name in CLEARED_TOO
@@ -501,7 +496,7 @@ fn advance_identities(target: &Conn) -> Result<()> {
             "SELECT setval(pg_get_serial_sequence('{0}', '{1}'), max({1})) FROM {0} HAVING max({1}) IS NOT NULL",
             t.name, col
         );
-        target.rows(pg_only(&sql), args![], |_| Ok(()))?;
+        target.rows(Sql::pg(&sql), args![], |_| Ok(()))?;
     }
     Ok(())
 }
@@ -536,7 +531,7 @@ pub fn copy(
     let source_counts = target.write(|t| {
         if t.is_pg() {
             t.rows(
-                pg_only("SELECT pg_advisory_xact_lock($1)"),
+                Sql::pg("SELECT pg_advisory_xact_lock($1)"),
                 args![COPY_LOCK],
                 |_| Ok(()),
             )?;
@@ -581,7 +576,7 @@ pub fn copy(
     })?;
     if target.conn().is_pg() {
         // Fresh statistics, so the target's first queries plan with its real sizes.
-        target.conn().batch(pg_only("ANALYZE"))?;
+        target.conn().batch(Sql::pg("ANALYZE"))?;
     }
     let target_counts = target.read(counts)?;
     Ok(source_counts

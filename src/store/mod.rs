@@ -184,12 +184,9 @@ impl Conn {
         let values: Vec<i64> = adds.iter().map(|(_, by)| *by).collect();
         if self.is_pg() {
             self.exec(
-                Sql::each(
-                    "",
-                    "INSERT INTO counters(name, labels, value)
+                Sql::pg("INSERT INTO counters(name, labels, value)
                      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-                     ON CONFLICT(name, labels) DO UPDATE SET value = counters.value + excluded.value",
-                ),
+                     ON CONFLICT(name, labels) DO UPDATE SET value = counters.value + excluded.value"),
                 sql::args![names, labels, values],
             )?;
         } else {
@@ -314,7 +311,6 @@ impl Conn {
 pub struct Store {
     conn: Conn,
     location: Location,
-    path: PathBuf,
     /// The store's write-ahead log (`<path>-wal`).
     wal: PathBuf,
     /// The write-ahead log is truncated once a commit leaves it larger than this.
@@ -376,7 +372,6 @@ impl Store {
                 sql::PendingCounters::default(),
             ),
             location: Location::File(path.to_path_buf()),
-            path: path.to_path_buf(),
             wal: maintenance::sibling(path, "-wal"),
             wal_limit: WAL_LIMIT,
             checkpoint_due: false,
@@ -416,7 +411,6 @@ impl Store {
                 sql::PendingCounters::default(),
             ),
             location: location.clone(),
-            path: PathBuf::new(),
             wal: PathBuf::new(),
             wal_limit: WAL_LIMIT,
             checkpoint_due: false,
@@ -463,17 +457,12 @@ impl Store {
                     sql::PendingCounters::default(),
                 ),
                 location: Location::File(path.to_path_buf()),
-                path: path.to_path_buf(),
                 wal: maintenance::sibling(path, "-wal"),
                 wal_limit: WAL_LIMIT,
                 checkpoint_due: false,
             },
             version,
         ))
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Caps the database at `pages` pages on this connection: a write that would grow it
@@ -966,8 +955,7 @@ mod conformance {
             store
                 .write(|c| {
                     c.exec(
-                        Sql::each(
-                            "",
+                        Sql::pg(
                             "INSERT INTO task_counts(status, n) VALUES
                              ('pending', 1), ('pending', 1), ('completed', 1), ('pending', -1)",
                         ),

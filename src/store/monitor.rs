@@ -11,15 +11,13 @@ use super::sql::{args, Row, Sql};
 use super::Conn;
 use crate::domain::time::Millis;
 use crate::domain::Status;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The advisory lock that serializes alert passes on PostgreSQL ("ch_alert" in ASCII).
 const ALERT_LOCK: i64 = 0x6368_5f61_6c65_7274;
 
 fn status(r: &Row<'_>, i: usize) -> Result<Status> {
-    let s: String = r.get(i)?;
-    s.parse()
-        .map_err(|e: String| Error::Store(format!("a task's status in the store: {e}")))
+    super::tasks::status(r.get(i)?)
 }
 
 /// One task that finished (completed, failed, timed out or was cancelled) in a window.
@@ -316,7 +314,7 @@ pub struct AlertRow {
 pub fn begin_alert_pass(conn: &Conn) -> Result<()> {
     if conn.is_pg() {
         conn.exec(
-            Sql::each("", "SELECT pg_advisory_xact_lock($1)"),
+            Sql::pg("SELECT pg_advisory_xact_lock($1)"),
             args![ALERT_LOCK],
         )?;
     }

@@ -166,8 +166,7 @@ fn room_per_profile(conn: &Conn, limits: &Limits) -> Result<HashMap<String, i64>
     if conn.is_pg() {
         for profile in limits.per_profile.keys() {
             conn.exec(
-                Sql::each(
-                    "",
+                Sql::pg(
                     "SELECT pg_advisory_xact_lock(hashtext('contenthub:profile:' || $1::text))",
                 ),
                 args![profile],
@@ -384,24 +383,18 @@ fn due_for_claim(
         for generator in claimable_generators(conn, full)? {
             let rows = match (&generator, conn.is_pg()) {
                 (Some(g), true) => conn.rows(
-                    Sql::each(
-                        "",
-                        "SELECT priority, seq, generator, deadline_at FROM tasks
+                    Sql::pg("SELECT priority, seq, generator, deadline_at FROM tasks
                          WHERE status = 'pending' AND generator = $1 AND next_attempt_at <= $2
                          ORDER BY priority DESC, seq LIMIT $3
-                         FOR UPDATE SKIP LOCKED",
-                    ),
+                         FOR UPDATE SKIP LOCKED"),
                     args![g, now, window],
                     row,
                 )?,
                 (None, true) => conn.rows(
-                    Sql::each(
-                        "",
-                        "SELECT priority, seq, generator, deadline_at FROM tasks
+                    Sql::pg("SELECT priority, seq, generator, deadline_at FROM tasks
                          WHERE status = 'pending' AND generator IS NULL AND next_attempt_at <= $1
                          ORDER BY priority DESC, seq LIMIT $2
-                         FOR UPDATE SKIP LOCKED",
-                    ),
+                         FOR UPDATE SKIP LOCKED"),
                     args![now, window],
                     row,
                 )?,
@@ -523,8 +516,7 @@ pub fn renew(conn: &Conn, owner: &str, held: &[(Seq, i64)], until: Millis) -> Re
     if conn.is_pg() {
         let (seqs, epochs): (Vec<i64>, Vec<i64>) = held.iter().map(|(s, e)| (s.0, *e)).unzip();
         return conn.exec(
-            Sql::each(
-                "",
+            Sql::pg(
                 "UPDATE tasks t SET lease_expires_at = $2
                  FROM unnest($3::bigint[], $4::bigint[]) AS h(seq, epoch)
                  WHERE t.seq = h.seq AND t.lease_epoch = h.epoch AND t.lease_owner = $1
@@ -747,7 +739,7 @@ pub fn take_submit_key(
     let Some((n, earlier, status)) = row else {
         return Ok(None);
     };
-    let status = tasks::status_of(status)?;
+    let status = tasks::status(status)?;
     let key = if n == 0 {
         task_id.to_string()
     } else {
@@ -1108,20 +1100,14 @@ pub fn has_due_pending(conn: &Conn, now: Millis, full: &Full) -> Result<bool> {
     for generator in claimable_generators(conn, full)? {
         let due: bool = match (&generator, conn.is_pg()) {
             (Some(g), true) => conn.one(
-                Sql::each(
-                    "",
-                    "SELECT EXISTS(SELECT 1 FROM tasks
-                                   WHERE status = 'pending' AND generator = $1 AND next_attempt_at <= $2)",
-                ),
+                Sql::pg("SELECT EXISTS(SELECT 1 FROM tasks
+                                   WHERE status = 'pending' AND generator = $1 AND next_attempt_at <= $2)"),
                 args![g, now],
                 |r| r.get(0),
             )?,
             (None, true) => conn.one(
-                Sql::each(
-                    "",
-                    "SELECT EXISTS(SELECT 1 FROM tasks
-                                   WHERE status = 'pending' AND generator IS NULL AND next_attempt_at <= $1)",
-                ),
+                Sql::pg("SELECT EXISTS(SELECT 1 FROM tasks
+                                   WHERE status = 'pending' AND generator IS NULL AND next_attempt_at <= $1)"),
                 args![now],
                 |r| r.get(0),
             )?,

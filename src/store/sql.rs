@@ -33,6 +33,15 @@ impl<'a> Sql<'a> {
         }
     }
 
+    /// A statement that exists on PostgreSQL only (its callers reach it only there: running
+    /// it on SQLite is a mistake, which SQLite reports as an empty statement).
+    pub(crate) const fn pg(text: &'a str) -> Sql<'a> {
+        Sql {
+            lite: "",
+            pg: Some(text),
+        }
+    }
+
     /// A statement written for each engine.
     pub(crate) const fn each(lite: &'a str, pg: &'a str) -> Sql<'a> {
         Sql { lite, pg: Some(pg) }

@@ -28,13 +28,6 @@ pub(super) fn status(v: String) -> Result<Status> {
         .map_err(|e: String| Error::Store(format!("a task row holds an unknown status: {e}")))
 }
 
-/// [`status`] for the store modules that still read their rows through the SQLite client.
-pub(super) fn status_of(v: String) -> rusqlite::Result<Status> {
-    v.parse().map_err(|e: String| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-    })
-}
-
 fn ts(v: Option<i64>) -> Option<Timestamp> {
     v.map(Timestamp)
 }
@@ -749,8 +742,7 @@ pub fn compact_counts(conn: &Conn) -> Result<()> {
     // Any fixed number: "counts" in ASCII.
     const COMPACTING: i64 = 0x636f_756e_7473;
     conn.exec(
-        Sql::each(
-            "",
+        Sql::pg(
             "WITH turn AS (SELECT pg_try_advisory_xact_lock($1) AS mine),
                   gone AS (DELETE FROM task_counts WHERE (SELECT mine FROM turn)
                            RETURNING status, n)

@@ -52,16 +52,10 @@ pub(crate) fn task_count_problems(conn: &Conn) -> Result<(i64, Vec<String>)> {
 /// Whether the table `name` exists in the store's schema (PostgreSQL).
 fn pg_has_table(conn: &Conn, name: &str) -> Result<bool> {
     conn.one(
-        pg_only("SELECT to_regclass(quote_ident($1::text)) IS NOT NULL"),
+        Sql::pg("SELECT to_regclass(quote_ident($1::text)) IS NOT NULL"),
         args![name],
         |r| r.get(0),
     )
-}
-
-/// A statement of the PostgreSQL-only paths below, whose callers refuse an SQLite store first
-/// (its SQLite text is never run, and would return nothing).
-const fn pg_only(pg: &str) -> Sql<'_> {
-    Sql::each("SELECT NULL WHERE 0", pg)
 }
 
 fn pg_location(location: &Location) -> Result<()> {
@@ -81,19 +75,19 @@ pub fn info(location: &Location) -> Result<PgInfo> {
     let (mut store, schema_version) = Store::open_read_only_at(location)?;
     store.read(|c| {
         let server_version: String = c.one(
-            pg_only("SELECT current_setting('server_version')"),
+            Sql::pg("SELECT current_setting('server_version')"),
             args![],
             |r| r.get(0),
         )?;
         let db_bytes: i64 = c.one(
-            pg_only("SELECT pg_database_size(current_database())"),
+            Sql::pg("SELECT pg_database_size(current_database())"),
             args![],
             |r| r.get(0),
         )?;
         // The tables of the schema the connection uses (the URL's `options=-csearch_path=...`
         // may name another than `public`).
         let sizes = c.rows(
-            pg_only(
+            Sql::pg(
                 "SELECT c.relname::text, pg_total_relation_size(c.oid)
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
@@ -170,7 +164,7 @@ pub fn check(location: &Location) -> Result<CheckReport> {
         Err(e) => return Err(e),
     };
     let server: Result<String> =
-        store.read(|c| c.one(pg_only("SELECT version()"), args![], |r| r.get(0)));
+        store.read(|c| c.one(Sql::pg("SELECT version()"), args![], |r| r.get(0)));
     report.checks.push(match server {
         Ok(v) => Check {
             check: "connection".into(),
