@@ -26,7 +26,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -187,6 +187,9 @@ impl Drop for Busy {
 struct Registry {
     open: Mutex<BTreeMap<u64, Arc<Watch>>>,
     next: AtomicU64,
+    /// Sockets still open, counting shed connections until their socket is closed: a flood of
+    /// new connections must not outrun the closing of the ones shed for it.
+    sockets: AtomicUsize,
     /// Notified when a connection closes or turns idle.
     room: Notify,
 }
@@ -200,6 +203,10 @@ impl Registry {
         self.open().len()
     }
 
+    fn sockets(&self) -> usize {
+        self.sockets.load(Ordering::Acquire)
+    }
+
     fn insert(self: &Arc<Self>) -> (u64, Arc<Watch>) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let watch = Arc::new(Watch {
@@ -208,6 +215,7 @@ impl Registry {
             registry: self.clone(),
         });
         self.open().insert(id, watch.clone());
+        self.sockets.fetch_add(1, Ordering::AcqRel);
         (id, watch)
     }
 
@@ -238,6 +246,14 @@ impl Registry {
 struct Watched {
     stream: TcpStream,
     watch: Arc<Watch>,
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        let registry = &self.watch.registry;
+        registry.sockets.fetch_sub(1, Ordering::AcqRel);
+        registry.room.notify_one();
+    }
 }
 
 impl AsyncRead for Watched {
@@ -377,11 +393,15 @@ pub async fn serve(
                 }
             },
         };
-        while registry.len() >= cap {
-            if registry.shed_oldest_idle() {
-                break;
+        while registry.sockets() >= cap {
+            // A connection shed earlier still holds its descriptor until its task closes it:
+            // wait for that rather than shed another.
+            let closing = registry.sockets().saturating_sub(registry.len());
+            if closing == 0 {
+                // Sheds the oldest idle connection. When every one is busy or reading
+                // headers, there is none, and the header timeout bounds the wait.
+                registry.shed_oldest_idle();
             }
-            // Every connection is busy or reading headers: the header timeout bounds the wait.
             tokio::select! {
                 _ = registry.room.notified() => {}
                 _ = shutdown.cancelled() => break 'accept,
