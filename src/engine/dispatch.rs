@@ -21,7 +21,7 @@ use crate::domain::Status;
 use crate::error::Result;
 use crate::store::queue::{self, Finish, Heartbeat};
 use crate::store::tasks::Seq;
-use crate::store::ChangeWatch;
+use crate::store::{ChangeWatch, Versions};
 
 /// A task being worked on.
 struct InFlight {
@@ -31,6 +31,8 @@ struct InFlight {
     signals: Signals,
     /// The worker's task, so a finished worker never removes a newer one for the same task.
     worker: tokio::task::Id,
+    /// Whether the task has a callback URL, which its end queues a delivery for.
+    callback: bool,
 }
 
 type Joined = std::result::Result<(tokio::task::Id, (Seq, Option<Status>)), JoinError>;
@@ -67,8 +69,8 @@ pub struct Dispatcher<'a> {
     /// The generator profiles' limits, which each claim keeps to across the store.
     limits: Arc<queue::Limits>,
     watch: ChangeWatch,
-    /// The store's change counter when the dispatcher last looked.
-    seen_version: i64,
+    /// The store's change counters when the dispatcher last looked.
+    seen: Versions,
     inflight: HashMap<Seq, InFlight>,
     workers: JoinSet<(Seq, Option<Status>)>,
     task_ids: HashMap<tokio::task::Id, Seq>,
@@ -110,7 +112,7 @@ impl<'a> Dispatcher<'a> {
                 default_profile: shared.profile_of(None),
             }),
             watch,
-            seen_version: 0,
+            seen: Versions::default(),
             inflight: HashMap::new(),
             workers: JoinSet::new(),
             task_ids: HashMap::new(),
@@ -171,7 +173,7 @@ impl<'a> Dispatcher<'a> {
             );
         }
         // Changes from here on are other connections' (or this daemon's later ones).
-        d.seen_version = d.watch.version();
+        d.seen = d.watch.versions();
         tracing::info!(owner = %d.owner, max_concurrent = opts.max_concurrent, "daemon started");
         Ok(d)
     }
@@ -356,7 +358,7 @@ impl<'a> Dispatcher<'a> {
     }
 
     fn start_worker(&mut self, c: queue::Claimed) {
-        let (seq, c_epoch) = (c.seq, c.epoch);
+        let (seq, c_epoch, callback) = (c.seq, c.epoch, c.task.callback_url.is_some());
         let profile = self.shared.profile_of(c.task.generator.as_deref());
         tracing::info!(task = %c.task.id, priority = c.task.priority, generator = %profile, adopted = c.adopted, "claimed");
         let signals = Signals::default();
@@ -376,6 +378,7 @@ impl<'a> Dispatcher<'a> {
                 epoch: c_epoch,
                 signals,
                 worker: handle.id(),
+                callback,
             },
         );
     }
@@ -417,7 +420,7 @@ impl<'a> Dispatcher<'a> {
     /// Takes every worker that has finished, so one claim refills all their slots.
     async fn workers_done(&mut self, first: Joined) {
         let full = self.full(&self.per_profile());
-        let mut freed_full = false;
+        let (mut freed_full, mut callbacks) = (false, false);
         let mut next = Some(first);
         while let Some(joined) = next {
             let (worker, seq) = match joined {
@@ -441,6 +444,7 @@ impl<'a> Dispatcher<'a> {
             if self.inflight.get(&seq).is_some_and(|f| f.worker == worker) {
                 if let Some(f) = self.inflight.remove(&seq) {
                     freed_full |= full.names.contains(&f.profile);
+                    callbacks |= f.callback;
                 }
                 self.shared.forget(seq);
             }
@@ -448,7 +452,9 @@ impl<'a> Dispatcher<'a> {
         }
         // A worker returns once its result is committed, and that commit may have queued a
         // callback: wake the outbox sender.
-        self.shared.outbox.notify_one();
+        if callbacks {
+            self.shared.outbox.notify_one();
+        }
         // A slot freed up where tasks may be waiting for one.
         if self.saturated || freed_full {
             self.dirty = true;
@@ -458,21 +464,27 @@ impl<'a> Dispatcher<'a> {
     /// On each tick: when another connection has committed, look for due work and stop the
     /// workers of tasks the operator cancelled.
     async fn on_store_change(&mut self) -> Result<()> {
-        let version = self.watch.version();
-        if version == self.seen_version {
+        let now = self.watch.versions();
+        if now == self.seen {
             return Ok(());
         }
-        self.seen_version = version;
-        let full = self.full(&self.per_profile());
-        self.dirty |= match self.watch.conn() {
-            Some(conn) => queue::has_due_pending(conn, now_ms(), &full).unwrap_or(true),
-            None => self
-                .db
-                .read(move |c| queue::has_due_pending(c, now_ms(), &full))
-                .await
-                .unwrap_or(true),
-        };
-        if self.inflight.is_empty() {
+        let seen = std::mem::replace(&mut self.seen, now);
+        // A task leaving flight makes room only under a profile's limit: without limits it is
+        // no news to a claimer.
+        let due =
+            now.due != seen.due || (now.freed != seen.freed && !self.limits.per_profile.is_empty());
+        if due {
+            let full = self.full(&self.per_profile());
+            self.dirty |= match self.watch.conn() {
+                Some(conn) => queue::has_due_pending(conn, now_ms(), &full).unwrap_or(true),
+                None => self
+                    .db
+                    .read(move |c| queue::has_due_pending(c, now_ms(), &full))
+                    .await
+                    .unwrap_or(true),
+            };
+        }
+        if now.cancelled == seen.cancelled || self.inflight.is_empty() {
             return Ok(());
         }
         let seqs: Vec<Seq> = self.inflight.keys().copied().collect();

@@ -580,9 +580,47 @@ pub struct ChangeWatch(Watch);
 enum Watch {
     Lite(Conn),
     Pg {
-        seen: std::sync::Arc<std::sync::atomic::AtomicI64>,
+        heard: std::sync::Arc<Heard>,
         stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     },
+}
+
+/// What a PostgreSQL listener has heard so far, per kind of change.
+#[derive(Default)]
+struct Heard {
+    due: std::sync::atomic::AtomicI64,
+    cancelled: std::sync::atomic::AtomicI64,
+    freed: std::sync::atomic::AtomicI64,
+}
+
+impl Heard {
+    /// Counts one notification by its payload; an unknown one (or none: a fallback, a new
+    /// connection that heard nothing meanwhile) may be anything.
+    fn note(&self, payload: &str) {
+        use std::sync::atomic::Ordering::Relaxed;
+        match payload {
+            "due" => self.due.fetch_add(1, Relaxed),
+            "cancelled" => self.cancelled.fetch_add(1, Relaxed),
+            "freed" => self.freed.fetch_add(1, Relaxed),
+            _ => {
+                self.cancelled.fetch_add(1, Relaxed);
+                self.freed.fetch_add(1, Relaxed);
+                self.due.fetch_add(1, Relaxed)
+            }
+        };
+    }
+}
+
+/// Numbers that change when another connection commits a change of one kind (see
+/// [`ChangeWatch::versions`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Versions {
+    /// A task may have become due: new, retried, snoozed or released.
+    pub due: i64,
+    /// A task may have been cancelled.
+    pub cancelled: i64,
+    /// A task may have left `submitted`/`processing`, making room under a profile's limit.
+    pub freed: i64,
 }
 
 /// On PostgreSQL, how long the daemon goes without looking for work when no notification came.
@@ -606,15 +644,15 @@ impl ChangeWatch {
     /// Opens the watch on the store at `location`. On PostgreSQL the listening thread
     /// connects by itself (and again after a lost connection), so this does not block.
     pub fn open_at(location: &Location) -> Result<ChangeWatch> {
-        use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+        use std::sync::atomic::{AtomicBool, Ordering};
         use std::sync::Arc;
         let url = match location {
             Location::File(path) => return ChangeWatch::open(path),
             Location::Postgres(url) => url.clone(),
         };
-        let seen = Arc::new(AtomicI64::new(0));
+        let heard = Arc::new(Heard::default());
         let stop = Arc::new(AtomicBool::new(false));
-        let (s, halt) = (seen.clone(), stop.clone());
+        let (h, halt) = (heard.clone(), stop.clone());
         std::thread::Builder::new()
             .name("contenthub-listen".into())
             .spawn(move || {
@@ -629,31 +667,44 @@ impl ChangeWatch {
                             }
                         }
                         // Whatever happened meanwhile was not heard: look.
-                        s.fetch_add(1, Ordering::Relaxed);
+                        h.note("");
                         continue;
                     }
-                    let heard = session.as_ref().map(|l| l.wait(PG_FALLBACK));
-                    match heard {
-                        Some(Ok(_)) => {
-                            // A notification, or the fallback's second: look either way.
-                            s.fetch_add(1, Ordering::Relaxed);
-                        }
+                    match session.as_ref().map(|l| l.wait(PG_FALLBACK)) {
+                        // The fallback's second: look for anything.
+                        Some(Ok(payloads)) if payloads.is_empty() => h.note(""),
+                        Some(Ok(payloads)) => payloads.iter().for_each(|p| h.note(p)),
                         Some(Err(_)) | None => session = None,
                     }
                 }
             })
             .map_err(|e| Error::io("cannot start the change listener", e))?;
-        Ok(ChangeWatch(Watch::Pg { seen, stop }))
+        Ok(ChangeWatch(Watch::Pg { heard, stop }))
     }
 
-    /// A number that changes whenever another connection commits; 0 when it cannot be read.
-    pub fn version(&self) -> i64 {
+    /// Numbers that change when another connection commits a change of their kind. SQLite
+    /// tells only that something changed, so all three move together there (0 when it cannot
+    /// be read); PostgreSQL's notifications say what changed, and a second without any moves
+    /// all three.
+    pub fn versions(&self) -> Versions {
+        use std::sync::atomic::Ordering::Relaxed;
         match &self.0 {
-            Watch::Lite(c) => c
-                .sql()
-                .query_row("PRAGMA data_version", [], |r| r.get(0))
-                .unwrap_or(0),
-            Watch::Pg { seen, .. } => seen.load(std::sync::atomic::Ordering::Relaxed),
+            Watch::Lite(c) => {
+                let v = c
+                    .sql()
+                    .query_row("PRAGMA data_version", [], |r| r.get(0))
+                    .unwrap_or(0);
+                Versions {
+                    due: v,
+                    cancelled: v,
+                    freed: v,
+                }
+            }
+            Watch::Pg { heard, .. } => Versions {
+                due: heard.due.load(Relaxed),
+                cancelled: heard.cancelled.load(Relaxed),
+                freed: heard.freed.load(Relaxed),
+            },
         }
     }
 

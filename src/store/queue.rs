@@ -71,7 +71,21 @@ fn count_durations(conn: &Conn, seq: Seq, completed: bool, now: Millis) -> Resul
         args![seq.0],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    if let Some((created, Some(started))) = times {
+    match times {
+        Some((created, started)) => count_durations_of(conn, created, started, completed, now),
+        None => Ok(()),
+    }
+}
+
+/// [`count_durations`] of a task created and started at the times given.
+fn count_durations_of(
+    conn: &Conn,
+    created: Millis,
+    started: Option<Millis>,
+    completed: bool,
+    now: Millis,
+) -> Result<()> {
+    if let Some(started) = started {
         counters::add(conn, QUEUE_WAIT_MS, "", (started - created).max(0))?;
         counters::add(conn, QUEUE_WAIT_COUNT, "", 1)?;
         if completed {
@@ -134,6 +148,49 @@ fn holds(conn: &Conn, seq: Seq, fence: Fence<'_>) -> Result<bool> {
         )?,
     };
     Ok(found.is_some())
+}
+
+/// What [`finish`] needs to know of a task it may write, read with the fence in one statement.
+struct Held {
+    status: Status,
+    submit_key: Option<String>,
+    created_at: Millis,
+    started_at: Option<Millis>,
+}
+
+/// [`holds`], also reading what [`finish`] needs: `None` when the fence no longer holds.
+fn held(conn: &Conn, seq: Seq, fence: Fence<'_>) -> Result<Option<Held>> {
+    let row = |r: &super::sql::Row<'_>| -> Result<Held> {
+        Ok(Held {
+            status: tasks::status(r.get(0)?)?,
+            submit_key: r.get(1)?,
+            created_at: r.get(2)?,
+            started_at: r.get(3)?,
+        })
+    };
+    match fence {
+        Fence::Lease { owner, epoch } => conn.row(
+            Sql::each(
+                "SELECT status, remote_submit_key, created_at, started_at FROM tasks
+                 WHERE seq = ?1 AND lease_owner = ?2 AND lease_epoch = ?3",
+                "SELECT status, remote_submit_key, created_at, started_at FROM tasks
+                 WHERE seq = $1 AND lease_owner = $2 AND lease_epoch = $3
+                 FOR UPDATE",
+            ),
+            args![seq.0, owner, epoch],
+            row,
+        ),
+        Fence::Job(job) => conn.row(
+            Sql::each(
+                "SELECT status, remote_submit_key, created_at, started_at FROM tasks
+                 WHERE seq = ?1 AND remote_job_id = ?2",
+                "SELECT status, remote_submit_key, created_at, started_at FROM tasks
+                 WHERE seq = $1 AND remote_job_id = $2 FOR UPDATE",
+            ),
+            args![seq.0, job],
+            row,
+        ),
+    }
 }
 
 /// The generator profiles' `max_concurrent`, which a claim keeps to across every daemon on
@@ -285,8 +342,9 @@ pub fn claim(
         // Whether this round changed anything (a round that did not would read the same
         // candidates again).
         let mut moved_on = false;
+        let mut chosen = Vec::new();
         for (seq, generator, deadline) in due {
-            if out.len() >= slots {
+            if out.len() + chosen.len() >= slots {
                 break;
             }
             if deadline <= now {
@@ -305,32 +363,14 @@ pub fn claim(
                 moved_on = true;
                 continue;
             }
-            let mut changes = lease_changes(owner, until);
-            changes.submitted_at = Some(Some(now));
-            let moved = tasks::transition(
-                conn,
-                Seq(seq),
-                &[Status::Pending],
-                Status::Submitted,
-                &changes,
-                Some(&format!("claimed by {owner}")),
-                now,
-            )?;
-            if moved.is_some() {
-                moved_on = true;
-                if let Some(n) = left {
-                    *n -= 1;
-                }
-                conn.exec(
-                    Sql::same(
-                        "UPDATE tasks SET started_at = coalesce(started_at, ?2), lease_epoch = lease_epoch + 1
-                         WHERE seq = ?1",
-                    ),
-                    args![seq, now],
-                )?;
-                out.push(load(conn, Seq(seq), false)?);
+            if let Some(n) = left {
+                *n -= 1;
             }
+            chosen.push(seq);
         }
+        let taken = take(conn, owner, &chosen, now, until)?;
+        moved_on |= !taken.is_empty();
+        out.extend(taken);
         if exhausted || !moved_on {
             break;
         }
@@ -338,12 +378,103 @@ pub fn claim(
     Ok(out)
 }
 
-fn lease_changes(owner: &str, until: Millis) -> Changes {
-    Changes {
-        lease_owner: Some(Some(owner.to_string())),
-        lease_expires_at: Some(Some(until)),
-        ..Changes::default()
+/// Moves the given pending tasks (read, and on PostgreSQL locked, by this claim) to
+/// `submitted` under `owner`'s lease, recording each change, and returns them claimed, in the
+/// order given. Each task's lease epoch moves on. On PostgreSQL one statement does it for
+/// all of them.
+fn take(
+    conn: &Conn,
+    owner: &str,
+    seqs: &[i64],
+    now: Millis,
+    until: Millis,
+) -> Result<Vec<Claimed>> {
+    if seqs.is_empty() {
+        return Ok(Vec::new());
     }
+    let message = format!("claimed by {owner}");
+    let actor = conn.actor();
+    let moved: Vec<(i64, u32, i64)> = if conn.is_pg() {
+        let mut moved = conn.rows(
+            Sql::pg(
+                "WITH moved AS (
+                     UPDATE tasks SET status = 'submitted', updated_at = $2, lease_owner = $3,
+                         lease_expires_at = $4, submitted_at = $2,
+                         started_at = coalesce(started_at, $2), lease_epoch = lease_epoch + 1
+                     WHERE seq = ANY($1) AND status = 'pending'
+                     RETURNING seq, remote_attempts, lease_epoch
+                 ), events AS (
+                     INSERT INTO task_events(task_seq, at, from_status, to_status, message, actor)
+                     SELECT seq, $2, 'pending', 'submitted', $5, $6 FROM moved
+                 )
+                 SELECT seq, remote_attempts, lease_epoch FROM moved",
+            ),
+            args![seqs.to_vec(), now, owner, until, message, actor],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        moved.sort_by_key(|(seq, ..)| seqs.iter().position(|s| s == seq));
+        moved
+    } else {
+        let mut moved = Vec::with_capacity(seqs.len());
+        for &seq in seqs {
+            let row = conn.row(
+                Sql::same(
+                    "UPDATE tasks SET status = 'submitted', updated_at = ?2, lease_owner = ?3,
+                         lease_expires_at = ?4, submitted_at = ?2,
+                         started_at = coalesce(started_at, ?2), lease_epoch = lease_epoch + 1
+                     WHERE seq = ?1 AND status = 'pending'
+                     RETURNING seq, remote_attempts, lease_epoch",
+                ),
+                args![seq, now, owner, until],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            if let Some(row) = row {
+                tasks::record_event(
+                    conn,
+                    Seq(seq),
+                    now,
+                    Some(Status::Pending),
+                    Status::Submitted,
+                    Some(&message),
+                )?;
+                moved.push(row);
+            }
+        }
+        moved
+    };
+    let seqs: Vec<Seq> = moved.iter().map(|(seq, ..)| Seq(*seq)).collect();
+    let found = tasks::get_many(conn, &seqs)?;
+    if found.len() != seqs.len() {
+        return Err(crate::error::Error::Store(
+            "a task vanished while it was being claimed".into(),
+        ));
+    }
+    let mut accounts: HashMap<i64, crate::domain::account::Account> = HashMap::new();
+    let mut out = Vec::with_capacity(found.len());
+    for ((seq, remote_attempts, epoch), task) in moved.into_iter().zip(found) {
+        let account = match accounts.get(&task.account_id) {
+            Some(a) => a.clone(),
+            None => {
+                let a = accounts::get_by_id(conn, task.account_id)?.ok_or_else(|| {
+                    crate::error::Error::NotFound {
+                        kind: "account",
+                        id: task.account_id.to_string(),
+                    }
+                })?;
+                accounts.insert(task.account_id, a.clone());
+                a
+            }
+        };
+        out.push(Claimed {
+            seq: Seq(seq),
+            task,
+            account,
+            adopted: false,
+            remote_attempts,
+            epoch,
+        });
+    }
+    Ok(out)
 }
 
 /// Due pending tasks in claim order (priority, then age), at most `window` of them, passing
@@ -787,6 +918,11 @@ fn settle_submit_key(conn: &Conn, seq: Seq) -> Result<Option<String>> {
             |r| r.get(0),
         )?
         .flatten();
+    forget_submit_key(conn, seq, key)
+}
+
+/// [`settle_submit_key`] of a task whose key was read as `key`.
+fn forget_submit_key(conn: &Conn, seq: Seq, key: Option<String>) -> Result<Option<String>> {
     if key.is_some() {
         conn.exec(
             Sql::same("UPDATE tasks SET remote_submit_key = NULL WHERE seq = ?1"),
@@ -871,12 +1007,14 @@ pub fn finish(
     f: &Finish,
     now: Millis,
 ) -> Result<Option<Status>> {
-    if !holds(conn, seq, fence)? {
+    // The row is read (and on PostgreSQL locked) under the fence: what it says holds until
+    // this transaction ends.
+    let Some(held) = held(conn, seq, fence)? else {
         return Ok(None);
-    }
+    };
     // The attempt is over: a submit still recorded as under way never got its reply.
     let running = [Status::Submitted, Status::Processing];
-    if let Some(key) = settle_submit_key(conn, seq)? {
+    if let Some(key) = forget_submit_key(conn, seq, held.submit_key)? {
         let why = match f {
             Finish::Completed(_) => None,
             Finish::Released => Some("released at shutdown while its submit was under way".into()),
@@ -886,7 +1024,7 @@ pub fn finish(
                 Some(format!("its submit ended without a result ({message})"))
             }
         };
-        let status = tasks::current_status(conn, seq)?.filter(|s| running.contains(s));
+        let status = Some(held.status).filter(|s| running.contains(s));
         if let (Some(why), Some(status)) = (why, status) {
             let why = format!("{why}; a new attempt takes a new key");
             note_abandoned(conn, seq, status, &key, &why, now)?;
@@ -899,10 +1037,7 @@ pub fn finish(
     };
     match f {
         Finish::Completed(content) => {
-            let Some(status) = tasks::current_status(conn, seq)? else {
-                return Ok(None);
-            };
-            if !running.contains(&status) {
+            if !running.contains(&held.status) {
                 return Ok(None);
             }
             let Some(content_id) = contents::insert(conn, content, now)? else {
@@ -921,7 +1056,7 @@ pub fn finish(
             );
             tasks::transition(conn, seq, &running, Status::Completed, &c, Some(&msg), now)?;
             counters::add(conn, TASKS_COMPLETED, "", 1)?;
-            count_durations(conn, seq, true, now)?;
+            count_durations_of(conn, held.created_at, held.started_at, true, now)?;
             if let Some(model) = &content.model {
                 for (kind, n) in [
                     ("prompt", content.prompt_tokens),
@@ -951,13 +1086,10 @@ pub fn finish(
             delay_ms,
             counts,
         } => {
-            let Some(task) = tasks::current_status(conn, seq)?
-                .filter(|s| running.contains(s))
-                .map(|_| tasks::get(conn, seq))
-                .transpose()?
-            else {
+            if !running.contains(&held.status) {
                 return Ok(None);
-            };
+            }
+            let task = tasks::get(conn, seq)?;
             let mut c = cleared();
             c.next_attempt_at = Some(now + delay_ms);
             c.remote_job_id = Some(None);
@@ -1004,7 +1136,7 @@ pub fn finish(
             )?;
             if moved.is_some() {
                 counters::add(conn, TASKS_FAILED, "", 1)?;
-                count_durations(conn, seq, false, now)?;
+                count_durations_of(conn, held.created_at, held.started_at, false, now)?;
             }
             Ok(moved.map(|_| Status::Failed))
         }
@@ -2115,6 +2247,46 @@ mod tests {
             heartbeat_rows,
             child_records,
         );
+
+        /// Each notification names what changed, and a claim or a start of work notifies no one.
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn notifications_name_what_changed() {
+            let db = PgDb::new();
+            let mut store = db.store();
+            let a = account(&mut store);
+            let crate::store::Location::Postgres(url) = &db.location else {
+                unreachable!("a PostgreSQL test database")
+            };
+            let listener = crate::store::pg::Session::listen(url).unwrap();
+            let heard = || listener.wait(Duration::from_millis(300)).unwrap();
+
+            let first = task(&mut store, &a, 5, None, 3600, T0);
+            let second = task(&mut store, &a, 5, None, 3600, T0 + 1);
+            // One notification per transaction (each insert is one here).
+            assert_eq!(heard(), ["due", "due"]);
+            let c = claim_n(&mut store, "d1", T0 + 10, 1).remove(0);
+            assert_eq!(c.seq, first);
+            store
+                .write(|tx| progress(tx, first, lease("d1", c.epoch), Some(10), None, T0 + 11))
+                .unwrap();
+            assert!(heard().is_empty(), "a claim and a start notify no one");
+            store
+                .write(|tx| {
+                    let failed = Finish::Failed {
+                        kind: "content".into(),
+                        message: "no".into(),
+                    };
+                    finish(tx, first, lease("d1", c.epoch), &failed, T0 + 12)
+                })
+                .unwrap();
+            assert_eq!(heard(), ["freed"]);
+            let id = get(&mut store, second).id;
+            store
+                .write(|tx| tasks::cancel(tx, second, id, T0 + 13))
+                .unwrap();
+            assert_eq!(heard(), ["cancelled"]);
+        }
 
         /// Two daemons, each with its own connection, claiming at once from 200 pending tasks
         /// take disjoint sets that together cover them all.

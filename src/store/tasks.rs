@@ -241,6 +241,33 @@ pub fn get(conn: &Conn, seq: Seq) -> Result<Task> {
     .ok_or_else(|| not_found(seq))
 }
 
+/// [`get`] of several tasks, in the order given; tasks that do not exist are left out. One
+/// statement on PostgreSQL, one look-up each on SQLite (where a statement costs no round
+/// trip).
+pub fn get_many(conn: &Conn, seqs: &[Seq]) -> Result<Vec<Task>> {
+    if !conn.is_pg() {
+        let mut out = Vec::with_capacity(seqs.len());
+        for seq in seqs {
+            if let Some(t) = conn.row(
+                Sql::same(&format!("{SELECT} WHERE t.seq = ?1")),
+                args![seq.0],
+                from_row,
+            )? {
+                out.push(t);
+            }
+        }
+        return Ok(out);
+    }
+    let seqs: Vec<i64> = seqs.iter().map(|s| s.0).collect();
+    conn.rows(
+        Sql::pg(&format!(
+            "{SELECT} WHERE t.seq = ANY($1) ORDER BY array_position($1, t.seq)"
+        )),
+        args![seqs],
+        from_row,
+    )
+}
+
 /// [`get`] for a decision that a write depends on. On PostgreSQL the task's row is locked
 /// (and read as last committed), so that no other transaction changes it before this one
 /// ends; on SQLite the write transaction already keeps every other writer out.
@@ -491,9 +518,9 @@ pub fn transition(
     let left = if allowed.is_empty() {
         None
     } else {
-        leave(conn, seq, &allowed, to, changes, now)?
+        leave(conn, seq, &allowed, to, changes, message, now)?
     };
-    let Some(current) = left else {
+    let Some((current, has_callback)) = left else {
         // Nothing changed. A task that is in one of `from` but cannot become `to` is a
         // mistake of the caller's, not a late transition.
         if allowed.len() < from.len() {
@@ -505,27 +532,31 @@ pub fn transition(
         }
         return Ok(None);
     };
-    record_event(conn, seq, now, Some(current), to, message)?;
     // The task's callback, if any, is queued in the same transaction as the change.
-    enqueue_event(conn, seq, to, now)?;
+    if has_callback {
+        enqueue_event(conn, seq, to, now)?;
+    }
     Ok(Some(current))
 }
 
 /// The guarded update of a transition: sets `to` and `changes` when the task is in one of
-/// `allowed`, and returns the status it replaced (`None`: the task is elsewhere, or gone).
+/// `allowed` and records the change, and returns the status it replaced (`None`: the task
+/// is elsewhere, or gone) and whether the task has a callback URL.
 fn leave(
     conn: &Conn,
     seq: Seq,
     allowed: &[Status],
     to: Status,
     changes: &Changes,
+    message: Option<&str>,
     now: Millis,
-) -> Result<Option<Status>> {
+) -> Result<Option<(Status, bool)>> {
     let cols = changes.columns();
     let mut sets = String::new();
     for (i, (name, _)) in cols.iter().enumerate() {
         sets.push_str(&format!(", {name} = ?{}", i + 5));
     }
+    let (message_at, actor_at) = (cols.len() + 5, cols.len() + 6);
     let lite = format!(
         "UPDATE tasks SET status = ?1, updated_at = ?2{sets} WHERE seq = ?3 AND status = ?4"
     );
@@ -534,57 +565,70 @@ fn leave(
     // the row if it is in an allowed status (after waiting for a concurrent writer,
     // PostgreSQL re-checks that on the row as the writer committed it), and the update
     // returns the status it locked, which nobody else can change until this transaction ends.
+    // The event is recorded by the same statement.
     let pg = pg_placeholders(&format!(
         "WITH prev AS (
              SELECT seq, status FROM tasks WHERE seq = ?3 AND status = ANY(?4) FOR UPDATE
+         ), moved AS (
+             UPDATE tasks t SET status = ?1, updated_at = ?2{sets}
+             FROM prev WHERE t.seq = prev.seq
+             RETURNING prev.status AS was, t.callback_url IS NOT NULL AS has_callback
+         ), event AS (
+             INSERT INTO task_events(task_seq, at, from_status, to_status, message, actor)
+             SELECT ?3, ?2, was, ?1, ?{message_at}, ?{actor_at} FROM moved
          )
-         UPDATE tasks t SET status = ?1, updated_at = ?2{sets}
-         FROM prev WHERE t.seq = prev.seq
-         RETURNING prev.status"
+         SELECT was, has_callback FROM moved"
     ));
     let sql = Sql::each(&lite, &pg);
     let head = [to.as_str().value(), now.value(), seq.0.value()];
     if conn.is_pg() {
+        let actor = conn.actor();
         let names: Vec<String> = allowed.iter().map(|s| s.as_str().to_string()).collect();
         let args: Vec<Value<'_>> = head
             .into_iter()
             .chain([names.value()])
             .chain(cols.into_iter().map(|(_, v)| v))
+            .chain([message.value(), actor.value()])
             .collect();
-        return conn.row(sql, &args, |r| status(r.get(0)?));
+        return conn.row(sql, &args, |r| Ok((status(r.get(0)?)?, r.get(1)?)));
     }
     // SQLite has one writer: the status read here is the one the update replaces.
-    let Some(current) = current_status(conn, seq)?.filter(|s| allowed.contains(s)) else {
+    let read: Option<(String, bool)> = conn.row(
+        Sql::same("SELECT status, callback_url IS NOT NULL FROM tasks WHERE seq = ?1"),
+        args![seq.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let Some((current, has_callback)) = read else {
         return Ok(None);
     };
+    let current = status(current)?;
+    if !allowed.contains(&current) {
+        return Ok(None);
+    }
     let args: Vec<Value<'_>> = head
         .into_iter()
         .chain([current.as_str().value()])
         .chain(cols.into_iter().map(|(_, v)| v))
         .collect();
-    let n = conn.exec(sql, &args)?;
-    Ok((n > 0).then_some(current))
+    if conn.exec(sql, &args)? == 0 {
+        return Ok(None);
+    }
+    record_event(conn, seq, now, Some(current), to, message)?;
+    Ok(Some((current, has_callback)))
 }
 
-/// Queues `task.completed` / `task.failed` for a task that just reached `status`, when it
-/// has a callback URL. Called by the transition itself, inside its transaction.
+/// Queues `task.completed` / `task.failed` for a task with a callback URL that just reached
+/// `status`. Called by the transition itself, inside its transaction.
 fn enqueue_event(conn: &Conn, seq: Seq, status: Status, now: Millis) -> Result<()> {
     let event = match status {
         Status::Completed => outbox::TASK_COMPLETED,
         Status::Failed | Status::Timeout => outbox::TASK_FAILED,
         _ => return Ok(()),
     };
-    let url: Option<String> = conn
-        .row(
-            Sql::same("SELECT callback_url FROM tasks WHERE seq = ?1"),
-            args![seq.0],
-            |r| r.get(0),
-        )?
-        .flatten();
-    let Some(url) = url else {
+    let task = get(conn, seq)?;
+    let Some(url) = task.callback_url.clone() else {
         return Ok(());
     };
-    let task = get(conn, seq)?;
     let content = match task.content_id {
         Some(id) => contents::get(conn, id).ok().map(|c| {
             serde_json::json!({

@@ -273,23 +273,27 @@ impl Session {
         }
     }
 
-    /// Waits up to `limit` for change notifications; how many arrived (0: the time ran out).
+    /// Waits up to `limit` for change notifications: their payloads (none: the time ran out).
     /// An error means the connection is lost.
-    pub(crate) fn wait(&self, limit: std::time::Duration) -> Result<usize> {
+    pub(crate) fn wait(&self, limit: std::time::Duration) -> Result<Vec<String>> {
         let mut client = self.client();
-        let mut n = 0;
+        let mut heard = Vec::new();
         {
             let mut notes = client.notifications();
-            if notes.timeout_iter(limit).next()?.is_some() {
-                n += 1;
+            let first = notes.timeout_iter(limit).next()?;
+            if let Some(first) = first {
+                heard.push(first.payload().to_string());
                 // Take what else has arrived, without waiting again.
-                n += notes.iter().count()?;
+                let mut rest = notes.iter();
+                while let Some(n) = rest.next()? {
+                    heard.push(n.payload().to_string());
+                }
             }
         }
         if client.is_closed() {
             return Err(Error::Store("the listening connection was closed".into()));
         }
-        Ok(n)
+        Ok(heard)
     }
 
     /// The schema version the store holds.

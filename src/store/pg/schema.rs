@@ -9,7 +9,7 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -405,4 +405,24 @@ BEGIN
     RETURN NULL;
 END
 $$;
+"#;
+
+/// Version 5: the notification says what happened, so that a daemon wakes only for what
+/// concerns it: `due` (a task became pending: new, retried, snoozed, released), `cancelled`
+/// (its worker must stop), `freed` (a task left `submitted`/`processing`: room under a
+/// profile's `max_concurrent`). A claim (`pending` → `submitted`) and a move from `submitted`
+/// to `processing` notify no one: every claim of every daemon used to wake every daemon.
+const V5: &str = r#"
+CREATE OR REPLACE FUNCTION tasks_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.status = 'pending' THEN
+        PERFORM pg_notify('contenthub_tasks', 'due');
+    ELSIF NEW.status = 'cancelled' THEN
+        PERFORM pg_notify('contenthub_tasks', 'cancelled');
+    ELSIF TG_OP = 'UPDATE' AND OLD.status IN ('submitted', 'processing')
+          AND NEW.status NOT IN ('submitted', 'processing') THEN
+        PERFORM pg_notify('contenthub_tasks', 'freed');
+    END IF;
+    RETURN NULL;
+END $$;
 "#;
