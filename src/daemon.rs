@@ -209,11 +209,7 @@ pub fn alert_options(s: &Settings) -> AlertOptions {
         min_finished: u64::from(m.min_finished.value),
         live: s.liveness(),
         renotify: m.renotify,
-        host: engine::owner_id()
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_string(),
+        host: crate::generator::process::host_name(),
     }
 }
 

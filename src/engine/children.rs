@@ -173,7 +173,7 @@ pub async fn kill_leftovers(db: &Db, own: &str, exclusive: bool) -> Result<usize
         }
         // On a store shared by several hosts, another host's programs are its own daemons'
         // to clean up: their pids mean nothing here.
-        if r.owner.split(':').next() != Some(host.as_str()) {
+        if super::shared::owner_host(&r.owner) != host.as_str() {
             continue;
         }
         let child = Child {

@@ -667,7 +667,7 @@ impl<'a> Dispatcher<'a> {
         Heartbeat {
             id: self.owner.clone(),
             pid: std::process::id(),
-            host: self.owner.split(':').next().unwrap_or("").to_string(),
+            host: super::shared::owner_host(&self.owner).to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             started_at: self.started,
             last_beat_at: now_ms(),
@@ -689,7 +689,7 @@ fn take_over_local_dead(tx: &crate::store::Conn, own: &str) -> Result<usize> {
     let host = crate::generator::process::host_name();
     let mut taken = 0;
     for hb in queue::heartbeats(tx, 50)? {
-        let local = hb.id.split(':').next() == Some(host.as_str());
+        let local = super::shared::owner_host(&hb.id) == host.as_str();
         if hb.id == own || !local || hb.stopped_at.is_some() {
             continue;
         }

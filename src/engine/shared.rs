@@ -186,7 +186,12 @@ impl Shared {
     }
 }
 
-/// A unique lease owner name for this process.
+/// The host of a lease owner name made by [`owner_id`].
+pub fn owner_host(owner: &str) -> &str {
+    owner.split(':').next().unwrap_or_default()
+}
+
+/// A unique lease owner name for this process: `host:pid:random`.
 pub fn owner_id() -> String {
     format!(
         "{}:{}:{:04x}",

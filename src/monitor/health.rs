@@ -286,8 +286,8 @@ pub fn evaluate(o: &Observed, opts: &HealthOptions) -> Vec<Check> {
     let ago = |a: f64| format_duration(Duration::from_secs_f64(a));
     hb.message = match (o.daemon.state, age) {
         ("running", Some(a)) => format!("daemon running (beat {} ago)", ago(a)),
-        ("stale", Some(a)) => format!("daemon holds the store but its heartbeat is {} old", ago(a)),
-        ("stale", None) => "daemon holds the store but has never beaten".into(),
+        ("stale", Some(a)) => format!("daemon stale: its last heartbeat is {} old", ago(a)),
+        ("stale", None) => "daemon stale: it has never beaten".into(),
         (_, Some(a)) => format!("no daemon running (last heartbeat {} ago)", ago(a)),
         _ => "no daemon running".into(),
     };
