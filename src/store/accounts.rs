@@ -90,7 +90,10 @@ pub fn find(conn: &Conn, reference: &str) -> Result<Account> {
         }
     } else {
         conn.row(
-            Sql::same(&format!("SELECT {COLUMNS} FROM accounts WHERE name = ?1")),
+            Sql::each(
+                &format!("SELECT {COLUMNS} FROM accounts WHERE name = ?1"),
+                &format!("SELECT {COLUMNS} FROM accounts WHERE lower(name) = lower($1)"),
+            ),
             args![r],
             from_row,
         )?

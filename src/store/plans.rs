@@ -156,7 +156,10 @@ pub fn find(conn: &Conn, reference: &str) -> Result<PlanRow> {
         return get(conn, id);
     }
     conn.row(
-        Sql::same(&format!("SELECT {COLUMNS} FROM plans WHERE name = ?1")),
+        Sql::each(
+            &format!("SELECT {COLUMNS} FROM plans WHERE name = ?1"),
+            &format!("SELECT {COLUMNS} FROM plans WHERE lower(name) = lower($1)"),
+        ),
         args![r],
         from_row,
     )?
