@@ -433,6 +433,11 @@ mod tests {
                 .unwrap()
             };
             assert!(!encrypted(&plain));
+            // Without `sslmode` (that is, `prefer`), a loopback server is reached in plain
+            // TCP, any other with TLS when it offers it.
+            let default = Session::open(url).unwrap();
+            let local = super::super::tls::is_loopback_url(url);
+            assert_eq!(encrypted(&default), offered == "on" && !local, "{url}");
             match Session::open(&format!("{url}?sslmode=require")) {
                 Ok(s) => {
                     assert_eq!(offered, "on");

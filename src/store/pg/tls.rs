@@ -8,6 +8,11 @@
 //!   root (the system's store, Mozilla's roots, and the file given as `sslrootcert`) and name
 //!   the host. `verify-ca` is checked as `verify-full`: the host name is always checked.
 //!
+//! One difference: `prefer` (or no `sslmode`) to a loopback address (`localhost`,
+//! `127.0.0.0/8`, `::1`) connects without TLS. Traffic that never leaves the host gains
+//! nothing from encryption, and the handshake costs every short command about 2 ms.
+//! `sslmode=require` still encrypts it.
+//!
 //! The client library knows only `disable`, `prefer` and `require`, and no `sslrootcert`, so
 //! the URL is rewritten before it is parsed.
 
@@ -36,16 +41,35 @@ pub(super) fn prepare(url: &str) -> Result<Prepared> {
     let mut verify = false;
     let mut root_file = None;
     let mut kept = Vec::new();
+    let mut mode_given = false;
+    let mut hosts_in_query = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         match (key, value) {
             ("sslmode", "verify-ca" | "verify-full") => {
                 verify = true;
+                mode_given = true;
                 kept.push("sslmode=require".to_string());
             }
+            ("sslmode", "prefer") => {}
+            ("sslmode", _) => {
+                mode_given = true;
+                kept.push(pair.to_string());
+            }
             ("sslrootcert", file) => root_file = Some(percent_decode(file)),
+            ("host" | "hostaddr", h) => {
+                hosts_in_query.push(percent_decode(h));
+                kept.push(pair.to_string());
+            }
             _ => kept.push(pair.to_string()),
         }
+    }
+    if !mode_given {
+        let local = loopback_only(base, &hosts_in_query);
+        kept.push(format!(
+            "sslmode={}",
+            if local { "disable" } else { "prefer" }
+        ));
     }
     let url = if kept.is_empty() {
         base.to_string()
@@ -70,6 +94,51 @@ pub(super) fn prepare(url: &str) -> Result<Prepared> {
         url,
         tls: MakeRustlsConnect::new(config),
     })
+}
+
+/// Whether every host the URL names is a loopback address. Hosts come from the authority
+/// (`user@host:port,host2`) or from `host=`/`hostaddr=` in the query; a Unix socket
+/// directory (a path) counts as local.
+fn loopback_only(base: &str, query_hosts: &[String]) -> bool {
+    let rest = base.split_once("://").map_or(base, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    let hostlist = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let mut hosts: Vec<String> = hostlist
+        .split(',')
+        .filter(|h| !h.is_empty())
+        .map(|h| {
+            let h = percent_decode(h);
+            match h.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or("").to_string(),
+                None => h.split(':').next().unwrap_or("").to_string(),
+            }
+        })
+        .collect();
+    hosts.extend(
+        query_hosts
+            .iter()
+            .flat_map(|h| h.split(',').map(str::to_string)),
+    );
+    !hosts.is_empty()
+        && hosts.iter().all(|h| {
+            h.eq_ignore_ascii_case("localhost")
+                || h.starts_with('/')
+                || h.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        })
+}
+
+/// Whether every host of `url` is a loopback address (see [`prepare`]).
+#[cfg(test)]
+pub(super) fn is_loopback_url(url: &str) -> bool {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let hosts: Vec<String> = query
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .filter(|(k, _)| matches!(*k, "host" | "hostaddr"))
+        .map(|(_, v)| percent_decode(v))
+        .collect();
+    loopback_only(base, &hosts)
 }
 
 /// Mozilla's roots, the system's, and those of `file`.
@@ -186,10 +255,43 @@ mod tests {
         let p = prepare("postgres://u@h/db?sslmode=prefer").unwrap();
         assert_eq!(p.url, "postgres://u@h/db?sslmode=prefer");
         let p = prepare("postgres://u@h/db").unwrap();
-        assert_eq!(p.url, "postgres://u@h/db");
+        assert_eq!(p.url, "postgres://u@h/db?sslmode=prefer");
         let err = prepare("postgres://u@h/db?sslmode=verify-ca&sslrootcert=%2Fno%2Fsuch.pem")
             .err()
             .unwrap();
         assert!(err.to_string().contains("/no/such.pem"), "{err}");
+    }
+
+    #[test]
+    fn prefer_to_a_loopback_address_goes_without_tls() {
+        let url = |u: &str| prepare(u).unwrap().url;
+        for local in [
+            "postgres://u@127.0.0.1:5432/db",
+            "postgres://u:p@localhost/db",
+            "postgresql://[::1]:5433/db?sslmode=prefer",
+            "postgres://127.0.0.2,localhost/db",
+            "postgres:///db?host=%2Fvar%2Frun%2Fpostgresql",
+        ] {
+            assert!(
+                url(local).ends_with("sslmode=disable"),
+                "{local}: {}",
+                url(local)
+            );
+        }
+        for remote in [
+            "postgres://u@db.example.com/db",
+            "postgres://u@10.0.0.5/db?sslmode=prefer",
+            "postgres://127.0.0.1,db.example.com/db",
+            "postgres://u@127.0.0.1/db?host=db.example.com",
+        ] {
+            assert!(
+                url(remote).ends_with("sslmode=prefer"),
+                "{remote}: {}",
+                url(remote)
+            );
+        }
+        // What the URL asks for is kept.
+        assert!(url("postgres://u@127.0.0.1/db?sslmode=require").ends_with("sslmode=require"));
+        assert!(url("postgres://u@h/db?sslmode=disable").ends_with("sslmode=disable"));
     }
 }
