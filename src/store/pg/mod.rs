@@ -320,17 +320,25 @@ fn params<'a>(args: &'a [Value<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
     args.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
 }
 
-/// The version in `contenthub_schema`; 0 when the table does not exist yet.
+/// The version in `contenthub_schema`; 0 when the table does not exist yet. One round trip
+/// (the simple protocol needs no statement prepared first): every command starts here.
 fn schema_version(client: &mut Client) -> Result<i64> {
-    let exists: bool = client
-        .query_one("SELECT to_regclass('contenthub_schema') IS NOT NULL", &[])?
-        .get(0);
-    if !exists {
-        return Ok(0);
+    let messages = match client.simple_query("SELECT version FROM contenthub_schema") {
+        Ok(m) => m,
+        Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => return Ok(0),
+        Err(e) => return Err(e.into()),
+    };
+    for m in messages {
+        if let postgres::SimpleQueryMessage::Row(row) = m {
+            let text = row.get(0).unwrap_or("0");
+            return text.parse().map_err(|_| {
+                Error::Store(format!(
+                    "the store's schema version is not a number: {text}"
+                ))
+            });
+        }
     }
-    Ok(client
-        .query_opt("SELECT version FROM contenthub_schema", &[])?
-        .map_or(0, |r| r.get(0)))
+    Ok(0)
 }
 
 fn newer(url: &str, found: i64) -> Error {
