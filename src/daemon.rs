@@ -69,6 +69,8 @@ pub struct Flags {
     pub listen: Option<String>,
     /// This process holds the store's daemon lock, so leases held by others are dead.
     pub exclusive: bool,
+    /// See [`engine::Options::sole_on_host`].
+    pub sole_on_host: bool,
     /// See [`engine::Options::store_max_pages`].
     pub store_max_pages: Option<u64>,
 }
@@ -132,6 +134,7 @@ fn engine_options(s: &Settings, flags: &Flags) -> Result<engine::Options> {
     opts.grace = flags.grace;
     opts.until_idle = flags.until_idle;
     opts.exclusive = flags.exclusive;
+    opts.sole_on_host = flags.sole_on_host;
     opts.store_max_pages = flags.store_max_pages;
     opts.generators = s.generators.clone();
     opts.env = Arc::new(|k| std::env::var(k).ok());

@@ -193,8 +193,9 @@ fn init_logging(format: LogFormat) {
 }
 
 /// The daemon's flags, with `--grace` parsed.
-fn flags(a: &RunArgs, exclusive: bool) -> Result<daemon::Flags> {
+fn flags(a: &RunArgs, exclusive: bool, shared_store: bool) -> Result<daemon::Flags> {
     Ok(daemon::Flags {
+        sole_on_host: shared_store && !a.allow_multiple,
         until_idle: a.until_idle,
         max_concurrent: a.max_concurrent,
         grace: parse_duration(&a.grace).map_err(|e| Error::invalid("grace", e))?,
@@ -243,7 +244,9 @@ fn run_foreground(ctx: &mut Ctx, a: RunArgs, detached: Option<PathBuf>) -> Resul
         Some(Err(e)) => return Err(e.into()),
     };
     let exclusive = held.is_some() && !a.allow_multiple;
-    let config = daemon::Config::from_settings(&ctx.settings, &flags(&a, exclusive)?)?;
+    let shared_store = ctx.settings.db.value.is_postgres();
+    let config =
+        daemon::Config::from_settings(&ctx.settings, &flags(&a, exclusive, shared_store)?)?;
     init_logging(a.log_format);
     raise_open_file_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -293,7 +296,7 @@ fn start(ctx: &mut Ctx, a: RunArgs) -> Result<ExitCode> {
         )
         .into());
     }
-    daemon::Config::check(&ctx.settings, &flags(&a, false)?)?;
+    daemon::Config::check(&ctx.settings, &flags(&a, false, false)?)?;
     let location = ctx.settings.db.value.clone();
     ctx.store()?;
     if location.file().is_some_and(lock::is_held) && !a.allow_multiple {

@@ -137,7 +137,7 @@ impl<'a> Dispatcher<'a> {
         // so on `/healthz`, instead of exiting and being restarted into the same state.
         let reaped = loop {
             let hb = d.heartbeat(false);
-            let (o, exclusive) = (d.owner.clone(), opts.exclusive);
+            let (o, exclusive, sole) = (d.owner.clone(), opts.exclusive, opts.sole_on_host);
             let started = async {
                 if !opts.exclusive {
                     let own = d.owner.clone();
@@ -145,6 +145,9 @@ impl<'a> Dispatcher<'a> {
                 }
                 super::children::kill_leftovers(&d.db, &d.owner, opts.exclusive).await?;
                 d.db.write(move |tx| {
+                    if sole {
+                        refuse_beside_local(tx, &o)?;
+                    }
                     queue::beat(tx, &hb)?;
                     let n = queue::reap(tx, &o, now_ms(), exclusive)?;
                     queue::sweep_deadlines(tx, now_ms())?;
@@ -677,6 +680,28 @@ impl<'a> Dispatcher<'a> {
             scheduler: self.opts.scheduler.is_some(),
             listen: None,
         }
+    }
+}
+
+/// Refuses to start beside a live daemon of this host (see [`Options::sole_on_host`]). The
+/// per-host lock, held until the first heartbeat commits, makes a second daemon starting at
+/// the same moment wait, and then see the first one's heartbeat.
+fn refuse_beside_local(tx: &crate::store::Conn, own: &str) -> Result<()> {
+    let host = crate::generator::process::host_name();
+    queue::lock_host(tx, &host)?;
+    let running = queue::heartbeats(tx, 50)?.into_iter().find(|hb| {
+        hb.id != own
+            && super::shared::owner_host(&hb.id) == host.as_str()
+            && hb.stopped_at.is_none()
+            && crate::generator::process::daemon_alive(hb.pid)
+    });
+    match running {
+        Some(hb) => Err(crate::error::Error::Refused(format!(
+            "another daemon (pid {}) is already running on this store on this host; stop it \
+             first (see `contenthub daemon status`), or pass --allow-multiple",
+            hb.pid
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -32,6 +32,10 @@ pub struct Options {
     pub until_idle: bool,
     /// This process holds the store's daemon lock, so leases held by others are dead.
     pub exclusive: bool,
+    /// On a shared store (PostgreSQL) without `--allow-multiple`: refuse to start beside a
+    /// live daemon of this host, checked as the first heartbeat is written, under a lock per
+    /// host, so that two daemons started at the same moment cannot both pass.
+    pub sole_on_host: bool,
     pub generators: BTreeMap<String, GeneratorProfile>,
     pub env: EnvLookup,
     /// The daemon's public root URL for content-creator callbacks, if any.
@@ -68,6 +72,7 @@ impl Options {
             grace: Duration::from_secs(30),
             until_idle: false,
             exclusive: false,
+            sole_on_host: false,
             generators: BTreeMap::new(),
             env: Arc::new(|_| None),
             public_url: None,

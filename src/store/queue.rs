@@ -1353,6 +1353,18 @@ pub fn beat(conn: &Conn, hb: &Heartbeat) -> Result<()> {
     Ok(())
 }
 
+/// Holds, until the transaction ends, the lock of daemons starting on `host` (PostgreSQL; on
+/// SQLite the write transaction already excludes every other writer).
+pub fn lock_host(conn: &Conn, host: &str) -> Result<()> {
+    if conn.is_pg() {
+        conn.exec(
+            Sql::pg("SELECT pg_advisory_xact_lock(hashtext('contenthub:host:' || $1::text))"),
+            args![host],
+        )?;
+    }
+    Ok(())
+}
+
 /// The most recently beating daemons, newest first.
 pub fn heartbeats(conn: &Conn, limit: u32) -> Result<Vec<Heartbeat>> {
     conn.rows(

@@ -548,3 +548,55 @@ lease = "2s"
         "eight writers: {total} tasks submitted in {submitted_in:?}, all completed by {actors} daemons in {took:?}"
     );
 }
+
+/// Daemons of one host started at the same moment on one store, without `--allow-multiple`:
+/// one runs, every other one refuses (exit 4), however their starts interleave. A daemon
+/// started later is refused too; with `--allow-multiple` it runs beside the first.
+#[test]
+#[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+fn daemons_started_at_once_on_one_host_leave_one_running() {
+    on_postgres(|| {
+        let env = Env::new();
+        env.account("blog");
+        let mut daemons: Vec<Child> = (0..4).map(|_| env.spawn(&["daemon", "run"], &[])).collect();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        // Each either refuses or starts; wait until every one has done one or the other.
+        let settled = |d: &mut Child| d.exited().is_some() || d.log().contains("daemon started");
+        while !daemons.iter_mut().all(settled) {
+            assert!(Instant::now() < deadline, "the daemons did not settle");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // One that started may still be refused by the check at its first heartbeat:
+        // give every process a moment to exit, then count.
+        std::thread::sleep(Duration::from_millis(500));
+        let mut running = Vec::new();
+        for (i, d) in daemons.iter_mut().enumerate() {
+            match d.exited() {
+                None => running.push(i),
+                Some(st) => {
+                    assert_eq!(st.code(), Some(4), "daemon {i}:\n{}", d.log());
+                    assert!(
+                        d.log().contains("already running on this store"),
+                        "daemon {i}:\n{}",
+                        d.log()
+                    );
+                }
+            }
+        }
+        assert_eq!(running.len(), 1, "running: {running:?}");
+
+        let mut late = env.spawn(&["daemon", "run"], &[]);
+        assert_eq!(late.exit_code(Duration::from_secs(30)), 4, "{}", late.log());
+        let mut beside = env.spawn(&["daemon", "run", "--allow-multiple"], &[]);
+        let end = Instant::now() + Duration::from_secs(30);
+        while !beside.log().contains("daemon started") {
+            assert!(beside.exited().is_none(), "{}", beside.log());
+            assert!(Instant::now() < end, "{}", beside.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for d in [&mut daemons[running[0]], &mut beside] {
+            d.signal(Signal::SIGTERM);
+            assert_eq!(d.exit_code(Duration::from_secs(30)), 0, "{}", d.log());
+        }
+    })
+}
