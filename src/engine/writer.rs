@@ -11,7 +11,7 @@ use super::outcome::{self, Applied, Report, Source};
 use super::shared::{Shared, Writer};
 use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
-use crate::store::queue::{Claimed, Fence, Finish};
+use crate::store::queue::{self, Claimed, Fence, Finish};
 use crate::store::tasks::Seq;
 
 type Ack = oneshot::Sender<Result<Applied, String>>;
@@ -127,6 +127,14 @@ pub fn spawn_writer(shared: Arc<Shared>, pending: Pending) -> tokio::task::JoinH
                     .db
                     .write(move |tx| {
                         let now = now_ms();
+                        let seqs: Vec<Seq> = items
+                            .iter()
+                            .map(|s| match s {
+                                Settle::Report(claimed, _) => claimed.seq,
+                                Settle::End(seq, ..) => *seq,
+                            })
+                            .collect();
+                        let _rows = queue::prefetch(tx, &seqs)?;
                         items
                             .iter()
                             .map(|s| match s {
