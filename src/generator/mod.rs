@@ -10,13 +10,15 @@
 //! backend needs in `http` (client and error classification) and `reply` (reading loosely
 //! typed JSON replies); [`process`] reads `/proc` for the programs of the `command` backend.
 //! Backends import from those, never from each other or from this file, which names every
-//! backend in [`build`].
+//! backend in [`build`]. The one exception is [`openai_batch`], the Batch API client, which
+//! sends the `openai` backend's requests and reads its replies, and so takes both from it.
 
 pub mod command;
 pub mod content_creator;
 mod contract;
 mod http;
 pub mod openai;
+pub mod openai_batch;
 pub mod process;
 pub mod profile;
 mod reply;

@@ -84,16 +84,7 @@ impl OpenAi {
 
     /// The key, when the profile names a variable. A named but unset variable is a config error.
     fn api_key(&self) -> Result<Option<String>, GenError> {
-        let Some(var) = &self.api_key_env else {
-            return Ok(None);
-        };
-        match (self.env)(var) {
-            Some(k) if !k.trim().is_empty() => Ok(Some(k.trim().to_string())),
-            _ => Err(GenError::permanent(format!(
-                "{}: the API key variable {var} is not set (api_key_env = \"{var}\")",
-                self.label
-            ))),
-        }
+        api_key(&self.label, self.api_key_env.as_deref(), &self.env)
     }
 
     fn request(
@@ -112,22 +103,7 @@ impl OpenAi {
     }
 
     async fn complete(&self, spec: &Spec, key: Option<&str>) -> Result<Output, GenError> {
-        let (system, user) = prompt(spec);
-        let body = ChatRequest {
-            model: &self.model,
-            messages: [
-                Message {
-                    role: "system",
-                    content: &system,
-                },
-                Message {
-                    role: "user",
-                    content: &user,
-                },
-            ],
-            temperature: self.temperature,
-            max_tokens: self.max_tokens,
-        };
+        let body = chat_request(&self.model, self.temperature, self.max_tokens, spec);
         let what = "POST /chat/completions";
         let req = self
             .request(reqwest::Method::POST, "/chat/completions", key)
@@ -135,47 +111,99 @@ impl OpenAi {
         let reply = http::send(&self.label, what, self.timeout, req).await?;
         reply.check(&self.label, what)?;
         let resp: ChatResponse = reply.json(&self.label, what)?;
-        let Some(choice) = resp.choices.into_iter().next() else {
-            let why = resp
-                .error
-                .as_ref()
-                .and_then(error_text)
-                .unwrap_or_else(|| "no choices".into());
-            return Err(GenError::transient(format!(
-                "{}: {what}: unexpected reply: {why}",
-                self.label
-            )));
-        };
-        let raw = choice.message.and_then(|m| m.content).unwrap_or_default();
-        let body = clean_markdown(&raw);
-        if body.is_empty() {
-            let why = choice
-                .finish_reason
-                .map(|r| format!(" (finish_reason: {r})"))
-                .unwrap_or_default();
-            return Err(GenError::permanent(format!(
-                "the generator returned empty content{why}"
-            )));
-        }
-        let usage = resp.usage.unwrap_or_default();
-        Ok(Output {
-            title: first_heading(&body).unwrap_or_default(),
-            summary: summarize(&body, 120),
-            word_count: Some(word_count(&body)),
-            model: resp
-                .model
-                .filter(|m| !m.trim().is_empty())
-                .or_else(|| Some(self.model.clone())),
-            prompt_tokens: usage.prompt_tokens,
-            completion_tokens: usage.completion_tokens,
-            body,
-            ..Output::default()
-        })
+        output_of(&self.label, what, &self.model, resp)
     }
 }
 
+/// The API key in variable `var`, when the profile names one. A named but unset variable is a
+/// config error.
+pub(crate) fn api_key(
+    label: &str,
+    var: Option<&str>,
+    env: &EnvLookup,
+) -> Result<Option<String>, GenError> {
+    let Some(var) = var else {
+        return Ok(None);
+    };
+    match env(var) {
+        Some(k) if !k.trim().is_empty() => Ok(Some(k.trim().to_string())),
+        _ => Err(GenError::permanent(format!(
+            "{label}: the API key variable {var} is not set (api_key_env = \"{var}\")"
+        ))),
+    }
+}
+
+/// The chat completion request this backend sends for `spec`.
+pub(crate) fn chat_request(
+    model: &str,
+    temperature: Option<f64>,
+    max_tokens: Option<u32>,
+    spec: &Spec,
+) -> ChatRequest {
+    let (system, user) = prompt(spec);
+    ChatRequest {
+        model: model.to_string(),
+        messages: [
+            Message {
+                role: "system",
+                content: system,
+            },
+            Message {
+                role: "user",
+                content: user,
+            },
+        ],
+        temperature,
+        max_tokens,
+    }
+}
+
+/// The article in a chat completion reply; `model` is recorded when the reply names none.
+pub(crate) fn output_of(
+    label: &str,
+    what: &str,
+    model: &str,
+    resp: ChatResponse,
+) -> Result<Output, GenError> {
+    let Some(choice) = resp.choices.into_iter().next() else {
+        let why = resp
+            .error
+            .as_ref()
+            .and_then(error_text)
+            .unwrap_or_else(|| "no choices".into());
+        return Err(GenError::transient(format!(
+            "{label}: {what}: unexpected reply: {why}"
+        )));
+    };
+    let raw = choice.message.and_then(|m| m.content).unwrap_or_default();
+    let body = clean_markdown(&raw);
+    if body.is_empty() {
+        let why = choice
+            .finish_reason
+            .map(|r| format!(" (finish_reason: {r})"))
+            .unwrap_or_default();
+        return Err(GenError::permanent(format!(
+            "the generator returned empty content{why}"
+        )));
+    }
+    let usage = resp.usage.unwrap_or_default();
+    Ok(Output {
+        title: first_heading(&body).unwrap_or_default(),
+        summary: summarize(&body, 120),
+        word_count: Some(word_count(&body)),
+        model: resp
+            .model
+            .filter(|m| !m.trim().is_empty())
+            .or_else(|| Some(model.to_string())),
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens: usage.completion_tokens,
+        body,
+        ..Output::default()
+    })
+}
+
 /// Removes every occurrence of `key` from an error message (a server may echo it back).
-fn scrub(mut e: GenError, key: Option<&str>) -> GenError {
+pub(crate) fn scrub(mut e: GenError, key: Option<&str>) -> GenError {
     if let Some(k) = key.filter(|k| !k.is_empty()) {
         e.message = e.message.replace(k, "***");
     }
@@ -294,9 +322,9 @@ fn judge(name: &str, model: &str, listed: Option<Vec<String>>) -> Result<Probe, 
 }
 
 #[derive(Serialize)]
-struct ChatRequest<'a> {
-    model: &'a str,
-    messages: [Message<'a>; 2],
+pub(crate) struct ChatRequest {
+    model: String,
+    messages: [Message; 2],
     #[serde(skip_serializing_if = "Option::is_none")]
     temperature: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -304,13 +332,13 @@ struct ChatRequest<'a> {
 }
 
 #[derive(Serialize)]
-struct Message<'a> {
+struct Message {
     role: &'static str,
-    content: &'a str,
+    content: String,
 }
 
 #[derive(Deserialize)]
-struct ChatResponse {
+pub(crate) struct ChatResponse {
     #[serde(default)]
     model: Option<String>,
     #[serde(default)]
