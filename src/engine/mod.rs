@@ -10,6 +10,7 @@
 pub mod children;
 pub mod db;
 pub mod dispatch;
+pub mod fallback;
 pub mod options;
 pub mod outbox;
 pub mod outcome;

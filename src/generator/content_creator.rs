@@ -219,6 +219,15 @@ impl ContentCreator {
                 .get("error")
                 .and_then(error_text)
                 .unwrap_or_else(|| "no reason given".into());
+            if let Some(unavailable) = v
+                .get("error")
+                .and_then(|e| http::ErrorFields::of(e).unavailable())
+            {
+                return Err(GenError::unavailable(format!(
+                    "{}: {what}: the service reported failure: {why} [{unavailable}]",
+                    self.label
+                )));
+            }
             return Err(GenError::transient(format!(
                 "{}: {what}: the service reported failure: {why}",
                 self.label
@@ -1089,7 +1098,7 @@ mod tests {
         let root = serve(Router::new()).await;
         assert_eq!(
             backend(&root).probe().await.unwrap_err().kind,
-            ErrorKind::Permanent
+            ErrorKind::Unavailable
         );
     }
 

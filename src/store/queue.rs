@@ -40,6 +40,8 @@ pub const TASKS_FAILED: &str = "tasks_failed_total";
 pub const TASKS_TIMEOUT: &str = "tasks_timeout_total";
 pub const TASK_RETRIES: &str = "task_retries_total";
 pub const TASK_SNOOZES: &str = "task_rate_limited_total";
+/// Tasks moved to a fallback profile, by `from` and `to` profile.
+pub const TASK_FALLBACKS: &str = "task_fallbacks_total";
 pub const TOKENS: &str = "tokens_total";
 /// Tokens per model, labelled `kind=prompt|completion,model=NAME` (for cost).
 pub const MODEL_TOKENS: &str = "model_tokens_total";
@@ -991,6 +993,16 @@ pub enum Finish {
     TimedOut {
         message: String,
     },
+    /// The task's profile `from` is unavailable: back to pending at once on profile `to`,
+    /// no retry used. `original` is the profile whose `fallback` list the task follows; it
+    /// is recorded with the task.
+    Moved {
+        kind: String,
+        message: String,
+        from: String,
+        to: String,
+        original: String,
+    },
     /// Shutdown or a lost lease: back to pending now, no retry used. Tasks with a remote job
     /// keep it and stay `processing` with an expired lease, so the next daemon adopts them.
     Released,
@@ -1020,6 +1032,7 @@ pub fn finish(
             Finish::Released => Some("released at shutdown while its submit was under way".into()),
             Finish::Retry { message, .. }
             | Finish::Failed { message, .. }
+            | Finish::Moved { message, .. }
             | Finish::TimedOut { message } => {
                 Some(format!("its submit ended without a result ({message})"))
             }
@@ -1143,6 +1156,23 @@ pub fn finish(
         Finish::TimedOut { message } => {
             Ok(time_out(conn, seq, now, message)?.then_some(Status::Timeout))
         }
+        Finish::Moved {
+            kind,
+            message,
+            from,
+            to,
+            original,
+        } => {
+            if !running.contains(&held.status) {
+                return Ok(None);
+            }
+            let mut c = cleared();
+            c.remote_job_id = Some(None);
+            let moved = move_profile(
+                conn, seq, &running, &mut c, kind, message, from, to, original, now,
+            )?;
+            Ok(moved.map(|_| Status::Pending))
+        }
         Finish::Released => {
             let has_remote: bool = conn
                 .row(
@@ -1176,6 +1206,96 @@ pub fn finish(
             Ok(moved.map(|_| Status::Pending))
         }
     }
+}
+
+/// The transition of a move to another profile: from one of `from` to `pending` on `to`,
+/// due now, with `changes` besides and the move in the task's history.
+#[allow(clippy::too_many_arguments)]
+fn move_profile(
+    conn: &Conn,
+    seq: Seq,
+    from: &[Status],
+    c: &mut Changes,
+    kind: &str,
+    message: &str,
+    from_profile: &str,
+    to: &str,
+    original: &str,
+    now: Millis,
+) -> Result<Option<Status>> {
+    c.next_attempt_at = Some(now);
+    c.progress = Some(None);
+    c.current_step = Some(None);
+    c.error_kind = Some(Some(kind.to_string()));
+    c.error_message = Some(Some(message.to_string()));
+    c.generator = Some(Some(to.to_string()));
+    c.original_generator = Some(Some(original.to_string()));
+    let event = format!("profile {from_profile} unavailable ({message}): moved to {to}");
+    let moved = tasks::transition(conn, seq, from, Status::Pending, c, Some(&event), now)?;
+    if moved.is_some() {
+        counters::add(
+            conn,
+            TASK_FALLBACKS,
+            &format!("from={from_profile},to={to}"),
+            1,
+        )?;
+    }
+    Ok(moved)
+}
+
+/// Moves a `pending` task that is still on profile `from` to profile `to`, due now, and
+/// records why (`message`) in its history: for a task whose profile cannot take it soon
+/// enough, such as a wait for a rate limit or a budget longer than the profile's
+/// `fallback_after`, decided at claim time. Returns whether it moved (`false`: the task has
+/// left `pending` or `from` meanwhile).
+#[allow(clippy::too_many_arguments)]
+pub fn move_pending(
+    conn: &Conn,
+    seq: Seq,
+    kind: &str,
+    message: &str,
+    from: &str,
+    to: &str,
+    original: &str,
+    now: Millis,
+) -> Result<bool> {
+    // Locked on PostgreSQL: the profile is read, then changed.
+    let on: Option<Option<String>> = conn.row(
+        Sql::each(
+            "SELECT generator FROM tasks WHERE seq = ?1 AND status = 'pending'",
+            "SELECT generator FROM tasks WHERE seq = $1 AND status = 'pending' FOR UPDATE",
+        ),
+        args![seq.0],
+        |r| r.get(0),
+    )?;
+    // A task without a profile runs on the default one, which the caller resolved as `from`.
+    match on {
+        Some(Some(p)) if p != from => return Ok(false),
+        None => return Ok(false),
+        _ => {}
+    }
+    let n = conn.exec(
+        Sql::same(
+            "UPDATE tasks SET updated_at = ?2, next_attempt_at = ?2, error_kind = ?3, error_message = ?4,
+                 generator = ?5, original_generator = ?6
+             WHERE seq = ?1 AND status = 'pending'",
+        ),
+        args![seq.0, now, kind, message, to, original],
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let event = format!("profile {from} unavailable ({message}): moved to {to}");
+    tasks::record_event(
+        conn,
+        seq,
+        now,
+        Some(Status::Pending),
+        Status::Pending,
+        Some(&event),
+    )?;
+    counters::add(conn, TASK_FALLBACKS, &format!("from={from},to={to}"), 1)?;
+    Ok(true)
 }
 
 /// Current statuses of the given tasks (those that still exist).

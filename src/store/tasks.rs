@@ -18,7 +18,7 @@ const SELECT: &str = "SELECT t.seq, t.id, (SELECT name FROM accounts WHERE id = 
     (SELECT count(*) FROM task_events e WHERE e.task_seq = t.seq),
     t.created_at, t.submitted_at, t.started_at, t.completed_at, t.updated_at,
     d.id, d.event, d.status, d.attempts, d.last_status_code, d.last_error, d.next_attempt_at,
-    d.sent_at
+    d.sent_at, t.original_generator
     FROM tasks t
     LEFT JOIN deliveries d ON d.id = (SELECT max(id) FROM deliveries WHERE task_id = t.id)";
 
@@ -49,6 +49,7 @@ fn from_row(r: &Row<'_>) -> Result<Task> {
         timeout_seconds: r.get(13)?,
         callback_url: r.get(14)?,
         generator: r.get(15)?,
+        original_generator: r.get(44)?,
         idempotency_key: r.get(16)?,
         plan_id: r.get(17)?,
         plan_run_id: r.get(18)?,
@@ -450,6 +451,8 @@ pub struct Changes {
     pub submitted_at: Option<Option<Millis>>,
     pub started_at: Option<Option<Millis>>,
     pub completed_at: Option<Option<Millis>>,
+    pub generator: Option<Option<String>>,
+    pub original_generator: Option<Option<String>>,
 }
 
 impl Changes {
@@ -496,6 +499,12 @@ impl Changes {
         }
         if let Some(v) = &self.completed_at {
             c.push(("completed_at", v.value()));
+        }
+        if let Some(v) = &self.generator {
+            c.push(("generator", v.value()));
+        }
+        if let Some(v) = &self.original_generator {
+            c.push(("original_generator", v.value()));
         }
         c
     }
