@@ -127,6 +127,12 @@ on_postgres! {
         daemon_start_status_and_stop,
         template_content_review_and_idempotent_export,
     ];
+    fallback: [
+        an_unavailable_profile_moves_the_task_to_its_fallback,
+        falling_back_to_the_template_holds_the_content_for_review,
+        an_exhausted_fallback_list_fails_the_task,
+        a_plain_bad_request_fails_without_a_move,
+    ];
     generators: [
         openai_success_stores_title_body_and_tokens_and_never_leaks_the_key,
         openai_429_waits_for_retry_after_without_using_a_retry,
