@@ -2309,6 +2309,117 @@ mod tests {
         assert!(store.read(|c| recorded_children(c, T0)).unwrap().is_empty());
     }
 
+    /// A move to another profile: back to pending at once on the new profile, no retry used,
+    /// the original profile kept, the move in the history; the next remote submit takes a
+    /// fresh key. A pending task moves the same way (the claim-time hook).
+    fn moves_to_another_profile(store: &mut Store) {
+        let a = account(store);
+        let seq = task(store, &a, 5, Some("gpt"), 600, T0);
+        let c1 = claim_n(store, "d1", T0 + 1, 1).remove(0);
+        let id = c1.task.id.to_string();
+        let key = store
+            .write(|c| take_submit_key(c, seq, "d1", c1.epoch, &id, T0 + 2))
+            .unwrap();
+        assert_eq!(key.as_deref(), Some(id.as_str()));
+        let moved = |original: &str, from: &str, to: &str| Finish::Moved {
+            kind: "unavailable".into(),
+            message: "HTTP 402 Payment Required".into(),
+            from: from.into(),
+            to: to.into(),
+            original: original.into(),
+        };
+        let now = T0 + 5;
+        assert_eq!(
+            finish_as(
+                store,
+                seq,
+                lease("d1", c1.epoch),
+                moved("gpt", "gpt", "qwen"),
+                now
+            ),
+            Some(Status::Pending)
+        );
+        let t = get(store, seq);
+        assert_eq!(t.status, Status::Pending);
+        assert_eq!(t.generator.as_deref(), Some("qwen"));
+        assert_eq!(t.original_generator.as_deref(), Some("gpt"));
+        assert_eq!(t.retry_count, 0);
+        assert_eq!(t.next_attempt_at.0, now);
+        assert_eq!(t.lease_owner, None);
+        assert_eq!(t.error_kind.as_deref(), Some("unavailable"));
+        let events = store.read(|c| tasks::events(c, seq)).unwrap();
+        let last = events.last().unwrap();
+        assert_eq!(
+            last.message.as_deref(),
+            Some("profile gpt unavailable (HTTP 402 Payment Required): moved to qwen")
+        );
+        assert_eq!(
+            (last.from_status, last.to_status),
+            (Some(Status::Submitted), Status::Pending)
+        );
+        // The same report again (a stale claim) changes nothing.
+        assert_eq!(
+            finish_as(
+                store,
+                seq,
+                lease("d1", c1.epoch),
+                moved("gpt", "gpt", "qwen"),
+                now
+            ),
+            None
+        );
+        // The next attempt takes a new key.
+        let c2 = claim_n(store, "d1", now, 1).remove(0);
+        assert_eq!(c2.task.generator.as_deref(), Some("qwen"));
+        let key = store
+            .write(|c| take_submit_key(c, seq, "d1", c2.epoch, &id, now + 1))
+            .unwrap();
+        assert_eq!(key, Some(format!("{id}-r1")));
+        store
+            .write(|c| finish(c, seq, lease("d1", c2.epoch), &Finish::Released, now + 2))
+            .unwrap();
+
+        // A pending task moves at claim time, only while it is still on `from`.
+        let why = "waiting for tpm on profile qwen, ~900 s";
+        let go = |store: &mut Store, from: &str, to: &str| {
+            store
+                .write(|c| move_pending(c, seq, "unavailable", why, from, to, "gpt", now + 3))
+                .unwrap()
+        };
+        assert!(
+            !go(store, "gpt", "template"),
+            "the task is no longer on gpt"
+        );
+        assert!(go(store, "qwen", "template"));
+        let t = get(store, seq);
+        assert_eq!(
+            (
+                t.status,
+                t.generator.as_deref(),
+                t.original_generator.as_deref()
+            ),
+            (Status::Pending, Some("template"), Some("gpt"))
+        );
+        assert_eq!(t.next_attempt_at.0, now + 3);
+        let events = store.read(|c| tasks::events(c, seq)).unwrap();
+        assert_eq!(
+            events.last().unwrap().message.as_deref(),
+            Some(format!("profile qwen unavailable ({why}): moved to template").as_str())
+        );
+        // Not pending: nothing moves.
+        let c3 = claim_n(store, "d1", now + 4, 1).remove(0);
+        assert!(!go(store, "template", "other"));
+        assert_eq!(get(store, seq).generator.as_deref(), Some("template"));
+        let count = |store: &mut Store, labels: &str| {
+            store
+                .read(|c| counters::get(c, TASK_FALLBACKS, labels))
+                .unwrap()
+        };
+        assert_eq!(count(store, "from=gpt,to=qwen"), 1);
+        assert_eq!(count(store, "from=qwen,to=template"), 1);
+        assert_eq!(c3.task.generator.as_deref(), Some("template"));
+    }
+
     macro_rules! sqlite_tests {
         ($($name:ident),* $(,)?) => {
             mod sqlite {
@@ -2349,6 +2460,7 @@ mod tests {
         profile_limits_hold_across_claims,
         heartbeat_rows,
         child_records,
+        moves_to_another_profile,
     );
 
     mod pg {
@@ -2366,6 +2478,7 @@ mod tests {
             profile_limits_hold_across_claims,
             heartbeat_rows,
             child_records,
+            moves_to_another_profile,
         );
 
         /// Each notification names what changed, and a claim or a start of work notifies no one.

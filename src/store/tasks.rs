@@ -647,6 +647,8 @@ fn enqueue_event(conn: &Conn, seq: Seq, status: Status, now: Millis) -> Result<(
                 "word_count": c.word_count,
                 "review_status": c.review_status,
                 "cover_image": c.cover_image,
+                "generator": c.generator,
+                "model": c.model,
             })
         }),
         None => None,
