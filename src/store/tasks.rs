@@ -736,7 +736,7 @@ pub fn retry(conn: &Conn, seq: Seq, force: bool, now: Millis) -> Result<Outcome>
             task.id, task.retry_count, task.max_retries
         )));
     }
-    let changes = Changes {
+    let mut changes = Changes {
         retry_count: Some(task.retry_count + 1),
         next_attempt_at: Some(now),
         deadline_at: Some(now + task.timeout_seconds as i64 * 1000),
@@ -748,11 +748,18 @@ pub fn retry(conn: &Conn, seq: Seq, force: bool, now: Millis) -> Result<Outcome>
         completed_at: Some(None),
         ..Changes::default()
     };
-    let message = if force && task.retry_count >= task.max_retries {
-        "retried by operator (forced past max_retries)"
+    let mut message = if force && task.retry_count >= task.max_retries {
+        "retried by operator (forced past max_retries)".to_string()
     } else {
-        "retried by operator"
+        "retried by operator".to_string()
     };
+    // A task that moved down its profile's fallback list starts again at the top.
+    if let Some(original) = &task.original_generator {
+        changes.generator = Some(Some(original.clone()));
+        changes.original_generator = Some(None);
+        message.push_str(&format!("; back on its original profile {original}"));
+    }
+    let message = message.as_str();
     match transition(
         conn,
         seq,

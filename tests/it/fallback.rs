@@ -257,6 +257,22 @@ pub(crate) fn an_exhausted_fallback_list_fails_the_task() {
         1,
         "{log:?}"
     );
+    // A retry starts again on the profile the task was submitted to.
+    env.ok(["task", "retry", &id]);
+    let t: Value = env.json(&["task", "show", &id]);
+    assert_eq!(
+        (&t["status"], &t["generator"]),
+        (&json!("pending"), &json!("first"))
+    );
+    assert!(t.get("original_generator").is_none(), "{t}");
+    assert!(
+        log_messages(&env, &id)
+            .last()
+            .is_some_and(|m| m.contains("back on its original profile first")),
+        "{:?}",
+        log_messages(&env, &id)
+    );
+    env.ok(["task", "cancel", &id]);
 
     // A profile without a list fails as a permanent error does.
     let id = env.submit("blog", "No list", &["--generator", "second"]);
