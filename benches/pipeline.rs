@@ -311,6 +311,8 @@ impl Mock {
             mode: None,
             remote_cancel: None,
             image_base_url: None,
+            fallback: None,
+            fallback_after: None,
         };
         BTreeMap::from([("default".to_string(), profile)])
     }

@@ -204,6 +204,21 @@ fn line_of_item(text: &str, name: &str, n: usize) -> Option<usize> {
         .map(|(i, _)| i + 1)
 }
 
+/// The 1-based line where `key` is set in the table `[section]`.
+fn line_of_key(text: &str, section: &str, key: &str) -> Option<usize> {
+    let start = line_of_section(text, section)?;
+    for (i, l) in text.lines().enumerate().skip(start) {
+        let l = l.trim();
+        if l.starts_with('[') {
+            return None;
+        }
+        if l.split('=').next().map(|k| k.trim().trim_matches('"')) == Some(key) {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
 fn line_of_section(text: &str, section: &str) -> Option<usize> {
     text.lines()
         .position(|l| {
@@ -244,11 +259,40 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<FileConfig> {
             )));
         }
         if let Err((key, message)) = profile.check() {
-            let line = line_of_section(text, &section).unwrap_or(1);
+            let own_line = matches!(key, "fallback" | "fallback_after")
+                .then(|| line_of_key(text, &section, key))
+                .flatten();
+            let line = own_line
+                .or_else(|| line_of_section(text, &section))
+                .unwrap_or(1);
             return Err(Error::Usage(format!(
                 "invalid config {}: line {line}, key `{section}.{key}`: {message}",
                 path.display()
             )));
+        }
+        // Each fallback is a configured profile or the built-in template, never this one.
+        for target in profile.fallbacks() {
+            let why = if target == name {
+                Some(format!("'{target}' is this profile itself"))
+            } else if target != "template" && !file.generators.contains_key(target) {
+                let mut known: Vec<&str> = file.generators.keys().map(String::as_str).collect();
+                known.push("template");
+                Some(format!(
+                    "no generator profile named '{target}' (known: {})",
+                    known.join(", ")
+                ))
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                let line = line_of_key(text, &section, "fallback")
+                    .or_else(|| line_of_section(text, &section))
+                    .unwrap_or(1);
+                return Err(Error::Usage(format!(
+                    "invalid config {}: line {line}, key `{section}.fallback`: {why}",
+                    path.display()
+                )));
+            }
         }
     }
     let env_names = [
@@ -444,6 +488,9 @@ pub const DEFAULT_CONFIG: &str = r#"# contenthub configuration.
 # api_key_env = "OPENAI_API_KEY"       # the NAME of the variable holding the key
 # max_concurrent = 5
 # timeout = "120s"
+# fallback = ["creator", "template"]   # where a task goes when this profile is unavailable
+#                                      # (402, model not found, no access, quota exhausted)
+# fallback_after = "10m"               # longest rate-limit or budget wait before moving on
 #
 # [generators.creator]
 # kind = "content-creator"
@@ -520,3 +567,64 @@ pub const DEFAULT_CONFIG: &str = r#"# contenthub configuration.
 # channels = ["ops"]                   # default: every channel
 # for = "5m"                           # must hold this long before firing (default 0)
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> std::result::Result<FileConfig, String> {
+        parse_file(Path::new("c.toml"), text).map_err(|e| e.to_string())
+    }
+
+    const PROFILES: &str = r#"[generators.gpt]
+kind = "openai"
+base_url = "http://127.0.0.1:1/v1"
+model = "gpt-4o"
+fallback = ["qwen", "template"]
+fallback_after = "5m"
+
+[generators.qwen]
+kind = "openai"
+base_url = "http://127.0.0.1:2/v1"
+model = "qwen-plus"
+"#;
+
+    #[test]
+    fn fallbacks_name_known_profiles() {
+        let f = parse(PROFILES).unwrap();
+        let gpt = &f.generators["gpt"];
+        assert_eq!(gpt.fallbacks(), ["qwen", "template"]);
+        assert_eq!(
+            gpt.fallback_after.map(|d| d.0),
+            Some(Duration::from_secs(300))
+        );
+
+        let e =
+            parse(&PROFILES.replace("\"qwen\", \"template\"", "\"qwen\", \"claude\"")).unwrap_err();
+        assert!(
+            e.contains(
+                "line 5, key `generators.gpt.fallback`: no generator profile named 'claude'"
+            ),
+            "{e}"
+        );
+        let e =
+            parse(&PROFILES.replace("\"qwen\", \"template\"", "\"qwen\", \"gpt\"")).unwrap_err();
+        assert!(
+            e.contains("line 5, key `generators.gpt.fallback`: 'gpt' is this profile itself"),
+            "{e}"
+        );
+        let e =
+            parse(&PROFILES.replace("\"qwen\", \"template\"", "\"qwen\", \"qwen\"")).unwrap_err();
+        assert!(
+            e.contains("line 5") && e.contains("names 'qwen' twice"),
+            "{e}"
+        );
+        let e = parse(&PROFILES.replace("\"5m\"", "\"0s\"")).unwrap_err();
+        assert!(
+            e.contains("line 6, key `generators.gpt.fallback_after`: must be greater than zero"),
+            "{e}"
+        );
+        let e = parse(&PROFILES.replace("\"5m\"", "\"soon\"")).unwrap_err();
+        assert!(e.contains("line 6") && e.contains("fallback_after"), "{e}");
+    }
+}

@@ -278,6 +278,12 @@ impl Settings {
             if let Some(v) = &p.image_base_url {
                 push(&key("image_base_url"), redact_url(v), &Source::File);
             }
+            if let Some(v) = &p.fallback {
+                push(&key("fallback"), v.join(", "), &Source::File);
+            }
+            if let Some(v) = &p.fallback_after {
+                push(&key("fallback_after"), dur(&v.0), &Source::File);
+            }
         }
         out
     }

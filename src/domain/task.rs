@@ -129,7 +129,12 @@ pub struct Task {
     pub retry_count: u32,
     pub timeout_seconds: u64,
     pub callback_url: Option<String>,
+    /// The profile the task runs on (`None`: the default profile).
     pub generator: Option<String>,
+    /// The profile the task was submitted to, when it has moved down that profile's
+    /// `fallback` list; shown only then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_generator: Option<String>,
     pub idempotency_key: Option<String>,
     pub plan_id: Option<i64>,
     pub plan_run_id: Option<i64>,

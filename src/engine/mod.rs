@@ -3,13 +3,14 @@
 //! renewal, a reaper for expired leases, deadline sweeps, a heartbeat, and graceful shutdown.
 //!
 //! [`crate::daemon::run`] runs it, with the HTTP API beside it. The files of this module
-//! import one another in one direction only: `options` ← `shared` ← `outcome` ← `writer` ←
+//! import one another in one direction only: `options` ← `fallback` ← `shared` ← `outcome` ← `writer` ←
 //! `worker` ← `dispatch` ← this file, which only assembles them; `children` (the programs of
 //! `command` generators) sits below `worker` and `dispatch`.
 
 pub mod children;
 pub mod db;
 pub mod dispatch;
+pub mod fallback;
 pub mod options;
 pub mod outbox;
 pub mod outcome;

@@ -12,9 +12,10 @@
 
 use crate::domain::content::{first_heading, summarize, word_count};
 use crate::domain::time::{seconds_text, Millis};
+use crate::domain::Task;
 use crate::domain::{Review, Status};
 use crate::error::Result;
-use crate::generator::{GenError, Generator, Output};
+use crate::generator::{ErrorKind, GenError, Generator, Output};
 use crate::store::contents::NewContent;
 use crate::store::queue::{self, Claimed, Fence, Finish};
 use crate::store::tasks::{self, Seq};
@@ -186,20 +187,18 @@ fn settle(
         }
         Report::Completed(Some(out)) => {
             let profile = shared.profile_of(claimed.task.generator.as_deref());
+            // Content a task fell back to a template for is held for review.
+            let hold =
+                claimed.task.original_generator.is_some() && shared.fallbacks.is_template(&profile);
             match shared.generators.get(&profile) {
-                Some(g) => completion(claimed, g.as_ref(), &profile, out),
+                Some(g) => completion(claimed, g.as_ref(), &profile, out, hold),
                 None => Finish::Failed {
                     kind: "permanent".into(),
                     message: format!("generator profile '{profile}' is not configured"),
                 },
             }
         }
-        Report::Failed(e) => retry::on_error(
-            &e,
-            claimed.task.retry_count,
-            claimed.task.max_retries,
-            &shared.retry_delays,
-        ),
+        Report::Failed(e) => on_failure(shared, &claimed.task, &e),
     };
     let status = queue::finish(c, seq, fence, &finish, now)?;
     let (effect, message) = match (status, &finish) {
@@ -217,12 +216,82 @@ fn settle(
             format!("queued again in {}: {message}", seconds_text(*delay_ms)),
         ),
         (Some(Status::Failed), Finish::Failed { message, .. }) => (Effect::Failed, message.clone()),
+        (Some(Status::Pending), Finish::Moved { from, to, .. }) => (
+            Effect::Retrying,
+            format!("profile {from} unavailable: moved to {to}"),
+        ),
         _ => (Effect::Ignored, "the task was settled meanwhile".into()),
     };
     Ok(Applied {
         finish: Some(finish),
         ..Applied::new(effect, status, message)
     })
+}
+
+/// What a failed attempt of `task` means: a move to the next profile of its original
+/// profile's `fallback` list when its profile is unavailable and the list has one left,
+/// else the retry policy's answer.
+fn on_failure(shared: &Shared, task: &Task, e: &GenError) -> Finish {
+    if e.kind == ErrorKind::Unavailable {
+        let current = shared.profile_of(task.generator.as_deref());
+        let original = task.original_generator.as_deref();
+        let known = |p: &str| shared.generators.contains_key(p);
+        if let Some(m) = shared.fallbacks.next(&current, original, known) {
+            return Finish::Moved {
+                kind: e.kind.as_str().into(),
+                message: e.message.clone(),
+                from: m.from,
+                to: m.to,
+                original: m.original,
+            };
+        }
+        if let Some(original) = original {
+            let e = GenError {
+                message: format!(
+                    "{} (the fallback list of profile {original} is exhausted)",
+                    e.message
+                ),
+                ..e.clone()
+            };
+            return retry::on_error(&e, task.retry_count, task.max_retries, &shared.retry_delays);
+        }
+    }
+    retry::on_error(e, task.retry_count, task.max_retries, &shared.retry_delays)
+}
+
+/// Moves a `pending` task to the next profile of its original profile's `fallback` list
+/// without an attempt, because its profile cannot take it soon enough (`why`): the hook for
+/// a claim that finds the task would wait longer than its profile's `fallback_after` for a
+/// rate limit or a budget (see [`Shared::fallback_after`]). In the caller's write
+/// transaction. Returns the profile it moved to; `None` when it has none left (it then keeps
+/// waiting) or the task has left `pending` or its profile meanwhile.
+pub fn fall_back_pending(
+    c: &Conn,
+    shared: &Shared,
+    seq: Seq,
+    task: &Task,
+    why: &str,
+    now: Millis,
+) -> Result<Option<String>> {
+    let current = shared.profile_of(task.generator.as_deref());
+    let known = |p: &str| shared.generators.contains_key(p);
+    let Some(m) = shared
+        .fallbacks
+        .next(&current, task.original_generator.as_deref(), known)
+    else {
+        return Ok(None);
+    };
+    let moved = queue::move_pending(
+        c,
+        seq,
+        ErrorKind::Unavailable.as_str(),
+        why,
+        &m.from,
+        &m.to,
+        &m.original,
+        now,
+    )?;
+    Ok(moved.then_some(m.to))
 }
 
 fn from_callback(
@@ -315,6 +384,7 @@ pub fn completion(
     generator: &dyn Generator,
     profile: &str,
     out: Output,
+    hold_for_review: bool,
 ) -> Finish {
     let t = &claimed.task;
     let out = generator.finish(out);
@@ -345,7 +415,7 @@ pub fn completion(
         prompt_tokens: out.prompt_tokens,
         completion_tokens: out.completion_tokens,
         body: out.body,
-        review_status: if t.auto_approve {
+        review_status: if t.auto_approve && !hold_for_review {
             Review::Approved
         } else {
             Review::Pending

@@ -49,7 +49,9 @@ pub fn on_error(e: &GenError, retry_count: u32, max_retries: u32, delays: &[Dura
             kind: e.kind.as_str().into(),
             message: format!("{} (gave up after {max_retries} retries)", e.message),
         },
-        ErrorKind::Permanent => Finish::Failed {
+        // Moving to a fallback profile is decided before this (`fallback::on_unavailable`):
+        // here the profile has none left.
+        ErrorKind::Permanent | ErrorKind::Unavailable => Finish::Failed {
             kind: e.kind.as_str().into(),
             message: e.message.clone(),
         },

@@ -23,6 +23,9 @@ pub struct Shared {
     pub generators: HashMap<String, Arc<dyn Generator>>,
     /// Concurrency limit per profile, where one is set.
     pub(super) limits: HashMap<String, usize>,
+    /// Each profile's `fallback` list and `fallback_after`, and which profiles are of kind
+    /// `template` (the built-in one included).
+    pub(super) fallbacks: super::fallback::Fallbacks,
     default_profile: String,
     pub retry_delays: Vec<Duration>,
     poll_interval: Duration,
@@ -130,6 +133,13 @@ impl Shared {
             .unwrap_or_else(|| self.default_profile.clone())
     }
 
+    /// How long a task on `profile` may wait for a rate limit or a budget before a claim
+    /// moves it to its fallback instead (`fallback_after`; see
+    /// [`super::outcome::fall_back_pending`]).
+    pub fn fallback_after(&self, profile: &str) -> Option<Duration> {
+        self.fallbacks.after(profile)
+    }
+
     pub(super) fn poll_wait(&self) -> Duration {
         // ±20 % so remote jobs started together are not polled in lockstep.
         self.poll_interval.mul_f64(0.8 + 0.4 * retry::jitter())
@@ -230,6 +240,7 @@ impl Shared {
             owner,
             generators,
             limits,
+            fallbacks: super::fallback::Fallbacks::of(&opts.generators),
             default_profile: default_profile(&opts.generators).to_string(),
             retry_delays: opts.retry_delays.clone(),
             poll_interval: opts.poll_interval,

@@ -185,6 +185,11 @@ fn log_finish(id: &str, f: &Finish) {
             tracing::warn!(task = id, kind = %kind, error = %message, "failed")
         }
         Finish::TimedOut { message } => tracing::warn!(task = id, error = %message, "timed out"),
+        Finish::Moved {
+            message, from, to, ..
+        } => {
+            tracing::warn!(task = id, from = %from, to = %to, error = %message, "profile unavailable; moved to its fallback")
+        }
         Finish::Released => tracing::info!(task = id, "released at shutdown"),
     }
 }

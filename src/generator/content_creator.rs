@@ -219,6 +219,15 @@ impl ContentCreator {
                 .get("error")
                 .and_then(error_text)
                 .unwrap_or_else(|| "no reason given".into());
+            if let Some(unavailable) = v
+                .get("error")
+                .and_then(|e| http::ErrorFields::of(e).unavailable())
+            {
+                return Err(GenError::unavailable(format!(
+                    "{}: {what}: the service reported failure: {why} [{unavailable}]",
+                    self.label
+                )));
+            }
             return Err(GenError::transient(format!(
                 "{}: {what}: the service reported failure: {why}",
                 self.label
@@ -1056,6 +1065,21 @@ mod tests {
             (ErrorKind::RateLimited, Some(Duration::from_millis(1500)))
         );
 
+        // The service's model account is out of money or quota: the profile is unavailable,
+        // in an error status or in a 2xx envelope that says `success: false`.
+        let payment = json!({"success": false, "error": {"message": "payment required", "code": "PAYMENT_REQUIRED"}});
+        let e = backend(&fixed(402, &[], payment).await)
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!((e.kind, e.status), (ErrorKind::Unavailable, Some(402)));
+        let quota = json!({"success": false, "error": {"message": "You exceeded your current quota", "code": "insufficient_quota"}});
+        let e = backend(&fixed(200, &[], quota).await)
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Unavailable, "{}", e.message);
+
         // A 409 naming a job is not adopted: no key is posted twice, so it is not a dedupe,
         // and polling a job the service may not know would crash it.
         let dup = json!({"success": false, "error": {"message": "duplicate", "code": "DUPLICATE"}, "data": {"taskId": "cc-old"}});
@@ -1089,7 +1113,7 @@ mod tests {
         let root = serve(Router::new()).await;
         assert_eq!(
             backend(&root).probe().await.unwrap_err().kind,
-            ErrorKind::Permanent
+            ErrorKind::Unavailable
         );
     }
 

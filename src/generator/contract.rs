@@ -155,8 +155,12 @@ pub enum ErrorKind {
     Transient,
     /// 429: snooze for the given time without using up a retry.
     RateLimited,
-    /// Other 4xx, quota, bad config, empty content: fail now.
+    /// Other 4xx, bad config, empty content: fail now.
     Permanent,
+    /// The profile cannot serve this request at all (payment required, model not found,
+    /// no permission, quota exhausted): the task moves to the next profile of its
+    /// `fallback` list, or fails when there is none.
+    Unavailable,
 }
 
 impl ErrorKind {
@@ -165,6 +169,7 @@ impl ErrorKind {
             ErrorKind::Transient => "transient",
             ErrorKind::RateLimited => "rate_limited",
             ErrorKind::Permanent => "permanent",
+            ErrorKind::Unavailable => "unavailable",
         }
     }
 }
@@ -213,6 +218,16 @@ impl GenError {
         }
     }
 
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        GenError {
+            kind: ErrorKind::Unavailable,
+            message: message.into(),
+            retry_after: None,
+            status: None,
+            transport: None,
+        }
+    }
+
     pub fn rate_limited(message: impl Into<String>, retry_after: Duration) -> Self {
         GenError {
             kind: ErrorKind::RateLimited,
@@ -243,6 +258,7 @@ impl GenError {
             (None, ErrorKind::RateLimited) => "rate_limited".into(),
             (None, ErrorKind::Transient) => "error".into(),
             (None, ErrorKind::Permanent) => "refused".into(),
+            (None, ErrorKind::Unavailable) => "unavailable".into(),
         }
     }
 }

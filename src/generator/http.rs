@@ -6,8 +6,13 @@
 //! | connect error, request timeout, other transport error | transient |
 //! | 408, 409, 5xx, any other non-2xx outside 4xx | transient |
 //! | 2xx with malformed or unexpected JSON | transient |
+//! | 402; 404; `model_not_found` in any 4xx; 403 with an account or permission error; `insufficient_quota` (429 included) or DashScope's `Arrearage` | unavailable: the task moves to its profile's next `fallback` |
 //! | 429 | rate limited, `Retry-After` / `retry-after-ms` (default 30 s) |
 //! | any other 4xx | permanent |
+//!
+//! Error bodies are read as OpenAI and DashScope's compatible mode shape them,
+//! `{"error": {"code", "type", "message"}}`, or as DashScope's native API does,
+//! `{"code", "message"}` at the top level.
 
 use std::time::Duration;
 
@@ -115,6 +120,9 @@ pub(crate) fn status_error(
         .map(|m| format!(": {m}"))
         .unwrap_or_default();
     let message = format!("{label}: {what}: HTTP {code}{reason}{server}");
+    if let Some(why) = unavailable(code, body) {
+        return GenError::unavailable(format!("{message} [{why}]")).with_status(code);
+    }
     let e = match code {
         429 => {
             let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
@@ -130,6 +138,108 @@ pub(crate) fn status_error(
         _ => GenError::transient(message),
     };
     e.with_status(code)
+}
+
+/// The `code`, `type` and `message` of an error body, lower-cased (empty when absent):
+/// `{"error": {...}}` (OpenAI, DashScope compatible mode, content-creator), `{"error": "…"}`,
+/// or the top level (DashScope's native API).
+#[derive(Debug, Default)]
+pub(crate) struct ErrorFields {
+    pub code: String,
+    pub kind: String,
+    pub message: String,
+}
+
+impl ErrorFields {
+    /// Reads the fields of an error value or of a whole reply.
+    pub(crate) fn of(v: &serde_json::Value) -> ErrorFields {
+        let text = |v: Option<&serde_json::Value>| {
+            v.and_then(scalar)
+                .map(|s| s.to_ascii_lowercase())
+                .unwrap_or_default()
+        };
+        let inner = v.get("error").unwrap_or(v);
+        if let Some(s) = scalar(inner) {
+            return ErrorFields {
+                message: s.to_ascii_lowercase(),
+                ..ErrorFields::default()
+            };
+        }
+        let mut f = ErrorFields {
+            code: text(inner.get("code")),
+            kind: text(inner.get("type")),
+            message: text(inner.get("message")),
+        };
+        if f.code.is_empty() && !std::ptr::eq(inner, v) {
+            f.code = text(v.get("code"));
+        }
+        f
+    }
+
+    fn from_body(body: &[u8]) -> ErrorFields {
+        serde_json::from_slice::<serde_json::Value>(body)
+            .map(|v| ErrorFields::of(&v))
+            .unwrap_or_else(|_| ErrorFields {
+                message: snippet(body, MAX_SERVER_TEXT).to_ascii_lowercase(),
+                ..ErrorFields::default()
+            })
+    }
+
+    fn any(&self, words: &[&str]) -> bool {
+        [&self.code, &self.kind, &self.message]
+            .iter()
+            .any(|f| words.iter().any(|w| f.contains(w)))
+    }
+
+    /// Why these fields say the profile cannot serve requests at all, whatever the status:
+    /// its model does not exist, its quota is used up, or its account is in arrears.
+    pub(crate) fn unavailable(&self) -> Option<&'static str> {
+        if self.any(&["model_not_found", "modelnotfound", "model.notfound"]) {
+            return Some("model not found");
+        }
+        if [&self.code, &self.kind]
+            .iter()
+            .any(|f| f.contains("insufficient_quota"))
+        {
+            return Some("quota exhausted");
+        }
+        if self.code == "arrearage" {
+            return Some("account in arrears");
+        }
+        None
+    }
+}
+
+/// Why a non-2xx reply means the profile is unavailable (so the task should move to its
+/// fallback), or `None`. A 429 is a rate limit unless its error says `insufficient_quota`;
+/// a 403 counts only when its error is about the account or permissions; a plain 400 is a
+/// bad request, not an unavailable profile.
+pub(crate) fn unavailable(code: u16, body: &[u8]) -> Option<&'static str> {
+    if !(400..=499).contains(&code) {
+        return None;
+    }
+    let f = ErrorFields::from_body(body);
+    if let Some(why) = f.unavailable() {
+        return Some(why);
+    }
+    match code {
+        402 => Some("payment required"),
+        404 => Some("not found"),
+        403 if f.any(&[
+            "permission",
+            "access",
+            "account",
+            "not allowed",
+            "unsupported_country",
+            "request_forbidden",
+            "unpurchased",
+            "billing",
+        ]) =>
+        {
+            Some("no access")
+        }
+        _ => None,
+    }
 }
 
 /// Classifies a transport error. The URL is left out of the text: the base URL may carry
@@ -268,5 +378,96 @@ mod tests {
         assert_eq!(parse_retry_after(None, None), None);
         let past = parse_retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(past, Some(Duration::ZERO));
+    }
+
+    fn classify(code: u16, body: &str) -> GenError {
+        status_error(
+            "openai:a",
+            "POST /chat/completions",
+            StatusCode::from_u16(code).unwrap(),
+            &HeaderMap::new(),
+            body.as_bytes(),
+        )
+    }
+
+    use super::super::contract::ErrorKind;
+
+    #[test]
+    fn payment_required_is_unavailable() {
+        let e = classify(
+            402,
+            r#"{"error":{"message":"Payment required","type":"billing_error"}}"#,
+        );
+        assert_eq!((e.kind, e.status), (ErrorKind::Unavailable, Some(402)));
+        assert!(
+            e.message.contains("HTTP 402") && e.message.contains("payment required"),
+            "{}",
+            e.message
+        );
+        assert_eq!(classify(402, "").kind, ErrorKind::Unavailable);
+    }
+
+    #[test]
+    fn not_found_and_model_not_found_are_unavailable() {
+        // OpenAI: 404 with code model_not_found.
+        let openai = r#"{"error":{"message":"The model `gpt-9` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#;
+        let e = classify(404, openai);
+        assert_eq!(e.kind, ErrorKind::Unavailable);
+        assert!(e.message.contains("model not found"), "{}", e.message);
+        // A bare 404 (wrong path or model) too.
+        assert_eq!(classify(404, "nope").kind, ErrorKind::Unavailable);
+        // DashScope's compatible mode answers some unknown models with a 400.
+        let dashscope = r#"{"error":{"code":"model_not_found","param":null,"message":"The model `qwen-nope` does not exist.","type":"invalid_request_error"},"id":"chatcmpl-1","request_id":"1"}"#;
+        assert_eq!(classify(400, dashscope).kind, ErrorKind::Unavailable);
+        // DashScope's native shape: the code at the top level.
+        let native = r#"{"code":"ModelNotFound","message":"Model not exist.","request_id":"1"}"#;
+        assert_eq!(classify(400, native).kind, ErrorKind::Unavailable);
+    }
+
+    #[test]
+    fn forbidden_counts_only_for_account_or_permission_errors() {
+        let perm = r#"{"error":{"message":"You do not have permission to access this model.","type":"invalid_request_error","code":"permission_denied"}}"#;
+        assert_eq!(classify(403, perm).kind, ErrorKind::Unavailable);
+        let region = r#"{"error":{"code":"unsupported_country_region_territory","message":"Country, region, or territory not supported","param":null,"type":"request_forbidden"}}"#;
+        assert_eq!(classify(403, region).kind, ErrorKind::Unavailable);
+        let dashscope =
+            r#"{"code":"Model.AccessDenied","message":"Model access denied.","request_id":"1"}"#;
+        assert_eq!(classify(403, dashscope).kind, ErrorKind::Unavailable);
+        // A 403 that says nothing about the account stays a permanent failure.
+        assert_eq!(classify(403, "nope").kind, ErrorKind::Permanent);
+    }
+
+    #[test]
+    fn insufficient_quota_is_not_a_rate_limit() {
+        let quota = r#"{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#;
+        let e = classify(429, quota);
+        assert_eq!((e.kind, e.retry_after), (ErrorKind::Unavailable, None));
+        assert!(e.message.contains("quota exhausted"), "{}", e.message);
+        let rate = r#"{"error":{"message":"Rate limit reached for requests","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#;
+        let e = classify(429, rate);
+        assert_eq!(e.kind, ErrorKind::RateLimited);
+        assert_eq!(e.retry_after, Some(DEFAULT_RETRY_AFTER));
+        let dashscope = r#"{"error":{"message":"Requests rate limit exceeded","type":"limit_requests","code":"limit_requests"}}"#;
+        assert_eq!(classify(429, dashscope).kind, ErrorKind::RateLimited);
+        assert_eq!(classify(429, "").kind, ErrorKind::RateLimited);
+    }
+
+    #[test]
+    fn a_plain_bad_request_still_fails() {
+        let bad = r#"{"error":{"message":"'messages' is a required property","type":"invalid_request_error","param":null,"code":null}}"#;
+        assert_eq!(classify(400, bad).kind, ErrorKind::Permanent);
+        assert_eq!(classify(400, "bad").kind, ErrorKind::Permanent);
+        assert_eq!(
+            classify(
+                401,
+                r#"{"error":{"code":"invalid_api_key","message":"Incorrect API key"}}"#
+            )
+            .kind,
+            ErrorKind::Permanent
+        );
+        assert_eq!(
+            classify(503, r#"{"error":{"code":"model_not_found"}}"#).kind,
+            ErrorKind::Transient
+        );
     }
 }

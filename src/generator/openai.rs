@@ -171,6 +171,16 @@ pub(crate) fn output_of(
             .as_ref()
             .and_then(error_text)
             .unwrap_or_else(|| "no choices".into());
+        // A gateway may wrap "model not found" or "quota exhausted" in a 2xx.
+        if let Some(unavailable) = resp
+            .error
+            .as_ref()
+            .and_then(|e| http::ErrorFields::of(e).unavailable())
+        {
+            return Err(GenError::unavailable(format!(
+                "{label}: {what}: {why} [{unavailable}]"
+            )));
+        }
         return Err(GenError::transient(format!(
             "{label}: {what}: unexpected reply: {why}"
         )));
@@ -730,6 +740,57 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn unavailable_profiles_are_told_apart_from_rate_limits() {
+        let cases = [
+            (
+                402,
+                r#"{"error":{"message":"Payment required","type":"billing_error"}}"#,
+                ErrorKind::Unavailable,
+            ),
+            (
+                404,
+                r#"{"error":{"message":"The model `qwen2.5` does not exist","type":"invalid_request_error","code":"model_not_found"}}"#,
+                ErrorKind::Unavailable,
+            ),
+            (
+                429,
+                r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#,
+                ErrorKind::Unavailable,
+            ),
+            (
+                429,
+                r#"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#,
+                ErrorKind::RateLimited,
+            ),
+            (
+                400,
+                r#"{"error":{"message":"bad request","type":"invalid_request_error","code":null}}"#,
+                ErrorKind::Permanent,
+            ),
+        ];
+        for (status, body, kind) in cases {
+            let root = fixed(status, &[], body).await;
+            let e = backend(&root, Duration::from_secs(2))
+                .submit(&spec())
+                .await
+                .unwrap_err();
+            assert_eq!((e.kind, e.status), (kind, Some(status)), "{status} {body}");
+        }
+        // A gateway that wraps the error in a 200.
+        let root = fixed(
+            200,
+            &[],
+            r#"{"error":{"code":"model_not_found","message":"no such model"}}"#,
+        )
+        .await;
+        let e = backend(&root, Duration::from_secs(2))
+            .submit(&spec())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Unavailable, "{}", e.message);
+    }
+
+    #[tokio::test]
     async fn unauthorized_is_permanent_and_never_shows_the_key() {
         // A server that echoes the key back must not get it into our message.
         let body = Box::leak(format!(r#"{{"error":{{"message":"Incorrect API key provided: {KEY}","code":"invalid_api_key"}}}}"#).into_boxed_str());
@@ -745,7 +806,7 @@ mod tests {
             e.message
         );
         assert_no_key(&e);
-        for status in [400, 403, 404, 422] {
+        for status in [400, 403, 422] {
             let root = fixed(status, &[], "nope").await;
             let e = backend(&root, Duration::from_secs(2))
                 .submit(&spec())
@@ -937,7 +998,8 @@ mod tests {
             .probe()
             .await
             .unwrap_err();
-        assert_eq!(e.kind, ErrorKind::Permanent);
+        // A 404 says the service does not serve this: the profile is unavailable.
+        assert_eq!(e.kind, ErrorKind::Unavailable);
         assert!(e.message.contains("404"), "{}", e.message);
     }
 

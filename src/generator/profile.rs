@@ -70,12 +70,24 @@ pub struct GeneratorProfile {
     /// Where the service's images are served from: an image the service gives only as a path
     /// on its disk is linked as this URL joined with that path.
     pub image_base_url: Option<String>,
+    /// Profiles to move a task to, in order, when this profile is unavailable (HTTP 402, model
+    /// not found, no access, quota exhausted). Each names a configured profile or the
+    /// built-in `template`. A task follows the list of the profile it was submitted to.
+    pub fallback: Option<Vec<String>>,
+    /// How long a task may wait for this profile's rate limit or budget before it moves to
+    /// its fallback instead.
+    pub fallback_after: Option<DurationSetting>,
 }
 
 impl GeneratorProfile {
     /// The submission mode of a `content-creator` profile.
     pub fn submit_mode(&self) -> SubmitMode {
         self.mode.unwrap_or_default()
+    }
+
+    /// The profiles to move a task to when this one is unavailable, in order.
+    pub fn fallbacks(&self) -> &[String] {
+        self.fallback.as_deref().unwrap_or_default()
     }
 
     /// Checks what the kind needs; returns the offending key and why.
@@ -121,6 +133,21 @@ impl GeneratorProfile {
         if let Some(url) = &self.image_base_url {
             validate_http_url("image_base_url", url)
                 .map_err(|e| ("image_base_url", e.to_string()))?;
+        }
+        if let Some(list) = &self.fallback {
+            if list.iter().any(|n| n.trim().is_empty()) {
+                return Err(("fallback", "a profile name must not be empty".into()));
+            }
+            for (i, n) in list.iter().enumerate() {
+                if list[..i].contains(n) {
+                    return Err(("fallback", format!("names '{n}' twice")));
+                }
+            }
+        }
+        if let Some(d) = self.fallback_after {
+            if d.0.is_zero() {
+                return Err(("fallback_after", "must be greater than zero".into()));
+            }
         }
         if let Some(t) = self.temperature {
             if !(0.0..=2.0).contains(&t) {

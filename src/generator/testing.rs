@@ -38,6 +38,8 @@ pub(crate) fn profile(kind: GeneratorKind, base_url: &str) -> GeneratorProfile {
         mode: None,
         remote_cancel: None,
         image_base_url: None,
+        fallback: None,
+        fallback_after: None,
     }
 }
 

@@ -92,6 +92,7 @@ pub const COPIED: &[Table] = &[
             "remote_attempts",
             "remote_submit_key",
             "lease_epoch",
+            "original_generator",
         ],
         order: "seq",
         identity: Some("seq"),

@@ -327,8 +327,15 @@ ALTER TABLE task_events ADD COLUMN actor TEXT;
 ALTER TABLE tasks ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
 "#;
 
+/// Fallbacks: the profile a task was submitted to, once it has moved to another.
+const V8: &str = r#"
+-- Set when a task first moves to a profile of its fallback list (its `generator` then names
+-- the profile it runs on now); the list followed is always this original profile's.
+ALTER TABLE tasks ADD COLUMN original_generator TEXT;
+"#;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -40,6 +40,8 @@ pub const TASKS_FAILED: &str = "tasks_failed_total";
 pub const TASKS_TIMEOUT: &str = "tasks_timeout_total";
 pub const TASK_RETRIES: &str = "task_retries_total";
 pub const TASK_SNOOZES: &str = "task_rate_limited_total";
+/// Tasks moved to a fallback profile, by `from` and `to` profile.
+pub const TASK_FALLBACKS: &str = "task_fallbacks_total";
 pub const TOKENS: &str = "tokens_total";
 /// Tokens per model, labelled `kind=prompt|completion,model=NAME` (for cost).
 pub const MODEL_TOKENS: &str = "model_tokens_total";
@@ -1065,6 +1067,16 @@ pub enum Finish {
     TimedOut {
         message: String,
     },
+    /// The task's profile `from` is unavailable: back to pending at once on profile `to`,
+    /// no retry used. `original` is the profile whose `fallback` list the task follows; it
+    /// is recorded with the task.
+    Moved {
+        kind: String,
+        message: String,
+        from: String,
+        to: String,
+        original: String,
+    },
     /// Shutdown or a lost lease: back to pending now, no retry used. Tasks with a remote job
     /// keep it and stay `processing` with an expired lease, so the next daemon adopts them.
     Released,
@@ -1094,6 +1106,7 @@ pub fn finish(
             Finish::Released => Some("released at shutdown while its submit was under way".into()),
             Finish::Retry { message, .. }
             | Finish::Failed { message, .. }
+            | Finish::Moved { message, .. }
             | Finish::TimedOut { message } => {
                 Some(format!("its submit ended without a result ({message})"))
             }
@@ -1217,6 +1230,23 @@ pub fn finish(
         Finish::TimedOut { message } => {
             Ok(time_out(conn, seq, now, message)?.then_some(Status::Timeout))
         }
+        Finish::Moved {
+            kind,
+            message,
+            from,
+            to,
+            original,
+        } => {
+            if !running.contains(&held.status) {
+                return Ok(None);
+            }
+            let mut c = cleared();
+            c.remote_job_id = Some(None);
+            let moved = move_profile(
+                conn, seq, &running, &mut c, kind, message, from, to, original, now,
+            )?;
+            Ok(moved.map(|_| Status::Pending))
+        }
         Finish::Released => {
             let has_remote: bool = conn
                 .row(
@@ -1250,6 +1280,96 @@ pub fn finish(
             Ok(moved.map(|_| Status::Pending))
         }
     }
+}
+
+/// The transition of a move to another profile: from one of `from` to `pending` on `to`,
+/// due now, with `changes` besides and the move in the task's history.
+#[allow(clippy::too_many_arguments)]
+fn move_profile(
+    conn: &Conn,
+    seq: Seq,
+    from: &[Status],
+    c: &mut Changes,
+    kind: &str,
+    message: &str,
+    from_profile: &str,
+    to: &str,
+    original: &str,
+    now: Millis,
+) -> Result<Option<Status>> {
+    c.next_attempt_at = Some(now);
+    c.progress = Some(None);
+    c.current_step = Some(None);
+    c.error_kind = Some(Some(kind.to_string()));
+    c.error_message = Some(Some(message.to_string()));
+    c.generator = Some(Some(to.to_string()));
+    c.original_generator = Some(Some(original.to_string()));
+    let event = format!("profile {from_profile} unavailable ({message}): moved to {to}");
+    let moved = tasks::transition(conn, seq, from, Status::Pending, c, Some(&event), now)?;
+    if moved.is_some() {
+        counters::add(
+            conn,
+            TASK_FALLBACKS,
+            &format!("from={from_profile},to={to}"),
+            1,
+        )?;
+    }
+    Ok(moved)
+}
+
+/// Moves a `pending` task that is still on profile `from` to profile `to`, due now, and
+/// records why (`message`) in its history: for a task whose profile cannot take it soon
+/// enough, such as a wait for a rate limit or a budget longer than the profile's
+/// `fallback_after`, decided at claim time. Returns whether it moved (`false`: the task has
+/// left `pending` or `from` meanwhile).
+#[allow(clippy::too_many_arguments)]
+pub fn move_pending(
+    conn: &Conn,
+    seq: Seq,
+    kind: &str,
+    message: &str,
+    from: &str,
+    to: &str,
+    original: &str,
+    now: Millis,
+) -> Result<bool> {
+    // Locked on PostgreSQL: the profile is read, then changed.
+    let on: Option<Option<String>> = conn.row(
+        Sql::each(
+            "SELECT generator FROM tasks WHERE seq = ?1 AND status = 'pending'",
+            "SELECT generator FROM tasks WHERE seq = $1 AND status = 'pending' FOR UPDATE",
+        ),
+        args![seq.0],
+        |r| r.get(0),
+    )?;
+    // A task without a profile runs on the default one, which the caller resolved as `from`.
+    match on {
+        Some(Some(p)) if p != from => return Ok(false),
+        None => return Ok(false),
+        _ => {}
+    }
+    let n = conn.exec(
+        Sql::same(
+            "UPDATE tasks SET updated_at = ?2, next_attempt_at = ?2, error_kind = ?3, error_message = ?4,
+                 generator = ?5, original_generator = ?6
+             WHERE seq = ?1 AND status = 'pending'",
+        ),
+        args![seq.0, now, kind, message, to, original],
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let event = format!("profile {from} unavailable ({message}): moved to {to}");
+    tasks::record_event(
+        conn,
+        seq,
+        now,
+        Some(Status::Pending),
+        Status::Pending,
+        Some(&event),
+    )?;
+    counters::add(conn, TASK_FALLBACKS, &format!("from={from},to={to}"), 1)?;
+    Ok(true)
 }
 
 /// Current statuses of the given tasks (those that still exist).
@@ -2275,6 +2395,117 @@ mod tests {
         assert!(store.read(|c| recorded_children(c, T0)).unwrap().is_empty());
     }
 
+    /// A move to another profile: back to pending at once on the new profile, no retry used,
+    /// the original profile kept, the move in the history; the next remote submit takes a
+    /// fresh key. A pending task moves the same way (the claim-time hook).
+    fn moves_to_another_profile(store: &mut Store) {
+        let a = account(store);
+        let seq = task(store, &a, 5, Some("gpt"), 600, T0);
+        let c1 = claim_n(store, "d1", T0 + 1, 1).remove(0);
+        let id = c1.task.id.to_string();
+        let key = store
+            .write(|c| take_submit_key(c, seq, "d1", c1.epoch, &id, T0 + 2))
+            .unwrap();
+        assert_eq!(key.as_deref(), Some(id.as_str()));
+        let moved = |original: &str, from: &str, to: &str| Finish::Moved {
+            kind: "unavailable".into(),
+            message: "HTTP 402 Payment Required".into(),
+            from: from.into(),
+            to: to.into(),
+            original: original.into(),
+        };
+        let now = T0 + 5;
+        assert_eq!(
+            finish_as(
+                store,
+                seq,
+                lease("d1", c1.epoch),
+                moved("gpt", "gpt", "qwen"),
+                now
+            ),
+            Some(Status::Pending)
+        );
+        let t = get(store, seq);
+        assert_eq!(t.status, Status::Pending);
+        assert_eq!(t.generator.as_deref(), Some("qwen"));
+        assert_eq!(t.original_generator.as_deref(), Some("gpt"));
+        assert_eq!(t.retry_count, 0);
+        assert_eq!(t.next_attempt_at.0, now);
+        assert_eq!(t.lease_owner, None);
+        assert_eq!(t.error_kind.as_deref(), Some("unavailable"));
+        let events = store.read(|c| tasks::events(c, seq)).unwrap();
+        let last = events.last().unwrap();
+        assert_eq!(
+            last.message.as_deref(),
+            Some("profile gpt unavailable (HTTP 402 Payment Required): moved to qwen")
+        );
+        assert_eq!(
+            (last.from_status, last.to_status),
+            (Some(Status::Submitted), Status::Pending)
+        );
+        // The same report again (a stale claim) changes nothing.
+        assert_eq!(
+            finish_as(
+                store,
+                seq,
+                lease("d1", c1.epoch),
+                moved("gpt", "gpt", "qwen"),
+                now
+            ),
+            None
+        );
+        // The next attempt takes a new key.
+        let c2 = claim_n(store, "d1", now, 1).remove(0);
+        assert_eq!(c2.task.generator.as_deref(), Some("qwen"));
+        let key = store
+            .write(|c| take_submit_key(c, seq, "d1", c2.epoch, &id, now + 1))
+            .unwrap();
+        assert_eq!(key, Some(format!("{id}-r1")));
+        store
+            .write(|c| finish(c, seq, lease("d1", c2.epoch), &Finish::Released, now + 2))
+            .unwrap();
+
+        // A pending task moves at claim time, only while it is still on `from`.
+        let why = "waiting for tpm on profile qwen, ~900 s";
+        let go = |store: &mut Store, from: &str, to: &str| {
+            store
+                .write(|c| move_pending(c, seq, "unavailable", why, from, to, "gpt", now + 3))
+                .unwrap()
+        };
+        assert!(
+            !go(store, "gpt", "template"),
+            "the task is no longer on gpt"
+        );
+        assert!(go(store, "qwen", "template"));
+        let t = get(store, seq);
+        assert_eq!(
+            (
+                t.status,
+                t.generator.as_deref(),
+                t.original_generator.as_deref()
+            ),
+            (Status::Pending, Some("template"), Some("gpt"))
+        );
+        assert_eq!(t.next_attempt_at.0, now + 3);
+        let events = store.read(|c| tasks::events(c, seq)).unwrap();
+        assert_eq!(
+            events.last().unwrap().message.as_deref(),
+            Some(format!("profile qwen unavailable ({why}): moved to template").as_str())
+        );
+        // Not pending: nothing moves.
+        let c3 = claim_n(store, "d1", now + 4, 1).remove(0);
+        assert!(!go(store, "template", "other"));
+        assert_eq!(get(store, seq).generator.as_deref(), Some("template"));
+        let count = |store: &mut Store, labels: &str| {
+            store
+                .read(|c| counters::get(c, TASK_FALLBACKS, labels))
+                .unwrap()
+        };
+        assert_eq!(count(store, "from=gpt,to=qwen"), 1);
+        assert_eq!(count(store, "from=qwen,to=template"), 1);
+        assert_eq!(c3.task.generator.as_deref(), Some("template"));
+    }
+
     macro_rules! sqlite_tests {
         ($($name:ident),* $(,)?) => {
             mod sqlite {
@@ -2315,6 +2546,7 @@ mod tests {
         profile_limits_hold_across_claims,
         heartbeat_rows,
         child_records,
+        moves_to_another_profile,
     );
 
     mod pg {
@@ -2332,6 +2564,7 @@ mod tests {
             profile_limits_hold_across_claims,
             heartbeat_rows,
             child_records,
+            moves_to_another_profile,
         );
 
         /// Results finished from the rows one `prefetch` read: each under its own fence, a

@@ -18,7 +18,7 @@ const SELECT: &str = "SELECT t.seq, t.id, (SELECT name FROM accounts WHERE id = 
     (SELECT count(*) FROM task_events e WHERE e.task_seq = t.seq),
     t.created_at, t.submitted_at, t.started_at, t.completed_at, t.updated_at,
     d.id, d.event, d.status, d.attempts, d.last_status_code, d.last_error, d.next_attempt_at,
-    d.sent_at
+    d.sent_at, t.original_generator
     FROM tasks t
     LEFT JOIN deliveries d ON d.id = (SELECT max(id) FROM deliveries WHERE task_id = t.id)";
 
@@ -49,6 +49,7 @@ fn from_row(r: &Row<'_>) -> Result<Task> {
         timeout_seconds: r.get(13)?,
         callback_url: r.get(14)?,
         generator: r.get(15)?,
+        original_generator: r.get(44)?,
         idempotency_key: r.get(16)?,
         plan_id: r.get(17)?,
         plan_run_id: r.get(18)?,
@@ -450,6 +451,8 @@ pub struct Changes {
     pub submitted_at: Option<Option<Millis>>,
     pub started_at: Option<Option<Millis>>,
     pub completed_at: Option<Option<Millis>>,
+    pub generator: Option<Option<String>>,
+    pub original_generator: Option<Option<String>>,
 }
 
 impl Changes {
@@ -496,6 +499,12 @@ impl Changes {
         }
         if let Some(v) = &self.completed_at {
             c.push(("completed_at", v.value()));
+        }
+        if let Some(v) = &self.generator {
+            c.push(("generator", v.value()));
+        }
+        if let Some(v) = &self.original_generator {
+            c.push(("original_generator", v.value()));
         }
         c
     }
@@ -638,6 +647,8 @@ fn enqueue_event(conn: &Conn, seq: Seq, status: Status, now: Millis) -> Result<(
                 "word_count": c.word_count,
                 "review_status": c.review_status,
                 "cover_image": c.cover_image,
+                "generator": c.generator,
+                "model": c.model,
             })
         }),
         None => None,
@@ -725,7 +736,7 @@ pub fn retry(conn: &Conn, seq: Seq, force: bool, now: Millis) -> Result<Outcome>
             task.id, task.retry_count, task.max_retries
         )));
     }
-    let changes = Changes {
+    let mut changes = Changes {
         retry_count: Some(task.retry_count + 1),
         next_attempt_at: Some(now),
         deadline_at: Some(now + task.timeout_seconds as i64 * 1000),
@@ -737,11 +748,18 @@ pub fn retry(conn: &Conn, seq: Seq, force: bool, now: Millis) -> Result<Outcome>
         completed_at: Some(None),
         ..Changes::default()
     };
-    let message = if force && task.retry_count >= task.max_retries {
-        "retried by operator (forced past max_retries)"
+    let mut message = if force && task.retry_count >= task.max_retries {
+        "retried by operator (forced past max_retries)".to_string()
     } else {
-        "retried by operator"
+        "retried by operator".to_string()
     };
+    // A task that moved down its profile's fallback list starts again at the top.
+    if let Some(original) = &task.original_generator {
+        changes.generator = Some(Some(original.clone()));
+        changes.original_generator = Some(None);
+        message.push_str(&format!("; back on its original profile {original}"));
+    }
+    let message = message.as_str();
     match transition(
         conn,
         seq,

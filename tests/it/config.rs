@@ -267,3 +267,55 @@ pub(crate) fn image_base_url_is_checked_and_shown() {
         .stderr_has("generators.cc.image_base_url")
         .stderr_has("not an absolute http(s) URL");
 }
+
+#[test]
+pub(crate) fn fallbacks_are_checked_and_shown() {
+    let env = Env::new();
+    let profiles = "[generators.gpt]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"gpt-4o\"\nfallback = [\"qwen\", \"template\"]\nfallback_after = \"10m\"\n\n[generators.qwen]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:2/v1\"\nmodel = \"qwen-plus\"\n";
+    let good = env.write("good.toml", profiles);
+    let entries = show(env.cmd([
+        "--config",
+        good.to_str().unwrap(),
+        "config",
+        "show",
+        "--format",
+        "json",
+    ]));
+    let e = entry(&entries, "generators.gpt.fallback");
+    assert_eq!(
+        (e.value.as_str(), e.source.as_str()),
+        ("qwen, template", "file")
+    );
+    let e = entry(&entries, "generators.gpt.fallback_after");
+    assert_eq!((e.value.as_str(), e.source.as_str()), ("10m", "file"));
+
+    for (from, to, says) in [
+        (
+            "\"qwen\", \"template\"",
+            "\"qwen\", \"claude\"",
+            "no generator profile named 'claude'",
+        ),
+        (
+            "\"qwen\", \"template\"",
+            "\"gpt\"",
+            "'gpt' is this profile itself",
+        ),
+        ("\"10m\"", "\"0s\"", "must be greater than zero"),
+    ] {
+        let bad = env.write("bad.toml", &profiles.replace(from, to));
+        let key = if from == "\"10m\"" {
+            "fallback_after"
+        } else {
+            "fallback"
+        };
+        let line = if key == "fallback" {
+            "line 5"
+        } else {
+            "line 6"
+        };
+        env.run(["--config", bad.to_str().unwrap(), "config", "show"])
+            .code(2)
+            .stderr_has(&format!("{line}, key `generators.gpt.{key}`"))
+            .stderr_has(says);
+    }
+}

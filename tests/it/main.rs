@@ -12,6 +12,7 @@ mod concurrency;
 mod config;
 mod crash;
 mod daemon;
+mod fallback;
 mod full_disk;
 mod generators;
 mod json;

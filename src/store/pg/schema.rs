@@ -9,7 +9,7 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -438,4 +438,10 @@ ALTER TABLE plans DROP CONSTRAINT plans_name_key;
 ALTER TABLE plans ALTER COLUMN name TYPE TEXT COLLATE "default";
 CREATE UNIQUE INDEX plans_name_lower ON plans (lower(name));
 DROP COLLATION nocase;
+"#;
+
+/// Version 7 (SQLite's 8): the profile a task was submitted to, once it has moved to a
+/// profile of its fallback list.
+const V7: &str = r#"
+ALTER TABLE tasks ADD COLUMN original_generator TEXT;
 "#;

@@ -109,6 +109,7 @@ on_postgres! {
         show_never_prints_a_secret,
         a_key_written_where_its_variable_name_belongs_is_refused_without_echoing_it,
         image_base_url_is_checked_and_shown,
+        fallbacks_are_checked_and_shown,
     ];
     crash: [
         kill_9_at_random_moments_loses_nothing_and_never_posts_a_key_twice,
@@ -126,6 +127,12 @@ on_postgres! {
         waiting_commands_and_pickup_latency_with_a_running_daemon,
         daemon_start_status_and_stop,
         template_content_review_and_idempotent_export,
+    ];
+    fallback: [
+        an_unavailable_profile_moves_the_task_to_its_fallback,
+        falling_back_to_the_template_holds_the_content_for_review,
+        an_exhausted_fallback_list_fails_the_task,
+        a_plain_bad_request_fails_without_a_move,
     ];
     generators: [
         openai_success_stores_title_body_and_tokens_and_never_leaks_the_key,
