@@ -1512,8 +1512,10 @@ mod tests {
         assert_eq!(c.cancel(&id).await.unwrap().status, BatchStatus::Cancelling);
         let (state, _) = until_final(&c, &id).await;
         assert_eq!(state.status, BatchStatus::Cancelled);
+        // A 404 is classified as every backend's is (a profile pointing at nothing); what a
+        // lost batch means is the poller's to decide.
         let e = c.get(&BatchId("batch_404".into())).await.unwrap_err();
-        assert_eq!((e.kind, e.status), (ErrorKind::Permanent, Some(404)));
+        assert_eq!((e.kind, e.status), (ErrorKind::Unavailable, Some(404)));
     }
 
     type Headers = &'static [(&'static str, &'static str)];
@@ -1585,7 +1587,7 @@ mod tests {
                 r#"{"error":{"message":"bad"}}"#.into(),
                 ErrorKind::Permanent,
             ),
-            (404, &[], "nope".into(), ErrorKind::Permanent),
+            (404, &[], "nope".into(), ErrorKind::Unavailable),
         ];
         for (status, headers, body, kind) in cases {
             let root = fixed(status, headers, body).await;
