@@ -23,7 +23,9 @@
 //! 4. **cli**: a SQLite store of `CONTENTHUB_BENCH_TASKS` (default 1,000,000) tasks from the
 //!    shared filler, copied with `store copy --to`, then `VACUUM (ANALYZE)`; medians of
 //!    `task submit`, `task list --limit 50`, `task stats` and `monitor health` on both stores,
-//!    round-robin. Goal: PostgreSQL ÷ SQLite ≤ 2 for each.
+//!    round-robin. Goal: PostgreSQL ÷ SQLite ≤ 2 for each. With
+//!    `CONTENTHUB_BENCH_PG_POOLER=host:port` (a session-mode pooler such as pgbouncer in front
+//!    of the same server), the same commands also run through it, in the same rounds.
 //! 5. **pickup**: one idle `daemon run`; `CONTENTHUB_BENCH_PICKUP_SAMPLES` (default 200) tasks
 //!    submitted one at a time through `task submit`, 50–100 ms apart, each once the previous
 //!    one completed. Latency = `submitted_at` (the claim) − `created_at`. Goal p50 ≤ 50 ms.
@@ -410,6 +412,15 @@ fn cli(bench: &Bench, parent: &Path) -> Vec<(String, bool)> {
     let lite = bench_env(&root, &db);
     let pgdb = BenchDb::create("cli");
     let pg = bench_env(&root, Path::new(&pgdb.url));
+    // The same database through a connection pooler on this host, when one is named: a
+    // command then reuses a server session instead of starting one.
+    let pooled: Option<Vec<(String, String)>> = std::env::var("CONTENTHUB_BENCH_PG_POOLER")
+        .ok()
+        .filter(|a| !a.trim().is_empty())
+        .map(|authority| {
+            let url = pooled_url(&pgdb.url, authority.trim());
+            bench_env(&root, Path::new(&url))
+        });
     let (copy, _) = run_once(
         &bench.bin,
         &lite,
@@ -484,25 +495,35 @@ fn cli(bench: &Bench, parent: &Path) -> Vec<(String, bool)> {
 
     let mut lite_t: Vec<Vec<Duration>> = vec![Vec::new(); cases.len()];
     let mut pg_t: Vec<Vec<Duration>> = vec![Vec::new(); cases.len()];
+    let mut pooled_t: Vec<Vec<Duration>> = vec![Vec::new(); cases.len()];
     // Round 0 warms up; each round runs every command once on each store.
     for r in 0..=runs {
         let a = round(&lite);
         let b = round(&pg);
+        let c = pooled.as_ref().map(|env| round(env));
         if r > 0 {
             for i in 0..cases.len() {
                 lite_t[i].push(a[i]);
                 pg_t[i].push(b[i]);
+                if let Some(c) = &c {
+                    pooled_t[i].push(c[i]);
+                }
             }
         }
     }
     println!();
     println!(
-        "    {:<22}  {:>10}  {:>10}  {:>6}  {:>15}  result",
+        "    {:<22}  {:>10}  {:>10}  {:>6}  {:>15}  result{}",
         "command",
         "SQLite ms",
         "PG ms",
         "PG/SQL",
-        if analyze { "PG as copied ms" } else { "" }
+        if analyze { "PG as copied ms" } else { "" },
+        if pooled.is_some() {
+            "  pooled ms  pooled/SQL  result"
+        } else {
+            ""
+        }
     );
     let mut out = Vec::new();
     for (i, (label, _)) in cases.iter().enumerate() {
@@ -510,8 +531,12 @@ fn cli(bench: &Bench, parent: &Path) -> Vec<(String, bool)> {
         let l = Summary::of(std::mem::take(&mut lite_t[i]));
         let p = Summary::of(std::mem::take(&mut pg_t[i]));
         let ratio = p.median / l.median;
+        let pooled_ratio = (!pooled_t[i].is_empty()).then(|| {
+            let q = Summary::of(std::mem::take(&mut pooled_t[i]));
+            (q.median, q.median / l.median)
+        });
         println!(
-            "    {label:<22}  {:>10.2}  {:>10.2}  {ratio:>6.2}  {:>15}  {}",
+            "    {label:<22}  {:>10.2}  {:>10.2}  {ratio:>6.2}  {:>15}  {:<6}{}",
             l.median,
             p.median,
             if analyze {
@@ -523,10 +548,27 @@ fn cli(bench: &Bench, parent: &Path) -> Vec<(String, bool)> {
                 "-"
             } else {
                 verdict(ratio <= 2.0)
+            },
+            match pooled_ratio {
+                Some((ms, r)) => format!(
+                    "  {ms:>9.2}  {r:>10.2}  {}",
+                    if reference { "-" } else { verdict(r <= 2.0) }
+                ),
+                None => String::new(),
             }
         );
         if reference {
             continue;
+        }
+        if let Some((ms, r)) = pooled_ratio {
+            out.push((
+                format!(
+                    "cli {label}, through the pooler: PostgreSQL {ms:.1} ms ÷ SQLite {:.1} ms = \
+                     {r:.2} (goal ≤ 2)",
+                    l.median
+                ),
+                r <= 2.0,
+            ));
         }
         out.push((
             format!(
@@ -537,6 +579,17 @@ fn cli(bench: &Bench, parent: &Path) -> Vec<(String, bool)> {
         ));
     }
     out
+}
+
+/// `url` with its host and port replaced by `authority` (`host:port`).
+fn pooled_url(url: &str, authority: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a postgres:// URL");
+    let (userinfo, hostpath) = match rest.split_once('@') {
+        Some((u, h)) => (format!("{u}@"), h),
+        None => (String::new(), rest),
+    };
+    let path = hostpath.find(['/', '?']).map_or("", |i| &hostpath[i..]);
+    format!("{scheme}://{userinfo}{authority}{path}")
 }
 
 // ---------------------------------------------------------------------------------------------
