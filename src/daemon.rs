@@ -137,6 +137,7 @@ fn engine_options(s: &Settings, flags: &Flags) -> Result<engine::Options> {
     opts.sole_on_host = flags.sole_on_host;
     opts.store_max_pages = flags.store_max_pages;
     opts.generators = s.generators.clone();
+    opts.budgets = budget_plan(s);
     opts.env = Arc::new(|k| std::env::var(k).ok());
     opts.notify = (&s.notify).into();
     // Configured signing without its secret would send unsigned events that receivers
@@ -214,6 +215,32 @@ pub fn alert_options(s: &Settings) -> AlertOptions {
         renotify: m.renotify,
         host: crate::generator::process::host_name(),
     }
+}
+
+/// The budgets as the claim reserves against them: each profile's model, its rate
+/// (`[prices]` of its model times its `price_factor`) and its `max_tokens`.
+pub fn budget_plan(s: &Settings) -> crate::domain::budget::Plan {
+    use crate::domain::budget::{Plan, ProfileCost, Rate};
+    let mut plan = Plan {
+        budgets: s.monitor.budgets.clone(),
+        ..Plan::default()
+    };
+    for (name, p) in &s.generators {
+        let rate = p
+            .model
+            .as_ref()
+            .and_then(|m| s.monitor.prices.get(m))
+            .map(|price| Rate::of(price, p.price_factor.unwrap_or(1.0)));
+        plan.profiles.insert(
+            name.clone(),
+            ProfileCost {
+                model: p.model.clone(),
+                rate,
+                max_tokens: p.max_tokens,
+            },
+        );
+    }
+    plan
 }
 
 /// What metrics are computed with, for `/metrics`, `monitor metrics` and `monitor watch`.

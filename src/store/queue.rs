@@ -26,6 +26,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::accounts;
+use super::budgets;
 use super::contents::{self, NewContent};
 use super::counters;
 use super::sql::{args, Sql};
@@ -272,13 +273,15 @@ fn held(conn: &Conn, seq: Seq, fence: Fence<'_>) -> Result<Option<Held>> {
 /// The generator profiles' `max_concurrent`, which a claim keeps to across every daemon on
 /// the store: it counts the profile's tasks in flight (`submitted` or `processing`, whoever
 /// holds them) in the store itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Limits {
     /// Most tasks in flight at once, per profile (sorted: PostgreSQL's claim locks the
     /// profiles in this order).
     pub per_profile: BTreeMap<String, usize>,
     /// The profile of tasks that name no generator.
     pub default_profile: String,
+    /// The cost budgets each claimed task reserves against (see `budgets::admit`).
+    pub budgets: crate::domain::budget::Plan,
 }
 
 impl Limits {
@@ -433,13 +436,20 @@ pub fn claim(
                 continue;
             }
             let profile = limits.profile_of(generator.as_deref());
-            let left = room.get_mut(profile);
-            if left.as_ref().is_some_and(|n| **n <= 0) {
+            if room.get(profile).is_some_and(|n| *n <= 0) {
                 // The profile filled up in this claim: the next round passes it over.
                 moved_on = true;
                 continue;
             }
-            if let Some(n) = left {
+            if let budgets::Admission::Refused { scope, .. } =
+                budgets::admit(conn, &limits.budgets, seq, profile, now)?
+            {
+                // The task stays pending while its budget is exhausted; a budget of a profile
+                // (or of everything) passes the profile over for the rest of this claim.
+                moved_on |= budgets::passes_over(&mut room, profile, &scope);
+                continue;
+            }
+            if let Some(n) = room.get_mut(profile) {
                 *n -= 1;
             }
             chosen.push(seq);
@@ -1098,6 +1108,7 @@ pub fn finish(
     let Some(held) = held(conn, seq, fence)? else {
         return Ok(None);
     };
+    budgets::settle(conn, seq, f)?;
     // The attempt is over: a submit still recorded as under way never got its reply.
     let running = [Status::Submitted, Status::Processing];
     if let Some(key) = forget_submit_key(conn, seq, held.submit_key)? {

@@ -1,0 +1,345 @@
+//! Budgets in the store: one row per budget and period (spent, reserved, refusals) and each
+//! claimed task's reservations.
+//!
+//! A claim reserves a task's estimated cost and tokens against every budget that applies
+//! ([`admit`]), in the claim's transaction; the task's result settles them ([`settle`]), in
+//! the result's. The caps and periods are the domain's ([`crate::domain::budget`]); this file
+//! only counts. On PostgreSQL a reservation locks its budget's period rows (in budget name
+//! order, so two claims never wait on each other in a cycle) until the claim commits: a
+//! second daemon's claim then counts what the first reserved, and together they never pass
+//! a cap by more than the requests in flight.
+
+use super::queue::Finish;
+use super::sql::{args, Sql};
+use super::tasks::Seq;
+use super::Conn;
+use crate::domain::budget::{budget_estimate_tokens, Amount, Plan, Reservation, Scope};
+use crate::domain::time::Millis;
+use crate::error::Result;
+
+/// What [`admit`] decided for one task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admission {
+    /// Reserved (or no budget applies).
+    Admitted,
+    /// A budget's cap would be passed: the task stays pending.
+    Refused { budget: String, scope: Scope },
+}
+
+/// One budget period as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodRow {
+    pub budget: String,
+    pub period: String,
+    pub starts_at: Millis,
+    pub ends_at: Millis,
+    pub spent: Amount,
+    pub reserved: Amount,
+    pub requests: i64,
+    pub refusals: i64,
+    pub refused_at: Option<Millis>,
+    pub reason: Option<String>,
+    pub scope_account: Option<String>,
+    pub scope_profile: Option<String>,
+}
+
+impl PeriodRow {
+    /// Spent and reserved together.
+    pub fn used(&self) -> Amount {
+        Amount {
+            cost: self.spent.cost + self.reserved.cost,
+            tokens: self.spent.tokens + self.reserved.tokens,
+        }
+    }
+}
+
+const PERIOD_COLUMNS: &str = "budget, period, starts_at, ends_at, spent_cost, spent_tokens,
+    reserved_cost, reserved_tokens, requests, refusals, refused_at, reason, scope_account,
+    scope_profile";
+
+fn period_row(r: &super::sql::Row<'_>) -> Result<PeriodRow> {
+    Ok(PeriodRow {
+        budget: r.get(0)?,
+        period: r.get(1)?,
+        starts_at: r.get(2)?,
+        ends_at: r.get(3)?,
+        spent: Amount {
+            cost: r.get(4)?,
+            tokens: r.get(5)?,
+        },
+        reserved: Amount {
+            cost: r.get(6)?,
+            tokens: r.get(7)?,
+        },
+        requests: r.get(8)?,
+        refusals: r.get(9)?,
+        refused_at: r.get(10)?,
+        reason: r.get(11)?,
+        scope_account: r.get(12)?,
+        scope_profile: r.get(13)?,
+    })
+}
+
+/// Reserves the estimated cost and tokens of task `seq` on `profile` against every budget of
+/// `plan` that applies, or refuses it (reserving nothing) when one would pass its cap. A
+/// refusal is recorded on the budget's period row, with its reason. A reservation the task
+/// still holds from an earlier claim (its lease expired) is released first.
+pub fn admit(conn: &Conn, plan: &Plan, seq: i64, profile: &str, now: Millis) -> Result<Admission> {
+    if plan.is_empty() {
+        return Ok(Admission::Admitted);
+    }
+    let Some((topic, keywords, requirements, account, max_words)) = conn.row(
+        Sql::same(
+            "SELECT t.topic, t.keywords, t.requirements, a.name, a.max_words
+             FROM tasks t JOIN accounts a ON a.id = t.account_id WHERE t.seq = ?1",
+        ),
+        args![seq],
+        |r| {
+            Ok((
+                r.get::<String>(0)?,
+                r.get::<Option<String>>(1)?,
+                r.get::<Option<String>>(2)?,
+                r.get::<String>(3)?,
+                r.get::<Option<u32>>(4)?,
+            ))
+        },
+    )?
+    else {
+        return Ok(Admission::Admitted);
+    };
+    let mut reservations = {
+        let text = [Some(topic), keywords, requirements]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n");
+        let max_tokens = plan.profiles.get(profile).and_then(|p| p.max_tokens);
+        let tokens = budget_estimate_tokens(&text, max_tokens, max_words);
+        plan.reservations(&account, profile, tokens, now)
+    };
+    if reservations.is_empty() {
+        return Ok(Admission::Admitted);
+    }
+    reservations.sort_by(|a, b| a.budget.cmp(&b.budget));
+    release(conn, Seq(seq))?;
+    for r in &reservations {
+        let budget = plan.budget(&r.budget).expect("a reservation names a planned budget");
+        let (scope_account, scope_profile) = match &budget.scope {
+            Scope::All => (None, None),
+            Scope::Account(a) => (Some(a.as_str()), None),
+            Scope::Profile(p) => (None, Some(p.as_str())),
+        };
+        conn.exec(
+            Sql::same(
+                "INSERT INTO budget_periods(budget, period, starts_at, ends_at, scope_account, scope_profile)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (budget, period) DO NOTHING",
+            ),
+            args![
+                r.budget,
+                r.window.key,
+                r.window.start,
+                r.window.end,
+                scope_account,
+                scope_profile
+            ],
+        )?;
+        let row = conn.one(
+            Sql::each(
+                &format!("SELECT {PERIOD_COLUMNS} FROM budget_periods WHERE budget = ?1 AND period = ?2"),
+                &format!("SELECT {PERIOD_COLUMNS} FROM budget_periods WHERE budget = $1 AND period = $2 FOR UPDATE"),
+            ),
+            args![r.budget, r.window.key],
+            period_row,
+        )?;
+        if !budget.admits(row.used(), r.amount) {
+            let reason = budget.refusal(r.window.end, now);
+            conn.exec(
+                Sql::same(
+                    "UPDATE budget_periods SET refusals = refusals + 1, refused_at = ?3, reason = ?4
+                     WHERE budget = ?1 AND period = ?2",
+                ),
+                args![r.budget, r.window.key, now, reason],
+            )?;
+            return Ok(Admission::Refused {
+                budget: r.budget.clone(),
+                scope: budget.scope.clone(),
+            });
+        }
+    }
+    for r in &reservations {
+        reserve(conn, seq, r, now)?;
+    }
+    Ok(Admission::Admitted)
+}
+
+fn reserve(conn: &Conn, seq: i64, r: &Reservation, now: Millis) -> Result<()> {
+    conn.exec(
+        Sql::same(
+            "UPDATE budget_periods SET reserved_cost = reserved_cost + ?3,
+                 reserved_tokens = reserved_tokens + ?4, requests = requests + 1,
+                 refused_at = NULL, reason = NULL
+             WHERE budget = ?1 AND period = ?2",
+        ),
+        args![r.budget, r.window.key, r.amount.cost, r.amount.tokens],
+    )?;
+    conn.exec(
+        Sql::same(
+            "INSERT INTO budget_reservations(task_seq, budget, period, cost, tokens, prompt_rate,
+                 completion_rate, reserved_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        ),
+        args![
+            seq,
+            r.budget,
+            r.window.key,
+            r.amount.cost,
+            r.amount.tokens,
+            r.rate.map(|r| r.prompt_per_million),
+            r.rate.map(|r| r.completion_per_million),
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+/// The actual usage of a request: its prompt and completion tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    pub prompt: i64,
+    pub completion: i64,
+}
+
+/// Settles task `seq`'s reservations with the result `f`, in the result's transaction: a
+/// completion replaces each reservation by its actual cost and tokens (the reply's usage at
+/// the rate reserved); any other end of the attempt releases them. A release that leaves a
+/// remote job running keeps them.
+pub fn settle(conn: &Conn, seq: Seq, f: &Finish) -> Result<()> {
+    let usage = match f {
+        Finish::Completed(content) => Some(Usage {
+            prompt: content.prompt_tokens.unwrap_or(0).into(),
+            completion: content.completion_tokens.unwrap_or(0).into(),
+        }),
+        Finish::Released => {
+            let remote: bool = conn
+                .row(
+                    Sql::same("SELECT remote_job_id IS NOT NULL FROM tasks WHERE seq = ?1"),
+                    args![seq.0],
+                    |r| r.get(0),
+                )?
+                .unwrap_or(false);
+            if remote {
+                return Ok(());
+            }
+            None
+        }
+        _ => None,
+    };
+    settle_with(conn, seq, usage)
+}
+
+/// Replaces task `seq`'s reservations by `usage` (`None`: releases them).
+pub fn settle_with(conn: &Conn, seq: Seq, usage: Option<Usage>) -> Result<()> {
+    type Held = (String, String, f64, i64, Option<f64>, Option<f64>);
+    let held: Vec<Held> = conn.rows(
+        Sql::same(
+            "SELECT budget, period, cost, tokens, prompt_rate, completion_rate
+             FROM budget_reservations WHERE task_seq = ?1 ORDER BY budget",
+        ),
+        args![seq.0],
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        },
+    )?;
+    if held.is_empty() {
+        return Ok(());
+    }
+    for (budget, period, cost, tokens, prompt_rate, completion_rate) in held {
+        let (spent_cost, spent_tokens) = match usage {
+            Some(u) => (
+                (u.prompt.max(0) as f64 * prompt_rate.unwrap_or(0.0)
+                    + u.completion.max(0) as f64 * completion_rate.unwrap_or(0.0))
+                    / 1_000_000.0,
+                u.prompt.max(0) + u.completion.max(0),
+            ),
+            None => (0.0, 0),
+        };
+        conn.exec(
+            Sql::same(
+                "UPDATE budget_periods SET
+                     reserved_cost = CASE WHEN reserved_cost - ?3 < 1e-12 THEN 0 ELSE reserved_cost - ?3 END,
+                     reserved_tokens = CASE WHEN reserved_tokens - ?4 < 0 THEN 0 ELSE reserved_tokens - ?4 END,
+                     spent_cost = spent_cost + ?5, spent_tokens = spent_tokens + ?6
+                 WHERE budget = ?1 AND period = ?2",
+            ),
+            args![budget, period, cost, tokens, spent_cost, spent_tokens],
+        )?;
+    }
+    conn.exec(
+        Sql::same("DELETE FROM budget_reservations WHERE task_seq = ?1"),
+        args![seq.0],
+    )?;
+    Ok(())
+}
+
+/// Releases whatever task `seq` still has reserved.
+pub fn release(conn: &Conn, seq: Seq) -> Result<()> {
+    settle_with(conn, seq, None)
+}
+
+/// The periods that have not ended at `now`, by budget.
+pub fn current(conn: &Conn, now: Millis) -> Result<Vec<PeriodRow>> {
+    conn.rows(
+        Sql::same(&format!(
+            "SELECT {PERIOD_COLUMNS} FROM budget_periods
+             WHERE starts_at <= ?1 AND ends_at > ?1 ORDER BY budget, period"
+        )),
+        args![now],
+        period_row,
+    )
+}
+
+/// The refusals of periods not ended at `now` whose scope covers a task of `account` on
+/// `profile`: the reasons a pending task of theirs waits.
+pub fn refusals_for(
+    conn: &Conn,
+    account: &str,
+    profile: &str,
+    now: Millis,
+) -> Result<Vec<String>> {
+    conn.rows(
+        Sql::same(
+            "SELECT reason FROM budget_periods
+             WHERE refused_at IS NOT NULL AND reason IS NOT NULL AND starts_at <= ?1 AND ends_at > ?1
+               AND (scope_account IS NULL OR lower(scope_account) = lower(?2))
+               AND (scope_profile IS NULL OR scope_profile = ?3)
+             ORDER BY budget",
+        ),
+        args![now, account, profile],
+        |r| r.get(0),
+    )
+}
+
+/// After a refusal by a budget of `scope`, marks `profile` as without room in a claim's
+/// `room` when every later task of that profile would be refused too (a budget of the
+/// profile, or of everything); returns whether it did. An account's budget passes over
+/// that account's tasks one by one.
+pub fn passes_over(
+    room: &mut std::collections::HashMap<String, i64>,
+    profile: &str,
+    scope: &Scope,
+) -> bool {
+    match scope {
+        Scope::Account(_) => false,
+        Scope::All | Scope::Profile(_) => {
+            room.insert(profile.to_string(), 0);
+            true
+        }
+    }
+}
