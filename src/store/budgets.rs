@@ -343,3 +343,223 @@ pub fn passes_over(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::domain::account::NewAccount;
+    use crate::domain::budget::{Budget, Period, ProfileCost, Rate};
+    use crate::domain::{Account, NewTask, Review, Status};
+    use crate::store::contents::NewContent;
+    use crate::store::queue::{self, Claimed, Fence, Limits};
+    use crate::store::{accounts, tasks, Store};
+
+    /// 2023-11-14T22:13:20Z.
+    const T0: Millis = 1_700_000_000_000;
+    /// The next UTC midnight.
+    const MIDNIGHT: Millis = 1_700_006_400_000;
+
+    fn account(store: &mut Store) -> Account {
+        store
+            .write(|c| {
+                accounts::insert(
+                    c,
+                    &NewAccount {
+                        name: "blog".into(),
+                        display_name: None,
+                        platform: "wechat".into(),
+                        language: "zh-CN".into(),
+                        tone: None,
+                        category: None,
+                        persona: None,
+                        min_words: None,
+                        max_words: None,
+                        forbidden_words: vec![],
+                        auto_approve: true,
+                    },
+                )
+            })
+            .unwrap()
+    }
+
+    fn task(store: &mut Store, a: &Account, at: Millis) -> Seq {
+        let t = NewTask {
+            account: a.name.clone(),
+            topic: "topic 5".into(),
+            keywords: vec![],
+            category: None,
+            requirements: None,
+            tone: None,
+            priority: 5,
+            auto_approve: None,
+            max_retries: 3,
+            timeout: Duration::from_secs(86_400 * 3),
+            callback_url: None,
+            generator: Some("gpt".into()),
+            idempotency_key: None,
+        };
+        store.write(|c| tasks::insert(c, &t, a, at)).unwrap().seq
+    }
+
+    /// One daily budget of everything, in UTC, with room for two estimated requests (302
+    /// tokens each: 202 prompt, 100 completion).
+    fn limits() -> Limits {
+        let mut plan = Plan::default();
+        plan.budgets.push(Budget {
+            name: "daily-all".into(),
+            scope: Scope::All,
+            period: Period::Daily,
+            tz: chrono_tz::UTC,
+            max_cost: None,
+            currency: None,
+            max_tokens: Some(700),
+        });
+        plan.profiles.insert(
+            "gpt".into(),
+            ProfileCost {
+                model: Some("m1".into()),
+                rate: Some(Rate {
+                    prompt_per_million: 1.0,
+                    completion_per_million: 2.0,
+                }),
+                max_tokens: Some(100),
+            },
+        );
+        Limits {
+            budgets: plan,
+            ..Limits::default()
+        }
+    }
+
+    fn claim(store: &mut Store, now: Millis) -> Vec<Claimed> {
+        let l = limits();
+        store
+            .write(|c| queue::claim(c, "d1", now, 15_000, 10, &l))
+            .unwrap()
+    }
+
+    fn period(store: &mut Store, now: Millis) -> PeriodRow {
+        store.read(|c| current(c, now)).unwrap().remove(0)
+    }
+
+    fn finish(store: &mut Store, c: &Claimed, f: queue::Finish, now: Millis) {
+        let fence = Fence::Lease {
+            owner: "d1",
+            epoch: c.epoch,
+        };
+        store
+            .write(|tx| queue::finish(tx, c.seq, fence, &f, now))
+            .unwrap()
+            .expect("the result applies");
+    }
+
+    fn completed(c: &Claimed) -> queue::Finish {
+        queue::Finish::Completed(Box::new(NewContent {
+            task_id: c.task.id,
+            account_id: c.task.account_id,
+            topic: c.task.topic.clone(),
+            keywords: vec![],
+            title: "Title".into(),
+            body: "Body".into(),
+            html: None,
+            summary: None,
+            cover_image: None,
+            images: vec![],
+            word_count: 1,
+            quality_score: None,
+            generator: "gpt".into(),
+            model: Some("m1".into()),
+            prompt_tokens: Some(10),
+            completion_tokens: Some(20),
+            review_status: Review::Approved,
+        }))
+    }
+
+    fn reserve_refuse_settle_release(store: &mut Store) {
+        let a = account(store);
+        let seqs: Vec<Seq> = (0..5).map(|i| task(store, &a, T0 - 10 + i)).collect();
+
+        // Two fit under the cap; the third is refused and every task after it stays pending.
+        let first = claim(store, T0);
+        assert_eq!(first.len(), 2);
+        let p = period(store, T0);
+        assert_eq!(p.period, "2023-11-14");
+        assert_eq!(p.reserved.tokens, 604);
+        assert!((p.reserved.cost - 804e-6).abs() < 1e-12, "{}", p.reserved.cost);
+        assert_eq!(p.refused_at, Some(T0));
+        assert_eq!(
+            p.reason.as_deref(),
+            Some("budget `daily-all` exhausted until 00:00 UTC")
+        );
+        let reasons = store
+            .read(|c| refusals_for(c, "BLOG", "gpt", T0))
+            .unwrap();
+        assert_eq!(reasons, vec!["budget `daily-all` exhausted until 00:00 UTC"]);
+        let st = store.read(|c| queue::statuses(c, &seqs)).unwrap();
+        assert_eq!(
+            st.iter().filter(|(_, s)| *s == Status::Pending).count(),
+            3,
+            "{st:?}"
+        );
+        let pending = store.read(|c| tasks::get(c, seqs[2])).unwrap();
+        assert_eq!(pending.retry_count, 0);
+
+        // A completion settles at its usage; a failure releases its reservation.
+        finish(store, &first[0], completed(&first[0]), T0 + 1);
+        let p = period(store, T0 + 1);
+        assert_eq!((p.spent.tokens, p.reserved.tokens), (30, 302));
+        assert!((p.spent.cost - 50e-6).abs() < 1e-12, "{}", p.spent.cost);
+        let fail = queue::Finish::Failed {
+            kind: "permanent".into(),
+            message: "no".into(),
+        };
+        finish(store, &first[1], fail, T0 + 2);
+        let p = period(store, T0 + 2);
+        assert_eq!((p.spent.tokens, p.reserved.tokens), (30, 0));
+        assert_eq!(p.reserved.cost, 0.0);
+
+        // Room again for two (30 + 2 × 302 ≤ 700), and the refusal is cleared.
+        let second = claim(store, T0 + 3);
+        assert_eq!(second.len(), 2);
+        let p = period(store, T0 + 3);
+        assert_eq!(p.reserved.tokens, 604);
+        assert_eq!(p.refused_at, Some(T0 + 3), "the last task was refused again");
+        assert!(claim(store, T0 + 4).is_empty());
+
+        // The next period starts empty: the last task is claimed there.
+        let third = claim(store, MIDNIGHT);
+        assert_eq!(third.len(), 1);
+        let p = period(store, MIDNIGHT);
+        assert_eq!((p.period.as_str(), p.reserved.tokens), ("2023-11-15", 302));
+        assert!(store
+            .read(|c| refusals_for(c, "blog", "gpt", MIDNIGHT))
+            .unwrap()
+            .is_empty());
+
+        // A result settles the reservation in the period it was made, after the rollover.
+        finish(store, &second[0], completed(&second[0]), MIDNIGHT + 1);
+        let old = store.read(|c| current(c, T0 + 5)).unwrap().remove(0);
+        assert_eq!((old.spent.tokens, old.reserved.tokens), (60, 302));
+        // A release at shutdown frees the reservation too.
+        finish(store, &second[1], queue::Finish::Released, MIDNIGHT + 2);
+        let old = store.read(|c| current(c, T0 + 5)).unwrap().remove(0);
+        assert_eq!(old.reserved.tokens, 0);
+        assert_eq!(old.requests, 4);
+    }
+
+    #[test]
+    fn sqlite_reserve_refuse_settle_release() {
+        let (_dir, mut store) = crate::store::testing::sqlite();
+        reserve_refuse_settle_release(&mut store);
+    }
+
+    #[test]
+    #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+    fn pg_reserve_refuse_settle_release() {
+        let db = crate::store::testing::PgDb::new();
+        let mut store = db.store();
+        reserve_refuse_settle_release(&mut store);
+    }
+}

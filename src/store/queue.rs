@@ -2292,6 +2292,7 @@ mod tests {
         let limits = Limits {
             per_profile: [("default".to_string(), 2), ("slow".to_string(), 1)].into(),
             default_profile: "default".into(),
+            ..Limits::default()
         };
         let by = |c: &[Claimed]| -> (usize, usize, usize) {
             let n = |g: Option<&str>| {
@@ -2888,6 +2889,7 @@ mod tests {
             let limits = Limits {
                 per_profile: [("slow".to_string(), 3)].into(),
                 default_profile: "template".into(),
+                ..Limits::default()
             };
             let in_flight = |c: &Conn| -> Result<i64> {
                 c.one(
