@@ -320,6 +320,15 @@ fn health(ctx: &mut Ctx, a: HealthArgs) -> Result<ExitCode> {
         format!("store readable (schema {version})"),
     )];
     checks.extend(health::evaluate(&observed, &opts));
+    let budgets = &ctx.settings.monitor.budgets;
+    match store.read(|tx| crate::monitor::budgets::uses(tx, budgets, now)) {
+        Ok(uses) => checks.extend(crate::monitor::budgets::checks(&uses)),
+        Err(e) => checks.push(Check::plain(
+            "budgets",
+            State::Unknown,
+            format!("cannot read the budgets: {e}"),
+        )),
+    }
     if a.probe {
         checks.extend(probe(ctx)?);
     }

@@ -85,8 +85,15 @@ pub(super) fn budget_of(
     prices: &BTreeMap<String, Price>,
 ) -> std::result::Result<Budget, (&'static str, String)> {
     let name = b.name.trim();
-    if name.is_empty() {
-        return Err(("name", "must not be empty".into()));
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err((
+            "name",
+            "a budget name uses letters, digits, '_' and '-'".into(),
+        ));
     }
     let scope = match (&b.account, &b.profile) {
         (Some(_), Some(_)) => {
