@@ -214,6 +214,7 @@ pub fn alert_options(s: &Settings) -> AlertOptions {
         live: s.liveness(),
         renotify: m.renotify,
         host: crate::generator::process::host_name(),
+        budgets: s.monitor.budgets.clone(),
     }
 }
 
@@ -250,6 +251,7 @@ pub fn metrics_options(s: &Settings, window: Duration) -> MetricsOptions {
         default_generator: engine::default_profile(&s.generators).to_string(),
         prices: s.monitor.prices.clone(),
         live: s.liveness(),
+        budgets: s.monitor.budgets.clone(),
     }
 }
 

@@ -577,6 +577,44 @@ fn metrics_table(ctx: &Ctx, m: &Metrics) -> String {
         }
         text.push_str(&(t.to_string() + "\n"));
     }
+    if !m.budgets.is_empty() {
+        let mut t = crate::output::new_table(&ctx.printer.style);
+        t.set_header(vec![
+            "budget",
+            "period",
+            "cost spent",
+            "reserved",
+            "cap",
+            "tokens spent",
+            "reserved",
+            "cap",
+            "used",
+            "refused",
+        ]);
+        let money = |v: Option<f64>, c: &Option<String>| match v {
+            Some(v) => format!("{v:.4} {}", c.as_deref().unwrap_or(""))
+                .trim()
+                .to_string(),
+            None => "-".into(),
+        };
+        for b in &m.budgets {
+            t.add_row(vec![
+                b.budget.clone(),
+                format!("{} ({})", b.period, b.timezone),
+                money(Some(b.spent_cost), &b.currency),
+                money(Some(b.reserved_cost), &b.currency),
+                money(b.max_cost, &b.currency),
+                b.spent_tokens.to_string(),
+                b.reserved_tokens.to_string(),
+                b.max_tokens
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                pct(Some(b.used_ratio)),
+                b.refusals.to_string(),
+            ]);
+        }
+        text.push_str(&(t.to_string() + "\n"));
+    }
     text
 }
 

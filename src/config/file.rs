@@ -120,7 +120,10 @@ pub(super) fn budget_of(
         .unwrap_or_else(crate::schedule::local_tz_name);
     let tz = crate::schedule::parse_tz(&tz_name).map_err(|e| ("timezone", e.to_string()))?;
     if b.max_cost.is_none() && b.max_tokens.is_none() {
-        return Err(("max_cost", "a budget needs `max_cost` or `max_tokens` (or both)".into()));
+        return Err((
+            "max_cost",
+            "a budget needs `max_cost` or `max_tokens` (or both)".into(),
+        ));
     }
     if b.max_tokens == Some(0) {
         return Err(("max_tokens", "must be greater than zero".into()));
@@ -213,6 +216,8 @@ pub(super) struct AlertSection {
     #[serde(rename = "for")]
     pub(super) hold: Option<DurationSetting>,
     pub(super) renotify: Option<DurationSetting>,
+    /// The budget a `budget_used_ratio` rule watches.
+    pub(super) budget: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -287,6 +292,16 @@ pub(super) fn rule_of(a: &AlertSection) -> std::result::Result<Rule, (&'static s
     if let Some(w) = a.window {
         check_window(w.0).map_err(|e| ("window", e))?;
     }
+    match (a.metric, &a.budget) {
+        (Metric::BudgetUsedRatio, None) => {
+            return Err((
+                "budget",
+                "metric budget_used_ratio needs `budget = NAME`".into(),
+            ))
+        }
+        (Metric::BudgetUsedRatio, Some(_)) | (_, None) => {}
+        (_, Some(_)) => return Err(("budget", "applies to metric budget_used_ratio only".into())),
+    }
     Ok(Rule {
         name: a.name.trim().to_string(),
         metric: a.metric,
@@ -297,6 +312,7 @@ pub(super) fn rule_of(a: &AlertSection) -> std::result::Result<Rule, (&'static s
         channels: a.channels.clone(),
         hold: a.hold.map(|d| d.0).unwrap_or_default(),
         renotify: a.renotify.map(|d| d.0).filter(|d| !d.is_zero()),
+        budget: a.budget.as_ref().map(|b| b.trim().to_string()),
     })
 }
 
@@ -522,6 +538,22 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<FileConfig> {
     let mut rules = Vec::new();
     for (i, a) in file.alerts.iter().flatten().enumerate() {
         match rule_of(a) {
+            Ok(r) if r.budget.as_ref().is_some_and(|b| !budget_names.contains(b)) => {
+                let line = line_of_item(text, "alerts", i).unwrap_or(1);
+                let known = if budget_names.is_empty() {
+                    "none configured".to_string()
+                } else {
+                    budget_names.join(", ")
+                };
+                return Err(invalid(
+                    line,
+                    "alerts.budget",
+                    &format!(
+                        "no budget named '{}' (known: {known})",
+                        r.budget.unwrap_or_default()
+                    ),
+                ));
+            }
             Ok(r) => rules.push(r),
             Err((key, message)) => {
                 let line = line_of_item(text, "alerts", i).unwrap_or(1);

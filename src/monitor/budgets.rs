@@ -140,9 +140,16 @@ mod tests {
         let warn = checks(&[use_of(0.85, None)]).remove(0);
         assert_eq!(warn.status, State::Warning);
         assert_eq!(warn.name, "budget_daily-all");
-        let crit = checks(&[use_of(0.9, Some("budget `daily-all` exhausted until 00:00 UTC"))])
-            .remove(0);
+        let crit = checks(&[use_of(
+            0.9,
+            Some("budget `daily-all` exhausted until 00:00 UTC"),
+        )])
+        .remove(0);
         assert_eq!(crit.status, State::Critical);
-        assert!(crit.message.contains("dispatch stopped"), "{}", crit.message);
+        assert!(
+            crit.message.contains("dispatch stopped"),
+            "{}",
+            crit.message
+        );
     }
 }

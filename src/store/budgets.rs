@@ -123,7 +123,9 @@ pub fn admit(conn: &Conn, plan: &Plan, seq: i64, profile: &str, now: Millis) -> 
     reservations.sort_by(|a, b| a.budget.cmp(&b.budget));
     release(conn, Seq(seq))?;
     for r in &reservations {
-        let budget = plan.budget(&r.budget).expect("a reservation names a planned budget");
+        let budget = plan
+            .budget(&r.budget)
+            .expect("a reservation names a planned budget");
         let (scope_account, scope_profile) = match &budget.scope {
             Scope::All => (None, None),
             Scope::Account(a) => (Some(a.as_str()), None),
@@ -307,12 +309,7 @@ pub fn current(conn: &Conn, now: Millis) -> Result<Vec<PeriodRow>> {
 
 /// The refusals of periods not ended at `now` whose scope covers a task of `account` on
 /// `profile`: the reasons a pending task of theirs waits.
-pub fn refusals_for(
-    conn: &Conn,
-    account: &str,
-    profile: &str,
-    now: Millis,
-) -> Result<Vec<String>> {
+pub fn refusals_for(conn: &Conn, account: &str, profile: &str, now: Millis) -> Result<Vec<String>> {
     conn.rows(
         Sql::same(
             "SELECT reason FROM budget_periods
@@ -487,16 +484,21 @@ mod tests {
         let p = period(store, T0);
         assert_eq!(p.period, "2023-11-14");
         assert_eq!(p.reserved.tokens, 604);
-        assert!((p.reserved.cost - 804e-6).abs() < 1e-12, "{}", p.reserved.cost);
+        assert!(
+            (p.reserved.cost - 804e-6).abs() < 1e-12,
+            "{}",
+            p.reserved.cost
+        );
         assert_eq!(p.refused_at, Some(T0));
         assert_eq!(
             p.reason.as_deref(),
             Some("budget `daily-all` exhausted until 00:00 UTC")
         );
-        let reasons = store
-            .read(|c| refusals_for(c, "BLOG", "gpt", T0))
-            .unwrap();
-        assert_eq!(reasons, vec!["budget `daily-all` exhausted until 00:00 UTC"]);
+        let reasons = store.read(|c| refusals_for(c, "BLOG", "gpt", T0)).unwrap();
+        assert_eq!(
+            reasons,
+            vec!["budget `daily-all` exhausted until 00:00 UTC"]
+        );
         let st = store.read(|c| queue::statuses(c, &seqs)).unwrap();
         assert_eq!(
             st.iter().filter(|(_, s)| *s == Status::Pending).count(),
@@ -525,7 +527,11 @@ mod tests {
         assert_eq!(second.len(), 2);
         let p = period(store, T0 + 3);
         assert_eq!(p.reserved.tokens, 604);
-        assert_eq!(p.refused_at, Some(T0 + 3), "the last task was refused again");
+        assert_eq!(
+            p.refused_at,
+            Some(T0 + 3),
+            "the last task was refused again"
+        );
         assert!(claim(store, T0 + 4).is_empty());
 
         // The next period starts empty: the last task is claimed there.
