@@ -138,6 +138,12 @@ fn engine_options(s: &Settings, flags: &Flags) -> Result<engine::Options> {
     opts.store_max_pages = flags.store_max_pages;
     opts.generators = s.generators.clone();
     opts.budgets = budget_plan(s);
+    // A test knob: moves the budgets' clock, so a test reaches the next period without
+    // waiting for it.
+    opts.budgets.clock_shift_ms = std::env::var("CONTENTHUB_TEST_BUDGET_CLOCK_SHIFT_MS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
     opts.env = Arc::new(|k| std::env::var(k).ok());
     opts.notify = (&s.notify).into();
     // Configured signing without its secret would send unsigned events that receivers

@@ -248,6 +248,9 @@ fn is_cjk(c: char) -> bool {
 pub struct Plan {
     pub budgets: Vec<Budget>,
     pub profiles: BTreeMap<String, ProfileCost>,
+    /// Added to the clock the budgets' periods are read on (a test knob: the daemon reads
+    /// `CONTENTHUB_TEST_BUDGET_CLOCK_SHIFT_MS`); 0 otherwise.
+    pub clock_shift_ms: i64,
 }
 
 /// A profile as budgets see it.
@@ -286,6 +289,7 @@ impl Plan {
         tokens: (i64, i64),
         now: Millis,
     ) -> Vec<Reservation> {
+        let now = now + self.clock_shift_ms;
         let p = self.profiles.get(profile);
         let rate = p.and_then(|p| p.rate);
         let amount = Amount {

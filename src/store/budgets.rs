@@ -154,7 +154,7 @@ pub fn admit(conn: &Conn, plan: &Plan, seq: i64, profile: &str, now: Millis) -> 
             period_row,
         )?;
         if !budget.admits(row.used(), r.amount) {
-            let reason = budget.refusal(r.window.end, now);
+            let reason = budget.refusal(r.window.end, now + plan.clock_shift_ms);
             conn.exec(
                 Sql::same(
                     "UPDATE budget_periods SET refusals = refusals + 1, refused_at = ?3, reason = ?4
