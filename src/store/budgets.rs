@@ -290,6 +290,30 @@ pub fn settle_with(conn: &Conn, seq: Seq, usage: Option<Usage>) -> Result<()> {
     Ok(())
 }
 
+/// Releases the reservations of tasks no longer in flight whose result never settled them
+/// (a lease that expired and was reaped, a task cancelled or timed out while its worker was
+/// gone, a task deleted). Run by each claim before it reserves anything: the reservations are
+/// few (at most the requests in flight), so this is one small read.
+pub fn release_stale(conn: &Conn, plan: &Plan) -> Result<()> {
+    if plan.is_empty() {
+        return Ok(());
+    }
+    let stale: Vec<i64> = conn.rows(
+        Sql::same(
+            "SELECT DISTINCT r.task_seq FROM budget_reservations r
+             LEFT JOIN tasks t ON t.seq = r.task_seq
+             WHERE t.seq IS NULL OR t.status NOT IN ('submitted','processing')
+             ORDER BY r.task_seq",
+        ),
+        args![],
+        |r| r.get(0),
+    )?;
+    for seq in stale {
+        release(conn, Seq(seq))?;
+    }
+    Ok(())
+}
+
 /// Releases whatever task `seq` still has reserved.
 pub fn release(conn: &Conn, seq: Seq) -> Result<()> {
     settle_with(conn, seq, None)
@@ -553,6 +577,20 @@ mod tests {
         let old = store.read(|c| current(c, T0 + 5)).unwrap().remove(0);
         assert_eq!(old.reserved.tokens, 0);
         assert_eq!(old.requests, 4);
+
+        // A task cancelled while its worker is gone never reports: the next claim releases
+        // what it reserved.
+        let c = &third[0];
+        store
+            .write(|tx| tasks::cancel(tx, c.seq, c.task.id, MIDNIGHT + 3))
+            .unwrap();
+        assert_eq!(period(store, MIDNIGHT + 3).reserved.tokens, 302);
+        // (The task released at shutdown above is claimed again, in the new period.)
+        let again = claim(store, MIDNIGHT + 4);
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].seq, second[1].seq);
+        let p = period(store, MIDNIGHT + 4);
+        assert_eq!((p.reserved.tokens, p.requests), (302, 2));
     }
 
     #[test]

@@ -408,6 +408,7 @@ pub fn claim(
     }
 
     let mut room = room_per_profile(conn, limits)?;
+    budgets::release_stale(conn, &limits.budgets)?;
     // Each round takes, times out or passes over (its profile being full from then on) every
     // candidate it read, so the next one reads new ones; it ends when the slots are taken or
     // the candidates run out.

@@ -65,7 +65,9 @@ fn budget_check(h: &Value) -> Value {
 }
 
 fn count(env: &Env, status: &str) -> i64 {
-    env.count(&format!("SELECT count(*) FROM tasks WHERE status = '{status}'"))
+    env.count(&format!(
+        "SELECT count(*) FROM tasks WHERE status = '{status}'"
+    ))
 }
 
 #[test]
@@ -133,7 +135,10 @@ pub(crate) fn a_daily_budget_stops_dispatch_and_resumes_in_the_next_period() {
     let m: Value = env.json(&["monitor", "metrics"]);
     let b = &m["budgets"][0];
     assert_eq!(b["budget"], "daily-all", "{m}");
-    assert!((b["spent_cost"].as_f64().unwrap() - 2.4).abs() < 1e-9, "{m}");
+    assert!(
+        (b["spent_cost"].as_f64().unwrap() - 2.4).abs() < 1e-9,
+        "{m}"
+    );
     assert_eq!(b["reserved_cost"].as_f64(), Some(0.0), "{m}");
     assert_eq!(b["max_cost"].as_f64(), Some(2.9), "{m}");
     assert!(b["refusals"].as_i64().unwrap() >= 1, "{m}");
@@ -143,10 +148,18 @@ pub(crate) fn a_daily_budget_stops_dispatch_and_resumes_in_the_next_period() {
             && prom.contains("state=\"cap\"} 2.9"),
         "{prom}"
     );
-    assert!(prom.contains("# TYPE contenthub_budget_used_ratio gauge"), "{prom}");
+    assert!(
+        prom.contains("# TYPE contenthub_budget_used_ratio gauge"),
+        "{prom}"
+    );
 
     daemon.signal(Signal::SIGTERM);
-    assert_eq!(daemon.exit_code(Duration::from_secs(20)), 0, "{}", daemon.log());
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(20)),
+        0,
+        "{}",
+        daemon.log()
+    );
 
     // The next day (the budget's clock moved past midnight UTC): four more fit.
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
