@@ -9,7 +9,6 @@
 //! second daemon's claim then counts what the first reserved, and together they never pass
 //! a cap by more than the requests in flight.
 
-use super::queue::Finish;
 use super::sql::{args, Sql};
 use super::tasks::Seq;
 use super::Conn;
@@ -211,17 +210,25 @@ pub struct Usage {
     pub completion: i64,
 }
 
-/// Settles task `seq`'s reservations with the result `f`, in the result's transaction: a
-/// completion replaces each reservation by its actual cost and tokens (the reply's usage at
-/// the rate reserved); any other end of the attempt releases them. A release that leaves a
-/// remote job running keeps them.
-pub fn settle(conn: &Conn, seq: Seq, f: &Finish) -> Result<()> {
-    let usage = match f {
-        Finish::Completed(content) => Some(Usage {
-            prompt: content.prompt_tokens.unwrap_or(0).into(),
-            completion: content.completion_tokens.unwrap_or(0).into(),
-        }),
-        Finish::Released => {
+/// How a result settles its task's reservations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// A reply came back: replace the reservations by its usage.
+    Usage(Usage),
+    /// The attempt ended without a reply: release them.
+    Release,
+    /// Released at shutdown: keep them while a remote job runs on, else release them.
+    Released,
+}
+
+/// Settles task `seq`'s reservations, in the result's transaction: a reply replaces each
+/// reservation by its actual cost and tokens (its usage at the rate reserved); any other end
+/// of the attempt releases them, but for a release that leaves a remote job running.
+pub fn settle(conn: &Conn, seq: Seq, how: Settlement) -> Result<()> {
+    let usage = match how {
+        Settlement::Usage(u) => Some(u),
+        Settlement::Release => None,
+        Settlement::Released => {
             let remote: bool = conn
                 .row(
                     Sql::same("SELECT remote_job_id IS NOT NULL FROM tasks WHERE seq = ?1"),
@@ -234,7 +241,6 @@ pub fn settle(conn: &Conn, seq: Seq, f: &Finish) -> Result<()> {
             }
             None
         }
-        _ => None,
     };
     settle_with(conn, seq, usage)
 }

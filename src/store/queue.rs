@@ -1093,6 +1093,18 @@ pub enum Finish {
     Released,
 }
 
+/// How a result settles its task's budget reservations.
+fn settlement(f: &Finish) -> budgets::Settlement {
+    match f {
+        Finish::Completed(c) => budgets::Settlement::Usage(budgets::Usage {
+            prompt: c.prompt_tokens.unwrap_or(0).into(),
+            completion: c.completion_tokens.unwrap_or(0).into(),
+        }),
+        Finish::Released => budgets::Settlement::Released,
+        _ => budgets::Settlement::Release,
+    }
+}
+
 /// Applies one result under `fence`. Returns the status the task ends in, or `None` when
 /// nothing was applied: the task had already left the states this result applies to
 /// (cancelled meanwhile, or a duplicate), or the fence no longer holds (another claim took
@@ -1109,7 +1121,7 @@ pub fn finish(
     let Some(held) = held(conn, seq, fence)? else {
         return Ok(None);
     };
-    budgets::settle(conn, seq, f)?;
+    budgets::settle(conn, seq, settlement(f))?;
     // The attempt is over: a submit still recorded as under way never got its reply.
     let running = [Status::Submitted, Status::Processing];
     if let Some(key) = forget_submit_key(conn, seq, held.submit_key)? {
