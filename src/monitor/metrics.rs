@@ -773,11 +773,8 @@ pub fn prometheus(m: &Metrics) -> String {
 }
 
 /// Each budget's current period: cost and tokens spent, reserved and capped, the share used,
-/// and the reservations it refused.
+/// and the reservations it refused. The families are there without budgets too, empty.
 fn budget_families(e: &mut Exposition, budgets: &[super::budgets::BudgetUse]) {
-    if budgets.is_empty() {
-        return;
-    }
     e.family(
         "contenthub_budget_cost",
         "gauge",
