@@ -21,8 +21,13 @@ use crate::error::Result;
 pub enum Admission {
     /// Reserved (or no budget applies).
     Admitted,
-    /// A budget's cap would be passed: the task stays pending.
-    Refused { budget: String, scope: Scope },
+    /// A budget's cap would be passed: the task stays pending. `ends` is when the budget's
+    /// period ends.
+    Refused {
+        budget: String,
+        scope: Scope,
+        ends: Millis,
+    },
 }
 
 /// One budget period as stored.
@@ -164,6 +169,7 @@ pub fn admit(conn: &Conn, plan: &Plan, seq: i64, profile: &str, now: Millis) -> 
             return Ok(Admission::Refused {
                 budget: r.budget.clone(),
                 scope: budget.scope.clone(),
+                ends: r.window.end - plan.clock_shift_ms,
             });
         }
     }
@@ -353,20 +359,43 @@ pub fn refusals_for(conn: &Conn, account: &str, profile: &str, now: Millis) -> R
     )
 }
 
-/// After a refusal by a budget of `scope`, marks `profile` as without room in a claim's
-/// `room` when every later task of that profile would be refused too (a budget of the
-/// profile, or of everything); returns whether it did. An account's budget passes over
-/// that account's tasks one by one.
+/// How long a task an account's budget refused is passed over before a claim tries it
+/// again (at the latest when the budget's period ends).
+pub const ACCOUNT_RETRY_MS: Millis = 30_000;
+
+/// After `admit` refused task `seq` on `profile`, keeps the rest of the claim from reading the
+/// tasks the same budget would refuse: a budget of the profile (or of everything) marks the
+/// profile as without room in the claim's `room`, so the claim passes its tasks over; an
+/// account's budget puts the task's next attempt off by [`ACCOUNT_RETRY_MS`] (no retry is
+/// used), so that the account's held-back backlog never fills the claim's window ahead of
+/// other accounts' tasks. Returns whether the claim's candidates changed.
 pub fn passes_over(
+    conn: &Conn,
     room: &mut std::collections::HashMap<String, i64>,
     profile: &str,
-    scope: &Scope,
-) -> bool {
-    match scope {
-        Scope::Account(_) => false,
-        Scope::All | Scope::Profile(_) => {
+    seq: i64,
+    refused: &Admission,
+    now: Millis,
+) -> Result<bool> {
+    match refused {
+        Admission::Admitted => Ok(false),
+        Admission::Refused {
+            scope: Scope::Account(_),
+            ends,
+            ..
+        } => {
+            let until = (now + ACCOUNT_RETRY_MS).min(*ends).max(now + 1);
+            let n = conn.exec(
+                Sql::same(
+                    "UPDATE tasks SET next_attempt_at = ?2 WHERE seq = ?1 AND status = 'pending'",
+                ),
+                args![seq, until],
+            )?;
+            Ok(n > 0)
+        }
+        Admission::Refused { .. } => {
             room.insert(profile.to_string(), 0);
-            true
+            Ok(true)
         }
     }
 }
@@ -389,12 +418,16 @@ mod tests {
     const MIDNIGHT: Millis = 1_700_006_400_000;
 
     fn account(store: &mut Store) -> Account {
+        account_named(store, "blog")
+    }
+
+    fn account_named(store: &mut Store, name: &str) -> Account {
         store
             .write(|c| {
                 accounts::insert(
                     c,
                     &NewAccount {
-                        name: "blog".into(),
+                        name: name.into(),
                         display_name: None,
                         platform: "wechat".into(),
                         language: "zh-CN".into(),
@@ -597,6 +630,55 @@ mod tests {
         assert_eq!(again[0].seq, second[1].seq);
         let p = period(store, MIDNIGHT + 4);
         assert_eq!((p.reserved.tokens, p.requests), (302, 2));
+    }
+
+    /// An account's budget holds back that account's tasks only: the tasks behind them in
+    /// claim order, of other accounts, are claimed, even one slot at a time.
+    fn an_accounts_budget_lets_other_accounts_through(store: &mut Store) {
+        let blog = account(store);
+        let news = account_named(store, "news");
+        let held: Vec<Seq> = (0..3).map(|i| task(store, &blog, T0 - 100 + i)).collect();
+        let free: Vec<Seq> = (0..2).map(|i| task(store, &news, T0 - 50 + i)).collect();
+        let mut l = limits();
+        l.budgets.budgets[0].scope = Scope::Account("blog".into());
+        l.budgets.budgets[0].name = "blog-daily".into();
+        l.budgets.budgets[0].max_tokens = Some(400);
+        let one = |store: &mut Store, now: Millis| {
+            store
+                .write(|c| queue::claim(c, "d1", now, 15_000, 1, &l))
+                .unwrap()
+        };
+        assert_eq!(one(store, T0)[0].seq, held[0]);
+        assert_eq!(one(store, T0 + 1)[0].seq, free[0]);
+        assert_eq!(one(store, T0 + 2)[0].seq, free[1]);
+        assert!(one(store, T0 + 3).is_empty());
+        // The held-back tasks are put off, without a retry, and tried again later.
+        let t = store.read(|c| tasks::get(c, held[1])).unwrap();
+        assert_eq!(t.status, Status::Pending);
+        assert_eq!(t.retry_count, 0);
+        assert_eq!(t.next_attempt_at.0, T0 + 1 + ACCOUNT_RETRY_MS);
+        let reasons = store
+            .read(|c| refusals_for(c, "blog", "gpt", T0 + 3))
+            .unwrap();
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(store
+            .read(|c| refusals_for(c, "news", "gpt", T0 + 3))
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn sqlite_an_accounts_budget_lets_other_accounts_through() {
+        let (_dir, mut store) = crate::store::testing::sqlite();
+        an_accounts_budget_lets_other_accounts_through(&mut store);
+    }
+
+    #[test]
+    #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+    fn pg_an_accounts_budget_lets_other_accounts_through() {
+        let db = crate::store::testing::PgDb::new();
+        let mut store = db.store();
+        an_accounts_budget_lets_other_accounts_through(&mut store);
     }
 
     #[test]

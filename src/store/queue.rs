@@ -442,12 +442,10 @@ pub fn claim(
                 moved_on = true;
                 continue;
             }
-            if let budgets::Admission::Refused { scope, .. } =
-                budgets::admit(conn, &limits.budgets, seq, profile, now)?
-            {
-                // The task stays pending while its budget is exhausted; a budget of a profile
-                // (or of everything) passes the profile over for the rest of this claim.
-                moved_on |= budgets::passes_over(&mut room, profile, &scope);
+            let admission = budgets::admit(conn, &limits.budgets, seq, profile, now)?;
+            if admission != budgets::Admission::Admitted {
+                // The task stays pending while its budget is exhausted.
+                moved_on |= budgets::passes_over(conn, &mut room, profile, seq, &admission, now)?;
                 continue;
             }
             if let Some(n) = room.get_mut(profile) {
