@@ -254,9 +254,15 @@ impl<'a> Dispatcher<'a> {
         // The claim counts each limited profile's tasks in flight in the store (this daemon's
         // and every other's), so the limits hold across daemons.
         let (o, lease_ms, limits) = (self.owner.clone(), self.lease_ms, self.limits.clone());
+        let shared = self.shared.clone();
         let claimed = self
             .db
-            .write(move |tx| queue::claim(tx, &o, now_ms(), lease_ms, free, &limits))
+            .write(move |tx| {
+                if !limits.budgets.is_empty() {
+                    super::budgets::fall_back_held(tx, &shared, now_ms())?;
+                }
+                queue::claim(tx, &o, now_ms(), lease_ms, free, &limits)
+            })
             .await?;
         self.saturated = claimed.len() == free;
         for c in claimed {

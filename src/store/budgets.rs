@@ -343,6 +343,48 @@ pub fn current(conn: &Conn, now: Millis) -> Result<Vec<PeriodRow>> {
     )
 }
 
+/// The periods not ended at `now` whose budget refused a reservation since its last
+/// successful one: the budgets holding tasks back now.
+pub fn refusing(conn: &Conn, now: Millis) -> Result<Vec<PeriodRow>> {
+    conn.rows(
+        Sql::same(&format!(
+            "SELECT {PERIOD_COLUMNS} FROM budget_periods
+             WHERE refused_at IS NOT NULL AND starts_at <= ?1 AND ends_at > ?1
+             ORDER BY budget, period"
+        )),
+        args![now],
+        period_row,
+    )
+}
+
+/// Due pending tasks on a profile (`generator`; `default` also takes the tasks that name
+/// none), of `account` when given, in claim order, at most `limit`.
+pub fn pending_on(
+    conn: &Conn,
+    generator: &str,
+    default: bool,
+    account: Option<&str>,
+    now: Millis,
+    limit: i64,
+) -> Result<Vec<i64>> {
+    let unnamed = if default {
+        " OR t.generator IS NULL"
+    } else {
+        ""
+    };
+    conn.rows(
+        Sql::same(&format!(
+            "SELECT t.seq FROM tasks t JOIN accounts a ON a.id = t.account_id
+             WHERE t.status = 'pending' AND t.next_attempt_at <= ?1
+               AND (t.generator = ?2{unnamed})
+               AND (?3 = '' OR lower(a.name) = lower(?3))
+             ORDER BY t.priority DESC, t.seq LIMIT ?4"
+        )),
+        args![now, generator, account.unwrap_or(""), limit],
+        |r| r.get(0),
+    )
+}
+
 /// The refusals of periods not ended at `now` whose scope covers a task of `account` on
 /// `profile`: the reasons a pending task of theirs waits.
 pub fn refusals_for(conn: &Conn, account: &str, profile: &str, now: Millis) -> Result<Vec<String>> {

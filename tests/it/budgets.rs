@@ -225,3 +225,61 @@ pub(crate) fn budgets_are_validated_with_their_line() {
     let run = env.run(["config", "show"]);
     assert!(run.stderr.contains("line 6"), "{}", run.stderr);
 }
+
+#[test]
+pub(crate) fn a_budget_wait_longer_than_fallback_after_moves_the_task() {
+    let mock = OpenAi::start(|_| Reply::article("Paid"));
+    let env = Env::new();
+    env.config(&format!(
+        r#"[daemon]
+poll_interval = "100ms"
+lease = "2s"
+retry_delays = ["100ms"]
+
+[generators.gpt]
+kind = "openai"
+base_url = "{}"
+model = "gpt-test"
+timeout = "5s"
+max_tokens = 500
+fallback = ["template"]
+fallback_after = "1s"
+
+[[budgets]]
+name = "gpt-tokens"
+profile = "gpt"
+period = "daily"
+timezone = "UTC"
+max_tokens = 1000
+"#,
+        mock.base("p")
+    ));
+    env.account("blog");
+    // The first request of the period is admitted (600 tokens used); the second would pass
+    // the cap, and the budget's period ends later than `fallback_after`.
+    let first = env.submit("blog", "First", &["--generator", "gpt"]);
+    let mut daemon = env.spawn(&["daemon", "run"], &[]);
+    wait_until("the first completes", Duration::from_secs(20), || {
+        env.status_of(&first) == "completed"
+    });
+    let second = env.submit("blog", "Second", &["--generator", "gpt"]);
+    wait_until("the second completes", Duration::from_secs(20), || {
+        env.status_of(&second) == "completed"
+    });
+    daemon.signal(Signal::SIGTERM);
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(20)),
+        0,
+        "{}",
+        daemon.log()
+    );
+    assert_eq!(mock.calls().len(), 1);
+    let t: Value = env.json(&["task", "show", &second]);
+    assert_eq!(t["generator"], "template", "{t}");
+    assert_eq!(t["original_generator"], "gpt", "{t}");
+    let log = env.ok(["task", "log", &second]);
+    assert!(
+        log.contains("budget `gpt-tokens` exhausted") && log.contains("moved to template"),
+        "{log}"
+    );
+}

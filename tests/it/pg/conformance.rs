@@ -131,6 +131,7 @@ on_postgres! {
     budgets: [
         a_daily_budget_stops_dispatch_and_resumes_in_the_next_period,
         budgets_are_validated_with_their_line,
+        a_budget_wait_longer_than_fallback_after_moves_the_task,
     ];
     fallback: [
         an_unavailable_profile_moves_the_task_to_its_fallback,
