@@ -250,7 +250,7 @@ fn one(root: &Path, run: &Run, n: usize, conc: usize, latency: Duration, paid: u
         "  per request: reserved {estimate:.5} USD, actual {actual:.5} USD; cap {cap:.4} USD (pays for {paid})"
     );
     println!(
-        "  requests answered {requests} of {n}; completed {}; pending {}; refusals {}",
+        "  requests answered {requests} of {n}; completed {}; pending {}; dispatch stopped {} times",
         last.0,
         n as u64 - last.0,
         period.refusals

@@ -32,7 +32,8 @@ pub struct BudgetUse {
     pub used_ratio: f64,
     /// Requests reserved in the period.
     pub requests: i64,
-    /// Reservations refused in the period.
+    /// Times the budget stopped dispatch in the period (it refused a reservation after the
+    /// last one it admitted).
     pub refusals: i64,
     /// Why the last claim was refused, while no reservation has succeeded since.
     pub refused: Option<String>,

@@ -840,7 +840,7 @@ fn budget_families(e: &mut Exposition, budgets: &[super::budgets::BudgetUse]) {
     e.family(
         "contenthub_budget_refusals",
         "gauge",
-        "Reservations the budget refused in its current period (tasks held pending).",
+        "Times the budget stopped dispatch in its current period (it refused a reservation after the last one it admitted).",
     );
     for b in budgets {
         e.sample(

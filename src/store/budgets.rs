@@ -40,7 +40,10 @@ pub struct PeriodRow {
     pub spent: Amount,
     pub reserved: Amount,
     pub requests: i64,
+    /// Times the budget started refusing reservations in the period (after a reservation
+    /// that succeeded, or at its first).
     pub refusals: i64,
+    /// When it started refusing, while no reservation has succeeded since.
     pub refused_at: Option<Millis>,
     pub reason: Option<String>,
     pub scope_account: Option<String>,
@@ -159,10 +162,13 @@ pub fn admit(conn: &Conn, plan: &Plan, seq: i64, profile: &str, now: Millis) -> 
         )?;
         if !budget.admits(row.used(), r.amount) {
             let reason = budget.refusal(r.window.end, now + plan.clock_shift_ms);
+            // Recorded once until a reservation succeeds again: a claim that finds the
+            // budget still exhausted writes nothing, so it wakes no daemon (a write would
+            // read as news to every claimer, which would claim again at once).
             conn.exec(
                 Sql::same(
                     "UPDATE budget_periods SET refusals = refusals + 1, refused_at = ?3, reason = ?4
-                     WHERE budget = ?1 AND period = ?2",
+                     WHERE budget = ?1 AND period = ?2 AND refused_at IS NULL",
                 ),
                 args![r.budget, r.window.key, now, reason],
             )?;

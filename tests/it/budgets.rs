@@ -108,7 +108,26 @@ pub(crate) fn a_daily_budget_stops_dispatch_and_resumes_in_the_next_period() {
         let t: Value = env.json(&["task", "show", &more[0]]);
         t["waiting_reason"].as_str() == Some(reason)
     });
-    std::thread::sleep(Duration::from_millis(500));
+    // Held back, the daemon idles: a claim that finds the budget still exhausted writes
+    // nothing that would wake it again at once.
+    let cpu = |pid: i32| -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let before = cpu(daemon.pid());
+    std::thread::sleep(Duration::from_secs(2));
+    let ticks = cpu(daemon.pid()) - before;
+    assert!(
+        ticks < 40,
+        "the daemon used {ticks} clock ticks in 2 s while held back"
+    );
     assert_eq!(mock.calls().len(), 4, "no request past the cap");
     assert_eq!(count(&env, "pending"), 6);
     let t: Value = env.json(&["task", "show", &more[5]]);
