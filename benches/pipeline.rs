@@ -313,6 +313,7 @@ impl Mock {
             image_base_url: None,
             fallback: None,
             fallback_after: None,
+            price_factor: None,
         };
         BTreeMap::from([("default".to_string(), profile)])
     }

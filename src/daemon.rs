@@ -137,6 +137,13 @@ fn engine_options(s: &Settings, flags: &Flags) -> Result<engine::Options> {
     opts.sole_on_host = flags.sole_on_host;
     opts.store_max_pages = flags.store_max_pages;
     opts.generators = s.generators.clone();
+    opts.budgets = budget_plan(s);
+    // A test knob: moves the budgets' clock, so a test reaches the next period without
+    // waiting for it.
+    opts.budgets.clock_shift_ms = std::env::var("CONTENTHUB_TEST_BUDGET_CLOCK_SHIFT_MS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
     opts.env = Arc::new(|k| std::env::var(k).ok());
     opts.notify = (&s.notify).into();
     // Configured signing without its secret would send unsigned events that receivers
@@ -213,7 +220,34 @@ pub fn alert_options(s: &Settings) -> AlertOptions {
         live: s.liveness(),
         renotify: m.renotify,
         host: crate::generator::process::host_name(),
+        budgets: s.monitor.budgets.clone(),
     }
+}
+
+/// The budgets as the claim reserves against them: each profile's model, its rate
+/// (`[prices]` of its model times its `price_factor`) and its `max_tokens`.
+pub fn budget_plan(s: &Settings) -> crate::domain::budget::Plan {
+    use crate::domain::budget::{Plan, ProfileCost, Rate};
+    let mut plan = Plan {
+        budgets: s.monitor.budgets.clone(),
+        ..Plan::default()
+    };
+    for (name, p) in &s.generators {
+        let rate = p
+            .model
+            .as_ref()
+            .and_then(|m| s.monitor.prices.get(m))
+            .map(|price| Rate::of(price, p.price_factor.unwrap_or(1.0)));
+        plan.profiles.insert(
+            name.clone(),
+            ProfileCost {
+                model: p.model.clone(),
+                rate,
+                max_tokens: p.max_tokens,
+            },
+        );
+    }
+    plan
 }
 
 /// What metrics are computed with, for `/metrics`, `monitor metrics` and `monitor watch`.
@@ -223,6 +257,7 @@ pub fn metrics_options(s: &Settings, window: Duration) -> MetricsOptions {
         default_generator: engine::default_profile(&s.generators).to_string(),
         prices: s.monitor.prices.clone(),
         live: s.liveness(),
+        budgets: s.monitor.budgets.clone(),
     }
 }
 

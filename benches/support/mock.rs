@@ -49,6 +49,11 @@ pub struct Mock {
 
 impl Mock {
     pub fn start(delay: Duration) -> Mock {
+        Mock::start_with_usage(delay, 150, 80)
+    }
+
+    /// A mock whose replies report `prompt` and `completion` tokens in their `usage`.
+    pub fn start_with_usage(delay: Duration, prompt: u64, completion: u64) -> Mock {
         let article = "# 集群基准测试\n\n本文由模拟生成器返回，用于测量多个守护进程共享一个 \
                        PostgreSQL 存储时的效率。\n\n## 要点\n\n- 领取使用 SKIP LOCKED。\n\
                        - 每个守护进程有自己的并发上限。\n\n## 结论\n\n生成器在固定延迟后作答。\n";
@@ -62,7 +67,11 @@ impl Mock {
                 "message": {"role": "assistant", "content": article},
                 "finish_reason": "stop"
             }],
-            "usage": {"prompt_tokens": 150, "completion_tokens": 80, "total_tokens": 230}
+            "usage": {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion
+            }
         });
         let stats = Arc::new(Stats {
             first_us: AtomicI64::new(i64::MAX),

@@ -44,6 +44,7 @@ impl ApiConfig {
                 default_generator: crate::engine::TEMPLATE.into(),
                 prices: Default::default(),
                 live: crate::monitor::Liveness::new(std::time::Duration::from_secs(15)),
+                budgets: Vec::new(),
             },
             connections: Default::default(),
         }

@@ -320,6 +320,15 @@ fn health(ctx: &mut Ctx, a: HealthArgs) -> Result<ExitCode> {
         format!("store readable (schema {version})"),
     )];
     checks.extend(health::evaluate(&observed, &opts));
+    let budgets = &ctx.settings.monitor.budgets;
+    match store.read(|tx| crate::monitor::budgets::uses(tx, budgets, now)) {
+        Ok(uses) => checks.extend(crate::monitor::budgets::checks(&uses)),
+        Err(e) => checks.push(Check::plain(
+            "budgets",
+            State::Unknown,
+            format!("cannot read the budgets: {e}"),
+        )),
+    }
     if a.probe {
         checks.extend(probe(ctx)?);
     }
@@ -564,6 +573,44 @@ fn metrics_table(ctx: &Ctx, m: &Metrics) -> String {
                 pct(b.success_rate),
                 secs(b.generation_p50),
                 secs(b.generation_p95),
+            ]);
+        }
+        text.push_str(&(t.to_string() + "\n"));
+    }
+    if !m.budgets.is_empty() {
+        let mut t = crate::output::new_table(&ctx.printer.style);
+        t.set_header(vec![
+            "budget",
+            "period",
+            "cost spent",
+            "reserved",
+            "cap",
+            "tokens spent",
+            "reserved",
+            "cap",
+            "used",
+            "refused",
+        ]);
+        let money = |v: Option<f64>, c: &Option<String>| match v {
+            Some(v) => format!("{v:.4} {}", c.as_deref().unwrap_or(""))
+                .trim()
+                .to_string(),
+            None => "-".into(),
+        };
+        for b in &m.budgets {
+            t.add_row(vec![
+                b.budget.clone(),
+                format!("{} ({})", b.period, b.timezone),
+                money(Some(b.spent_cost), &b.currency),
+                money(Some(b.reserved_cost), &b.currency),
+                money(b.max_cost, &b.currency),
+                b.spent_tokens.to_string(),
+                b.reserved_tokens.to_string(),
+                b.max_tokens
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                pct(Some(b.used_ratio)),
+                b.refusals.to_string(),
             ]);
         }
         text.push_str(&(t.to_string() + "\n"));

@@ -286,7 +286,19 @@ pub fn run(ctx: &mut Ctx, cmd: TaskCmd) -> Result<ExitCode> {
         TaskSub::Show(a) => {
             let store = ctx.store()?;
             let (seq, _) = tasks::resolve(store.conn(), &a.id)?;
-            let task = tasks::get(store.conn(), seq)?;
+            let mut task = tasks::get(store.conn(), seq)?;
+            if task.status == Status::Pending {
+                let profile = task.generator.clone().unwrap_or_else(|| {
+                    crate::engine::default_profile(&ctx.settings.generators).to_string()
+                });
+                let reasons = crate::store::budgets::refusals_for(
+                    ctx.store()?.conn(),
+                    &task.account,
+                    &profile,
+                    crate::domain::time::now_ms(),
+                )?;
+                task.waiting_reason = (!reasons.is_empty()).then(|| reasons.join("; "));
+            }
             ctx.print(&ctx.printer.one(&task))?;
             Ok(ExitCode::Ok)
         }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
+use crate::domain::budget::{Budget, Period, Scope};
 use crate::domain::price::Price;
 use crate::domain::setting::{is_env_name, positive, DurationSetting};
 use crate::domain::task::validate_http_url;
@@ -57,6 +58,116 @@ pub(super) struct FileConfig {
     #[serde(default)]
     pub(super) prices: BTreeMap<String, Price>,
     pub(super) alerts: Option<Vec<AlertSection>>,
+    #[serde(default)]
+    pub(super) budgets: Vec<BudgetSection>,
+}
+
+/// A `[[budgets]]` entry as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BudgetSection {
+    pub(super) name: String,
+    pub(super) account: Option<String>,
+    pub(super) profile: Option<String>,
+    pub(super) period: Period,
+    pub(super) timezone: Option<String>,
+    pub(super) max_cost: Option<f64>,
+    pub(super) currency: Option<String>,
+    pub(super) max_tokens: Option<u64>,
+}
+
+/// A `[[budgets]]` entry, checked against the profiles and `[prices]`; the error names the
+/// key at fault. A budget with `max_cost` needs a price for the model of every profile it
+/// applies to (profiles without a model, such as templates and commands, cost nothing).
+pub(super) fn budget_of(
+    b: &BudgetSection,
+    generators: &BTreeMap<String, GeneratorProfile>,
+    prices: &BTreeMap<String, Price>,
+) -> std::result::Result<Budget, (&'static str, String)> {
+    let name = b.name.trim();
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err((
+            "name",
+            "a budget name uses letters, digits, '_' and '-'".into(),
+        ));
+    }
+    let scope = match (&b.account, &b.profile) {
+        (Some(_), Some(_)) => {
+            return Err((
+                "profile",
+                "a budget is scoped by `account` or by `profile`, not both".into(),
+            ))
+        }
+        (Some(a), None) if a.trim().is_empty() => {
+            return Err(("account", "must not be empty".into()))
+        }
+        (Some(a), None) => Scope::Account(a.trim().to_string()),
+        (None, Some(p)) => {
+            if p != "template" && !generators.contains_key(p) {
+                return Err(("profile", format!("no generator profile named '{p}'")));
+            }
+            Scope::Profile(p.clone())
+        }
+        (None, None) => Scope::All,
+    };
+    let tz_name = b
+        .timezone
+        .clone()
+        .unwrap_or_else(crate::schedule::local_tz_name);
+    let tz = crate::schedule::parse_tz(&tz_name).map_err(|e| ("timezone", e.to_string()))?;
+    if b.max_cost.is_none() && b.max_tokens.is_none() {
+        return Err((
+            "max_cost",
+            "a budget needs `max_cost` or `max_tokens` (or both)".into(),
+        ));
+    }
+    if b.max_tokens == Some(0) {
+        return Err(("max_tokens", "must be greater than zero".into()));
+    }
+    if let Some(cost) = b.max_cost {
+        if !cost.is_finite() || cost <= 0.0 {
+            return Err(("max_cost", "must be a positive number".into()));
+        }
+        let Some(currency) = b.currency.as_deref().map(str::trim) else {
+            return Err(("currency", "is required with `max_cost`".into()));
+        };
+        if let Some((model, p)) = prices.iter().find(|(_, p)| p.currency != currency) {
+            return Err((
+                "currency",
+                format!(
+                    "'{currency}' differs from the currency of [prices.\"{model}\"] ('{}')",
+                    p.currency
+                ),
+            ));
+        }
+        for (profile, g) in generators {
+            if !matches!(&scope, Scope::Profile(p) if p != profile) {
+                if let Some(model) = g.model.as_deref().filter(|m| !prices.contains_key(*m)) {
+                    return Err((
+                        "max_cost",
+                        format!(
+                            "profile '{profile}' uses model '{model}', which has no price: add [prices.\"{model}\"]"
+                        ),
+                    ));
+                }
+            }
+        }
+    } else if b.currency.is_some() {
+        return Err(("currency", "applies with `max_cost` only".into()));
+    }
+    Ok(Budget {
+        name: name.to_string(),
+        scope,
+        period: b.period,
+        tz,
+        max_cost: b.max_cost,
+        currency: b.currency.as_ref().map(|c| c.trim().to_string()),
+        max_tokens: b.max_tokens,
+    })
 }
 
 /// A threshold as written: a number, or text such as `"20%"` or `"30m"`.
@@ -105,6 +216,8 @@ pub(super) struct AlertSection {
     #[serde(rename = "for")]
     pub(super) hold: Option<DurationSetting>,
     pub(super) renotify: Option<DurationSetting>,
+    /// The budget a `budget_used_ratio` rule watches.
+    pub(super) budget: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -179,6 +292,16 @@ pub(super) fn rule_of(a: &AlertSection) -> std::result::Result<Rule, (&'static s
     if let Some(w) = a.window {
         check_window(w.0).map_err(|e| ("window", e))?;
     }
+    match (a.metric, &a.budget) {
+        (Metric::BudgetUsedRatio, None) => {
+            return Err((
+                "budget",
+                "metric budget_used_ratio needs `budget = NAME`".into(),
+            ))
+        }
+        (Metric::BudgetUsedRatio, Some(_)) | (_, None) => {}
+        (_, Some(_)) => return Err(("budget", "applies to metric budget_used_ratio only".into())),
+    }
     Ok(Rule {
         name: a.name.trim().to_string(),
         metric: a.metric,
@@ -189,6 +312,7 @@ pub(super) fn rule_of(a: &AlertSection) -> std::result::Result<Rule, (&'static s
         channels: a.channels.clone(),
         hold: a.hold.map(|d| d.0).unwrap_or_default(),
         renotify: a.renotify.map(|d| d.0).filter(|d| !d.is_zero()),
+        budget: a.budget.as_ref().map(|b| b.trim().to_string()),
     })
 }
 
@@ -394,9 +518,42 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<FileConfig> {
             return Err(invalid(line, &format!("notify.channels.{key}"), &message));
         }
     }
+    let mut budget_names: Vec<String> = Vec::new();
+    for (i, b) in file.budgets.iter().enumerate() {
+        let line = line_of_item(text, "budgets", i).unwrap_or(1);
+        match budget_of(b, &file.generators, &file.prices) {
+            Ok(budget) if budget_names.contains(&budget.name) => {
+                return Err(invalid(
+                    line,
+                    "budgets.name",
+                    &format!("'{}' names two budgets", budget.name),
+                ));
+            }
+            Ok(budget) => budget_names.push(budget.name),
+            Err((key, message)) => {
+                return Err(invalid(line, &format!("budgets.{key}"), &message));
+            }
+        }
+    }
     let mut rules = Vec::new();
     for (i, a) in file.alerts.iter().flatten().enumerate() {
         match rule_of(a) {
+            Ok(r) if r.budget.as_ref().is_some_and(|b| !budget_names.contains(b)) => {
+                let line = line_of_item(text, "alerts", i).unwrap_or(1);
+                let known = if budget_names.is_empty() {
+                    "none configured".to_string()
+                } else {
+                    budget_names.join(", ")
+                };
+                return Err(invalid(
+                    line,
+                    "alerts.budget",
+                    &format!(
+                        "no budget named '{}' (known: {known})",
+                        r.budget.unwrap_or_default()
+                    ),
+                ));
+            }
             Ok(r) => rules.push(r),
             Err((key, message)) => {
                 let line = line_of_item(text, "alerts", i).unwrap_or(1);

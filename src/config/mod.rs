@@ -135,6 +135,8 @@ pub struct MonitorSettings {
     pub alerts_configured: bool,
     /// Prices per model, for cost.
     pub prices: BTreeMap<String, Price>,
+    /// Cost budgets (`[[budgets]]`).
+    pub budgets: Vec<crate::domain::budget::Budget>,
 }
 
 /// What the command line contributes before resolution.

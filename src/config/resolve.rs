@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::file::{parse_file, rule_of, FileConfig, Threshold};
+use super::file::{budget_of, parse_file, rule_of, FileConfig, Threshold};
 use super::{
     ApiSettings, DaemonSettings, MonitorSettings, NotifySettings, Overrides, Settings, Source,
     Sourced, TaskSettings, WebhookSettings,
@@ -230,6 +230,11 @@ impl Settings {
                 None => default_rules(file.monitor.expect_daemon.unwrap_or(true)),
             },
             prices: file.prices.clone(),
+            budgets: file
+                .budgets
+                .iter()
+                .filter_map(|b| budget_of(b, &file.generators, &file.prices).ok())
+                .collect(),
         };
 
         Ok(Settings {

@@ -215,6 +215,31 @@ impl Settings {
                 &Source::File,
             );
         }
+        for b in &m.budgets {
+            use crate::domain::budget::Scope;
+            let scope = match &b.scope {
+                Scope::All => "every request".to_string(),
+                Scope::Account(a) => format!("account {a}"),
+                Scope::Profile(p) => format!("profile {p}"),
+            };
+            let mut caps = Vec::new();
+            if let Some(c) = b.max_cost {
+                caps.push(format!("{c} {}", b.currency.as_deref().unwrap_or("")));
+            }
+            if let Some(t) = b.max_tokens {
+                caps.push(format!("{t} tokens"));
+            }
+            push(
+                &format!("budgets.{}", b.name),
+                format!(
+                    "{} {} in {} ({scope})",
+                    caps.join(" and "),
+                    b.period.as_str(),
+                    b.tz.name()
+                ),
+                &Source::File,
+            );
+        }
         let rules_source = if m.alerts_configured {
             Source::File
         } else {
@@ -283,6 +308,9 @@ impl Settings {
             }
             if let Some(v) = &p.fallback_after {
                 push(&key("fallback_after"), dur(&v.0), &Source::File);
+            }
+            if let Some(v) = p.price_factor {
+                push(&key("price_factor"), v.to_string(), &Source::File);
             }
         }
         out

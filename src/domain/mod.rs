@@ -6,6 +6,7 @@
 //! file, generator profiles and notification channels share.
 
 pub mod account;
+pub mod budget;
 pub mod content;
 pub mod price;
 pub mod setting;

@@ -159,6 +159,10 @@ pub struct Task {
     /// was queued (no callback URL, or the task has not finished).
     #[serde(default)]
     pub callback_delivery: Option<CallbackDelivery>,
+    /// Why a pending task is not being sent now, when something holds it back: the budget
+    /// whose cap its request would pass (`task show` only; absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_reason: Option<String>,
 }
 
 /// Where a task's callback stands (`task show`): the newest `task.completed` / `task.failed`

@@ -110,6 +110,7 @@ impl<'a> Dispatcher<'a> {
             limits: Arc::new(queue::Limits {
                 per_profile: shared.limits.clone().into_iter().collect(),
                 default_profile: shared.profile_of(None),
+                budgets: opts.budgets.clone(),
             }),
             watch,
             seen: Versions::default(),
@@ -253,9 +254,15 @@ impl<'a> Dispatcher<'a> {
         // The claim counts each limited profile's tasks in flight in the store (this daemon's
         // and every other's), so the limits hold across daemons.
         let (o, lease_ms, limits) = (self.owner.clone(), self.lease_ms, self.limits.clone());
+        let shared = self.shared.clone();
         let claimed = self
             .db
-            .write(move |tx| queue::claim(tx, &o, now_ms(), lease_ms, free, &limits))
+            .write(move |tx| {
+                if !limits.budgets.is_empty() {
+                    super::budgets::fall_back_held(tx, &shared, now_ms())?;
+                }
+                queue::claim(tx, &o, now_ms(), lease_ms, free, &limits)
+            })
             .await?;
         self.saturated = claimed.len() == free;
         for c in claimed {
@@ -446,7 +453,9 @@ impl<'a> Dispatcher<'a> {
             };
             if self.inflight.get(&seq).is_some_and(|f| f.worker == worker) {
                 if let Some(f) = self.inflight.remove(&seq) {
-                    freed_full |= full.names.contains(&f.profile);
+                    // A finished task may leave room under a budget, too.
+                    freed_full |=
+                        full.names.contains(&f.profile) || !self.limits.budgets.is_empty();
                     callbacks |= f.callback;
                 }
                 self.shared.forget(seq);
@@ -474,8 +483,8 @@ impl<'a> Dispatcher<'a> {
         let seen = std::mem::replace(&mut self.seen, now);
         // A task leaving flight makes room only under a profile's limit: without limits it is
         // no news to a claimer.
-        let due =
-            now.due != seen.due || (now.freed != seen.freed && !self.limits.per_profile.is_empty());
+        let limited = !self.limits.per_profile.is_empty() || !self.limits.budgets.is_empty();
+        let due = now.due != seen.due || (now.freed != seen.freed && limited);
         if due {
             let full = self.full(&self.per_profile());
             self.dirty |= match self.watch.conn() {

@@ -7,6 +7,7 @@
 //! `worker` ← `dispatch` ← this file, which only assembles them; `children` (the programs of
 //! `command` generators) sits below `worker` and `dispatch`.
 
+pub mod budgets;
 pub mod children;
 pub mod db;
 pub mod dispatch;

@@ -52,6 +52,8 @@ pub struct Options {
     /// Caps the daemon's store at this many pages, so writes that grow it fail as on a full
     /// disk (a test knob: `CONTENTHUB_TEST_STORE_MAX_PAGES` for `daemon run`).
     pub store_max_pages: Option<u64>,
+    /// The cost budgets a claim reserves against (`[[budgets]]`).
+    pub budgets: crate::domain::budget::Plan,
 }
 
 impl Options {
@@ -81,6 +83,7 @@ impl Options {
             scheduler: None,
             alerts: None,
             store_max_pages: None,
+            budgets: Default::default(),
         }
     }
 }

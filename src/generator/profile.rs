@@ -77,6 +77,8 @@ pub struct GeneratorProfile {
     /// How long a task may wait for this profile's rate limit or budget before it moves to
     /// its fallback instead.
     pub fallback_after: Option<DurationSetting>,
+    /// Multiplies the `[prices]` of the profile's model for budgets (default 1).
+    pub price_factor: Option<f64>,
 }
 
 impl GeneratorProfile {
@@ -147,6 +149,11 @@ impl GeneratorProfile {
         if let Some(d) = self.fallback_after {
             if d.0.is_zero() {
                 return Err(("fallback_after", "must be greater than zero".into()));
+            }
+        }
+        if let Some(f) = self.price_factor {
+            if !f.is_finite() || f < 0.0 {
+                return Err(("price_factor", "must be a non-negative number".into()));
             }
         }
         if let Some(t) = self.temperature {

@@ -40,6 +40,7 @@ pub(crate) fn profile(kind: GeneratorKind, base_url: &str) -> GeneratorProfile {
         image_base_url: None,
         fallback: None,
         fallback_after: None,
+        price_factor: None,
     }
 }
 

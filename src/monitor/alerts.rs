@@ -36,10 +36,11 @@ pub enum Metric {
     Finished,
     Failed,
     DeliveriesFailed,
+    BudgetUsedRatio,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 13] = [
+    pub const ALL: [Metric; 14] = [
         Metric::FailureRate,
         Metric::TimeoutRate,
         Metric::SuccessRate,
@@ -53,6 +54,7 @@ impl Metric {
         Metric::Finished,
         Metric::Failed,
         Metric::DeliveriesFailed,
+        Metric::BudgetUsedRatio,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,12 +72,16 @@ impl Metric {
             Metric::Finished => "finished",
             Metric::Failed => "failed",
             Metric::DeliveriesFailed => "deliveries_failed",
+            Metric::BudgetUsedRatio => "budget_used_ratio",
         }
     }
 
     pub fn unit(self) -> Unit {
         match self {
-            Metric::FailureRate | Metric::TimeoutRate | Metric::SuccessRate => Unit::Ratio,
+            Metric::FailureRate
+            | Metric::TimeoutRate
+            | Metric::SuccessRate
+            | Metric::BudgetUsedRatio => Unit::Ratio,
             Metric::OldestPendingAge | Metric::SchedulerLag | Metric::HeartbeatAge => Unit::Seconds,
             _ => Unit::Count,
         }
@@ -116,6 +122,8 @@ impl Metric {
             Metric::Finished => Some(finished.decided() as f64),
             Metric::Failed => Some((finished.failed + finished.timeout) as f64),
             Metric::DeliveriesFailed => Some(o.deliveries_failed as f64),
+            // Measured per budget: see `Rule::budget`.
+            Metric::BudgetUsedRatio => None,
         }
     }
 }
@@ -192,6 +200,8 @@ pub struct Rule {
     pub hold: Duration,
     /// Notify again while still firing, this often; `None`: never.
     pub renotify: Option<Duration>,
+    /// The budget a `budget_used_ratio` rule watches.
+    pub budget: Option<String>,
 }
 
 impl Rule {
@@ -206,6 +216,7 @@ impl Rule {
             channels: None,
             hold: Duration::ZERO,
             renotify: None,
+            budget: None,
         }
     }
 
@@ -219,6 +230,9 @@ impl Rule {
         );
         if self.metric.windowed() {
             s.push_str(&format!(" over {}", super::window_label(self.window)));
+        }
+        if let Some(b) = &self.budget {
+            s.push_str(&format!(" of budget {b}"));
         }
         s
     }
@@ -255,6 +269,8 @@ pub struct AlertOptions {
     pub renotify: Option<Duration>,
     /// Named in notifications.
     pub host: String,
+    /// The budgets `budget_used_ratio` rules watch.
+    pub budgets: Vec<crate::domain::budget::Budget>,
 }
 
 /// One rule's evaluation, as `monitor alerts` shows it.
@@ -338,6 +354,7 @@ pub fn evaluate(
             e.insert(outcomes(conn, since, until)?);
         }
     }
+    let budget_uses = super::budgets::uses(conn, &opts.budgets, now)?;
     let mut rows: BTreeMap<String, q::AlertRow> = q::alert_rows(conn)?
         .into_iter()
         .map(|r| (r.name.clone(), r))
@@ -350,7 +367,13 @@ pub fn evaluate(
     };
     for rule in &opts.rules {
         let finished = windows.get(&rule.window).copied().unwrap_or_default();
-        let value = rule.metric.value(&base, &finished, opts.min_finished);
+        let value = match (&rule.metric, &rule.budget) {
+            (Metric::BudgetUsedRatio, Some(b)) => budget_uses
+                .iter()
+                .find(|u| &u.budget == b)
+                .map(|u| u.used_ratio),
+            _ => rule.metric.value(&base, &finished, opts.min_finished),
+        };
         let holds = value.is_some_and(|v| rule.op.holds(v, rule.threshold));
         let prev = rows.remove(&rule.name);
         let prev_state = prev.as_ref().map(|p| p.state.as_str()).unwrap_or("ok");

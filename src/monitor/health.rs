@@ -178,7 +178,7 @@ fn by_levels(unit: Unit, value: Option<f64>, levels: (Option<f64>, Option<f64>))
 }
 
 impl Check {
-    fn new(
+    pub(super) fn new(
         name: &str,
         unit: Unit,
         value: Option<f64>,
@@ -198,12 +198,12 @@ impl Check {
     }
 
     /// Sets the state regardless of the levels (the perfdata then says so too).
-    fn decide(&mut self, status: State) {
+    pub(super) fn decide(&mut self, status: State) {
         self.status = status;
         self.decided = Some(status);
     }
 
-    fn with(mut self, message: String) -> Check {
+    pub(super) fn with(mut self, message: String) -> Check {
         self.message = message;
         self
     }

@@ -30,6 +30,8 @@ pub struct MetricsOptions {
     pub prices: BTreeMap<String, Price>,
     /// How old a daemon's heartbeat may be.
     pub live: super::Liveness,
+    /// The cost budgets (`[[budgets]]`).
+    pub budgets: Vec<crate::domain::budget::Budget>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -213,6 +215,9 @@ pub struct Metrics {
     pub daemon: DaemonInfo,
     pub accounts: Vec<Breakdown>,
     pub generators: Vec<Breakdown>,
+    /// Each budget's current period: spent, reserved and cap.
+    #[serde(default)]
+    pub budgets: Vec<super::budgets::BudgetUse>,
 }
 
 #[derive(Default)]
@@ -418,6 +423,7 @@ pub fn collect(
         },
         accounts,
         generators,
+        budgets: super::budgets::uses(conn, &opts.budgets, now)?,
     })
 }
 
@@ -762,7 +768,87 @@ pub fn prometheus(m: &Metrics) -> String {
         "generator",
         &m.generators,
     );
+    budget_families(&mut e, &m.budgets);
     e.0
+}
+
+/// Each budget's current period: cost and tokens spent, reserved and capped, the share used,
+/// and the reservations it refused. The families are there without budgets too, empty.
+fn budget_families(e: &mut Exposition, budgets: &[super::budgets::BudgetUse]) {
+    e.family(
+        "contenthub_budget_cost",
+        "gauge",
+        "Cost in the budget's current period: spent (settled from usage), reserved (requests in flight) and cap.",
+    );
+    for b in budgets {
+        let currency = b.currency.as_deref().unwrap_or("");
+        for (state, v) in [
+            ("spent", Some(b.spent_cost)),
+            ("reserved", Some(b.reserved_cost)),
+            ("cap", b.max_cost),
+        ] {
+            if let Some(v) = v {
+                e.sample(
+                    "contenthub_budget_cost",
+                    &[
+                        ("budget", &b.budget),
+                        ("period", &b.period),
+                        ("currency", currency),
+                        ("state", state),
+                    ],
+                    Some(v),
+                );
+            }
+        }
+    }
+    e.family(
+        "contenthub_budget_tokens",
+        "gauge",
+        "Tokens in the budget's current period: spent, reserved and cap.",
+    );
+    for b in budgets {
+        for (state, v) in [
+            ("spent", Some(b.spent_tokens as f64)),
+            ("reserved", Some(b.reserved_tokens as f64)),
+            ("cap", b.max_tokens.map(|t| t as f64)),
+        ] {
+            if let Some(v) = v {
+                e.sample(
+                    "contenthub_budget_tokens",
+                    &[
+                        ("budget", &b.budget),
+                        ("period", &b.period),
+                        ("state", state),
+                    ],
+                    Some(v),
+                );
+            }
+        }
+    }
+    e.family(
+        "contenthub_budget_used_ratio",
+        "gauge",
+        "Spent and reserved over the cap in the budget's current period (the larger of cost and tokens).",
+    );
+    for b in budgets {
+        e.sample(
+            "contenthub_budget_used_ratio",
+            &[("budget", &b.budget), ("period", &b.period)],
+            Some(b.used_ratio),
+        );
+    }
+    e.family(
+        "contenthub_budget_refusals",
+        "gauge",
+        "Times the budget stopped dispatch in its current period (it refused a reservation after the last one it admitted).",
+    );
+    for b in budgets {
+        e.sample(
+            "contenthub_budget_refusals",
+            &[("budget", &b.budget), ("period", &b.period)],
+            Some(b.refusals as f64),
+        );
+    }
 }
 
 /// Writes `text` to `dir/contenthub.prom` atomically (a temporary file in the same directory,

@@ -7,6 +7,7 @@
 //! computed over tasks that *finished* in it, never all-time failures over today's tasks.
 
 pub mod alerts;
+pub mod budgets;
 pub mod channels;
 pub mod health;
 pub mod metrics;

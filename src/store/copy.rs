@@ -225,6 +225,42 @@ pub const COPIED: &[Table] = &[
         order: "name",
         identity: None,
     },
+    Table {
+        name: "budget_periods",
+        columns: &[
+            "budget",
+            "period",
+            "starts_at",
+            "ends_at",
+            "spent_cost",
+            "spent_tokens",
+            "reserved_cost",
+            "reserved_tokens",
+            "requests",
+            "refusals",
+            "refused_at",
+            "reason",
+            "scope_account",
+            "scope_profile",
+        ],
+        order: "budget, period",
+        identity: None,
+    },
+    Table {
+        name: "budget_reservations",
+        columns: &[
+            "task_seq",
+            "budget",
+            "period",
+            "cost",
+            "tokens",
+            "prompt_rate",
+            "completion_rate",
+            "reserved_at",
+        ],
+        order: "task_seq, budget",
+        identity: None,
+    },
 ];
 
 /// The store's tables that are not copied, and why.

@@ -334,8 +334,45 @@ const V8: &str = r#"
 ALTER TABLE tasks ADD COLUMN original_generator TEXT;
 "#;
 
+/// Budgets: spend and reservations per budget and period, and each task's reservations.
+const V9: &str = r#"
+-- One row per budget and period (`2026-12-05`, `2026-12`): what was spent (settled from the
+-- replies' usage) and what requests in flight have reserved. A claim that a cap refuses
+-- records when and why, with the budget's scope, so `task show` can name it.
+CREATE TABLE budget_periods (
+    budget          TEXT NOT NULL,
+    period          TEXT NOT NULL,
+    starts_at       INTEGER NOT NULL,
+    ends_at         INTEGER NOT NULL,
+    spent_cost      REAL NOT NULL DEFAULT 0,
+    spent_tokens    INTEGER NOT NULL DEFAULT 0,
+    reserved_cost   REAL NOT NULL DEFAULT 0,
+    reserved_tokens INTEGER NOT NULL DEFAULT 0,
+    requests        INTEGER NOT NULL DEFAULT 0,
+    refusals        INTEGER NOT NULL DEFAULT 0,
+    refused_at      INTEGER,
+    reason          TEXT,
+    scope_account   TEXT,
+    scope_profile   TEXT,
+    PRIMARY KEY (budget, period)
+);
+-- What a claimed task reserved, per budget, and the rate it is priced at, so that its
+-- result settles it, also after a restart.
+CREATE TABLE budget_reservations (
+    task_seq        INTEGER NOT NULL,
+    budget          TEXT NOT NULL,
+    period          TEXT NOT NULL,
+    cost            REAL NOT NULL,
+    tokens          INTEGER NOT NULL,
+    prompt_rate     REAL,
+    completion_rate REAL,
+    reserved_at     INTEGER NOT NULL,
+    PRIMARY KEY (task_seq, budget)
+);
+"#;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

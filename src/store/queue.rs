@@ -26,6 +26,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::accounts;
+use super::budgets;
 use super::contents::{self, NewContent};
 use super::counters;
 use super::sql::{args, Sql};
@@ -272,13 +273,15 @@ fn held(conn: &Conn, seq: Seq, fence: Fence<'_>) -> Result<Option<Held>> {
 /// The generator profiles' `max_concurrent`, which a claim keeps to across every daemon on
 /// the store: it counts the profile's tasks in flight (`submitted` or `processing`, whoever
 /// holds them) in the store itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Limits {
     /// Most tasks in flight at once, per profile (sorted: PostgreSQL's claim locks the
     /// profiles in this order).
     pub per_profile: BTreeMap<String, usize>,
     /// The profile of tasks that name no generator.
     pub default_profile: String,
+    /// The cost budgets each claimed task reserves against (see `budgets::admit`).
+    pub budgets: crate::domain::budget::Plan,
 }
 
 impl Limits {
@@ -405,6 +408,7 @@ pub fn claim(
     }
 
     let mut room = room_per_profile(conn, limits)?;
+    budgets::release_stale(conn, &limits.budgets)?;
     // Each round takes, times out or passes over (its profile being full from then on) every
     // candidate it read, so the next one reads new ones; it ends when the slots are taken or
     // the candidates run out.
@@ -433,13 +437,18 @@ pub fn claim(
                 continue;
             }
             let profile = limits.profile_of(generator.as_deref());
-            let left = room.get_mut(profile);
-            if left.as_ref().is_some_and(|n| **n <= 0) {
+            if room.get(profile).is_some_and(|n| *n <= 0) {
                 // The profile filled up in this claim: the next round passes it over.
                 moved_on = true;
                 continue;
             }
-            if let Some(n) = left {
+            let admission = budgets::admit(conn, &limits.budgets, seq, profile, now)?;
+            if admission != budgets::Admission::Admitted {
+                // The task stays pending while its budget is exhausted.
+                moved_on |= budgets::passes_over(conn, &mut room, profile, seq, &admission, now)?;
+                continue;
+            }
+            if let Some(n) = room.get_mut(profile) {
                 *n -= 1;
             }
             chosen.push(seq);
@@ -1082,6 +1091,18 @@ pub enum Finish {
     Released,
 }
 
+/// How a result settles its task's budget reservations.
+fn settlement(f: &Finish) -> budgets::Settlement {
+    match f {
+        Finish::Completed(c) => budgets::Settlement::Usage(budgets::Usage {
+            prompt: c.prompt_tokens.unwrap_or(0).into(),
+            completion: c.completion_tokens.unwrap_or(0).into(),
+        }),
+        Finish::Released => budgets::Settlement::Released,
+        _ => budgets::Settlement::Release,
+    }
+}
+
 /// Applies one result under `fence`. Returns the status the task ends in, or `None` when
 /// nothing was applied: the task had already left the states this result applies to
 /// (cancelled meanwhile, or a duplicate), or the fence no longer holds (another claim took
@@ -1098,6 +1119,7 @@ pub fn finish(
     let Some(held) = held(conn, seq, fence)? else {
         return Ok(None);
     };
+    budgets::settle(conn, seq, settlement(f))?;
     // The attempt is over: a submit still recorded as under way never got its reply.
     let running = [Status::Submitted, Status::Processing];
     if let Some(key) = forget_submit_key(conn, seq, held.submit_key)? {
@@ -2281,6 +2303,7 @@ mod tests {
         let limits = Limits {
             per_profile: [("default".to_string(), 2), ("slow".to_string(), 1)].into(),
             default_profile: "default".into(),
+            ..Limits::default()
         };
         let by = |c: &[Claimed]| -> (usize, usize, usize) {
             let n = |g: Option<&str>| {
@@ -2877,6 +2900,7 @@ mod tests {
             let limits = Limits {
                 per_profile: [("slow".to_string(), 3)].into(),
                 default_profile: "template".into(),
+                ..Limits::default()
             };
             let in_flight = |c: &Conn| -> Result<i64> {
                 c.one(

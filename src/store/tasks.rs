@@ -86,6 +86,7 @@ fn from_row(r: &Row<'_>) -> Result<Task> {
                 })
             }
         },
+        waiting_reason: None,
     })
 }
 

@@ -6,6 +6,7 @@ mod accounts;
 mod alerts;
 mod api;
 mod bad_input;
+mod budgets;
 mod cc_sync;
 mod cli;
 mod concurrency;

@@ -9,7 +9,7 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -444,4 +444,37 @@ DROP COLLATION nocase;
 /// profile of its fallback list.
 const V7: &str = r#"
 ALTER TABLE tasks ADD COLUMN original_generator TEXT;
+"#;
+
+/// Version 8 (SQLite's 9): budgets, their spend and reservations per period, and each task's
+/// reservations (see the SQLite migration for the columns).
+const V8: &str = r#"
+CREATE TABLE budget_periods (
+    budget          TEXT NOT NULL,
+    period          TEXT NOT NULL,
+    starts_at       BIGINT NOT NULL,
+    ends_at         BIGINT NOT NULL,
+    spent_cost      DOUBLE PRECISION NOT NULL DEFAULT 0,
+    spent_tokens    BIGINT NOT NULL DEFAULT 0,
+    reserved_cost   DOUBLE PRECISION NOT NULL DEFAULT 0,
+    reserved_tokens BIGINT NOT NULL DEFAULT 0,
+    requests        BIGINT NOT NULL DEFAULT 0,
+    refusals        BIGINT NOT NULL DEFAULT 0,
+    refused_at      BIGINT,
+    reason          TEXT,
+    scope_account   TEXT,
+    scope_profile   TEXT,
+    PRIMARY KEY (budget, period)
+);
+CREATE TABLE budget_reservations (
+    task_seq        BIGINT NOT NULL,
+    budget          TEXT NOT NULL,
+    period          TEXT NOT NULL,
+    cost            DOUBLE PRECISION NOT NULL,
+    tokens          BIGINT NOT NULL,
+    prompt_rate     DOUBLE PRECISION,
+    completion_rate DOUBLE PRECISION,
+    reserved_at     BIGINT NOT NULL,
+    PRIMARY KEY (task_seq, budget)
+);
 "#;

@@ -128,6 +128,11 @@ on_postgres! {
         daemon_start_status_and_stop,
         template_content_review_and_idempotent_export,
     ];
+    budgets: [
+        a_daily_budget_stops_dispatch_and_resumes_in_the_next_period,
+        budgets_are_validated_with_their_line,
+        a_budget_wait_longer_than_fallback_after_moves_the_task,
+    ];
     fallback: [
         an_unavailable_profile_moves_the_task_to_its_fallback,
         falling_back_to_the_template_holds_the_content_for_review,
