@@ -17,6 +17,7 @@ pub mod error;
 pub mod generator;
 pub mod monitor;
 pub mod output;
+pub mod review;
 pub mod schedule;
 pub mod service;
 pub mod signature;
