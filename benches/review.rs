@@ -125,6 +125,16 @@ fn article(pool: &Pool, chinese: bool, rng: &mut XorShift) -> String {
     out
 }
 
+/// The process's resident set size, in MiB (Linux), or 0.
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -168,6 +178,7 @@ fn main() {
         ms(built) / stored.max(1) as f64
     );
 
+    let before = rss_mib();
     let started = Instant::now();
     let mut index = Index::with_capacity(stored + pairs.len());
     for (i, s) in signatures.iter().enumerate() {
@@ -177,9 +188,11 @@ fn main() {
         index.insert(i as i64, &Signature::of(&p.a));
     }
     println!(
-        "index: {} signatures of {SIGNATURE_BYTES} bytes, inserted in {:.0} ms",
+        "index: {} signatures of {SIGNATURE_BYTES} bytes, inserted in {:.0} ms; resident \
+         memory grew by {:.0} MiB",
         index.len(),
-        ms(started.elapsed())
+        ms(started.elapsed()),
+        rss_mib() - before
     );
 
     let (mut sign, mut search, mut both) = (Vec::new(), Vec::new(), Vec::new());
