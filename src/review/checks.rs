@@ -172,7 +172,7 @@ impl Default for Rules {
             min_sections: 2,
             language_min_share: 0.5,
             min_quality_score: None,
-            max_similarity: 0.8,
+            max_similarity: super::similarity::DEFAULT_MAX_SIMILARITY,
             max_regenerations: 1,
             actions: BTreeMap::new(),
         }
@@ -877,10 +877,10 @@ mod tests {
     fn near_duplicates_above_the_limit_hold() {
         let rules = Rules::default();
         assert!(near_duplicate(None, &rules).is_none());
-        assert!(near_duplicate(Some((7, 0.8)), &rules).is_none());
+        assert!(near_duplicate(Some((7, 0.55)), &rules).is_none());
         let f = near_duplicate(Some((7, 0.93)), &rules).unwrap();
         assert_eq!(f.action, Action::Hold);
-        assert_eq!(f.detail, "93 % similar to content 7 (most allowed: 80 %)");
+        assert_eq!(f.detail, "93 % similar to content 7 (most allowed: 55 %)");
     }
 
     #[test]

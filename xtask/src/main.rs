@@ -1,5 +1,9 @@
 //! Project chores: `cargo xtask gen` writes `completions/` and `man/` from the clap
 //! definition; `cargo xtask gen --check` (or `cargo xtask --check`) fails when they are stale.
+//! `cargo xtask dupes [--check]` writes (or checks) the labelled near-duplicate set in
+//! `tests/data/` (see [`dupes`]).
+
+mod dupes;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -112,7 +116,11 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["gen"] => gen(false),
         ["gen", "--check"] | ["--check"] => gen(true),
-        _ => Err(anyhow::anyhow!("usage: cargo xtask gen [--check]")),
+        ["dupes"] => dupes::run(&root(), false),
+        ["dupes", "--check"] => dupes::run(&root(), true),
+        _ => Err(anyhow::anyhow!(
+            "usage: cargo xtask gen [--check] | cargo xtask dupes [--check]"
+        )),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
