@@ -311,6 +311,11 @@ impl Mock {
             mode: None,
             remote_cancel: None,
             image_base_url: None,
+            rpm: None,
+            tpm: None,
+            rpd: None,
+            tpd: None,
+            rate_window: None,
         };
         BTreeMap::from([("default".to_string(), profile)])
     }

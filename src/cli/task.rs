@@ -286,7 +286,10 @@ pub fn run(ctx: &mut Ctx, cmd: TaskCmd) -> Result<ExitCode> {
         TaskSub::Show(a) => {
             let store = ctx.store()?;
             let (seq, _) = tasks::resolve(store.conn(), &a.id)?;
-            let task = tasks::get(store.conn(), seq)?;
+            let mut task = tasks::get(store.conn(), seq)?;
+            let default = crate::engine::default_profile(&ctx.settings.generators).to_string();
+            let store = ctx.store()?;
+            task.waiting = crate::service::rate_wait(store.conn(), &task, &default, now_ms())?;
             ctx.print(&ctx.printer.one(&task))?;
             Ok(ExitCode::Ok)
         }

@@ -444,6 +444,11 @@ pub const DEFAULT_CONFIG: &str = r#"# contenthub configuration.
 # api_key_env = "OPENAI_API_KEY"       # the NAME of the variable holding the key
 # max_concurrent = 5
 # timeout = "120s"
+# rpm = 500                            # requests per rate_window, shared by every daemon
+# tpm = 200000                         # tokens per rate_window (prompt + max_tokens)
+# rpd = 10000                          # requests per rolling day
+# tpd = 5000000                        # tokens per rolling day
+# rate_window = "60s"
 #
 # [generators.creator]
 # kind = "content-creator"

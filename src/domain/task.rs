@@ -154,6 +154,10 @@ pub struct Task {
     /// was queued (no callback URL, or the task has not finished).
     #[serde(default)]
     pub callback_delivery: Option<CallbackDelivery>,
+    /// Why a due pending task is not started yet, when its profile waits for a rate limit
+    /// ("waiting for tpm on profile qwen, ~12 s"); shown by `task show`, absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<String>,
 }
 
 /// Where a task's callback stands (`task show`): the newest `task.completed` / `task.failed`

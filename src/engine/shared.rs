@@ -1,6 +1,6 @@
 //! The state the dispatcher, its workers, the outbox sender and the HTTP API share.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 use super::db::Db;
 use super::options::{default_profile, Options, TEMPLATE};
 use super::retry;
+use crate::domain::rate::RateLimits;
 use crate::domain::time::{now_ms, Millis};
 use crate::error::{Error, Result};
 use crate::generator::{self, Generator};
@@ -23,6 +24,9 @@ pub struct Shared {
     pub generators: HashMap<String, Arc<dyn Generator>>,
     /// Concurrency limit per profile, where one is set.
     pub(super) limits: HashMap<String, usize>,
+    /// Provider rate limits per profile, where any is set, and each profile's `max_tokens`.
+    pub(super) rates: BTreeMap<String, RateLimits>,
+    pub(super) max_tokens: HashMap<String, u32>,
     default_profile: String,
     pub retry_delays: Vec<Duration>,
     poll_interval: Duration,
@@ -121,6 +125,26 @@ impl Shared {
             .lock()
             .map(|mut m| m.drain().collect())
             .unwrap_or_default()
+    }
+
+    /// The claim's estimate of the tokens a task's request counts against its profile's
+    /// limits: the prompt its generator sends, plus the completion allowance.
+    pub(super) fn estimator(&self) -> crate::store::queue::Estimator {
+        let generators = self.generators.clone();
+        let max_tokens = self.max_tokens.clone();
+        crate::store::queue::Estimator::new(move |task, account, profile| {
+            let spec = super::worker::spec_for(task, account, 0);
+            let prompt = generators
+                .get(profile)
+                .map(|g| g.prompt_text(&spec))
+                .unwrap_or_else(|| spec.topic.clone());
+            crate::domain::tokens::estimate(
+                &prompt,
+                max_tokens.get(profile).copied(),
+                account.max_words,
+                &account.language,
+            )
+        })
     }
 
     /// The profile a task runs on: its own, else `default` when configured, else the template.
@@ -225,11 +249,23 @@ impl Shared {
         let owner = owner_id();
         let db = Db::open_limited(&opts.store, opts.store_max_pages, Some(&owner))?;
         let (generators, limits) = build_generators(opts)?;
+        let rates = opts
+            .generators
+            .iter()
+            .filter_map(|(name, p)| Some((name.clone(), p.rate_limits()?)))
+            .collect();
+        let max_tokens = opts
+            .generators
+            .iter()
+            .filter_map(|(name, p)| Some((name.clone(), p.max_tokens?)))
+            .collect();
         Ok(Shared {
             db,
             owner,
             generators,
             limits,
+            rates,
+            max_tokens,
             default_profile: default_profile(&opts.generators).to_string(),
             retry_delays: opts.retry_delays.clone(),
             poll_interval: opts.poll_interval,

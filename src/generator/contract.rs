@@ -8,6 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::rate::RateHeaders;
 use crate::domain::Image;
 
 /// The account a task is written for, as a generator needs it.
@@ -123,6 +124,8 @@ pub struct Output {
     pub model: Option<String>,
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
+    /// The provider's rate-limit headers on the reply, when it sent any.
+    pub rate: Option<RateHeaders>,
 }
 
 /// What `submit` achieved.
@@ -179,6 +182,8 @@ pub struct GenError {
     pub status: Option<u16>,
     /// How the connection failed, when it did.
     pub transport: Option<Transport>,
+    /// The provider's rate-limit headers on the reply, when it answered with any.
+    pub rate: Option<RateHeaders>,
 }
 
 /// How a request failed below HTTP.
@@ -200,6 +205,7 @@ impl GenError {
             retry_after: None,
             status: None,
             transport: None,
+            rate: None,
         }
     }
 
@@ -210,6 +216,7 @@ impl GenError {
             retry_after: None,
             status: None,
             transport: None,
+            rate: None,
         }
     }
 
@@ -220,12 +227,19 @@ impl GenError {
             retry_after: Some(retry_after),
             status: None,
             transport: None,
+            rate: None,
         }
     }
 
     /// Records how the connection failed.
     pub fn with_transport(mut self, t: Transport) -> Self {
         self.transport = Some(t);
+        self
+    }
+
+    /// Records the provider's rate-limit headers.
+    pub fn with_rate(mut self, rate: Option<RateHeaders>) -> Self {
+        self.rate = rate;
         self
     }
 
@@ -315,6 +329,17 @@ pub trait Generator: Send + Sync {
     /// came from `submit`, `poll` or a callback. The default keeps it as it is.
     fn finish(&self, out: Output) -> Output {
         out
+    }
+
+    /// The prompt a submit of `spec` sends, for the token estimate of rate limits; the
+    /// default is the task's own text, for backends whose prompt is not known here.
+    fn prompt_text(&self, spec: &Spec) -> String {
+        let mut text = spec.topic.clone();
+        for part in spec.keywords.iter().chain(spec.requirements.iter()) {
+            text.push('\n');
+            text.push_str(part);
+        }
+        text
     }
 
     /// The model or backend name recorded with the content.

@@ -16,6 +16,7 @@ use super::http;
 use super::profile::GeneratorProfile;
 use super::reply::error_text;
 use crate::domain::content::{first_heading, summarize, word_count};
+use crate::domain::rate::RateHeaders;
 
 pub struct OpenAi {
     /// The profile's name.
@@ -133,8 +134,16 @@ impl OpenAi {
             .request(reqwest::Method::POST, "/chat/completions", key)
             .json(&body);
         let reply = http::send(&self.label, what, self.timeout, req).await?;
-        reply.check(&self.label, what)?;
-        let resp: ChatResponse = reply.json(&self.label, what)?;
+        let rate = Some(RateHeaders::read(|n| {
+            reply.headers.get(n).and_then(|v| v.to_str().ok())
+        }))
+        .filter(RateHeaders::any);
+        reply
+            .check(&self.label, what)
+            .map_err(|e| e.with_rate(rate))?;
+        let resp: ChatResponse = reply
+            .json(&self.label, what)
+            .map_err(|e| e.with_rate(rate))?;
         let Some(choice) = resp.choices.into_iter().next() else {
             let why = resp
                 .error
@@ -144,7 +153,8 @@ impl OpenAi {
             return Err(GenError::transient(format!(
                 "{}: {what}: unexpected reply: {why}",
                 self.label
-            )));
+            ))
+            .with_rate(rate));
         };
         let raw = choice.message.and_then(|m| m.content).unwrap_or_default();
         let body = clean_markdown(&raw);
@@ -155,7 +165,8 @@ impl OpenAi {
                 .unwrap_or_default();
             return Err(GenError::permanent(format!(
                 "the generator returned empty content{why}"
-            )));
+            ))
+            .with_rate(rate));
         }
         let usage = resp.usage.unwrap_or_default();
         Ok(Output {
@@ -168,6 +179,7 @@ impl OpenAi {
                 .or_else(|| Some(self.model.clone())),
             prompt_tokens: usage.prompt_tokens,
             completion_tokens: usage.completion_tokens,
+            rate,
             body,
             ..Output::default()
         })
@@ -210,6 +222,11 @@ impl Generator for OpenAi {
             .ok()
             .and_then(|v| model_ids(&v));
         judge(&self.name, &self.model, listed).map_err(|e| scrub(e, key))
+    }
+
+    fn prompt_text(&self, spec: &Spec) -> String {
+        let (system, user) = prompt(spec);
+        format!("{system}\n{user}")
     }
 
     fn model(&self) -> Option<String> {

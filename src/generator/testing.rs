@@ -38,6 +38,11 @@ pub(crate) fn profile(kind: GeneratorKind, base_url: &str) -> GeneratorProfile {
         mode: None,
         remote_cancel: None,
         image_base_url: None,
+        rpm: None,
+        tpm: None,
+        rpd: None,
+        tpd: None,
+        rate_window: None,
     }
 }
 

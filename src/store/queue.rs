@@ -23,14 +23,17 @@
 //!   condition (an expired lease) still holds when they change them, and every daemon may run
 //!   them at once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use super::accounts;
 use super::contents::{self, NewContent};
 use super::counters;
+use super::rates;
 use super::sql::{args, Sql};
 use super::tasks::{self, Changes, Seq};
 use super::Conn;
+use crate::domain::rate::{Bucket, Kind, RateLimits};
 use crate::domain::time::{seconds_text, Millis};
 use crate::domain::{Account, Status, Task};
 use crate::error::Result;
@@ -203,6 +206,55 @@ pub struct Limits {
     pub per_profile: BTreeMap<String, usize>,
     /// The profile of tasks that name no generator.
     pub default_profile: String,
+    /// The profiles' provider rate limits (sorted: PostgreSQL's claim locks their buckets in
+    /// this order), which a claim reserves from before it takes a task.
+    pub rates: BTreeMap<String, RateLimits>,
+    /// The tokens a task's request is estimated to count against its profile's limits.
+    pub estimate: Estimator,
+}
+
+/// How many tokens a task's request will count (prompt plus completion allowance), given the
+/// task, its account and its profile: the engine's estimate, which knows the prompt.
+#[derive(Clone, Default)]
+pub struct Estimator(Option<Arc<EstimateFn>>);
+
+type EstimateFn = dyn Fn(&Task, &Account, &str) -> u64 + Send + Sync;
+
+impl Estimator {
+    pub fn new(f: impl Fn(&Task, &Account, &str) -> u64 + Send + Sync + 'static) -> Self {
+        Estimator(Some(Arc::new(f)))
+    }
+
+    fn tokens(&self, task: &Task, account: &Account, profile: &str) -> u64 {
+        self.0.as_ref().map_or(0, |f| f(task, account, profile))
+    }
+}
+
+impl std::fmt::Debug for Estimator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Estimator(set)"
+        } else {
+            "Estimator(none)"
+        })
+    }
+}
+
+// Estimators take no part in comparing limits.
+impl PartialEq for Estimator {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Estimator {}
+
+/// A profile a claim found waiting for its rate limits: which limit, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateWait {
+    pub profile: String,
+    pub kind: Kind,
+    pub until: Millis,
 }
 
 impl Limits {
@@ -253,11 +305,13 @@ fn room_per_profile(conn: &Conn, limits: &Limits) -> Result<HashMap<String, i64>
     Ok(room)
 }
 
-/// The limited profiles without room left, as the generators a claim passes over.
-fn full_of(room: &HashMap<String, i64>, limits: &Limits) -> Full {
+/// The limited profiles without room left, and those waiting for their rate limits, as the
+/// generators a claim passes over.
+fn full_of(room: &HashMap<String, i64>, waiting: &HashSet<String>, limits: &Limits) -> Full {
     let mut full = Full::default();
-    for (profile, left) in room {
-        if *left <= 0 {
+    let no_room = room.iter().filter(|(_, left)| **left <= 0).map(|(p, _)| p);
+    for profile in no_room.chain(waiting.iter()) {
+        if !full.names.contains(profile) {
             full.unnamed |= *profile == limits.default_profile;
             full.names.push(profile.clone());
         }
@@ -284,9 +338,24 @@ pub fn claim(
     slots: usize,
     limits: &Limits,
 ) -> Result<Vec<Claimed>> {
+    Ok(claim_within_rates(conn, owner, now, lease_ms, slots, limits)?.0)
+}
+
+/// [`claim`], also reserving each task's request from its profile's rate limits
+/// ([`Limits::rates`]) before it is taken. A task that does not fit is not claimed: it stays
+/// pending, its retries untouched, and its profile is passed over for the rest of the claim.
+/// Returns the claimed tasks and the profiles now waiting for their limits.
+pub fn claim_within_rates(
+    conn: &Conn,
+    owner: &str,
+    now: Millis,
+    lease_ms: i64,
+    slots: usize,
+    limits: &Limits,
+) -> Result<(Vec<Claimed>, Vec<RateWait>)> {
     let mut out = Vec::new();
     if slots == 0 {
-        return Ok(out);
+        return Ok((out, Vec::new()));
     }
     let until = now + lease_ms;
 
@@ -329,6 +398,20 @@ pub fn claim(
     }
 
     let mut room = room_per_profile(conn, limits)?;
+    // The rate-limited profiles' buckets, locked on PostgreSQL (in name order) until the
+    // claim commits. A budget admission would be a second check of the same shape, beside
+    // the reservation below.
+    let mut buckets: BTreeMap<String, (Bucket, Bucket)> = BTreeMap::new();
+    for (profile, l) in &limits.rates {
+        let b = rates::lock(conn, profile, *l, now)?;
+        buckets.insert(profile.clone(), (b.clone(), b));
+    }
+    let mut waiting: HashSet<String> = buckets
+        .iter()
+        .filter(|(_, (_, b))| b.waiting(now).is_some())
+        .map(|(p, _)| p.clone())
+        .collect();
+    let mut accounts_seen: HashMap<i64, Account> = HashMap::new();
     // Each round takes, times out or passes over (its profile being full from then on) every
     // candidate it read, so the next one reads new ones; it ends when the slots are taken or
     // the candidates run out.
@@ -337,12 +420,13 @@ pub fn claim(
         // On PostgreSQL exactly the tasks wanted are locked (a daemon beside this one claims
         // the next ones); SQLite reads ahead past tasks that turn out to be passed over.
         let window = if conn.is_pg() { want } else { want * 4 + 64 };
-        let due = due_for_claim(conn, now, window as i64, &full_of(&room, limits))?;
+        let due = due_for_claim(conn, now, window as i64, &full_of(&room, &waiting, limits))?;
         let exhausted = due.len() < window;
         // Whether this round changed anything (a round that did not would read the same
         // candidates again).
         let mut moved_on = false;
         let mut chosen = Vec::new();
+        let mut reserved: Vec<(i64, String, u64)> = Vec::new();
         for (seq, generator, deadline) in due {
             if out.len() + chosen.len() >= slots {
                 break;
@@ -357,11 +441,38 @@ pub fn claim(
                 continue;
             }
             let profile = limits.profile_of(generator.as_deref());
+            if waiting.contains(profile) {
+                // It started waiting in this claim: the next round passes it over.
+                moved_on = true;
+                continue;
+            }
             let left = room.get_mut(profile);
             if left.as_ref().is_some_and(|n| **n <= 0) {
                 // The profile filled up in this claim: the next round passes it over.
                 moved_on = true;
                 continue;
+            }
+            if let Some((_, bucket)) = buckets.get_mut(profile) {
+                let task = tasks::get(conn, Seq(seq))?;
+                let account = match accounts_seen.get(&task.account_id) {
+                    Some(a) => a,
+                    None => {
+                        let a = accounts::get_by_id(conn, task.account_id)?.ok_or_else(|| {
+                            crate::error::Error::NotFound {
+                                kind: "account",
+                                id: task.account_id.to_string(),
+                            }
+                        })?;
+                        accounts_seen.entry(task.account_id).or_insert(a)
+                    }
+                };
+                let tokens = limits.estimate.tokens(&task, account, profile);
+                if bucket.reserve(now, tokens).is_err() {
+                    waiting.insert(profile.to_string());
+                    moved_on = true;
+                    continue;
+                }
+                reserved.push((seq, profile.to_string(), tokens));
             }
             if let Some(n) = left {
                 *n -= 1;
@@ -369,13 +480,33 @@ pub fn claim(
             chosen.push(seq);
         }
         let taken = take(conn, owner, &chosen, now, until)?;
+        for (seq, profile, tokens) in reserved {
+            if taken.iter().any(|c| c.seq.0 == seq) {
+                rates::note_reservation(conn, Seq(seq), &profile, tokens)?;
+            } else if let Some((_, bucket)) = buckets.get_mut(&profile) {
+                bucket.unreserve(tokens);
+            }
+        }
         moved_on |= !taken.is_empty();
         out.extend(taken);
         if exhausted || !moved_on {
             break;
         }
     }
-    Ok(out)
+    let mut waits = Vec::new();
+    for (profile, (before, after)) in &buckets {
+        if after != before {
+            rates::save(conn, profile, after)?;
+        }
+        if let Some((kind, until)) = after.waiting(now) {
+            waits.push(RateWait {
+                profile: profile.clone(),
+                kind,
+                until,
+            });
+        }
+    }
+    Ok((out, waits))
 }
 
 /// Moves the given pending tasks (read, and on PostgreSQL locked, by this claim) to
@@ -1012,6 +1143,7 @@ pub fn finish(
     let Some(held) = held(conn, seq, fence)? else {
         return Ok(None);
     };
+    settle_reservation(conn, seq, f, now)?;
     // The attempt is over: a submit still recorded as under way never got its reply.
     let running = [Status::Submitted, Status::Processing];
     if let Some(key) = forget_submit_key(conn, seq, held.submit_key)? {
@@ -1176,6 +1308,28 @@ pub fn finish(
             Ok(moved.map(|_| Status::Pending))
         }
     }
+}
+
+/// Settles what the attempt reserved from its profile's rate limits: a completion by the
+/// tokens its reply reports (the estimate stands when it reports none), any other end by
+/// giving the tokens back. The request stays counted either way. On PostgreSQL the bucket's
+/// row is locked until the transaction ends.
+fn settle_reservation(conn: &Conn, seq: Seq, f: &Finish, now: Millis) -> Result<()> {
+    let Some((profile, reserved)) = rates::take_reservation(conn, seq)? else {
+        return Ok(());
+    };
+    let Some(mut bucket) = rates::locked(conn, &profile)? else {
+        return Ok(());
+    };
+    let used = match f {
+        Finish::Completed(c) => match (c.prompt_tokens, c.completion_tokens) {
+            (None, None) => Some(reserved),
+            (p, c) => Some(u64::from(p.unwrap_or(0)) + u64::from(c.unwrap_or(0))),
+        },
+        _ => None,
+    };
+    bucket.settle(now, reserved, used);
+    rates::save(conn, &profile, &bucket)
 }
 
 /// Current statuses of the given tasks (those that still exist).

@@ -85,6 +85,7 @@ fn from_row(r: &Row<'_>) -> Result<Task> {
                 })
             }
         },
+        waiting: None,
     })
 }
 

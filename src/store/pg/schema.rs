@@ -9,7 +9,7 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -438,4 +438,28 @@ ALTER TABLE plans DROP CONSTRAINT plans_name_key;
 ALTER TABLE plans ALTER COLUMN name TYPE TEXT COLLATE "default";
 CREATE UNIQUE INDEX plans_name_lower ON plans (lower(name));
 DROP COLLATION nocase;
+"#;
+
+/// Provider rate limits shared by every daemon (SQLite version 8): one row per profile, locked
+/// `FOR UPDATE` by a claim that reserves from it.
+const V7: &str = r#"
+CREATE TABLE rate_buckets (
+    profile     TEXT PRIMARY KEY,
+    rpm         BIGINT,
+    tpm         BIGINT,
+    rpd         BIGINT,
+    tpd         BIGINT,
+    window_ms   BIGINT NOT NULL,
+    learned_rpm BIGINT,
+    learned_tpm BIGINT,
+    level_rpm   DOUBLE PRECISION NOT NULL DEFAULT 0,
+    level_tpm   DOUBLE PRECISION NOT NULL DEFAULT 0,
+    level_rpd   DOUBLE PRECISION NOT NULL DEFAULT 0,
+    level_tpd   DOUBLE PRECISION NOT NULL DEFAULT 0,
+    at          BIGINT NOT NULL,
+    wait_kind   TEXT,
+    wait_until  BIGINT
+);
+ALTER TABLE tasks ADD COLUMN rate_profile TEXT;
+ALTER TABLE tasks ADD COLUMN rate_tokens BIGINT;
 "#;
