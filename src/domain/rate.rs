@@ -276,7 +276,7 @@ impl Bucket {
             *l = l.min(cap as f64);
             if let Some(remaining) = remaining {
                 let since = (now - sent_at).max(0) as f64 * rate;
-                *l = l.min(remaining as f64 + 0.999 + since);
+                *l = l.min(remaining as f64 + 0.99 + since);
             }
         }
     }

@@ -2229,6 +2229,7 @@ mod tests {
         let limits = Limits {
             per_profile: [("default".to_string(), 2), ("slow".to_string(), 1)].into(),
             default_profile: "default".into(),
+            ..Limits::default()
         };
         let by = |c: &[Claimed]| -> (usize, usize, usize) {
             let n = |g: Option<&str>| {
@@ -2273,6 +2274,118 @@ mod tests {
         // Without limits everything due is claimed.
         let rest = claim_n(store, "d3", T0 + 12, 10);
         assert_eq!(by(&rest), (1, 3, 0));
+    }
+
+    /// Limits of `rpm` requests and `tpm` tokens per 10 s on profile "qwen", each task
+    /// estimated at 300 tokens.
+    fn rate_limits(rpm: u64, tpm: Option<u64>) -> Limits {
+        Limits {
+            default_profile: "template".into(),
+            rates: [(
+                "qwen".to_string(),
+                RateLimits {
+                    rpm: Some(rpm),
+                    tpm,
+                    window_ms: 10_000,
+                    ..RateLimits::default()
+                },
+            )]
+            .into(),
+            estimate: Estimator::new(|_, _, _| 300),
+            ..Limits::default()
+        }
+    }
+
+    fn bucket_of(store: &mut Store) -> Bucket {
+        let all = store.read(rates::all).unwrap();
+        all.into_iter().find(|(p, _)| p == "qwen").unwrap().1
+    }
+
+    /// A claim reserves each task's request and tokens from its profile's bucket; a task that
+    /// does not fit stays pending, untouched, and the profile waits until it would fit. The
+    /// result settles the tokens against the reply's usage.
+    fn rate_limits_reserve_in_the_claim(store: &mut Store) {
+        let a = account(store);
+        let mut seqs = Vec::new();
+        for i in 0..5 {
+            seqs.push(task(store, &a, 5, Some("qwen"), 3600, T0 + i));
+        }
+        let free = task(store, &a, 1, None, 3600, T0 + 9);
+        let limits = rate_limits(3, Some(1_000));
+        let (first, waits) = store
+            .write(|c| claim_within_rates(c, "d1", T0 + 10, LEASE, 10, &limits))
+            .unwrap();
+        // Three fit (3 requests, 900 tokens); the unlimited profile is not held back.
+        let got: Vec<Seq> = first.iter().map(|c| c.seq).collect();
+        assert_eq!(got, vec![seqs[0], seqs[1], seqs[2], free]);
+        // One request comes back every 10 s / 3; the 200 tokens missing in 2 s.
+        assert_eq!(
+            waits,
+            vec![RateWait {
+                profile: "qwen".into(),
+                kind: Kind::Rpm,
+                until: T0 + 10 + 3_334,
+            }]
+        );
+        let waiting = get(store, seqs[3]);
+        assert_eq!(
+            (waiting.status, waiting.retry_count),
+            (Status::Pending, 0)
+        );
+        let reason = store
+            .read(|c| crate::service::rate_wait(c, &waiting, "template", T0 + 10))
+            .unwrap();
+        assert_eq!(
+            reason.as_deref(),
+            Some("waiting for rpm on profile qwen, ~4 s")
+        );
+        assert_eq!(
+            store
+                .read(|c| rates::next_free(c, T0 + 10))
+                .unwrap(),
+            Some(T0 + 3_344)
+        );
+        // Nothing more before the wait ends.
+        let (none, _) = store
+            .write(|c| claim_within_rates(c, "d2", T0 + 3_000, LEASE, 10, &limits))
+            .unwrap();
+        assert!(none.is_empty());
+        // The reservation is on the task; its result settles it (30 tokens used of 300).
+        let done = &first[0];
+        let noted: (Option<String>, Option<i64>) = store
+            .read(|c| {
+                c.one(
+                    Sql::same("SELECT rate_profile, rate_tokens FROM tasks WHERE seq = ?1"),
+                    args![done.seq.0],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+            })
+            .unwrap();
+        assert_eq!(noted, (Some("qwen".to_string()), Some(300)));
+        let t = get(store, done.seq);
+        let f = Finish::Completed(Box::new(content(&t)));
+        assert_eq!(
+            finish_as(store, done.seq, lease("d1", done.epoch), f, T0 + 3_000),
+            Some(Status::Completed)
+        );
+        let b = bucket_of(store);
+        // 100 left after the claim, 299 refilled in 2.99 s, 270 back.
+        assert!((b.level[1] - 669.0).abs() < 1e-6, "{:?}", b.level);
+        let (later, waits) = store
+            .write(|c| claim_within_rates(c, "d2", T0 + 3_344, LEASE, 10, &limits))
+            .unwrap();
+        assert_eq!(later.len(), 1);
+        assert_eq!(waits.len(), 1);
+        // A failure without usage gives every token back and keeps the request counted.
+        let failed = Finish::Failed {
+            kind: "permanent".into(),
+            message: "x".into(),
+        };
+        let before = bucket_of(store);
+        finish_as(store, later[0].seq, lease("d2", later[0].epoch), failed, T0 + 3_344);
+        let after = bucket_of(store);
+        assert!((after.level[1] - before.level[1] - 300.0).abs() < 1e-6);
+        assert!((after.level[0] - before.level[0]).abs() < 1e-6);
     }
 
     /// Heartbeats: one row per daemon, updated in place, newest first.
@@ -2381,6 +2494,7 @@ mod tests {
         finishes_each_kind,
         submit_keys,
         profile_limits_hold_across_claims,
+        rate_limits_reserve_in_the_claim,
         heartbeat_rows,
         child_records,
     );
@@ -2398,6 +2512,7 @@ mod tests {
             finishes_each_kind,
             submit_keys,
             profile_limits_hold_across_claims,
+            rate_limits_reserve_in_the_claim,
             heartbeat_rows,
             child_records,
         );
@@ -2640,6 +2755,7 @@ mod tests {
             let limits = Limits {
                 per_profile: [("slow".to_string(), 3)].into(),
                 default_profile: "template".into(),
+                ..Limits::default()
             };
             let in_flight = |c: &Conn| -> Result<i64> {
                 c.one(
@@ -2707,5 +2823,51 @@ mod tests {
             assert!(done.iter().all(|d| d.0 > 0), "both claimed some: {done:?}");
             assert_eq!(store.read(|c| in_flight(c)).unwrap(), 0);
         }
-    }
+    
+        /// Two daemons claiming at once from one rate limit take no more than it together.
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn a_rate_limit_holds_across_concurrent_claimers() {
+            let db = PgDb::new();
+            let mut store = db.store();
+            let a = account(&mut store);
+            for i in 0..40 {
+                task(&mut store, &a, 5, Some("qwen"), 3600, T0 + i);
+            }
+            let limits = rate_limits(10, None);
+            let barrier = std::sync::Barrier::new(2);
+            let taken: Vec<usize> = std::thread::scope(|s| {
+                let claimers: Vec<_> = ["d1", "d2"]
+                    .into_iter()
+                    .map(|owner| {
+                        let (db, barrier, limits) = (&db, &barrier, &limits);
+                        s.spawn(move || {
+                            let mut store = db.store();
+                            barrier.wait();
+                            let mut n = 0;
+                            for _ in 0..20 {
+                                // One instant: nothing refills between the claims.
+                                let got = store
+                                    .write(|c| claim(c, owner, T0 + 1_000, LEASE, 2, limits))
+                                    .unwrap();
+                                n += got.len();
+                                for c in got {
+                                    let f = Finish::Failed {
+                                        kind: "permanent".into(),
+                                        message: "done".into(),
+                                    };
+                                    store
+                                        .write(|x| finish(x, c.seq, lease(owner, c.epoch), &f, T0 + 1_000))
+                                        .unwrap();
+                                }
+                            }
+                            n
+                        })
+                    })
+                    .collect();
+                claimers.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert_eq!(taken.iter().sum::<usize>(), 10, "{taken:?}");
+        }
+}
 }
