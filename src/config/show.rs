@@ -278,7 +278,12 @@ impl Settings {
             if let Some(v) = &p.image_base_url {
                 push(&key("image_base_url"), redact_url(v), &Source::File);
             }
-            for (k, v) in [("rpm", p.rpm), ("tpm", p.tpm), ("rpd", p.rpd), ("tpd", p.tpd)] {
+            for (k, v) in [
+                ("rpm", p.rpm),
+                ("tpm", p.tpm),
+                ("rpd", p.rpd),
+                ("tpd", p.tpd),
+            ] {
                 if let Some(v) = v {
                     push(&key(k), v.to_string(), &Source::File);
                 }

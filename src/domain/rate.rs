@@ -246,12 +246,14 @@ impl Bucket {
         }
     }
 
-    /// Follows what the provider's headers say, for a request sent at `sent_at`: a lower
-    /// limit lowers the capacity (and the refill), a remaining count caps the level. The
-    /// remaining count was the provider's at about `sent_at`: what has refilled since is
-    /// added to it, and so is the fraction of a unit its whole number leaves out.
-    pub fn observe(&mut self, now: Millis, sent_at: Millis, h: &RateHeaders) {
+    /// Follows what the provider's headers say, for a request sent at `h.sent_at` (else at
+    /// `claimed_at`): a lower limit lowers the capacity (and the refill), a remaining count
+    /// caps the level. The remaining count was the provider's at about the time the request
+    /// left: what has refilled since is added to it, and so is the fraction of a unit its
+    /// whole number leaves out.
+    pub fn observe(&mut self, now: Millis, claimed_at: Millis, h: &RateHeaders) {
         self.refill(now);
+        let sent_at = h.sent_at.unwrap_or(claimed_at).max(claimed_at);
         for (kind, limit, remaining) in [
             (Kind::Rpm, h.limit_requests, h.remaining_requests),
             (Kind::Tpm, h.limit_tokens, h.remaining_tokens),
@@ -286,7 +288,11 @@ impl Bucket {
         let mut b = self.clone();
         b.refill(now);
         let cap = b.capacity(kind)?;
-        Some((cap as f64 - b.level[kind.index()]).round().clamp(0.0, f64::MAX) as u64)
+        Some(
+            (cap as f64 - b.level[kind.index()])
+                .round()
+                .clamp(0.0, f64::MAX) as u64,
+        )
     }
 
     /// The wait that still lasts at `now`.
@@ -314,6 +320,10 @@ pub struct RateHeaders {
     /// Until the provider's request and token limits are back to full, in milliseconds.
     pub reset_requests_ms: Option<i64>,
     pub reset_tokens_ms: Option<i64>,
+    /// When the request left, by the generator's clock: the remaining counts are the
+    /// provider's as of about then.
+    #[serde(default)]
+    pub sent_at: Option<Millis>,
 }
 
 impl RateHeaders {
@@ -328,6 +338,15 @@ impl RateHeaders {
             remaining_tokens: count("x-ratelimit-remaining-tokens"),
             reset_requests_ms: get("x-ratelimit-reset-requests").and_then(parse_reset),
             reset_tokens_ms: get("x-ratelimit-reset-tokens").and_then(parse_reset),
+            sent_at: None,
+        }
+    }
+
+    /// The same, sent at `at`.
+    pub fn sent(self, at: Millis) -> RateHeaders {
+        RateHeaders {
+            sent_at: Some(at),
+            ..self
         }
     }
 

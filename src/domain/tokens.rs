@@ -47,7 +47,12 @@ pub fn completion_tokens(max_tokens: Option<u32>, max_words: Option<u32>, langua
 }
 
 /// The whole estimate of one request.
-pub fn estimate(prompt: &str, max_tokens: Option<u32>, max_words: Option<u32>, language: &str) -> u64 {
+pub fn estimate(
+    prompt: &str,
+    max_tokens: Option<u32>,
+    max_words: Option<u32>,
+    language: &str,
+) -> u64 {
     prompt_tokens(prompt) + completion_tokens(max_tokens, max_words, language)
 }
 

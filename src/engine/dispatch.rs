@@ -272,7 +272,10 @@ impl<'a> Dispatcher<'a> {
                 .read(|tx| queue::next_snooze_end(tx, now_ms()))
                 .await?;
             // A profile waiting for its rate limits has capacity again at the end of its wait.
-            let next = next.into_iter().chain(self.rate_waits.values().copied()).min();
+            let next = next
+                .into_iter()
+                .chain(self.rate_waits.values().copied())
+                .min();
             let until = next
                 .map(|ms| (ms - now_ms()).max(0) as u64)
                 .unwrap_or(u64::MAX);
@@ -461,8 +464,8 @@ impl<'a> Dispatcher<'a> {
             if self.inflight.get(&seq).is_some_and(|f| f.worker == worker) {
                 if let Some(f) = self.inflight.remove(&seq) {
                     // A result settles its rate reservation too, which may end a wait.
-                    freed_full |= full.names.contains(&f.profile)
-                        || self.rate_waits.contains_key(&f.profile);
+                    freed_full |=
+                        full.names.contains(&f.profile) || self.rate_waits.contains_key(&f.profile);
                     callbacks |= f.callback;
                 }
                 self.shared.forget(seq);

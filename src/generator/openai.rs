@@ -133,11 +133,13 @@ impl OpenAi {
         let req = self
             .request(reqwest::Method::POST, "/chat/completions", key)
             .json(&body);
+        let sent_at = crate::domain::time::now_ms();
         let reply = http::send(&self.label, what, self.timeout, req).await?;
         let rate = Some(RateHeaders::read(|n| {
             reply.headers.get(n).and_then(|v| v.to_str().ok())
         }))
-        .filter(RateHeaders::any);
+        .filter(RateHeaders::any)
+        .map(|h| h.sent(sent_at));
         reply
             .check(&self.label, what)
             .map_err(|e| e.with_rate(rate))?;
@@ -163,10 +165,10 @@ impl OpenAi {
                 .finish_reason
                 .map(|r| format!(" (finish_reason: {r})"))
                 .unwrap_or_default();
-            return Err(GenError::permanent(format!(
-                "the generator returned empty content{why}"
-            ))
-            .with_rate(rate));
+            return Err(
+                GenError::permanent(format!("the generator returned empty content{why}"))
+                    .with_rate(rate),
+            );
         }
         let usage = resp.usage.unwrap_or_default();
         Ok(Output {

@@ -2328,10 +2328,7 @@ mod tests {
             }]
         );
         let waiting = get(store, seqs[3]);
-        assert_eq!(
-            (waiting.status, waiting.retry_count),
-            (Status::Pending, 0)
-        );
+        assert_eq!((waiting.status, waiting.retry_count), (Status::Pending, 0));
         let reason = store
             .read(|c| crate::service::rate_wait(c, &waiting, "template", T0 + 10))
             .unwrap();
@@ -2340,9 +2337,7 @@ mod tests {
             Some("waiting for rpm on profile qwen, ~4 s")
         );
         assert_eq!(
-            store
-                .read(|c| rates::next_free(c, T0 + 10))
-                .unwrap(),
+            store.read(|c| rates::next_free(c, T0 + 10)).unwrap(),
             Some(T0 + 3_344)
         );
         // Nothing more before the wait ends.
@@ -2382,7 +2377,13 @@ mod tests {
             message: "x".into(),
         };
         let before = bucket_of(store);
-        finish_as(store, later[0].seq, lease("d2", later[0].epoch), failed, T0 + 3_344);
+        finish_as(
+            store,
+            later[0].seq,
+            lease("d2", later[0].epoch),
+            failed,
+            T0 + 3_344,
+        );
         let after = bucket_of(store);
         assert!((after.level[1] - before.level[1] - 300.0).abs() < 1e-6);
         assert!((after.level[0] - before.level[0]).abs() < 1e-6);
@@ -2823,7 +2824,7 @@ mod tests {
             assert!(done.iter().all(|d| d.0 > 0), "both claimed some: {done:?}");
             assert_eq!(store.read(|c| in_flight(c)).unwrap(), 0);
         }
-    
+
         /// Two daemons claiming at once from one rate limit take no more than it together.
         #[test]
         #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
@@ -2857,7 +2858,9 @@ mod tests {
                                         message: "done".into(),
                                     };
                                     store
-                                        .write(|x| finish(x, c.seq, lease(owner, c.epoch), &f, T0 + 1_000))
+                                        .write(|x| {
+                                            finish(x, c.seq, lease(owner, c.epoch), &f, T0 + 1_000)
+                                        })
                                         .unwrap();
                                 }
                             }
@@ -2869,5 +2872,5 @@ mod tests {
             });
             assert_eq!(taken.iter().sum::<usize>(), 10, "{taken:?}");
         }
-}
+    }
 }
