@@ -167,8 +167,8 @@ fn settle(
 ) -> Result<Applied> {
     let seq = claimed.seq;
     let rate = match &report {
-        Report::Completed(Some(out)) => out.rate,
-        Report::Failed(e) => e.rate,
+        Report::Completed(Some(out)) => out.rate.as_deref().copied(),
+        Report::Failed(e) => e.rate.as_deref().copied(),
         _ => None,
     };
     let finish = match report {

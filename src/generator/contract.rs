@@ -125,7 +125,7 @@ pub struct Output {
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
     /// The provider's rate-limit headers on the reply, when it sent any.
-    pub rate: Option<RateHeaders>,
+    pub rate: Option<Box<RateHeaders>>,
 }
 
 /// What `submit` achieved.
@@ -183,7 +183,7 @@ pub struct GenError {
     /// How the connection failed, when it did.
     pub transport: Option<Transport>,
     /// The provider's rate-limit headers on the reply, when it answered with any.
-    pub rate: Option<RateHeaders>,
+    pub rate: Option<Box<RateHeaders>>,
 }
 
 /// How a request failed below HTTP.
@@ -238,7 +238,7 @@ impl GenError {
     }
 
     /// Records the provider's rate-limit headers.
-    pub fn with_rate(mut self, rate: Option<RateHeaders>) -> Self {
+    pub fn with_rate(mut self, rate: Option<Box<RateHeaders>>) -> Self {
         self.rate = rate;
         self
     }

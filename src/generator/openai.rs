@@ -139,13 +139,13 @@ impl OpenAi {
             reply.headers.get(n).and_then(|v| v.to_str().ok())
         }))
         .filter(RateHeaders::any)
-        .map(|h| h.sent(sent_at));
+        .map(|h| Box::new(h.sent(sent_at)));
         reply
             .check(&self.label, what)
-            .map_err(|e| e.with_rate(rate))?;
+            .map_err(|e| e.with_rate(rate.clone()))?;
         let resp: ChatResponse = reply
             .json(&self.label, what)
-            .map_err(|e| e.with_rate(rate))?;
+            .map_err(|e| e.with_rate(rate.clone()))?;
         let Some(choice) = resp.choices.into_iter().next() else {
             let why = resp
                 .error
@@ -156,7 +156,7 @@ impl OpenAi {
                 "{}: {what}: unexpected reply: {why}",
                 self.label
             ))
-            .with_rate(rate));
+            .with_rate(rate.clone()));
         };
         let raw = choice.message.and_then(|m| m.content).unwrap_or_default();
         let body = clean_markdown(&raw);
