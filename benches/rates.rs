@@ -78,11 +78,7 @@ struct Shared {
 }
 
 async fn answer(State(s): State<Arc<Shared>>, _body: axum::body::Bytes) -> Response {
-    let admitted = s
-        .limiter
-        .lock()
-        .unwrap()
-        .admit((USAGE.0 + USAGE.1) as f64);
+    let admitted = s.limiter.lock().unwrap().admit((USAGE.0 + USAGE.1) as f64);
     let mut h = HeaderMap::new();
     h.insert("content-type", HeaderValue::from_static("application/json"));
     match admitted {
@@ -91,7 +87,11 @@ async fn answer(State(s): State<Arc<Shared>>, _body: axum::body::Bytes) -> Respo
                 "retry-after",
                 HeaderValue::from_str(&format!("{wait:.3}")).unwrap(),
             );
-            (StatusCode::TOO_MANY_REQUESTS, h, "{\"error\":{\"message\":\"rate limited\"}}")
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                h,
+                "{\"error\":{\"message\":\"rate limited\"}}",
+            )
                 .into_response()
         }
         Ok([r, t]) => {
@@ -258,7 +258,13 @@ fn main() {
         run_once(
             bin,
             &env,
-            &args(&["task", "submit", "-q", "--from-file", file.to_str().unwrap()]),
+            &args(&[
+                "task",
+                "submit",
+                "-q",
+                "--from-file",
+                file.to_str().unwrap(),
+            ]),
             ok,
         );
         let (took, _) = run_once(bin, &env, &args(&["daemon", "run", "--until-idle"]), ok);
@@ -279,7 +285,12 @@ fn main() {
             None
         };
         let overall = admitted.len() as f64
-            / admitted.last().unwrap().duration_since(admitted[0]).as_secs_f64().max(1e-3)
+            / admitted
+                .last()
+                .unwrap()
+                .duration_since(admitted[0])
+                .as_secs_f64()
+                .max(1e-3)
             * 60.0;
         println!("\n{}", run.name);
         println!("  wall time               {:.1} s", took.as_secs_f64());

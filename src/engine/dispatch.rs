@@ -113,7 +113,7 @@ impl<'a> Dispatcher<'a> {
                 per_profile: shared.limits.clone().into_iter().collect(),
                 default_profile: shared.profile_of(None),
                 rates: shared.rates.clone(),
-                estimate: shared.estimator(),
+                estimate: estimator(shared),
             }),
             rate_waits: HashMap::new(),
             watch,
@@ -722,4 +722,24 @@ fn take_over_local_dead(tx: &crate::store::Conn, own: &str) -> Result<usize> {
         }
     }
     Ok(taken)
+}
+
+/// The claim's estimate of the tokens a task's request counts against its profile's limits:
+/// the prompt its generator sends, plus the completion allowance.
+fn estimator(shared: &Shared) -> queue::Estimator {
+    let generators = shared.generators.clone();
+    let max_tokens = shared.max_tokens.clone();
+    queue::Estimator::new(move |task, account, profile| {
+        let spec = worker::spec_for(task, account, 0);
+        let prompt = generators
+            .get(profile)
+            .map(|g| g.prompt_text(&spec))
+            .unwrap_or_else(|| spec.topic.clone());
+        crate::domain::tokens::estimate(
+            &prompt,
+            max_tokens.get(profile).copied(),
+            account.max_words,
+            &account.language,
+        )
+    })
 }

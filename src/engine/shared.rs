@@ -127,26 +127,6 @@ impl Shared {
             .unwrap_or_default()
     }
 
-    /// The claim's estimate of the tokens a task's request counts against its profile's
-    /// limits: the prompt its generator sends, plus the completion allowance.
-    pub(super) fn estimator(&self) -> crate::store::queue::Estimator {
-        let generators = self.generators.clone();
-        let max_tokens = self.max_tokens.clone();
-        crate::store::queue::Estimator::new(move |task, account, profile| {
-            let spec = super::worker::spec_for(task, account, 0);
-            let prompt = generators
-                .get(profile)
-                .map(|g| g.prompt_text(&spec))
-                .unwrap_or_else(|| spec.topic.clone());
-            crate::domain::tokens::estimate(
-                &prompt,
-                max_tokens.get(profile).copied(),
-                account.max_words,
-                &account.language,
-            )
-        })
-    }
-
     /// The profile a task runs on: its own, else `default` when configured, else the template.
     pub fn profile_of(&self, named: Option<&str>) -> String {
         named
