@@ -406,11 +406,9 @@ pub fn claim_within_rates(
         let b = rates::lock(conn, profile, *l, now)?;
         buckets.insert(profile.clone(), (b.clone(), b));
     }
-    let mut waiting: HashSet<String> = buckets
-        .iter()
-        .filter(|(_, (_, b))| b.waiting(now).is_some())
-        .map(|(p, _)| p.clone())
-        .collect();
+    // A profile's stored wait is not trusted here: results may have given tokens back since
+    // it was computed, so its first candidate is tried again (and the wait renewed).
+    let mut waiting: HashSet<String> = HashSet::new();
     let mut accounts_seen: HashMap<i64, Account> = HashMap::new();
     // Each round takes, times out or passes over (its profile being full from then on) every
     // candidate it read, so the next one reads new ones; it ends when the slots are taken or
