@@ -66,7 +66,7 @@ mod tests {
         assert_eq!(prompt_tokens("abcd"), 1);
         assert_eq!(prompt_tokens("abcde"), 2);
         assert_eq!(prompt_tokens("写一篇文章"), 5);
-        assert_eq!(prompt_tokens("写一篇 about AI"), 3 + 3);
+        assert_eq!(prompt_tokens("写一篇 about Rust"), 3 + 3);
     }
 
     #[test]
