@@ -99,6 +99,7 @@ fn one(root: &Path, run: &Run, n: usize, conc: usize, latency: Duration, paid: u
             &format!("{}\n[\"预算\",\"基准\"]", topic(0)),
             Some(MAX_TOKENS),
             None,
+            "zh-CN",
         );
         rate.cost(p, c)
     };
@@ -162,6 +163,11 @@ fn one(root: &Path, run: &Run, n: usize, conc: usize, latency: Duration, paid: u
         fallback: None,
         fallback_after: None,
         price_factor: None,
+        rpm: None,
+        tpm: None,
+        rpd: None,
+        tpd: None,
+        rate_window: None,
     };
     let mut o = Options::new(&contenthub::store::Location::File(db.clone()));
     o.max_concurrent = conc;

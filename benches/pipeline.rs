@@ -314,6 +314,11 @@ impl Mock {
             fallback: None,
             fallback_after: None,
             price_factor: None,
+            rpm: None,
+            tpm: None,
+            rpd: None,
+            tpd: None,
+            rate_window: None,
         };
         BTreeMap::from([("default".to_string(), profile)])
     }

@@ -147,3 +147,19 @@ pub fn cleanup(store: &mut Store, cutoff: Millis, dry_run: bool) -> Result<u64> 
     }
     store.write(|tx| tasks::cleanup(tx, cutoff, false))
 }
+
+/// Why `task`, pending and due, is not started yet: its profile is waiting for a rate limit.
+/// `default` is the profile of tasks that name none.
+pub fn rate_wait(
+    conn: &crate::store::Conn,
+    task: &Task,
+    default: &str,
+    now: Millis,
+) -> Result<Option<String>> {
+    if task.status != Status::Pending || task.next_attempt_at.0 > now {
+        return Ok(None);
+    }
+    let profile = task.generator.as_deref().unwrap_or(default);
+    Ok(crate::store::rates::waiting(conn, profile, now)?
+        .map(|(kind, until)| crate::domain::rate::wait_reason(kind, profile, until, now)))
+}

@@ -615,6 +615,36 @@ fn metrics_table(ctx: &Ctx, m: &Metrics) -> String {
         }
         text.push_str(&(t.to_string() + "\n"));
     }
+    if !m.rate_limits.is_empty() {
+        let mut t = crate::output::new_table(&ctx.printer.style);
+        t.set_header(vec![
+            "rate limits",
+            "window",
+            "requests",
+            "tokens",
+            "waiting",
+            "429s",
+        ]);
+        let of = |used: Option<u64>, limit: Option<u64>| match (used, limit) {
+            (Some(u), Some(l)) => format!("{u} / {l}"),
+            _ => "-".to_string(),
+        };
+        for r in &m.rate_limits {
+            let waiting = match &r.waiting_for {
+                Some(kind) => format!("{} tasks for {kind}", r.waiting_tasks),
+                None => "-".into(),
+            };
+            t.add_row(vec![
+                r.profile.clone(),
+                format!("{}s", r.window_seconds),
+                of(r.requests_used, r.requests_limit),
+                of(r.tokens_used, r.tokens_limit),
+                waiting,
+                r.rate_limited_replies.to_string(),
+            ]);
+        }
+        text.push_str(&(t.to_string() + "\n"));
+    }
     text
 }
 

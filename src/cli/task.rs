@@ -291,13 +291,18 @@ pub fn run(ctx: &mut Ctx, cmd: TaskCmd) -> Result<ExitCode> {
                 let profile = task.generator.clone().unwrap_or_else(|| {
                     crate::engine::default_profile(&ctx.settings.generators).to_string()
                 });
-                let reasons = crate::store::budgets::refusals_for(
-                    ctx.store()?.conn(),
+                let store = ctx.store()?;
+                let mut reasons: Vec<String> =
+                    crate::service::rate_wait(store.conn(), &task, &profile, now_ms())?
+                        .into_iter()
+                        .collect();
+                reasons.extend(crate::store::budgets::refusals_for(
+                    store.conn(),
                     &task.account,
                     &profile,
-                    crate::domain::time::now_ms(),
-                )?;
-                task.waiting_reason = (!reasons.is_empty()).then(|| reasons.join("; "));
+                    now_ms(),
+                )?);
+                task.waiting = (!reasons.is_empty()).then(|| reasons.join("; "));
             }
             ctx.print(&ctx.printer.one(&task))?;
             Ok(ExitCode::Ok)

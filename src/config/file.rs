@@ -648,6 +648,11 @@ pub const DEFAULT_CONFIG: &str = r#"# contenthub configuration.
 # fallback = ["creator", "template"]   # where a task goes when this profile is unavailable
 #                                      # (402, model not found, no access, quota exhausted)
 # fallback_after = "10m"               # longest rate-limit or budget wait before moving on
+# rpm = 500                            # requests per rate_window, shared by every daemon
+# tpm = 200000                         # tokens per rate_window (prompt + max_tokens)
+# rpd = 10000                          # requests per rolling day
+# tpd = 5000000                        # tokens per rolling day
+# rate_window = "60s"
 #
 # [generators.creator]
 # kind = "content-creator"

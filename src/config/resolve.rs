@@ -383,4 +383,30 @@ mod tests {
             .to_string();
         assert!(e.contains("generators.x.base_url"), "{e}");
     }
+
+    #[test]
+    fn rate_limit_keys_are_read_and_checked() {
+        let s = resolve(
+            "[generators.t]\nkind = \"template\"\nrpm = 40\ntpm = 9000\nrate_window = \"10s\"\n",
+            &[],
+        )
+        .unwrap();
+        let limits = s.generators["t"].rate_limits().unwrap();
+        assert_eq!(
+            (limits.rpm, limits.tpm, limits.rpd, limits.window_ms),
+            (Some(40), Some(9000), None, 10_000)
+        );
+        let plain = resolve("[generators.t]\nkind = \"template\"\n", &[]).unwrap();
+        assert_eq!(plain.generators["t"].rate_limits(), None);
+        for bad in [
+            "rpm = 0",
+            "tpd = 0",
+            "rpm = -1",
+            "rate_window = \"10ms\"",
+            "rpm = \"x\"",
+        ] {
+            let toml = format!("[generators.t]\nkind = \"template\"\n{bad}\n");
+            assert!(resolve(&toml, &[]).is_err(), "{bad} was accepted");
+        }
+    }
 }

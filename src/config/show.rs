@@ -312,6 +312,28 @@ impl Settings {
             if let Some(v) = p.price_factor {
                 push(&key("price_factor"), v.to_string(), &Source::File);
             }
+            for (k, v) in [
+                ("rpm", p.rpm),
+                ("tpm", p.tpm),
+                ("rpd", p.rpd),
+                ("tpd", p.tpd),
+            ] {
+                if let Some(v) = v {
+                    push(&key(k), v.to_string(), &Source::File);
+                }
+            }
+            if p.rate_limits().is_some() || p.rate_window.is_some() {
+                let from = if p.rate_window.is_some() {
+                    Source::File
+                } else {
+                    Source::Default
+                };
+                let w = p
+                    .rate_window
+                    .as_ref()
+                    .map_or(std::time::Duration::from_secs(60), |w| w.0);
+                push(&key("rate_window"), dur(&w), &from);
+            }
         }
         out
     }

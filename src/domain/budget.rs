@@ -208,38 +208,20 @@ impl Rate {
 /// `max_words` bounds a reply.
 pub const DEFAULT_COMPLETION_TOKENS: i64 = 2048;
 
-/// A budget-only estimate of a request's tokens: `(prompt, completion)`. Prompt tokens are
-/// counted from the task's text (one per CJK character, one per four other characters, plus
-/// a fixed allowance for the instructions around it); completion tokens are the profile's
-/// `max_tokens`, else the account's `max_words` as tokens (two per word, which covers CJK
-/// text), else [`DEFAULT_COMPLETION_TOKENS`].
+/// A request's tokens for budgets, `(prompt, completion)`, by the estimate rate limits use
+/// ([`super::tokens`]): the prompt from the task's text plus a fixed allowance for the
+/// instructions around it (the claim has the task, not the prompt the generator builds), the
+/// completion from the profile's `max_tokens`, else the account's `max_words` as tokens.
 pub fn budget_estimate_tokens(
     text: &str,
     max_tokens: Option<u32>,
     max_words: Option<u32>,
+    language: &str,
 ) -> (i64, i64) {
-    const INSTRUCTIONS: i64 = 200;
-    let (mut cjk, mut other) = (0i64, 0i64);
-    for c in text.chars() {
-        if is_cjk(c) {
-            cjk += 1;
-        } else {
-            other += 1;
-        }
-    }
-    let prompt = INSTRUCTIONS + cjk + (other + 3) / 4;
-    let completion = match (max_tokens, max_words) {
-        (Some(t), _) => t as i64,
-        (None, Some(w)) => 2 * w as i64,
-        (None, None) => DEFAULT_COMPLETION_TOKENS,
-    };
-    (prompt, completion)
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF
-        | 0xF900..=0xFAFF | 0xFF00..=0xFFEF | 0x20000..=0x2FA1F)
+    const INSTRUCTIONS: u64 = 200;
+    let prompt = INSTRUCTIONS + super::tokens::prompt_tokens(text);
+    let completion = super::tokens::completion_tokens(max_tokens, max_words, language);
+    (prompt as i64, completion as i64)
 }
 
 /// What the claim needs to reserve against budgets: the budgets, and each profile's model,
@@ -430,11 +412,14 @@ mod tests {
 
     #[test]
     fn estimates_count_cjk_characters_as_tokens() {
-        let (p, c) = budget_estimate_tokens("你好世界", Some(500), Some(800));
+        let (p, c) = budget_estimate_tokens("你好世界", Some(500), Some(800), "zh-CN");
         assert_eq!((p, c), (204, 500));
-        let (p, c) = budget_estimate_tokens("abcdefgh", None, Some(800));
-        assert_eq!((p, c), (202, 1600));
-        assert_eq!(budget_estimate_tokens("", None, None).1, 2048);
+        // CJK word counts are characters, a token each; other words 1.3 tokens.
+        let (p, c) = budget_estimate_tokens("abcdefgh", None, Some(800), "zh-CN");
+        assert_eq!((p, c), (202, 800));
+        let (_, c) = budget_estimate_tokens("abcdefgh", None, Some(800), "en");
+        assert_eq!(c, 1040);
+        assert_eq!(budget_estimate_tokens("", None, None, "en").1, 2048);
     }
 
     #[test]

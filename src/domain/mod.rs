@@ -9,10 +9,12 @@ pub mod account;
 pub mod budget;
 pub mod content;
 pub mod price;
+pub mod rate;
 pub mod setting;
 pub mod status;
 pub mod task;
 pub mod time;
+pub mod tokens;
 
 pub use account::{Account, AccountPatch, NewAccount};
 pub use content::{Content, Image, Review};

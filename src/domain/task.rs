@@ -159,10 +159,12 @@ pub struct Task {
     /// was queued (no callback URL, or the task has not finished).
     #[serde(default)]
     pub callback_delivery: Option<CallbackDelivery>,
-    /// Why a pending task is not being sent now, when something holds it back: the budget
-    /// whose cap its request would pass (`task show` only; absent otherwise).
+    /// Why a due pending task is not started yet, when something holds it back: its
+    /// profile waits for a rate limit ("waiting for tpm on profile qwen, ~12 s"), or a budget
+    /// its request would pass ("budget `daily-all` exhausted until 00:00 Asia/Shanghai").
+    /// Shown by `task show`; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub waiting_reason: Option<String>,
+    pub waiting: Option<String>,
 }
 
 /// Where a task's callback stands (`task show`): the newest `task.completed` / `task.failed`

@@ -68,6 +68,8 @@ pub struct Dispatcher<'a> {
     lease_ms: i64,
     /// The generator profiles' limits, which each claim keeps to across the store.
     limits: Arc<queue::Limits>,
+    /// Profiles waiting for their rate limits, as the last claim found them: until when.
+    rate_waits: HashMap<String, Millis>,
     watch: ChangeWatch,
     /// The store's change counters when the dispatcher last looked.
     seen: Versions,
@@ -111,7 +113,10 @@ impl<'a> Dispatcher<'a> {
                 per_profile: shared.limits.clone().into_iter().collect(),
                 default_profile: shared.profile_of(None),
                 budgets: opts.budgets.clone(),
+                rates: shared.rates.clone(),
+                estimate: estimator(shared),
             }),
+            rate_waits: HashMap::new(),
             watch,
             seen: Versions::default(),
             inflight: HashMap::new(),
@@ -255,15 +260,16 @@ impl<'a> Dispatcher<'a> {
         // and every other's), so the limits hold across daemons.
         let (o, lease_ms, limits) = (self.owner.clone(), self.lease_ms, self.limits.clone());
         let shared = self.shared.clone();
-        let claimed = self
+        let (claimed, waits) = self
             .db
             .write(move |tx| {
                 if !limits.budgets.is_empty() {
                     super::budgets::fall_back_held(tx, &shared, now_ms())?;
                 }
-                queue::claim(tx, &o, now_ms(), lease_ms, free, &limits)
+                queue::claim_within_rates(tx, &o, now_ms(), lease_ms, free, &limits)
             })
             .await?;
+        self.rate_waits = waits.into_iter().map(|w| (w.profile, w.until)).collect();
         self.saturated = claimed.len() == free;
         for c in claimed {
             self.start_worker(c);
@@ -275,6 +281,11 @@ impl<'a> Dispatcher<'a> {
                 .db
                 .read(|tx| queue::next_snooze_end(tx, now_ms()))
                 .await?;
+            // A profile waiting for its rate limits has capacity again at the end of its wait.
+            let next = next
+                .into_iter()
+                .chain(self.rate_waits.values().copied())
+                .min();
             let until = next
                 .map(|ms| (ms - now_ms()).max(0) as u64)
                 .unwrap_or(u64::MAX);
@@ -348,10 +359,18 @@ impl<'a> Dispatcher<'a> {
         per
     }
 
-    /// The generator profiles at their `max_concurrent`, whose waiting tasks no claim can take.
+    /// The generator profiles at their `max_concurrent`, or waiting for their rate limits,
+    /// whose waiting tasks no claim can take.
     fn full(&self, per: &HashMap<String, usize>) -> queue::Full {
         let default = self.shared.profile_of(None);
         let mut full = queue::Full::default();
+        let now = now_ms();
+        for (profile, until) in &self.rate_waits {
+            if *until > now {
+                full.unnamed |= *profile == default;
+                full.names.push(profile.clone());
+            }
+        }
         for (profile, used) in per {
             if self
                 .shared
@@ -364,6 +383,7 @@ impl<'a> Dispatcher<'a> {
             }
         }
         full.names.sort();
+        full.names.dedup();
         full
     }
 
@@ -453,9 +473,11 @@ impl<'a> Dispatcher<'a> {
             };
             if self.inflight.get(&seq).is_some_and(|f| f.worker == worker) {
                 if let Some(f) = self.inflight.remove(&seq) {
-                    // A finished task may leave room under a budget, too.
-                    freed_full |=
-                        full.names.contains(&f.profile) || !self.limits.budgets.is_empty();
+                    // A finished task may leave room under a budget, and its result settles
+                    // its rate reservation, which may end a wait.
+                    freed_full |= full.names.contains(&f.profile)
+                        || !self.limits.budgets.is_empty()
+                        || self.rate_waits.contains_key(&f.profile);
                     callbacks |= f.callback;
                 }
                 self.shared.forget(seq);
@@ -483,7 +505,9 @@ impl<'a> Dispatcher<'a> {
         let seen = std::mem::replace(&mut self.seen, now);
         // A task leaving flight makes room only under a profile's limit: without limits it is
         // no news to a claimer.
-        let limited = !self.limits.per_profile.is_empty() || !self.limits.budgets.is_empty();
+        let limited = !self.limits.per_profile.is_empty()
+            || !self.limits.budgets.is_empty()
+            || !self.limits.rates.is_empty();
         let due = now.due != seen.due || (now.freed != seen.freed && limited);
         if due {
             let full = self.full(&self.per_profile());
@@ -734,4 +758,24 @@ fn take_over_local_dead(tx: &crate::store::Conn, own: &str) -> Result<usize> {
         }
     }
     Ok(taken)
+}
+
+/// The claim's estimate of the tokens a task's request counts against its profile's limits:
+/// the prompt its generator sends, plus the completion allowance.
+fn estimator(shared: &Shared) -> queue::Estimator {
+    let generators = shared.generators.clone();
+    let max_tokens = shared.max_tokens.clone();
+    queue::Estimator::new(move |task, account, profile| {
+        let spec = worker::spec_for(task, account, 0);
+        let prompt = generators
+            .get(profile)
+            .map(|g| g.prompt_text(&spec))
+            .unwrap_or_else(|| spec.topic.clone());
+        crate::domain::tokens::estimate(
+            &prompt,
+            max_tokens.get(profile).copied(),
+            account.max_words,
+            &account.language,
+        )
+    })
 }

@@ -11,6 +11,7 @@
 //! [`apply`] for a whole batch in one transaction; progress and callbacks call it directly.
 
 use crate::domain::content::{first_heading, summarize, word_count};
+use crate::domain::rate::RateHeaders;
 use crate::domain::time::{seconds_text, Millis};
 use crate::domain::Task;
 use crate::domain::{Review, Status};
@@ -18,6 +19,7 @@ use crate::error::Result;
 use crate::generator::{ErrorKind, GenError, Generator, Output};
 use crate::store::contents::NewContent;
 use crate::store::queue::{self, Claimed, Fence, Finish};
+use crate::store::rates;
 use crate::store::tasks::{self, Seq};
 use crate::store::Conn;
 
@@ -165,6 +167,11 @@ fn settle(
     now: Millis,
 ) -> Result<Applied> {
     let seq = claimed.seq;
+    let rate = match &report {
+        Report::Completed(Some(out)) => out.rate.as_deref().copied(),
+        Report::Failed(e) => e.rate.as_deref().copied(),
+        _ => None,
+    };
     let finish = match report {
         Report::Progress { progress, step } => {
             if !queue::progress(c, seq, fence, progress, step.as_deref(), now)? {
@@ -201,6 +208,9 @@ fn settle(
         Report::Failed(e) => on_failure(shared, &claimed.task, &e),
     };
     let status = queue::finish(c, seq, fence, &finish, now)?;
+    if let (Some(_), Some(headers)) = (status, rate) {
+        observe(c, shared, claimed, &headers, now)?;
+    }
     let (effect, message) = match (status, &finish) {
         (Some(Status::Completed), Finish::Completed(content)) => (
             Effect::Completed,
@@ -292,6 +302,27 @@ pub fn fall_back_pending(
         now,
     )?;
     Ok(moved.then_some(m.to))
+}
+
+/// Lets the provider's rate-limit headers on a reply correct its profile's buckets, in the
+/// result's transaction (after the task's row, as every writer of both locks them).
+fn observe(
+    c: &Conn,
+    shared: &Shared,
+    claimed: &Claimed,
+    headers: &RateHeaders,
+    now: Millis,
+) -> Result<()> {
+    let profile = shared.profile_of(claimed.task.generator.as_deref());
+    if !shared.rates.contains_key(&profile) {
+        return Ok(());
+    }
+    let Some(mut bucket) = rates::locked(c, &profile)? else {
+        return Ok(());
+    };
+    let sent_at = claimed.task.submitted_at.map_or(now, |t| t.0);
+    bucket.observe(now, sent_at, headers);
+    rates::save(c, &profile, &bucket)
 }
 
 fn from_callback(

@@ -1,6 +1,6 @@
 //! The state the dispatcher, its workers, the outbox sender and the HTTP API share.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 use super::db::Db;
 use super::options::{default_profile, Options, TEMPLATE};
 use super::retry;
+use crate::domain::rate::RateLimits;
 use crate::domain::time::{now_ms, Millis};
 use crate::error::{Error, Result};
 use crate::generator::{self, Generator};
@@ -26,6 +27,9 @@ pub struct Shared {
     /// Each profile's `fallback` list and `fallback_after`, and which profiles are of kind
     /// `template` (the built-in one included).
     pub(super) fallbacks: super::fallback::Fallbacks,
+    /// Provider rate limits per profile, where any is set, and each profile's `max_tokens`.
+    pub(super) rates: BTreeMap<String, RateLimits>,
+    pub(super) max_tokens: HashMap<String, u32>,
     default_profile: String,
     pub retry_delays: Vec<Duration>,
     poll_interval: Duration,
@@ -235,12 +239,24 @@ impl Shared {
         let owner = owner_id();
         let db = Db::open_limited(&opts.store, opts.store_max_pages, Some(&owner))?;
         let (generators, limits) = build_generators(opts)?;
+        let rates = opts
+            .generators
+            .iter()
+            .filter_map(|(name, p)| Some((name.clone(), p.rate_limits()?)))
+            .collect();
+        let max_tokens = opts
+            .generators
+            .iter()
+            .filter_map(|(name, p)| Some((name.clone(), p.max_tokens?)))
+            .collect();
         Ok(Shared {
             db,
             owner,
             generators,
             limits,
             fallbacks: super::fallback::Fallbacks::of(&opts.generators),
+            rates,
+            max_tokens,
             default_profile: default_profile(&opts.generators).to_string(),
             retry_delays: opts.retry_delays.clone(),
             poll_interval: opts.poll_interval,

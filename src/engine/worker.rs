@@ -13,7 +13,7 @@ use super::retry;
 use super::shared::Shared;
 use super::writer::{Results, Settle};
 use crate::domain::time::now_ms;
-use crate::domain::Status;
+use crate::domain::{Account, Status, Task};
 use crate::generator::{AccountSpec, Generator, Polled, Spec, Submitted};
 use crate::store::queue::{self, Claimed, Finish};
 
@@ -37,12 +37,15 @@ pub struct Signals {
 }
 
 pub fn spec_of(c: &Claimed) -> Spec {
-    let t = &c.task;
-    let a = &c.account;
-    let attempt_key = if c.remote_attempts == 0 {
+    spec_for(&c.task, &c.account, c.remote_attempts)
+}
+
+/// The spec of task `t` for account `a`, on its attempt after `remote_attempts` submits.
+pub fn spec_for(t: &Task, a: &Account, remote_attempts: u32) -> Spec {
+    let attempt_key = if remote_attempts == 0 {
         t.id.to_string()
     } else {
-        format!("{}-r{}", t.id, c.remote_attempts)
+        format!("{}-r{}", t.id, remote_attempts)
     };
     Spec {
         task_id: t.id.to_string(),

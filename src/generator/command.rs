@@ -434,6 +434,7 @@ fn parse_output(stdout: &[u8]) -> Result<Output, GenError> {
         prompt_tokens: v.get("prompt_tokens").and_then(u32_of),
         completion_tokens: v.get("completion_tokens").and_then(u32_of),
         body,
+        rate: None,
     })
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::rate::RateHeaders;
 use crate::domain::Image;
 
 /// The account a task is written for, as a generator needs it.
@@ -123,6 +124,8 @@ pub struct Output {
     pub model: Option<String>,
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
+    /// The provider's rate-limit headers on the reply, when it sent any.
+    pub rate: Option<Box<RateHeaders>>,
 }
 
 /// What `submit` achieved.
@@ -184,6 +187,8 @@ pub struct GenError {
     pub status: Option<u16>,
     /// How the connection failed, when it did.
     pub transport: Option<Transport>,
+    /// The provider's rate-limit headers on the reply, when it answered with any.
+    pub rate: Option<Box<RateHeaders>>,
 }
 
 /// How a request failed below HTTP.
@@ -205,6 +210,7 @@ impl GenError {
             retry_after: None,
             status: None,
             transport: None,
+            rate: None,
         }
     }
 
@@ -215,6 +221,7 @@ impl GenError {
             retry_after: None,
             status: None,
             transport: None,
+            rate: None,
         }
     }
 
@@ -225,6 +232,7 @@ impl GenError {
             retry_after: None,
             status: None,
             transport: None,
+            rate: None,
         }
     }
 
@@ -235,12 +243,19 @@ impl GenError {
             retry_after: Some(retry_after),
             status: None,
             transport: None,
+            rate: None,
         }
     }
 
     /// Records how the connection failed.
     pub fn with_transport(mut self, t: Transport) -> Self {
         self.transport = Some(t);
+        self
+    }
+
+    /// Records the provider's rate-limit headers.
+    pub fn with_rate(mut self, rate: Option<Box<RateHeaders>>) -> Self {
+        self.rate = rate;
         self
     }
 
@@ -331,6 +346,17 @@ pub trait Generator: Send + Sync {
     /// came from `submit`, `poll` or a callback. The default keeps it as it is.
     fn finish(&self, out: Output) -> Output {
         out
+    }
+
+    /// The prompt a submit of `spec` sends, for the token estimate of rate limits; the
+    /// default is the task's own text, for backends whose prompt is not known here.
+    fn prompt_text(&self, spec: &Spec) -> String {
+        let mut text = spec.topic.clone();
+        for part in spec.keywords.iter().chain(spec.requirements.iter()) {
+            text.push('\n');
+            text.push_str(part);
+        }
+        text
     }
 
     /// The model or backend name recorded with the content.

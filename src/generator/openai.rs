@@ -16,6 +16,7 @@ use super::http;
 use super::profile::GeneratorProfile;
 use super::reply::error_text;
 use crate::domain::content::{first_heading, summarize, word_count};
+use crate::domain::rate::RateHeaders;
 
 pub struct OpenAi {
     /// The profile's name.
@@ -108,10 +109,23 @@ impl OpenAi {
         let req = self
             .request(reqwest::Method::POST, "/chat/completions", key)
             .json(&body);
+        let sent_at = crate::domain::time::now_ms();
         let reply = http::send(&self.label, what, self.timeout, req).await?;
-        reply.check(&self.label, what)?;
-        let resp: ChatResponse = reply.json(&self.label, what)?;
-        output_of(&self.label, what, &self.model, resp)
+        let rate = Some(RateHeaders::read(|n| {
+            reply.headers.get(n).and_then(|v| v.to_str().ok())
+        }))
+        .filter(RateHeaders::any)
+        .map(|h| Box::new(h.sent(sent_at)));
+        reply
+            .check(&self.label, what)
+            .map_err(|e| e.with_rate(rate.clone()))?;
+        let resp: ChatResponse = reply
+            .json(&self.label, what)
+            .map_err(|e| e.with_rate(rate.clone()))?;
+        match output_of(&self.label, what, &self.model, resp) {
+            Ok(out) => Ok(Output { rate, ..out }),
+            Err(e) => Err(e.with_rate(rate)),
+        }
     }
 }
 
@@ -248,6 +262,11 @@ impl Generator for OpenAi {
             .ok()
             .and_then(|v| model_ids(&v));
         judge(&self.name, &self.model, listed).map_err(|e| scrub(e, key))
+    }
+
+    fn prompt_text(&self, spec: &Spec) -> String {
+        let (system, user) = prompt(spec);
+        format!("{system}\n{user}")
     }
 
     fn model(&self) -> Option<String> {

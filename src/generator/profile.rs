@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::rate::{RateLimits, DEFAULT_WINDOW_MS};
 use crate::domain::setting::{is_env_name, positive, DurationSetting};
 use crate::domain::task::validate_http_url;
 
@@ -79,6 +80,17 @@ pub struct GeneratorProfile {
     pub fallback_after: Option<DurationSetting>,
     /// Multiplies the `[prices]` of the profile's model for budgets (default 1).
     pub price_factor: Option<f64>,
+    /// Requests per `rate_window`, across every daemon on the store.
+    pub rpm: Option<u64>,
+    /// Tokens per `rate_window` (prompt plus completion allowance at admission, settled
+    /// against the reply's usage).
+    pub tpm: Option<u64>,
+    /// Requests per rolling day.
+    pub rpd: Option<u64>,
+    /// Tokens per rolling day.
+    pub tpd: Option<u64>,
+    /// The window of `rpm` and `tpm` (default 60 s).
+    pub rate_window: Option<DurationSetting>,
 }
 
 impl GeneratorProfile {
@@ -90,6 +102,21 @@ impl GeneratorProfile {
     /// The profiles to move a task to when this one is unavailable, in order.
     pub fn fallbacks(&self) -> &[String] {
         self.fallback.as_deref().unwrap_or_default()
+    }
+
+    /// The profile's rate limits, when any is set.
+    pub fn rate_limits(&self) -> Option<RateLimits> {
+        let limits = RateLimits {
+            rpm: self.rpm,
+            tpm: self.tpm,
+            rpd: self.rpd,
+            tpd: self.tpd,
+            window_ms: self
+                .rate_window
+                .as_ref()
+                .map_or(DEFAULT_WINDOW_MS, |w| w.0.as_millis() as i64),
+        };
+        limits.any().then_some(limits)
     }
 
     /// Checks what the kind needs; returns the offending key and why.
@@ -159,6 +186,21 @@ impl GeneratorProfile {
         if let Some(t) = self.temperature {
             if !(0.0..=2.0).contains(&t) {
                 return Err(("temperature", "must be from 0 to 2".into()));
+            }
+        }
+        for (key, v) in [
+            ("rpm", self.rpm),
+            ("tpm", self.tpm),
+            ("rpd", self.rpd),
+            ("tpd", self.tpd),
+        ] {
+            if v == Some(0) {
+                return Err((key, "must be a positive integer".into()));
+            }
+        }
+        if let Some(w) = &self.rate_window {
+            if w.0.as_millis() < 100 {
+                return Err(("rate_window", "must be at least 100ms".into()));
             }
         }
         if let Some(name) = &self.api_key_env {

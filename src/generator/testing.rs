@@ -41,6 +41,11 @@ pub(crate) fn profile(kind: GeneratorKind, base_url: &str) -> GeneratorProfile {
         fallback: None,
         fallback_after: None,
         price_factor: None,
+        rpm: None,
+        tpm: None,
+        rpd: None,
+        tpd: None,
+        rate_window: None,
     }
 }
 

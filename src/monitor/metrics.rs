@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{daemon_view, quantile, Outcomes};
 use crate::domain::price::Price;
+use crate::domain::rate::Kind as RateKind;
 use crate::domain::time::{Millis, Timestamp};
 use crate::domain::Status;
 use crate::error::Result;
@@ -160,6 +161,29 @@ pub struct GeneratorRequests {
     pub count: u64,
 }
 
+/// A generator profile's provider rate limits now (profiles with `rpm`/`tpm`/`rpd`/`tpd`
+/// that a daemon has claimed for).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitUse {
+    pub profile: String,
+    /// The profile's `rate_window`, which `rpm` and `tpm` apply per.
+    pub window_seconds: f64,
+    /// Requests and tokens in use of the limit over the current rolling window (reserved by
+    /// requests in flight or not yet refilled), against the limit in force (a lower limit
+    /// the provider's headers announced, else the configured one); `null` when not limited.
+    pub requests_used: Option<u64>,
+    pub requests_limit: Option<u64>,
+    pub tokens_used: Option<u64>,
+    pub tokens_limit: Option<u64>,
+    /// Due pending tasks held back while the profile waits for a limit.
+    pub waiting_tasks: u64,
+    /// The limit it waits for (`rpm`, `tpm`, `rpd`, `tpd`), if it does.
+    pub waiting_for: Option<String>,
+    /// Replies with HTTP 429 from the profile's service, since the store was created.
+    pub rate_limited_replies: u64,
+}
+
 /// The daemon, from its heartbeat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -218,6 +242,9 @@ pub struct Metrics {
     /// Each budget's current period: spent, reserved and cap.
     #[serde(default)]
     pub budgets: Vec<super::budgets::BudgetUse>,
+    /// Provider rate limits per profile.
+    #[serde(default)]
+    pub rate_limits: Vec<RateLimitUse>,
 }
 
 #[derive(Default)]
@@ -387,6 +414,35 @@ pub fn collect(
             .collect(),
     };
 
+    let mut rate_limits = Vec::new();
+    for (profile, bucket) in crate::store::rates::all(conn)? {
+        let wait = bucket.waiting(now);
+        let waiting_tasks = match wait {
+            Some(_) => {
+                let default = profile == opts.default_generator;
+                crate::store::rates::due_pending(conn, &profile, default, now)?.max(0) as u64
+            }
+            None => 0,
+        };
+        let rate_limited_replies = totals
+            .generator_requests
+            .iter()
+            .filter(|r| r.generator == profile && r.outcome == "429")
+            .map(|r| r.count)
+            .sum();
+        rate_limits.push(RateLimitUse {
+            window_seconds: bucket.limits.window_ms as f64 / 1000.0,
+            requests_used: bucket.used(RateKind::Rpm, now),
+            requests_limit: bucket.capacity(RateKind::Rpm),
+            tokens_used: bucket.used(RateKind::Tpm, now),
+            tokens_limit: bucket.capacity(RateKind::Tpm),
+            waiting_tasks,
+            waiting_for: wait.map(|(k, _)| k.as_str().to_string()),
+            rate_limited_replies,
+            profile,
+        });
+    }
+
     let daemon = daemon_view(store, conn, opts.live, now)?;
     let hb = daemon.heartbeat.as_ref();
     let live = hb.filter(|h| h.stopped_at.is_none());
@@ -424,6 +480,7 @@ pub fn collect(
         accounts,
         generators,
         budgets: super::budgets::uses(conn, &opts.budgets, now)?,
+        rate_limits,
     })
 }
 
@@ -769,6 +826,7 @@ pub fn prometheus(m: &Metrics) -> String {
         &m.generators,
     );
     budget_families(&mut e, &m.budgets);
+    rate_families(&mut e, &m.rate_limits);
     e.0
 }
 
@@ -847,6 +905,68 @@ fn budget_families(e: &mut Exposition, budgets: &[super::budgets::BudgetUse]) {
             "contenthub_budget_refusals",
             &[("budget", &b.budget), ("period", &b.period)],
             Some(b.refusals as f64),
+        );
+    }
+}
+
+/// The per-profile rate-limit gauges and the 429 counter.
+fn rate_families(e: &mut Exposition, rows: &[RateLimitUse]) {
+    if rows.is_empty() {
+        return;
+    }
+    type Field = fn(&RateLimitUse) -> Option<f64>;
+    let gauges: [(&str, &str, Field); 6] = [
+        (
+            "contenthub_rate_requests_used",
+            "Requests in use of the profile's limit over its current rolling rate_window.",
+            |r| r.requests_used.map(|v| v as f64),
+        ),
+        (
+            "contenthub_rate_requests_limit",
+            "Requests allowed per rate_window (a lower limit from the provider's headers, else rpm).",
+            |r| r.requests_limit.map(|v| v as f64),
+        ),
+        (
+            "contenthub_rate_tokens_used",
+            "Tokens in use of the profile's limit over its current rolling rate_window.",
+            |r| r.tokens_used.map(|v| v as f64),
+        ),
+        (
+            "contenthub_rate_tokens_limit",
+            "Tokens allowed per rate_window (a lower limit from the provider's headers, else tpm).",
+            |r| r.tokens_limit.map(|v| v as f64),
+        ),
+        (
+            "contenthub_rate_window_seconds",
+            "The profile's rate_window.",
+            |r| Some(r.window_seconds),
+        ),
+        (
+            "contenthub_rate_waiting_tasks",
+            "Due pending tasks held back while the profile waits for a rate limit.",
+            |r| Some(r.waiting_tasks as f64),
+        ),
+    ];
+    for (name, help, field) in gauges {
+        let present: Vec<&RateLimitUse> = rows.iter().filter(|r| field(r).is_some()).collect();
+        if present.is_empty() {
+            continue;
+        }
+        e.family(name, "gauge", help);
+        for r in present {
+            e.sample(name, &[("generator", &r.profile)], field(r));
+        }
+    }
+    e.family(
+        "contenthub_rate_limited_replies_total",
+        "counter",
+        "Replies with HTTP 429 from the profile's service.",
+    );
+    for r in rows {
+        e.sample(
+            "contenthub_rate_limited_replies_total",
+            &[("generator", &r.profile)],
+            Some(r.rate_limited_replies as f64),
         );
     }
 }

@@ -95,9 +95,9 @@ pub fn admit(conn: &Conn, plan: &Plan, seq: i64, profile: &str, now: Millis) -> 
     if plan.is_empty() {
         return Ok(Admission::Admitted);
     }
-    let Some((topic, keywords, requirements, account, max_words)) = conn.row(
+    let Some((topic, keywords, requirements, account, max_words, language)) = conn.row(
         Sql::same(
-            "SELECT t.topic, t.keywords, t.requirements, a.name, a.max_words
+            "SELECT t.topic, t.keywords, t.requirements, a.name, a.max_words, a.language
              FROM tasks t JOIN accounts a ON a.id = t.account_id WHERE t.seq = ?1",
         ),
         args![seq],
@@ -108,6 +108,7 @@ pub fn admit(conn: &Conn, plan: &Plan, seq: i64, profile: &str, now: Millis) -> 
                 r.get::<Option<String>>(2)?,
                 r.get::<String>(3)?,
                 r.get::<Option<u32>>(4)?,
+                r.get::<String>(5)?,
             ))
         },
     )?
@@ -121,7 +122,7 @@ pub fn admit(conn: &Conn, plan: &Plan, seq: i64, profile: &str, now: Millis) -> 
             .collect::<Vec<_>>()
             .join("\n");
         let max_tokens = plan.profiles.get(profile).and_then(|p| p.max_tokens);
-        let tokens = budget_estimate_tokens(&text, max_tokens, max_words);
+        let tokens = budget_estimate_tokens(&text, max_tokens, max_words, &language);
         plan.reservations(&account, profile, tokens, now)
     };
     if reservations.is_empty() {

@@ -93,6 +93,8 @@ pub const COPIED: &[Table] = &[
             "remote_submit_key",
             "lease_epoch",
             "original_generator",
+            "rate_profile",
+            "rate_tokens",
         ],
         order: "seq",
         identity: Some("seq"),
@@ -280,6 +282,10 @@ pub const NOT_COPIED: &[(&str, &str)] = &[
     (
         "webhook_receipts",
         "signatures of recent callbacks, kept for the replay window only",
+    ),
+    (
+        "rate_buckets",
+        "the source's use of its providers' rate limits; the target's buckets start full",
     ),
 ];
 

@@ -371,8 +371,35 @@ CREATE TABLE budget_reservations (
 );
 "#;
 
+/// Provider rate limits shared by every daemon on the store.
+const V10: &str = r#"
+-- One row per generator profile with rate limits: its token buckets (see domain::rate), the
+-- limits they were last configured with, lower limits learned from the provider's headers,
+-- and the profile's current wait (which limit, until when) for `task show` and the metrics.
+CREATE TABLE rate_buckets (
+    profile     TEXT PRIMARY KEY,
+    rpm         INTEGER,
+    tpm         INTEGER,
+    rpd         INTEGER,
+    tpd         INTEGER,
+    window_ms   INTEGER NOT NULL,
+    learned_rpm INTEGER,
+    learned_tpm INTEGER,
+    level_rpm   REAL NOT NULL DEFAULT 0,
+    level_tpm   REAL NOT NULL DEFAULT 0,
+    level_rpd   REAL NOT NULL DEFAULT 0,
+    level_tpd   REAL NOT NULL DEFAULT 0,
+    at          INTEGER NOT NULL,
+    wait_kind   TEXT,
+    wait_until  INTEGER
+) WITHOUT ROWID;
+-- What the task's current attempt reserved: the profile and tokens, settled by its result.
+ALTER TABLE tasks ADD COLUMN rate_profile TEXT;
+ALTER TABLE tasks ADD COLUMN rate_tokens INTEGER;
+"#;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -63,6 +63,7 @@ pub mod outbox;
 pub mod pg;
 pub mod plans;
 pub mod queue;
+pub mod rates;
 pub(crate) mod sql;
 pub mod task_ids;
 pub mod tasks;

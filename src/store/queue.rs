@@ -23,15 +23,18 @@
 //!   condition (an expired lease) still holds when they change them, and every daemon may run
 //!   them at once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use super::accounts;
 use super::budgets;
 use super::contents::{self, NewContent};
 use super::counters;
+use super::rates;
 use super::sql::{args, Sql};
 use super::tasks::{self, Changes, Seq};
 use super::Conn;
+use crate::domain::rate::{Bucket, Kind, RateLimits};
 use crate::domain::time::{seconds_text, Millis};
 use crate::domain::{Account, Status, Task};
 use crate::error::Result;
@@ -282,6 +285,55 @@ pub struct Limits {
     pub default_profile: String,
     /// The cost budgets each claimed task reserves against (see `budgets::admit`).
     pub budgets: crate::domain::budget::Plan,
+    /// The profiles' provider rate limits (sorted: PostgreSQL's claim locks their buckets in
+    /// this order), which a claim reserves from before it takes a task.
+    pub rates: BTreeMap<String, RateLimits>,
+    /// The tokens a task's request is estimated to count against its profile's limits.
+    pub estimate: Estimator,
+}
+
+/// How many tokens a task's request will count (prompt plus completion allowance), given the
+/// task, its account and its profile: the engine's estimate, which knows the prompt.
+#[derive(Clone, Default)]
+pub struct Estimator(Option<Arc<EstimateFn>>);
+
+type EstimateFn = dyn Fn(&Task, &Account, &str) -> u64 + Send + Sync;
+
+impl Estimator {
+    pub fn new(f: impl Fn(&Task, &Account, &str) -> u64 + Send + Sync + 'static) -> Self {
+        Estimator(Some(Arc::new(f)))
+    }
+
+    fn tokens(&self, task: &Task, account: &Account, profile: &str) -> u64 {
+        self.0.as_ref().map_or(0, |f| f(task, account, profile))
+    }
+}
+
+impl std::fmt::Debug for Estimator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Estimator(set)"
+        } else {
+            "Estimator(none)"
+        })
+    }
+}
+
+// Estimators take no part in comparing limits.
+impl PartialEq for Estimator {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Estimator {}
+
+/// A profile a claim found waiting for its rate limits: which limit, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateWait {
+    pub profile: String,
+    pub kind: Kind,
+    pub until: Millis,
 }
 
 impl Limits {
@@ -332,11 +384,13 @@ fn room_per_profile(conn: &Conn, limits: &Limits) -> Result<HashMap<String, i64>
     Ok(room)
 }
 
-/// The limited profiles without room left, as the generators a claim passes over.
-fn full_of(room: &HashMap<String, i64>, limits: &Limits) -> Full {
+/// The limited profiles without room left, and those waiting for their rate limits, as the
+/// generators a claim passes over.
+fn full_of(room: &HashMap<String, i64>, waiting: &HashSet<String>, limits: &Limits) -> Full {
     let mut full = Full::default();
-    for (profile, left) in room {
-        if *left <= 0 {
+    let no_room = room.iter().filter(|(_, left)| **left <= 0).map(|(p, _)| p);
+    for profile in no_room.chain(waiting.iter()) {
+        if !full.names.contains(profile) {
             full.unnamed |= *profile == limits.default_profile;
             full.names.push(profile.clone());
         }
@@ -363,9 +417,24 @@ pub fn claim(
     slots: usize,
     limits: &Limits,
 ) -> Result<Vec<Claimed>> {
+    Ok(claim_within_rates(conn, owner, now, lease_ms, slots, limits)?.0)
+}
+
+/// [`claim`], also reserving each task's request from its profile's rate limits
+/// ([`Limits::rates`]) before it is taken. A task that does not fit is not claimed: it stays
+/// pending, its retries untouched, and its profile is passed over for the rest of the claim.
+/// Returns the claimed tasks and the profiles now waiting for their limits.
+pub fn claim_within_rates(
+    conn: &Conn,
+    owner: &str,
+    now: Millis,
+    lease_ms: i64,
+    slots: usize,
+    limits: &Limits,
+) -> Result<(Vec<Claimed>, Vec<RateWait>)> {
     let mut out = Vec::new();
     if slots == 0 {
-        return Ok(out);
+        return Ok((out, Vec::new()));
     }
     let until = now + lease_ms;
 
@@ -409,6 +478,18 @@ pub fn claim(
 
     let mut room = room_per_profile(conn, limits)?;
     budgets::release_stale(conn, &limits.budgets)?;
+    // The rate-limited profiles' buckets, locked on PostgreSQL (in name order) until the
+    // claim commits. A budget admission would be a second check of the same shape, beside
+    // the reservation below.
+    let mut buckets: BTreeMap<String, (Bucket, Bucket)> = BTreeMap::new();
+    for (profile, l) in &limits.rates {
+        let b = rates::lock(conn, profile, *l, now)?;
+        buckets.insert(profile.clone(), (b.clone(), b));
+    }
+    // A profile's stored wait is not trusted here: results may have given tokens back since
+    // it was computed, so its first candidate is tried again (and the wait renewed).
+    let mut waiting: HashSet<String> = HashSet::new();
+    let mut accounts_seen: HashMap<i64, Account> = HashMap::new();
     // Each round takes, times out or passes over (its profile being full from then on) every
     // candidate it read, so the next one reads new ones; it ends when the slots are taken or
     // the candidates run out.
@@ -417,12 +498,13 @@ pub fn claim(
         // On PostgreSQL exactly the tasks wanted are locked (a daemon beside this one claims
         // the next ones); SQLite reads ahead past tasks that turn out to be passed over.
         let window = if conn.is_pg() { want } else { want * 4 + 64 };
-        let due = due_for_claim(conn, now, window as i64, &full_of(&room, limits))?;
+        let due = due_for_claim(conn, now, window as i64, &full_of(&room, &waiting, limits))?;
         let exhausted = due.len() < window;
         // Whether this round changed anything (a round that did not would read the same
         // candidates again).
         let mut moved_on = false;
         let mut chosen = Vec::new();
+        let mut reserved: Vec<(i64, String, u64)> = Vec::new();
         for (seq, generator, deadline) in due {
             if out.len() + chosen.len() >= slots {
                 break;
@@ -437,16 +519,52 @@ pub fn claim(
                 continue;
             }
             let profile = limits.profile_of(generator.as_deref());
+            if waiting.contains(profile) {
+                // It started waiting in this claim: the next round passes it over.
+                moved_on = true;
+                continue;
+            }
             if room.get(profile).is_some_and(|n| *n <= 0) {
                 // The profile filled up in this claim: the next round passes it over.
                 moved_on = true;
                 continue;
             }
+            // The rate limits first: their reservation is undone in memory if the budget
+            // then refuses the task.
+            let mut rate_tokens = None;
+            if let Some((_, bucket)) = buckets.get_mut(profile) {
+                let task = tasks::get(conn, Seq(seq))?;
+                let account = match accounts_seen.get(&task.account_id) {
+                    Some(a) => a,
+                    None => {
+                        let a = accounts::get_by_id(conn, task.account_id)?.ok_or_else(|| {
+                            crate::error::Error::NotFound {
+                                kind: "account",
+                                id: task.account_id.to_string(),
+                            }
+                        })?;
+                        accounts_seen.entry(task.account_id).or_insert(a)
+                    }
+                };
+                let tokens = limits.estimate.tokens(&task, account, profile);
+                if bucket.reserve(now, tokens).is_err() {
+                    waiting.insert(profile.to_string());
+                    moved_on = true;
+                    continue;
+                }
+                rate_tokens = Some(tokens);
+            }
             let admission = budgets::admit(conn, &limits.budgets, seq, profile, now)?;
             if admission != budgets::Admission::Admitted {
+                if let (Some(tokens), Some((_, bucket))) = (rate_tokens, buckets.get_mut(profile)) {
+                    bucket.unreserve(tokens);
+                }
                 // The task stays pending while its budget is exhausted.
                 moved_on |= budgets::passes_over(conn, &mut room, profile, seq, &admission, now)?;
                 continue;
+            }
+            if let Some(tokens) = rate_tokens {
+                reserved.push((seq, profile.to_string(), tokens));
             }
             if let Some(n) = room.get_mut(profile) {
                 *n -= 1;
@@ -454,13 +572,33 @@ pub fn claim(
             chosen.push(seq);
         }
         let taken = take(conn, owner, &chosen, now, until)?;
+        for (seq, profile, tokens) in reserved {
+            if taken.iter().any(|c| c.seq.0 == seq) {
+                rates::note_reservation(conn, Seq(seq), &profile, tokens)?;
+            } else if let Some((_, bucket)) = buckets.get_mut(&profile) {
+                bucket.unreserve(tokens);
+            }
+        }
         moved_on |= !taken.is_empty();
         out.extend(taken);
         if exhausted || !moved_on {
             break;
         }
     }
-    Ok(out)
+    let mut waits = Vec::new();
+    for (profile, (before, after)) in &buckets {
+        if after != before {
+            rates::save(conn, profile, after)?;
+        }
+        if let Some((kind, until)) = after.waiting(now) {
+            waits.push(RateWait {
+                profile: profile.clone(),
+                kind,
+                until,
+            });
+        }
+    }
+    Ok((out, waits))
 }
 
 /// Moves the given pending tasks (read, and on PostgreSQL locked, by this claim) to
@@ -1120,6 +1258,7 @@ pub fn finish(
         return Ok(None);
     };
     budgets::settle(conn, seq, settlement(f))?;
+    settle_reservation(conn, seq, f, now)?;
     // The attempt is over: a submit still recorded as under way never got its reply.
     let running = [Status::Submitted, Status::Processing];
     if let Some(key) = forget_submit_key(conn, seq, held.submit_key)? {
@@ -1392,6 +1531,28 @@ pub fn move_pending(
     )?;
     counters::add(conn, TASK_FALLBACKS, &format!("from={from},to={to}"), 1)?;
     Ok(true)
+}
+
+/// Settles what the attempt reserved from its profile's rate limits: a completion by the
+/// tokens its reply reports (the estimate stands when it reports none), any other end by
+/// giving the tokens back. The request stays counted either way. On PostgreSQL the bucket's
+/// row is locked until the transaction ends.
+fn settle_reservation(conn: &Conn, seq: Seq, f: &Finish, now: Millis) -> Result<()> {
+    let Some((profile, reserved)) = rates::take_reservation(conn, seq)? else {
+        return Ok(());
+    };
+    let Some(mut bucket) = rates::locked(conn, &profile)? else {
+        return Ok(());
+    };
+    let used = match f {
+        Finish::Completed(c) => match (c.prompt_tokens, c.completion_tokens) {
+            (None, None) => Some(reserved),
+            (p, c) => Some(u64::from(p.unwrap_or(0)) + u64::from(c.unwrap_or(0))),
+        },
+        _ => None,
+    };
+    bucket.settle(now, reserved, used);
+    rates::save(conn, &profile, &bucket)
 }
 
 /// Current statuses of the given tasks (those that still exist).
@@ -2350,6 +2511,119 @@ mod tests {
         assert_eq!(by(&rest), (1, 3, 0));
     }
 
+    /// Limits of `rpm` requests and `tpm` tokens per 10 s on profile "qwen", each task
+    /// estimated at 300 tokens.
+    fn rate_limits(rpm: u64, tpm: Option<u64>) -> Limits {
+        Limits {
+            default_profile: "template".into(),
+            rates: [(
+                "qwen".to_string(),
+                RateLimits {
+                    rpm: Some(rpm),
+                    tpm,
+                    window_ms: 10_000,
+                    ..RateLimits::default()
+                },
+            )]
+            .into(),
+            estimate: Estimator::new(|_, _, _| 300),
+            ..Limits::default()
+        }
+    }
+
+    fn bucket_of(store: &mut Store) -> Bucket {
+        let all = store.read(rates::all).unwrap();
+        all.into_iter().find(|(p, _)| p == "qwen").unwrap().1
+    }
+
+    /// A claim reserves each task's request and tokens from its profile's bucket; a task that
+    /// does not fit stays pending, untouched, and the profile waits until it would fit. The
+    /// result settles the tokens against the reply's usage.
+    fn rate_limits_reserve_in_the_claim(store: &mut Store) {
+        let a = account(store);
+        let mut seqs = Vec::new();
+        for i in 0..5 {
+            seqs.push(task(store, &a, 5, Some("qwen"), 3600, T0 + i));
+        }
+        let free = task(store, &a, 1, None, 3600, T0 + 9);
+        let limits = rate_limits(3, Some(1_000));
+        let (first, waits) = store
+            .write(|c| claim_within_rates(c, "d1", T0 + 10, LEASE, 10, &limits))
+            .unwrap();
+        // Three fit (3 requests, 900 tokens); the unlimited profile is not held back.
+        let got: Vec<Seq> = first.iter().map(|c| c.seq).collect();
+        assert_eq!(got, vec![seqs[0], seqs[1], seqs[2], free]);
+        // One request comes back every 10 s / 3; the 200 tokens missing in 2 s.
+        assert_eq!(
+            waits,
+            vec![RateWait {
+                profile: "qwen".into(),
+                kind: Kind::Rpm,
+                until: T0 + 10 + 3_334,
+            }]
+        );
+        let waiting = get(store, seqs[3]);
+        assert_eq!((waiting.status, waiting.retry_count), (Status::Pending, 0));
+        let reason = store
+            .read(|c| crate::service::rate_wait(c, &waiting, "template", T0 + 10))
+            .unwrap();
+        assert_eq!(
+            reason.as_deref(),
+            Some("waiting for rpm on profile qwen, ~4 s")
+        );
+        assert_eq!(
+            store.read(|c| rates::next_free(c, T0 + 10)).unwrap(),
+            Some(T0 + 3_344)
+        );
+        // Nothing more before the wait ends.
+        let (none, _) = store
+            .write(|c| claim_within_rates(c, "d2", T0 + 3_000, LEASE, 10, &limits))
+            .unwrap();
+        assert!(none.is_empty());
+        // The reservation is on the task; its result settles it (30 tokens used of 300).
+        let done = &first[0];
+        let noted: (Option<String>, Option<i64>) = store
+            .read(|c| {
+                c.one(
+                    Sql::same("SELECT rate_profile, rate_tokens FROM tasks WHERE seq = ?1"),
+                    args![done.seq.0],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+            })
+            .unwrap();
+        assert_eq!(noted, (Some("qwen".to_string()), Some(300)));
+        let t = get(store, done.seq);
+        let f = Finish::Completed(Box::new(content(&t)));
+        assert_eq!(
+            finish_as(store, done.seq, lease("d1", done.epoch), f, T0 + 3_000),
+            Some(Status::Completed)
+        );
+        let b = bucket_of(store);
+        // 100 left after the claim, 299 refilled in 2.99 s, 270 back.
+        assert!((b.level[1] - 669.0).abs() < 1e-6, "{:?}", b.level);
+        let (later, waits) = store
+            .write(|c| claim_within_rates(c, "d2", T0 + 3_344, LEASE, 10, &limits))
+            .unwrap();
+        assert_eq!(later.len(), 1);
+        assert_eq!(waits.len(), 1);
+        // A failure without usage gives every token back and keeps the request counted.
+        let failed = Finish::Failed {
+            kind: "permanent".into(),
+            message: "x".into(),
+        };
+        let before = bucket_of(store);
+        finish_as(
+            store,
+            later[0].seq,
+            lease("d2", later[0].epoch),
+            failed,
+            T0 + 3_344,
+        );
+        let after = bucket_of(store);
+        assert!((after.level[1] - before.level[1] - 300.0).abs() < 1e-6);
+        assert!((after.level[0] - before.level[0]).abs() < 1e-6);
+    }
+
     /// Heartbeats: one row per daemon, updated in place, newest first.
     fn heartbeat_rows(store: &mut Store) {
         let hb = |id: &str, at: Millis| Heartbeat {
@@ -2567,6 +2841,7 @@ mod tests {
         finishes_each_kind,
         submit_keys,
         profile_limits_hold_across_claims,
+        rate_limits_reserve_in_the_claim,
         heartbeat_rows,
         child_records,
         moves_to_another_profile,
@@ -2585,6 +2860,7 @@ mod tests {
             finishes_each_kind,
             submit_keys,
             profile_limits_hold_across_claims,
+            rate_limits_reserve_in_the_claim,
             heartbeat_rows,
             child_records,
             moves_to_another_profile,
@@ -2967,6 +3243,54 @@ mod tests {
             );
             assert!(done.iter().all(|d| d.0 > 0), "both claimed some: {done:?}");
             assert_eq!(store.read(|c| in_flight(c)).unwrap(), 0);
+        }
+
+        /// Two daemons claiming at once from one rate limit take no more than it together.
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn a_rate_limit_holds_across_concurrent_claimers() {
+            let db = PgDb::new();
+            let mut store = db.store();
+            let a = account(&mut store);
+            for i in 0..40 {
+                task(&mut store, &a, 5, Some("qwen"), 3600, T0 + i);
+            }
+            let limits = rate_limits(10, None);
+            let barrier = std::sync::Barrier::new(2);
+            let taken: Vec<usize> = std::thread::scope(|s| {
+                let claimers: Vec<_> = ["d1", "d2"]
+                    .into_iter()
+                    .map(|owner| {
+                        let (db, barrier, limits) = (&db, &barrier, &limits);
+                        s.spawn(move || {
+                            let mut store = db.store();
+                            barrier.wait();
+                            let mut n = 0;
+                            for _ in 0..20 {
+                                // One instant: nothing refills between the claims.
+                                let got = store
+                                    .write(|c| claim(c, owner, T0 + 1_000, LEASE, 2, limits))
+                                    .unwrap();
+                                n += got.len();
+                                for c in got {
+                                    let f = Finish::Failed {
+                                        kind: "permanent".into(),
+                                        message: "done".into(),
+                                    };
+                                    store
+                                        .write(|x| {
+                                            finish(x, c.seq, lease(owner, c.epoch), &f, T0 + 1_000)
+                                        })
+                                        .unwrap();
+                                }
+                            }
+                            n
+                        })
+                    })
+                    .collect();
+                claimers.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert_eq!(taken.iter().sum::<usize>(), 10, "{taken:?}");
         }
     }
 }

@@ -86,7 +86,7 @@ fn from_row(r: &Row<'_>) -> Result<Task> {
                 })
             }
         },
-        waiting_reason: None,
+        waiting: None,
     })
 }
 

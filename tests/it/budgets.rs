@@ -106,7 +106,7 @@ pub(crate) fn a_daily_budget_stops_dispatch_and_resumes_in_the_next_period() {
     let reason = "budget `daily-all` exhausted until 00:00 UTC";
     wait_until("the budget refuses", Duration::from_secs(15), || {
         let t: Value = env.json(&["task", "show", &more[0]]);
-        t["waiting_reason"].as_str() == Some(reason)
+        t["waiting"].as_str() == Some(reason)
     });
     // Held back, the daemon idles: a claim that finds the budget still exhausted writes
     // nothing that would wake it again at once.
@@ -133,9 +133,9 @@ pub(crate) fn a_daily_budget_stops_dispatch_and_resumes_in_the_next_period() {
     let t: Value = env.json(&["task", "show", &more[5]]);
     assert_eq!(t["status"], "pending", "{t}");
     assert_eq!(t["retry_count"], 0, "{t}");
-    assert_eq!(t["waiting_reason"], reason, "{t}");
+    assert_eq!(t["waiting"], reason, "{t}");
     let done: Value = env.json(&["task", "show", &first[0]]);
-    assert!(done.get("waiting_reason").is_none(), "{done}");
+    assert!(done.get("waiting").is_none(), "{done}");
     let table = env.ok(["task", "show", &more[5]]);
     assert!(table.contains("exhausted until 00:00 UTC"), "{table}");
 

@@ -23,6 +23,7 @@ mod monitor;
 mod old_stores;
 mod outbox;
 mod pg;
+mod rates;
 mod readme;
 mod scheduler;
 mod snapshots;

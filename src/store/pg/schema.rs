@@ -9,7 +9,7 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -477,4 +477,28 @@ CREATE TABLE budget_reservations (
     reserved_at     BIGINT NOT NULL,
     PRIMARY KEY (task_seq, budget)
 );
+"#;
+
+/// Version 9 (SQLite's 10): provider rate limits shared by every daemon: one row per profile,
+/// locked `FOR UPDATE` by a claim that reserves from it.
+const V9: &str = r#"
+CREATE TABLE rate_buckets (
+    profile     TEXT PRIMARY KEY,
+    rpm         BIGINT,
+    tpm         BIGINT,
+    rpd         BIGINT,
+    tpd         BIGINT,
+    window_ms   BIGINT NOT NULL,
+    learned_rpm BIGINT,
+    learned_tpm BIGINT,
+    level_rpm   DOUBLE PRECISION NOT NULL DEFAULT 0,
+    level_tpm   DOUBLE PRECISION NOT NULL DEFAULT 0,
+    level_rpd   DOUBLE PRECISION NOT NULL DEFAULT 0,
+    level_tpd   DOUBLE PRECISION NOT NULL DEFAULT 0,
+    at          BIGINT NOT NULL,
+    wait_kind   TEXT,
+    wait_until  BIGINT
+);
+ALTER TABLE tasks ADD COLUMN rate_profile TEXT;
+ALTER TABLE tasks ADD COLUMN rate_tokens BIGINT;
 "#;

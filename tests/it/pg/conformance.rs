@@ -242,6 +242,14 @@ on_postgres! {
         a_bulk_import_streams_the_file_in_bounded_memory,
         a_bulk_pipe_is_read_before_the_store_is_locked,
     ];
+    rates: [
+        a_daemon_keeps_to_the_providers_rpm,
+        two_daemons_keep_to_one_rpm_together,
+        a_daemon_keeps_to_the_providers_tpm,
+        headers_that_lower_the_limit_are_followed,
+        nonsense_headers_are_ignored,
+        task_show_gives_the_wait_reason,
+    ];
     tasks: [
         list_filters_by_status_account_and_time,
         list_limits_and_sorts,
