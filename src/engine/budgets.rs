@@ -1,6 +1,6 @@
-//! Budgets in the engine: a task held back by an exhausted budget for longer than its
-//! profile's `fallback_after` moves to the profile's fallback instead of waiting for the
-//! budget's next period.
+//! Long waits in the engine: a task held back by an exhausted budget, or by its profile's
+//! rate limits, for longer than its profile's `fallback_after` moves to the profile's
+//! fallback instead of waiting for the budget's next period or the limit's refill.
 
 use std::time::Duration;
 
@@ -57,6 +57,42 @@ pub fn fall_back_held(c: &Conn, shared: &Shared, now: Millis) -> Result<usize> {
                 if fall_back_pending(c, shared, Seq(seq), &task, &why, now)?.is_some() {
                     moved += 1;
                 }
+            }
+        }
+    }
+    Ok(moved)
+}
+
+/// Moves the due pending tasks of each profile that waits for its rate limits until after its
+/// `fallback_after` (a daily limit spent, say) to the profile's fallback, in the caller's
+/// write transaction (the claim's, just before it). The wait is the one the last claim
+/// stored with the profile's buckets. Returns how many moved.
+pub fn fall_back_rate_waits(c: &Conn, shared: &Shared, now: Millis) -> Result<usize> {
+    let default = shared.profile_of(None);
+    let mut moved = 0;
+    let mut profiles: Vec<&String> = shared.rates.keys().collect();
+    profiles.sort();
+    for profile in profiles {
+        let Some(after) = shared.fallback_after(profile) else {
+            continue;
+        };
+        let Some((kind, until)) = crate::store::rates::waiting(c, profile, now)? else {
+            continue;
+        };
+        let wait = Duration::from_millis((until - now).max(0) as u64);
+        if wait <= after {
+            continue;
+        }
+        let why = format!(
+            "{}; the wait is longer than fallback_after ({})",
+            crate::domain::rate::wait_reason(kind, profile, until, now),
+            crate::domain::time::format_duration(after)
+        );
+        let seqs = budgets::pending_on(c, profile, *profile == default, None, now, BATCH)?;
+        for seq in seqs {
+            let task = tasks::get(c, Seq(seq))?;
+            if fall_back_pending(c, shared, Seq(seq), &task, &why, now)?.is_some() {
+                moved += 1;
             }
         }
     }

@@ -266,6 +266,9 @@ impl<'a> Dispatcher<'a> {
                 if !limits.budgets.is_empty() {
                     super::budgets::fall_back_held(tx, &shared, now_ms())?;
                 }
+                if !limits.rates.is_empty() {
+                    super::budgets::fall_back_rate_waits(tx, &shared, now_ms())?;
+                }
                 queue::claim_within_rates(tx, &o, now_ms(), lease_ms, free, &limits)
             })
             .await?;

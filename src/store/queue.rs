@@ -666,7 +666,7 @@ fn take(
         moved
     };
     let seqs: Vec<Seq> = moved.iter().map(|(seq, ..)| Seq(*seq)).collect();
-    let found = tasks::get_many(conn, &seqs)?;
+    let found = tasks::get_claimed(conn, &seqs)?;
     if found.len() != seqs.len() {
         return Err(crate::error::Error::Store(
             "a task vanished while it was being claimed".into(),

@@ -330,3 +330,47 @@ pub(crate) fn a_plain_bad_request_fails_without_a_move() {
         .iter()
         .any(|m| m.contains("moved to")));
 }
+
+#[test]
+pub(crate) fn a_rate_limit_wait_longer_than_fallback_after_moves_the_task() {
+    let mock = OpenAi::start(|_| Reply::article("Daily quota"));
+    let env = Env::new();
+    env.config(&format!(
+        "{FAST}{}",
+        profile(
+            "daily",
+            &mock.base("daily"),
+            "gpt-daily",
+            "rpd = 1\nfallback = [\"template\"]\nfallback_after = \"1s\""
+        ),
+    ));
+    env.account("blog");
+    let ids: Vec<String> = (0..3)
+        .map(|i| env.submit("blog", &format!("Quota {i}"), &["--generator", "daily"]))
+        .collect();
+
+    let (code, stderr) = drain(&env);
+    assert_eq!(code, 0, "{stderr}");
+    // One request a day: the first task takes it, the others would wait about a day, far
+    // past fallback_after, and move to the template instead.
+    assert_eq!(profiles_called(&mock), ["daily"]);
+    let mut on_template = 0;
+    for id in &ids {
+        let t: Value = env.json(&["task", "show", id]);
+        assert_eq!(t["status"], "completed", "{t}");
+        if t["generator"] == "template" {
+            on_template += 1;
+            assert_eq!(t["original_generator"], "daily", "{t}");
+            let log = log_messages(&env, id).join("\n");
+            assert!(
+                log.contains("waiting for rpd on profile daily")
+                    && log.contains("longer than fallback_after (1s)")
+                    && log.contains("moved to template"),
+                "{log}"
+            );
+            let c: Value = env.json(&["content", "show", id]);
+            assert_eq!(c["generator"], "template", "{c}");
+        }
+    }
+    assert_eq!(on_template, 2);
+}

@@ -137,6 +137,7 @@ on_postgres! {
         an_unavailable_profile_moves_the_task_to_its_fallback,
         falling_back_to_the_template_holds_the_content_for_review,
         an_exhausted_fallback_list_fails_the_task,
+        a_rate_limit_wait_longer_than_fallback_after_moves_the_task,
         a_plain_bad_request_fails_without_a_move,
     ];
     generators: [
