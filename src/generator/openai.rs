@@ -580,13 +580,7 @@ mod tests {
     use super::*;
     use crate::generator::contract::ErrorKind;
     use crate::generator::profile::GeneratorKind;
-    use crate::generator::testing::{profile, refused_url, serve, spec};
-
-    const KEY: &str = "sk-test-SECRET-0123456789";
-
-    fn env_with_key() -> EnvLookup {
-        Arc::new(|name: &str| (name == "TEST_OPENAI_KEY").then(|| KEY.to_string()))
-    }
+    use crate::generator::testing::{env_with_key, profile, refused_url, serve, spec, KEY};
 
     fn backend(root: &str, timeout: Duration) -> OpenAi {
         let mut p = profile(GeneratorKind::Openai, &format!("{root}/v1/"));

@@ -712,13 +712,7 @@ mod tests {
     use crate::generator::contract::{ErrorKind, Generator, Submitted};
     use crate::generator::openai::OpenAi;
     use crate::generator::profile::GeneratorKind;
-    use crate::generator::testing::{profile, refused_url, serve, spec};
-
-    const KEY: &str = "sk-test-SECRET-0123456789";
-
-    fn env_with_key() -> EnvLookup {
-        Arc::new(|name: &str| (name == "TEST_OPENAI_KEY").then(|| KEY.to_string()))
-    }
+    use crate::generator::testing::{env_with_key, profile, refused_url, serve, spec, KEY};
 
     fn test_profile(root: &str, kind: GeneratorKind) -> GeneratorProfile {
         let mut p = profile(kind, &format!("{root}/v1/"));

@@ -74,3 +74,11 @@ pub(crate) fn spec() -> Spec {
         children: Default::default(),
     }
 }
+
+/// The API key the OpenAI-shaped tests put in `TEST_OPENAI_KEY` (and check is never echoed).
+pub(crate) const KEY: &str = "sk-test-SECRET-0123456789";
+
+/// An environment with [`KEY`] in `TEST_OPENAI_KEY` and nothing else.
+pub(crate) fn env_with_key() -> super::EnvLookup {
+    std::sync::Arc::new(|name: &str| (name == "TEST_OPENAI_KEY").then(|| KEY.to_string()))
+}

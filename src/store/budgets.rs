@@ -454,12 +454,11 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::domain::account::NewAccount;
     use crate::domain::budget::{Budget, Period, ProfileCost, Rate};
     use crate::domain::{Account, NewTask, Review, Status};
     use crate::store::contents::NewContent;
     use crate::store::queue::{self, Claimed, Fence, Limits};
-    use crate::store::{accounts, tasks, Store};
+    use crate::store::{tasks, Store};
 
     /// 2023-11-14T22:13:20Z.
     const T0: Millis = 1_700_000_000_000;
@@ -471,26 +470,7 @@ mod tests {
     }
 
     fn account_named(store: &mut Store, name: &str) -> Account {
-        store
-            .write(|c| {
-                accounts::insert(
-                    c,
-                    &NewAccount {
-                        name: name.into(),
-                        display_name: None,
-                        platform: "wechat".into(),
-                        language: "zh-CN".into(),
-                        tone: None,
-                        category: None,
-                        persona: None,
-                        min_words: None,
-                        max_words: None,
-                        forbidden_words: vec![],
-                        auto_approve: true,
-                    },
-                )
-            })
-            .unwrap()
+        crate::store::tasks::tests::account(store, name)
     }
 
     fn task(store: &mut Store, a: &Account, at: Millis) -> Seq {
