@@ -148,6 +148,29 @@ pub fn cleanup(store: &mut Store, cutoff: Millis, dry_run: bool) -> Result<u64> 
     store.write(|tx| tasks::cleanup(tx, cutoff, false))
 }
 
+/// Why `task`, pending, is not started yet: its profile waits for a rate limit (when the task
+/// is due), or a budget its request would pass refused it. `default` is the profile of tasks
+/// that name none. What `task show` and the API's task view say as `waiting`.
+pub fn waiting(
+    conn: &crate::store::Conn,
+    task: &Task,
+    default: &str,
+    now: Millis,
+) -> Result<Option<String>> {
+    if task.status != Status::Pending {
+        return Ok(None);
+    }
+    let profile = task.generator.as_deref().unwrap_or(default);
+    let mut reasons: Vec<String> = rate_wait(conn, task, default, now)?.into_iter().collect();
+    reasons.extend(crate::store::budgets::refusals_for(
+        conn,
+        &task.account,
+        profile,
+        now,
+    )?);
+    Ok((!reasons.is_empty()).then(|| reasons.join("; ")))
+}
+
 /// Why `task`, pending and due, is not started yet: its profile is waiting for a rate limit.
 /// `default` is the profile of tasks that name none.
 pub fn rate_wait(

@@ -274,12 +274,20 @@ fn path_id(id: String) -> Result<String, ApiError> {
 /// of the id will do, as in the CLI).
 pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Reply<Task> {
     let id = path_id(id)?;
+    let default = state.inner.engine.profile_of(None);
     let task = state
         .inner
         .store
         .read(move |store| {
             let (seq, _) = store_tasks::resolve(store.conn(), &id)?;
-            store_tasks::get(store.conn(), seq)
+            let mut task = store_tasks::get(store.conn(), seq)?;
+            task.waiting = crate::service::waiting(
+                store.conn(),
+                &task,
+                &default,
+                crate::domain::time::now_ms(),
+            )?;
+            Ok(task)
         })
         .await?;
     Ok((StatusCode::OK, Json(task)))

@@ -284,26 +284,11 @@ pub fn run(ctx: &mut Ctx, cmd: TaskCmd) -> Result<ExitCode> {
         TaskSub::Submit(a) => submit(ctx, *a),
         TaskSub::List(a) => list(ctx, a),
         TaskSub::Show(a) => {
+            let default = crate::engine::default_profile(&ctx.settings.generators).to_string();
             let store = ctx.store()?;
             let (seq, _) = tasks::resolve(store.conn(), &a.id)?;
             let mut task = tasks::get(store.conn(), seq)?;
-            if task.status == Status::Pending {
-                let profile = task.generator.clone().unwrap_or_else(|| {
-                    crate::engine::default_profile(&ctx.settings.generators).to_string()
-                });
-                let store = ctx.store()?;
-                let mut reasons: Vec<String> =
-                    crate::service::rate_wait(store.conn(), &task, &profile, now_ms())?
-                        .into_iter()
-                        .collect();
-                reasons.extend(crate::store::budgets::refusals_for(
-                    store.conn(),
-                    &task.account,
-                    &profile,
-                    now_ms(),
-                )?);
-                task.waiting = (!reasons.is_empty()).then(|| reasons.join("; "));
-            }
+            task.waiting = crate::service::waiting(store.conn(), &task, &default, now_ms())?;
             ctx.print(&ctx.printer.one(&task))?;
             Ok(ExitCode::Ok)
         }

@@ -342,7 +342,8 @@ pub(crate) fn task_show_gives_the_wait_reason() {
     let env = Env::new();
     config(&env, mock.server.url(), 2, 1_000_000, "60s");
     let ids = submit(&env, 4);
-    let mut daemon = env.spawn(&["daemon", "run"], &[]);
+    let mut daemon = env.spawn(&["daemon", "run", "--listen", "127.0.0.1:0"], &[]);
+    let addr = daemon.listening(Duration::from_secs(20));
     wait_until("two tasks complete", Duration::from_secs(20), || {
         env.count("SELECT count(*) FROM tasks WHERE status = 'completed'") == 2
     });
@@ -362,6 +363,30 @@ pub(crate) fn task_show_gives_the_wait_reason() {
     assert!(
         table.contains("waiting for rpm on profile default"),
         "{table}"
+    );
+    // The API's task view says the same.
+    let api: Value = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            reqwest::Client::builder()
+                .no_proxy()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap()
+                .get(format!("http://{addr}/api/v1/content/tasks/{id}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+    let via_api = api["waiting"].as_str().unwrap_or_else(|| panic!("{api}"));
+    assert!(
+        via_api.starts_with("waiting for rpm on profile default, ~"),
+        "{api}"
     );
     let m: Value = env.json(&["monitor", "metrics"]);
     let r = &m["rate_limits"][0];
