@@ -21,15 +21,7 @@ use crate::domain::rate::RateHeaders;
 pub struct OpenAi {
     /// The profile's name.
     name: String,
-    label: String,
-    base_url: String,
-    model: String,
-    api_key_env: Option<String>,
-    env: EnvLookup,
-    temperature: Option<f64>,
-    max_tokens: Option<u32>,
-    timeout: Duration,
-    client: reqwest::Client,
+    ep: Endpoint,
 }
 
 // By hand: `env` is a closure, and nothing here may ever print a key (none is stored anyway).
@@ -37,6 +29,29 @@ impl fmt::Debug for OpenAi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpenAi")
             .field("name", &self.name)
+            .field("endpoint", &self.ep)
+            .finish()
+    }
+}
+
+/// An OpenAI-compatible API as one profile reaches it: its address, model and key, the chat
+/// settings, and the HTTP client. The `openai` backend and the Batch API client share it.
+pub(crate) struct Endpoint {
+    pub(crate) label: String,
+    pub(crate) base_url: String,
+    pub(crate) model: String,
+    api_key_env: Option<String>,
+    env: EnvLookup,
+    pub(crate) temperature: Option<f64>,
+    pub(crate) max_tokens: Option<u32>,
+    pub(crate) timeout: Duration,
+    pub(crate) client: reqwest::Client,
+}
+
+// By hand: `env` is a closure, and nothing here may ever print a key (none is stored anyway).
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
             .field("label", &self.label)
             .field("base_url", &self.base_url)
             .field("model", &self.model)
@@ -48,14 +63,15 @@ impl fmt::Debug for OpenAi {
     }
 }
 
-impl OpenAi {
-    pub fn new(
-        name: &str,
+impl Endpoint {
+    /// The endpoint of profile `p`, named `label` in messages; `base_url` and `model` are
+    /// required.
+    pub(crate) fn of(
+        label: String,
         p: &GeneratorProfile,
         timeout: Duration,
         env: EnvLookup,
-    ) -> Result<Self, GenError> {
-        let label = format!("openai generator '{name}'");
+    ) -> Result<Endpoint, GenError> {
         let base_url = p
             .base_url
             .as_deref()
@@ -69,9 +85,8 @@ impl OpenAi {
             .filter(|m| !m.is_empty())
             .ok_or_else(|| GenError::permanent(format!("{label}: model is not set")))?
             .to_string();
-        Ok(OpenAi {
+        Ok(Endpoint {
             client: http::client(&label, timeout)?,
-            name: name.to_string(),
             label,
             base_url,
             model,
@@ -84,11 +99,12 @@ impl OpenAi {
     }
 
     /// The key, when the profile names a variable. A named but unset variable is a config error.
-    fn api_key(&self) -> Result<Option<String>, GenError> {
+    pub(crate) fn api_key(&self) -> Result<Option<String>, GenError> {
         api_key(&self.label, self.api_key_env.as_deref(), &self.env)
     }
 
-    fn request(
+    /// A request to `path` under the base URL, with the key as a bearer token when there is one.
+    pub(crate) fn request(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -102,27 +118,48 @@ impl OpenAi {
             None => req,
         }
     }
+}
+
+impl OpenAi {
+    pub fn new(
+        name: &str,
+        p: &GeneratorProfile,
+        timeout: Duration,
+        env: EnvLookup,
+    ) -> Result<Self, GenError> {
+        let ep = Endpoint::of(format!("openai generator '{name}'"), p, timeout, env)?;
+        Ok(OpenAi {
+            name: name.to_string(),
+            ep,
+        })
+    }
 
     async fn complete(&self, spec: &Spec, key: Option<&str>) -> Result<Output, GenError> {
-        let body = chat_request(&self.model, self.temperature, self.max_tokens, spec);
+        let body = chat_request(
+            &self.ep.model,
+            self.ep.temperature,
+            self.ep.max_tokens,
+            spec,
+        );
         let what = "POST /chat/completions";
         let req = self
+            .ep
             .request(reqwest::Method::POST, "/chat/completions", key)
             .json(&body);
         let sent_at = crate::domain::time::now_ms();
-        let reply = http::send(&self.label, what, self.timeout, req).await?;
+        let reply = http::send(&self.ep.label, what, self.ep.timeout, req).await?;
         let rate = Some(RateHeaders::read(|n| {
             reply.headers.get(n).and_then(|v| v.to_str().ok())
         }))
         .filter(RateHeaders::any)
         .map(|h| Box::new(h.sent(sent_at)));
         reply
-            .check(&self.label, what)
+            .check(&self.ep.label, what)
             .map_err(|e| e.with_rate(rate.clone()))?;
         let resp: ChatResponse = reply
-            .json(&self.label, what)
+            .json(&self.ep.label, what)
             .map_err(|e| e.with_rate(rate.clone()))?;
-        match output_of(&self.label, what, &self.model, resp) {
+        match output_of(&self.ep.label, what, &self.ep.model, resp) {
             Ok(out) => Ok(Output { rate, ..out }),
             Err(e) => Err(e.with_rate(rate)),
         }
@@ -237,7 +274,7 @@ pub(crate) fn scrub(mut e: GenError, key: Option<&str>) -> GenError {
 #[async_trait]
 impl Generator for OpenAi {
     async fn submit(&self, spec: &Spec) -> Result<Submitted, GenError> {
-        let key = self.api_key()?;
+        let key = self.ep.api_key()?;
         let key = key.as_deref();
         self.complete(spec, key)
             .await
@@ -248,20 +285,20 @@ impl Generator for OpenAi {
     /// `GET {base_url}/models`: a 2xx whose list, when it has one, names the profile's model.
     /// A service that lists nothing (or something unreadable) only shows it is reachable.
     async fn probe(&self) -> Result<Probe, GenError> {
-        let key = self.api_key()?;
+        let key = self.ep.api_key()?;
         let key = key.as_deref();
         let what = "GET /models";
-        let req = self.request(reqwest::Method::GET, "/models", key);
+        let req = self.ep.request(reqwest::Method::GET, "/models", key);
         let result = async {
-            let reply = http::send(&self.label, what, self.timeout, req).await?;
-            reply.check(&self.label, what)?;
+            let reply = http::send(&self.ep.label, what, self.ep.timeout, req).await?;
+            reply.check(&self.ep.label, what)?;
             Ok(reply)
         };
         let reply = result.await.map_err(|e| scrub(e, key))?;
         let listed = serde_json::from_slice::<serde_json::Value>(&reply.body)
             .ok()
             .and_then(|v| model_ids(&v));
-        judge(&self.name, &self.model, listed).map_err(|e| scrub(e, key))
+        judge(&self.name, &self.ep.model, listed).map_err(|e| scrub(e, key))
     }
 
     fn prompt_text(&self, spec: &Spec) -> String {
@@ -270,7 +307,7 @@ impl Generator for OpenAi {
     }
 
     fn model(&self) -> Option<String> {
-        Some(self.model.clone())
+        Some(self.ep.model.clone())
     }
 }
 

@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::contract::{EnvLookup, GenError, Output, Spec};
 use super::http;
-use super::openai::{api_key, chat_request, output_of, scrub, ChatRequest, ChatResponse};
+use super::openai::{chat_request, output_of, scrub, ChatRequest, ChatResponse, Endpoint};
 use super::profile::GeneratorProfile;
 use super::reply::{error_text, scalar};
 
@@ -151,31 +151,9 @@ pub struct BatchResults {
 }
 
 /// The Batch API client of one generator profile.
+#[derive(Debug)]
 pub struct BatchClient {
-    label: String,
-    base_url: String,
-    model: String,
-    api_key_env: Option<String>,
-    env: EnvLookup,
-    temperature: Option<f64>,
-    max_tokens: Option<u32>,
-    timeout: Duration,
-    client: reqwest::Client,
-}
-
-// By hand: `env` is a closure, and nothing here may ever print a key (none is stored anyway).
-impl fmt::Debug for BatchClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BatchClient")
-            .field("label", &self.label)
-            .field("base_url", &self.base_url)
-            .field("model", &self.model)
-            .field("api_key_env", &self.api_key_env)
-            .field("temperature", &self.temperature)
-            .field("max_tokens", &self.max_tokens)
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
+    ep: Endpoint,
 }
 
 /// A request line of the batch input file.
@@ -246,30 +224,8 @@ impl BatchClient {
         timeout: Duration,
         env: EnvLookup,
     ) -> Result<Self, GenError> {
-        let label = format!("openai-batch generator '{name}'");
-        let base_url = p
-            .base_url
-            .as_deref()
-            .map(|u| u.trim().trim_end_matches('/').to_string())
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| GenError::permanent(format!("{label}: base_url is not set")))?;
-        let model = p
-            .model
-            .as_deref()
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-            .ok_or_else(|| GenError::permanent(format!("{label}: model is not set")))?
-            .to_string();
         Ok(BatchClient {
-            client: http::client(&label, timeout)?,
-            label,
-            base_url,
-            model,
-            api_key_env: p.api_key_env.clone().filter(|v| !v.trim().is_empty()),
-            env,
-            temperature: p.temperature,
-            max_tokens: p.max_tokens,
-            timeout,
+            ep: Endpoint::of(format!("openai-batch generator '{name}'"), p, timeout, env)?,
         })
     }
 
@@ -279,7 +235,12 @@ impl BatchClient {
             custom_id: &r.custom_id,
             method: "POST",
             url: ENDPOINT,
-            body: chat_request(&self.model, self.temperature, self.max_tokens, &r.spec),
+            body: chat_request(
+                &self.ep.model,
+                self.ep.temperature,
+                self.ep.max_tokens,
+                &r.spec,
+            ),
         };
         // A struct of strings, numbers and options always serializes.
         serde_json::to_string(&line).unwrap_or_default()
@@ -288,7 +249,7 @@ impl BatchClient {
     /// The input file for `requests`: one line each. Empty lists, empty or repeated custom
     /// ids and files over the service's limits are refused before anything is sent.
     pub fn input_file(&self, requests: &[BatchRequest]) -> Result<Vec<u8>, GenError> {
-        let label = &self.label;
+        let label = &self.ep.label;
         if requests.is_empty() {
             return Err(GenError::permanent(format!(
                 "{label}: a batch needs at least one request"
@@ -329,22 +290,23 @@ impl BatchClient {
     /// Uploads the input file for `requests` (`purpose=batch`) and returns its file id.
     pub async fn upload(&self, requests: &[BatchRequest]) -> Result<String, GenError> {
         let file = self.input_file(requests)?;
-        let key = self.key()?;
+        let key = self.ep.api_key()?;
         let key = key.as_deref();
         let what = "POST /files";
         let result = async {
             let part = reqwest::multipart::Part::bytes(file)
                 .file_name("batch.jsonl")
                 .mime_str("application/jsonl")
-                .map_err(|e| GenError::permanent(format!("{}: {what}: {e}", self.label)))?;
+                .map_err(|e| GenError::permanent(format!("{}: {what}: {e}", self.ep.label)))?;
             let form = reqwest::multipart::Form::new()
                 .text("purpose", "batch")
                 .part("file", part);
             let req = self
+                .ep
                 .request(reqwest::Method::POST, "/files", key)
                 .multipart(form);
             let reply = self.send(what, req).await?;
-            let file: FileObject = reply.json(&self.label, what)?;
+            let file: FileObject = reply.json(&self.ep.label, what)?;
             file.id
                 .filter(|id| !id.trim().is_empty())
                 .ok_or_else(|| self.unexpected(what, "the file object has no id"))
@@ -363,11 +325,11 @@ impl BatchClient {
         let completion_window = window_text(window).ok_or_else(|| {
             GenError::permanent(format!(
                 "{}: the completion window must be a whole number of hours, not {}",
-                self.label,
+                self.ep.label,
                 humantime::format_duration(window)
             ))
         })?;
-        let key = self.key()?;
+        let key = self.ep.api_key()?;
         let key = key.as_deref();
         let what = "POST /batches";
         let body = CreateBatch {
@@ -378,6 +340,7 @@ impl BatchClient {
         };
         let result = async {
             let req = self
+                .ep
                 .request(reqwest::Method::POST, "/batches", key)
                 .json(&body);
             let reply = self.send(what, req).await?;
@@ -389,11 +352,13 @@ impl BatchClient {
 
     /// The batch's current state.
     pub async fn get(&self, id: &BatchId) -> Result<BatchState, GenError> {
-        let key = self.key()?;
+        let key = self.ep.api_key()?;
         let key = key.as_deref();
         let what = format!("GET /batches/{id}");
         let result = async {
-            let req = self.request(reqwest::Method::GET, &format!("/batches/{}", id.0), key);
+            let req = self
+                .ep
+                .request(reqwest::Method::GET, &format!("/batches/{}", id.0), key);
             let reply = self.send(&what, req).await?;
             self.state(&what, &reply)
         };
@@ -403,11 +368,11 @@ impl BatchClient {
     /// Asks the service to cancel the batch; returns its state after the request (usually
     /// `cancelling`).
     pub async fn cancel(&self, id: &BatchId) -> Result<BatchState, GenError> {
-        let key = self.key()?;
+        let key = self.ep.api_key()?;
         let key = key.as_deref();
         let what = format!("POST /batches/{id}/cancel");
         let result = async {
-            let req = self.request(
+            let req = self.ep.request(
                 reqwest::Method::POST,
                 &format!("/batches/{}/cancel", id.0),
                 key,
@@ -436,10 +401,10 @@ impl BatchClient {
             }
         }
         let files: Vec<(&str, &[u8])> = files.iter().map(|(n, f)| (*n, f.as_slice())).collect();
-        let key = self.key()?;
+        let key = self.ep.api_key()?;
         Ok(read_results(
-            &self.label,
-            &self.model,
+            &self.ep.label,
+            &self.ep.model,
             &files,
             sent,
             key.as_deref(),
@@ -448,11 +413,11 @@ impl BatchClient {
 
     /// `GET /files/{id}/content`.
     async fn content(&self, file_id: &str) -> Result<Vec<u8>, GenError> {
-        let key = self.key()?;
+        let key = self.ep.api_key()?;
         let key = key.as_deref();
         let what = format!("GET /files/{file_id}/content");
         let result = async {
-            let req = self.request(
+            let req = self.ep.request(
                 reqwest::Method::GET,
                 &format!("/files/{file_id}/content"),
                 key,
@@ -462,39 +427,20 @@ impl BatchClient {
         result.await.map_err(|e| scrub(e, key))
     }
 
-    fn key(&self) -> Result<Option<String>, GenError> {
-        api_key(&self.label, self.api_key_env.as_deref(), &self.env)
-    }
-
-    fn request(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        key: Option<&str>,
-    ) -> reqwest::RequestBuilder {
-        let req = self
-            .client
-            .request(method, format!("{}{path}", self.base_url));
-        match key {
-            Some(k) => req.bearer_auth(k),
-            None => req,
-        }
-    }
-
     /// Sends and checks: a non-2xx reply comes back classified.
     async fn send(
         &self,
         what: &str,
         req: reqwest::RequestBuilder,
     ) -> Result<http::Reply, GenError> {
-        let reply = http::send(&self.label, what, self.timeout, req).await?;
-        reply.check(&self.label, what)?;
+        let reply = http::send(&self.ep.label, what, self.ep.timeout, req).await?;
+        reply.check(&self.ep.label, what)?;
         Ok(reply)
     }
 
     /// A batch object reply as a [`BatchState`].
     fn state(&self, what: &str, reply: &http::Reply) -> Result<BatchState, GenError> {
-        let b: BatchObject = reply.json(&self.label, what)?;
+        let b: BatchObject = reply.json(&self.ep.label, what)?;
         let id =
             b.id.filter(|id| !id.trim().is_empty())
                 .ok_or_else(|| self.unexpected(what, "the batch object has no id"))?;
@@ -513,7 +459,10 @@ impl BatchClient {
     }
 
     fn unexpected(&self, what: &str, why: &str) -> GenError {
-        GenError::transient(format!("{}: {what}: unexpected reply: {why}", self.label))
+        GenError::transient(format!(
+            "{}: {what}: unexpected reply: {why}",
+            self.ep.label
+        ))
     }
 }
 
