@@ -44,20 +44,8 @@ pub fn fall_back_held(c: &Conn, shared: &Shared, now: Millis) -> Result<usize> {
                 row.reason.as_deref().unwrap_or("budget exhausted"),
                 crate::domain::time::format_duration(after)
             );
-            let seqs = budgets::pending_on(
-                c,
-                profile,
-                *profile == default,
-                row.scope_account.as_deref(),
-                now,
-                BATCH,
-            )?;
-            for seq in seqs {
-                let task = tasks::get(c, Seq(seq))?;
-                if fall_back_pending(c, shared, Seq(seq), &task, &why, now)?.is_some() {
-                    moved += 1;
-                }
-            }
+            let account = row.scope_account.as_deref();
+            moved += move_due(c, shared, profile, *profile == default, account, &why, now)?;
         }
     }
     Ok(moved)
@@ -88,12 +76,27 @@ pub fn fall_back_rate_waits(c: &Conn, shared: &Shared, now: Millis) -> Result<us
             crate::domain::rate::wait_reason(kind, profile, until, now),
             crate::domain::time::format_duration(after)
         );
-        let seqs = budgets::pending_on(c, profile, *profile == default, None, now, BATCH)?;
-        for seq in seqs {
-            let task = tasks::get(c, Seq(seq))?;
-            if fall_back_pending(c, shared, Seq(seq), &task, &why, now)?.is_some() {
-                moved += 1;
-            }
+        moved += move_due(c, shared, profile, *profile == default, None, &why, now)?;
+    }
+    Ok(moved)
+}
+
+/// Moves up to [`BATCH`] due pending tasks of `profile` (of `account` only, when given) to
+/// the profile's fallback, saying `why`. Returns how many moved.
+fn move_due(
+    c: &Conn,
+    shared: &Shared,
+    profile: &str,
+    default: bool,
+    account: Option<&str>,
+    why: &str,
+    now: Millis,
+) -> Result<usize> {
+    let mut moved = 0;
+    for seq in budgets::pending_on(c, profile, default, account, now, BATCH)? {
+        let task = tasks::get(c, Seq(seq))?;
+        if fall_back_pending(c, shared, Seq(seq), &task, why, now)?.is_some() {
+            moved += 1;
         }
     }
     Ok(moved)
