@@ -168,6 +168,8 @@ fn one(root: &Path, run: &Run, n: usize, conc: usize, latency: Duration, paid: u
         rpd: None,
         tpd: None,
         rate_window: None,
+        steps: None,
+        step_profiles: None,
     };
     let mut o = Options::new(&contenthub::store::Location::File(db.clone()));
     o.max_concurrent = conc;

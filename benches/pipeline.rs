@@ -319,6 +319,8 @@ impl Mock {
             rpd: None,
             tpd: None,
             rate_window: None,
+            steps: None,
+            step_profiles: None,
         };
         BTreeMap::from([("default".to_string(), profile)])
     }

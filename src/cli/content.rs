@@ -7,11 +7,12 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::ctx::Ctx;
 use crate::domain::content::rewrite_images;
-use crate::domain::time::{now_ms, parse_point, rfc3339};
+use crate::domain::step::StepRecord;
+use crate::domain::time::{local_display, now_ms, parse_point, rfc3339, Millis};
 use crate::domain::{Content, Review};
 use crate::error::{Error, ExitCode};
-use crate::output::Record;
-use crate::store::{accounts, contents};
+use crate::output::{Format, Record};
+use crate::store::{accounts, contents, steps};
 
 #[derive(Debug, Args)]
 pub struct ContentCmd {
@@ -28,7 +29,7 @@ enum ContentSub {
     List(ListArgs),
     /// Show a content item (by content id, or by the task id that produced it)
     #[command(
-        after_help = "Examples:\n  contenthub content show 12\n  contenthub content show task-3f9a --body > article.md"
+        after_help = "Examples:\n  contenthub content show 12\n  contenthub content show task-3f9a --body > article.md\n  contenthub content show 12 --steps\n  contenthub --format json content show 12 --steps | jq -r '.[] | .step'"
     )]
     Show(ShowArgs),
     /// Approve content held for review
@@ -86,6 +87,10 @@ struct ShowArgs {
     /// Print only the Markdown body (for piping)
     #[arg(long)]
     body: bool,
+    /// Print the generation steps it was written in (outline, draft, polish): each step's
+    /// profile, model, tokens and text
+    #[arg(long, conflicts_with = "body")]
+    steps: bool,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +157,53 @@ impl Record for Content {
     }
 }
 
+/// A step of `content show --steps`, as JSON, NDJSON and CSV rows (the text included).
+impl Record for StepRecord {
+    const COLUMNS: &'static [&'static str] = &[
+        "step",
+        "attempt",
+        "profile",
+        "model",
+        "prompt_tokens",
+        "completion_tokens",
+        "finished_at",
+    ];
+    fn key(&self) -> String {
+        self.step.to_string()
+    }
+}
+
+/// The steps as a person reads them: a line on each step, then what it wrote.
+fn steps_text(list: &[StepRecord]) -> String {
+    let tokens = |n: Option<u32>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
+    let mut out = String::new();
+    for (i, s) in list.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "== {} (attempt {}) · profile {} · model {} · tokens {} prompt + {} completion · {}\n\n",
+            s.step,
+            s.attempt,
+            s.profile,
+            s.model.as_deref().unwrap_or("-"),
+            tokens(s.prompt_tokens),
+            tokens(s.completion_tokens),
+            local_time(s.finished_at.0),
+        ));
+        out.push_str(s.text.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A point in time in local time, as tables show it.
+fn local_time(ms: Millis) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(local_display)
+        .unwrap_or_else(|| rfc3339(ms))
+}
+
 pub fn run(ctx: &mut Ctx, cmd: ContentCmd) -> Result<ExitCode> {
     match cmd.cmd {
         ContentSub::List(a) => {
@@ -171,7 +223,21 @@ pub fn run(ctx: &mut Ctx, cmd: ContentCmd) -> Result<ExitCode> {
         ContentSub::Show(a) => {
             let c = contents::find(ctx.store()?.conn(), &a.id)?;
             warn_unresolved(&c);
-            if a.body {
+            if a.steps {
+                let list = steps::of_content(ctx.store()?.conn(), c.id)?;
+                if list.is_empty() {
+                    ctx.note(&format!(
+                        "content {} was written in one request (its profile has no steps)",
+                        c.id
+                    ));
+                }
+                let text = if ctx.printer.format == Format::Table && !ctx.printer.quiet {
+                    steps_text(&list)
+                } else {
+                    ctx.printer.list(&list)
+                };
+                ctx.print(&text)?;
+            } else if a.body {
                 let mut body = c.body;
                 if !body.ends_with('\n') {
                     body.push('\n');

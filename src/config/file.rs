@@ -12,7 +12,7 @@ use crate::domain::price::Price;
 use crate::domain::setting::{is_env_name, positive, DurationSetting};
 use crate::domain::task::validate_http_url;
 use crate::error::{Error, Result};
-use crate::generator::profile::GeneratorProfile;
+use crate::generator::profile::{GeneratorKind, GeneratorProfile};
 use crate::monitor::alerts::{check_rules, Metric, Op, Rule, Severity};
 use crate::monitor::channels::Channel;
 use crate::monitor::check_window;
@@ -383,7 +383,7 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<FileConfig> {
             )));
         }
         if let Err((key, message)) = profile.check() {
-            let own_line = matches!(key, "fallback" | "fallback_after")
+            let own_line = matches!(key, "fallback" | "fallback_after" | "steps")
                 .then(|| line_of_key(text, &section, key))
                 .flatten();
             let line = own_line
@@ -414,6 +414,43 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<FileConfig> {
                     .unwrap_or(1);
                 return Err(Error::Usage(format!(
                     "invalid config {}: line {line}, key `{section}.fallback`: {why}",
+                    path.display()
+                )));
+            }
+        }
+    }
+    // Each step profile is another configured `openai` profile.
+    for (name, profile) in &file.generators {
+        let section = format!("generators.{name}");
+        for (step, target) in profile.step_profiles.iter().flatten() {
+            let why = match file.generators.get(target) {
+                _ if target == name => None,
+                Some(p) if p.kind == GeneratorKind::Openai => None,
+                Some(p) => Some(format!(
+                    "step \"{step}\" names profile '{target}', which is of kind \"{}\"; a step runs on an \"openai\" profile",
+                    p.kind.as_str()
+                )),
+                None => {
+                    let known: Vec<&str> = file
+                        .generators
+                        .iter()
+                        .filter(|(_, p)| p.kind == GeneratorKind::Openai)
+                        .map(|(n, _)| n.as_str())
+                        .collect();
+                    Some(format!(
+                        "step \"{step}\" names no generator profile '{target}' (openai profiles: {})",
+                        known.join(", ")
+                    ))
+                }
+            };
+            if let Some(why) = why {
+                let step_section = format!("{section}.step_profiles");
+                let line = line_of_key(text, &step_section, step.as_str())
+                    .or_else(|| line_of_section(text, &step_section))
+                    .or_else(|| line_of_section(text, &section))
+                    .unwrap_or(1);
+                return Err(Error::Usage(format!(
+                    "invalid config {}: line {line}, key `{step_section}.{step}`: {why}",
                     path.display()
                 )));
             }
@@ -788,5 +825,74 @@ model = "qwen-plus"
         );
         let e = parse(&PROFILES.replace("\"5m\"", "\"soon\"")).unwrap_err();
         assert!(e.contains("line 6") && e.contains("fallback_after"), "{e}");
+    }
+
+    const STEPPED: &str = r#"[generators.gpt]
+kind = "openai"
+base_url = "http://127.0.0.1:1/v1"
+model = "gpt-4o"
+steps = ["outline", "draft", "polish"]
+
+[generators.gpt.step_profiles]
+polish = "qwen"
+
+[generators.qwen]
+kind = "openai"
+base_url = "http://127.0.0.1:2/v1"
+model = "qwen-max"
+
+[generators.cc]
+kind = "content-creator"
+base_url = "http://127.0.0.1:3"
+"#;
+
+    #[test]
+    fn steps_and_step_profiles_name_openai_profiles() {
+        use crate::domain::step::Step;
+        let f = parse(STEPPED).unwrap();
+        assert_eq!(
+            f.generators["gpt"].step_plan("gpt"),
+            [
+                (Step::Outline, "gpt".to_string()),
+                (Step::Draft, "gpt".to_string()),
+                (Step::Polish, "qwen".to_string())
+            ]
+        );
+        assert!(f.generators["qwen"].step_plan("qwen").is_empty());
+
+        let e = parse(&STEPPED.replace("polish = \"qwen\"", "polish = \"qwen-max\"")).unwrap_err();
+        assert!(
+            e.contains("line 8, key `generators.gpt.step_profiles.polish`: step \"polish\" names no generator profile 'qwen-max' (openai profiles: gpt, qwen)"),
+            "{e}"
+        );
+        let e = parse(&STEPPED.replace("polish = \"qwen\"", "polish = \"cc\"")).unwrap_err();
+        assert!(
+            e.contains("line 8") && e.contains("'cc', which is of kind \"content-creator\""),
+            "{e}"
+        );
+        let e = parse(
+            &STEPPED
+                .replace("polish = \"qwen\"", "outline = \"qwen\"\npolish = \"qwen\"")
+                .replace("\"outline\", ", ""),
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("generators.gpt.step_profiles")
+                && e.contains("names step \"outline\", which `steps` does not list"),
+            "{e}"
+        );
+        let e = parse(&STEPPED.replace("\"outline\", \"draft\"", "\"draft\", \"outline\""))
+            .unwrap_err();
+        assert!(
+            e.contains("line 5, key `generators.gpt.steps`") && e.contains("must come before"),
+            "{e}"
+        );
+        let e = parse(&STEPPED.replace("\"polish\"]", "\"edit\"]")).unwrap_err();
+        assert!(e.contains("line 5") && e.contains("edit"), "{e}");
+        let e = parse(&format!("{STEPPED}steps = [\"draft\"]\n")).unwrap_err();
+        assert!(
+            e.contains("key `generators.cc.steps`: applies to kind = \"openai\" only"),
+            "{e}"
+        );
     }
 }

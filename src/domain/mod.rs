@@ -12,6 +12,7 @@ pub mod price;
 pub mod rate;
 pub mod setting;
 pub mod status;
+pub mod step;
 pub mod task;
 pub mod time;
 pub mod tokens;

@@ -4,7 +4,7 @@
 //!
 //! [`crate::daemon::run`] runs it, with the HTTP API beside it. The files of this module
 //! import one another in one direction only: `options` ← `fallback` ← `shared` ← `outcome` ← `writer` ←
-//! `worker` ← `dispatch` ← this file, which only assembles them; `children` (the programs of
+//! `steps` ← `worker` ← `dispatch` ← this file, which only assembles them; `children` (the programs of
 //! `command` generators) sits below `worker` and `dispatch`.
 
 pub mod budgets;
@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod outcome;
 pub mod retry;
 pub mod shared;
+pub mod steps;
 pub mod worker;
 pub mod writer;
 

@@ -11,6 +11,7 @@ use super::db::Db;
 use super::options::{default_profile, Options, TEMPLATE};
 use super::retry;
 use crate::domain::rate::RateLimits;
+use crate::domain::step::Step;
 use crate::domain::time::{now_ms, Millis};
 use crate::error::{Error, Result};
 use crate::generator::{self, Generator};
@@ -30,6 +31,8 @@ pub struct Shared {
     /// Provider rate limits per profile, where any is set, and each profile's `max_tokens`.
     pub(super) rates: BTreeMap<String, RateLimits>,
     pub(super) max_tokens: HashMap<String, u32>,
+    /// The steps of each profile that writes in steps, each with the profile it runs on.
+    pub(super) steps: HashMap<String, Vec<(Step, String)>>,
     default_profile: String,
     pub retry_delays: Vec<Duration>,
     poll_interval: Duration,
@@ -249,6 +252,12 @@ impl Shared {
             .iter()
             .filter_map(|(name, p)| Some((name.clone(), p.max_tokens?)))
             .collect();
+        let steps = opts
+            .generators
+            .iter()
+            .map(|(name, p)| (name.clone(), p.step_plan(name)))
+            .filter(|(_, plan)| !plan.is_empty())
+            .collect();
         Ok(Shared {
             db,
             owner,
@@ -257,6 +266,7 @@ impl Shared {
             fallbacks: super::fallback::Fallbacks::of(&opts.generators),
             rates,
             max_tokens,
+            steps,
             default_profile: default_profile(&opts.generators).to_string(),
             retry_delays: opts.retry_delays.clone(),
             poll_interval: opts.poll_interval,

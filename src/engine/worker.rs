@@ -221,6 +221,9 @@ async fn attempt(
     children: &Arc<ChildLog>,
 ) -> Option<Report> {
     let t = &claimed.task;
+    if let Some(plan) = shared.steps.get(profile) {
+        return super::steps::run(shared, claimed, plan, &spec_of(claimed)).await;
+    }
     let existing = remote.lock().ok().and_then(|g| g.clone());
     let job = match existing {
         Some(job) => job,

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::rate::RateHeaders;
+use crate::domain::step::Step;
 use crate::domain::Image;
 
 /// The account a task is written for, as a generator needs it.
@@ -362,6 +363,21 @@ pub trait Generator: Send + Sync {
     /// The model or backend name recorded with the content.
     fn model(&self) -> Option<String> {
         None
+    }
+
+    /// Runs one step of a stepped generation (a profile with `steps`): `earlier` holds what
+    /// the steps before it wrote, in order. The output's body is the step's text: the
+    /// outline, the draft, or the polished article. One request, nothing kept: the engine
+    /// records each step before it asks for the next. Backends without steps refuse.
+    async fn step(
+        &self,
+        _spec: &Spec,
+        step: Step,
+        _earlier: &[(Step, String)],
+    ) -> Result<Output, GenError> {
+        Err(GenError::permanent(format!(
+            "this generator does not run generation steps (asked for \"{step}\")"
+        )))
     }
 }
 

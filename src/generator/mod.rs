@@ -8,7 +8,8 @@
 //!
 //! The contract itself lives in `contract`, profiles in [`profile`], and what more than one
 //! backend needs in `http` (client and error classification) and `reply` (reading loosely
-//! typed JSON replies); [`process`] reads `/proc` for the programs of the `command` backend.
+//! typed JSON replies); [`process`] reads `/proc` for the programs of the `command` backend;
+//! `step_prompt` builds the prompts of a stepped generation (outline, draft, polish).
 //! Backends import from those, never from each other or from this file, which names every
 //! backend in [`build`]. The one exception is [`openai_batch`], the Batch API client, which
 //! sends the `openai` backend's requests and reads its replies, and so takes both from it.
@@ -22,6 +23,7 @@ pub mod openai_batch;
 pub mod process;
 pub mod profile;
 mod reply;
+mod step_prompt;
 pub mod template;
 #[cfg(test)]
 mod testing;

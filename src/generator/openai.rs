@@ -15,8 +15,10 @@ use super::contract::{EnvLookup, GenError, Generator, Output, Probe, Spec, Submi
 use super::http;
 use super::profile::GeneratorProfile;
 use super::reply::error_text;
+use super::step_prompt::step_prompt;
 use crate::domain::content::{first_heading, summarize, word_count};
 use crate::domain::rate::RateHeaders;
+use crate::domain::step::Step;
 
 pub struct OpenAi {
     /// The profile's name.
@@ -134,13 +136,7 @@ impl OpenAi {
         })
     }
 
-    async fn complete(&self, spec: &Spec, key: Option<&str>) -> Result<Output, GenError> {
-        let body = chat_request(
-            &self.ep.model,
-            self.ep.temperature,
-            self.ep.max_tokens,
-            spec,
-        );
+    async fn complete(&self, body: ChatRequest, key: Option<&str>) -> Result<Output, GenError> {
         let what = "POST /chat/completions";
         let req = self
             .ep
@@ -191,7 +187,16 @@ pub(crate) fn chat_request(
     max_tokens: Option<u32>,
     spec: &Spec,
 ) -> ChatRequest {
-    let (system, user) = prompt(spec);
+    chat_of(model, temperature, max_tokens, prompt(spec))
+}
+
+/// A chat completion request of a system and a user message.
+fn chat_of(
+    model: &str,
+    temperature: Option<f64>,
+    max_tokens: Option<u32>,
+    (system, user): (String, String),
+) -> ChatRequest {
     ChatRequest {
         model: model.to_string(),
         messages: [
@@ -276,10 +281,35 @@ impl Generator for OpenAi {
     async fn submit(&self, spec: &Spec) -> Result<Submitted, GenError> {
         let key = self.ep.api_key()?;
         let key = key.as_deref();
-        self.complete(spec, key)
+        let body = chat_request(
+            &self.ep.model,
+            self.ep.temperature,
+            self.ep.max_tokens,
+            spec,
+        );
+        self.complete(body, key)
             .await
             .map(Submitted::Done)
             .map_err(|e| scrub(e, key))
+    }
+
+    /// One `POST /chat/completions` with the step's prompt (see `step_prompt`).
+    async fn step(
+        &self,
+        spec: &Spec,
+        step: Step,
+        earlier: &[(Step, String)],
+    ) -> Result<Output, GenError> {
+        let key = self.ep.api_key()?;
+        let key = key.as_deref();
+        let messages = step_prompt(step, prompt(spec), spec, earlier);
+        let body = chat_of(
+            &self.ep.model,
+            self.ep.temperature,
+            self.ep.max_tokens,
+            messages,
+        );
+        self.complete(body, key).await.map_err(|e| scrub(e, key))
     }
 
     /// `GET {base_url}/models`: a 2xx whose list, when it has one, names the profile's model.

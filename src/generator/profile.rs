@@ -1,9 +1,12 @@
 //! Generator profiles (`[generators.NAME]`): which backend a task uses and how it reaches it.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::domain::rate::{RateLimits, DEFAULT_WINDOW_MS};
 use crate::domain::setting::{is_env_name, positive, DurationSetting};
+use crate::domain::step::{check_steps, Step};
 use crate::domain::task::validate_http_url;
 
 /// The kinds of generator a profile can name.
@@ -91,6 +94,12 @@ pub struct GeneratorProfile {
     pub tpd: Option<u64>,
     /// The window of `rpm` and `tpm` (default 60 s).
     pub rate_window: Option<DurationSetting>,
+    /// `openai`: write each article in these steps (`outline`, `draft`, `polish`), one
+    /// request each, every finished step recorded with the task.
+    pub steps: Option<Vec<Step>>,
+    /// `openai`: the profile a step runs on, where not this one (`polish = "qwen-max"`);
+    /// each names another `openai` profile.
+    pub step_profiles: Option<BTreeMap<Step, String>>,
 }
 
 impl GeneratorProfile {
@@ -102,6 +111,23 @@ impl GeneratorProfile {
     /// The profiles to move a task to when this one is unavailable, in order.
     pub fn fallbacks(&self) -> &[String] {
         self.fallback.as_deref().unwrap_or_default()
+    }
+
+    /// The steps this profile writes an article in, each with the profile it runs on
+    /// (`self_name` where `step_profiles` names none); empty for a single request.
+    pub fn step_plan(&self, self_name: &str) -> Vec<(Step, String)> {
+        let others = self.step_profiles.as_ref();
+        self.steps
+            .iter()
+            .flatten()
+            .map(|s| {
+                let on = others
+                    .and_then(|m| m.get(s))
+                    .cloned()
+                    .unwrap_or_else(|| self_name.to_string());
+                (*s, on)
+            })
+            .collect()
     }
 
     /// The profile's rate limits, when any is set.
@@ -157,6 +183,31 @@ impl GeneratorProfile {
                     "remote_cancel",
                     "applies to kind = \"content-creator\" only".into(),
                 ));
+            }
+        }
+        if self.kind != GeneratorKind::Openai {
+            if self.steps.is_some() {
+                return Err(("steps", "applies to kind = \"openai\" only".into()));
+            }
+            if self.step_profiles.is_some() {
+                return Err(("step_profiles", "applies to kind = \"openai\" only".into()));
+            }
+        }
+        if let Some(steps) = &self.steps {
+            check_steps(steps).map_err(|e| ("steps", e))?;
+        }
+        if let Some(map) = &self.step_profiles {
+            let steps = self.steps.as_deref().unwrap_or_default();
+            for (step, on) in map {
+                if !steps.contains(step) {
+                    return Err((
+                        "step_profiles",
+                        format!("names step \"{step}\", which `steps` does not list"),
+                    ));
+                }
+                if on.trim().is_empty() {
+                    return Err(("step_profiles", "a profile name must not be empty".into()));
+                }
             }
         }
         if let Some(url) = &self.image_base_url {

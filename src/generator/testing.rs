@@ -46,6 +46,8 @@ pub(crate) fn profile(kind: GeneratorKind, base_url: &str) -> GeneratorProfile {
         rpd: None,
         tpd: None,
         rate_window: None,
+        steps: None,
+        step_profiles: None,
     }
 }
 

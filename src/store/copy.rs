@@ -143,6 +143,25 @@ pub const COPIED: &[Table] = &[
         identity: Some("id"),
     },
     Table {
+        name: "task_steps",
+        columns: &[
+            "id",
+            "task_seq",
+            "content_id",
+            "step",
+            "attempt",
+            "profile",
+            "model",
+            "prompt_tokens",
+            "completion_tokens",
+            "started_at",
+            "finished_at",
+            "body",
+        ],
+        order: "id",
+        identity: Some("id"),
+    },
+    Table {
         name: "plans",
         columns: &[
             "id",

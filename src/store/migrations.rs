@@ -398,8 +398,54 @@ ALTER TABLE tasks ADD COLUMN rate_profile TEXT;
 ALTER TABLE tasks ADD COLUMN rate_tokens INTEGER;
 "#;
 
+/// Versions 11 to 13 are taken by changes made beside this one; these placeholders keep the
+/// numbering until they are merged in.
+const RESERVED_V11: &str = "SELECT 1;";
+const RESERVED_V12: &str = "SELECT 1;";
+const RESERVED_V13: &str = "SELECT 1;";
+
+/// Generation steps (outline, draft, polish): each finished step of a task.
+const V14: &str = r#"
+-- One row per finished step of a task. While the task runs, `task_seq` names it (a task that
+-- resumes after a crash or a retry reads what its steps wrote); when the task completes, its
+-- steps are linked to the content (`content_id`) and let go of the task, so they outlive
+-- `task cleanup` as the content does, and go with the content.
+CREATE TABLE task_steps (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_seq          INTEGER REFERENCES tasks(seq) ON DELETE CASCADE,
+    content_id        INTEGER REFERENCES contents(id) ON DELETE CASCADE,
+    step              TEXT NOT NULL CHECK (step IN ('outline','draft','polish')),
+    attempt           INTEGER NOT NULL,
+    profile           TEXT NOT NULL,
+    model             TEXT,
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    started_at        INTEGER NOT NULL,
+    finished_at       INTEGER NOT NULL,
+    body              TEXT NOT NULL
+);
+-- A step is recorded once per task (NULLs, the linked rows, are distinct).
+CREATE UNIQUE INDEX task_steps_task ON task_steps(task_seq, step);
+CREATE INDEX task_steps_content ON task_steps(content_id) WHERE content_id IS NOT NULL;
+"#;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+const MIGRATIONS: &[&str] = &[
+    V1,
+    V2,
+    V3,
+    V4,
+    V5,
+    V6,
+    V7,
+    V8,
+    V9,
+    V10,
+    RESERVED_V11,
+    RESERVED_V12,
+    RESERVED_V13,
+    V14,
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

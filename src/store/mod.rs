@@ -31,6 +31,8 @@
 //!   claimed for sending under a lease, marked sent or failed, retried; and the replay
 //!   window of callback signatures.
 //! - **Counters** (`counters`). Monotonic totals that outlive the rows they count.
+//! - **Generation steps** (`steps`). Each finished step of a stepped generation, recorded
+//!   under its task and handed to the content when the task completes.
 //! - **Accounts, contents, plans** (`accounts`, `contents`, `plans`). Their rows; for plans
 //!   also the exactly-once claim of a schedule slot (`plans::claim_slot`), slot history and
 //!   the `meta` key-value pairs.
@@ -65,6 +67,7 @@ pub mod plans;
 pub mod queue;
 pub mod rates;
 pub(crate) mod sql;
+pub mod steps;
 pub mod task_ids;
 pub mod tasks;
 

@@ -1312,6 +1312,7 @@ pub fn finish(
             let Some(content_id) = contents::insert(conn, content, now)? else {
                 return Ok(None);
             };
+            super::steps::link(conn, seq, content_id)?;
             let mut c = cleared();
             c.content_id = Some(Some(content_id));
             c.completed_at = Some(Some(now));

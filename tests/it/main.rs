@@ -28,6 +28,7 @@ mod readme;
 mod scheduler;
 mod snapshots;
 mod sockets;
+mod steps;
 mod store;
 mod submit;
 mod support;

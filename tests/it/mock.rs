@@ -305,6 +305,8 @@ pub struct Call<'a> {
     /// 0-based index of this request among all chat requests to this server.
     pub n: usize,
     pub path: &'a str,
+    /// The request's JSON body (`Null` when it was not JSON).
+    pub body: &'a Value,
 }
 
 pub fn prompt_of(body: &Value) -> String {
@@ -388,7 +390,11 @@ async fn chat(State(st): State<OpenAiState>, req: Request) -> Response {
         *c += 1;
         *c - 1
     };
-    let reply = (st.script)(&Call { n, path: &path });
+    let reply = (st.script)(&Call {
+        n,
+        path: &path,
+        body: &body,
+    });
     match reply {
         Reply::Ok {
             delay,

@@ -227,6 +227,11 @@ on_postgres! {
         slow_headers_and_idle_connections_are_closed_after_their_timeouts,
         sigterm_closes_idle_connections_at_once_and_lets_a_request_in_flight_finish,
     ];
+    steps: [
+        three_steps_feed_each_other_and_content_show_steps_shows_them,
+        a_profile_without_steps_writes_in_one_request_and_shows_no_steps,
+        kill_9_after_the_outline_resumes_at_the_draft,
+    ];
     store: [
         task_log_shows_a_retry_delay_as_it_is,
     ];
