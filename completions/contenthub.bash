@@ -1500,7 +1500,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__content__subcmd__show)
-            opts="-q -y -h --body --db --config --format --quiet --color --yes --help"
+            opts="-q -y -h --body --steps --db --config --format --quiet --color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -422,6 +422,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand --format 'Output format of read commands'
             cand --color 'When to use colour (NO_COLOR is honoured)'
             cand --body 'Print only the Markdown body (for piping)'
+            cand --steps 'Print the generation steps it was written in (outline, draft, polish): each step''s profile, model, tokens and text'
             cand -q 'Print only ids'
             cand --quiet 'Print only ids'
             cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'

@@ -410,6 +410,7 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fis
 always\t''
 never\t''"
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -l body -d 'Print only the Markdown body (for piping)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -l steps -d 'Print the generation steps it was written in (outline, draft, polish): each step\'s profile, model, tokens and text'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -334,6 +334,17 @@ impl Settings {
                     .map_or(std::time::Duration::from_secs(60), |w| w.0);
                 push(&key("rate_window"), dur(&w), &from);
             }
+            if let Some(steps) = &p.steps {
+                let names: Vec<&str> = steps.iter().map(|s| s.as_str()).collect();
+                push(&key("steps"), names.join(", "), &Source::File);
+            }
+            for (step, on) in p.step_profiles.iter().flatten() {
+                push(
+                    &key(&format!("step_profiles.{step}")),
+                    on.clone(),
+                    &Source::File,
+                );
+            }
         }
         out
     }

@@ -146,46 +146,26 @@ pub(crate) fn three_steps_feed_each_other_and_content_show_steps_shows_them() {
 
     // Each step with its profile, model, tokens and text.
     let steps: Vec<StepRecord> = env.json(&["content", "show", &id, "--steps"]);
-    let summary: Vec<(Step, &str, Option<&str>, Option<u32>, Option<u32>, u32)> = steps
+    let summary: Vec<String> = steps
         .iter()
         .map(|s| {
-            (
+            format!(
+                "{} {} {} {:?} {:?} {}",
                 s.step,
-                s.profile.as_str(),
-                s.model.as_deref(),
+                s.profile,
+                s.model.as_deref().unwrap_or("-"),
                 s.prompt_tokens,
                 s.completion_tokens,
-                s.attempt,
+                s.attempt
             )
         })
         .collect();
     assert_eq!(
         summary,
         [
-            (
-                Step::Outline,
-                "default",
-                Some("writer-model"),
-                Some(50),
-                Some(60),
-                1
-            ),
-            (
-                Step::Draft,
-                "default",
-                Some("writer-model"),
-                Some(200),
-                Some(400),
-                1
-            ),
-            (
-                Step::Polish,
-                "editor",
-                Some("editor-model"),
-                Some(500),
-                Some(450),
-                1
-            ),
+            "outline default writer-model Some(50) Some(60) 1",
+            "draft default writer-model Some(200) Some(400) 1",
+            "polish editor editor-model Some(500) Some(450) 1",
         ]
     );
     let texts: Vec<&str> = steps.iter().map(|s| s.text.as_str()).collect();
@@ -311,4 +291,101 @@ pub(crate) fn kill_9_after_the_outline_resumes_at_the_draft() {
     assert_eq!(c["body"], POLISHED);
     // Tokens of the outline (recorded before the crash) count with the rest.
     assert_eq!(c["prompt_tokens"], 50 + 200 + 500);
+}
+
+#[test]
+pub(crate) fn steps_and_step_profiles_are_checked_and_shown() {
+    let env = Env::new();
+    let profiles = "[generators.gpt]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"gpt-4o\"\nsteps = [\"outline\", \"draft\", \"polish\"]\n\n[generators.gpt.step_profiles]\npolish = \"qwen\"\n\n[generators.qwen]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:2/v1\"\nmodel = \"qwen-max\"\n\n[generators.cc]\nkind = \"content-creator\"\nbase_url = \"http://127.0.0.1:3\"\n";
+    let good = env.write("good.toml", profiles);
+    let shown: Vec<crate::support::ConfigEntry> = serde_json::from_str(&env.ok([
+        "--config",
+        good.to_str().unwrap(),
+        "--format",
+        "json",
+        "config",
+        "show",
+    ]))
+    .expect("config show JSON");
+    let value = |key: &str| {
+        shown
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| (e.value.clone(), e.source.clone()))
+    };
+    assert_eq!(
+        value("generators.gpt.steps"),
+        Some(("outline, draft, polish".into(), "file".into()))
+    );
+    assert_eq!(
+        value("generators.gpt.step_profiles.polish"),
+        Some(("qwen".into(), "file".into()))
+    );
+
+    for (from, to, key, says) in [
+        (
+            "polish = \"qwen\"",
+            "polish = \"qwen-max\"",
+            "line 8, key `generators.gpt.step_profiles.polish`",
+            "names no generator profile 'qwen-max' (openai profiles: gpt, qwen)",
+        ),
+        (
+            "polish = \"qwen\"",
+            "polish = \"cc\"",
+            "line 8, key `generators.gpt.step_profiles.polish`",
+            "which is of kind \"content-creator\"",
+        ),
+        (
+            "[\"outline\", \"draft\", \"polish\"]",
+            "[\"outline\", \"polish\"]",
+            "line 5, key `generators.gpt.steps`",
+            "must include \"draft\"",
+        ),
+    ] {
+        let bad = env.write("bad.toml", &profiles.replace(from, to));
+        env.run(["--config", bad.to_str().unwrap(), "config", "show"])
+            .code(2)
+            .stderr_has(key)
+            .stderr_has(says);
+    }
+}
+
+#[test]
+pub(crate) fn a_failed_step_is_retried_alone_on_the_steps_already_finished() {
+    // The first polish fails with a 503; its retry reuses the outline and the draft.
+    let polishes = Arc::new(AtomicUsize::new(0));
+    let p = polishes.clone();
+    let mock = OpenAi::start(move |c| match step_of(&prompt_of(c.body)) {
+        Step::Outline => reply(OUTLINE, 50, 60, Duration::ZERO),
+        Step::Draft => reply(DRAFT, 200, 400, Duration::ZERO),
+        Step::Polish => {
+            if p.fetch_add(1, Ordering::SeqCst) == 0 {
+                Reply::status(503, "overloaded")
+            } else {
+                reply(POLISHED, 500, 450, Duration::ZERO)
+            }
+        }
+    });
+    let env = Env::new();
+    env.config(&config(&mock));
+    account(&env);
+    let id = env.submit("coast", "Tide pools", &[]);
+    let run = env.cmd(["daemon", "run", "--until-idle"]).run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    assert_eq!(
+        steps_seen(&mock),
+        [Step::Outline, Step::Draft, Step::Polish, Step::Polish]
+    );
+    let task: Value = env.json(&["task", "show", &id]);
+    assert_eq!(task["status"], "completed", "{task}");
+    assert_eq!(task["retry_count"], 1, "{task}");
+    let steps: Vec<StepRecord> = env.json(&["content", "show", &id, "--steps"]);
+    let attempts: Vec<(Step, u32)> = steps.iter().map(|s| (s.step, s.attempt)).collect();
+    assert_eq!(
+        attempts,
+        [(Step::Outline, 1), (Step::Draft, 1), (Step::Polish, 2)]
+    );
+    let log = env.ok(["task", "log", &id]);
+    assert!(log.contains("overloaded"), "{log}");
 }

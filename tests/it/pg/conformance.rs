@@ -231,6 +231,8 @@ on_postgres! {
         three_steps_feed_each_other_and_content_show_steps_shows_them,
         a_profile_without_steps_writes_in_one_request_and_shows_no_steps,
         kill_9_after_the_outline_resumes_at_the_draft,
+        a_failed_step_is_retried_alone_on_the_steps_already_finished,
+        steps_and_step_profiles_are_checked_and_shown,
     ];
     store: [
         task_log_shows_a_retry_delay_as_it_is,
