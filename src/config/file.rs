@@ -690,6 +690,10 @@ pub const DEFAULT_CONFIG: &str = r#"# contenthub configuration.
 # rpd = 10000                          # requests per rolling day
 # tpd = 5000000                        # tokens per rolling day
 # rate_window = "60s"
+# steps = ["outline", "draft", "polish"]  # one request per step, each recorded as it finishes
+#
+# [generators.default.step_profiles]
+# polish = "qwen-max"                  # a step on another openai profile
 #
 # [generators.creator]
 # kind = "content-creator"

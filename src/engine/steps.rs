@@ -42,6 +42,7 @@ pub async fn run(
         Err(e) => return Some(not_recorded("could not read the task's finished steps", &e)),
     };
     let attempt = claimed.task.retry_count + 1;
+    let own = shared.profile_of(claimed.task.generator.as_deref());
     let mut done: Vec<StepRecord> = Vec::new();
     let mut earlier: Vec<(Step, String)> = Vec::new();
     let mut rate: Option<Box<RateHeaders>> = None;
@@ -106,7 +107,9 @@ pub async fn run(
         }
         tracing::info!(task = %claimed.task.id, step = %step, profile = %on, "step finished");
         earlier.push((step, out.body));
-        rate = out.rate;
+        // The reply's rate-limit headers correct the buckets of the task's profile, which the
+        // claim reserved from: only a reply from that profile speaks for them.
+        rate = out.rate.filter(|_| *on == own);
         done.push(record);
     }
     let last = done.last()?;

@@ -646,7 +646,7 @@ pub(crate) fn task_log_shows_a_retry_delay_as_it_is() {
 
 /// A store with a row of every kind `store copy` carries: accounts, tasks in several statuses
 /// with their events, content, a plan with a fired slot, deliveries, counters, meta and an
-/// alert's state.
+/// alert's state, and generation steps (one of the content's, one of a pending task).
 pub fn every_kind_of_row() -> Fixture {
     let f = Fixture::new();
     let env = &f.env;
@@ -662,6 +662,7 @@ pub fn every_kind_of_row() -> Fixture {
         "Daily",
     ]);
     let completed = raw_id(&f.completed);
+    let pending = raw_id(&f.pending);
     env.exec(&format!(
         "INSERT INTO contents (task_id, account_id, title, body, images, word_count, quality_score,
                                generator, model, prompt_tokens, completion_tokens, review_status,
@@ -671,6 +672,14 @@ pub fn every_kind_of_row() -> Fixture {
                     topic, keywords
              FROM tasks WHERE id = {completed};
          UPDATE tasks SET content_id = last_insert_rowid() WHERE id = {completed};
+         INSERT INTO task_steps (task_seq, content_id, step, attempt, profile, model,
+                                 prompt_tokens, completion_tokens, started_at, finished_at, body)
+             SELECT NULL, content_id, 'outline', 1, 'writer', 'm-1', 10, 20, 1700000000000,
+                    1700000000100, '# A title' FROM tasks WHERE id = {completed};
+         INSERT INTO task_steps (task_seq, content_id, step, attempt, profile, model,
+                                 prompt_tokens, completion_tokens, started_at, finished_at, body)
+             SELECT seq, NULL, 'outline', 2, 'writer', NULL, NULL, NULL, 1700000000000,
+                    1700000000100, '# Pending' FROM tasks WHERE id = {pending};
          INSERT INTO plan_runs (plan_id, scheduled_for, fired_at, manual, tasks, status, message)
              SELECT id, 1700000000000, 1700000000500, 1, 2, 'fired', NULL FROM plans;
          INSERT INTO deliveries (event, task_id, url, body, status, attempts, next_attempt_at,
@@ -728,6 +737,7 @@ pub fn sqlite_rows(db: &Path) -> Vec<(String, i64)> {
         "meta",
         "alerts",
         "task_counts",
+        "task_steps",
     ]
     .iter()
     .map(|t| {

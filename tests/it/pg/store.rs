@@ -90,6 +90,7 @@ fn pg_rows(db: &PgDb) -> Vec<(String, i64)> {
         "meta",
         "alerts",
         "task_counts",
+        "task_steps",
     ]
     .iter()
     .map(|t| {
