@@ -30,6 +30,9 @@ pub struct Shared {
     /// Provider rate limits per profile, where any is set, and each profile's `max_tokens`.
     pub(super) rates: BTreeMap<String, RateLimits>,
     pub(super) max_tokens: HashMap<String, u32>,
+    /// `[review]`: the review rules' global defaults (`None`: not configured; tasks whose
+    /// mode is `rules` then use the defaults of every key).
+    pub(super) review: Option<crate::review::settings::ReviewSettings>,
     default_profile: String,
     pub retry_delays: Vec<Duration>,
     poll_interval: Duration,
@@ -257,6 +260,7 @@ impl Shared {
             fallbacks: super::fallback::Fallbacks::of(&opts.generators),
             rates,
             max_tokens,
+            review: opts.review.clone(),
             default_profile: default_profile(&opts.generators).to_string(),
             retry_delays: opts.retry_delays.clone(),
             poll_interval: opts.poll_interval,

@@ -398,8 +398,31 @@ ALTER TABLE tasks ADD COLUMN rate_profile TEXT;
 ALTER TABLE tasks ADD COLUMN rate_tokens INTEGER;
 "#;
 
+/// Version 11 belongs to another change, merged separately; until then it changes nothing.
+const V11: &str = "-- reserved\n";
+
+/// Review rules: the review mode of accounts and tasks (`auto`, `rules`, `manual`), replacing
+/// `auto_approve` (kept, written as `review = 'auto'`, for older readers of the rows: true
+/// becomes `auto`, false `manual`); an account's `--review-rule` overrides (a JSON object of
+/// `KEY: VALUE` text); a task's regenerations, the feedback for its next draft and the drafts
+/// the rules sent back (JSON); a content row's review record (JSON), the checks that did not
+/// pass (`,word_range,forbidden_word,`, for filtering) and who decided (`rules`, `operator`).
+const V12: &str = r#"
+ALTER TABLE accounts ADD COLUMN review TEXT NOT NULL DEFAULT 'auto';
+ALTER TABLE accounts ADD COLUMN review_rules TEXT NOT NULL DEFAULT '{}';
+UPDATE accounts SET review = CASE WHEN auto_approve = 0 THEN 'manual' ELSE 'auto' END;
+ALTER TABLE tasks ADD COLUMN review TEXT NOT NULL DEFAULT 'auto';
+ALTER TABLE tasks ADD COLUMN regenerations INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN review_feedback TEXT;
+ALTER TABLE tasks ADD COLUMN review_drafts TEXT;
+UPDATE tasks SET review = 'manual' WHERE auto_approve = 0;
+ALTER TABLE contents ADD COLUMN review_record TEXT;
+ALTER TABLE contents ADD COLUMN review_checks TEXT;
+ALTER TABLE contents ADD COLUMN review_decider TEXT;
+"#;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -8,6 +8,7 @@
 //! version-2 fixture (see `tests/data/make-v2.sh`).
 
 use crate::support::{Env, Stats};
+use contenthub::domain::account::ReviewMode;
 use contenthub::domain::{Account, Status, Task, TaskEvent};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/v1.db");
@@ -117,7 +118,7 @@ fn a_v1_store_opens_migrates_and_keeps_its_data() {
         (Some(500), Some(1500))
     );
     assert_eq!(accounts[1].language, "en-US");
-    assert!(!accounts[1].auto_approve);
+    assert_eq!(accounts[1].review, ReviewMode::Manual);
 
     // The tables still render, and every row of version 1 is still there after migrating.
     assert!(env.ok(["task", "list"]).contains("Pending with everything"));
