@@ -247,10 +247,13 @@ pub fn review(
             kind: "content",
             id: id.to_string(),
         })?;
-    let record: Option<String> = conn.one(
-        Sql::same("SELECT review_record FROM contents WHERE id = ?1"),
+    let (record, mode): (Option<String>, Option<String>) = conn.one(
+        Sql::same(
+            "SELECT c.review_record, (SELECT t.review FROM tasks t WHERE t.id = c.task_id)
+             FROM contents c WHERE c.id = ?1",
+        ),
         args![id],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let record = record
         .and_then(|t| serde_json::from_str::<ReviewRecord>(&t).ok())
@@ -262,7 +265,7 @@ pub fn review(
             r
         })
         .unwrap_or_else(|| ReviewRecord {
-            mode: "manual".into(),
+            mode: mode.unwrap_or_else(|| "manual".into()),
             checks: Vec::new(),
             decision: to,
             decider: Some(DECIDER_OPERATOR.into()),

@@ -790,6 +790,10 @@ pub fn retry(conn: &Conn, seq: Seq, force: bool, now: Millis) -> Result<Outcome>
         progress: Some(None),
         current_step: Some(None),
         completed_at: Some(None),
+        // The review rules start over: no feedback, every regeneration available again
+        // (the rejected drafts stay on record).
+        regenerations: Some(0),
+        review_feedback: Some(None),
         ..Changes::default()
     };
     let mut message = if force && task.retry_count >= task.max_retries {
