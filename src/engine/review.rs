@@ -216,3 +216,45 @@ pub fn remember(c: &Conn, content_id: i64, account: &str, body: &str, now: Milli
         .unwrap_or_else(Utc::now);
     signatures::put(c, content_id, account, &Signature::of(body), at)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::account::ReviewMode;
+
+    fn account(rules: &[(&str, &str)]) -> Account {
+        Account {
+            id: 1,
+            name: "blog".into(),
+            display_name: None,
+            platform: "wechat".into(),
+            language: "en".into(),
+            tone: None,
+            category: None,
+            persona: None,
+            min_words: None,
+            max_words: None,
+            forbidden_words: vec!["shocking".into()],
+            review: ReviewMode::Rules,
+            review_rules: rules
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            created_at: Timestamp(0),
+            updated_at: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn an_accounts_overrides_apply_on_top_of_the_config_and_a_bad_one_is_skipped() {
+        let mut global = ReviewSettings::default();
+        global.set("min_sections", "3").unwrap();
+        global.set("max_regenerations", "2").unwrap();
+        let a = account(&[("max_regenerations", "0"), ("colour", "red")]);
+        let s = settings_for(Some(&global), &a);
+        assert_eq!(s.rules.min_sections, 3, "the config's value stays");
+        assert_eq!(s.rules.max_regenerations, 0, "the account's wins");
+        let s = settings_for(None, &account(&[]));
+        assert_eq!(s, ReviewSettings::default());
+    }
+}
