@@ -211,12 +211,6 @@ impl Printer {
             }
             Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
             Value::Object(o) if key == "review_record" => review_text(o),
-            Value::Object(o) if o.is_empty() => "-".into(),
-            Value::Object(o) if o.values().all(Value::is_string) => o
-                .iter()
-                .map(|(k, v)| format!("{k}={}", plain(v)))
-                .collect::<Vec<_>>()
-                .join(", "),
             other => plain(other),
         }
     }
