@@ -118,7 +118,8 @@ fn one(root: &Path, run: &Run, n: usize, conc: usize, latency: Duration, paid: u
                     min_words: None,
                     max_words: None,
                     forbidden_words: vec![],
-                    auto_approve: true,
+                    review: contenthub::domain::account::ReviewMode::Auto,
+                    review_rules: Default::default(),
                 },
             )?;
             let now = now_ms();
@@ -131,7 +132,7 @@ fn one(root: &Path, run: &Run, n: usize, conc: usize, latency: Duration, paid: u
                     requirements: None,
                     tone: None,
                     priority: 5,
-                    auto_approve: None,
+                    review: None,
                     max_retries: 3,
                     timeout: Duration::from_secs(3600),
                     callback_url: None,

@@ -136,7 +136,8 @@ fn fresh_store(db: &Path) -> Store {
                     min_words: None,
                     max_words: None,
                     forbidden_words: Vec::new(),
-                    auto_approve: true,
+                    review: contenthub::domain::account::ReviewMode::Auto,
+                    review_rules: Default::default(),
                 },
             )
         })

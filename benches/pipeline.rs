@@ -400,7 +400,8 @@ fn bench_account() -> NewAccount {
         min_words: Some(800),
         max_words: Some(1500),
         forbidden_words: vec!["震惊".into()],
-        auto_approve: true,
+        review: contenthub::domain::account::ReviewMode::Auto,
+        review_rules: Default::default(),
     }
 }
 
@@ -413,7 +414,7 @@ fn bench_task(topic: String) -> NewTask {
         requirements: None,
         tone: None,
         priority: 5,
-        auto_approve: None,
+        review: None,
         max_retries: 3,
         timeout: Duration::from_secs(30 * 60),
         callback_url: None,

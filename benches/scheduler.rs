@@ -266,7 +266,8 @@ fn build(path: &Path, at: Millis) {
                             min_words: None,
                             max_words: None,
                             forbidden_words: Vec::new(),
-                            auto_approve: true,
+                            review: contenthub::domain::account::ReviewMode::Auto,
+                            review_rules: Default::default(),
                         },
                     )
                     .map(|a| a.id)

@@ -84,6 +84,7 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('--tone', '--tone', [CompletionResultType]::ParameterName, 'Tone (default: the account''s)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, '1..10, higher runs sooner [default: 5]')
             [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, '1..10, higher runs sooner [default: 5]')
+            [CompletionResult]::new('--review', '--review', [CompletionResultType]::ParameterName, 'How the content is reviewed: auto, rules or manual [default: the account''s setting]')
             [CompletionResult]::new('--max-retries', '--max-retries', [CompletionResultType]::ParameterName, 'Retries allowed after a failure, 0..100 [default: 3]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Overall deadline from submission, e.g. 30m, 2h [default: 30m]')
             [CompletionResult]::new('--callback-url', '--callback-url', [CompletionResultType]::ParameterName, 'URL that receives task.completed / task.failed events')
@@ -95,8 +96,8 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured)')
-            [CompletionResult]::new('--auto-approve', '--auto-approve', [CompletionResultType]::ParameterName, 'Approve the content automatically [default: the account''s setting]')
-            [CompletionResult]::new('--no-auto-approve', '--no-auto-approve', [CompletionResultType]::ParameterName, 'Hold the content for review')
+            [CompletionResult]::new('--auto-approve', '--auto-approve', [CompletionResultType]::ParameterName, 'The same as --review auto')
+            [CompletionResult]::new('--no-auto-approve', '--no-auto-approve', [CompletionResultType]::ParameterName, 'The same as --review manual')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Block until the task is finished (exit 0 only if it completed)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids')
@@ -313,12 +314,14 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('--min-words', '--min-words', [CompletionResultType]::ParameterName, 'Shortest acceptable article, in words (CJK: characters)')
             [CompletionResult]::new('--max-words', '--max-words', [CompletionResultType]::ParameterName, 'Longest acceptable article')
             [CompletionResult]::new('--forbidden-words', '--forbidden-words', [CompletionResultType]::ParameterName, 'Words the content must not use, comma-separated')
+            [CompletionResult]::new('--review', '--review', [CompletionResultType]::ParameterName, 'How content is reviewed: auto (approved as it arrives), rules (the review rules decide) or manual (held for a person) [default: rules when [review] is configured, else auto]')
+            [CompletionResult]::new('--review-rule', '--review-rule', [CompletionResultType]::ParameterName, 'Override a [review] key for this account, KEY=VALUE (repeatable); KEY= removes the override')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured)')
-            [CompletionResult]::new('--auto-approve', '--auto-approve', [CompletionResultType]::ParameterName, 'Approve generated content automatically (the default)')
-            [CompletionResult]::new('--no-auto-approve', '--no-auto-approve', [CompletionResultType]::ParameterName, 'Hold generated content for review')
+            [CompletionResult]::new('--auto-approve', '--auto-approve', [CompletionResultType]::ParameterName, 'The same as --review auto')
+            [CompletionResult]::new('--no-auto-approve', '--no-auto-approve', [CompletionResultType]::ParameterName, 'The same as --review manual')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
@@ -364,12 +367,14 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('--min-words', '--min-words', [CompletionResultType]::ParameterName, 'Shortest acceptable article, in words (CJK: characters)')
             [CompletionResult]::new('--max-words', '--max-words', [CompletionResultType]::ParameterName, 'Longest acceptable article')
             [CompletionResult]::new('--forbidden-words', '--forbidden-words', [CompletionResultType]::ParameterName, 'Words the content must not use, comma-separated')
+            [CompletionResult]::new('--review', '--review', [CompletionResultType]::ParameterName, 'How content is reviewed: auto (approved as it arrives), rules (the review rules decide) or manual (held for a person) [default: rules when [review] is configured, else auto]')
+            [CompletionResult]::new('--review-rule', '--review-rule', [CompletionResultType]::ParameterName, 'Override a [review] key for this account, KEY=VALUE (repeatable); KEY= removes the override')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of read commands')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured)')
-            [CompletionResult]::new('--auto-approve', '--auto-approve', [CompletionResultType]::ParameterName, 'Approve generated content automatically (the default)')
-            [CompletionResult]::new('--no-auto-approve', '--no-auto-approve', [CompletionResultType]::ParameterName, 'Hold generated content for review')
+            [CompletionResult]::new('--auto-approve', '--auto-approve', [CompletionResultType]::ParameterName, 'The same as --review auto')
+            [CompletionResult]::new('--no-auto-approve', '--no-auto-approve', [CompletionResultType]::ParameterName, 'The same as --review manual')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
@@ -434,6 +439,7 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a content item (by content id, or by the task id that produced it)')
             [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve content held for review')
             [CompletionResult]::new('reject', 'reject', [CompletionResultType]::ParameterValue, 'Reject content')
+            [CompletionResult]::new('recheck', 'recheck', [CompletionResultType]::ParameterValue, 'Run the review rules again on stored content (after the config or an account''s rules changed)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write content to files for a publisher: Markdown with front matter, or JSON')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -442,6 +448,7 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Only this account (id or name)')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Only this account (id or name)')
             [CompletionResult]::new('--review', '--review', [CompletionResultType]::ParameterName, 'Only this review state')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Only content whose review found this check failed: word_range, forbidden_word, required_keyword, structure, placeholder, language, quality_score, near_duplicate (repeatable: all of them)')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Created at or after: RFC 3339, a date, or an age like 24h')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'At most this many (0 = all)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many (0 = all)')
@@ -499,6 +506,20 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'contenthub;content;recheck' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of read commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured)')
+            [CompletionResult]::new('--all-held', '--all-held', [CompletionResultType]::ParameterName, 'Every content item held for review')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'contenthub;content;export' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Directory to write into (created if needed)')
             [CompletionResult]::new('--review', '--review', [CompletionResultType]::ParameterName, 'Which review state to export')
@@ -524,6 +545,7 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a content item (by content id, or by the task id that produced it)')
             [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve content held for review')
             [CompletionResult]::new('reject', 'reject', [CompletionResultType]::ParameterValue, 'Reject content')
+            [CompletionResult]::new('recheck', 'recheck', [CompletionResultType]::ParameterValue, 'Run the review rules again on stored content (after the config or an account''s rules changed)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write content to files for a publisher: Markdown with front matter, or JSON')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -538,6 +560,9 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             break
         }
         'contenthub;content;help;reject' {
+            break
+        }
+        'contenthub;content;help;recheck' {
             break
         }
         'contenthub;content;help;export' {
@@ -1407,6 +1432,7 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a content item (by content id, or by the task id that produced it)')
             [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve content held for review')
             [CompletionResult]::new('reject', 'reject', [CompletionResultType]::ParameterValue, 'Reject content')
+            [CompletionResult]::new('recheck', 'recheck', [CompletionResultType]::ParameterValue, 'Run the review rules again on stored content (after the config or an account''s rules changed)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write content to files for a publisher: Markdown with front matter, or JSON')
             break
         }
@@ -1420,6 +1446,9 @@ Register-ArgumentCompleter -Native -CommandName 'contenthub' -ScriptBlock {
             break
         }
         'contenthub;help;content;reject' {
+            break
+        }
+        'contenthub;help;content;recheck' {
             break
         }
         'contenthub;help;content;export' {

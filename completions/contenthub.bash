@@ -121,6 +121,9 @@ _contenthub() {
             contenthub__subcmd__content,list)
                 cmd="contenthub__subcmd__content__subcmd__list"
                 ;;
+            contenthub__subcmd__content,recheck)
+                cmd="contenthub__subcmd__content__subcmd__recheck"
+                ;;
             contenthub__subcmd__content,reject)
                 cmd="contenthub__subcmd__content__subcmd__reject"
                 ;;
@@ -138,6 +141,9 @@ _contenthub() {
                 ;;
             contenthub__subcmd__content__subcmd__help,list)
                 cmd="contenthub__subcmd__content__subcmd__help__subcmd__list"
+                ;;
+            contenthub__subcmd__content__subcmd__help,recheck)
+                cmd="contenthub__subcmd__content__subcmd__help__subcmd__recheck"
                 ;;
             contenthub__subcmd__content__subcmd__help,reject)
                 cmd="contenthub__subcmd__content__subcmd__help__subcmd__reject"
@@ -258,6 +264,9 @@ _contenthub() {
                 ;;
             contenthub__subcmd__help__subcmd__content,list)
                 cmd="contenthub__subcmd__help__subcmd__content__subcmd__list"
+                ;;
+            contenthub__subcmd__help__subcmd__content,recheck)
+                cmd="contenthub__subcmd__help__subcmd__content__subcmd__recheck"
                 ;;
             contenthub__subcmd__help__subcmd__content,reject)
                 cmd="contenthub__subcmd__help__subcmd__content__subcmd__reject"
@@ -656,7 +665,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__account__subcmd__add)
-            opts="-q -y -h --display-name --platform --language --tone --category --persona --min-words --max-words --forbidden-words --auto-approve --no-auto-approve --db --config --format --quiet --color --yes --help"
+            opts="-q -y -h --display-name --platform --language --tone --category --persona --min-words --max-words --forbidden-words --review --auto-approve --no-auto-approve --review-rule --db --config --format --quiet --color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -698,6 +707,14 @@ _contenthub() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --review)
+                    COMPREPLY=($(compgen -W "auto rules manual" -- "${cur}"))
+                    return 0
+                    ;;
+                --review-rule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -722,7 +739,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__account__subcmd__edit)
-            opts="-q -y -h --name --display-name --platform --language --tone --category --persona --min-words --max-words --forbidden-words --auto-approve --no-auto-approve --db --config --format --quiet --color --yes --help"
+            opts="-q -y -h --name --display-name --platform --language --tone --category --persona --min-words --max-words --forbidden-words --review --auto-approve --no-auto-approve --review-rule --db --config --format --quiet --color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -765,6 +782,14 @@ _contenthub() {
                     return 0
                     ;;
                 --forbidden-words)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --review)
+                    COMPREPLY=($(compgen -W "auto rules manual" -- "${cur}"))
+                    return 0
+                    ;;
+                --review-rule)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1200,7 +1225,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__content)
-            opts="-q -y -h --db --config --format --quiet --color --yes --help list show approve reject export help"
+            opts="-q -y -h --db --config --format --quiet --color --yes --help list show approve reject recheck export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1314,7 +1339,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__content__subcmd__help)
-            opts="list show approve reject export help"
+            opts="list show approve reject recheck export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1383,6 +1408,20 @@ _contenthub() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        contenthub__subcmd__content__subcmd__help__subcmd__recheck)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         contenthub__subcmd__content__subcmd__help__subcmd__reject)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1412,7 +1451,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__content__subcmd__list)
-            opts="-a -n -q -y -h --account --review --since --limit --db --config --format --quiet --color --yes --help"
+            opts="-a -n -q -y -h --account --review --reason --since --limit --db --config --format --quiet --color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1430,6 +1469,10 @@ _contenthub() {
                     COMPREPLY=($(compgen -W "pending approved rejected all" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1442,6 +1485,36 @@ _contenthub() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__content__subcmd__recheck)
+            opts="-q -y -h --all-held --db --config --format --quiet --color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2134,7 +2207,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__help__subcmd__content)
-            opts="list show approve reject export"
+            opts="list show approve reject recheck export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2176,6 +2249,20 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__help__subcmd__content__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        contenthub__subcmd__help__subcmd__content__subcmd__recheck)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4610,7 +4697,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__task__subcmd__submit)
-            opts="-a -t -k -c -r -p -q -y -h --account --topic --keywords --category --requirements --tone --priority --auto-approve --no-auto-approve --max-retries --timeout --callback-url --generator --idempotency-key --from-file --wait --wait-timeout --db --config --format --quiet --color --yes --help"
+            opts="-a -t -k -c -r -p -q -y -h --account --topic --keywords --category --requirements --tone --priority --review --auto-approve --no-auto-approve --max-retries --timeout --callback-url --generator --idempotency-key --from-file --wait --wait-timeout --db --config --format --quiet --color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4666,6 +4753,10 @@ _contenthub() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --review)
+                    COMPREPLY=($(compgen -W "auto rules manual" -- "${cur}"))
                     return 0
                     ;;
                 --max-retries)

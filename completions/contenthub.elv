@@ -79,6 +79,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand --tone 'Tone (default: the account''s)'
             cand -p '1..10, higher runs sooner [default: 5]'
             cand --priority '1..10, higher runs sooner [default: 5]'
+            cand --review 'How the content is reviewed: auto, rules or manual [default: the account''s setting]'
             cand --max-retries 'Retries allowed after a failure, 0..100 [default: 3]'
             cand --timeout 'Overall deadline from submission, e.g. 30m, 2h [default: 30m]'
             cand --callback-url 'URL that receives task.completed / task.failed events'
@@ -90,8 +91,8 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
             cand --format 'Output format of read commands'
             cand --color 'When to use colour (NO_COLOR is honoured)'
-            cand --auto-approve 'Approve the content automatically [default: the account''s setting]'
-            cand --no-auto-approve 'Hold the content for review'
+            cand --auto-approve 'The same as --review auto'
+            cand --no-auto-approve 'The same as --review manual'
             cand --wait 'Block until the task is finished (exit 0 only if it completed)'
             cand -q 'Print only ids'
             cand --quiet 'Print only ids'
@@ -286,12 +287,14 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand --min-words 'Shortest acceptable article, in words (CJK: characters)'
             cand --max-words 'Longest acceptable article'
             cand --forbidden-words 'Words the content must not use, comma-separated'
+            cand --review 'How content is reviewed: auto (approved as it arrives), rules (the review rules decide) or manual (held for a person) [default: rules when [review] is configured, else auto]'
+            cand --review-rule 'Override a [review] key for this account, KEY=VALUE (repeatable); KEY= removes the override'
             cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
             cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
             cand --format 'Output format of read commands'
             cand --color 'When to use colour (NO_COLOR is honoured)'
-            cand --auto-approve 'Approve generated content automatically (the default)'
-            cand --no-auto-approve 'Hold generated content for review'
+            cand --auto-approve 'The same as --review auto'
+            cand --no-auto-approve 'The same as --review manual'
             cand -q 'Print only ids'
             cand --quiet 'Print only ids'
             cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
@@ -334,12 +337,14 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand --min-words 'Shortest acceptable article, in words (CJK: characters)'
             cand --max-words 'Longest acceptable article'
             cand --forbidden-words 'Words the content must not use, comma-separated'
+            cand --review 'How content is reviewed: auto (approved as it arrives), rules (the review rules decide) or manual (held for a person) [default: rules when [review] is configured, else auto]'
+            cand --review-rule 'Override a [review] key for this account, KEY=VALUE (repeatable); KEY= removes the override'
             cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
             cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
             cand --format 'Output format of read commands'
             cand --color 'When to use colour (NO_COLOR is honoured)'
-            cand --auto-approve 'Approve generated content automatically (the default)'
-            cand --no-auto-approve 'Hold generated content for review'
+            cand --auto-approve 'The same as --review auto'
+            cand --no-auto-approve 'The same as --review manual'
             cand -q 'Print only ids'
             cand --quiet 'Print only ids'
             cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
@@ -395,6 +400,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand show 'Show a content item (by content id, or by the task id that produced it)'
             cand approve 'Approve content held for review'
             cand reject 'Reject content'
+            cand recheck 'Run the review rules again on stored content (after the config or an account''s rules changed)'
             cand export 'Write content to files for a publisher: Markdown with front matter, or JSON'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -402,6 +408,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand -a 'Only this account (id or name)'
             cand --account 'Only this account (id or name)'
             cand --review 'Only this review state'
+            cand --reason 'Only content whose review found this check failed: word_range, forbidden_word, required_keyword, structure, placeholder, language, quality_score, near_duplicate (repeatable: all of them)'
             cand --since 'Created at or after: RFC 3339, a date, or an age like 24h'
             cand -n 'At most this many (0 = all)'
             cand --limit 'At most this many (0 = all)'
@@ -455,6 +462,19 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'contenthub;content;recheck'= {
+            cand --db 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]'
+            cand --config 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]'
+            cand --format 'Output format of read commands'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
+            cand --all-held 'Every content item held for review'
+            cand -q 'Print only ids'
+            cand --quiet 'Print only ids'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'contenthub;content;export'= {
             cand --dir 'Directory to write into (created if needed)'
             cand --review 'Which review state to export'
@@ -479,6 +499,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand show 'Show a content item (by content id, or by the task id that produced it)'
             cand approve 'Approve content held for review'
             cand reject 'Reject content'
+            cand recheck 'Run the review rules again on stored content (after the config or an account''s rules changed)'
             cand export 'Write content to files for a publisher: Markdown with front matter, or JSON'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -489,6 +510,8 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         &'contenthub;content;help;approve'= {
         }
         &'contenthub;content;help;reject'= {
+        }
+        &'contenthub;content;help;recheck'= {
         }
         &'contenthub;content;help;export'= {
         }
@@ -1257,6 +1280,7 @@ set edit:completion:arg-completer[contenthub] = {|@words|
             cand show 'Show a content item (by content id, or by the task id that produced it)'
             cand approve 'Approve content held for review'
             cand reject 'Reject content'
+            cand recheck 'Run the review rules again on stored content (after the config or an account''s rules changed)'
             cand export 'Write content to files for a publisher: Markdown with front matter, or JSON'
         }
         &'contenthub;help;content;list'= {
@@ -1266,6 +1290,8 @@ set edit:completion:arg-completer[contenthub] = {|@words|
         &'contenthub;help;content;approve'= {
         }
         &'contenthub;help;content;reject'= {
+        }
+        &'contenthub;help;content;recheck'= {
         }
         &'contenthub;help;content;export'= {
         }

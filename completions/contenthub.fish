@@ -80,6 +80,9 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s r -l requirements -d 'Extra requirements for the writer (up to 2,000 characters)' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l tone -d 'Tone (default: the account\'s)' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s p -l priority -d '1..10, higher runs sooner [default: 5]' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l review -d 'How the content is reviewed: auto, rules or manual [default: the account\'s setting]' -r -f -a "auto\t'Approved as it arrives'
+rules\t'The review rules approve it, hold it for a person or send it back for a new draft'
+manual\t'Held for a person'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l max-retries -d 'Retries allowed after a failure, 0..100 [default: 3]' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l timeout -d 'Overall deadline from submission, e.g. 30m, 2h [default: 30m]' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l callback-url -d 'URL that receives task.completed / task.failed events' -r
@@ -97,8 +100,8 @@ prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l auto-approve -d 'Approve the content automatically [default: the account\'s setting]'
-complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l no-auto-approve -d 'Hold the content for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l auto-approve -d 'The same as --review auto'
+complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l no-auto-approve -d 'The same as --review manual'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -l wait -d 'Block until the task is finished (exit 0 only if it completed)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand task; and __fish_seen_subcommand_from submit" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
@@ -274,6 +277,10 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l min-words -d 'Shortest acceptable article, in words (CJK: characters)' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l max-words -d 'Longest acceptable article' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l forbidden-words -d 'Words the content must not use, comma-separated' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l review -d 'How content is reviewed: auto (approved as it arrives), rules (the review rules decide) or manual (held for a person) [default: rules when [review] is configured, else auto]' -r -f -a "auto\t'Approved as it arrives'
+rules\t'The review rules approve it, hold it for a person or send it back for a new draft'
+manual\t'Held for a person'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l review-rule -d 'Override a [review] key for this account, KEY=VALUE (repeatable); KEY= removes the override' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
@@ -284,8 +291,8 @@ prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l auto-approve -d 'Approve generated content automatically (the default)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l no-auto-approve -d 'Hold generated content for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l auto-approve -d 'The same as --review auto'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -l no-auto-approve -d 'The same as --review manual'
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -325,6 +332,10 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l min-words -d 'Shortest acceptable article, in words (CJK: characters)' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l max-words -d 'Longest acceptable article' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l forbidden-words -d 'Words the content must not use, comma-separated' -r
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l review -d 'How content is reviewed: auto (approved as it arrives), rules (the review rules decide) or manual (held for a person) [default: rules when [review] is configured, else auto]' -r -f -a "auto\t'Approved as it arrives'
+rules\t'The review rules approve it, hold it for a person or send it back for a new draft'
+manual\t'Held for a person'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l review-rule -d 'Override a [review] key for this account, KEY=VALUE (repeatable); KEY= removes the override' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
@@ -335,8 +346,8 @@ prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l auto-approve -d 'Approve generated content automatically (the default)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l no-auto-approve -d 'Hold generated content for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l auto-approve -d 'The same as --review auto'
+complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -l no-auto-approve -d 'The same as --review manual'
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -360,30 +371,32 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "edit" -d 'Change an account (an empty text value clears it)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove an account with its tasks and content'
 complete -c contenthub -n "__fish_contenthub_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
-complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
-complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
 json\t'Pretty JSON: an array for lists, an object otherwise'
 ndjson\t'One JSON object per line'
 csv\t'Comma-separated values with a header row'
 prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
-complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -s q -l quiet -d 'Print only ids'
-complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -f -a "list" -d 'List generated content, newest first'
-complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -f -a "show" -d 'Show a content item (by content id, or by the task id that produced it)'
-complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -f -a "approve" -d 'Approve content held for review'
-complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -f -a "reject" -d 'Reject content'
-complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -f -a "export" -d 'Write content to files for a publisher: Markdown with front matter, or JSON'
-complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -f -a "list" -d 'List generated content, newest first'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -f -a "show" -d 'Show a content item (by content id, or by the task id that produced it)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -f -a "approve" -d 'Approve content held for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -f -a "reject" -d 'Reject content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -f -a "recheck" -d 'Run the review rules again on stored content (after the config or an account\'s rules changed)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -f -a "export" -d 'Write content to files for a publisher: Markdown with front matter, or JSON'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and not __fish_seen_subcommand_from list show approve reject recheck export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -s a -l account -d 'Only this account (id or name)' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -l review -d 'Only this review state' -r -f -a "pending\t''
 approved\t''
 rejected\t''
 all\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -l reason -d 'Only content whose review found this check failed: word_range, forbidden_word, required_keyword, structure, placeholder, language, quality_score, near_duplicate (repeatable: all of them)' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -l since -d 'Created at or after: RFC 3339, a date, or an age like 24h' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -s n -l limit -d 'At most this many (0 = all)' -r
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from list" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
@@ -441,6 +454,20 @@ never\t''"
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from reject" -s q -l quiet -d 'Print only ids'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from reject" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from reject" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from recheck" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from recheck" -l config -d 'Config file [env: CONTENTHUB_CONFIG] [default: $XDG_CONFIG_HOME/contenthub/config.toml]' -r -F
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from recheck" -l format -d 'Output format of read commands' -r -f -a "table\t'Human-readable table (local times, colour on a terminal)'
+json\t'Pretty JSON: an array for lists, an object otherwise'
+ndjson\t'One JSON object per line'
+csv\t'Comma-separated values with a header row'
+prometheus\t'Prometheus text exposition (`monitor metrics` only)'"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from recheck" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from recheck" -l all-held -d 'Every content item held for review'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from recheck" -s q -l quiet -d 'Print only ids'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from recheck" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from recheck" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l dir -d 'Directory to write into (created if needed)' -r -F
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from export" -l review -d 'Which review state to export' -r -f -a "pending\t''
 approved\t''
@@ -468,6 +495,7 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fis
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a content item (by content id, or by the task id that produced it)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "approve" -d 'Approve content held for review'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "reject" -d 'Reject content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "recheck" -d 'Run the review rules again on stored content (after the config or an account\'s rules changed)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write content to files for a publisher: Markdown with front matter, or JSON'
 complete -c contenthub -n "__fish_contenthub_using_subcommand content; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand scheduler; and not __fish_seen_subcommand_from add list show edit enable disable remove trigger run next history status help" -l db -d 'Store path [env: CONTENTHUB_DB] [default: $XDG_DATA_HOME/contenthub/contenthub.db]' -r -F
@@ -1139,6 +1167,7 @@ complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_s
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from content" -f -a "show" -d 'Show a content item (by content id, or by the task id that produced it)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from content" -f -a "approve" -d 'Approve content held for review'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from content" -f -a "reject" -d 'Reject content'
+complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from content" -f -a "recheck" -d 'Run the review rules again on stored content (after the config or an account\'s rules changed)'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from content" -f -a "export" -d 'Write content to files for a publisher: Markdown with front matter, or JSON'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "add" -d 'Add a plan: a cron schedule that queues tasks for one or more accounts'
 complete -c contenthub -n "__fish_contenthub_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "list" -d 'List plans'

@@ -138,6 +138,7 @@ fn engine_options(s: &Settings, flags: &Flags) -> Result<engine::Options> {
     opts.store_max_pages = flags.store_max_pages;
     opts.generators = s.generators.clone();
     opts.budgets = budget_plan(s);
+    opts.review = s.review.clone();
     // A test knob: moves the budgets' clock, so a test reaches the next period without
     // waiting for it.
     opts.budgets.clock_shift_ms = std::env::var("CONTENTHUB_TEST_BUDGET_CLOCK_SHIFT_MS")

@@ -23,6 +23,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use contenthub::domain::account::ReviewMode;
 use contenthub::domain::content::{summarize, word_count};
 use contenthub::domain::time::Millis;
 use contenthub::domain::{Account, NewAccount, NewTask, Review, Status, TaskId};
@@ -169,7 +170,8 @@ fn account_specs() -> Vec<AccountSpec> {
                 min_words: Some(800),
                 max_words: Some(2000),
                 forbidden_words: vec!["最好".into(), "第一".into(), "绝对".into()],
-                auto_approve,
+                review: ReviewMode::from_auto_approve(auto_approve),
+                review_rules: Default::default(),
             },
         }
     }
@@ -517,9 +519,9 @@ impl Generator {
             requirements: r.chance(2500).then(|| r.pick(REQUIREMENTS).to_string()),
             tone: r.chance(1000).then(|| r.pick(TONES).to_string()),
             priority,
-            auto_approve: match r.below(20) {
-                0 => Some(true),
-                1 => Some(false),
+            review: match r.below(20) {
+                0 => Some(ReviewMode::Auto),
+                1 => Some(ReviewMode::Manual),
                 _ => None,
             },
             max_retries,
@@ -703,7 +705,7 @@ impl Generator {
                 c.error_kind = Some(None);
                 c.error_message = Some(None);
                 let words = 600 + r.below(2400);
-                let review = if task.auto_approve == Some(false) {
+                let review = if task.review == Some(ReviewMode::Manual) {
                     "pending"
                 } else {
                     "approved"
@@ -886,6 +888,8 @@ impl Article {
             prompt_tokens: self.prompt_tokens,
             completion_tokens: self.completion_tokens,
             review_status: self.review,
+            review_reason: None,
+            review_record: None,
         }
     }
 }
@@ -956,7 +960,7 @@ impl Articles {
             body.push_str("\n\n");
         }
         let words = word_count(&body);
-        let review = if task.auto_approve.unwrap_or(account.account.auto_approve) {
+        let review = if task.review.unwrap_or(account.account.review) == ReviewMode::Auto {
             Review::Approved
         } else {
             Review::Pending
@@ -1000,6 +1004,7 @@ struct Row {
     tone: Option<String>,
     priority: u8,
     auto_approve: bool,
+    review: &'static str,
     max_retries: u32,
     retry_count: u32,
     timeout_s: i64,
@@ -1040,7 +1045,8 @@ impl Row {
             requirements: task.requirements.clone(),
             tone: task.tone.clone().or_else(|| account.tone.clone()),
             priority: task.priority,
-            auto_approve: task.auto_approve.unwrap_or(account.auto_approve),
+            auto_approve: task.review.unwrap_or(account.review) == ReviewMode::Auto,
+            review: task.review.unwrap_or(account.review).as_str(),
             max_retries: task.max_retries,
             retry_count: 0,
             timeout_s,
@@ -1126,6 +1132,7 @@ impl Row {
 struct RowInsert {
     sql: String,
     remote_attempts: bool,
+    review: bool,
 }
 
 impl RowInsert {
@@ -1149,10 +1156,22 @@ impl RowInsert {
             cols.push_str(", remote_attempts");
             n += 1;
         }
+        let review: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM pragma_table_info('tasks') WHERE name = 'review'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("read the tasks columns");
+        if review {
+            cols.push_str(", review");
+            n += 1;
+        }
         let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
         RowInsert {
             sql: format!("INSERT INTO tasks({cols}) VALUES ({})", marks.join(", ")),
             remote_attempts,
+            review,
         }
     }
 }
@@ -1282,6 +1301,9 @@ fn insert_fast(conn: &Connection, ins: &RowInsert, spec: &TaskSpec, account: &Ac
     ];
     if ins.remote_attempts {
         values.push(&r.remote_attempts);
+    }
+    if ins.review {
+        values.push(&r.review);
     }
     conn.prepare_cached(&ins.sql)
         .expect("prepare the task insert")

@@ -38,6 +38,7 @@ struct SubmitBody {
     #[serde(default, deserialize_with = "whole")]
     priority: Option<i64>,
     auto_approve: Option<bool>,
+    review: Option<String>,
     #[serde(default, deserialize_with = "whole")]
     max_retries: Option<i64>,
     timeout: Option<DurationValue>,
@@ -68,6 +69,7 @@ impl From<SubmitBody> for SubmitRequest {
             tone: b.tone,
             priority: b.priority,
             auto_approve: b.auto_approve,
+            review: b.review,
             max_retries: b.max_retries,
             timeout: b.timeout,
             callback_url: b.callback_url,
@@ -161,6 +163,7 @@ fn expected(field: &str) -> &'static str {
         "keywords" => "an array of strings or a comma-separated string",
         "priority" | "max_retries" => "a whole number",
         "auto_approve" => "true or false",
+        "review" => "\"auto\", \"rules\" or \"manual\"",
         "timeout" => "a number of seconds or a duration like \"30m\"",
         _ => "a string",
     }

@@ -4,6 +4,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 
 use super::ctx::Ctx;
+use crate::domain::account::ReviewMode;
 use crate::domain::account::{
     check_word_range, parse_word_list, text_limit, validate_language, validate_name,
     validate_platform, validate_text, validate_words, DEFAULT_LANGUAGE, DEFAULT_PLATFORM,
@@ -11,6 +12,8 @@ use crate::domain::account::{
 use crate::domain::{Account, AccountPatch, NewAccount};
 use crate::error::{Error, ExitCode};
 use crate::output::Record;
+use crate::review::checks::Reason;
+use crate::review::settings::{parse_override, KEYS};
 use crate::store::accounts;
 
 #[derive(Debug, Args)]
@@ -23,7 +26,7 @@ pub struct AccountCmd {
 enum AccountSub {
     /// Add an account
     #[command(
-        after_help = "Examples:\n  contenthub account add tech-blog --display-name \"技术博客\" --platform wechat --tone 专业 --min-words 800 --max-words 1500\n  contenthub account add newsletter --platform newsletter --language en-US --no-auto-approve"
+        after_help = "Examples:\n  contenthub account add tech-blog --display-name \"技术博客\" --platform wechat --tone 专业 --min-words 800 --max-words 1500\n  contenthub account add newsletter --platform newsletter --language en-US --review manual\n  contenthub account add news-zh --review rules --review-rule max_regenerations=2 --review-rule forbidden_words=最佳,第一"
     )]
     Add(AddArgs),
     /// List accounts
@@ -34,7 +37,7 @@ enum AccountSub {
     Show(RefArg),
     /// Change an account (an empty text value clears it)
     #[command(
-        after_help = "Examples:\n  contenthub account edit tech-blog --tone 轻松 --forbidden-words 震惊,绝对\n  contenthub account edit 3 --name tech-weekly --min-words none"
+        after_help = "Examples:\n  contenthub account edit tech-blog --tone 轻松 --forbidden-words 震惊,绝对\n  contenthub account edit 3 --name tech-weekly --min-words none\n  contenthub account edit tech-blog --review-rule min_sections=3 --review-rule word_tolerance="
     )]
     Edit(EditArgs),
     /// Remove an account with its tasks and content
@@ -73,21 +76,60 @@ struct Fields {
     /// Words the content must not use, comma-separated
     #[arg(long, value_name = "A,B")]
     forbidden_words: Option<String>,
-    /// Approve generated content automatically (the default)
-    #[arg(long, overrides_with = "no_auto_approve")]
+    /// How content is reviewed: auto (approved as it arrives), rules (the review rules
+    /// decide) or manual (held for a person) [default: rules when [review] is configured,
+    /// else auto]
+    #[arg(long, value_name = "MODE", overrides_with_all = ["auto_approve", "no_auto_approve"])]
+    review: Option<ReviewMode>,
+    /// The same as --review auto
+    #[arg(long, overrides_with_all = ["no_auto_approve", "review"])]
     auto_approve: bool,
-    /// Hold generated content for review
-    #[arg(long, overrides_with = "auto_approve")]
+    /// The same as --review manual
+    #[arg(long, overrides_with_all = ["auto_approve", "review"])]
     no_auto_approve: bool,
+    /// Override a [review] key for this account, KEY=VALUE (repeatable); KEY= removes the
+    /// override
+    #[arg(long = "review-rule", value_name = "KEY=VALUE")]
+    review_rules: Vec<String>,
 }
 
 impl Fields {
-    fn auto_approve(&self) -> Option<bool> {
-        match (self.auto_approve, self.no_auto_approve) {
-            (true, _) => Some(true),
-            (_, true) => Some(false),
+    fn review(&self) -> Option<ReviewMode> {
+        match (self.review, self.auto_approve, self.no_auto_approve) {
+            (Some(m), _, _) => Some(m),
+            (_, true, _) => Some(ReviewMode::Auto),
+            (_, _, true) => Some(ReviewMode::Manual),
             _ => None,
         }
+    }
+
+    /// The `--review-rule` arguments: a key with its value to set, or with `None` to remove.
+    fn review_rules(&self) -> Result<Vec<(String, Option<String>)>, Error> {
+        self.review_rules
+            .iter()
+            .map(|arg| match arg.split_once('=') {
+                Some((k, v)) if v.trim().is_empty() => {
+                    let k = k.trim();
+                    let known = KEYS.contains(&k)
+                        || k.strip_prefix("actions.")
+                            .is_some_and(|r| r.parse::<Reason>().is_ok());
+                    if known {
+                        Ok((k.to_string(), None))
+                    } else {
+                        Err(Error::invalid(
+                            "review_rule",
+                            format!(
+                                "unknown review rule '{k}' (known: {}, actions.CHECK)",
+                                KEYS.join(", ")
+                            ),
+                        ))
+                    }
+                }
+                _ => parse_override(arg)
+                    .map(|(k, v)| (k, Some(v)))
+                    .map_err(|e| Error::invalid("review_rule", e)),
+            })
+            .collect()
     }
 }
 
@@ -133,7 +175,7 @@ impl Record for Account {
         "platform",
         "language",
         "category",
-        "auto_approve",
+        "review",
     ];
     fn key(&self) -> String {
         self.name.clone()
@@ -175,7 +217,8 @@ fn patch(f: &Fields) -> Result<AccountPatch, Error> {
             .as_deref()
             .map(|s| parse_word_list("forbidden_words", s))
             .transpose()?,
-        auto_approve: f.auto_approve(),
+        review: f.review(),
+        review_rules: f.review_rules()?,
     })
 }
 
@@ -195,7 +238,16 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCmd) -> Result<ExitCode> {
                 min_words: p.min_words.flatten(),
                 max_words: p.max_words.flatten(),
                 forbidden_words: p.forbidden_words.unwrap_or_default(),
-                auto_approve: p.auto_approve.unwrap_or(true),
+                review: p.review.unwrap_or(if ctx.settings.review.is_some() {
+                    ReviewMode::Rules
+                } else {
+                    ReviewMode::Auto
+                }),
+                review_rules: p
+                    .review_rules
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+                    .collect(),
             };
             check_word_range(new.min_words, new.max_words)?;
             let account = ctx.store()?.write(|tx| accounts::insert(tx, &new))?;

@@ -243,6 +243,7 @@ fn csv_request(
                     _ => return Err(format!("invalid auto_approve: '{v}' is not true or false")),
                 })
             }
+            "review" => req.review = Some(v.into()),
             "timeout" => req.timeout = Some(DurationValue::Text(v.into())),
             "callback_url" => req.callback_url = Some(v.into()),
             "generator" => req.generator = Some(v.into()),

@@ -10,8 +10,10 @@ use crate::domain::content::rewrite_images;
 use crate::domain::step::StepRecord;
 use crate::domain::time::{local_display, now_ms, parse_point, rfc3339, Millis};
 use crate::domain::{Content, Review};
+use crate::engine::review;
 use crate::error::{Error, ExitCode};
 use crate::output::{Format, Record};
+use crate::review::checks::Reason;
 use crate::store::{accounts, contents, steps};
 
 #[derive(Debug, Args)]
@@ -24,7 +26,7 @@ pub struct ContentCmd {
 enum ContentSub {
     /// List generated content, newest first
     #[command(
-        after_help = "Examples:\n  contenthub content list --review pending\n  contenthub content list --account tech-blog --since 7d --format json"
+        after_help = "Examples:\n  contenthub content list --review pending\n  contenthub content list --review pending --reason forbidden_word\n  contenthub content list --account tech-blog --since 7d --format json"
     )]
     List(ListArgs),
     /// Show a content item (by content id, or by the task id that produced it)
@@ -38,6 +40,12 @@ enum ContentSub {
     /// Reject content
     #[command(after_help = "Example:\n  contenthub content reject 12 --reason \"off-topic\"")]
     Reject(RejectArgs),
+    /// Run the review rules again on stored content (after the config or an account's rules
+    /// changed)
+    #[command(
+        after_help = "Examples:\n  contenthub content recheck --all-held\n  contenthub content recheck 12 13 --format json\n\nThe rules are [review] in the config file with the account's --review-rule overrides. A\ncheck that would ask for a new draft holds the content instead. The new review is recorded\nas decided by the rules; an operator's approve or reject overrides it again."
+    )]
+    Recheck(RecheckArgs),
     /// Write content to files for a publisher: Markdown with front matter, or JSON
     #[command(
         after_help = "Examples:\n  contenthub content export --dir out/\n  contenthub content export --dir out/ --review all --as json\n  contenthub content export --dir out/ --with-images\n\nOne file per item, named <date>-<account>-<id>.md (or .json). Exporting again rewrites\nonly what changed, so it is safe to run from cron. With --with-images, each item's images\nare downloaded into <date>-<account>-<id>/ beside its file and the body links to them."
@@ -72,6 +80,11 @@ struct ListArgs {
     /// Only this review state
     #[arg(long, value_enum, default_value_t = ReviewFilter::All)]
     review: ReviewFilter,
+    /// Only content whose review found this check failed: word_range, forbidden_word,
+    /// required_keyword, structure, placeholder, language, quality_score, near_duplicate
+    /// (repeatable: all of them)
+    #[arg(long, value_name = "CHECK")]
+    reason: Vec<String>,
     /// Created at or after: RFC 3339, a date, or an age like 24h
     #[arg(long)]
     since: Option<String>,
@@ -98,6 +111,34 @@ struct IdsArgs {
     /// Content ids or task ids
     #[arg(required = true)]
     ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct RecheckArgs {
+    /// Content ids or task ids
+    #[arg(required_unless_present = "all_held", conflicts_with = "all_held")]
+    ids: Vec<String>,
+    /// Every content item held for review
+    #[arg(long)]
+    all_held: bool,
+}
+
+/// What `content recheck` did to one content item.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Rechecked {
+    id: i64,
+    account: String,
+    from: Review,
+    to: Review,
+    /// The checks that did not pass, with what they found.
+    failed: Vec<String>,
+}
+
+impl Record for Rechecked {
+    const COLUMNS: &'static [&'static str] = &["id", "account", "from", "to", "failed"];
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -208,13 +249,17 @@ pub fn run(ctx: &mut Ctx, cmd: ContentCmd) -> Result<ExitCode> {
     match cmd.cmd {
         ContentSub::List(a) => {
             let limit = (a.limit > 0).then_some(a.limit);
-            let filter = filter(
+            let mut filter = filter(
                 ctx,
                 a.account.as_deref(),
                 a.review,
                 a.since.as_deref(),
                 limit,
             )?;
+            for r in &a.reason {
+                let reason: Reason = r.parse().map_err(|e| Error::invalid("reason", e))?;
+                filter.reasons.push(reason.as_str().to_string());
+            }
             let store = ctx.store()?;
             let rows = contents::list(store.conn(), &filter)?;
             ctx.print(&ctx.printer.list(&rows))?;
@@ -250,8 +295,81 @@ pub fn run(ctx: &mut Ctx, cmd: ContentCmd) -> Result<ExitCode> {
         }
         ContentSub::Approve(a) => review(ctx, &a.ids, Review::Approved, None),
         ContentSub::Reject(a) => review(ctx, &a.ids, Review::Rejected, a.reason.as_deref()),
+        ContentSub::Recheck(a) => recheck(ctx, a),
         ContentSub::Export(a) => export(ctx, a),
     }
+}
+
+fn recheck(ctx: &mut Ctx, a: RecheckArgs) -> Result<ExitCode> {
+    let global = ctx.settings.review.clone();
+    let store = ctx.store()?;
+    let mut targets: Vec<Content> = Vec::new();
+    if a.all_held {
+        let held = contents::Filter {
+            review: vec![Review::Pending],
+            ..contents::Filter::default()
+        };
+        targets = contents::list(store.conn(), &held)?;
+        targets.reverse();
+    } else {
+        for id in &a.ids {
+            let c = contents::find(store.conn(), id)?;
+            if !targets.iter().any(|t| t.id == c.id) {
+                targets.push(c);
+            }
+        }
+    }
+    let now = now_ms();
+    let done = store.write(|tx| {
+        let mut out = Vec::new();
+        for c in &targets {
+            let Some(account) = accounts::get_by_id(tx, c.account_id)? else {
+                continue;
+            };
+            let settings = review::settings_for(global.as_ref(), &account);
+            let regenerations = c.review_record.as_ref().map_or(0, |r| r.regenerations);
+            // A stored article cannot be drafted again: what would ask for a new draft holds it.
+            let verdict = review::evaluate(
+                tx,
+                &settings,
+                &review::Subject {
+                    account: &account,
+                    keywords: &c.keywords,
+                    body: &c.body,
+                    quality_score: c.quality_score,
+                    content_id: Some(c.id),
+                    regenerations: u32::MAX,
+                },
+                now,
+            )?;
+            let record = verdict.record(regenerations, now);
+            let reason = (record.decision == Review::Pending).then(|| verdict.reasons());
+            contents::set_review(tx, c.id, &record, reason.as_deref(), now)?;
+            out.push(Rechecked {
+                id: c.id,
+                account: account.name.clone(),
+                from: c.review_status,
+                to: record.decision,
+                failed: record
+                    .failed()
+                    .map(|f| format!("{}: {}", f.check, f.detail))
+                    .collect(),
+            });
+        }
+        Ok(out)
+    })?;
+    for r in &done {
+        if r.from != r.to {
+            ctx.note(&format!(
+                "content {}: {} → {}",
+                r.id,
+                r.from.as_str(),
+                r.to.as_str()
+            ));
+        }
+    }
+    ctx.print(&ctx.printer.list(&done))?;
+    Ok(ExitCode::Ok)
 }
 
 /// The content filter shared by `list` and `export`.
@@ -272,6 +390,7 @@ fn filter(
     Ok(contents::Filter {
         account_id,
         review: review.states(),
+        reasons: Vec::new(),
         since,
         limit,
     })

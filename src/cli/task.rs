@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::bulk::Rows;
 use super::ctx::Ctx;
+use crate::domain::account::ReviewMode;
 use crate::domain::task::DurationValue;
 use crate::domain::time::{now_ms, parse_duration, parse_point};
 use crate::domain::{Keywords, NewTask, Status, SubmitRequest, Task, TaskEvent};
@@ -76,7 +77,7 @@ Examples:
   cat tasks.csv | contenthub task submit --from-file - -a tech-blog
 
 A bulk file has one task per JSON line (or CSV row) with the snake_case names of these flags
-as fields: account, topic, keywords, category, requirements, tone, priority, auto_approve,
+as fields: account, topic, keywords, category, requirements, tone, priority, review, auto_approve,
 max_retries, timeout, callback_url, generator, idempotency_key. Flags given alongside
 --from-file fill the fields a row leaves out. The whole file is one transaction: if any row is
 invalid, nothing is queued and the error names its line.";
@@ -104,11 +105,14 @@ struct SubmitArgs {
     /// 1..10, higher runs sooner [default: 5]
     #[arg(short = 'p', long, allow_negative_numbers = true)]
     priority: Option<i64>,
-    /// Approve the content automatically [default: the account's setting]
-    #[arg(long, overrides_with = "no_auto_approve")]
+    /// How the content is reviewed: auto, rules or manual [default: the account's setting]
+    #[arg(long, value_name = "MODE", overrides_with_all = ["auto_approve", "no_auto_approve"])]
+    review: Option<ReviewMode>,
+    /// The same as --review auto
+    #[arg(long, overrides_with_all = ["no_auto_approve", "review"])]
     auto_approve: bool,
-    /// Hold the content for review
-    #[arg(long, overrides_with = "auto_approve")]
+    /// The same as --review manual
+    #[arg(long, overrides_with_all = ["auto_approve", "review"])]
     no_auto_approve: bool,
     /// Retries allowed after a failure, 0..100 [default: 3]
     #[arg(long, allow_negative_numbers = true)]
@@ -151,11 +155,14 @@ impl SubmitArgs {
             requirements: self.requirements.clone(),
             tone: self.tone.clone(),
             priority: self.priority,
-            auto_approve: match (self.auto_approve, self.no_auto_approve) {
-                (true, _) => Some(true),
-                (_, true) => Some(false),
+            auto_approve: None,
+            review: match (self.review, self.auto_approve, self.no_auto_approve) {
+                (Some(m), _, _) => Some(m),
+                (_, true, _) => Some(ReviewMode::Auto),
+                (_, _, true) => Some(ReviewMode::Manual),
                 _ => None,
-            },
+            }
+            .map(|m| m.as_str().to_string()),
             max_retries: self.max_retries,
             timeout: self.timeout.clone().map(DurationValue::Text),
             callback_url: self.callback_url.clone(),

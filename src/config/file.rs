@@ -60,6 +60,8 @@ pub(super) struct FileConfig {
     pub(super) alerts: Option<Vec<AlertSection>>,
     #[serde(default)]
     pub(super) budgets: Vec<BudgetSection>,
+    /// The review rules' global defaults; present, it turns review by rules on.
+    pub(super) review: Option<toml::Table>,
 }
 
 /// A `[[budgets]]` entry as written.
@@ -606,6 +608,17 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<FileConfig> {
             "invalid config {}: line {line}: {message}",
             path.display()
         )));
+    }
+    if let Some(table) = &file.review {
+        if let Err((key, message)) = crate::review::settings::from_table(table) {
+            let line = match key.strip_prefix("actions.") {
+                Some(reason) => line_of_key(text, "review.actions", reason),
+                None => line_of_key(text, "review", &key),
+            }
+            .or_else(|| line_of_section(text, "review"))
+            .unwrap_or(1);
+            return Err(invalid(line, &format!("review.{key}"), &message));
+        }
     }
     if let Some(delays) = &file.daemon.retry_delays {
         if delays.is_empty() {

@@ -162,6 +162,8 @@ pub struct Settings {
     pub webhook: WebhookSettings,
     pub notify: NotifySettings,
     pub monitor: MonitorSettings,
+    /// `[review]`: the review rules' global defaults, when configured.
+    pub review: Option<crate::review::settings::ReviewSettings>,
     /// `NO_COLOR` is set.
     pub no_color: bool,
 }

@@ -258,6 +258,10 @@ impl Settings {
             webhook,
             notify,
             monitor,
+            review: file
+                .review
+                .as_ref()
+                .and_then(|t| crate::review::settings::from_table(t).ok()),
             no_color: env("NO_COLOR").is_some_and(|v| !v.is_empty()),
         })
     }

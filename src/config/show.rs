@@ -215,6 +215,11 @@ impl Settings {
                 &Source::File,
             );
         }
+        if let Some(r) = &self.review {
+            for (k, v) in r.describe() {
+                push(&format!("review.{k}"), v, &Source::File);
+            }
+        }
         for b in &m.budgets {
             use crate::domain::budget::Scope;
             let scope = match &b.scope {

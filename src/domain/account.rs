@@ -1,6 +1,10 @@
 //! Accounts: who content is written for, and the rules for their fields.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+pub use super::review::ReviewMode;
 
 use super::time::Timestamp;
 use crate::error::Error;
@@ -20,9 +24,37 @@ pub struct Account {
     pub min_words: Option<u32>,
     pub max_words: Option<u32>,
     pub forbidden_words: Vec<String>,
-    pub auto_approve: bool,
+    /// How the account's articles are reviewed, unless a task says otherwise.
+    pub review: ReviewMode,
+    /// The account's overrides of the `[review]` keys, as `KEY=VALUE` text.
+    #[serde(default, with = "rules_list")]
+    pub review_rules: BTreeMap<String, String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// Review rule overrides in JSON and CSV: a list of `KEY=VALUE`, like the flag takes them.
+mod rules_list {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &BTreeMap<String, String>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter().map(|(k, v)| format!("{k}={v}")))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<String, String>, D::Error> {
+        let list = Vec::<String>::deserialize(d)?;
+        Ok(list
+            .into_iter()
+            .filter_map(|e| {
+                let (k, v) = e.split_once('=')?;
+                Some((k.to_string(), v.to_string()))
+            })
+            .collect())
+    }
 }
 
 /// A validated new account.
@@ -38,7 +70,8 @@ pub struct NewAccount {
     pub min_words: Option<u32>,
     pub max_words: Option<u32>,
     pub forbidden_words: Vec<String>,
-    pub auto_approve: bool,
+    pub review: ReviewMode,
+    pub review_rules: BTreeMap<String, String>,
 }
 
 /// Changes to an account; `None` leaves a field alone, `Some(None)` clears it.
@@ -54,7 +87,9 @@ pub struct AccountPatch {
     pub min_words: Option<Option<u32>>,
     pub max_words: Option<Option<u32>>,
     pub forbidden_words: Option<Vec<String>>,
-    pub auto_approve: Option<bool>,
+    pub review: Option<ReviewMode>,
+    /// Review rule overrides to set (`Some`) or remove (`None`), by key.
+    pub review_rules: Vec<(String, Option<String>)>,
 }
 
 impl AccountPatch {

@@ -139,6 +139,57 @@ pub struct Content {
     pub reviewed_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// How the article was reviewed: the rules that ran with their results, the decision
+    /// and who made it. Absent on content stored before review records existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_record: Option<ReviewRecord>,
+}
+
+/// Who made a review decision.
+pub const DECIDER_RULES: &str = "rules";
+pub const DECIDER_OPERATOR: &str = "operator";
+
+/// The review of one content row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewRecord {
+    /// The task's review mode: `auto`, `rules` or `manual`.
+    pub mode: String,
+    /// Every rule that ran, in order, with its result.
+    #[serde(default)]
+    pub checks: Vec<CheckResult>,
+    /// The review state it decided.
+    pub decision: Review,
+    /// `rules` or `operator`; absent when nobody decided (approved by `auto`, held by
+    /// `manual` or because a template wrote it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decider: Option<String>,
+    pub at: Timestamp,
+    /// Drafts the rules sent back before this one.
+    #[serde(default)]
+    pub regenerations: u32,
+    /// Why, in words, when something besides the checks decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl ReviewRecord {
+    /// The checks that did not pass.
+    pub fn failed(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter().filter(|c| c.result != "pass")
+    }
+}
+
+/// One rule's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// The reason id (`word_range`, `forbidden_word`, …).
+    pub check: String,
+    /// `pass`, `hold` or `regenerate`.
+    pub result: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub data: serde_json::Value,
 }
 
 pub(crate) fn is_cjk(c: char) -> bool {

@@ -10,6 +10,7 @@ pub mod budget;
 pub mod content;
 pub mod price;
 pub mod rate;
+pub mod review;
 pub mod setting;
 pub mod status;
 pub mod step;

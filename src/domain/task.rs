@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::review::ReviewMode;
 use super::status::Status;
 use super::time::{parse_duration, Timestamp};
 use crate::error::Error;
@@ -124,7 +125,14 @@ pub struct Task {
     pub requirements: Option<String>,
     pub tone: Option<String>,
     pub priority: u8,
-    pub auto_approve: bool,
+    /// How its article is reviewed.
+    pub review: ReviewMode,
+    /// How many times the review rules sent a draft back for a new one.
+    #[serde(default)]
+    pub regenerations: u32,
+    /// What the review rules asked the next draft to fix.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feedback: Vec<String>,
     pub max_retries: u32,
     pub retry_count: u32,
     pub timeout_seconds: u64,
@@ -272,7 +280,9 @@ pub struct SubmitRequest {
     pub tone: Option<String>,
     #[serde(default, deserialize_with = "whole")]
     pub priority: Option<i64>,
+    /// The old flag for `review`: true is `auto`, false `manual`.
     pub auto_approve: Option<bool>,
+    pub review: Option<String>,
     #[serde(default, deserialize_with = "whole")]
     pub max_retries: Option<i64>,
     pub timeout: Option<DurationValue>,
@@ -298,7 +308,18 @@ impl SubmitRequest {
             requirements: self.requirements.or(d.requirements),
             tone: self.tone.or(d.tone),
             priority: self.priority.or(d.priority),
-            auto_approve: self.auto_approve.or(d.auto_approve),
+            // `review` and its old flag are one setting: a request that gives either keeps
+            // its own.
+            auto_approve: if self.review.is_some() {
+                self.auto_approve
+            } else {
+                self.auto_approve.or(d.auto_approve)
+            },
+            review: if self.auto_approve.is_some() {
+                self.review
+            } else {
+                self.review.or(d.review)
+            },
             max_retries: self.max_retries.or(d.max_retries),
             timeout: self.timeout.or(d.timeout),
             callback_url: self.callback_url.or(d.callback_url),
@@ -330,7 +351,7 @@ pub struct NewTask {
     pub tone: Option<String>,
     pub priority: u8,
     /// `None`: use the account's default.
-    pub auto_approve: Option<bool>,
+    pub review: Option<ReviewMode>,
     pub max_retries: u32,
     pub timeout: Duration,
     pub callback_url: Option<String>,
@@ -608,6 +629,23 @@ impl NewTask {
         if let Some(r) = &req.requirements {
             refuse_controls("requirements", r, REQUIREMENTS_CONTROLS)?;
         }
+        let old = req.auto_approve.map(ReviewMode::from_auto_approve);
+        let review = match req.review.as_deref() {
+            None => old,
+            Some(text) => {
+                let mode: ReviewMode = text.parse().map_err(|e| Error::invalid("review", e))?;
+                if old.is_some_and(|o| o != mode) {
+                    return Err(Error::invalid(
+                        "review",
+                        format!(
+                            "review = {mode} contradicts auto_approve = {}",
+                            req.auto_approve.unwrap_or_default()
+                        ),
+                    ));
+                }
+                Some(mode)
+            }
+        };
 
         Ok(NewTask {
             account,
@@ -617,7 +655,7 @@ impl NewTask {
             requirements: optional_text("requirements", req.requirements, REQUIREMENTS_MAX)?,
             tone: optional_text("tone", req.tone, TONE_MAX)?,
             priority,
-            auto_approve: req.auto_approve,
+            review,
             max_retries,
             timeout,
             callback_url,

@@ -297,7 +297,8 @@ mod tests {
                         min_words: None,
                         max_words: None,
                         forbidden_words: vec![],
-                        auto_approve: true,
+                        review: crate::domain::account::ReviewMode::Auto,
+                        review_rules: Default::default(),
                     },
                 )?;
                 let task = NewTask {
@@ -308,7 +309,7 @@ mod tests {
                     requirements: None,
                     tone: None,
                     priority: 5,
-                    auto_approve: None,
+                    review: None,
                     max_retries: 3,
                     timeout: Duration::from_secs(600),
                     callback_url: None,

@@ -16,6 +16,7 @@ pub mod options;
 pub mod outbox;
 pub mod outcome;
 pub mod retry;
+pub mod review;
 pub mod shared;
 pub mod steps;
 pub mod worker;

@@ -54,6 +54,8 @@ pub struct Options {
     pub store_max_pages: Option<u64>,
     /// The cost budgets a claim reserves against (`[[budgets]]`).
     pub budgets: crate::domain::budget::Plan,
+    /// `[review]`: the review rules' global defaults, when configured.
+    pub review: Option<crate::review::settings::ReviewSettings>,
 }
 
 impl Options {
@@ -84,6 +86,7 @@ impl Options {
             alerts: None,
             store_max_pages: None,
             budgets: Default::default(),
+            review: None,
         }
     }
 }

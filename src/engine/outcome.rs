@@ -10,9 +10,10 @@
 //! The worker's final reports go through the result writer ([`super::writer`]), which calls
 //! [`apply`] for a whole batch in one transaction; progress and callbacks call it directly.
 
-use crate::domain::content::{first_heading, summarize, word_count};
+use crate::domain::account::ReviewMode;
+use crate::domain::content::{first_heading, summarize, word_count, ReviewRecord};
 use crate::domain::rate::RateHeaders;
-use crate::domain::time::{seconds_text, Millis};
+use crate::domain::time::{seconds_text, Millis, Timestamp};
 use crate::domain::Task;
 use crate::domain::{Review, Status};
 use crate::error::Result;
@@ -24,6 +25,7 @@ use crate::store::tasks::{self, Seq};
 use crate::store::Conn;
 
 use super::retry;
+use super::review;
 use super::shared::Shared;
 
 /// What a generator or a remote job reported.
@@ -198,7 +200,22 @@ fn settle(
             let hold =
                 claimed.task.original_generator.is_some() && shared.fallbacks.is_template(&profile);
             match shared.generators.get(&profile) {
-                Some(g) => completion(claimed, g.as_ref(), &profile, out, hold),
+                Some(g) => match completion(claimed, g.as_ref(), &profile, out, hold, now) {
+                    // The review rules read the draft before the task completes.
+                    Finish::Completed(content)
+                        if claimed.task.review == ReviewMode::Rules && !hold =>
+                    {
+                        review::draft(
+                            c,
+                            shared.review.as_ref(),
+                            &claimed.account,
+                            claimed.task.regenerations,
+                            content,
+                            now,
+                        )?
+                    }
+                    other => other,
+                },
                 None => Finish::Failed {
                     kind: "permanent".into(),
                     message: format!("generator profile '{profile}' is not configured"),
@@ -210,6 +227,11 @@ fn settle(
     let status = queue::finish(c, seq, fence, &finish, now)?;
     if let (Some(_), Some(headers)) = (status, rate) {
         observe(c, shared, claimed, &headers, now)?;
+    }
+    if let (Some(Status::Completed), Finish::Completed(content)) = (status, &finish) {
+        if let Some(id) = tasks::get(c, seq)?.content_id {
+            review::remember(c, id, &claimed.account.name, &content.body, now)?;
+        }
     }
     let (effect, message) = match (status, &finish) {
         (Some(Status::Completed), Finish::Completed(content)) => (
@@ -229,6 +251,10 @@ fn settle(
         (Some(Status::Pending), Finish::Moved { from, to, .. }) => (
             Effect::Retrying,
             format!("profile {from} unavailable: moved to {to}"),
+        ),
+        (Some(Status::Pending), Finish::Regenerate { message, .. }) => (
+            Effect::Retrying,
+            format!("the review rules asked for a new draft: {message}"),
         ),
         _ => (Effect::Ignored, "the task was settled meanwhile".into()),
     };
@@ -416,6 +442,7 @@ pub fn completion(
     profile: &str,
     out: Output,
     hold_for_review: bool,
+    now: Millis,
 ) -> Finish {
     let t = &claimed.task;
     let out = generator.finish(out);
@@ -425,6 +452,11 @@ pub fn completion(
             message: "the generator returned empty content".into(),
         };
     }
+    let review_status = if t.review == ReviewMode::Auto && !hold_for_review {
+        Review::Approved
+    } else {
+        Review::Pending
+    };
     let title = Some(out.title.trim().to_string())
         .filter(|s| !s.is_empty())
         .or_else(|| first_heading(&out.body))
@@ -446,10 +478,16 @@ pub fn completion(
         prompt_tokens: out.prompt_tokens,
         completion_tokens: out.completion_tokens,
         body: out.body,
-        review_status: if t.auto_approve && !hold_for_review {
-            Review::Approved
-        } else {
-            Review::Pending
-        },
+        review_status,
+        review_reason: hold_for_review.then(|| "written by the template fallback".to_string()),
+        review_record: Some(ReviewRecord {
+            mode: t.review.as_str().into(),
+            checks: Vec::new(),
+            decision: review_status,
+            decider: None,
+            at: Timestamp(now),
+            regenerations: t.regenerations,
+            note: hold_for_review.then(|| "written by the template fallback".to_string()),
+        }),
     }))
 }

@@ -33,6 +33,9 @@ pub struct Shared {
     pub(super) max_tokens: HashMap<String, u32>,
     /// The steps of each profile that writes in steps, each with the profile it runs on.
     pub(super) steps: HashMap<String, Vec<(Step, String)>>,
+    /// `[review]`: the review rules' global defaults (`None`: not configured; tasks whose
+    /// mode is `rules` then use the defaults of every key).
+    pub(super) review: Option<crate::review::settings::ReviewSettings>,
     default_profile: String,
     pub retry_delays: Vec<Duration>,
     poll_interval: Duration,
@@ -267,6 +270,7 @@ impl Shared {
             rates,
             max_tokens,
             steps,
+            review: opts.review.clone(),
             default_profile: default_profile(&opts.generators).to_string(),
             retry_delays: opts.retry_delays.clone(),
             poll_interval: opts.poll_interval,

@@ -68,6 +68,7 @@ pub fn spec_for(t: &Task, a: &Account, remote_attempts: u32) -> Spec {
             max_words: a.max_words,
             forbidden_words: a.forbidden_words.clone(),
         },
+        feedback: t.feedback.clone(),
         callback_url: None,
         children: Default::default(),
     }
@@ -192,6 +193,9 @@ fn log_finish(id: &str, f: &Finish) {
             message, from, to, ..
         } => {
             tracing::warn!(task = id, from = %from, to = %to, error = %message, "profile unavailable; moved to its fallback")
+        }
+        Finish::Regenerate { message, .. } => {
+            tracing::info!(task = id, findings = %message, "review rules asked for a new draft")
         }
         Finish::Released => tracing::info!(task = id, "released at shutdown"),
     }

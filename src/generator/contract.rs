@@ -45,6 +45,10 @@ pub struct Spec {
     /// 1..10, higher is more urgent.
     pub priority: u8,
     pub account: AccountSpec,
+    /// What the review rules found wrong with the previous draft, when they sent it back:
+    /// one instruction per line, for the next draft's prompt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feedback: Vec<String>,
     /// Where content-creator should send callbacks for this task, when the daemon serves one.
     #[serde(skip)]
     pub callback_url: Option<String>,

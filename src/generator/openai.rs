@@ -586,6 +586,12 @@ pub(crate) fn prompt(spec: &Spec) -> (String, String) {
         if let Some(r) = nonempty(&spec.requirements) {
             user.push_str(&format!("其他要求：{r}\n"));
         }
+        if !spec.feedback.is_empty() {
+            user.push_str("上一稿未通过审核，请改正：\n");
+            for f in &spec.feedback {
+                user.push_str(&format!("- {f}\n"));
+            }
+        }
     } else {
         system.push_str(&format!(
             "You are {}",
@@ -629,6 +635,12 @@ pub(crate) fn prompt(spec: &Spec) -> (String, String) {
         }
         if let Some(r) = nonempty(&spec.requirements) {
             user.push_str(&format!("Further requirements: {r}\n"));
+        }
+        if !spec.feedback.is_empty() {
+            user.push_str("The previous draft did not pass review; fix this:\n");
+            for f in &spec.feedback {
+                user.push_str(&format!("- {f}\n"));
+            }
         }
     }
     (system, user.trim_end().to_string())

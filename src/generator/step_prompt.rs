@@ -101,6 +101,12 @@ fn polish_request(spec: &Spec, draft: &str, zh: bool) -> String {
         } else {
             out.push('\n');
         }
+        if !spec.feedback.is_empty() {
+            out.push_str("上一稿未通过审核，请改正：\n");
+            for f in &spec.feedback {
+                out.push_str(&format!("- {f}\n"));
+            }
+        }
         out.push_str("只输出润色后的文章。\n\n初稿：\n\n");
     } else {
         match (a.min_words, a.max_words) {
@@ -126,6 +132,12 @@ fn polish_request(spec: &Spec, draft: &str, zh: bool) -> String {
             }
         } else {
             out.push('\n');
+        }
+        if !spec.feedback.is_empty() {
+            out.push_str("The previous article did not pass review; fix this:\n");
+            for f in &spec.feedback {
+                out.push_str(&format!("- {f}\n"));
+            }
         }
         out.push_str("Reply with the polished article only.\n\nDraft:\n\n");
     }
@@ -170,6 +182,23 @@ mod tests {
         ] {
             assert!(user.contains(needle), "{needle}: {user}");
         }
+    }
+
+    #[test]
+    fn the_polish_step_carries_the_review_feedback() {
+        let mut s = spec();
+        s.account.language = "en".into();
+        s.feedback = vec!["the previous draft had 412 words; write 800–1500".into()];
+        let earlier = vec![(Step::Draft, "# T\n\nThe draft.".to_string())];
+        let (_, user) = step_prompt(Step::Polish, article(), &s, &earlier);
+        assert!(
+            user.contains("did not pass review")
+                && user.contains("- the previous draft had 412 words; write 800–1500"),
+            "{user}"
+        );
+        s.feedback.clear();
+        let (_, user) = step_prompt(Step::Polish, article(), &s, &earlier);
+        assert!(!user.contains("did not pass review"), "{user}");
     }
 
     #[test]

@@ -61,6 +61,7 @@ pub(crate) fn spec() -> Spec {
         requirements: Some("多举例子".into()),
         tone: Some("专业".into()),
         priority: 5,
+        feedback: Vec::new(),
         account: AccountSpec {
             name: "blog".into(),
             display_name: Some("Rust 周刊".into()),

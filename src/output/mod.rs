@@ -124,6 +124,41 @@ fn plain(v: &Value) -> String {
     }
 }
 
+/// A content row's review record, one line per rule: the mode, the decision and who made
+/// it, then each rule's result with what it found.
+fn review_text(o: &Map<String, Value>) -> String {
+    let text = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or("-").to_string();
+    let mut out = format!(
+        "{} → {} (decided by {})",
+        text("mode"),
+        text("decision"),
+        o.get("decider").and_then(Value::as_str).unwrap_or("nobody")
+    );
+    if let Some(n) = o
+        .get("regenerations")
+        .and_then(Value::as_u64)
+        .filter(|n| *n > 0)
+    {
+        out.push_str(&format!(", after {n} regeneration(s)"));
+    }
+    if let Some(note) = o.get("note").and_then(Value::as_str) {
+        out.push_str(&format!("\n{note}"));
+    }
+    for c in o
+        .get("checks")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let field = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or_default();
+        out.push_str(&format!("\n{}: {}", field("check"), field("result")));
+        if !field("detail").is_empty() {
+            out.push_str(&format!(" ({})", field("detail")));
+        }
+    }
+    out
+}
+
 /// A table in the project's style: condensed UTF-8 borders, wrapped to the terminal's width
 /// only on a terminal.
 pub fn new_table(style: &Style) -> Table {
@@ -175,6 +210,7 @@ impl Printer {
                 }
             }
             Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
+            Value::Object(o) if key == "review_record" => review_text(o),
             other => plain(other),
         }
     }

@@ -2,13 +2,15 @@
 
 use super::sql::{args, Row, Sql};
 use super::{json_list, parse_json_list, Conn};
-use crate::domain::account::{check_word_range, Account, AccountPatch, NewAccount};
+use std::collections::BTreeMap;
+
+use crate::domain::account::{check_word_range, Account, AccountPatch, NewAccount, ReviewMode};
 use crate::domain::time::{now_ms, Timestamp};
 use crate::domain::Status;
 use crate::error::{Error, Result};
 
 const COLUMNS: &str = "id, name, display_name, platform, language, tone, category, persona, \
-                       min_words, max_words, forbidden_words, auto_approve, created_at, updated_at";
+                       min_words, max_words, forbidden_words, review, review_rules, created_at, updated_at";
 
 fn from_row(r: &Row<'_>) -> Result<Account> {
     Ok(Account {
@@ -23,10 +25,21 @@ fn from_row(r: &Row<'_>) -> Result<Account> {
         min_words: r.get(8)?,
         max_words: r.get(9)?,
         forbidden_words: parse_json_list(r.get(10)?),
-        auto_approve: r.get(11)?,
-        created_at: Timestamp(r.get(12)?),
-        updated_at: Timestamp(r.get(13)?),
+        review: review_mode(r.get(11)?)?,
+        review_rules: serde_json::from_str(&r.get::<String>(12)?).unwrap_or_default(),
+        created_at: Timestamp(r.get(13)?),
+        updated_at: Timestamp(r.get(14)?),
     })
+}
+
+/// Reads a review mode column.
+pub(super) fn review_mode(v: String) -> Result<ReviewMode> {
+    v.parse()
+        .map_err(|e: String| Error::Store(format!("a row holds an unknown review mode: {e}")))
+}
+
+fn rules_text(rules: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(rules).unwrap_or_else(|_| "{}".into())
 }
 
 fn duplicate(name: &str) -> Error {
@@ -43,8 +56,9 @@ pub fn insert(conn: &Conn, a: &NewAccount) -> Result<Account> {
         .one(
             Sql::same(
                 "INSERT INTO accounts(name, display_name, platform, language, tone, category, persona,
-                                      min_words, max_words, forbidden_words, auto_approve, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
+                                      min_words, max_words, forbidden_words, auto_approve, review, review_rules,
+                                      created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14) RETURNING id",
             ),
             args![
                 a.name,
@@ -57,7 +71,9 @@ pub fn insert(conn: &Conn, a: &NewAccount) -> Result<Account> {
                 a.min_words,
                 a.max_words,
                 json_list(&a.forbidden_words),
-                a.auto_approve,
+                a.review == ReviewMode::Auto,
+                a.review.as_str(),
+                rules_text(&a.review_rules),
                 now
             ],
             |r| r.get(0),
@@ -122,11 +138,19 @@ pub fn update(conn: &Conn, id: i64, patch: &AccountPatch) -> Result<Account> {
     let max_words = patch.max_words.unwrap_or(cur.max_words);
     check_word_range(min_words, max_words)?;
     let name = patch.name.clone().unwrap_or(cur.name);
+    let review = patch.review.unwrap_or(cur.review);
+    let mut rules = cur.review_rules;
+    for (key, value) in &patch.review_rules {
+        match value {
+            Some(v) => rules.insert(key.clone(), v.clone()),
+            None => rules.remove(key),
+        };
+    }
     conn.exec(
         Sql::same(
             "UPDATE accounts SET name = ?2, display_name = ?3, platform = ?4, language = ?5, tone = ?6,
                     category = ?7, persona = ?8, min_words = ?9, max_words = ?10, forbidden_words = ?11,
-                    auto_approve = ?12, updated_at = ?13
+                    auto_approve = ?12, updated_at = ?13, review = ?14, review_rules = ?15
              WHERE id = ?1",
         ),
         args![
@@ -146,8 +170,10 @@ pub fn update(conn: &Conn, id: i64, patch: &AccountPatch) -> Result<Account> {
                 .as_ref()
                 .unwrap_or(&cur.forbidden_words)
         ),
-        patch.auto_approve.unwrap_or(cur.auto_approve),
+        review == ReviewMode::Auto,
             now_ms(),
+            review.as_str(),
+            rules_text(&rules),
         ],
     )
     .map_err(|e| {

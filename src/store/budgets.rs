@@ -482,7 +482,7 @@ mod tests {
             requirements: None,
             tone: None,
             priority: 5,
-            auto_approve: None,
+            review: None,
             max_retries: 3,
             timeout: Duration::from_secs(86_400 * 3),
             callback_url: None,
@@ -563,6 +563,8 @@ mod tests {
             prompt_tokens: Some(10),
             completion_tokens: Some(20),
             review_status: Review::Approved,
+            review_reason: None,
+            review_record: None,
         }))
     }
 

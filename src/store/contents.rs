@@ -2,6 +2,7 @@
 
 use super::sql::{args, pg_placeholders, Row, Sql, ToValue, Value};
 use super::{json_list, parse_json_list, Conn};
+use crate::domain::content::{ReviewRecord, DECIDER_OPERATOR};
 use crate::domain::time::{Millis, Timestamp};
 use crate::domain::{Content, Image, Review, TaskId};
 use crate::error::{Error, Result};
@@ -26,13 +27,30 @@ pub struct NewContent {
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
     pub review_status: Review,
+    /// Why it is held, when it is.
+    pub review_reason: Option<String>,
+    pub review_record: Option<ReviewRecord>,
 }
 
 const SELECT: &str = "SELECT c.id, c.task_id, (SELECT name FROM accounts WHERE id = c.account_id),
     c.account_id, c.topic, c.keywords, c.title, c.summary, c.body, c.html, c.cover_image, c.images,
     c.word_count, c.quality_score, c.generator, c.model, c.prompt_tokens, c.completion_tokens,
-    c.review_status, c.review_reason, c.reviewed_at, c.created_at, c.updated_at
+    c.review_status, c.review_reason, c.reviewed_at, c.created_at, c.updated_at, c.review_record
     FROM contents c";
+
+/// The record's failed checks as stored for filtering: `,word_range,forbidden_word,`.
+fn failed_checks(r: &ReviewRecord) -> String {
+    let mut s = String::from(",");
+    for c in r.failed() {
+        s.push_str(&c.check);
+        s.push(',');
+    }
+    s
+}
+
+fn record_text(r: &ReviewRecord) -> String {
+    serde_json::to_string(r).unwrap_or_else(|_| "null".into())
+}
 
 fn from_row(r: &Row<'_>) -> Result<Content> {
     let images: String = r.get(11)?;
@@ -61,6 +79,9 @@ fn from_row(r: &Row<'_>) -> Result<Content> {
         reviewed_at: r.get::<Option<i64>>(20)?.map(Timestamp),
         created_at: Timestamp(r.get(21)?),
         updated_at: Timestamp(r.get(22)?),
+        review_record: r
+            .get::<Option<String>>(23)?
+            .and_then(|t| serde_json::from_str(&t).ok()),
     })
 }
 
@@ -76,8 +97,10 @@ pub fn insert(conn: &Conn, c: &NewContent, now: Millis) -> Result<Option<i64>> {
         Sql::same(
             "INSERT INTO contents(task_id, account_id, topic, keywords, title, body, html, summary,
                 cover_image, images, word_count, quality_score, generator, model, prompt_tokens,
-                completion_tokens, review_status, reviewed_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)
+                completion_tokens, review_status, reviewed_at, created_at, updated_at,
+                review_reason, review_record, review_checks, review_decider)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19,
+                     ?20, ?21, ?22, ?23)
              ON CONFLICT(task_id) DO NOTHING RETURNING id",
         ),
         args![
@@ -100,6 +123,10 @@ pub fn insert(conn: &Conn, c: &NewContent, now: Millis) -> Result<Option<i64>> {
             c.review_status.as_str(),
             reviewed_at,
             now,
+            c.review_reason,
+            c.review_record.as_ref().map(record_text),
+            c.review_record.as_ref().map(failed_checks),
+            c.review_record.as_ref().and_then(|r| r.decider.clone()),
         ],
         |r| r.get(0),
     )
@@ -148,12 +175,15 @@ pub fn find(conn: &Conn, reference: &str) -> Result<Content> {
 pub struct Filter {
     pub account_id: Option<i64>,
     pub review: Vec<Review>,
+    /// Only content whose review record has a failed check of each of these reason ids.
+    pub reasons: Vec<String>,
     pub since: Option<Millis>,
     pub limit: Option<u32>,
 }
 
 /// Content newest first (by id, which is unique: the order is complete on both engines).
 pub fn list(conn: &Conn, f: &Filter) -> Result<Vec<Content>> {
+    let patterns: Vec<String> = f.reasons.iter().map(|r| format!("%,{r},%")).collect();
     let mut sql = String::from(SELECT);
     let mut clauses = Vec::new();
     let mut args: Vec<Value<'_>> = Vec::new();
@@ -167,6 +197,10 @@ pub fn list(conn: &Conn, f: &Filter) -> Result<Vec<Content>> {
             vec!["?"; f.review.len()].join(",")
         ));
         args.extend(f.review.iter().map(|r| Value::Text(r.as_str())));
+    }
+    for p in &patterns {
+        clauses.push("c.review_checks LIKE ?".into());
+        args.push(Value::Text(p));
     }
     if let Some(s) = &f.since {
         clauses.push("c.created_at >= ?".into());
@@ -213,13 +247,76 @@ pub fn review(
             kind: "content",
             id: id.to_string(),
         })?;
+    let (record, mode): (Option<String>, Option<String>) = conn.one(
+        Sql::same(
+            "SELECT c.review_record, (SELECT t.review FROM tasks t WHERE t.id = c.task_id)
+             FROM contents c WHERE c.id = ?1",
+        ),
+        args![id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let record = record
+        .and_then(|t| serde_json::from_str::<ReviewRecord>(&t).ok())
+        .map(|mut r| {
+            r.decision = to;
+            r.decider = Some(DECIDER_OPERATOR.into());
+            r.at = Timestamp(now);
+            r.note = reason.map(str::to_string);
+            r
+        })
+        .unwrap_or_else(|| ReviewRecord {
+            mode: mode.unwrap_or_else(|| "manual".into()),
+            checks: Vec::new(),
+            decision: to,
+            decider: Some(DECIDER_OPERATOR.into()),
+            at: Timestamp(now),
+            regenerations: 0,
+            note: reason.map(str::to_string),
+        });
     conn.exec(
         Sql::same(
-            "UPDATE contents SET review_status = ?2, review_reason = ?3, reviewed_at = ?4, updated_at = ?4 WHERE id = ?1",
+            "UPDATE contents SET review_status = ?2, review_reason = ?3, reviewed_at = ?4, updated_at = ?4,
+                    review_record = ?5, review_decider = ?6 WHERE id = ?1",
         ),
-        args![id, to.as_str(), reason, now],
+        args![
+            id,
+            to.as_str(),
+            reason,
+            now,
+            record_text(&record),
+            DECIDER_OPERATOR
+        ],
     )?;
     Ok(Review::parse(&cur).unwrap_or(Review::Pending))
+}
+
+/// Replaces the review of content `id` with `record` (a re-run of the rules): its state,
+/// the reason it is held (`None` clears it) and the record.
+pub fn set_review(
+    conn: &Conn,
+    id: i64,
+    record: &ReviewRecord,
+    reason: Option<&str>,
+    now: Millis,
+) -> Result<()> {
+    let reviewed_at = (record.decision != Review::Pending).then_some(now);
+    conn.exec(
+        Sql::same(
+            "UPDATE contents SET review_status = ?2, review_reason = ?3, reviewed_at = ?4, updated_at = ?5,
+                    review_record = ?6, review_checks = ?7, review_decider = ?8 WHERE id = ?1",
+        ),
+        args![
+            id,
+            record.decision.as_str(),
+            reason,
+            reviewed_at,
+            now,
+            record_text(record),
+            failed_checks(record),
+            record.decider.clone()
+        ],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -253,6 +350,8 @@ mod tests {
             prompt_tokens: Some(100),
             completion_tokens: None,
             review_status: review,
+            review_reason: None,
+            review_record: None,
         }
     }
 

@@ -401,8 +401,27 @@ ALTER TABLE tasks ADD COLUMN rate_tokens INTEGER;
 /// Versions 11 to 13 are taken by changes made beside this one; these placeholders keep the
 /// numbering until they are merged in.
 const RESERVED_V11: &str = "SELECT 1;";
-const RESERVED_V12: &str = "SELECT 1;";
 const RESERVED_V13: &str = "SELECT 1;";
+
+/// Review rules: the review mode of accounts and tasks (`auto`, `rules`, `manual`), replacing
+/// `auto_approve` (kept, written as `review = 'auto'`, for older readers of the rows: true
+/// becomes `auto`, false `manual`); an account's `--review-rule` overrides (a JSON object of
+/// `KEY: VALUE` text); a task's regenerations, the feedback for its next draft and the drafts
+/// the rules sent back (JSON); a content row's review record (JSON), the checks that did not
+/// pass (`,word_range,forbidden_word,`, for filtering) and who decided (`rules`, `operator`).
+const V12: &str = r#"
+ALTER TABLE accounts ADD COLUMN review TEXT NOT NULL DEFAULT 'auto';
+ALTER TABLE accounts ADD COLUMN review_rules TEXT NOT NULL DEFAULT '{}';
+UPDATE accounts SET review = CASE WHEN auto_approve = 0 THEN 'manual' ELSE 'auto' END;
+ALTER TABLE tasks ADD COLUMN review TEXT NOT NULL DEFAULT 'auto';
+ALTER TABLE tasks ADD COLUMN regenerations INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN review_feedback TEXT;
+ALTER TABLE tasks ADD COLUMN review_drafts TEXT;
+UPDATE tasks SET review = 'manual' WHERE auto_approve = 0;
+ALTER TABLE contents ADD COLUMN review_record TEXT;
+ALTER TABLE contents ADD COLUMN review_checks TEXT;
+ALTER TABLE contents ADD COLUMN review_decider TEXT;
+"#;
 
 /// Generation steps (outline, draft, polish): each finished step of a task.
 const V14: &str = r#"
@@ -442,7 +461,7 @@ const MIGRATIONS: &[&str] = &[
     V9,
     V10,
     RESERVED_V11,
-    RESERVED_V12,
+    V12,
     RESERVED_V13,
     V14,
 ];

@@ -66,6 +66,7 @@ pub mod pg;
 pub mod plans;
 pub mod queue;
 pub mod rates;
+pub mod signatures;
 pub(crate) mod sql;
 pub mod steps;
 pub mod task_ids;
@@ -918,7 +919,8 @@ pub(crate) mod testing {
                 min_words: None,
                 max_words: None,
                 forbidden_words: vec![],
-                auto_approve: true,
+                review: crate::domain::account::ReviewMode::Auto,
+                review_rules: Default::default(),
             },
         )?
         .id)
@@ -950,7 +952,8 @@ mod conformance {
             min_words: Some(800),
             max_words: None,
             forbidden_words: vec!["坏".into()],
-            auto_approve,
+            review: crate::domain::account::ReviewMode::from_auto_approve(auto_approve),
+            review_rules: [("min_sections".to_string(), "3".to_string())].into(),
         }
     }
 
@@ -960,7 +963,11 @@ mod conformance {
             .write(|c| accounts::insert(c, &account("Tech", false)))
             .unwrap();
         assert_eq!(a.name, "Tech");
-        assert!(!a.auto_approve);
+        assert_eq!(a.review, crate::domain::account::ReviewMode::Manual);
+        assert_eq!(
+            a.review_rules.get("min_sections").map(String::as_str),
+            Some("3")
+        );
         let found = store.read(|c| accounts::find(c, "tech")).unwrap();
         assert_eq!(found.id, a.id, "names are case-insensitive");
         assert_eq!(a.min_words, Some(800));

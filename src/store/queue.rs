@@ -44,6 +44,8 @@ pub const TASKS_FAILED: &str = "tasks_failed_total";
 pub const TASKS_TIMEOUT: &str = "tasks_timeout_total";
 pub const TASK_RETRIES: &str = "task_retries_total";
 pub const TASK_SNOOZES: &str = "task_rate_limited_total";
+/// Drafts the review rules sent back for a new one.
+pub const TASK_REGENERATIONS: &str = "task_regenerations_total";
 /// Tasks moved to a fallback profile, by `from` and `to` profile.
 pub const TASK_FALLBACKS: &str = "task_fallbacks_total";
 pub const TOKENS: &str = "tokens_total";
@@ -1241,6 +1243,17 @@ pub enum Finish {
         to: String,
         original: String,
     },
+    /// The review rules sent the draft back: back to pending now, no retry used, one more
+    /// regeneration counted; `draft` (a JSON record of the draft and its findings) is added
+    /// to the task's rejected drafts and `feedback` goes into the next attempt's prompt.
+    /// The draft's tokens count as a completion's.
+    Regenerate {
+        message: String,
+        draft: serde_json::Value,
+        feedback: Vec<String>,
+        prompt_tokens: Option<u32>,
+        completion_tokens: Option<u32>,
+    },
     /// Shutdown or a lost lease: back to pending now, no retry used. Tasks with a remote job
     /// keep it and stay `processing` with an expired lease, so the next daemon adopts them.
     Released,
@@ -1252,6 +1265,14 @@ fn settlement(f: &Finish) -> budgets::Settlement {
         Finish::Completed(c) => budgets::Settlement::Usage(budgets::Usage {
             prompt: c.prompt_tokens.unwrap_or(0).into(),
             completion: c.completion_tokens.unwrap_or(0).into(),
+        }),
+        Finish::Regenerate {
+            prompt_tokens,
+            completion_tokens,
+            ..
+        } => budgets::Settlement::Usage(budgets::Usage {
+            prompt: prompt_tokens.unwrap_or(0).into(),
+            completion: completion_tokens.unwrap_or(0).into(),
         }),
         Finish::Released => budgets::Settlement::Released,
         _ => budgets::Settlement::Release,
@@ -1284,7 +1305,7 @@ pub fn finish(
     let running = [Status::Submitted, Status::Processing];
     if let Some(key) = forget_submit_key(conn, seq, held.submit_key)? {
         let why = match f {
-            Finish::Completed(_) => None,
+            Finish::Completed(_) | Finish::Regenerate { .. } => None,
             Finish::Released => Some("released at shutdown while its submit was under way".into()),
             Finish::Retry { message, .. }
             | Finish::Failed { message, .. }
@@ -1388,6 +1409,42 @@ pub fn finish(
                 "",
                 1,
             )?;
+            Ok(Some(Status::Pending))
+        }
+        Finish::Regenerate {
+            message,
+            draft,
+            feedback,
+            ..
+        } => {
+            if !running.contains(&held.status) {
+                return Ok(None);
+            }
+            let task = tasks::get(conn, seq)?;
+            // The next draft is written from the start: steps of this one are not reused.
+            super::steps::discard(conn, seq)?;
+            let mut drafts = tasks::review_drafts(conn, seq)?;
+            drafts.push(draft.clone());
+            let mut c = cleared();
+            c.next_attempt_at = Some(now);
+            c.remote_job_id = Some(None);
+            c.progress = Some(None);
+            c.current_step = Some(None);
+            c.error_kind = Some(None);
+            c.error_message = Some(None);
+            c.regenerations = Some(task.regenerations + 1);
+            c.review_feedback = Some(Some(
+                serde_json::to_string(feedback).unwrap_or_else(|_| "[]".into()),
+            ));
+            c.review_drafts = Some(Some(
+                serde_json::to_string(&drafts).unwrap_or_else(|_| "[]".into()),
+            ));
+            let msg = format!(
+                "review: draft sent back for a new one (regeneration {}): {message}",
+                task.regenerations + 1
+            );
+            tasks::transition(conn, seq, &running, Status::Pending, &c, Some(&msg), now)?;
+            counters::add(conn, TASK_REGENERATIONS, "", 1)?;
             Ok(Some(Status::Pending))
         }
         Finish::Failed { kind, message } => {
@@ -1568,6 +1625,14 @@ fn settle_reservation(conn: &Conn, seq: Seq, f: &Finish, now: Millis) -> Result<
     };
     let used = match f {
         Finish::Completed(c) => match (c.prompt_tokens, c.completion_tokens) {
+            (None, None) => Some(reserved),
+            (p, c) => Some(u64::from(p.unwrap_or(0)) + u64::from(c.unwrap_or(0))),
+        },
+        Finish::Regenerate {
+            prompt_tokens,
+            completion_tokens,
+            ..
+        } => match (prompt_tokens, completion_tokens) {
             (None, None) => Some(reserved),
             (p, c) => Some(u64::from(p.unwrap_or(0)) + u64::from(c.unwrap_or(0))),
         },
@@ -1917,7 +1982,8 @@ mod tests {
                         min_words: None,
                         max_words: None,
                         forbidden_words: vec![],
-                        auto_approve: true,
+                        review: crate::domain::account::ReviewMode::Auto,
+                        review_rules: Default::default(),
                     },
                 )
             })
@@ -1941,7 +2007,7 @@ mod tests {
             requirements: None,
             tone: None,
             priority,
-            auto_approve: None,
+            review: None,
             max_retries: 3,
             timeout: Duration::from_secs(timeout_s),
             callback_url: None,
@@ -1984,6 +2050,8 @@ mod tests {
             prompt_tokens: Some(10),
             completion_tokens: Some(20),
             review_status: Review::Approved,
+            review_reason: None,
+            review_record: None,
         }
     }
 

@@ -175,6 +175,8 @@ mod tests {
             prompt_tokens: None,
             completion_tokens: None,
             review_status: Review::Approved,
+            review_reason: None,
+            review_record: None,
         };
         let cid = store
             .write(|c| {

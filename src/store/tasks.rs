@@ -4,21 +4,21 @@
 use super::sql::{args, pg_placeholders, Row, Sql, ToValue, Value};
 pub use super::task_ids::{resolve, Seq};
 use super::{contents, counters, json_list, outbox, parse_json_list, Conn};
-use crate::domain::account::Account;
+use crate::domain::account::{Account, ReviewMode};
 use crate::domain::time::{rfc3339, Millis, Timestamp};
 use crate::domain::{CallbackDelivery, NewTask, Status, Task, TaskEvent, TaskId};
 use crate::error::{Error, Result};
 
 const SELECT: &str = "SELECT t.seq, t.id, (SELECT name FROM accounts WHERE id = t.account_id),
     t.account_id, t.topic, t.keywords, t.category, t.requirements, t.tone, t.priority,
-    t.auto_approve, t.max_retries, t.retry_count, t.timeout_s, t.callback_url, t.generator,
+    t.review, t.max_retries, t.retry_count, t.timeout_s, t.callback_url, t.generator,
     t.idempotency_key, t.plan_id, t.plan_run_id, t.status, t.remote_job_id, t.progress,
     t.current_step, t.lease_owner, t.lease_expires_at, t.next_attempt_at, t.deadline_at,
     t.error_kind, t.error_message, t.content_id,
     (SELECT count(*) FROM task_events e WHERE e.task_seq = t.seq),
     t.created_at, t.submitted_at, t.started_at, t.completed_at, t.updated_at,
     d.id, d.event, d.status, d.attempts, d.last_status_code, d.last_error, d.next_attempt_at,
-    d.sent_at, t.original_generator
+    d.sent_at, t.original_generator, t.regenerations, t.review_feedback
     FROM tasks t
     LEFT JOIN deliveries d ON d.id = (SELECT max(id) FROM deliveries WHERE task_id = t.id)";
 
@@ -48,7 +48,12 @@ fn from_row(r: &Row<'_>) -> Result<Task> {
         requirements: r.get(7)?,
         tone: r.get(8)?,
         priority: r.get(9)?,
-        auto_approve: r.get(10)?,
+        review: super::accounts::review_mode(r.get(10)?)?,
+        regenerations: r.get(45)?,
+        feedback: r
+            .get::<Option<String>>(46)?
+            .map(|s| parse_json_list(Some(s)))
+            .unwrap_or_default(),
         max_retries: r.get(11)?,
         retry_count: r.get(12)?,
         timeout_seconds: r.get(13)?,
@@ -108,8 +113,8 @@ pub struct Submitted {
 /// beforehand: only the idempotency key can conflict.
 const INSERT_LITE: &str = "INSERT INTO tasks(id, account_id, topic, keywords, category, requirements, tone, priority,
                                auto_approve, max_retries, timeout_s, deadline_at, callback_url, generator,
-                               idempotency_key, status, next_attempt_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 'pending', ?16, ?16, ?16)
+                               idempotency_key, status, next_attempt_at, created_at, updated_at, review)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 'pending', ?16, ?16, ?16, ?17)
              ON CONFLICT(idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
              RETURNING seq";
 
@@ -120,8 +125,8 @@ const INSERT_LITE: &str = "INSERT INTO tasks(id, account_id, topic, keywords, ca
 /// nothing instead of aborting the whole transaction with a unique violation.
 const INSERT_PG: &str = "INSERT INTO tasks(id, account_id, topic, keywords, category, requirements, tone, priority,
                                auto_approve, max_retries, timeout_s, deadline_at, callback_url, generator,
-                               idempotency_key, status, next_attempt_at, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'pending', $16, $16, $16)
+                               idempotency_key, status, next_attempt_at, created_at, updated_at, review)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'pending', $16, $16, $16, $17)
              ON CONFLICT DO NOTHING
              RETURNING seq";
 
@@ -132,6 +137,7 @@ const INSERT_PG: &str = "INSERT INTO tasks(id, account_id, topic, keywords, cate
 pub fn insert(conn: &Conn, task: &NewTask, account: &Account, now: Millis) -> Result<Submitted> {
     let keywords = (!task.keywords.is_empty()).then(|| json_list(&task.keywords));
     let timeout_s = task.timeout.as_secs() as i64;
+    let review = task.review.unwrap_or(account.review);
     loop {
         let id = TaskId::random();
         if !conn.is_pg() {
@@ -155,7 +161,7 @@ pub fn insert(conn: &Conn, task: &NewTask, account: &Account, now: Millis) -> Re
                 task.requirements,
                 task.tone.as_deref().or(account.tone.as_deref()),
                 task.priority,
-                task.auto_approve.unwrap_or(account.auto_approve),
+                review == ReviewMode::Auto,
                 task.max_retries,
                 timeout_s,
                 now + timeout_s * 1000,
@@ -163,6 +169,7 @@ pub fn insert(conn: &Conn, task: &NewTask, account: &Account, now: Millis) -> Re
                 task.generator,
                 task.idempotency_key,
                 now,
+                review.as_str(),
             ],
             |r| r.get(0),
         )?;
@@ -463,6 +470,9 @@ pub struct Changes {
     pub completed_at: Option<Option<Millis>>,
     pub generator: Option<Option<String>>,
     pub original_generator: Option<Option<String>>,
+    pub regenerations: Option<u32>,
+    pub review_feedback: Option<Option<String>>,
+    pub review_drafts: Option<Option<String>>,
 }
 
 impl Changes {
@@ -516,8 +526,32 @@ impl Changes {
         if let Some(v) = &self.original_generator {
             c.push(("original_generator", v.value()));
         }
+        if let Some(v) = &self.regenerations {
+            c.push(("regenerations", v.value()));
+        }
+        if let Some(v) = &self.review_feedback {
+            c.push(("review_feedback", v.value()));
+        }
+        if let Some(v) = &self.review_drafts {
+            c.push(("review_drafts", v.value()));
+        }
         c
     }
+}
+
+/// The drafts the review rules sent back for task `seq`, oldest first (JSON values as the
+/// engine recorded them).
+pub fn review_drafts(conn: &Conn, seq: Seq) -> Result<Vec<serde_json::Value>> {
+    let text: Option<String> = conn
+        .row(
+            Sql::same("SELECT review_drafts FROM tasks WHERE seq = ?1"),
+            args![seq.0],
+            |r| r.get(0),
+        )?
+        .flatten();
+    Ok(text
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default())
 }
 
 /// Moves a task from one of `from` to `to`, applies `changes` and appends a `task_events`
@@ -756,6 +790,10 @@ pub fn retry(conn: &Conn, seq: Seq, force: bool, now: Millis) -> Result<Outcome>
         progress: Some(None),
         current_step: Some(None),
         completed_at: Some(None),
+        // The review rules start over: no feedback, every regeneration available again
+        // (the rejected drafts stay on record).
+        regenerations: Some(0),
+        review_feedback: Some(None),
         ..Changes::default()
     };
     let mut message = if force && task.retry_count >= task.max_retries {
@@ -902,7 +940,8 @@ pub(crate) mod tests {
             min_words: None,
             max_words: None,
             forbidden_words: Vec::new(),
-            auto_approve: false,
+            review: crate::domain::account::ReviewMode::Manual,
+            review_rules: Default::default(),
         };
         store.write(|c| accounts::insert(c, &a)).unwrap()
     }
@@ -916,7 +955,7 @@ pub(crate) mod tests {
             requirements: None,
             tone: None,
             priority,
-            auto_approve: None,
+            review: None,
             max_retries: 1,
             timeout: Duration::from_secs(60),
             callback_url: None,
@@ -984,7 +1023,7 @@ pub(crate) mod tests {
         assert_eq!(t.keywords, ["a", "b"]);
         assert_eq!(t.category.as_deref(), Some("tech"), "the account's default");
         assert_eq!(t.tone.as_deref(), Some("calm"));
-        assert!(!t.auto_approve, "the account's default");
+        assert_eq!(t.review, ReviewMode::Manual, "the account's default");
         assert_eq!(t.idempotency_key.as_deref(), Some("k1"));
         assert_eq!(t.status, Status::Pending);
         assert_eq!(t.created_at, Timestamp(3_000));

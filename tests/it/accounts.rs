@@ -1,5 +1,6 @@
 //! `account add/list/show/edit/remove`.
 
+use contenthub::domain::account::ReviewMode;
 use contenthub::domain::Account;
 
 use crate::support::{Env, Fixture};
@@ -38,7 +39,7 @@ pub(crate) fn add_list_show_and_edit() {
     assert_eq!(added.language, "zh-CN", "languages are canonicalised");
     assert_eq!((added.min_words, added.max_words), (Some(800), Some(1500)));
     assert_eq!(added.forbidden_words, ["震惊", "绝对"]);
-    assert!(!added.auto_approve);
+    assert_eq!(added.review, ReviewMode::Manual);
     assert_eq!(added.created_at, added.updated_at);
 
     let run = env.run(["account", "add", "newsletter", "-q"]).success();
@@ -48,7 +49,7 @@ pub(crate) fn add_list_show_and_edit() {
         (defaults.platform.as_str(), defaults.language.as_str()),
         ("wechat", "zh-CN")
     );
-    assert!(defaults.auto_approve && defaults.forbidden_words.is_empty());
+    assert!(defaults.review == ReviewMode::Auto && defaults.forbidden_words.is_empty());
 
     let list: Vec<Account> = env.json(&["account", "list"]);
     assert_eq!(
@@ -81,7 +82,7 @@ pub(crate) fn add_list_show_and_edit() {
     assert_eq!(edited.name, "tech-weekly");
     assert_eq!(edited.tone, None, "an empty value clears a field");
     assert_eq!((edited.min_words, edited.max_words), (None, Some(600)));
-    assert!(edited.auto_approve);
+    assert_eq!(edited.review, ReviewMode::Auto);
     assert!(edited.forbidden_words.is_empty());
     assert_eq!(
         edited.persona.as_deref(),

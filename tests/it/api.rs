@@ -389,11 +389,11 @@ pub(crate) fn endpoints_happy_paths_agree_with_the_cli() {
     assert_eq!(
         (
             &shown["priority"],
-            &shown["auto_approve"],
+            &shown["review"],
             &shown["max_retries"],
             &shown["timeout_seconds"]
         ),
-        (&json!(7), &json!(false), &json!(2), &json!(2700))
+        (&json!(7), &json!("manual"), &json!(2), &json!(2700))
     );
     let by_prefix = api.get(&task_path("aaaa")).ok(200);
     assert_eq!(by_prefix["id"], fx.pending.as_str());
@@ -531,6 +531,22 @@ pub(crate) fn endpoints_happy_paths_agree_with_the_cli() {
     assert_eq!(env.count("SELECT count(*) FROM tasks"), 7);
     api.get(&task_path(&fx.completed))
         .error(404, "not_found", None);
+    // `review` is the newer form of `auto_approve`; both may be given when they agree.
+    let rules = api
+        .post(
+            SUBMIT,
+            &json!({"account_id": "blog", "topic": "Rules", "review": "rules"}),
+        )
+        .ok(202);
+    let rules = api
+        .get(&task_path(rules["task_id"].as_str().unwrap()))
+        .ok(200);
+    assert_eq!(rules["review"], "rules");
+    api.post(
+        SUBMIT,
+        &json!({"account_id": "blog", "topic": "Both", "review": "auto", "auto_approve": false}),
+    )
+    .ok(422);
 }
 
 #[test]

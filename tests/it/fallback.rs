@@ -185,7 +185,7 @@ pub(crate) fn falling_back_to_the_template_holds_the_content_for_review() {
     assert_eq!(profiles_called(&mock), ["paid"]);
     let t: Value = env.json(&["task", "show", &id]);
     assert_eq!(t["status"], "completed", "{t}");
-    assert_eq!(t["auto_approve"], true, "{t}");
+    assert_eq!(t["review"], "auto", "{t}");
     assert_eq!(t["generator"], "template", "{t}");
     let c: Value = env.json(&["content", "show", &id]);
     assert_eq!(c["generator"], "template", "{c}");

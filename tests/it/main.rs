@@ -25,6 +25,7 @@ mod outbox;
 mod pg;
 mod rates;
 mod readme;
+mod review;
 mod scheduler;
 mod snapshots;
 mod sockets;

@@ -8,6 +8,7 @@
 //! version-2 fixture (see `tests/data/make-v2.sh`).
 
 use crate::support::{Env, Stats};
+use contenthub::domain::account::ReviewMode;
 use contenthub::domain::{Account, Status, Task, TaskEvent};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/v1.db");
@@ -117,7 +118,17 @@ fn a_v1_store_opens_migrates_and_keeps_its_data() {
         (Some(500), Some(1500))
     );
     assert_eq!(accounts[1].language, "en-US");
-    assert!(!accounts[1].auto_approve);
+    assert_eq!(accounts[1].review, ReviewMode::Manual);
+    assert_eq!(accounts[0].review, ReviewMode::Auto);
+    // Tasks migrate the same way: auto_approve true is `auto`, false `manual`.
+    assert_eq!(
+        env.count("SELECT count(*) FROM tasks WHERE review <> CASE WHEN auto_approve = 0 THEN 'manual' ELSE 'auto' END"),
+        0
+    );
+    assert_eq!(
+        env.count("SELECT count(*) FROM tasks WHERE review = 'manual'"),
+        1
+    );
 
     // The tables still render, and every row of version 1 is still there after migrating.
     assert!(env.ok(["task", "list"]).contains("Pending with everything"));

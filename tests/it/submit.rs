@@ -1,5 +1,6 @@
 //! `task submit`: one task, idempotency keys, and bulk files (JSONL, CSV, stdin).
 
+use contenthub::domain::account::ReviewMode;
 use contenthub::domain::{Status, Task};
 
 use crate::support::{ids, is_task_id, raw_id, Env};
@@ -77,7 +78,7 @@ pub(crate) fn submit_prints_the_new_id_and_stores_every_field() {
         "the account's category is the default"
     );
     assert!(
-        !t.auto_approve,
+        t.review == ReviewMode::Manual,
         "the account's auto-approve setting is the default"
     );
     assert_eq!(t.max_retries, 5);
@@ -102,7 +103,7 @@ pub(crate) fn submit_defaults_come_from_flags_config_env_and_account() {
     let plain = env.submit("blog", "Defaults", &[]);
     let t = show(&env, &plain);
     assert_eq!((t.priority, t.max_retries, t.timeout_seconds), (5, 3, 1800));
-    assert!(t.auto_approve, "auto-approve is on by default");
+    assert_eq!(t.review, ReviewMode::Auto, "auto-approve is on by default");
     assert_eq!((t.tone, t.category, t.generator), (None, None, None));
 
     let config = env.write(
@@ -312,7 +313,7 @@ pub(crate) fn bulk_jsonl_takes_both_keyword_shapes_and_flags_as_defaults() {
     assert_eq!(t.category.as_deref(), Some("deep"));
     assert_eq!(t.requirements.as_deref(), Some("long"));
     assert_eq!(t.tone.as_deref(), Some("dry"));
-    assert!(!t.auto_approve);
+    assert_eq!(t.review, ReviewMode::Manual);
     assert_eq!((t.max_retries, t.timeout_seconds), (0, 600));
     assert_eq!(t.callback_url.as_deref(), Some("http://127.0.0.1:9/cb"));
     assert_eq!(t.generator.as_deref(), Some("template"));
@@ -370,7 +371,7 @@ pub(crate) fn bulk_csv_uses_its_header_and_reads_stdin() {
     assert_eq!(
         (
             tasks[0].priority,
-            tasks[0].auto_approve,
+            tasks[0].review == ReviewMode::Auto,
             tasks[0].timeout_seconds
         ),
         (9, false, 90)
@@ -380,7 +381,7 @@ pub(crate) fn bulk_csv_uses_its_header_and_reads_stdin() {
     assert_eq!(
         (
             tasks[1].priority,
-            tasks[1].auto_approve,
+            tasks[1].review == ReviewMode::Auto,
             tasks[1].timeout_seconds
         ),
         (3, true, 1800)
@@ -389,7 +390,7 @@ pub(crate) fn bulk_csv_uses_its_header_and_reads_stdin() {
     assert_eq!(
         (
             tasks[2].priority,
-            tasks[2].auto_approve,
+            tasks[2].review == ReviewMode::Auto,
             tasks[2].timeout_seconds
         ),
         (3, false, 120)

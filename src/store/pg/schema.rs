@@ -20,7 +20,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     V8,
     V9,
     RESERVED_V10,
-    RESERVED_V11,
+    V11,
     RESERVED_V12,
     V13,
 ];
@@ -520,8 +520,24 @@ ALTER TABLE tasks ADD COLUMN rate_tokens BIGINT;
 /// Versions 10 to 12 are taken by changes made beside this one; these placeholders keep the
 /// numbering until they are merged in.
 const RESERVED_V10: &str = "SELECT 1;";
-const RESERVED_V11: &str = "SELECT 1;";
 const RESERVED_V12: &str = "SELECT 1;";
+
+/// Version 11 (SQLite's 12): review modes replacing `auto_approve`, an account's review rule
+/// overrides, a task's regenerations, feedback and rejected drafts, a content row's review
+/// record.
+const V11: &str = r#"
+ALTER TABLE accounts ADD COLUMN review TEXT NOT NULL DEFAULT 'auto';
+ALTER TABLE accounts ADD COLUMN review_rules TEXT NOT NULL DEFAULT '{}';
+UPDATE accounts SET review = CASE WHEN auto_approve = 0 THEN 'manual' ELSE 'auto' END;
+ALTER TABLE tasks ADD COLUMN review TEXT NOT NULL DEFAULT 'auto';
+ALTER TABLE tasks ADD COLUMN regenerations BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN review_feedback TEXT;
+ALTER TABLE tasks ADD COLUMN review_drafts TEXT;
+UPDATE tasks SET review = 'manual' WHERE auto_approve = 0;
+ALTER TABLE contents ADD COLUMN review_record TEXT;
+ALTER TABLE contents ADD COLUMN review_checks TEXT;
+ALTER TABLE contents ADD COLUMN review_decider TEXT;
+"#;
 
 /// Version 13 (SQLite's 14): each finished generation step of a task (see the SQLite
 /// migration for the columns).

@@ -154,6 +154,17 @@ on_postgres! {
         content_creator_recorded_images_resolve_with_image_base_url_and_export_downloads_them,
         content_creator_failed_job_reason_is_read_from_the_task_detail,
     ];
+    review: [
+        an_article_that_passes_every_rule_is_approved_by_the_rules,
+        a_forbidden_word_holds_the_article_with_the_word_and_its_line,
+        a_short_draft_is_regenerated_with_feedback_in_the_next_prompt,
+        regenerations_stop_at_the_cap_and_the_article_is_held,
+        structure_placeholder_and_language_findings_are_recorded,
+        a_command_generator_gets_the_feedback_and_a_low_quality_score_holds,
+        recheck_after_a_config_change_and_an_operator_overrides_the_rules,
+        review_modes_and_their_old_flags,
+        a_review_key_in_the_config_file_is_checked,
+    ];
     json: [
         every_read_command_round_trips_through_typed_structs,
         typed_fields_hold_the_right_values,
