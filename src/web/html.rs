@@ -123,11 +123,22 @@ pub fn list_href(status: Option<&str>, account: Option<&str>) -> String {
     }
 }
 
-/// A count that links to the task list it counts.
-pub fn count_link(n: u64, status: Option<&str>, account: Option<&str>) -> String {
+/// A count that links to the task list it counts. `key` names the figure in a
+/// `data-figure` attribute (`status/failed`, `accounts/blog/failed`), for scripts and tests.
+pub fn count_link(key: &str, n: u64, status: Option<&str>, account: Option<&str>) -> String {
     format!(
-        "<a class=\"n\" href=\"{}\">{}</a>",
+        "<a class=\"n\" data-figure=\"{}\" href=\"{}\">{}</a>",
+        esc(key),
         esc(&list_href(status, account)),
+        count(n)
+    )
+}
+
+/// A count that links nowhere, named like [`count_link`]'s.
+pub fn figure(key: &str, n: u64) -> String {
+    format!(
+        "<span class=\"n\" data-figure=\"{}\">{}</span>",
+        esc(key),
         count(n)
     )
 }
@@ -151,10 +162,25 @@ pub fn table(head: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Sections whose tables need the whole width of a wide screen.
+const WIDE: [&str; 6] = [
+    "in-flight",
+    "failures",
+    "accounts",
+    "profiles",
+    "limits",
+    "deliveries",
+];
+
 /// A section with a heading; `body` is HTML.
 pub fn section(id: &str, title: &str, body: &str) -> String {
+    let class = if WIDE.contains(&id) {
+        " class=\"wide\""
+    } else {
+        ""
+    };
     format!(
-        "<section id=\"{id}\"><h2>{}</h2>{body}</section>",
+        "<section id=\"{id}\"{class}><h2>{}</h2>{body}</section>",
         esc(title),
         id = esc(id)
     )

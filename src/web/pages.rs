@@ -181,20 +181,25 @@ pub fn render_overview(o: &Overview, signed_in: bool) -> String {
         let _ = write!(
             c,
             "<div data-status=\"{s}\"><span class=\"muted\">{s}</span><b>{}</b></div>",
-            count_link(n, Some(s.as_str()), None),
+            count_link(&format!("status/{s}"), n, Some(s.as_str()), None),
             s = esc(s.as_str())
         );
     }
     let _ = write!(
         c,
         "<div data-status=\"total\"><span class=\"muted\">total</span><b>{}</b></div></div>",
-        count_link(o.stats.total, None, None)
+        count_link("status/total", o.stats.total, None, None)
     );
-    let _ = write!(
-        c,
-        "<p>Oldest due pending task has waited <b id=\"oldest-pending\">{}</b>.</p>",
-        secs(m.oldest_pending_age_seconds)
-    );
+    match m.oldest_pending_age_seconds {
+        Some(age) => {
+            let _ = write!(
+                c,
+                "<p>The oldest due pending task has waited <b id=\"oldest-pending\">{}</b>.</p>",
+                secs(Some(age))
+            );
+        }
+        None => c.push_str("<p id=\"oldest-pending\">No pending task is due.</p>"),
+    }
     body.push_str(&section("counts", "Tasks by status", &c));
 
     // In flight.
@@ -251,7 +256,7 @@ pub fn render_overview(o: &Overview, signed_in: bool) -> String {
             .iter()
             .map(|g| {
                 vec![
-                    format!("<span class=\"n\">{}</span>", count(g.count)),
+                    html::figure("failures/group", g.count),
                     opt(g.error_kind.as_deref()),
                     opt(g.error_message.as_deref()),
                     format!(
@@ -280,6 +285,8 @@ pub fn render_overview(o: &Overview, signed_in: bool) -> String {
             .iter()
             .map(|b| {
                 let acc = accounts.then_some(b.name.as_str());
+                let group = if accounts { "accounts" } else { "generators" };
+                let key = |s: &str| format!("{group}/{}/{s}", b.name);
                 let name = if accounts {
                     let shown = match o.display_names.get(&b.name) {
                         Some(d) => {
@@ -293,10 +300,10 @@ pub fn render_overview(o: &Overview, signed_in: bool) -> String {
                 };
                 vec![
                     name,
-                    count_link(b.completed, Some("completed"), acc),
-                    count_link(b.failed, Some("failed"), acc),
-                    count_link(b.timeout, Some("timeout"), acc),
-                    count_link(b.cancelled, Some("cancelled"), acc),
+                    count_link(&key("completed"), b.completed, Some("completed"), acc),
+                    count_link(&key("failed"), b.failed, Some("failed"), acc),
+                    count_link(&key("timeout"), b.timeout, Some("timeout"), acc),
+                    count_link(&key("cancelled"), b.cancelled, Some("cancelled"), acc),
                     pct(b.success_rate),
                     secs(b.generation_p95),
                 ]
@@ -360,8 +367,8 @@ pub fn render_overview(o: &Overview, signed_in: bool) -> String {
                 };
                 vec![
                     esc(name),
-                    count(of(&|_| true)),
-                    count(of(&|o| o == "429")),
+                    html::figure(&format!("requests/{name}/all"), of(&|_| true)),
+                    html::figure(&format!("requests/{name}/429"), of(&|o| o == "429")),
                     limit.map_or_else(
                         || "-".into(),
                         |l| headroom(l.requests_used, l.requests_limit),
@@ -544,8 +551,8 @@ pub fn render_overview(o: &Overview, signed_in: bool) -> String {
 
     let _ = write!(
         body,
-        "</main><p class=\"muted\">As of {}.</p>",
-        time(now, now)
+        "</main><p class=\"muted\">As of {} (UTC).</p>",
+        esc(&crate::domain::time::rfc3339(now))
     );
     html::page("contenthub status", signed_in, Some(REFRESH_SECS), &body)
 }
