@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value};
 
+use super::html::html_response;
 use super::html::{self, esc};
-use super::html_response;
 use crate::api::ops::OPENAPI;
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
@@ -44,7 +44,7 @@ fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
 }
 
 /// A schema's type as people read it: `string`, `integer`, `array of Task`, `Task`.
-fn type_name(doc: &Value, s: &Value) -> String {
+fn type_name(s: &Value) -> String {
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         return r.rsplit('/').next().unwrap_or(r).to_string();
     }
@@ -53,11 +53,7 @@ fn type_name(doc: &Value, s: &Value) -> String {
         .or_else(|| s.get("anyOf"))
         .and_then(Value::as_array)
     {
-        return any
-            .iter()
-            .map(|x| type_name(doc, x))
-            .collect::<Vec<_>>()
-            .join(" or ");
+        return any.iter().map(type_name).collect::<Vec<_>>().join(" or ");
     }
     let t = match s.get("type") {
         Some(Value::String(t)) => t.clone(),
@@ -70,7 +66,7 @@ fn type_name(doc: &Value, s: &Value) -> String {
     };
     if t == "array" {
         if let Some(items) = s.get("items") {
-            return format!("array of {}", type_name(doc, items));
+            return format!("array of {}", type_name(items));
         }
     }
     t
@@ -187,7 +183,7 @@ fn show_value(v: &Value) -> String {
 fn fields(doc: &Value, s: &Value) -> String {
     let r = resolve(doc, s);
     let Some(props) = r.get("properties").and_then(Value::as_object) else {
-        return format!("<p>Type: <code>{}</code></p>", esc(&type_name(doc, s)));
+        return format!("<p>Type: <code>{}</code></p>", esc(&type_name(s)));
     };
     let required: Vec<&str> = r
         .get("required")
@@ -213,7 +209,7 @@ fn fields(doc: &Value, s: &Value) -> String {
             }
             vec![
                 format!("<code>{}</code>", esc(k)),
-                format!("<code>{}</code>", esc(&type_name(doc, p))),
+                format!("<code>{}</code>", esc(&type_name(p))),
                 if required.contains(&k.as_str()) {
                     "yes".into()
                 } else {
@@ -336,7 +332,7 @@ pub fn render(spec: &str) -> String {
                                     esc(p.get("name").and_then(Value::as_str).unwrap_or(""))
                                 ),
                                 esc(p.get("in").and_then(Value::as_str).unwrap_or("")),
-                                format!("<code>{}</code>", esc(&type_name(&doc, &schema))),
+                                format!("<code>{}</code>", esc(&type_name(&schema))),
                                 if p.get("required").and_then(Value::as_bool) == Some(true) {
                                     "yes".into()
                                 } else {
@@ -441,7 +437,11 @@ mod tests {
             for method in METHODS {
                 let Some(op) = item.get(method) else { continue };
                 ops += 1;
-                let heading = format!("<code>{} {}</code>", method.to_ascii_uppercase(), esc(path));
+                let heading = format!(
+                    "<h2><code>{} {}</code></h2>",
+                    method.to_ascii_uppercase(),
+                    esc(path)
+                );
                 let at = page.find(&heading).unwrap_or_else(|| panic!("{heading}"));
                 let section = &page[at..];
                 let section = &section[..section.find("</section>").unwrap()];

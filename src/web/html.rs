@@ -4,6 +4,9 @@
 
 use std::fmt::Write as _;
 
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
 use crate::domain::time::{rfc3339, Millis};
 use crate::monitor::Unit;
 
@@ -42,7 +45,7 @@ pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -207,7 +210,7 @@ border-bottom:1px solid var(--line);padding-bottom:0.5rem;margin-bottom:0.75rem}
 header h1{font-size:1.25rem;margin:0}\
 header nav{display:flex;flex-wrap:wrap;gap:0.25rem 0.75rem}\
 header form{margin:0}\
-main{display:grid;gap:0.75rem;grid-template-columns:repeat(auto-fit,minmax(min(100%,26rem),1fr))}\
+main{display:grid;gap:0.75rem;grid-auto-flow:row dense;grid-template-columns:repeat(auto-fit,minmax(min(100%,26rem),1fr))}\
 section{background:var(--card);border:1px solid var(--line);border-radius:6px;\
 padding:0.5rem 0.75rem;min-width:0}\
 section.wide{grid-column:1/-1}\
@@ -264,6 +267,34 @@ pub fn page(title: &str, signed_in: bool, refresh: Option<u32>, body: &str) -> S
 {body}{script}</body></html>",
         t = esc(title),
     )
+}
+
+/// An HTML response with the headers every page carries: no caching, no framing, no
+/// script or style from anywhere but the page itself.
+pub fn html_response(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
+             img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    r
 }
 
 #[cfg(test)]

@@ -5,10 +5,40 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 
-use super::html::{self, esc};
-use super::{html_response, session_value, signed_in, COOKIE, SESSION_SECS};
+use super::html::{self, esc, html_response};
 use crate::api::auth::same_secret;
 use crate::api::state::AppState;
+
+/// The cookie's name.
+pub const COOKIE: &str = "contenthub_session";
+/// How long a sign-in lasts: a week.
+pub const SESSION_SECS: u64 = 7 * 86_400;
+
+/// The cookie value a browser signed in with `token` holds: an HMAC of the token.
+pub fn session_value(token: &str) -> String {
+    hex::encode(crate::signature::hmac_sha256(
+        token.as_bytes(),
+        b"contenthub status page session",
+    ))
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// Whether the request carries a valid session cookie for `token`.
+pub(crate) fn signed_in(headers: &HeaderMap, token: &str) -> bool {
+    cookie(headers, COOKIE)
+        .is_some_and(|v| same_secret(v.as_bytes(), session_value(token).as_bytes()))
+}
 
 /// Decodes one `application/x-www-form-urlencoded` name or value: `+` is a space, `%XX` a
 /// byte; a malformed escape is kept as it is.

@@ -21,21 +21,19 @@ pub mod login;
 pub mod pages;
 
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{header, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 
+use html::html_response;
+use login::signed_in;
+
 use crate::api::auth::same_secret;
 use crate::api::state::AppState;
 use crate::domain::time::now_ms;
 use crate::error::Error;
-
-/// The cookie's name.
-pub const COOKIE: &str = "contenthub_session";
-/// How long a sign-in lasts: a week.
-pub const SESSION_SECS: u64 = 7 * 86_400;
 
 /// The pages' routes, with their sign-in check; merged into the API's router.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -57,32 +55,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", axum::routing::post(login::logout));
     pages.merge(docs).merge(sign_in)
-}
-
-/// The cookie value a browser signed in with `token` holds: an HMAC of the token.
-pub fn session_value(token: &str) -> String {
-    hex::encode(crate::signature::hmac_sha256(
-        token.as_bytes(),
-        b"contenthub status page session",
-    ))
-}
-
-/// The value of cookie `name` in the request's `Cookie` headers.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim())
-}
-
-/// Whether the request carries a valid session cookie for `token`.
-pub(crate) fn signed_in(headers: &HeaderMap, token: &str) -> bool {
-    cookie(headers, COOKIE)
-        .is_some_and(|v| same_secret(v.as_bytes(), session_value(token).as_bytes()))
 }
 
 /// Middleware for the pages: with a token configured, a valid session cookie, else a
@@ -116,34 +88,6 @@ async fn require_token_or_session(
         }
     }
     next.run(req).await
-}
-
-/// An HTML response with the headers every page carries: no caching, no framing, no
-/// script or style from anywhere but the page itself.
-pub fn html_response(status: StatusCode, body: String) -> Response {
-    let mut r = (status, body).into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
-             img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    r
 }
 
 /// An error as a page: not found 404, a bad value 400, anything else 500.
