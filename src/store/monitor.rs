@@ -765,6 +765,62 @@ mod tests {
         assert_eq!(store.read(alert_rows).unwrap(), vec![y, x2]);
     }
 
+    /// Failures in a window grouped by kind and message: counts, the latest of each group,
+    /// the largest groups first; completed tasks and failures outside the window left out.
+    fn failure_reads(store: &mut Store) {
+        store
+            .write(|c| {
+                let a = account(c, "alpha")?;
+                let fail = |id, status, at, error| T {
+                    id,
+                    account: a,
+                    status,
+                    created: 100,
+                    started: Some(200),
+                    completed: Some(at),
+                    error: Some(error),
+                    ..T::default()
+                };
+                task(c, fail(1, "failed", 1_000, "boom"))?;
+                task(c, fail(2, "failed", 3_000, "boom"))?;
+                task(c, fail(3, "failed", 2_000, "boom"))?;
+                task(c, fail(4, "timeout", 2_500, "late"))?;
+                task(c, fail(5, "completed", 2_600, "kept from a retry"))?;
+                task(c, fail(6, "failed", 9_000, "boom"))?;
+                Ok(())
+            })
+            .unwrap();
+        let groups = store.read(|c| failure_groups(c, 0, 5_000, 10)).unwrap();
+        let seen: Vec<(Option<&str>, u64, i64, Millis)> = groups
+            .iter()
+            .map(|g| {
+                (
+                    g.error_message.as_deref(),
+                    g.count,
+                    g.latest_id.0,
+                    g.latest_at,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            vec![(Some("boom"), 3, 2, 3_000), (Some("late"), 1, 4, 2_500)]
+        );
+        assert_eq!(
+            store
+                .read(|c| failure_groups(c, 0, 5_000, 1))
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn sqlite_failure_reads() {
+        let (_dir, mut store) = sqlite();
+        failure_reads(&mut store);
+    }
+
     #[test]
     fn sqlite_monitor_reads() {
         let (_dir, mut store) = sqlite();
@@ -779,6 +835,13 @@ mod tests {
         fn monitor_reads() {
             let db = PgDb::new();
             super::monitor_reads(&mut db.store());
+        }
+
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn failure_reads() {
+            let db = PgDb::new();
+            super::failure_reads(&mut db.store());
         }
 
         /// Two daemons' alert passes at once: the second waits for the first and reads the
