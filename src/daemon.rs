@@ -203,6 +203,7 @@ fn api_config(s: &Settings, addr: SocketAddr) -> Result<ApiConfig> {
     config.rate_limit = s.api.rate_limit.value;
     config.rate_burst = s.api.rate_burst.value;
     config.metrics = metrics_options(s, Duration::from_secs(24 * 3600));
+    config.alerts = Some(alert_options(s));
     config.connections = api::conn::Limits {
         header_timeout: s.api.header_timeout.value,
         idle_timeout: s.api.idle_timeout.value,

@@ -22,5 +22,6 @@ pub mod schedule;
 pub mod service;
 pub mod signature;
 pub mod store;
+pub mod web;
 
 pub use error::{Error, ExitCode};

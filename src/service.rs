@@ -8,7 +8,7 @@ use crate::domain::time::{now_ms, parse_duration, Millis};
 use crate::domain::{NewTask, Status, SubmitRequest, Task, TaskId};
 use crate::error::{Error, Result};
 use crate::store::tasks::{self, Filter, Outcome, Seq, Submitted};
-use crate::store::{accounts, counters, Store};
+use crate::store::{accounts, counters, Conn, Store};
 
 /// Validates and queues one task. A repeated idempotency key returns the first task.
 pub fn submit(store: &mut Store, req: SubmitRequest, policy: &SubmitPolicy) -> Result<Submitted> {
@@ -50,34 +50,50 @@ pub fn stats(store: &mut Store, account: Option<&str>) -> Result<TaskStats> {
         let account_id = account
             .map(|r| accounts::find(tx, r).map(|a| a.id))
             .transpose()?;
-        let counts = tasks::status_counts(tx, account_id)?;
-        let total: u64 = counts.iter().map(|(_, n)| n).sum();
-        let active: u64 = counts
-            .iter()
-            .filter(|(s, _)| !s.is_terminal())
-            .map(|(_, n)| n)
-            .sum();
-        let share = |n: u64| {
-            if total == 0 {
-                0.0
-            } else {
-                (n as f64 / total as f64 * 10_000.0).round() / 10_000.0
-            }
-        };
-        Ok(TaskStats {
-            total,
-            active,
-            finished: total - active,
-            statuses: counts
-                .iter()
-                .map(|(status, count)| StatusCount {
-                    status: *status,
-                    count: *count,
-                    share: share(*count),
-                })
-                .collect(),
-        })
+        stats_of(tx, account_id)
     })
+}
+
+/// [`stats`] within a transaction the caller holds, by account id: what `task stats`, the
+/// API's `tasks/stats` and the status page print.
+pub fn stats_of(tx: &Conn, account_id: Option<i64>) -> Result<TaskStats> {
+    let counts = tasks::status_counts(tx, account_id)?;
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let active: u64 = counts
+        .iter()
+        .filter(|(s, _)| !s.is_terminal())
+        .map(|(_, n)| n)
+        .sum();
+    let share = |n: u64| {
+        if total == 0 {
+            0.0
+        } else {
+            (n as f64 / total as f64 * 10_000.0).round() / 10_000.0
+        }
+    };
+    Ok(TaskStats {
+        total,
+        active,
+        finished: total - active,
+        statuses: counts
+            .iter()
+            .map(|(status, count)| StatusCount {
+                status: *status,
+                count: *count,
+                share: share(*count),
+            })
+            .collect(),
+    })
+}
+
+impl TaskStats {
+    /// The count of one status.
+    pub fn count(&self, status: Status) -> u64 {
+        self.statuses
+            .iter()
+            .find(|c| c.status == status)
+            .map_or(0, |c| c.count)
+    }
 }
 
 /// One page of tasks and how many match in all.

@@ -9,6 +9,9 @@
 //! bearer token (everything but `/healthz` and the callback, which has its own rule), then
 //! the per-client rate limit on submits.
 //!
+//! The status pages for people (`/`, `/tasks`, `/login`, `/api/v1/docs`) are
+//! [`crate::web`]'s, merged into this router.
+//!
 //! [`conn`] serves the router: it closes connections that send their headers too slowly or
 //! stay idle too long, and caps how many are open at once.
 
@@ -55,6 +58,7 @@ pub fn router(state: AppState) -> Router {
     );
     guarded
         .merge(open)
+        .merge(crate::web::router(state.clone()))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(middleware::from_fn(limits::limit_body))

@@ -27,6 +27,8 @@ pub struct ApiConfig {
     pub metrics: crate::monitor::metrics::MetricsOptions,
     /// Timeouts and the cap of the connections the API serves.
     pub connections: super::conn::Limits,
+    /// The alert rules, for the status page's firing alerts (`None`: not shown).
+    pub alerts: Option<crate::monitor::alerts::AlertOptions>,
 }
 
 impl ApiConfig {
@@ -47,6 +49,7 @@ impl ApiConfig {
                 budgets: Vec::new(),
             },
             connections: Default::default(),
+            alerts: None,
         }
     }
 }
@@ -66,6 +69,7 @@ pub(super) struct Inner {
     pub(super) engine: Arc<Shared>,
     pub(super) location: Location,
     pub(super) metrics: crate::monitor::metrics::MetricsOptions,
+    pub(super) alerts: Option<crate::monitor::alerts::AlertOptions>,
 }
 
 impl AppState {
@@ -83,7 +87,27 @@ impl AppState {
                 engine,
                 location: config.location,
                 metrics: config.metrics,
+                alerts: config.alerts,
             }),
         })
+    }
+
+    /// The bearer token, when one is configured.
+    pub fn token(&self) -> Option<&str> {
+        self.inner.token.as_deref()
+    }
+
+    /// The API's store connections.
+    pub fn pool(&self) -> &Pool {
+        &self.inner.store
+    }
+
+    /// What the status pages are computed with.
+    pub fn page_options(&self) -> crate::web::pages::PageOptions {
+        crate::web::pages::PageOptions {
+            location: self.inner.location.clone(),
+            metrics: self.inner.metrics.clone(),
+            alerts: self.inner.alerts.clone(),
+        }
     }
 }

@@ -1120,6 +1120,7 @@ mod tests {
                     progress: Some(60),
                     step: Some("drafting".into()),
                     started_at: Some(now - 42_000),
+                    remote_job: None,
                 },
                 Running {
                     id: TaskId(0xabcd_0000_0002),
@@ -1130,6 +1131,7 @@ mod tests {
                     progress: None,
                     step: None,
                     started_at: Some(now - 3_000),
+                    remote_job: None,
                 },
             ],
             recent: vec![

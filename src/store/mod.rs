@@ -64,6 +64,8 @@ pub mod monitor;
 pub mod outbox;
 pub mod pg;
 pub mod plans;
+#[cfg(test)]
+mod query_plans;
 pub mod queue;
 pub mod rates;
 pub mod signatures;
@@ -217,9 +219,12 @@ impl Conn {
     /// Runs a statement; the number of rows it changed.
     pub(crate) fn exec(&self, sql: Sql<'_>, args: &[Value<'_>]) -> Result<usize> {
         match &self.0 {
-            Backend::Lite(c) => Ok(c
-                .prepare_cached(sql.lite)?
-                .execute(rusqlite::params_from_iter(args))?),
+            Backend::Lite(c) => {
+                #[cfg(test)]
+                query_plans::seen(sql.lite);
+                Ok(c.prepare_cached(sql.lite)?
+                    .execute(rusqlite::params_from_iter(args))?)
+            }
             Backend::Pg(s) => s.exec(sql, args),
         }
     }
@@ -241,6 +246,8 @@ impl Conn {
     ) -> Result<Vec<T>> {
         match &self.0 {
             Backend::Lite(c) => {
+                #[cfg(test)]
+                query_plans::seen(sql.lite);
                 let mut stmt = c.prepare_cached(sql.lite)?;
                 let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
                 let mut out = Vec::new();
@@ -262,6 +269,8 @@ impl Conn {
     ) -> Result<Option<T>> {
         match &self.0 {
             Backend::Lite(c) => {
+                #[cfg(test)]
+                query_plans::seen(sql.lite);
                 let mut stmt = c.prepare_cached(sql.lite)?;
                 let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
                 match rows.next()? {
@@ -302,6 +311,8 @@ impl Conn {
     ) -> Result<()> {
         match &self.0 {
             Backend::Lite(c) => {
+                #[cfg(test)]
+                query_plans::seen(sql.lite);
                 let mut stmt = c.prepare(sql.lite)?;
                 let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
                 while let Some(r) = rows.next()? {

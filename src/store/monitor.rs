@@ -218,17 +218,21 @@ pub struct Running {
     pub progress: Option<u8>,
     pub step: Option<String>,
     pub started_at: Option<Millis>,
+    /// The generator service's job id, once it has one.
+    pub remote_job: Option<String>,
 }
 
 /// Tasks submitted or processing, oldest start first (at most `limit`).
 pub fn running(conn: &Conn, limit: u32) -> Result<Vec<Running>> {
     conn.rows(
         Sql::each(
-            "SELECT t.id, a.name, t.topic, t.status, t.generator, t.progress, t.current_step, t.started_at
+            "SELECT t.id, a.name, t.topic, t.status, t.generator, t.progress, t.current_step, t.started_at,
+                t.remote_job_id
          FROM tasks t JOIN accounts a ON a.id = t.account_id
          WHERE t.status IN ('submitted','processing')
          ORDER BY t.started_at, t.seq LIMIT ?1",
-            "SELECT t.id, a.name, t.topic, t.status, t.generator, t.progress, t.current_step, t.started_at
+            "SELECT t.id, a.name, t.topic, t.status, t.generator, t.progress, t.current_step, t.started_at,
+                t.remote_job_id
          FROM tasks t JOIN accounts a ON a.id = t.account_id
          WHERE t.status IN ('submitted','processing')
          ORDER BY t.started_at NULLS FIRST, t.seq LIMIT $1",
@@ -244,6 +248,57 @@ pub fn running(conn: &Conn, limit: u32) -> Result<Vec<Running>> {
                 progress: r.get::<Option<i64>>(5)?.map(|p| p.clamp(0, 100) as u8),
                 step: r.get(6)?,
                 started_at: r.get(7)?,
+                remote_job: r.get(8)?,
+            })
+        },
+    )
+}
+
+/// Tasks that failed or timed out in a window with the same error kind and message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureGroup {
+    pub error_kind: Option<String>,
+    pub error_message: Option<String>,
+    pub count: u64,
+    /// The latest of them: its id and when it finished.
+    pub latest_id: crate::domain::TaskId,
+    pub latest_at: Millis,
+}
+
+/// The tasks that failed or timed out in `[since, until)`, grouped by error kind and
+/// message, the largest groups first (at most `limit` groups). Walks the `tasks_finished`
+/// index over the range and reads only the rows whose status (in the index) is a failure.
+pub fn failure_groups(
+    conn: &Conn,
+    since: Millis,
+    until: Millis,
+    limit: u32,
+) -> Result<Vec<FailureGroup>> {
+    conn.rows(
+        Sql::each(
+            // SQLite takes the bare `id` from the row that holds the max(completed_at).
+            "SELECT error_kind, error_message, count(*), max(completed_at), id
+         FROM tasks INDEXED BY tasks_finished
+         WHERE completed_at IS NOT NULL AND completed_at >= ?1 AND completed_at < ?2
+           AND status IN ('failed','timeout')
+         GROUP BY error_kind, error_message
+         ORDER BY count(*) DESC, max(completed_at) DESC LIMIT ?3",
+            "SELECT error_kind, error_message, count(*), max(completed_at),
+                (array_agg(id ORDER BY completed_at DESC, seq DESC))[1]
+         FROM tasks
+         WHERE completed_at IS NOT NULL AND completed_at >= $1 AND completed_at < $2
+           AND status IN ('failed','timeout')
+         GROUP BY error_kind, error_message
+         ORDER BY count(*) DESC, max(completed_at) DESC LIMIT $3",
+        ),
+        args![since, until, limit],
+        |r| {
+            Ok(FailureGroup {
+                error_kind: r.get(0)?,
+                error_message: r.get(1)?,
+                count: r.get::<i64>(2)?.max(0) as u64,
+                latest_at: r.get(3)?,
+                latest_id: crate::domain::TaskId(r.get(4)?),
             })
         },
     )
@@ -659,6 +714,7 @@ mod tests {
                     progress: None,
                     step: None,
                     started_at: None,
+                    remote_job: None,
                 },
                 Running {
                     id: TaskId(9),
@@ -669,6 +725,7 @@ mod tests {
                     progress: Some(100),
                     step: Some("writing".into()),
                     started_at: Some(3_500),
+                    remote_job: None,
                 },
             ]
         );
@@ -708,6 +765,62 @@ mod tests {
         assert_eq!(store.read(alert_rows).unwrap(), vec![y, x2]);
     }
 
+    /// Failures in a window grouped by kind and message: counts, the latest of each group,
+    /// the largest groups first; completed tasks and failures outside the window left out.
+    fn failure_reads(store: &mut Store) {
+        store
+            .write(|c| {
+                let a = account(c, "alpha")?;
+                let fail = |id, status, at, error| T {
+                    id,
+                    account: a,
+                    status,
+                    created: 100,
+                    started: Some(200),
+                    completed: Some(at),
+                    error: Some(error),
+                    ..T::default()
+                };
+                task(c, fail(1, "failed", 1_000, "boom"))?;
+                task(c, fail(2, "failed", 3_000, "boom"))?;
+                task(c, fail(3, "failed", 2_000, "boom"))?;
+                task(c, fail(4, "timeout", 2_500, "late"))?;
+                task(c, fail(5, "completed", 2_600, "kept from a retry"))?;
+                task(c, fail(6, "failed", 9_000, "boom"))?;
+                Ok(())
+            })
+            .unwrap();
+        let groups = store.read(|c| failure_groups(c, 0, 5_000, 10)).unwrap();
+        let seen: Vec<(Option<&str>, u64, i64, Millis)> = groups
+            .iter()
+            .map(|g| {
+                (
+                    g.error_message.as_deref(),
+                    g.count,
+                    g.latest_id.0,
+                    g.latest_at,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            vec![(Some("boom"), 3, 2, 3_000), (Some("late"), 1, 4, 2_500)]
+        );
+        assert_eq!(
+            store
+                .read(|c| failure_groups(c, 0, 5_000, 1))
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn sqlite_failure_reads() {
+        let (_dir, mut store) = sqlite();
+        failure_reads(&mut store);
+    }
+
     #[test]
     fn sqlite_monitor_reads() {
         let (_dir, mut store) = sqlite();
@@ -722,6 +835,13 @@ mod tests {
         fn monitor_reads() {
             let db = PgDb::new();
             super::monitor_reads(&mut db.store());
+        }
+
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn failure_reads() {
+            let db = PgDb::new();
+            super::failure_reads(&mut db.store());
         }
 
         /// Two daemons' alert passes at once: the second waits for the first and reads the

@@ -22,6 +22,7 @@ mod mock;
 mod monitor;
 mod old_stores;
 mod outbox;
+mod page;
 mod pg;
 mod rates;
 mod readme;

@@ -25,6 +25,8 @@
 //!   holds the daemon's lock file beside the SQLite store, and on PostgreSQL a daemon is alive
 //!   by its heartbeat alone, with the stale window of a shared store, so its outcome differs.
 //! - `old_stores`: SQLite stores of earlier schema versions, kept as files.
+//! - `page::browser`: layout and the DOM in headless Chromium; the pages' numbers are checked
+//!   on PostgreSQL by the other `page` tests.
 //! - `snapshots::help_*`: help text, no store. The table snapshots run here: they print no
 //!   store location, and their timestamps and ids are redacted as on SQLite.
 //! - `store`, but for `task_log_shows_a_retry_delay_as_it_is`: `store info`, `check`,
@@ -260,6 +262,11 @@ on_postgres! {
         a_bulk_line_that_is_not_utf8_is_invalid_input_naming_its_line,
         a_bulk_import_streams_the_file_in_bounded_memory,
         a_bulk_pipe_is_read_before_the_store_is_locked,
+    ];
+    page: [
+        the_page_numbers_match_task_stats_and_monitor_metrics,
+        signing_in_takes_the_api_token_and_the_cookie_reaches_only_the_pages,
+        topics_errors_and_display_names_render_as_text,
     ];
     rates: [
         a_daemon_keeps_to_the_providers_rpm,
