@@ -319,6 +319,10 @@ impl Mock {
             rpd: None,
             tpd: None,
             rate_window: None,
+            batch_size: None,
+            batch_wait: None,
+            completion_window: None,
+            poll_interval: None,
         };
         BTreeMap::from([("default".to_string(), profile)])
     }

@@ -316,6 +316,24 @@ pub struct SubmitPolicy {
     pub default_max_retries: u32,
     /// Configured generator profile names (`template` is always accepted).
     pub generators: Vec<String>,
+    /// The default timeout of tasks on the profiles that have their own (`openai-batch`:
+    /// its completion window plus an hour), instead of `default_timeout`.
+    pub profile_timeouts: Vec<(String, Duration)>,
+}
+
+impl SubmitPolicy {
+    /// The timeout of a task on `generator` (the default profile when `None`) that sets none.
+    pub fn default_timeout_for(&self, generator: Option<&str>) -> Duration {
+        let profile = generator.unwrap_or(if self.generators.iter().any(|g| g == "default") {
+            "default"
+        } else {
+            "template"
+        });
+        self.profile_timeouts
+            .iter()
+            .find(|(p, _)| p == profile)
+            .map_or(self.default_timeout, |(_, t)| *t)
+    }
 }
 
 /// A validated submission.
@@ -535,7 +553,12 @@ impl NewTask {
         };
 
         let timeout = match req.timeout {
-            None => policy.default_timeout,
+            None => policy.default_timeout_for(
+                req.generator
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|g| !g.is_empty()),
+            ),
             Some(v) => {
                 let d = match v {
                     DurationValue::Seconds(Whole(s)) if s < 0 => {
@@ -637,6 +660,7 @@ mod tests {
             default_timeout: Duration::from_secs(1800),
             default_max_retries: 3,
             generators: vec!["default".into()],
+            profile_timeouts: Vec::new(),
         }
     }
 

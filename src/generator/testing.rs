@@ -46,6 +46,10 @@ pub(crate) fn profile(kind: GeneratorKind, base_url: &str) -> GeneratorProfile {
         rpd: None,
         tpd: None,
         rate_window: None,
+        batch_size: None,
+        batch_wait: None,
+        completion_window: None,
+        poll_interval: None,
     }
 }
 

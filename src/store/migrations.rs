@@ -398,8 +398,25 @@ ALTER TABLE tasks ADD COLUMN rate_profile TEXT;
 ALTER TABLE tasks ADD COLUMN rate_tokens INTEGER;
 "#;
 
+const V11: &str = r#"
+-- Batches of `openai-batch` profiles, one row per uploaded input file: recorded with its
+-- members' custom ids before the batch is created, so that after a crash the file is turned
+-- into a batch (or the batch found again) instead of uploaded twice. Each member task's
+-- remote_job_id is `{input_file_id}/{custom_id}`.
+CREATE TABLE batches (
+    input_file_id TEXT PRIMARY KEY,
+    profile       TEXT NOT NULL,
+    batch_id      TEXT,
+    state         TEXT NOT NULL,
+    custom_ids    TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX batches_open ON batches(profile) WHERE state NOT IN ('completed','failed','expired','cancelled');
+"#;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

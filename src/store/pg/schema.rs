@@ -9,7 +9,7 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -501,4 +501,18 @@ CREATE TABLE rate_buckets (
 );
 ALTER TABLE tasks ADD COLUMN rate_profile TEXT;
 ALTER TABLE tasks ADD COLUMN rate_tokens BIGINT;
+"#;
+
+/// SQLite version 11: the batches of `openai-batch` profiles.
+const V10: &str = r#"
+CREATE TABLE batches (
+    input_file_id TEXT PRIMARY KEY,
+    profile       TEXT NOT NULL,
+    batch_id      TEXT,
+    state         TEXT NOT NULL,
+    custom_ids    TEXT NOT NULL,
+    created_at    BIGINT NOT NULL,
+    updated_at    BIGINT NOT NULL
+);
+CREATE INDEX batches_open ON batches(profile) WHERE state NOT IN ('completed','failed','expired','cancelled');
 "#;
