@@ -103,6 +103,13 @@ on_postgres! {
         eight_writers_submit_two_hundred_tasks_each,
         processes_racing_to_create_a_store_all_succeed,
     ];
+    batch: [
+        a_batch_completes_with_successes_and_per_line_errors,
+        kill_9_between_upload_and_completion_neither_uploads_nor_creates_again,
+        a_crash_between_upload_and_create_creates_the_recorded_file_once,
+        an_expired_batch_returns_its_tasks_with_a_retry_counted,
+        a_deadline_shorter_than_the_window_fails_or_falls_back,
+    ];
     config: [
         path_init_and_show,
         show_without_a_file_says_so,
