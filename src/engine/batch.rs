@@ -268,14 +268,18 @@ impl Lane {
         let cancelled = self.client.cancel(&BatchId(id.clone())).await;
         shared.count_request(&self.name, &cancelled);
         match cancelled {
-            Ok(_) => tracing::info!(batch = %id, "no member waits for the batch any more: cancelled it"),
+            Ok(_) => {
+                tracing::info!(batch = %id, "no member waits for the batch any more: cancelled it")
+            }
             Err(e) => tracing::warn!(batch = %id, error = %e, "could not cancel the batch"),
         }
     }
 }
 
 /// The lanes of the `openai-batch` profiles among `opts`' generators.
-pub(super) fn lanes(opts: &super::Options) -> crate::error::Result<HashMap<String, Arc<Lane>>> {
+pub(super) fn lanes(
+    opts: &super::options::Options,
+) -> crate::error::Result<HashMap<String, Arc<Lane>>> {
     let mut lanes = HashMap::new();
     for (name, p) in &opts.generators {
         if p.kind != crate::generator::GeneratorKind::OpenaiBatch {
@@ -284,9 +288,8 @@ pub(super) fn lanes(opts: &super::Options) -> crate::error::Result<HashMap<Strin
         let timeout = p
             .timeout
             .map_or(crate::generator::DEFAULT_REQUEST_TIMEOUT, |t| t.0);
-        let lane = Lane::new(name, p, timeout, opts.env.clone()).map_err(|e| {
-            crate::error::Error::Usage(format!("generator profile '{name}': {e}"))
-        })?;
+        let lane = Lane::new(name, p, timeout, opts.env.clone())
+            .map_err(|e| crate::error::Error::Usage(format!("generator profile '{name}': {e}")))?;
         lanes.insert(name.clone(), Arc::new(lane));
     }
     Ok(lanes)

@@ -379,9 +379,11 @@ impl BatchClient {
         let key = key.as_deref();
         let what = format!("GET /batches?limit={limit}");
         let result = async {
-            let req = self
-                .ep
-                .request(reqwest::Method::GET, &format!("/batches?limit={limit}"), key);
+            let req = self.ep.request(
+                reqwest::Method::GET,
+                &format!("/batches?limit={limit}"),
+                key,
+            );
             let reply = self.send(&what, req).await?;
             #[derive(Deserialize)]
             struct Page {

@@ -130,11 +130,12 @@ impl GeneratorProfile {
     /// What its model's `[prices]` are multiplied by for budgets: `price_factor`, else 0.5
     /// for `openai-batch` (the Batch API's discount) and 1 for the others.
     pub fn price_factor(&self) -> f64 {
-        self.price_factor.unwrap_or(if self.kind == GeneratorKind::OpenaiBatch {
-            0.5
-        } else {
-            1.0
-        })
+        self.price_factor
+            .unwrap_or(if self.kind == GeneratorKind::OpenaiBatch {
+                0.5
+            } else {
+                1.0
+            })
     }
 
     /// `batch_size`, or its default.

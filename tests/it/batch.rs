@@ -155,7 +155,10 @@ async fn create(State(st): State<Shared>, Json(body): Json<Value>) -> Response {
 
 async fn list(State(st): State<Shared>) -> Response {
     let st = lock(&st);
-    let data: Vec<Value> = (0..st.batches.len()).rev().map(|i| object(&st, i)).collect();
+    let data: Vec<Value> = (0..st.batches.len())
+        .rev()
+        .map(|i| object(&st, i))
+        .collect();
     Json(json!({"object": "list", "data": data})).into_response()
 }
 
@@ -231,11 +234,7 @@ fn end(st: &mut Api, i: usize) {
         })
     };
     let (output, error) = (file(out), file(err));
-    st.batches[i].ended = Some((
-        if expired { "expired" } else { "completed" },
-        output,
-        error,
-    ));
+    st.batches[i].ended = Some((if expired { "expired" } else { "completed" }, output, error));
 }
 
 fn config(env: &Env, base: &str, extra: &str) {
@@ -282,14 +281,23 @@ pub(crate) fn a_batch_completes_with_successes_and_per_line_errors() {
     config(&env, &api.base(), "");
     let mut ids = Vec::new();
     for i in 0..4 {
-        ids.push(env.submit("blog", &format!("Good topic {i}"), &["--generator", "batch"]));
+        ids.push(env.submit(
+            "blog",
+            &format!("Good topic {i}"),
+            &["--generator", "batch"],
+        ));
     }
     let rejected = env.submit("blog", "Reject this topic", &["--generator", "batch"]);
     let lost = env.submit("blog", "Lost line topic", &["--generator", "batch"]);
 
     let mut daemon = env.spawn(&["daemon", "run", "--until-idle"], &[]);
     // 1: a task did not complete.
-    assert_eq!(daemon.exit_code(Duration::from_secs(30)), 1, "{}", daemon.log());
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(30)),
+        1,
+        "{}",
+        daemon.log()
+    );
 
     // One file held every task; the lost line went again, alone, in a second batch.
     let files = api.uploaded();
@@ -298,7 +306,12 @@ pub(crate) fn a_batch_completes_with_successes_and_per_line_errors() {
     assert_eq!(files[1], vec![lost.clone()], "{files:?}");
     assert_eq!(api.creates(), 2);
     for id in ids.iter().chain([&lost]) {
-        assert_eq!(env.status_of(id), "completed", "{id}: {}", env.ok(["task", "show", id]));
+        assert_eq!(
+            env.status_of(id),
+            "completed",
+            "{id}: {}",
+            env.ok(["task", "show", id])
+        );
     }
     assert_eq!(env.status_of(&rejected), "failed");
     let message = text(&env, &rejected, "error_message");
@@ -310,7 +323,9 @@ pub(crate) fn a_batch_completes_with_successes_and_per_line_errors() {
     let job = text(&env, &ids[0], "remote_job_id");
     assert_eq!(job, format!("file-1/{}", ids[0]));
     assert_eq!(
-        env.count("SELECT count(*) FROM batches WHERE state = 'completed' AND batch_id IS NOT NULL"),
+        env.count(
+            "SELECT count(*) FROM batches WHERE state = 'completed' AND batch_id IS NOT NULL"
+        ),
         2
     );
     assert_eq!(env.count("SELECT count(*) FROM contents"), 5);
@@ -323,7 +338,13 @@ pub(crate) fn kill_9_between_upload_and_completion_neither_uploads_nor_creates_a
     let env = Env::new();
     config(&env, &api.base(), "");
     let ids: Vec<String> = (0..8)
-        .map(|i| env.submit("blog", &format!("Crash topic {i}"), &["--generator", "batch"]))
+        .map(|i| {
+            env.submit(
+                "blog",
+                &format!("Crash topic {i}"),
+                &["--generator", "batch"],
+            )
+        })
         .collect();
 
     let mut first = env.spawn(&["daemon", "run"], &[]);
@@ -334,19 +355,29 @@ pub(crate) fn kill_9_between_upload_and_completion_neither_uploads_nor_creates_a
     assert!(first.exited().is_none(), "{}", first.log());
     first.kill9();
     assert_eq!(
-        env.count("SELECT count(*) FROM tasks WHERE status = 'processing' AND remote_job_id IS NOT NULL"),
+        env.count(
+            "SELECT count(*) FROM tasks WHERE status = 'processing' AND remote_job_id IS NOT NULL"
+        ),
         8
     );
 
     let mut second = env.spawn(&["daemon", "run", "--until-idle"], &[]);
-    assert_eq!(second.exit_code(Duration::from_secs(30)), 0, "{}", second.log());
+    assert_eq!(
+        second.exit_code(Duration::from_secs(30)),
+        0,
+        "{}",
+        second.log()
+    );
     assert_eq!(api.uploads(), 1, "the tasks were uploaded again");
     assert_eq!(api.creates(), 1, "a second batch was created");
     for id in &ids {
         assert_eq!(env.status_of(id), "completed", "{id}");
     }
     assert_eq!(env.count("SELECT count(*) FROM contents"), 8);
-    assert_eq!(env.count("SELECT count(*) FROM tasks WHERE retry_count > 0"), 0);
+    assert_eq!(
+        env.count("SELECT count(*) FROM tasks WHERE retry_count > 0"),
+        0
+    );
 }
 
 #[test]
@@ -356,7 +387,13 @@ pub(crate) fn a_crash_between_upload_and_create_creates_the_recorded_file_once()
     let env = Env::new();
     config(&env, &api.base(), "");
     let ids: Vec<String> = (0..3)
-        .map(|i| env.submit("blog", &format!("Recorded topic {i}"), &["--generator", "batch"]))
+        .map(|i| {
+            env.submit(
+                "blog",
+                &format!("Recorded topic {i}"),
+                &["--generator", "batch"],
+            )
+        })
         .collect();
     let mut first = env.spawn(&["daemon", "run"], &[]);
     wait_until("the batch is created", Duration::from_secs(20), || {
@@ -368,10 +405,19 @@ pub(crate) fn a_crash_between_upload_and_create_creates_the_recorded_file_once()
     env.exec("UPDATE batches SET batch_id = NULL, state = 'uploaded'");
 
     let mut second = env.spawn(&["daemon", "run", "--until-idle"], &[]);
-    assert_eq!(second.exit_code(Duration::from_secs(30)), 0, "{}", second.log());
+    assert_eq!(
+        second.exit_code(Duration::from_secs(30)),
+        0,
+        "{}",
+        second.log()
+    );
     assert_eq!(api.uploads(), 1);
     assert_eq!(api.creates(), 1);
-    assert!(api.traffic.matching("GET", "/v1/batches").iter().any(|s| s.path == "/v1/batches"));
+    assert!(api
+        .traffic
+        .matching("GET", "/v1/batches")
+        .iter()
+        .any(|s| s.path == "/v1/batches"));
     for id in &ids {
         assert_eq!(env.status_of(id), "completed", "{id}");
     }
@@ -384,10 +430,21 @@ pub(crate) fn an_expired_batch_returns_its_tasks_with_a_retry_counted() {
     let env = Env::new();
     config(&env, &api.base(), "");
     let ids: Vec<String> = (0..3)
-        .map(|i| env.submit("blog", &format!("Expiring topic {i}"), &["--generator", "batch"]))
+        .map(|i| {
+            env.submit(
+                "blog",
+                &format!("Expiring topic {i}"),
+                &["--generator", "batch"],
+            )
+        })
         .collect();
     let mut daemon = env.spawn(&["daemon", "run", "--until-idle"], &[]);
-    assert_eq!(daemon.exit_code(Duration::from_secs(30)), 0, "{}", daemon.log());
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(30)),
+        0,
+        "{}",
+        daemon.log()
+    );
 
     let files = api.uploaded();
     assert_eq!(files.len(), 2, "{files:?}");
@@ -400,7 +457,10 @@ pub(crate) fn an_expired_batch_returns_its_tasks_with_a_retry_counted() {
     let log = env.ok(["task", "log", &ids[0]]);
     assert!(log.contains("expired"), "{log}");
     let states: Vec<String> = env
-        .rows("SELECT state FROM batches ORDER BY created_at, input_file_id", &[])
+        .rows(
+            "SELECT state FROM batches ORDER BY created_at, input_file_id",
+            &[],
+        )
         .into_iter()
         .map(|r| r.string(0))
         .collect();
@@ -427,25 +487,83 @@ fallback = ["template"]
             api.base()
         ),
     );
-    let short = env.submit("blog", "Urgent topic", &["--generator", "batch", "--timeout", "2h"]);
-    let moved = env.submit("blog", "Urgent too", &["--generator", "batched", "--timeout", "2h"]);
+    let short = env.submit(
+        "blog",
+        "Urgent topic",
+        &["--generator", "batch", "--timeout", "2h"],
+    );
+    let moved = env.submit(
+        "blog",
+        "Urgent too",
+        &["--generator", "batched", "--timeout", "2h"],
+    );
     let default = env.submit("blog", "Patient topic", &["--generator", "batch"]);
     // Without a timeout of its own, a task gets the window plus an hour.
-    let timeout =
-        |id: &str| env.count(&format!("SELECT timeout_s FROM tasks WHERE id = {}", raw_id(id)));
+    let timeout = |id: &str| {
+        env.count(&format!(
+            "SELECT timeout_s FROM tasks WHERE id = {}",
+            raw_id(id)
+        ))
+    };
     assert_eq!(timeout(&default), 25 * 3600);
     assert_eq!(timeout(&short), 2 * 3600);
 
     let mut daemon = env.spawn(&["daemon", "run", "--until-idle"], &[]);
     // 1: a task did not complete.
-    assert_eq!(daemon.exit_code(Duration::from_secs(30)), 1, "{}", daemon.log());
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(30)),
+        1,
+        "{}",
+        daemon.log()
+    );
     assert_eq!(env.status_of(&short), "failed");
     let message = text(&env, &short, "error_message");
-    assert!(message.contains("deadline shorter than the batch window"), "{message}");
+    assert!(
+        message.contains("deadline shorter than the batch window"),
+        "{message}"
+    );
     assert_eq!(env.status_of(&moved), "completed");
     let generator = text(&env, &moved, "generator");
     assert_eq!(generator, "template");
     assert_eq!(env.status_of(&default), "completed");
     // Only the patient task went into a batch.
     assert_eq!(api.uploaded(), vec![vec![default.clone()]]);
+}
+
+#[test]
+pub(crate) fn a_batch_is_cancelled_only_when_all_its_tasks_are() {
+    let _serial = serial();
+    let api = BatchApi::start(Duration::from_secs(60), 0);
+    let env = Env::new();
+    config(&env, &api.base(), "");
+    let a = env.submit("blog", "Cancelled first", &["--generator", "batch"]);
+    let b = env.submit("blog", "Cancelled second", &["--generator", "batch"]);
+    let mut daemon = env.spawn(&["daemon", "run", "--until-idle"], &[]);
+    wait_until("the batch is created", Duration::from_secs(20), || {
+        env.count("SELECT count(*) FROM batches WHERE batch_id IS NOT NULL") == 1
+    });
+    let cancels = || api.traffic.matching("POST", "/cancel").len();
+    env.ok(["task", "cancel", &a]);
+    wait_until(
+        "the daemon lets the task go",
+        Duration::from_secs(10),
+        || daemon.log().contains("cancelled by operator"),
+    );
+    // The other task still waits for the batch: it keeps running.
+    assert_eq!(cancels(), 0);
+    assert_eq!(env.status_of(&b), "processing");
+    env.ok(["task", "cancel", &b]);
+    wait_until("the batch is cancelled", Duration::from_secs(10), || {
+        cancels() == 1
+    });
+    // 1: the tasks it worked on did not complete.
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(20)),
+        1,
+        "{}",
+        daemon.log()
+    );
+    assert_eq!(env.status_of(&a), "cancelled");
+    assert_eq!(env.status_of(&b), "cancelled");
+    assert_eq!(api.uploads(), 1);
 }

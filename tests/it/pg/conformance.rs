@@ -109,6 +109,7 @@ on_postgres! {
         a_crash_between_upload_and_create_creates_the_recorded_file_once,
         an_expired_batch_returns_its_tasks_with_a_retry_counted,
         a_deadline_shorter_than_the_window_fails_or_falls_back,
+        a_batch_is_cancelled_only_when_all_its_tasks_are,
     ];
     config: [
         path_init_and_show,
