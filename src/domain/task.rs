@@ -776,4 +776,27 @@ mod tests {
         r.generator = Some("template".into());
         assert!(NewTask::validate(r, &policy()).is_ok());
     }
+
+    #[test]
+    fn a_profile_with_its_own_default_timeout_gives_it_to_tasks_without_one() {
+        let day = Duration::from_secs(25 * 3600);
+        let mut p = policy();
+        p.generators.push("fast".into());
+        p.profile_timeouts = vec![("default".into(), day)];
+        // No generator named: the `default` profile, as for the tasks of plans.
+        let t = NewTask::validate(req("t"), &p).unwrap();
+        assert_eq!(t.timeout, day);
+        let mut r = req("t");
+        r.generator = Some("fast".into());
+        assert_eq!(
+            NewTask::validate(r.clone(), &p).unwrap().timeout,
+            p.default_timeout
+        );
+        r.generator = Some("default".into());
+        r.timeout = Some(DurationValue::Text("2h".into()));
+        assert_eq!(
+            NewTask::validate(r, &p).unwrap().timeout,
+            Duration::from_secs(7200)
+        );
+    }
 }
