@@ -329,7 +329,7 @@ impl Settings {
                 );
                 push(
                     &key("completion_window"),
-                    dur(&p.completion_window()),
+                    format!("{}h", p.completion_window().as_secs() / 3600),
                     &src(p.completion_window.is_some()),
                 );
                 push(

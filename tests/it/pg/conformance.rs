@@ -118,6 +118,7 @@ on_postgres! {
         a_key_written_where_its_variable_name_belongs_is_refused_without_echoing_it,
         image_base_url_is_checked_and_shown,
         fallbacks_are_checked_and_shown,
+        batch_profiles_are_checked_and_shown,
     ];
     crash: [
         kill_9_at_random_moments_loses_nothing_and_never_posts_a_key_twice,
