@@ -238,6 +238,11 @@ fn end(st: &mut Api, i: usize) {
 }
 
 fn config(env: &Env, base: &str, extra: &str) {
+    write_config(env, base, 50, "300ms", extra);
+    env.account("blog");
+}
+
+fn write_config(env: &Env, base: &str, size: u32, wait: &str, extra: &str) {
     env.config(&format!(
         r#"[daemon]
 poll_interval = "100ms"
@@ -248,13 +253,12 @@ retry_delays = ["100ms", "200ms"]
 kind = "openai-batch"
 base_url = "{base}"
 model = "gpt-mock"
-batch_size = 50
-batch_wait = "300ms"
+batch_size = {size}
+batch_wait = "{wait}"
 poll_interval = "150ms"
 {extra}
 "#
     ));
-    env.account("blog");
 }
 
 fn retries(env: &Env, id: &str) -> i64 {
@@ -329,6 +333,10 @@ pub(crate) fn a_batch_completes_with_successes_and_per_line_errors() {
         2
     );
     assert_eq!(env.count("SELECT count(*) FROM contents"), 5);
+    // One poller per batch, not one per task: the first batch ran 600 ms and was polled
+    // every 150 ms ±20 % (at least 120 ms apart).
+    let polls = api.traffic.matching("GET", "/v1/batches/batch-1").len();
+    assert!((1..=8).contains(&polls), "{polls} polls of one batch");
 }
 
 #[test]
@@ -566,4 +574,61 @@ pub(crate) fn a_batch_is_cancelled_only_when_all_its_tasks_are() {
     assert_eq!(env.status_of(&a), "cancelled");
     assert_eq!(env.status_of(&b), "cancelled");
     assert_eq!(api.uploads(), 1);
+}
+
+#[test]
+pub(crate) fn a_shutdown_returns_collected_tasks_and_leaves_sent_ones_to_the_next_daemon() {
+    let _serial = serial();
+    let api = BatchApi::start(Duration::from_millis(500), 0);
+    let env = Env::new();
+    // A batch fills at two tasks; the third waits for more.
+    write_config(&env, &api.base(), 2, "1h", "");
+    env.account("blog");
+    let ids: Vec<String> = (0..3)
+        .map(|i| {
+            env.submit(
+                "blog",
+                &format!("Shutdown topic {i}"),
+                &["--generator", "batch"],
+            )
+        })
+        .collect();
+    let mut daemon = env.spawn(&["daemon", "run"], &[]);
+    wait_until("a batch of two is created", Duration::from_secs(20), || {
+        env.count("SELECT count(*) FROM batches WHERE batch_id IS NOT NULL") == 1
+    });
+    let started = Instant::now();
+    daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(
+        daemon.exit_code(Duration::from_secs(20)),
+        0,
+        "{}",
+        daemon.log()
+    );
+    // Neither kind of task waited for the grace period.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM tasks WHERE status = 'processing' AND remote_job_id IS NOT NULL"
+        ),
+        2
+    );
+    assert_eq!(
+        env.count("SELECT count(*) FROM tasks WHERE status = 'pending' AND remote_job_id IS NULL AND retry_count = 0"),
+        1
+    );
+
+    // The next daemon polls the batch it finds and sends the third task in a batch of its own.
+    write_config(&env, &api.base(), 2, "300ms", "");
+    let mut next = env.spawn(&["daemon", "run", "--until-idle"], &[]);
+    assert_eq!(next.exit_code(Duration::from_secs(30)), 0, "{}", next.log());
+    assert_eq!(api.uploads(), 2);
+    assert_eq!(api.creates(), 2);
+    for id in &ids {
+        assert_eq!(env.status_of(id), "completed", "{id}");
+    }
 }

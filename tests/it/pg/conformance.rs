@@ -110,6 +110,7 @@ on_postgres! {
         an_expired_batch_returns_its_tasks_with_a_retry_counted,
         a_deadline_shorter_than_the_window_fails_or_falls_back,
         a_batch_is_cancelled_only_when_all_its_tasks_are,
+        a_shutdown_returns_collected_tasks_and_leaves_sent_ones_to_the_next_daemon,
     ];
     config: [
         path_init_and_show,
