@@ -390,7 +390,7 @@ async fn send(shared: &Arc<Shared>, lane: &Arc<Lane>, members: Vec<Waiting>) {
     tracing::info!(profile = %lane.name, batch_file = %file, tasks = members.len(), "uploaded a batch");
     // Created now, in the collector, so the next batch is not uploaded before this one
     // exists; a failure is left to the follower, which tries again.
-    if let Err(e) = create(shared, lane, &file).await {
+    if let Err(e) = create(shared, lane, &file, false).await {
         tracing::warn!(profile = %lane.name, batch_file = %file, error = %e, "could not create the batch yet");
     }
     for (m, held) in members.into_iter().zip(held) {
@@ -403,12 +403,23 @@ async fn send(shared: &Arc<Shared>, lane: &Arc<Lane>, members: Vec<Waiting>) {
     }
 }
 
-/// Creates the batch over a recorded file and records its id; a batch created before (by a
-/// daemon that crashed before recording it) is found instead.
-async fn create(shared: &Arc<Shared>, lane: &Lane, file: &str) -> Result<BatchId, GenError> {
-    let found = lane.client.find(file, FIND_LIMIT).await;
-    shared.count_request(&lane.name, &found);
-    let id = match found? {
+/// Creates the batch over a recorded file and records its id. With `look_first` (the file
+/// was uploaded by an earlier try, which may have created it) a batch created before is
+/// looked for among the recent ones, and taken instead.
+async fn create(
+    shared: &Arc<Shared>,
+    lane: &Lane,
+    file: &str,
+    look_first: bool,
+) -> Result<BatchId, GenError> {
+    let found = if look_first {
+        let found = lane.client.find(file, FIND_LIMIT).await;
+        shared.count_request(&lane.name, &found);
+        found?
+    } else {
+        None
+    };
+    let id = match found {
         Some(state) => state.id,
         None => {
             let created = lane.client.create(file, lane.window, None).await;
@@ -449,7 +460,7 @@ async fn follow(shared: &Arc<Shared>, lane: &Lane, file: &str) -> Outcome {
         };
         let id = match batch.batch_id {
             Some(id) => BatchId(id),
-            None => match create(shared, lane, file).await {
+            None => match create(shared, lane, file, true).await {
                 Ok(id) => id,
                 Err(e) if retried(&e, &mut wait) => {
                     tracing::warn!(batch_file = file, error = %e, "could not create the batch; will try again");
