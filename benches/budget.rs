@@ -171,6 +171,10 @@ fn one(root: &Path, run: &Run, n: usize, conc: usize, latency: Duration, paid: u
         rate_window: None,
         steps: None,
         step_profiles: None,
+        batch_size: None,
+        batch_wait: None,
+        completion_window: None,
+        poll_interval: None,
     };
     let mut o = Options::new(&contenthub::store::Location::File(db.clone()));
     o.max_concurrent = conc;

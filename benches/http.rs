@@ -115,6 +115,7 @@ fn policy() -> SubmitPolicy {
         default_timeout: Duration::from_secs(1800),
         default_max_retries: 3,
         generators: Vec::new(),
+        profile_timeouts: Vec::new(),
     }
 }
 

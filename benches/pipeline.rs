@@ -321,6 +321,10 @@ impl Mock {
             rate_window: None,
             steps: None,
             step_profiles: None,
+            batch_size: None,
+            batch_wait: None,
+            completion_window: None,
+            poll_interval: None,
         };
         BTreeMap::from([("default".to_string(), profile)])
     }

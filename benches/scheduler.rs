@@ -202,6 +202,7 @@ fn main() {
         default_timeout: Duration::from_secs(1800),
         default_max_retries: 3,
         generators: Vec::new(),
+        profile_timeouts: Vec::new(),
     };
     let (mut open, mut dry, mut real) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..=runs {
@@ -335,6 +336,7 @@ fn build(path: &Path, at: Millis) {
         default_timeout: Duration::from_secs(1800),
         default_max_retries: 3,
         generators: Vec::new(),
+        profile_timeouts: Vec::new(),
     };
     let would = schedule::fire_due(&mut store, at, &policy, true).expect("dry run");
     assert_eq!(would.len(), DUE, "due plans in the template");

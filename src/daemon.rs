@@ -239,7 +239,7 @@ pub fn budget_plan(s: &Settings) -> crate::domain::budget::Plan {
             .model
             .as_ref()
             .and_then(|m| s.monitor.prices.get(m))
-            .map(|price| Rate::of(price, p.price_factor.unwrap_or(1.0)));
+            .map(|price| Rate::of(price, p.price_factor()));
         plan.profiles.insert(
             name.clone(),
             ProfileCost {

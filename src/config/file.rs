@@ -689,7 +689,7 @@ pub const DEFAULT_CONFIG: &str = r#"# contenthub configuration.
 # there is one, else the built-in offline template generator.
 #
 # [generators.default]
-# kind = "openai"                      # openai | content-creator | command | template
+# kind = "openai"                      # openai | openai-batch | content-creator | command | template
 # base_url = "http://127.0.0.1:11434/v1"
 # model = "qwen2.5"
 # api_key_env = "OPENAI_API_KEY"       # the NAME of the variable holding the key
@@ -715,6 +715,16 @@ pub const DEFAULT_CONFIG: &str = r#"# contenthub configuration.
 # [generators.local]
 # kind = "command"
 # command = ["/usr/local/bin/my-generator", "--json"]
+#
+# [generators.bulk]                    # the Batch API: half price, answered within a window
+# kind = "openai-batch"
+# base_url = "https://api.openai.com/v1"
+# model = "gpt-4o-mini"
+# api_key_env = "OPENAI_API_KEY"
+# batch_size = 100                     # tasks per batch
+# batch_wait = "60s"                   # longest wait for a full batch
+# completion_window = "24h"            # tasks default to a timeout of the window plus 1h
+# poll_interval = "60s"
 
 [api]
 # The HTTP API served by `daemon run --listen ADDR` (or this key).

@@ -176,6 +176,11 @@ impl Settings {
             default_timeout: self.tasks.timeout.value,
             default_max_retries: self.tasks.max_retries.value,
             generators: self.generators.keys().cloned().collect(),
+            profile_timeouts: self
+                .generators
+                .iter()
+                .filter_map(|(name, p)| Some((name.clone(), p.default_task_timeout()?)))
+                .collect(),
         }
     }
 

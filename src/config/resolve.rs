@@ -413,4 +413,68 @@ mod tests {
             assert!(resolve(&toml, &[]).is_err(), "{bad} was accepted");
         }
     }
+
+    #[test]
+    fn batch_keys_are_read_defaulted_and_checked() {
+        let head = "[generators.b]\nkind = \"openai-batch\"\nbase_url = \"https://api.example.com/v1\"\nmodel = \"m\"\n";
+        let s = resolve(head, &[]).unwrap();
+        let p = &s.generators["b"];
+        assert_eq!(p.batch_size(), 100);
+        assert_eq!(p.batch_wait(), std::time::Duration::from_secs(60));
+        assert_eq!(
+            p.completion_window(),
+            std::time::Duration::from_secs(24 * 3600)
+        );
+        assert_eq!(p.price_factor(), 0.5);
+        assert_eq!(
+            p.default_task_timeout(),
+            Some(std::time::Duration::from_secs(25 * 3600))
+        );
+        let s = resolve(
+            &format!("{head}batch_size = 10\nbatch_wait = \"200ms\"\ncompletion_window = \"48h\"\npoll_interval = \"5m\"\nprice_factor = 0.4\n"),
+            &[],
+        )
+        .unwrap();
+        let p = &s.generators["b"];
+        assert_eq!(p.batch_size(), 10);
+        assert_eq!(p.batch_wait(), std::time::Duration::from_millis(200));
+        assert_eq!(p.batch_poll_interval(), std::time::Duration::from_secs(300));
+        assert_eq!(p.price_factor(), 0.4);
+        assert_eq!(
+            s.submit_policy().default_timeout_for(Some("b")),
+            std::time::Duration::from_secs(49 * 3600)
+        );
+        for (bad, key) in [
+            ("batch_size = 0", "batch_size"),
+            ("batch_size = 50001", "batch_size"),
+            ("batch_wait = \"0s\"", "batch_wait"),
+            ("completion_window = \"90m\"", "completion_window"),
+            ("poll_interval = \"10ms\"", "poll_interval"),
+        ] {
+            let e = resolve(&format!("{head}{bad}\n"), &[])
+                .map(|_| ())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(&format!("generators.b.{key}")), "{bad}: {e}");
+        }
+        let e = resolve(
+            "[generators.b]\nkind = \"openai-batch\"\nmodel = \"m\"\n",
+            &[],
+        )
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("generators.b.base_url"), "{e}");
+        let e = resolve(
+            "[generators.o]\nkind = \"openai\"\nbase_url = \"https://api.example.com/v1\"\nmodel = \"m\"\nbatch_size = 5\n",
+            &[],
+        )
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("applies to kind = \"openai-batch\" only"), "{e}");
+        let plain = resolve("[generators.t]\nkind = \"template\"\n", &[]).unwrap();
+        assert_eq!(plain.generators["t"].price_factor(), 1.0);
+        assert_eq!(plain.generators["t"].default_task_timeout(), None);
+    }
 }

@@ -314,8 +314,34 @@ impl Settings {
             if let Some(v) = &p.fallback_after {
                 push(&key("fallback_after"), dur(&v.0), &Source::File);
             }
-            if let Some(v) = p.price_factor {
-                push(&key("price_factor"), v.to_string(), &Source::File);
+            let from = if p.price_factor.is_some() {
+                Source::File
+            } else {
+                Source::Default
+            };
+            push(&key("price_factor"), p.price_factor().to_string(), &from);
+            if p.kind == GeneratorKind::OpenaiBatch {
+                let src = |set: bool| if set { Source::File } else { Source::Default };
+                push(
+                    &key("batch_size"),
+                    p.batch_size().to_string(),
+                    &src(p.batch_size.is_some()),
+                );
+                push(
+                    &key("batch_wait"),
+                    dur(&p.batch_wait()),
+                    &src(p.batch_wait.is_some()),
+                );
+                push(
+                    &key("completion_window"),
+                    format!("{}h", p.completion_window().as_secs() / 3600),
+                    &src(p.completion_window.is_some()),
+                );
+                push(
+                    &key("poll_interval"),
+                    dur(&p.batch_poll_interval()),
+                    &src(p.poll_interval.is_some()),
+                );
             }
             for (k, v) in [
                 ("rpm", p.rpm),

@@ -337,6 +337,24 @@ pub struct SubmitPolicy {
     pub default_max_retries: u32,
     /// Configured generator profile names (`template` is always accepted).
     pub generators: Vec<String>,
+    /// The default timeout of tasks on the profiles that have their own (`openai-batch`:
+    /// its completion window plus an hour), instead of `default_timeout`.
+    pub profile_timeouts: Vec<(String, Duration)>,
+}
+
+impl SubmitPolicy {
+    /// The timeout of a task on `generator` (the default profile when `None`) that sets none.
+    pub fn default_timeout_for(&self, generator: Option<&str>) -> Duration {
+        let profile = generator.unwrap_or(if self.generators.iter().any(|g| g == "default") {
+            "default"
+        } else {
+            "template"
+        });
+        self.profile_timeouts
+            .iter()
+            .find(|(p, _)| p == profile)
+            .map_or(self.default_timeout, |(_, t)| *t)
+    }
 }
 
 /// A validated submission.
@@ -556,7 +574,12 @@ impl NewTask {
         };
 
         let timeout = match req.timeout {
-            None => policy.default_timeout,
+            None => policy.default_timeout_for(
+                req.generator
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|g| !g.is_empty()),
+            ),
             Some(v) => {
                 let d = match v {
                     DurationValue::Seconds(Whole(s)) if s < 0 => {
@@ -675,6 +698,7 @@ mod tests {
             default_timeout: Duration::from_secs(1800),
             default_max_retries: 3,
             generators: vec!["default".into()],
+            profile_timeouts: Vec::new(),
         }
     }
 
@@ -789,5 +813,28 @@ mod tests {
         assert!(e.to_string().contains("nope"));
         r.generator = Some("template".into());
         assert!(NewTask::validate(r, &policy()).is_ok());
+    }
+
+    #[test]
+    fn a_profile_with_its_own_default_timeout_gives_it_to_tasks_without_one() {
+        let day = Duration::from_secs(25 * 3600);
+        let mut p = policy();
+        p.generators.push("fast".into());
+        p.profile_timeouts = vec![("default".into(), day)];
+        // No generator named: the `default` profile, as for the tasks of plans.
+        let t = NewTask::validate(req("t"), &p).unwrap();
+        assert_eq!(t.timeout, day);
+        let mut r = req("t");
+        r.generator = Some("fast".into());
+        assert_eq!(
+            NewTask::validate(r.clone(), &p).unwrap().timeout,
+            p.default_timeout
+        );
+        r.generator = Some("default".into());
+        r.timeout = Some(DurationValue::Text("2h".into()));
+        assert_eq!(
+            NewTask::validate(r, &p).unwrap().timeout,
+            Duration::from_secs(7200)
+        );
     }
 }

@@ -11,6 +11,7 @@ use tokio::task::{JoinError, JoinSet};
 use tokio::time::{Instant, Interval};
 use tokio_util::sync::CancellationToken;
 
+use super::batch::{self, Lane};
 use super::db::Db;
 use super::options::{Options, Summary};
 use super::shared::{Shared, Writer};
@@ -33,6 +34,9 @@ struct InFlight {
     worker: tokio::task::Id,
     /// Whether the task has a callback URL, which its end queues a delivery for.
     callback: bool,
+    /// Whether it is on an `openai-batch` profile: it then waits in a batch and takes no
+    /// slot of the daemon's `max_concurrent`.
+    batched: bool,
 }
 
 type Joined = std::result::Result<(tokio::task::Id, (Seq, Option<Status>)), JoinError>;
@@ -74,6 +78,8 @@ pub struct Dispatcher<'a> {
     /// The store's change counters when the dispatcher last looked.
     seen: Versions,
     inflight: HashMap<Seq, InFlight>,
+    /// The batch lanes of the `openai-batch` profiles.
+    lanes: HashMap<String, Arc<Lane>>,
     workers: JoinSet<(Seq, Option<Status>)>,
     task_ids: HashMap<tokio::task::Id, Seq>,
     /// Tasks this run worked on, in the order first claimed (for the summary).
@@ -120,6 +126,7 @@ impl<'a> Dispatcher<'a> {
             watch,
             seen: Versions::default(),
             inflight: HashMap::new(),
+            lanes: super::batch::lanes(opts)?,
             workers: JoinSet::new(),
             task_ids: HashMap::new(),
             touched: Vec::new(),
@@ -250,7 +257,10 @@ impl<'a> Dispatcher<'a> {
     /// Claims due tasks for the free slots and starts their workers, when something may be
     /// due: the store changed, a slot freed up after a full claim, or a snooze ended.
     async fn claim(&mut self) -> Result<()> {
-        let free = self.opts.max_concurrent.saturating_sub(self.inflight.len());
+        // Tasks waiting in batches take no slot: a batch is one remote job, bounded by its
+        // profile's `max_concurrent` (which counts its tasks) and `batch_size`.
+        let local = self.inflight.values().filter(|f| !f.batched).count();
+        let free = self.opts.max_concurrent.saturating_sub(local);
         let due = self.dirty || self.saturated || Instant::now() >= self.timers.wake_at;
         if self.stopping || free == 0 || !due {
             return Ok(());
@@ -394,7 +404,12 @@ impl<'a> Dispatcher<'a> {
         let (seq, c_epoch, callback) = (c.seq, c.epoch, c.task.callback_url.is_some());
         let profile = self.shared.profile_of(c.task.generator.as_deref());
         tracing::info!(task = %c.task.id, priority = c.task.priority, generator = %profile, adopted = c.adopted, "claimed");
-        let signals = Signals::default();
+        let lane = self.lanes.get(&profile).cloned();
+        let batched = lane.is_some();
+        let signals = Signals {
+            lane,
+            ..Signals::default()
+        };
         if self.touched_set.insert(seq) {
             self.touched.push(seq);
         }
@@ -412,6 +427,7 @@ impl<'a> Dispatcher<'a> {
                 signals,
                 worker: handle.id(),
                 callback,
+                batched,
             },
         );
     }
@@ -543,7 +559,19 @@ impl<'a> Dispatcher<'a> {
     fn release_remote(&self) {
         for f in self.inflight.values() {
             let remote = f.signals.remote.lock().is_ok_and(|g| g.is_some());
-            if remote && !f.signals.release.is_cancelled() {
+            // A task still waiting in a batch collector has not been sent: it goes back
+            // to the queue. One being sent is released once its batch is recorded.
+            let unsent = f.batched
+                && f.signals
+                    .batch
+                    .compare_exchange(
+                        batch::stage::WAITING,
+                        batch::stage::RELEASED,
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    )
+                    .is_ok();
+            if (remote || unsent) && !f.signals.release.is_cancelled() {
                 f.signals.release.cancel();
             }
         }

@@ -5,8 +5,10 @@
 //! [`crate::daemon::run`] runs it, with the HTTP API beside it. The files of this module
 //! import one another in one direction only: `options` ← `fallback` ← `shared` ← `outcome` ← `writer` ←
 //! `steps` ← `worker` ← `dispatch` ← this file, which only assembles them; `children` (the programs of
-//! `command` generators) sits below `worker` and `dispatch`.
+//! `command` generators) sits below `worker` and `dispatch`, and so does `batch` (the
+//! collectors and followers of `openai-batch` profiles), above `outcome`.
 
+mod batch;
 pub mod budgets;
 pub mod children;
 pub mod db;

@@ -1,12 +1,14 @@
 //! One claimed task: call the generator, persist the remote job id before polling, poll with
 //! jitter, honour the deadline and cancellation, and hand the result to the writer.
 
+use std::sync::atomic::AtomicU8;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::batch::Lane;
 use super::children::ChildLog;
 use super::outcome::{self, Effect, Report, Source};
 use super::retry;
@@ -34,6 +36,10 @@ pub struct Signals {
     /// The remote job this attempt adopted or started, once known. Shared with the
     /// dispatcher, which releases remote work at once on shutdown.
     pub remote: Arc<Mutex<Option<String>>>,
+    /// The batch lane of the task's profile, when it is of kind `openai-batch`.
+    pub lane: Option<Arc<Lane>>,
+    /// Where the task is in its lane's collector (see [`super::batch::stage`]).
+    pub batch: Arc<AtomicU8>,
 }
 
 pub fn spec_of(c: &Claimed) -> Spec {
@@ -118,7 +124,7 @@ pub async fn run(
                 _ = tokio::time::sleep_until(deadline) => {
                     Ended::Finish(Finish::TimedOut { message: format!("deadline of {}s passed while generating", claimed.task.timeout_seconds) })
                 }
-                r = attempt(&shared, &claimed, generator.as_ref(), &profile, &remote, &children) => match r {
+                r = attempt(&shared, &claimed, generator.as_ref(), &profile, &signals, &children) => match r {
                     Some(r) => Ended::Report(r),
                     None => Ended::Settled,
                 },
@@ -129,9 +135,12 @@ pub async fn run(
     children.finish().await;
 
     let job = remote.lock().ok().and_then(|g| g.clone());
+    let mut abandon = None;
     let settle = match ended {
         Ended::Stopped(Stop::Cancelled) => {
-            if let (Some(job), Some(g)) = (&job, shared.generators.get(&profile)) {
+            if let (Some(job), Some(lane)) = (&job, &signals.lane) {
+                lane.abandoned(&shared, job).await;
+            } else if let (Some(job), Some(g)) = (&job, shared.generators.get(&profile)) {
                 cancel_remote(g.as_ref(), job).await;
             }
             tracing::info!(task = %id, "cancelled by operator");
@@ -143,7 +152,11 @@ pub async fn run(
             return None;
         }
         Ended::Finish(f) => {
-            if let (Finish::TimedOut { .. }, Some(job), Some(g)) =
+            if let (Finish::TimedOut { .. }, Some(job), Some(_)) = (&f, &job, &signals.lane) {
+                // The batch is looked at once the timeout is recorded, so that it counts
+                // this task as gone.
+                abandon = Some(job.clone());
+            } else if let (Finish::TimedOut { .. }, Some(job), Some(g)) =
                 (&f, &job, shared.generators.get(&profile))
             {
                 cancel_remote(g.as_ref(), job).await;
@@ -155,7 +168,11 @@ pub async fn run(
     if let Settle::End(_, _, f) = &settle {
         log_finish(&id.to_string(), f);
     }
-    match results.send(settle).await {
+    let sent = results.send(settle).await;
+    if let (Some(job), Some(lane)) = (&abandon, &signals.lane) {
+        lane.abandoned(&shared, job).await;
+    }
+    match sent {
         Ok(applied) => {
             // A report's meaning is decided as it is committed; log it then.
             match &applied.finish {
@@ -221,9 +238,17 @@ async fn attempt(
     claimed: &Claimed,
     generator: &dyn Generator,
     profile: &str,
-    remote: &Mutex<Option<String>>,
+    signals: &Signals,
     children: &Arc<ChildLog>,
 ) -> Option<Report> {
+    let remote = &*signals.remote;
+    if let Some(lane) = &signals.lane {
+        let spec = spec_of(claimed);
+        return Some(
+            lane.attempt(shared, claimed, spec, remote, &signals.batch)
+                .await,
+        );
+    }
     let t = &claimed.task;
     if let Some(plan) = shared.steps.get(profile) {
         return super::steps::run(shared, claimed, plan, &spec_of(claimed)).await;

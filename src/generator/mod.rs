@@ -63,7 +63,12 @@ pub fn build(
     );
     Ok(match profile.kind {
         GeneratorKind::Template => Arc::new(template::Template),
-        GeneratorKind::Openai => Arc::new(openai::OpenAi::new(name, profile, timeout, env)?),
+        // The engine sends an `openai-batch` profile's tasks in batches (`engine::batch`,
+        // through `openai_batch::BatchClient`); the generator serves the rest: the prompt
+        // for the token estimate, the probe and the model name.
+        GeneratorKind::Openai | GeneratorKind::OpenaiBatch => {
+            Arc::new(openai::OpenAi::new(name, profile, timeout, env)?)
+        }
         GeneratorKind::ContentCreator => Arc::new(content_creator::ContentCreator::new(
             name, profile, timeout,
         )?),

@@ -185,6 +185,8 @@ struct BatchObject {
     #[serde(default)]
     id: Option<String>,
     #[serde(default)]
+    input_file_id: Option<String>,
+    #[serde(default)]
     status: Option<String>,
     #[serde(default)]
     output_file_id: Option<String>,
@@ -365,6 +367,43 @@ impl BatchClient {
         result.await.map_err(|e| scrub(e, key))
     }
 
+    /// The most recent batch created over `input_file_id`, among the last `limit` batches
+    /// (`GET /batches?limit=N`): how a daemon that crashed between creating a batch and
+    /// recording its id finds it again instead of creating a second one.
+    pub async fn find(
+        &self,
+        input_file_id: &str,
+        limit: u32,
+    ) -> Result<Option<BatchState>, GenError> {
+        let key = self.ep.api_key()?;
+        let key = key.as_deref();
+        let what = format!("GET /batches?limit={limit}");
+        let result = async {
+            let req = self.ep.request(
+                reqwest::Method::GET,
+                &format!("/batches?limit={limit}"),
+                key,
+            );
+            let reply = self.send(&what, req).await?;
+            #[derive(Deserialize)]
+            struct Page {
+                #[serde(default)]
+                data: Vec<Value>,
+            }
+            let page: Page = reply.json(&self.ep.label, &what)?;
+            for v in page.data {
+                let Ok(b) = serde_json::from_value::<BatchObject>(v) else {
+                    continue;
+                };
+                if b.input_file_id.as_deref() == Some(input_file_id) {
+                    return self.state_of(&what, b).map(Some);
+                }
+            }
+            Ok(None)
+        };
+        result.await.map_err(|e| scrub(e, key))
+    }
+
     /// Asks the service to cancel the batch; returns its state after the request (usually
     /// `cancelling`).
     pub async fn cancel(&self, id: &BatchId) -> Result<BatchState, GenError> {
@@ -441,6 +480,11 @@ impl BatchClient {
     /// A batch object reply as a [`BatchState`].
     fn state(&self, what: &str, reply: &http::Reply) -> Result<BatchState, GenError> {
         let b: BatchObject = reply.json(&self.ep.label, what)?;
+        self.state_of(what, b)
+    }
+
+    /// A batch object as a [`BatchState`].
+    fn state_of(&self, what: &str, b: BatchObject) -> Result<BatchState, GenError> {
         let id =
             b.id.filter(|id| !id.trim().is_empty())
                 .ok_or_else(|| self.unexpected(what, "the batch object has no id"))?;

@@ -1,6 +1,7 @@
 //! Generator profiles (`[generators.NAME]`): which backend a task uses and how it reaches it.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,9 @@ pub enum GeneratorKind {
     ContentCreator,
     Command,
     Template,
+    /// The OpenAI Batch API (`POST /files`, `POST /batches`), which DashScope's compatible
+    /// mode also speaks: tasks are collected into batches, answered within a window.
+    OpenaiBatch,
 }
 
 impl GeneratorKind {
@@ -26,6 +30,7 @@ impl GeneratorKind {
             GeneratorKind::ContentCreator => "content-creator",
             GeneratorKind::Command => "command",
             GeneratorKind::Template => "template",
+            GeneratorKind::OpenaiBatch => "openai-batch",
         }
     }
 }
@@ -81,7 +86,8 @@ pub struct GeneratorProfile {
     /// How long a task may wait for this profile's rate limit or budget before it moves to
     /// its fallback instead.
     pub fallback_after: Option<DurationSetting>,
-    /// Multiplies the `[prices]` of the profile's model for budgets (default 1).
+    /// Multiplies the `[prices]` of the profile's model for budgets (default 0.5 for
+    /// `openai-batch`, 1 for the other kinds).
     pub price_factor: Option<f64>,
     /// Requests per `rate_window`, across every daemon on the store.
     pub rpm: Option<u64>,
@@ -100,12 +106,72 @@ pub struct GeneratorProfile {
     /// `openai`: the profile a step runs on, where not this one (`polish = "qwen-max"`);
     /// each names another `openai` profile.
     pub step_profiles: Option<BTreeMap<Step, String>>,
+    /// `openai-batch`: the most tasks one batch holds (default 100).
+    #[serde(default, deserialize_with = "positive")]
+    pub batch_size: Option<u32>,
+    /// `openai-batch`: how long to collect tasks before a batch smaller than `batch_size` is
+    /// sent (default 60 s).
+    pub batch_wait: Option<DurationSetting>,
+    /// `openai-batch`: the batch's completion window, in whole hours (default 24 h).
+    pub completion_window: Option<DurationSetting>,
+    /// `openai-batch`: how often an open batch is polled (default 60 s, with jitter).
+    pub poll_interval: Option<DurationSetting>,
 }
+
+/// `batch_size` when a profile does not set it.
+pub const DEFAULT_BATCH_SIZE: u32 = 100;
+/// `batch_wait` when a profile does not set it.
+pub const DEFAULT_BATCH_WAIT: Duration = Duration::from_secs(60);
+/// `completion_window` when a profile does not set it.
+pub const DEFAULT_COMPLETION_WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// An `openai-batch` profile's `poll_interval` when it does not set one.
+pub const DEFAULT_BATCH_POLL: Duration = Duration::from_secs(60);
+/// The most requests one batch may hold (OpenAI's limit).
+pub const MAX_BATCH_SIZE: u32 = 50_000;
 
 impl GeneratorProfile {
     /// The submission mode of a `content-creator` profile.
     pub fn submit_mode(&self) -> SubmitMode {
         self.mode.unwrap_or_default()
+    }
+
+    /// What its model's `[prices]` are multiplied by for budgets: `price_factor`, else 0.5
+    /// for `openai-batch` (the Batch API's discount) and 1 for the others.
+    pub fn price_factor(&self) -> f64 {
+        self.price_factor
+            .unwrap_or(if self.kind == GeneratorKind::OpenaiBatch {
+                0.5
+            } else {
+                1.0
+            })
+    }
+
+    /// `batch_size`, or its default.
+    pub fn batch_size(&self) -> u32 {
+        self.batch_size.unwrap_or(DEFAULT_BATCH_SIZE)
+    }
+
+    /// `batch_wait`, or its default.
+    pub fn batch_wait(&self) -> Duration {
+        self.batch_wait.map_or(DEFAULT_BATCH_WAIT, |d| d.0)
+    }
+
+    /// `completion_window`, or its default.
+    pub fn completion_window(&self) -> Duration {
+        self.completion_window
+            .map_or(DEFAULT_COMPLETION_WINDOW, |d| d.0)
+    }
+
+    /// `poll_interval` of an `openai-batch` profile, or its default.
+    pub fn batch_poll_interval(&self) -> Duration {
+        self.poll_interval.map_or(DEFAULT_BATCH_POLL, |d| d.0)
+    }
+
+    /// The timeout of a task on this profile that sets none, when the kind has its own: the
+    /// batch window plus an hour for `openai-batch`.
+    pub fn default_task_timeout(&self) -> Option<Duration> {
+        (self.kind == GeneratorKind::OpenaiBatch)
+            .then(|| self.completion_window() + Duration::from_secs(3600))
     }
 
     /// The profiles to move a task to when this one is unavailable, in order.
@@ -158,7 +224,7 @@ impl GeneratorProfile {
             }
         };
         match self.kind {
-            GeneratorKind::Openai => {
+            GeneratorKind::Openai | GeneratorKind::OpenaiBatch => {
                 needs("base_url", self.base_url.is_some())?;
                 needs("model", self.model.is_some())?;
             }
@@ -207,6 +273,43 @@ impl GeneratorProfile {
                 }
                 if on.trim().is_empty() {
                     return Err(("step_profiles", "a profile name must not be empty".into()));
+                }
+            }
+        }
+        if self.kind == GeneratorKind::OpenaiBatch {
+            if let Some(n) = self.batch_size {
+                if n > MAX_BATCH_SIZE {
+                    return Err(("batch_size", format!("must be at most {MAX_BATCH_SIZE}")));
+                }
+            }
+            if let Some(d) = self.batch_wait {
+                if d.0.is_zero() {
+                    return Err(("batch_wait", "must be greater than zero".into()));
+                }
+            }
+            if let Some(d) = self.completion_window {
+                let secs = d.0.as_secs();
+                if secs == 0 || secs % 3600 != 0 || d.0.subsec_nanos() != 0 {
+                    return Err((
+                        "completion_window",
+                        "must be a whole number of hours (e.g. \"24h\")".into(),
+                    ));
+                }
+            }
+            if let Some(d) = self.poll_interval {
+                if d.0.as_millis() < 100 {
+                    return Err(("poll_interval", "must be at least 100ms".into()));
+                }
+            }
+        } else {
+            for (key, set) in [
+                ("batch_size", self.batch_size.is_some()),
+                ("batch_wait", self.batch_wait.is_some()),
+                ("completion_window", self.completion_window.is_some()),
+                ("poll_interval", self.poll_interval.is_some()),
+            ] {
+                if set {
+                    return Err((key, "applies to kind = \"openai-batch\" only".into()));
                 }
             }
         }

@@ -48,6 +48,10 @@ pub(crate) fn profile(kind: GeneratorKind, base_url: &str) -> GeneratorProfile {
         rate_window: None,
         steps: None,
         step_profiles: None,
+        batch_size: None,
+        batch_wait: None,
+        completion_window: None,
+        poll_interval: None,
     }
 }
 

@@ -291,6 +291,20 @@ pub const COPIED: &[Table] = &[
         order: "task_seq, budget",
         identity: None,
     },
+    Table {
+        name: "batches",
+        columns: &[
+            "input_file_id",
+            "profile",
+            "batch_id",
+            "state",
+            "custom_ids",
+            "created_at",
+            "updated_at",
+        ],
+        order: "input_file_id",
+        identity: None,
+    },
 ];
 
 /// The store's tables that are not copied, and why.

@@ -398,9 +398,26 @@ ALTER TABLE tasks ADD COLUMN rate_profile TEXT;
 ALTER TABLE tasks ADD COLUMN rate_tokens INTEGER;
 "#;
 
-/// Versions 11 to 13 are taken by changes made beside this one; these placeholders keep the
-/// numbering until they are merged in.
-const RESERVED_V11: &str = "SELECT 1;";
+/// Batches of `openai-batch` profiles.
+const V11: &str = r#"
+-- Batches of `openai-batch` profiles, one row per uploaded input file: recorded with its
+-- members' custom ids before the batch is created, so that after a crash the file is turned
+-- into a batch (or the batch found again) instead of uploaded twice. Each member task's
+-- remote_job_id is `{input_file_id}/{custom_id}`.
+CREATE TABLE batches (
+    input_file_id TEXT PRIMARY KEY,
+    profile       TEXT NOT NULL,
+    batch_id      TEXT,
+    state         TEXT NOT NULL,
+    custom_ids    TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX batches_open ON batches(profile) WHERE state NOT IN ('completed','failed','expired','cancelled');
+"#;
+
+/// Version 13 is taken by a change made beside this one; this placeholder keeps the
+/// numbering until it is merged in.
 const RESERVED_V13: &str = "SELECT 1;";
 
 /// Review rules: the review mode of accounts and tasks (`auto`, `rules`, `manual`), replacing
@@ -460,7 +477,7 @@ const MIGRATIONS: &[&str] = &[
     V8,
     V9,
     V10,
-    RESERVED_V11,
+    V11,
     V12,
     RESERVED_V13,
     V14,

@@ -52,6 +52,7 @@
 //! instead of failing half-way with "database is locked" when it upgrades a read.
 
 pub mod accounts;
+pub mod batches;
 pub mod budgets;
 pub mod contents;
 pub mod copy;

@@ -2065,6 +2065,90 @@ mod tests {
         store.write(|c| finish(c, seq, fence, &f, now)).unwrap()
     }
 
+    /// A batch file is recorded with the members still held, each pointing at its line; the
+    /// batch id comes after, once; a member that leaves stops counting as waiting.
+    fn batch_members_are_recorded_with_their_file(store: &mut Store) {
+        use crate::store::batches::{self, Member};
+        let a = account(store);
+        let seqs: Vec<Seq> = (0..3)
+            .map(|i| task(store, &a, 5, None, 3600, T0 + i))
+            .collect();
+        let claimed = claim_n(store, "d1", T0 + 10, 3);
+        assert_eq!(claimed.len(), 3);
+        let mut members: Vec<Member> = claimed
+            .iter()
+            .map(|c| Member {
+                seq: c.seq,
+                epoch: c.epoch,
+                custom_id: c.task.id.to_string(),
+            })
+            .collect();
+        // A stale claim of the third is not recorded.
+        members[2].epoch -= 1;
+        let held = store
+            .write(|c| batches::record(c, "bulk", "file-1", &members, "d1", T0 + 20))
+            .unwrap();
+        assert_eq!(held, [true, true, false]);
+        let first = get(store, claimed[0].seq);
+        assert_eq!(first.status, Status::Processing);
+        assert_eq!(
+            first.remote_job_id.as_deref(),
+            Some(format!("file-1/{}", claimed[0].task.id).as_str())
+        );
+        assert_eq!(get(store, claimed[2].seq).remote_job_id, None);
+        let b = store.read(|c| batches::get(c, "file-1")).unwrap().unwrap();
+        assert_eq!((b.batch_id, b.state.as_str()), (None, "uploaded"));
+        assert_eq!(b.custom_ids.len(), 3);
+        store
+            .write(|c| batches::set_batch_id(c, "file-1", "batch-1", T0 + 30))
+            .unwrap();
+        // Recorded once: a second create's id does not replace it.
+        store
+            .write(|c| batches::set_batch_id(c, "file-1", "batch-2", T0 + 31))
+            .unwrap();
+        let b = store.read(|c| batches::get(c, "file-1")).unwrap().unwrap();
+        assert_eq!(
+            (b.batch_id.as_deref(), b.state.as_str()),
+            (Some("batch-1"), "created")
+        );
+        assert_eq!(
+            store
+                .read(|c| batches::waiting_members(c, "file-1"))
+                .unwrap(),
+            2
+        );
+        // A file id that is a prefix of another names only its own members.
+        assert_eq!(
+            store
+                .read(|c| batches::waiting_members(c, "file-"))
+                .unwrap(),
+            0
+        );
+        let done = finish_as(
+            store,
+            seqs[0],
+            lease("d1", claimed[0].epoch),
+            Finish::Failed {
+                kind: "permanent".into(),
+                message: "refused".into(),
+            },
+            T0 + 40,
+        );
+        assert_eq!(done, Some(Status::Failed));
+        assert_eq!(
+            store
+                .read(|c| batches::waiting_members(c, "file-1"))
+                .unwrap(),
+            1
+        );
+        store
+            .write(|c| batches::set_state(c, "file-1", "completed", T0 + 50))
+            .unwrap();
+        let all = store.read(batches::all).unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].state, "completed");
+    }
+
     /// Pending tasks are claimed by priority, then age, under a lease whose epoch moves on.
     fn claims_in_priority_order(store: &mut Store) {
         let a = account(store);
@@ -2935,6 +3019,7 @@ mod tests {
         heartbeat_rows,
         child_records,
         moves_to_another_profile,
+        batch_members_are_recorded_with_their_file,
     );
 
     mod pg {
@@ -2954,6 +3039,7 @@ mod tests {
             heartbeat_rows,
             child_records,
             moves_to_another_profile,
+            batch_members_are_recorded_with_their_file,
         );
 
         /// Results finished from the rows one `prefetch` read: each under its own fence, a

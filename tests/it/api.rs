@@ -176,6 +176,7 @@ impl Api {
             default_timeout: Duration::from_secs(1800),
             default_max_retries: 3,
             generators: opts.generators.keys().cloned().collect(),
+            profile_timeouts: Vec::new(),
         };
         let mut config = ApiConfig::new(env.location(), policy);
         config.token = setup.token.map(str::to_string);

@@ -319,3 +319,65 @@ pub(crate) fn fallbacks_are_checked_and_shown() {
             .stderr_has(says);
     }
 }
+
+#[test]
+pub(crate) fn batch_profiles_are_checked_and_shown() {
+    let env = Env::new();
+    let profile = "[generators.bulk]\nkind = \"openai-batch\"\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"gpt-4o-mini\"\nbatch_wait = \"5m\"\n\n[generators.gpt]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:2/v1\"\nmodel = \"gpt-4o\"\n";
+    let good = env.write("good.toml", profile);
+    let entries = show(env.cmd([
+        "--config",
+        good.to_str().unwrap(),
+        "config",
+        "show",
+        "--format",
+        "json",
+    ]));
+    for (key, value, source) in [
+        ("generators.bulk.kind", "openai-batch", "file"),
+        ("generators.bulk.batch_size", "100", "default"),
+        ("generators.bulk.batch_wait", "5m", "file"),
+        ("generators.bulk.completion_window", "24h", "default"),
+        ("generators.bulk.poll_interval", "1m", "default"),
+        ("generators.bulk.price_factor", "0.5", "default"),
+        ("generators.gpt.price_factor", "1", "default"),
+    ] {
+        let e = entry(&entries, key);
+        assert_eq!(
+            (e.value.as_str(), e.source.as_str()),
+            (value, source),
+            "{key}"
+        );
+    }
+    for (bad, says) in [
+        ("batch_wait = \"5m\"", "must be greater than zero"),
+        (
+            "batch_wait = \"5m\"\ncompletion_window = \"30m\"",
+            "whole number of hours",
+        ),
+        ("batch_wait = \"5m\"\nbatch_size = 60000", "at most 50000"),
+    ] {
+        let text = profile.replacen("batch_wait = \"5m\"", bad, 1);
+        let text = if says == "must be greater than zero" {
+            text.replacen("\"5m\"", "\"0s\"", 1)
+        } else {
+            text
+        };
+        let file = env.write("bad.toml", &text);
+        env.cmd(["--config", file.to_str().unwrap(), "config", "show"])
+            .run()
+            .code(2)
+            .stderr_has(says);
+    }
+    let wrong = env.write(
+        "wrong.toml",
+        &profile.replace(
+            "model = \"gpt-4o\"\n",
+            "model = \"gpt-4o\"\nbatch_size = 5\n",
+        ),
+    );
+    env.cmd(["--config", wrong.to_str().unwrap(), "config", "show"])
+        .run()
+        .code(2)
+        .stderr_has("generators.gpt.batch_size");
+}

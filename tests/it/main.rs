@@ -6,6 +6,7 @@ mod accounts;
 mod alerts;
 mod api;
 mod bad_input;
+mod batch;
 mod budgets;
 mod cc_sync;
 mod cli;

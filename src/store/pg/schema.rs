@@ -19,7 +19,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     V7,
     V8,
     V9,
-    RESERVED_V10,
+    V10,
     V11,
     RESERVED_V12,
     V13,
@@ -519,7 +519,6 @@ ALTER TABLE tasks ADD COLUMN rate_tokens BIGINT;
 
 /// Versions 10 to 12 are taken by changes made beside this one; these placeholders keep the
 /// numbering until they are merged in.
-const RESERVED_V10: &str = "SELECT 1;";
 const RESERVED_V12: &str = "SELECT 1;";
 
 /// Version 11 (SQLite's 12): review modes replacing `auto_approve`, an account's review rule
@@ -558,4 +557,18 @@ CREATE TABLE task_steps (
 );
 CREATE UNIQUE INDEX task_steps_task ON task_steps(task_seq, step);
 CREATE INDEX task_steps_content ON task_steps(content_id) WHERE content_id IS NOT NULL;
+"#;
+
+/// SQLite version 11: the batches of `openai-batch` profiles.
+const V10: &str = r#"
+CREATE TABLE batches (
+    input_file_id TEXT PRIMARY KEY,
+    profile       TEXT NOT NULL,
+    batch_id      TEXT,
+    state         TEXT NOT NULL,
+    custom_ids    TEXT NOT NULL,
+    created_at    BIGINT NOT NULL,
+    updated_at    BIGINT NOT NULL
+);
+CREATE INDEX batches_open ON batches(profile) WHERE state NOT IN ('completed','failed','expired','cancelled');
 "#;

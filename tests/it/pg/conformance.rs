@@ -105,6 +105,15 @@ on_postgres! {
         eight_writers_submit_two_hundred_tasks_each,
         processes_racing_to_create_a_store_all_succeed,
     ];
+    batch: [
+        a_batch_completes_with_successes_and_per_line_errors,
+        kill_9_between_upload_and_completion_neither_uploads_nor_creates_again,
+        a_crash_between_upload_and_create_creates_the_recorded_file_once,
+        an_expired_batch_returns_its_tasks_with_a_retry_counted,
+        a_deadline_shorter_than_the_window_fails_or_falls_back,
+        a_batch_is_cancelled_only_when_all_its_tasks_are,
+        a_shutdown_returns_collected_tasks_and_leaves_sent_ones_to_the_next_daemon,
+    ];
     config: [
         path_init_and_show,
         show_without_a_file_says_so,
@@ -112,6 +121,7 @@ on_postgres! {
         a_key_written_where_its_variable_name_belongs_is_refused_without_echoing_it,
         image_base_url_is_checked_and_shown,
         fallbacks_are_checked_and_shown,
+        batch_profiles_are_checked_and_shown,
     ];
     crash: [
         kill_9_at_random_moments_loses_nothing_and_never_posts_a_key_twice,
