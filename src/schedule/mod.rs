@@ -193,6 +193,8 @@ pub struct Plan {
     pub auto_approve: Option<bool>,
     pub catch_up: String,
     pub enabled: bool,
+    /// Whether a topic nearly identical to a pending or recent task of the account is skipped.
+    pub skip_similar: bool,
     pub last_slot_at: Option<Timestamp>,
     pub next_fire_at: Option<Timestamp>,
     /// The next five fire times.
@@ -248,6 +250,7 @@ pub fn view(conn: &Conn, p: &PlanRow, now: Millis) -> Result<Plan> {
         auto_approve: p.auto_approve,
         catch_up: p.catch_up.clone(),
         enabled: p.enabled,
+        skip_similar: p.skip_similar,
         last_slot_at: p.last_slot_at.map(Timestamp),
         next_fire_at: next.first().copied(),
         next_fires: next,

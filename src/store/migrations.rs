@@ -398,8 +398,57 @@ ALTER TABLE tasks ADD COLUMN rate_profile TEXT;
 ALTER TABLE tasks ADD COLUMN rate_tokens INTEGER;
 "#;
 
+/// Placeholder for version 11, which another change of the schema takes; replaced when the
+/// two are merged.
+const RESERVED_V11: &str = "-- reserved (V11)";
+
+/// Placeholder for version 12, as [`RESERVED_V11`].
+const RESERVED_V12: &str = "-- reserved (V12)";
+
+/// Near-duplicate detection (`store::signatures`): each content row's similarity signature,
+/// and the LSH band keys that find candidates, and the plans' `skip_similar` flag.
+const V13: &str = r#"
+-- One row per content row: the account, when it was stored, and the 520-byte MinHash
+-- signature of its body (`review::similarity::Signature::to_bytes`). Rows stored before this
+-- version get theirs from `signatures::backfill` at daemon start. Both tables lose an
+-- account's rows with the account (contents are removed only then).
+CREATE TABLE content_signatures (
+    content_id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    signature  BLOB NOT NULL
+);
+-- The signature's LSH band keys (64 per article). A look-up reads, per key of the new article,
+-- the range (account, key, created since the window's start): only the candidates that share a
+-- band within the window, never the account's whole history.
+CREATE TABLE signature_bands (
+    account_id INTEGER NOT NULL,
+    band_key   INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    content_id INTEGER NOT NULL,
+    PRIMARY KEY (account_id, band_key, created_at, content_id)
+) WITHOUT ROWID;
+-- A plan whose topic is nearly identical to a pending or recent task skips it (1) instead of
+-- only warning (0).
+ALTER TABLE plans ADD COLUMN skip_similar INTEGER NOT NULL DEFAULT 0;
+"#;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+const MIGRATIONS: &[&str] = &[
+    V1,
+    V2,
+    V3,
+    V4,
+    V5,
+    V6,
+    V7,
+    V8,
+    V9,
+    V10,
+    RESERVED_V11,
+    RESERVED_V12,
+    V13,
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

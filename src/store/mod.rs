@@ -31,6 +31,8 @@
 //!   claimed for sending under a lease, marked sent or failed, retried; and the replay
 //!   window of callback signatures.
 //! - **Counters** (`counters`). Monotonic totals that outlive the rows they count.
+//! - **Signatures** (`signatures`). Each content row's near-duplicate signature and LSH band
+//!   keys, stored with the row, and the look-up of the most similar earlier article.
 //! - **Accounts, contents, plans** (`accounts`, `contents`, `plans`). Their rows; for plans
 //!   also the exactly-once claim of a schedule slot (`plans::claim_slot`), slot history and
 //!   the `meta` key-value pairs.
@@ -64,6 +66,7 @@ pub mod pg;
 pub mod plans;
 pub mod queue;
 pub mod rates;
+pub mod signatures;
 pub(crate) mod sql;
 pub mod task_ids;
 pub mod tasks;

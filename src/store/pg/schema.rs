@@ -9,7 +9,20 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+pub(super) const MIGRATIONS: &[&str] = &[
+    V1,
+    V2,
+    V3,
+    V4,
+    V5,
+    V6,
+    V7,
+    V8,
+    V9,
+    RESERVED_V10,
+    RESERVED_V11,
+    V12,
+];
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -501,4 +514,30 @@ CREATE TABLE rate_buckets (
 );
 ALTER TABLE tasks ADD COLUMN rate_profile TEXT;
 ALTER TABLE tasks ADD COLUMN rate_tokens BIGINT;
+"#;
+
+/// Placeholder for version 10, which another change of the schema takes; replaced when the
+/// two are merged.
+const RESERVED_V10: &str = "SELECT 1;";
+
+/// Placeholder for version 11, as [`RESERVED_V10`].
+const RESERVED_V11: &str = "SELECT 1;";
+
+/// Version 12 (SQLite's 13): content signatures for near-duplicate detection, their LSH band
+/// keys, and the plans' `skip_similar` flag (see the SQLite migration).
+const V12: &str = r#"
+CREATE TABLE content_signatures (
+    content_id BIGINT PRIMARY KEY,
+    account_id BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    signature  BYTEA NOT NULL
+);
+CREATE TABLE signature_bands (
+    account_id BIGINT NOT NULL,
+    band_key   BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    content_id BIGINT NOT NULL,
+    PRIMARY KEY (account_id, band_key, created_at, content_id)
+);
+ALTER TABLE plans ADD COLUMN skip_similar BIGINT NOT NULL DEFAULT 0;
 "#;
