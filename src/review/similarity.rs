@@ -578,7 +578,26 @@ impl fmt::Debug for Index {
 /// matter in English; CJK text is compared character pair by character pair). Equal topics
 /// score 1, whatever their case, width or punctuation.
 pub fn topic_similarity(a: &str, b: &str) -> f64 {
-    let (a, b) = (bigrams(a), bigrams(b));
+    Topic::new(a).similarity(&Topic::new(b))
+}
+
+/// A topic prepared for [`topic_similarity`], to compare one topic with many without
+/// preparing each of them again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topic(Vec<(char, char)>);
+
+impl Topic {
+    pub fn new(topic: &str) -> Topic {
+        Topic(bigrams(topic))
+    }
+
+    /// [`topic_similarity`] of the two topics.
+    pub fn similarity(&self, other: &Topic) -> f64 {
+        dice(&self.0, &other.0)
+    }
+}
+
+fn dice(a: &[(char, char)], b: &[(char, char)]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return if a == b { 1.0 } else { 0.0 };
     }
