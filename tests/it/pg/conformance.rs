@@ -195,6 +195,7 @@ on_postgres! {
     ];
     scheduler: [
         after_three_days_down_latest_fires_once_and_skip_fires_nothing,
+        a_plan_with_skip_similar_skips_a_topic_like_a_pending_task,
         ten_concurrent_runs_fire_a_slot_exactly_once,
         a_slot_in_the_spring_forward_gap_fires_once_just_after_it,
         a_slot_in_the_fall_back_overlap_fires_once,
@@ -232,6 +233,7 @@ on_postgres! {
     ];
     submit: [
         submit_prints_the_new_id_and_stores_every_field,
+        a_nearly_identical_topic_warns_and_skip_similar_skips_it,
         submit_defaults_come_from_flags_config_env_and_account,
         quiet_prints_only_the_id,
         an_idempotency_key_returns_the_first_task,
