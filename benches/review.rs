@@ -223,7 +223,10 @@ fn store_review(pairs: &[Pair], signatures: &[Signature], runs: usize) {
         min_quality_score: Some(0.6),
         ..Rules::default()
     };
-    let keywords = [["数据", "系统"].map(String::from), ["data", "system"].map(String::from)];
+    let keywords = [
+        ["数据", "系统"].map(String::from),
+        ["data", "system"].map(String::from),
+    ];
     let since = now - 90 * DAY;
     let (mut times, mut held, mut findings) = (Vec::new(), 0, 0);
     for run in 0..runs {
@@ -264,7 +267,10 @@ fn store_review(pairs: &[Pair], signatures: &[Signature], runs: usize) {
          findings in the first round",
         runs * pairs.len()
     );
-    println!("{:<28} {:>9} {:>9} {:>9}", "part", "median ms", "p90 ms", "max ms");
+    println!(
+        "{:<28} {:>9} {:>9} {:>9}",
+        "part", "median ms", "p90 ms", "max ms"
+    );
     println!(
         "{:<28} {median:>9.3} {p90:>9.3} {max:>9.3}",
         "review (SQLite, all rules)"

@@ -222,9 +222,11 @@ pub async fn submit(
         .await
         .map_err(|e| account_reference(ApiError::from(e)))?;
     let Some(submitted) = checked.submitted else {
-        let like = checked
-            .similar
-            .ok_or_else(|| ApiError::from(crate::error::Error::Store("a skipped submission names no similar task".into())))?;
+        let like = checked.similar.ok_or_else(|| {
+            ApiError::from(crate::error::Error::Store(
+                "a skipped submission names no similar task".into(),
+            ))
+        })?;
         return Ok((
             StatusCode::OK,
             Json(TaskReply {

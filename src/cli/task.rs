@@ -470,7 +470,10 @@ fn submit_bulk(
     const SHOWN: usize = 10;
     for (line, like) in similar.iter().take(SHOWN) {
         let what = if skip_similar { "skipped" } else { "warning" };
-        ctx.warn(&format!("{what}: {file} line {line}: the topic is {}", like.describe()));
+        ctx.warn(&format!(
+            "{what}: {file} line {line}: the topic is {}",
+            like.describe()
+        ));
     }
     if similar.len() > SHOWN {
         ctx.warn(&format!(

@@ -33,7 +33,13 @@ fn keys(sig: &Signature) -> Vec<i64> {
 /// Stores the signature of content `content_id` of account `account_id`, created `at`. A
 /// second call for the same content changes nothing. An empty article (no shingles) is
 /// stored without band keys: it is similar to nothing.
-pub fn put(conn: &Conn, content_id: i64, account_id: i64, sig: &Signature, at: Millis) -> Result<()> {
+pub fn put(
+    conn: &Conn,
+    content_id: i64,
+    account_id: i64,
+    sig: &Signature,
+    at: Millis,
+) -> Result<()> {
     let added = conn.exec(
         Sql::same(
             "INSERT INTO content_signatures(content_id, account_id, created_at, signature)

@@ -1218,7 +1218,14 @@ pub(crate) fn a_plan_with_skip_similar_skips_a_topic_like_a_pending_task() {
         "0 * * * *",
         "UTC",
         &[
-            "-a", "blog", "--count", "2", "-t", "Rust Async Basics", "-t", "Cooking pasta",
+            "-a",
+            "blog",
+            "--count",
+            "2",
+            "-t",
+            "Rust Async Basics",
+            "-t",
+            "Cooking pasta",
             "--skip-similar",
         ],
     );
@@ -1226,7 +1233,10 @@ pub(crate) fn a_plan_with_skip_similar_skips_a_topic_like_a_pending_task() {
     assert_eq!(shown["skip_similar"], true, "{shown}");
     let now = now_ms();
     quiet_run(&env, hour_after(now, 1) + MINUTE);
-    assert_eq!(topics_of(&env, "blog"), ["Rust async basics", "Cooking pasta"]);
+    assert_eq!(
+        topics_of(&env, "blog"),
+        ["Rust async basics", "Cooking pasta"]
+    );
     let runs = runs_of(&env, "weekly");
     assert_eq!(runs.len(), 1);
     assert_eq!((runs[0].status.as_str(), runs[0].tasks), ("fired", 1));
@@ -1243,13 +1253,20 @@ pub(crate) fn a_plan_with_skip_similar_skips_a_topic_like_a_pending_task() {
     quiet_run(&env, hour_after(now, 2) + MINUTE);
     assert_eq!(
         topics_of(&env, "blog"),
-        ["Rust async basics", "Cooking pasta", "Rust Async Basics", "Cooking pasta"]
+        [
+            "Rust async basics",
+            "Cooking pasta",
+            "Rust Async Basics",
+            "Cooking pasta"
+        ]
     );
     let runs = runs_of(&env, "weekly");
     assert_eq!(runs[1].tasks, 2);
     let message = runs[1].message.clone().unwrap_or_default();
     assert!(
-        message.contains("nearly identical") && message.contains(&pending) && !message.contains("skipped"),
+        message.contains("nearly identical")
+            && message.contains(&pending)
+            && !message.contains("skipped"),
         "{message}"
     );
 }

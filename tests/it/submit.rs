@@ -630,7 +630,15 @@ pub(crate) fn a_nearly_identical_topic_warns_and_skip_similar_skips_it() {
     let first = env.submit("blog", "How to improve sleep quality", &[]);
 
     let warned = env
-        .run(["task", "submit", "-q", "-a", "blog", "-t", "How to Improve Sleep Quality!"])
+        .run([
+            "task",
+            "submit",
+            "-q",
+            "-a",
+            "blog",
+            "-t",
+            "How to Improve Sleep Quality!",
+        ])
         .success();
     let second = warned.stdout.trim().to_string();
     assert!(is_task_id(&second), "queued anyway: {:?}", warned.stdout);
@@ -650,7 +658,9 @@ pub(crate) fn a_nearly_identical_topic_warns_and_skip_similar_skips_it() {
         ])
         .success();
     assert_eq!(skipped.stdout, "", "no id for a skipped task");
-    skipped.stderr_has("skipped").stderr_has("nothing was queued");
+    skipped
+        .stderr_has("skipped")
+        .stderr_has("nothing was queued");
     assert!(
         skipped.stderr.contains(&first) || skipped.stderr.contains(&second),
         "names the similar task: {}",
@@ -659,9 +669,21 @@ pub(crate) fn a_nearly_identical_topic_warns_and_skip_similar_skips_it() {
     assert_eq!(env.count("SELECT count(*) FROM tasks"), 2);
 
     // A different topic, and the same topic for another account, are queued silently.
-    for (account, topic) in [("blog", "Best hiking trails in Yunnan"), ("news", "How to improve sleep quality")] {
+    for (account, topic) in [
+        ("blog", "Best hiking trails in Yunnan"),
+        ("news", "How to improve sleep quality"),
+    ] {
         let run = env
-            .run(["task", "submit", "-q", "--skip-similar", "-a", account, "-t", topic])
+            .run([
+                "task",
+                "submit",
+                "-q",
+                "--skip-similar",
+                "-a",
+                account,
+                "-t",
+                topic,
+            ])
             .success();
         assert!(is_task_id(run.stdout.trim()), "{account}: {:?}", run.stdout);
         assert_eq!(run.stderr, "", "{account}: {topic}");
@@ -673,15 +695,33 @@ pub(crate) fn a_nearly_identical_topic_warns_and_skip_similar_skips_it() {
     env.update_task(&first, &format!("status = 'completed', created_at = {old}"));
     env.update_task(&second, "status = 'failed'");
     let again = env
-        .run(["task", "submit", "-q", "--skip-similar", "-a", "blog", "-t", "How to improve sleep quality"])
+        .run([
+            "task",
+            "submit",
+            "-q",
+            "--skip-similar",
+            "-a",
+            "blog",
+            "-t",
+            "How to improve sleep quality",
+        ])
         .success();
     let third = again.stdout.trim().to_string();
     assert!(is_task_id(&third), "{again:?}");
     assert_eq!(again.stderr, "");
     env.update_task(&third, &format!("created_at = {old}"));
-    env.run(["task", "submit", "-q", "--skip-similar", "-a", "blog", "-t", "How to improve sleep quality"])
-        .success()
-        .stderr_has(&third);
+    env.run([
+        "task",
+        "submit",
+        "-q",
+        "--skip-similar",
+        "-a",
+        "blog",
+        "-t",
+        "How to improve sleep quality",
+    ])
+    .success()
+    .stderr_has(&third);
 
     // A bulk file: the similar row is skipped and named by its line; the other is queued.
     let file = env.write(
@@ -692,10 +732,19 @@ pub(crate) fn a_nearly_identical_topic_warns_and_skip_similar_skips_it() {
         ),
     );
     let bulk = env
-        .run(["task", "submit", "-q", "--skip-similar", "--from-file", file.to_str().unwrap()])
+        .run([
+            "task",
+            "submit",
+            "-q",
+            "--skip-similar",
+            "--from-file",
+            file.to_str().unwrap(),
+        ])
         .success();
     assert_eq!(ids(&bulk.stdout).len(), 1, "{}", bulk.stdout);
-    bulk.stderr_has("skipped").stderr_has("similar.jsonl line 1").stderr_has(&third);
+    bulk.stderr_has("skipped")
+        .stderr_has("similar.jsonl line 1")
+        .stderr_has(&third);
     assert_eq!(
         env.count("SELECT count(*) FROM tasks WHERE topic = 'Growing tomatoes on a balcony'"),
         1
@@ -706,8 +755,15 @@ pub(crate) fn a_nearly_identical_topic_warns_and_skip_similar_skips_it() {
         "{\"account\":\"blog\",\"topic\":\"Growing tomatoes on a balcony!\"}\n",
     );
     let bulk = env
-        .run(["task", "submit", "-q", "--from-file", file.to_str().unwrap()])
+        .run([
+            "task",
+            "submit",
+            "-q",
+            "--from-file",
+            file.to_str().unwrap(),
+        ])
         .success();
     assert_eq!(ids(&bulk.stdout).len(), 1);
-    bulk.stderr_has("warning").stderr_has("similar2.jsonl line 1");
+    bulk.stderr_has("warning")
+        .stderr_has("similar2.jsonl line 1");
 }

@@ -66,6 +66,7 @@ on_postgres! {
         the_daemon_evaluates_rules_and_notifies_through_the_outbox,
     ];
     api: [
+        submit_warns_of_a_similar_topic_and_skip_similar_returns_the_other_task,
         endpoints_happy_paths_agree_with_the_cli,
         endpoints_error_paths_change_nothing,
         bearer_token_guards_everything_but_health_and_callbacks,
