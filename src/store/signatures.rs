@@ -7,9 +7,10 @@
 //!   signature are committed together.
 //! - [`most_similar`] reads, for each band key of the new article, the range
 //!   `(account, key, created_at ≥ since)` of the band index (one index range per key), then the
-//!   signatures of those candidates only, and scores them with [`Signature::similarity`]. It
-//!   finds what [`review::similarity::Index`](crate::review::similarity::Index) finds over the
-//!   same signatures.
+//!   signatures of the candidates that share at least [`MIN_SHARED_BANDS`] bands, and scores
+//!   them with [`Signature::similarity`]. Above the threshold it finds what
+//!   [`review::similarity::Index`](crate::review::similarity::Index) finds over the same
+//!   signatures (which scores every candidate sharing one band).
 //! - [`backfill`] signs the content rows stored before signatures existed (or copied by
 //!   `store copy`, which leaves these derived tables out): the daemon runs it at start and
 //!   `store check` reports how many are missing. A row without a signature is not a candidate.
@@ -21,6 +22,15 @@ use super::Conn;
 use crate::domain::time::Millis;
 use crate::error::{Error, Result};
 use crate::review::similarity::Signature;
+
+/// A stored article is scored only when it shares at least this many LSH bands with the new
+/// one. An article at the default `max_similarity` (an overlap of 0.55, a Jaccard index of
+/// about 0.38) shares 9 of the 64 bands on average, and fewer than 2 with a probability of
+/// about 0.0005 (binomial, 64 bands each shared with probability 0.38² = 0.14); the hardest
+/// duplicates of the labelled set (synonym swaps, Jaccard ≥ 0.42) with about 0.00006. Most
+/// unrelated candidates share one band by chance: leaving them out spares reading and scoring
+/// their signatures, which is most of a look-up's time on a large account.
+pub const MIN_SHARED_BANDS: i64 = 2;
 
 /// The band keys of `sig`, sorted and without repeats (two bands may hash to one key).
 fn keys(sig: &Signature) -> Vec<i64> {
@@ -63,9 +73,9 @@ pub fn put(
 }
 
 /// The stored article of account `account_id`, created at or after `since`, most similar to
-/// `sig`, as (content id, score 0–1), whatever its score; `None` when no article shares an
-/// LSH band with it (see [`crate::review::similarity::ROWS`]: that is a score below about
-/// 0.4). On equal scores the newest content wins.
+/// `sig`, as (content id, score 0–1), whatever its score; `None` when no article shares
+/// [`MIN_SHARED_BANDS`] LSH bands with it (see [`crate::review::similarity::ROWS`]: in
+/// practice a score below about 0.4). On equal scores the newest content wins.
 pub fn most_similar(
     conn: &Conn,
     account_id: i64,
@@ -81,14 +91,18 @@ pub fn most_similar(
     conn.each(
         Sql::each(
             "SELECT s.content_id, s.signature FROM content_signatures s
-             WHERE s.content_id IN (SELECT b.content_id FROM signature_bands b
-                 WHERE b.account_id = ?1 AND b.band_key IN (SELECT value FROM json_each(?2))
-                   AND b.created_at >= ?3)",
+             JOIN (SELECT b.content_id FROM signature_bands b
+                   WHERE b.account_id = ?1 AND b.band_key IN (SELECT value FROM json_each(?2))
+                     AND b.created_at >= ?3
+                   GROUP BY b.content_id HAVING count(*) >= ?4) c
+               ON c.content_id = s.content_id",
             "SELECT s.content_id, s.signature FROM content_signatures s
-             WHERE s.content_id IN (SELECT b.content_id FROM signature_bands b
-                 WHERE b.account_id = $1 AND b.band_key = ANY($2) AND b.created_at >= $3)",
+             JOIN (SELECT b.content_id FROM signature_bands b
+                   WHERE b.account_id = $1 AND b.band_key = ANY($2) AND b.created_at >= $3
+                   GROUP BY b.content_id HAVING count(*) >= $4) c
+               ON c.content_id = s.content_id",
         ),
-        args![account_id, keys, since],
+        args![account_id, keys, since, MIN_SHARED_BANDS],
         |r| {
             let id: i64 = r.get(0)?;
             let bytes: Vec<u8> = r.get(1)?;
