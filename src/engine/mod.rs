@@ -97,7 +97,8 @@ impl Engine {
         stop_outbox.cancel();
         let _ = sender.await;
         writer.abort();
-        signing.abort();
+        // It stops after its current batch on shutdown; with --until-idle it finishes.
+        let _ = signing.await;
         let summary = result?;
         flushed?;
         Ok(summary)

@@ -117,6 +117,7 @@ on_postgres! {
         kill_9_takes_the_command_programs_with_it_and_each_task_costs_one_completed_run,
     ];
     daemon: [
+        content_without_a_signature_is_signed_at_daemon_start,
         queued_tasks_reach_the_generator_in_priority_order,
         per_profile_max_concurrent_is_honoured_under_the_global_limit,
         a_full_generator_s_backlog_does_not_hide_other_generators_tasks,
