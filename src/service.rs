@@ -7,7 +7,7 @@ use crate::domain::task::SubmitPolicy;
 use crate::domain::time::{now_ms, parse_duration, Millis};
 use crate::domain::{NewTask, Status, SubmitRequest, Task, TaskId};
 use crate::error::{Error, Result};
-use crate::review::similarity::{Topic, DEFAULT_TOPIC_SIMILARITY};
+use crate::review::similarity::Topic;
 use crate::store::tasks::{self, Filter, Outcome, RecentTopic, Seq, Submitted};
 use crate::store::{accounts, counters, Conn, Store};
 
@@ -59,7 +59,7 @@ impl SimilarTask {
 }
 
 /// An account's unfinished tasks and its tasks completed within [`TOPIC_WINDOW`], prepared
-/// for comparing topics with ([`DEFAULT_TOPIC_SIMILARITY`]).
+/// for comparing topics with ([`Topic::nearly_identical`]).
 #[derive(Debug, Clone, Default)]
 pub struct RecentTopics(Vec<(RecentTopic, Topic)>);
 
@@ -77,9 +77,9 @@ impl RecentTopics {
         ))
     }
 
-    /// The task whose topic is most similar to `topic`, when it is at least
-    /// [`DEFAULT_TOPIC_SIMILARITY`]. A task with the same idempotency key is the same request,
-    /// not a similar one.
+    /// The task whose topic is most similar to `topic`, among those nearly identical to it
+    /// ([`Topic::nearly_identical`]). A task with the same idempotency key is the same
+    /// request, not a similar one.
     pub fn most_similar(&self, topic: &str, idempotency_key: Option<&str>) -> Option<SimilarTask> {
         let new = Topic::new(topic);
         let mut best: Option<(&RecentTopic, f64)> = None;
@@ -87,8 +87,11 @@ impl RecentTopics {
             if idempotency_key.is_some() && t.idempotency_key.as_deref() == idempotency_key {
                 continue;
             }
+            if !new.nearly_identical(prepared) {
+                continue;
+            }
             let score = new.similarity(prepared);
-            if score >= DEFAULT_TOPIC_SIMILARITY && best.is_none_or(|(_, b)| score > b) {
+            if best.is_none_or(|(_, b)| score > b) {
                 best = Some((t, score));
             }
         }
