@@ -306,6 +306,7 @@ fn build(path: &Path, at: Millis) {
                     auto_approve: None,
                     catch_up: if i % 2 == 0 { "latest" } else { "skip" }.into(),
                     enabled: true,
+                    skip_similar: false,
                 };
                 let p = plans::insert(tx, &f, created)?;
                 let s = Schedule::new(cron, tz)?;

@@ -3273,7 +3273,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__scheduler__subcmd__add)
-            opts="-a -t -c -k -p -q -y -h --cron --tz --account --count --topic --topics-file --category --keywords --priority --auto-approve --no-auto-approve --catch-up --disabled --db --config --format --quiet --color --yes --help"
+            opts="-a -t -c -k -p -q -y -h --cron --tz --account --count --topic --topics-file --category --keywords --priority --auto-approve --no-auto-approve --catch-up --skip-similar --no-skip-similar --disabled --db --config --format --quiet --color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3393,7 +3393,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__scheduler__subcmd__edit)
-            opts="-a -t -c -k -p -q -y -h --name --cron --tz --account --count --topic --topics-file --category --keywords --priority --auto-approve --no-auto-approve --catch-up --no-topics --db --config --format --quiet --color --yes --help"
+            opts="-a -t -c -k -p -q -y -h --name --cron --tz --account --count --topic --topics-file --category --keywords --priority --auto-approve --no-auto-approve --catch-up --skip-similar --no-skip-similar --no-topics --db --config --format --quiet --color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4697,7 +4697,7 @@ _contenthub() {
             return 0
             ;;
         contenthub__subcmd__task__subcmd__submit)
-            opts="-a -t -k -c -r -p -q -y -h --account --topic --keywords --category --requirements --tone --priority --review --auto-approve --no-auto-approve --max-retries --timeout --callback-url --generator --idempotency-key --from-file --wait --wait-timeout --db --config --format --quiet --color --yes --help"
+            opts="-a -t -k -c -r -p -q -y -h --account --topic --keywords --category --requirements --tone --priority --review --auto-approve --no-auto-approve --max-retries --timeout --callback-url --generator --idempotency-key --from-file --skip-similar --wait --wait-timeout --db --config --format --quiet --color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -7,7 +7,8 @@ use crate::domain::task::SubmitPolicy;
 use crate::domain::time::{now_ms, parse_duration, Millis};
 use crate::domain::{NewTask, Status, SubmitRequest, Task, TaskId};
 use crate::error::{Error, Result};
-use crate::store::tasks::{self, Filter, Outcome, Seq, Submitted};
+use crate::review::similarity::Topic;
+use crate::store::tasks::{self, Filter, Outcome, RecentTopic, Seq, Submitted};
 use crate::store::{accounts, counters, Conn, Store};
 
 /// Validates and queues one task. A repeated idempotency key returns the first task.
@@ -21,6 +22,139 @@ pub fn submit(store: &mut Store, req: SubmitRequest, policy: &SubmitPolicy) -> R
             counters::add(tx, counters::TASKS_SUBMITTED, "", 1)?;
         }
         Ok(s)
+    })
+}
+
+/// How far back a submitted topic is compared with the account's completed tasks (its
+/// unfinished ones are always compared). A topic repeated within a week is most likely the
+/// same request sent twice; repeating one later can be meant (a weekly series), and the
+/// article itself is still compared with the account's articles of `similarity_window` when
+/// the review rules run.
+pub const TOPIC_WINDOW: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// At most this many of the account's newest tasks are compared with a submitted topic, so
+/// that a submission costs the same however many tasks wait.
+pub const TOPIC_CANDIDATES: u32 = 10_000;
+
+/// A pending or recent task whose topic is nearly identical to a submitted one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimilarTask {
+    pub id: TaskId,
+    pub topic: String,
+    pub status: Status,
+    /// [`crate::review::similarity::topic_similarity`], 0–1.
+    pub score: f64,
+}
+
+impl SimilarTask {
+    /// "nearly identical to task-… ('…', 93 % similar)".
+    pub fn describe(&self) -> String {
+        format!(
+            "nearly identical to {} ('{}', {:.0} % similar)",
+            self.id,
+            self.topic,
+            self.score * 100.0
+        )
+    }
+}
+
+/// An account's unfinished tasks and its tasks completed within [`TOPIC_WINDOW`], prepared
+/// for comparing topics with ([`Topic::nearly_identical`]).
+#[derive(Debug, Clone, Default)]
+pub struct RecentTopics(Vec<(RecentTopic, Topic)>);
+
+impl RecentTopics {
+    pub fn load(conn: &Conn, account_id: i64, now: Millis) -> Result<RecentTopics> {
+        let since = now - TOPIC_WINDOW.as_millis() as Millis;
+        Ok(RecentTopics(
+            tasks::recent_topics(conn, account_id, since, TOPIC_CANDIDATES)?
+                .into_iter()
+                .map(|t| {
+                    let prepared = Topic::new(&t.topic);
+                    (t, prepared)
+                })
+                .collect(),
+        ))
+    }
+
+    /// The task whose topic is most similar to `topic`, among those nearly identical to it
+    /// ([`Topic::nearly_identical`]). A task with the same idempotency key is the same
+    /// request, not a similar one.
+    pub fn most_similar(&self, topic: &str, idempotency_key: Option<&str>) -> Option<SimilarTask> {
+        let new = Topic::new(topic);
+        let mut best: Option<(&RecentTopic, f64)> = None;
+        for (t, prepared) in &self.0 {
+            if idempotency_key.is_some() && t.idempotency_key.as_deref() == idempotency_key {
+                continue;
+            }
+            if !new.nearly_identical(prepared) {
+                continue;
+            }
+            let score = new.similarity(prepared);
+            if best.is_none_or(|(_, b)| score > b) {
+                best = Some((t, score));
+            }
+        }
+        best.map(|(t, score)| SimilarTask {
+            id: t.id,
+            topic: t.topic.clone(),
+            status: t.status,
+            score,
+        })
+    }
+
+    /// Adds a task just queued, so that the next topics of the same run are compared with it.
+    pub fn push(&mut self, id: TaskId, topic: &str) {
+        let t = RecentTopic {
+            id,
+            topic: topic.to_string(),
+            idempotency_key: None,
+            status: Status::Pending,
+        };
+        self.0.push((t, Topic::new(topic)));
+    }
+}
+
+/// What [`submit_checked`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    /// The task queued (or matched by its idempotency key); `None` when it was skipped.
+    pub submitted: Option<Submitted>,
+    /// The pending or recent task whose topic is nearly identical, if any.
+    pub similar: Option<SimilarTask>,
+}
+
+/// [`submit`], comparing the topic with the account's pending and recent tasks first: a
+/// nearly identical one is reported, and with `skip_similar` nothing is queued. One
+/// transaction, so two submissions of one topic at once see each other.
+pub fn submit_checked(
+    store: &mut Store,
+    req: SubmitRequest,
+    policy: &SubmitPolicy,
+    skip_similar: bool,
+) -> Result<Checked> {
+    let task = NewTask::validate(req, policy)?;
+    let now = now_ms();
+    store.write(|tx| {
+        let account = accounts::find(tx, &task.account)?;
+        let similar = RecentTopics::load(tx, account.id, now)?
+            .most_similar(&task.topic, task.idempotency_key.as_deref());
+        if similar.is_some() && skip_similar {
+            return Ok(Checked {
+                submitted: None,
+                similar,
+            });
+        }
+        let s = tasks::insert(tx, &task, &account, now)?;
+        if !s.existing {
+            counters::add(tx, counters::TASKS_SUBMITTED, "", 1)?;
+        }
+        // A request that matched its idempotency key queued nothing new: nothing to warn of.
+        let similar = similar.filter(|_| !s.existing);
+        Ok(Checked {
+            submitted: Some(s),
+            similar,
+        })
     })
 }
 

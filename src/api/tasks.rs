@@ -45,6 +45,8 @@ struct SubmitBody {
     callback_url: Option<String>,
     generator: Option<String>,
     idempotency_key: Option<String>,
+    /// Not a field of the task: whether a nearly identical topic is skipped.
+    skip_similar: Option<bool>,
 }
 
 /// An account given by id (a number) or by name.
@@ -206,18 +208,40 @@ pub async fn submit(
     }
     require_json(&headers)?;
     let parsed: SubmitBody = parse_object(&body)?;
+    let skip_similar = parsed.skip_similar.unwrap_or(false);
     let req = SubmitRequest::from(parsed);
     let policy = state.inner.policy.clone();
-    let (submitted, status) = state
+    let (checked, status) = state
         .inner
         .store
         .write(move |store| {
-            let s = service::submit(store, req, &policy)?;
-            let status = store_tasks::current_status(store.conn(), s.seq)?;
-            Ok((s, status.unwrap_or(Status::Pending)))
+            let c = service::submit_checked(store, req, &policy, skip_similar)?;
+            let status = match (&c.submitted, &c.similar) {
+                (Some(s), _) => store_tasks::current_status(store.conn(), s.seq)?,
+                (None, like) => like.as_ref().map(|l| l.status),
+            };
+            Ok((c, status.unwrap_or(Status::Pending)))
         })
         .await
         .map_err(|e| account_reference(ApiError::from(e)))?;
+    let Some(submitted) = checked.submitted else {
+        let like = checked.similar.ok_or_else(|| {
+            ApiError::from(crate::error::Error::Store(
+                "a skipped submission names no similar task".into(),
+            ))
+        })?;
+        return Ok((
+            StatusCode::OK,
+            Json(TaskReply {
+                task_id: like.id.to_string(),
+                status,
+                message: format!(
+                    "skipped: the topic is {}; nothing new was queued",
+                    like.describe()
+                ),
+            }),
+        ));
+    };
     let (code, message) = if submitted.existing {
         (
             StatusCode::OK,
@@ -225,6 +249,11 @@ pub async fn submit(
                 "idempotency key matches {}: returning it, nothing new was queued",
                 submitted.id
             ),
+        )
+    } else if let Some(like) = &checked.similar {
+        (
+            StatusCode::ACCEPTED,
+            format!("queued; warning: the topic is {}", like.describe()),
         )
     } else {
         (StatusCode::ACCEPTED, "queued".to_string())

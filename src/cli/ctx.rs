@@ -55,6 +55,11 @@ impl Ctx {
         }
     }
 
+    /// A warning on stderr, which `-q` does not silence: something the operator must see.
+    pub fn warn(&self, text: &str) {
+        eprintln!("{text}");
+    }
+
     /// Fails early when a destructive command could not ask for confirmation.
     pub fn ensure_confirmable(&self, what: &str) -> Result<()> {
         if self.yes || (std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {

@@ -142,6 +142,13 @@ struct PlanOptions {
     /// What to do with slots missed while nothing ran
     #[arg(long, value_enum)]
     catch_up: Option<CatchUp>,
+    /// Skip a topic nearly identical to a pending or recent task of the account (the run
+    /// records it) instead of only noting it
+    #[arg(long, overrides_with = "no_skip_similar")]
+    skip_similar: bool,
+    /// Queue such a topic anyway, noting it on the run (the default)
+    #[arg(long, overrides_with = "skip_similar")]
+    no_skip_similar: bool,
 }
 
 #[derive(Debug, Args)]
@@ -349,6 +356,12 @@ fn apply(ctx: &mut Ctx, f: &mut PlanFields, o: &PlanOptions) -> Result<()> {
     if let Some(c) = o.catch_up {
         f.catch_up = c.as_str().into();
     }
+    if o.skip_similar {
+        f.skip_similar = true;
+    }
+    if o.no_skip_similar {
+        f.skip_similar = false;
+    }
     Ok(())
 }
 
@@ -367,6 +380,7 @@ fn fields_of(p: &plans::PlanRow) -> PlanFields {
         auto_approve: p.auto_approve,
         catch_up: p.catch_up.clone(),
         enabled: p.enabled,
+        skip_similar: p.skip_similar,
     }
 }
 

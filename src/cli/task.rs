@@ -132,6 +132,10 @@ struct SubmitArgs {
     /// Submit every task in a .jsonl or .csv file (`-` reads stdin)
     #[arg(long, value_name = "FILE")]
     from_file: Option<String>,
+    /// Queue nothing when the topic is nearly identical to a pending or recent task of the
+    /// account (without it, such a topic is queued with a warning)
+    #[arg(long)]
+    skip_similar: bool,
     /// Block until the task is finished (exit 0 only if it completed)
     #[arg(long)]
     wait: bool,
@@ -332,7 +336,7 @@ fn submit(ctx: &mut Ctx, args: SubmitArgs) -> Result<ExitCode> {
         None
     };
     if let Some(file) = &args.from_file {
-        let targets = submit_bulk(ctx, file, &args.request(), &policy)?;
+        let targets = submit_bulk(ctx, file, &args.request(), &policy, args.skip_similar)?;
         return match wait_timeout {
             Some(t) => {
                 let (finals, timed_out) = super::wait::wait(ctx, &targets, t)?;
@@ -341,7 +345,23 @@ fn submit(ctx: &mut Ctx, args: SubmitArgs) -> Result<ExitCode> {
             None => Ok(ExitCode::Ok),
         };
     }
-    let submitted = service::submit(ctx.store()?, args.request(), &policy)?;
+    let checked =
+        service::submit_checked(ctx.store()?, args.request(), &policy, args.skip_similar)?;
+    let Some(submitted) = checked.submitted else {
+        if let Some(similar) = &checked.similar {
+            ctx.warn(&format!(
+                "skipped: the topic is {}; nothing was queued (--skip-similar)",
+                similar.describe()
+            ));
+        }
+        return Ok(ExitCode::Ok);
+    };
+    if let Some(similar) = &checked.similar {
+        ctx.warn(&format!(
+            "warning: the topic is {} (queued anyway; --skip-similar skips such a topic)",
+            similar.describe()
+        ));
+    }
     if submitted.existing {
         ctx.note(&format!(
             "idempotency key matches {}: returning it, nothing new was queued",
@@ -363,6 +383,7 @@ fn submit_bulk(
     file: &str,
     defaults: &SubmitRequest,
     policy: &crate::domain::task::SubmitPolicy,
+    skip_similar: bool,
 ) -> Result<Vec<(tasks::Seq, crate::domain::TaskId)>> {
     let mut rows = Rows::open(file)?;
     let bar = if std::io::stderr().is_terminal() && !ctx.printer.quiet {
@@ -382,6 +403,7 @@ fn submit_bulk(
     // that PostgreSQL ends for a conflict (a deadlock on the same idempotency keys) is
     // reported, with nothing imported, instead of run again over a consumed file.
     let mut began = false;
+    let mut similar: Vec<(usize, service::SimilarTask)> = Vec::new();
     let (out, existing) = ctx.store()?.write(|tx| {
         if std::mem::replace(&mut began, true) {
             return Err(Error::Store(format!(
@@ -389,24 +411,37 @@ fn submit_bulk(
                  imported: run it again"
             )));
         }
-        let mut cache: Vec<(String, crate::domain::Account)> = Vec::new();
+        similar.clear();
+        // Each row's topic is compared with the account's pending and recent tasks as they
+        // were before the import (not with the file's other rows).
+        let mut cache: Vec<(String, crate::domain::Account, service::RecentTopics)> = Vec::new();
         let mut out = Vec::new();
         let mut existing = 0usize;
         while let Some((line, req)) = rows.next_row()? {
             let task = NewTask::validate(req.or(defaults), policy)
                 .map_err(|e| Error::Usage(format!("{file} line {line}: {e}")))?;
-            let account = match cache.iter().find(|(k, _)| *k == task.account) {
-                Some((_, a)) => a.clone(),
+            let at = match cache.iter().position(|(k, _, _)| *k == task.account) {
+                Some(at) => at,
                 None => {
                     let a = accounts::find(tx, &task.account).map_err(|e| match e {
                         Error::NotFound { .. } => Error::Usage(format!("{file} line {line}: {e}")),
                         other => other,
                     })?;
-                    cache.push((task.account.clone(), a.clone()));
-                    a
+                    let recent = service::RecentTopics::load(tx, a.id, now)?;
+                    cache.push((task.account.clone(), a, recent));
+                    cache.len() - 1
                 }
             };
-            let s = tasks::insert(tx, &task, &account, now)?;
+            let (_, account, recent) = &cache[at];
+            let like = recent.most_similar(&task.topic, task.idempotency_key.as_deref());
+            let skip = like.is_some() && skip_similar;
+            if let Some(like) = like {
+                similar.push((line, like));
+            }
+            if skip {
+                continue;
+            }
+            let s = tasks::insert(tx, &task, account, now)?;
             if s.existing {
                 existing += 1;
             }
@@ -416,7 +451,7 @@ fn submit_bulk(
                 bar.set_message(out.len().to_string());
             }
         }
-        if out.is_empty() {
+        if out.is_empty() && similar.is_empty() {
             return Err(Error::Usage(format!("{file}: no tasks in it")));
         }
         counters::add(
@@ -439,7 +474,27 @@ fn submit_bulk(
         }
     }
     ctx.print(&stdout)?;
+    const SHOWN: usize = 10;
+    for (line, like) in similar.iter().take(SHOWN) {
+        let what = if skip_similar { "skipped" } else { "warning" };
+        ctx.warn(&format!(
+            "{what}: {file} line {line}: the topic is {}",
+            like.describe()
+        ));
+    }
+    if similar.len() > SHOWN {
+        ctx.warn(&format!(
+            "… and {} more rows with a nearly identical topic",
+            similar.len() - SHOWN
+        ));
+    }
     let mut msg = format!("queued {} tasks", out.len() - existing);
+    if skip_similar && !similar.is_empty() {
+        msg.push_str(&format!(
+            "; skipped {} with a topic nearly identical to a pending or recent task",
+            similar.len()
+        ));
+    }
     if existing > 0 {
         msg.push_str(&format!(
             " ({existing} matched an existing idempotency key)"

@@ -88,6 +88,7 @@ impl Engine {
             opts.env.clone(),
             stop_outbox.clone(),
         ));
+        let signing = tokio::spawn(sign_old_contents(shared.clone(), shutdown.clone()));
         let result = async {
             Dispatcher::start(&opts, &shared, results.clone(), &shutdown)
                 .await?
@@ -100,8 +101,39 @@ impl Engine {
         stop_outbox.cancel();
         let _ = sender.await;
         writer.abort();
+        // It stops after its current batch on shutdown; with --until-idle it finishes.
+        let _ = signing.await;
         let summary = result?;
         flushed?;
         Ok(summary)
+    }
+}
+
+/// Content rows stored without a near-duplicate signature (before the store had them, or
+/// copied by `store copy`) are signed in batches at start, beside the dispatcher, each batch
+/// one short write transaction. Until then such a row is not a candidate of the look-up.
+async fn sign_old_contents(shared: Arc<shared::Shared>, shutdown: CancellationToken) {
+    const BATCH: u32 = 200;
+    let mut total = 0u64;
+    while !shutdown.is_cancelled() {
+        match shared
+            .db
+            .write(|c| crate::store::signatures::backfill(c, BATCH))
+            .await
+        {
+            Ok(n) => {
+                total += u64::from(n);
+                if n < BATCH {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "signing stored content for near-duplicate checks failed");
+                return;
+            }
+        }
+    }
+    if total > 0 {
+        tracing::info!("signed {total} stored articles for near-duplicate checks");
     }
 }

@@ -228,11 +228,6 @@ fn settle(
     if let (Some(_), Some(headers)) = (status, rate) {
         observe(c, shared, claimed, &headers, now)?;
     }
-    if let (Some(Status::Completed), Finish::Completed(content)) = (status, &finish) {
-        if let Some(id) = tasks::get(c, seq)?.content_id {
-            review::remember(c, id, &claimed.account.name, &content.body, now)?;
-        }
-    }
     let (effect, message) = match (status, &finish) {
         (Some(Status::Completed), Finish::Completed(content)) => (
             Effect::Completed,

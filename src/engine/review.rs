@@ -6,8 +6,6 @@
 //! account's `--review-rule` overrides on top; the forbidden words are the rules' list and
 //! the account's own. Near-duplicates are looked up through [`signatures::most_similar`].
 
-use chrono::{TimeZone, Utc};
-
 use crate::domain::account::Account;
 use crate::domain::content::{CheckResult, ReviewRecord, DECIDER_RULES};
 use crate::domain::time::{Millis, Timestamp};
@@ -112,13 +110,9 @@ pub fn evaluate(
         &rules,
     );
     let since = now - settings.similarity_window.as_millis() as i64;
-    let since = Utc
-        .timestamp_millis_opt(since)
-        .single()
-        .unwrap_or_else(Utc::now);
     let sig = Signature::of(subject.body);
-    let similar = signatures::most_similar(c, &account.name, &sig, since)?
-        .filter(|(id, _)| Some(*id) != subject.content_id);
+    // A recheck compares stored content with every other article, not with itself.
+    let similar = signatures::most_similar(c, account.id, &sig, since, subject.content_id)?;
     findings.extend(checks::near_duplicate(similar, &rules));
 
     let ran: Vec<Reason> = Reason::ALL
@@ -206,15 +200,6 @@ pub fn draft(
     content.review_reason = (record.decision == Review::Pending).then(|| verdict.reasons());
     content.review_record = Some(record);
     Ok(Finish::Completed(content))
-}
-
-/// Keeps the signature of stored content `content_id`, for later near-duplicate look-ups.
-pub fn remember(c: &Conn, content_id: i64, account: &str, body: &str, now: Millis) -> Result<()> {
-    let at = Utc
-        .timestamp_millis_opt(now)
-        .single()
-        .unwrap_or_else(Utc::now);
-    signatures::put(c, content_id, account, &Signature::of(body), at)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use crate::domain::task::{SubmitPolicy, SubmitRequest};
 use crate::domain::time::{rfc3339, Millis, Timestamp};
 use crate::domain::{Keywords, NewTask};
 use crate::error::{Error, Result};
+use crate::service::RecentTopics;
 use crate::store::plans::{self, PlanRow};
 use crate::store::{accounts, counters, tasks, Conn, Store};
 
@@ -193,6 +194,8 @@ pub struct Plan {
     pub auto_approve: Option<bool>,
     pub catch_up: String,
     pub enabled: bool,
+    /// Whether a topic nearly identical to a pending or recent task of the account is skipped.
+    pub skip_similar: bool,
     pub last_slot_at: Option<Timestamp>,
     pub next_fire_at: Option<Timestamp>,
     /// The next five fire times.
@@ -248,6 +251,7 @@ pub fn view(conn: &Conn, p: &PlanRow, now: Millis) -> Result<Plan> {
         auto_approve: p.auto_approve,
         catch_up: p.catch_up.clone(),
         enabled: p.enabled,
+        skip_similar: p.skip_similar,
         last_slot_at: p.last_slot_at.map(Timestamp),
         next_fire_at: next.first().copied(),
         next_fires: next,
@@ -379,11 +383,20 @@ pub fn fire(
         };
         let mut cursor: BTreeMap<String, u64> = p.cursor.clone();
         let mut n = 0u32;
+        // Topics nearly identical to a pending or recent task of the account: noted on the
+        // run, or skipped with `skip_similar`. A dated title (no topic list) is not compared:
+        // it differs from yesterday's by its date alone, by design.
+        let mut notes: Vec<String> = Vec::new();
+        let mut skipped = 0u32;
         for account_id in &p.account_ids {
             let account = accounts::get_by_id(tx, *account_id)?.ok_or_else(|| Error::NotFound {
                 kind: "account of the plan",
                 id: format!("#{account_id} (removed since the plan was made)"),
             })?;
+            let mut recent = match &list {
+                Some(_) => Some(RecentTopics::load(tx, account.id, now)?),
+                None => None,
+            };
             for _ in 0..p.count {
                 let (topic, requirements) = match &list {
                     Some(topics) => {
@@ -411,9 +424,18 @@ pub fn fire(
                         )
                     }
                 };
+                if let Some(like) = recent.as_ref().and_then(|r| r.most_similar(&topic, None)) {
+                    let said = format!("'{topic}' for {}: {}", account.name, like.describe());
+                    if p.skip_similar {
+                        notes.push(format!("skipped {said}"));
+                        skipped += 1;
+                        continue;
+                    }
+                    notes.push(said);
+                }
                 let req = SubmitRequest {
                     account: Some(account.id.to_string()),
-                    topic: Some(topic),
+                    topic: Some(topic.clone()),
                     keywords: (!p.keywords.is_empty()).then(|| Keywords::List(p.keywords.clone())),
                     category: p.category.clone(),
                     requirements,
@@ -424,12 +446,23 @@ pub fn fire(
                 let task = NewTask::validate(req, policy)?;
                 let s = tasks::insert(tx, &task, &account, now)?;
                 plans::tag_task(tx, s.seq, p.id, run_id)?;
+                if let Some(r) = recent.as_mut() {
+                    r.push(s.id, &topic);
+                }
                 n += 1;
             }
         }
         counters::add(tx, counters::TASKS_SUBMITTED, "", n.into())?;
         plans::set_cursor(tx, p.id, &cursor)?;
-        plans::finish_run(tx, run_id, n, None)?;
+        let message = (!notes.is_empty()).then(|| {
+            let head = if skipped > 0 {
+                format!("{skipped} topics skipped as nearly identical to a pending or recent task")
+            } else {
+                "topics nearly identical to a pending or recent task".to_string()
+            };
+            format!("{head}: {}", notes.join("; "))
+        });
+        plans::finish_run(tx, run_id, n, message.as_deref())?;
         if !manual {
             plans::advance(tx, p.id, slot)?;
         }

@@ -85,8 +85,9 @@ fn from_row(r: &Row<'_>) -> Result<Content> {
     })
 }
 
-/// Inserts the content for a task. Returns its id, or `None` when the task already has
-/// content (a second result for the same task changes nothing).
+/// Inserts the content for a task, with its near-duplicate signature
+/// ([`super::signatures::put`]). Returns its id, or `None` when the task already has content
+/// (a second result for the same task changes nothing).
 pub fn insert(conn: &Conn, c: &NewContent, now: Millis) -> Result<Option<i64>> {
     let reviewed_at = (c.review_status != Review::Pending).then_some(now);
     let keywords = json_list(&c.keywords);
@@ -130,6 +131,13 @@ pub fn insert(conn: &Conn, c: &NewContent, now: Millis) -> Result<Option<i64>> {
         ],
         |r| r.get(0),
     )
+    .and_then(|id: Option<i64>| {
+        if let Some(id) = id {
+            let sig = crate::review::similarity::Signature::of(&c.body);
+            super::signatures::put(conn, id, c.account_id, &sig, now)?;
+        }
+        Ok(id)
+    })
 }
 
 pub fn get(conn: &Conn, id: i64) -> Result<Content> {

@@ -191,6 +191,7 @@ pub const COPIED: &[Table] = &[
             "last_slot_at",
             "created_at",
             "updated_at",
+            "skip_similar",
         ],
         order: "id",
         identity: Some("id"),
@@ -328,6 +329,14 @@ pub const NOT_COPIED: &[(&str, &str)] = &[
     (
         "rate_buckets",
         "the source's use of its providers' rate limits; the target's buckets start full",
+    ),
+    (
+        "content_signatures",
+        "computed from the copied contents: the target's daemon signs them at start",
+    ),
+    (
+        "signature_bands",
+        "the band keys of those signatures, written with them",
     ),
 ];
 

@@ -416,10 +416,6 @@ CREATE TABLE batches (
 CREATE INDEX batches_open ON batches(profile) WHERE state NOT IN ('completed','failed','expired','cancelled');
 "#;
 
-/// Version 13 is taken by a change made beside this one; this placeholder keeps the
-/// numbering until it is merged in.
-const RESERVED_V13: &str = "SELECT 1;";
-
 /// Review rules: the review mode of accounts and tasks (`auto`, `rules`, `manual`), replacing
 /// `auto_approve` (kept, written as `review = 'auto'`, for older readers of the rows: true
 /// becomes `auto`, false `manual`); an account's `--review-rule` overrides (a JSON object of
@@ -438,6 +434,34 @@ UPDATE tasks SET review = 'manual' WHERE auto_approve = 0;
 ALTER TABLE contents ADD COLUMN review_record TEXT;
 ALTER TABLE contents ADD COLUMN review_checks TEXT;
 ALTER TABLE contents ADD COLUMN review_decider TEXT;
+"#;
+
+/// Near-duplicate detection (`store::signatures`): each content row's similarity signature,
+/// and the LSH band keys that find candidates, and the plans' `skip_similar` flag.
+const V13: &str = r#"
+-- One row per content row: the account, when it was stored, and the 520-byte MinHash
+-- signature of its body (`review::similarity::Signature::to_bytes`). Rows stored before this
+-- version get theirs from `signatures::backfill` at daemon start. Both tables lose an
+-- account's rows with the account (contents are removed only then).
+CREATE TABLE content_signatures (
+    content_id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    signature  BLOB NOT NULL
+);
+-- The signature's LSH band keys (64 per article). A look-up reads, per key of the new article,
+-- the range (account, key, created since the window's start): only the candidates that share a
+-- band within the window, never the account's whole history.
+CREATE TABLE signature_bands (
+    account_id INTEGER NOT NULL,
+    band_key   INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    content_id INTEGER NOT NULL,
+    PRIMARY KEY (account_id, band_key, created_at, content_id)
+) WITHOUT ROWID;
+-- A plan whose topic is nearly identical to a pending or recent task skips it (1) instead of
+-- only warning (0).
+ALTER TABLE plans ADD COLUMN skip_similar INTEGER NOT NULL DEFAULT 0;
 "#;
 
 /// Generation steps (outline, draft, polish): each finished step of a task.
@@ -466,22 +490,7 @@ CREATE INDEX task_steps_content ON task_steps(content_id) WHERE content_id IS NO
 "#;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[
-    V1,
-    V2,
-    V3,
-    V4,
-    V5,
-    V6,
-    V7,
-    V8,
-    V9,
-    V10,
-    V11,
-    V12,
-    RESERVED_V13,
-    V14,
-];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

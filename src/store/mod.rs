@@ -33,6 +33,8 @@
 //! - **Counters** (`counters`). Monotonic totals that outlive the rows they count.
 //! - **Generation steps** (`steps`). Each finished step of a stepped generation, recorded
 //!   under its task and handed to the content when the task completes.
+//! - **Signatures** (`signatures`). Each content row's near-duplicate signature and LSH band
+//!   keys, stored with the row, and the look-up of the most similar earlier article.
 //! - **Accounts, contents, plans** (`accounts`, `contents`, `plans`). Their rows; for plans
 //!   also the exactly-once claim of a schedule slot (`plans::claim_slot`), slot history and
 //!   the `meta` key-value pairs.

@@ -26,6 +26,9 @@ pub struct PlanRow {
     pub auto_approve: Option<bool>,
     pub catch_up: String,
     pub enabled: bool,
+    /// Skip a topic nearly identical to a pending or recent task of the account, instead of
+    /// only noting it on the run.
+    pub skip_similar: bool,
     pub last_slot_at: Option<Millis>,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -47,10 +50,12 @@ pub struct PlanFields {
     pub auto_approve: Option<bool>,
     pub catch_up: String,
     pub enabled: bool,
+    pub skip_similar: bool,
 }
 
 const COLUMNS: &str = "id, name, cron, tz, accounts, count, topics, topics_file, topic_cursor, category, \
-                       keywords, priority, auto_approve, catch_up, enabled, last_slot_at, created_at, updated_at";
+                       keywords, priority, auto_approve, catch_up, enabled, last_slot_at, created_at, updated_at, \
+                       skip_similar";
 
 fn from_row(r: &Row<'_>) -> Result<PlanRow> {
     let accounts: String = r.get(4)?;
@@ -72,6 +77,7 @@ fn from_row(r: &Row<'_>) -> Result<PlanRow> {
         auto_approve: r.get(12)?,
         catch_up: r.get(13)?,
         enabled: r.get(14)?,
+        skip_similar: r.get(18)?,
         last_slot_at: r.get(15)?,
         created_at: r.get(16)?,
         updated_at: r.get(17)?,
@@ -101,8 +107,8 @@ pub fn insert(conn: &Conn, f: &PlanFields, now: Millis) -> Result<PlanRow> {
         .one(
             Sql::same(
                 "INSERT INTO plans(name, cron, tz, accounts, count, topics, topics_file, category, keywords,
-                               priority, auto_approve, catch_up, enabled, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14) RETURNING id",
+                               priority, auto_approve, catch_up, enabled, created_at, updated_at, skip_similar)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15) RETURNING id",
             ),
             args![
                 f.name,
@@ -118,7 +124,8 @@ pub fn insert(conn: &Conn, f: &PlanFields, now: Millis) -> Result<PlanRow> {
                 f.auto_approve,
                 f.catch_up,
                 f.enabled,
-                now
+                now,
+                f.skip_similar
             ],
             |r| r.get(0),
         )
@@ -180,7 +187,7 @@ pub fn update(conn: &Conn, id: i64, f: &PlanFields, now: Millis) -> Result<PlanR
         Sql::same(
             "UPDATE plans SET name = ?2, cron = ?3, tz = ?4, accounts = ?5, count = ?6, topics = ?7, topics_file = ?8,
                 category = ?9, keywords = ?10, priority = ?11, auto_approve = ?12, catch_up = ?13, enabled = ?14,
-                updated_at = ?15
+                updated_at = ?15, skip_similar = ?16
          WHERE id = ?1",
         ),
         args![
@@ -198,7 +205,8 @@ pub fn update(conn: &Conn, id: i64, f: &PlanFields, now: Millis) -> Result<PlanR
             f.auto_approve,
             f.catch_up,
             f.enabled,
-            now
+            now,
+            f.skip_similar
         ],
     )
     .map_err(|e| name_taken(e, &f.name))?;
@@ -415,6 +423,7 @@ mod tests {
             auto_approve: Some(false),
             catch_up: "latest".into(),
             enabled: true,
+            skip_similar: false,
         }
     }
 

@@ -142,6 +142,7 @@ fn seed(store: &mut Store) -> String {
                     auto_approve: None,
                     catch_up: "latest".into(),
                     enabled: true,
+                    skip_similar: false,
                 },
                 now - 86_400_000,
             )?;

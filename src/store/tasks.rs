@@ -852,6 +852,42 @@ pub fn ids_with_status(conn: &Conn, statuses: &[Status]) -> Result<Vec<(Seq, Tas
     )
 }
 
+/// A task whose topic a new submission is compared with (see [`recent_topics`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecentTopic {
+    pub id: TaskId,
+    pub topic: String,
+    pub idempotency_key: Option<String>,
+    pub status: Status,
+}
+
+/// The account's unfinished tasks and its tasks completed that were created at or after
+/// `since`, newest first, at most `limit`: what a new topic is compared with at submit time.
+pub fn recent_topics(
+    conn: &Conn,
+    account_id: i64,
+    since: Millis,
+    limit: u32,
+) -> Result<Vec<RecentTopic>> {
+    conn.rows(
+        Sql::same(
+            "SELECT id, topic, idempotency_key, status FROM tasks
+             WHERE account_id = ?1 AND (status IN ('pending', 'submitted', 'processing')
+                   OR (status = 'completed' AND created_at >= ?2))
+             ORDER BY seq DESC LIMIT ?3",
+        ),
+        args![account_id, since, limit],
+        |r| {
+            Ok(RecentTopic {
+                id: TaskId(r.get(0)?),
+                topic: r.get(1)?,
+                idempotency_key: r.get(2)?,
+                status: Status::parse_exact(&r.get::<String>(3)?).map_err(Error::Store)?,
+            })
+        },
+    )
+}
+
 /// On PostgreSQL, folds the change rows of `task_counts` into one row per status (see the
 /// schema's version 4), unless another transaction is folding them. Rows of transactions not
 /// yet committed are left for the next time. A no-op on SQLite, whose triggers keep one row

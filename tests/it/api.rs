@@ -1953,3 +1953,53 @@ pub(crate) fn the_server_enforces_what_the_openapi_document_states() {
         api.post(&path, &body).error(404, "not_found", None);
     }
 }
+
+/// A topic nearly identical to a pending task of the account is queued with a warning in the
+/// message; with `skip_similar` nothing is queued and the other task is returned (200).
+#[test]
+pub(crate) fn submit_warns_of_a_similar_topic_and_skip_similar_returns_the_other_task() {
+    let env = Env::new();
+    env.account("blog");
+    let api = Api::start(&env, Setup::default());
+    let first = api
+        .post(
+            SUBMIT,
+            &json!({"account_id": "blog", "topic": "如何提高睡眠质量"}),
+        )
+        .ok(202);
+    let first_id = first["task_id"].as_str().unwrap().to_string();
+    let warned = api
+        .post(
+            SUBMIT,
+            &json!({"account_id": "blog", "topic": "如何提高睡眠质量？"}),
+        )
+        .ok(202);
+    assert_ne!(warned["task_id"], first_id.as_str());
+    let message = warned["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("queued; warning:") && message.contains(&first_id),
+        "{warned}"
+    );
+    let skipped = api
+        .post(
+            SUBMIT,
+            &json!({"account_id": "blog", "topic": "如何 提高 睡眠质量", "skip_similar": true}),
+        )
+        .ok(200);
+    let other = skipped["task_id"].as_str().unwrap();
+    assert!(other == first_id || other == warned["task_id"], "{skipped}");
+    assert_eq!(skipped["status"], "pending");
+    assert!(
+        skipped["message"].as_str().unwrap().starts_with("skipped:"),
+        "{skipped}"
+    );
+    assert_eq!(env.count("SELECT count(*) FROM tasks"), 2);
+    // Another topic with the flag is queued as usual.
+    let other = api
+        .post(
+            SUBMIT,
+            &json!({"account_id": "blog", "topic": "如何提高学习效率", "skip_similar": true}),
+        )
+        .ok(202);
+    assert_eq!(other["message"], "queued");
+}

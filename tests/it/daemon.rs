@@ -786,3 +786,26 @@ pub(crate) fn template_content_review_and_idempotent_export() {
     let n = std::fs::read_dir(&json_dir).unwrap().count();
     assert_eq!(n, 3);
 }
+
+/// Content gets its near-duplicate signature when it is stored; a row without one (stored
+/// before signatures existed, or copied by `store copy`) is signed when a daemon starts.
+#[test]
+pub(crate) fn content_without_a_signature_is_signed_at_daemon_start() {
+    let env = Env::new();
+    env.account("blog");
+    env.submit("blog", "Tea ceremonies", &[]);
+    env.submit("blog", "Growing tomatoes on a balcony", &[]);
+    env.run(["daemon", "run", "--until-idle"]).success();
+    assert_eq!(env.count("SELECT count(*) FROM contents"), 2);
+    assert_eq!(env.count("SELECT count(*) FROM content_signatures"), 2);
+    let bands = env.count("SELECT count(*) FROM signature_bands");
+    assert!(
+        bands > 2 * 32,
+        "64 band keys an article, a few may coincide: {bands}"
+    );
+    env.exec("DELETE FROM content_signatures");
+    env.exec("DELETE FROM signature_bands");
+    env.run(["daemon", "run", "--until-idle"]).success();
+    assert_eq!(env.count("SELECT count(*) FROM content_signatures"), 2);
+    assert_eq!(env.count("SELECT count(*) FROM signature_bands"), bands);
+}

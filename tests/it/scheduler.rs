@@ -1203,3 +1203,70 @@ pub(crate) fn the_daemon_fires_due_plans_and_no_scheduler_leaves_them() {
         assert_eq!(d.exit_code(Duration::from_secs(15)), 0, "{}", d.log());
     }
 }
+
+/// A plan's topic nearly identical to a pending task of the account is queued and noted on
+/// the run; with `skip_similar` (`--skip-similar`, shown by `scheduler show`) it is skipped,
+/// and the run records it. Either way `scheduler run` stays quiet.
+#[test]
+pub(crate) fn a_plan_with_skip_similar_skips_a_topic_like_a_pending_task() {
+    let env = Env::new();
+    env.account("blog");
+    let pending = env.submit("blog", "Rust async basics", &[]);
+    add_plan(
+        &env,
+        "weekly",
+        "0 * * * *",
+        "UTC",
+        &[
+            "-a",
+            "blog",
+            "--count",
+            "2",
+            "-t",
+            "Rust Async Basics",
+            "-t",
+            "Cooking pasta",
+            "--skip-similar",
+        ],
+    );
+    let shown: Value = env.json(&["scheduler", "show", "weekly"]);
+    assert_eq!(shown["skip_similar"], true, "{shown}");
+    let now = now_ms();
+    quiet_run(&env, hour_after(now, 1) + MINUTE);
+    assert_eq!(
+        topics_of(&env, "blog"),
+        ["Rust async basics", "Cooking pasta"]
+    );
+    let runs = runs_of(&env, "weekly");
+    assert_eq!(runs.len(), 1);
+    assert_eq!((runs[0].status.as_str(), runs[0].tasks), ("fired", 1));
+    let message = runs[0].message.clone().unwrap_or_default();
+    assert!(
+        message.contains("1 topics skipped") && message.contains(&pending),
+        "{message}"
+    );
+
+    // Without it, the topics are queued and the run notes them.
+    env.ok(["scheduler", "edit", "weekly", "--no-skip-similar"]);
+    let shown: Value = env.json(&["scheduler", "show", "weekly"]);
+    assert_eq!(shown["skip_similar"], false, "{shown}");
+    quiet_run(&env, hour_after(now, 2) + MINUTE);
+    assert_eq!(
+        topics_of(&env, "blog"),
+        [
+            "Rust async basics",
+            "Cooking pasta",
+            "Rust Async Basics",
+            "Cooking pasta"
+        ]
+    );
+    let runs = runs_of(&env, "weekly");
+    assert_eq!(runs[1].tasks, 2);
+    let message = runs[1].message.clone().unwrap_or_default();
+    assert!(
+        message.contains("nearly identical")
+            && message.contains(&pending)
+            && !message.contains("skipped"),
+        "{message}"
+    );
+}

@@ -618,3 +618,153 @@ pub(crate) fn a_bulk_pipe_is_read_before_the_store_is_locked() {
     );
     assert_eq!(env.count("SELECT count(*) FROM tasks"), 3);
 }
+
+/// A topic nearly identical to a pending or recent task of the same account warns on stderr
+/// and is queued; with `--skip-similar` it is skipped: exit 0, said on stderr, no id on
+/// stdout under `-q`. Other accounts, failed tasks and tasks completed over a week ago do not
+/// count. A bulk file's rows are compared the same way.
+#[test]
+pub(crate) fn a_nearly_identical_topic_warns_and_skip_similar_skips_it() {
+    let env = Env::new();
+    env.account("blog");
+    env.account("news");
+    let first = env.submit("blog", "How to improve sleep quality", &[]);
+
+    let warned = env
+        .run([
+            "task",
+            "submit",
+            "-q",
+            "-a",
+            "blog",
+            "-t",
+            "How to Improve Sleep Quality!",
+        ])
+        .success();
+    let second = warned.stdout.trim().to_string();
+    assert!(is_task_id(&second), "queued anyway: {:?}", warned.stdout);
+    warned.stderr_has("warning").stderr_has(&first);
+    assert_eq!(env.count("SELECT count(*) FROM tasks"), 2);
+
+    let skipped = env
+        .run([
+            "task",
+            "submit",
+            "-q",
+            "--skip-similar",
+            "-a",
+            "blog",
+            "-t",
+            "how to improve your sleep quality",
+        ])
+        .success();
+    assert_eq!(skipped.stdout, "", "no id for a skipped task");
+    skipped
+        .stderr_has("skipped")
+        .stderr_has("nothing was queued");
+    assert!(
+        skipped.stderr.contains(&first) || skipped.stderr.contains(&second),
+        "names the similar task: {}",
+        skipped.stderr
+    );
+    assert_eq!(env.count("SELECT count(*) FROM tasks"), 2);
+
+    // A different topic, and the same topic for another account, are queued silently.
+    for (account, topic) in [
+        ("blog", "Best hiking trails in Yunnan"),
+        ("news", "How to improve sleep quality"),
+    ] {
+        let run = env
+            .run([
+                "task",
+                "submit",
+                "-q",
+                "--skip-similar",
+                "-a",
+                account,
+                "-t",
+                topic,
+            ])
+            .success();
+        assert!(is_task_id(run.stdout.trim()), "{account}: {:?}", run.stdout);
+        assert_eq!(run.stderr, "", "{account}: {topic}");
+    }
+
+    // Failed tasks and tasks completed over a week ago are not compared; unfinished ones
+    // always are, however old.
+    let old = contenthub::domain::time::now_ms() - 8 * 24 * 3600 * 1000;
+    env.update_task(&first, &format!("status = 'completed', created_at = {old}"));
+    env.update_task(&second, "status = 'failed'");
+    let again = env
+        .run([
+            "task",
+            "submit",
+            "-q",
+            "--skip-similar",
+            "-a",
+            "blog",
+            "-t",
+            "How to improve sleep quality",
+        ])
+        .success();
+    let third = again.stdout.trim().to_string();
+    assert!(is_task_id(&third), "{again:?}");
+    assert_eq!(again.stderr, "");
+    env.update_task(&third, &format!("created_at = {old}"));
+    env.run([
+        "task",
+        "submit",
+        "-q",
+        "--skip-similar",
+        "-a",
+        "blog",
+        "-t",
+        "How to improve sleep quality",
+    ])
+    .success()
+    .stderr_has(&third);
+
+    // A bulk file: the similar row is skipped and named by its line; the other is queued.
+    let file = env.write(
+        "similar.jsonl",
+        concat!(
+            "{\"account\":\"blog\",\"topic\":\"How to improve sleep quality?\"}\n",
+            "{\"account\":\"blog\",\"topic\":\"Growing tomatoes on a balcony\"}\n",
+        ),
+    );
+    let bulk = env
+        .run([
+            "task",
+            "submit",
+            "-q",
+            "--skip-similar",
+            "--from-file",
+            file.to_str().unwrap(),
+        ])
+        .success();
+    assert_eq!(ids(&bulk.stdout).len(), 1, "{}", bulk.stdout);
+    bulk.stderr_has("skipped")
+        .stderr_has("similar.jsonl line 1")
+        .stderr_has(&third);
+    assert_eq!(
+        env.count("SELECT count(*) FROM tasks WHERE topic = 'Growing tomatoes on a balcony'"),
+        1
+    );
+    // Without the flag the row is queued, with a warning.
+    let file = env.write(
+        "similar2.jsonl",
+        "{\"account\":\"blog\",\"topic\":\"Growing tomatoes on a balcony!\"}\n",
+    );
+    let bulk = env
+        .run([
+            "task",
+            "submit",
+            "-q",
+            "--from-file",
+            file.to_str().unwrap(),
+        ])
+        .success();
+    assert_eq!(ids(&bulk.stdout).len(), 1);
+    bulk.stderr_has("warning")
+        .stderr_has("similar2.jsonl line 1");
+}

@@ -9,21 +9,7 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[
-    V1,
-    V2,
-    V3,
-    V4,
-    V5,
-    V6,
-    V7,
-    V8,
-    V9,
-    V10,
-    V11,
-    RESERVED_V12,
-    V13,
-];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13];
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -517,9 +503,19 @@ ALTER TABLE tasks ADD COLUMN rate_profile TEXT;
 ALTER TABLE tasks ADD COLUMN rate_tokens BIGINT;
 "#;
 
-/// Versions 10 to 12 are taken by changes made beside this one; these placeholders keep the
-/// numbering until they are merged in.
-const RESERVED_V12: &str = "SELECT 1;";
+/// Version 10 (SQLite's 11): the batches of `openai-batch` profiles.
+const V10: &str = r#"
+CREATE TABLE batches (
+    input_file_id TEXT PRIMARY KEY,
+    profile       TEXT NOT NULL,
+    batch_id      TEXT,
+    state         TEXT NOT NULL,
+    custom_ids    TEXT NOT NULL,
+    created_at    BIGINT NOT NULL,
+    updated_at    BIGINT NOT NULL
+);
+CREATE INDEX batches_open ON batches(profile) WHERE state NOT IN ('completed','failed','expired','cancelled');
+"#;
 
 /// Version 11 (SQLite's 12): review modes replacing `auto_approve`, an account's review rule
 /// overrides, a task's regenerations, feedback and rejected drafts, a content row's review
@@ -536,6 +532,25 @@ UPDATE tasks SET review = 'manual' WHERE auto_approve = 0;
 ALTER TABLE contents ADD COLUMN review_record TEXT;
 ALTER TABLE contents ADD COLUMN review_checks TEXT;
 ALTER TABLE contents ADD COLUMN review_decider TEXT;
+"#;
+
+/// Version 12 (SQLite's 13): content signatures for near-duplicate detection, their LSH band
+/// keys, and the plans' `skip_similar` flag (see the SQLite migration).
+const V12: &str = r#"
+CREATE TABLE content_signatures (
+    content_id BIGINT PRIMARY KEY,
+    account_id BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    signature  BYTEA NOT NULL
+);
+CREATE TABLE signature_bands (
+    account_id BIGINT NOT NULL,
+    band_key   BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    content_id BIGINT NOT NULL,
+    PRIMARY KEY (account_id, band_key, created_at, content_id)
+);
+ALTER TABLE plans ADD COLUMN skip_similar BIGINT NOT NULL DEFAULT 0;
 "#;
 
 /// Version 13 (SQLite's 14): each finished generation step of a task (see the SQLite
@@ -557,18 +572,4 @@ CREATE TABLE task_steps (
 );
 CREATE UNIQUE INDEX task_steps_task ON task_steps(task_seq, step);
 CREATE INDEX task_steps_content ON task_steps(content_id) WHERE content_id IS NOT NULL;
-"#;
-
-/// SQLite version 11: the batches of `openai-batch` profiles.
-const V10: &str = r#"
-CREATE TABLE batches (
-    input_file_id TEXT PRIMARY KEY,
-    profile       TEXT NOT NULL,
-    batch_id      TEXT,
-    state         TEXT NOT NULL,
-    custom_ids    TEXT NOT NULL,
-    created_at    BIGINT NOT NULL,
-    updated_at    BIGINT NOT NULL
-);
-CREATE INDEX batches_open ON batches(profile) WHERE state NOT IN ('completed','failed','expired','cancelled');
 "#;

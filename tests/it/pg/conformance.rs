@@ -68,6 +68,7 @@ on_postgres! {
         the_daemon_evaluates_rules_and_notifies_through_the_outbox,
     ];
     api: [
+        submit_warns_of_a_similar_topic_and_skip_similar_returns_the_other_task,
         endpoints_happy_paths_agree_with_the_cli,
         endpoints_error_paths_change_nothing,
         bearer_token_guards_everything_but_health_and_callbacks,
@@ -128,6 +129,7 @@ on_postgres! {
         kill_9_takes_the_command_programs_with_it_and_each_task_costs_one_completed_run,
     ];
     daemon: [
+        content_without_a_signature_is_signed_at_daemon_start,
         queued_tasks_reach_the_generator_in_priority_order,
         per_profile_max_concurrent_is_honoured_under_the_global_limit,
         a_full_generator_s_backlog_does_not_hide_other_generators_tasks,
@@ -218,6 +220,7 @@ on_postgres! {
     ];
     scheduler: [
         after_three_days_down_latest_fires_once_and_skip_fires_nothing,
+        a_plan_with_skip_similar_skips_a_topic_like_a_pending_task,
         ten_concurrent_runs_fire_a_slot_exactly_once,
         a_slot_in_the_spring_forward_gap_fires_once_just_after_it,
         a_slot_in_the_fall_back_overlap_fires_once,
@@ -262,6 +265,7 @@ on_postgres! {
     ];
     submit: [
         submit_prints_the_new_id_and_stores_every_field,
+        a_nearly_identical_topic_warns_and_skip_similar_skips_it,
         submit_defaults_come_from_flags_config_env_and_account,
         quiet_prints_only_the_id,
         an_idempotency_key_returns_the_first_task,
