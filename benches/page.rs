@@ -143,11 +143,11 @@ fn main() {
                 1 => {
                     let q = ListQuery {
                         statuses: vec![Status::Failed],
-                        account: None,
                         page: 1,
+                        ..ListQuery::default()
                     };
                     let l = store
-                        .read(|tx| pages::task_list(tx, q.clone(), now_ms()))
+                        .read(|tx| pages::task_list(tx, q.clone(), "default", now_ms()))
                         .expect("the failed tasks");
                     pages::render_list(&l, true)
                 }

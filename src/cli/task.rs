@@ -532,6 +532,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<ExitCode> {
             SortArg::Updated => Sort::Updated,
         },
         reverse: a.reverse,
+        ..Filter::default()
     };
     let rows = tasks::list(store.conn(), &filter)?;
     ctx.print(&ctx.printer.list(&rows))?;

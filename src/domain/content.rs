@@ -170,6 +170,10 @@ pub struct ReviewRecord {
     /// Why, in words, when something besides the checks decided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The drafts the rules sent back before this one, oldest first: each one's time, title,
+    /// word count, body and checks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drafts: Vec<serde_json::Value>,
 }
 
 impl ReviewRecord {

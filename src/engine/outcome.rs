@@ -207,6 +207,7 @@ fn settle(
                     {
                         review::draft(
                             c,
+                            claimed.seq,
                             shared.review.as_ref(),
                             &claimed.account,
                             claimed.task.regenerations,
@@ -483,6 +484,7 @@ pub fn completion(
             at: Timestamp(now),
             regenerations: t.regenerations,
             note: hold_for_review.then(|| "written by the template fallback".to_string()),
+            drafts: Vec::new(),
         }),
     }))
 }

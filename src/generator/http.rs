@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 
 use super::contract::{GenError, Transport};
 use super::reply::{error_text, scalar};
+use crate::domain::rate::RateHeaders;
 
 /// How long a 429 without `Retry-After` snoozes the task.
 pub(crate) const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -127,6 +128,7 @@ pub(crate) fn status_error(
         429 => {
             let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
             let wait = parse_retry_after(header("retry-after"), header("retry-after-ms"))
+                .or_else(|| reset_wait(headers))
                 .unwrap_or(DEFAULT_RETRY_AFTER);
             GenError::rate_limited(
                 format!("{message} (retry after {:.1}s)", wait.as_secs_f64()),
@@ -138,6 +140,25 @@ pub(crate) fn status_error(
         _ => GenError::transient(message),
     };
     e.with_status(code)
+}
+
+/// The longest reset time (`x-ratelimit-reset-*`) a 429 is snoozed for.
+const MAX_RESET_WAIT: Duration = Duration::from_secs(24 * 3600);
+
+/// For a 429 without `Retry-After`: when the limit the provider says is used up (its
+/// `x-ratelimit-remaining-*` is 0) is whole again, by its `x-ratelimit-reset-*`; the later of
+/// the two when both are. Nothing when no limit is used up or the reset is not sane.
+fn reset_wait(headers: &HeaderMap) -> Option<Duration> {
+    let h = RateHeaders::read(|n| headers.get(n).and_then(|v| v.to_str().ok()));
+    [
+        (h.remaining_requests, h.reset_requests_ms),
+        (h.remaining_tokens, h.reset_tokens_ms),
+    ]
+    .into_iter()
+    .filter_map(|(remaining, reset)| reset.filter(|_| remaining == Some(0)))
+    .filter(|ms| *ms > 0)
+    .max()
+    .map(|ms| Duration::from_millis(ms as u64).min(MAX_RESET_WAIT))
 }
 
 /// The `code`, `type` and `message` of an error body, lower-cased (empty when absent):
@@ -450,6 +471,63 @@ mod tests {
         let dashscope = r#"{"error":{"message":"Requests rate limit exceeded","type":"limit_requests","code":"limit_requests"}}"#;
         assert_eq!(classify(429, dashscope).kind, ErrorKind::RateLimited);
         assert_eq!(classify(429, "").kind, ErrorKind::RateLimited);
+    }
+
+    #[test]
+    fn a_429_without_retry_after_waits_for_the_used_up_limit_to_reset() {
+        let with = |pairs: &[(&'static str, &str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, v.parse().unwrap());
+            }
+            status_error(
+                "openai",
+                "completion",
+                StatusCode::TOO_MANY_REQUESTS,
+                &h,
+                b"",
+            )
+        };
+        // Tokens are used up and whole again in 6 s; requests are not used up.
+        let e = with(&[
+            ("x-ratelimit-remaining-requests", "12"),
+            ("x-ratelimit-reset-requests", "1s"),
+            ("x-ratelimit-remaining-tokens", "0"),
+            ("x-ratelimit-reset-tokens", "6s"),
+        ]);
+        assert_eq!(e.retry_after, Some(Duration::from_secs(6)));
+        // Both used up: the later reset.
+        let e = with(&[
+            ("x-ratelimit-remaining-requests", "0"),
+            ("x-ratelimit-reset-requests", "2m0s"),
+            ("x-ratelimit-remaining-tokens", "0"),
+            ("x-ratelimit-reset-tokens", "6s"),
+        ]);
+        assert_eq!(e.retry_after, Some(Duration::from_secs(120)));
+        // Retry-After wins; nothing used up, or a nonsense reset, leaves the default.
+        let e = with(&[
+            ("retry-after", "3"),
+            ("x-ratelimit-remaining-tokens", "0"),
+            ("x-ratelimit-reset-tokens", "6s"),
+        ]);
+        assert_eq!(e.retry_after, Some(Duration::from_secs(3)));
+        for pairs in [
+            &[
+                ("x-ratelimit-remaining-tokens", "5"),
+                ("x-ratelimit-reset-tokens", "6s"),
+            ][..],
+            &[
+                ("x-ratelimit-remaining-tokens", "0"),
+                ("x-ratelimit-reset-tokens", "soon"),
+            ][..],
+            &[("x-ratelimit-reset-tokens", "6s")][..],
+        ] {
+            assert_eq!(
+                with(pairs).retry_after,
+                Some(DEFAULT_RETRY_AFTER),
+                "{pairs:?}"
+            );
+        }
     }
 
     #[test]

@@ -144,6 +144,32 @@ fn review_text(o: &Map<String, Value>) -> String {
     if let Some(note) = o.get("note").and_then(Value::as_str) {
         out.push_str(&format!("\n{note}"));
     }
+    for (i, d) in o
+        .get("drafts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let failed: Vec<&str> = d
+            .get("checks")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|c| c.get("result").and_then(Value::as_str) != Some("pass"))
+            .filter_map(|c| c.get("check").and_then(Value::as_str))
+            .collect();
+        out.push_str(&format!(
+            "\ndraft {} sent back: {} words, failed {}",
+            i + 1,
+            d.get("word_count").and_then(Value::as_u64).unwrap_or(0),
+            if failed.is_empty() {
+                "-".to_string()
+            } else {
+                failed.join(", ")
+            }
+        ));
+    }
     for c in o
         .get("checks")
         .and_then(Value::as_array)

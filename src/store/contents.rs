@@ -280,6 +280,7 @@ pub fn review(
             at: Timestamp(now),
             regenerations: 0,
             note: reason.map(str::to_string),
+            drafts: Vec::new(),
         });
     conn.exec(
         Sql::same(

@@ -203,6 +203,13 @@ fn every_query_of_the_status_pages_uses_an_index() {
         },
         account: a.map(str::to_string),
         page,
+        ..ListQuery::default()
+    };
+    // The lists the per-account and per-profile counts link to.
+    let finished = |s: &str, a: Option<&str>, p: Option<&str>| ListQuery {
+        profile: p.map(str::to_string),
+        finished: Some(("24h".into(), std::time::Duration::from_secs(86_400))),
+        ..list(s, a, 1)
     };
     let statements = recorded(|| {
         store
@@ -219,8 +226,11 @@ fn every_query_of_the_status_pages_uses_an_index() {
                     list("", Some("blog"), 2),
                     list("", None, 1),
                     list("completed", None, 3),
+                    finished("failed", Some("blog"), None),
+                    finished("completed", None, Some("template")),
+                    finished("timeout", None, Some("gpt")),
                 ] {
-                    pages::task_list(tx, q, now)?;
+                    pages::task_list(tx, q, "template", now)?;
                 }
                 let t = pages::task_page(tx, &failed, now)?;
                 assert_eq!(t.task.error_message.as_deref(), Some("boom"));

@@ -326,6 +326,11 @@ pub struct Filter {
     pub account_id: Option<i64>,
     pub since: Option<Millis>,
     pub until: Option<Millis>,
+    /// Tasks that finished (`completed_at`) at or after this time.
+    pub finished_since: Option<Millis>,
+    /// Tasks of this generator profile; with `true` also the tasks that name none (the
+    /// default profile's).
+    pub generator: Option<(String, bool)>,
     /// `None` lists everything.
     pub limit: Option<u32>,
     pub sort: Sort,
@@ -333,8 +338,8 @@ pub struct Filter {
 }
 
 /// The WHERE clause and its arguments for a filter (the same SQL for both engines).
-fn filter_sql(f: &Filter) -> (String, Vec<Value<'static>>) {
-    let mut args: Vec<Value<'static>> = Vec::new();
+fn filter_sql(f: &Filter) -> (String, Vec<Value<'_>>) {
+    let mut args: Vec<Value<'_>> = Vec::new();
     let mut clauses: Vec<String> = Vec::new();
     if !f.statuses.is_empty() {
         let marks = vec!["?"; f.statuses.len()].join(",");
@@ -352,6 +357,18 @@ fn filter_sql(f: &Filter) -> (String, Vec<Value<'static>>) {
     if let Some(u) = f.until {
         clauses.push("t.created_at < ?".into());
         args.push(Value::Int(u));
+    }
+    if let Some(t) = f.finished_since {
+        clauses.push("t.completed_at >= ?".into());
+        args.push(Value::Int(t));
+    }
+    if let Some((name, or_unset)) = &f.generator {
+        clauses.push(if *or_unset {
+            "(t.generator = ? OR t.generator IS NULL)".into()
+        } else {
+            "t.generator = ?".into()
+        });
+        args.push(Value::Text(name.as_str()));
     }
     if clauses.is_empty() {
         (String::new(), args)
@@ -408,7 +425,12 @@ pub fn list_from(conn: &Conn, f: &Filter, offset: u32) -> Result<Vec<Task>> {
 
 /// How many tasks match the filter (ignoring its limit).
 pub fn count(conn: &Conn, f: &Filter) -> Result<u64> {
-    if f.statuses.is_empty() && f.account_id.is_none() && f.since.is_none() && f.until.is_none() {
+    let narrowed = f.account_id.is_some()
+        || f.since.is_some()
+        || f.until.is_some()
+        || f.finished_since.is_some()
+        || f.generator.is_some();
+    if f.statuses.is_empty() && !narrowed {
         let n: i64 = conn.one(
             Sql::each(
                 "SELECT coalesce(sum(n), 0) FROM task_counts",
@@ -420,7 +442,7 @@ pub fn count(conn: &Conn, f: &Filter) -> Result<u64> {
         return Ok(n.max(0) as u64);
     }
     // Statuses alone: the trigger-kept totals answer without walking the index.
-    if f.account_id.is_none() && f.since.is_none() && f.until.is_none() {
+    if !narrowed {
         let marks = vec!["?"; f.statuses.len()].join(",");
         let args: Vec<Value<'_>> = f.statuses.iter().map(|s| Value::Text(s.as_str())).collect();
         let lite = format!("SELECT coalesce(sum(n), 0) FROM task_counts WHERE status IN ({marks})");
@@ -431,11 +453,15 @@ pub fn count(conn: &Conn, f: &Filter) -> Result<u64> {
         return Ok(n.max(0) as u64);
     }
     let (filter, args) = filter_sql(f);
-    let n: i64 = conn.one(
-        Sql::same(&format!("SELECT count(*) FROM tasks t{filter}")),
-        &args,
-        |r| r.get(0),
-    )?;
+    // Finished since a time: the finished-tasks index covers the count, however many tasks
+    // of the status there are before the window.
+    let lite = if f.finished_since.is_some() {
+        format!("SELECT count(*) FROM tasks t INDEXED BY tasks_finished{filter}")
+    } else {
+        format!("SELECT count(*) FROM tasks t{filter}")
+    };
+    let pg = format!("SELECT count(*) FROM tasks t{filter}");
+    let n: i64 = conn.one(Sql::each(&lite, &pg_placeholders(&pg)), &args, |r| r.get(0))?;
     Ok(n as u64)
 }
 

@@ -112,27 +112,64 @@ pub fn link(href: &str, text: &str) -> String {
 
 /// The task list filtered by status and account, as a link target.
 pub fn list_href(status: Option<&str>, account: Option<&str>) -> String {
-    let mut parts = Vec::new();
-    if let Some(s) = status {
-        parts.push(format!("status={}", query_value(s)));
+    ListLink {
+        status,
+        account,
+        ..ListLink::default()
     }
-    if let Some(a) = account {
-        parts.push(format!("account={}", query_value(a)));
-    }
-    if parts.is_empty() {
-        "/tasks".into()
-    } else {
-        format!("/tasks?{}", parts.join("&"))
+    .href()
+}
+
+/// What a task list link filters by: `/tasks?status=…&account=…&profile=…&finished=…`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListLink<'a> {
+    pub status: Option<&'a str>,
+    pub account: Option<&'a str>,
+    /// A generator profile.
+    pub profile: Option<&'a str>,
+    /// Finished within this window (`24h`).
+    pub finished: Option<&'a str>,
+}
+
+impl ListLink<'_> {
+    pub fn href(&self) -> String {
+        let parts: Vec<String> = [
+            ("status", self.status),
+            ("account", self.account),
+            ("profile", self.profile),
+            ("finished", self.finished),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}={}", query_value(v))))
+        .collect();
+        if parts.is_empty() {
+            "/tasks".into()
+        } else {
+            format!("/tasks?{}", parts.join("&"))
+        }
     }
 }
 
 /// A count that links to the task list it counts. `key` names the figure in a
 /// `data-figure` attribute (`status/failed`, `accounts/blog/failed`), for scripts and tests.
 pub fn count_link(key: &str, n: u64, status: Option<&str>, account: Option<&str>) -> String {
+    count_link_to(
+        key,
+        n,
+        &ListLink {
+            status,
+            account,
+            ..ListLink::default()
+        },
+    )
+}
+
+/// A count that links to the list `link` describes.
+pub fn count_link_to(key: &str, n: u64, link: &ListLink<'_>) -> String {
     format!(
         "<a class=\"n\" data-figure=\"{}\" href=\"{}\">{}</a>",
         esc(key),
-        esc(&list_href(status, account)),
+        esc(&link.href()),
         count(n)
     )
 }

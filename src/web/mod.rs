@@ -159,9 +159,10 @@ async fn task_list(State(state): State<AppState>, uri: Uri) -> Response {
         Ok(q) => q,
         Err(e) => return error_page(e, shows_sign_out(&state)),
     };
+    let default_profile = state.page_options().metrics.default_generator;
     serve_page(
         &state,
-        move |tx| pages::task_list(tx, query.clone(), now_ms()),
+        move |tx| pages::task_list(tx, query.clone(), &default_profile, now_ms()),
         pages::render_list,
     )
     .await

@@ -12,10 +12,10 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::html::{
-    self, ago, count, count_link, esc, list_href, none, opt, pct, secs, section, table, time,
-    time_opt,
+    self, ago, count, count_link, count_link_to, esc, list_href, none, opt, pct, secs, section,
+    table, time, time_opt, ListLink,
 };
-use crate::domain::time::Millis;
+use crate::domain::time::{parse_duration, Millis};
 use crate::domain::Status;
 use crate::error::{Error, Result};
 use crate::monitor::alerts::{self, AlertOptions};
@@ -38,6 +38,10 @@ pub const DELIVERIES_SHOWN: u32 = 20;
 pub const REFRESH_SECS: u32 = 30;
 /// The window of the per-account and per-profile figures and of the failures.
 pub const WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// [`WINDOW`] as a list link writes it.
+const WINDOW_TEXT: &str = "24h";
+/// The longest `finished` window a list takes.
+const MAX_FINISHED: Duration = Duration::from_secs(366 * 24 * 3600);
 
 /// What the pages are computed with besides the store.
 #[derive(Debug, Clone)]
@@ -298,12 +302,20 @@ pub fn render_overview(o: &Overview, signed_in: bool) -> String {
                 } else {
                     esc(&b.name)
                 };
+                // Each count links to the tasks it counts: of this account or profile,
+                // finished with that status within the window.
+                let link = |status: &'static str| ListLink {
+                    status: Some(status),
+                    account: acc,
+                    profile: (!accounts).then_some(b.name.as_str()),
+                    finished: Some(WINDOW_TEXT),
+                };
                 vec![
                     name,
-                    count_link(&key("completed"), b.completed, Some("completed"), acc),
-                    count_link(&key("failed"), b.failed, Some("failed"), acc),
-                    count_link(&key("timeout"), b.timeout, Some("timeout"), acc),
-                    count_link(&key("cancelled"), b.cancelled, Some("cancelled"), acc),
+                    count_link_to(&key("completed"), b.completed, &link("completed")),
+                    count_link_to(&key("failed"), b.failed, &link("failed")),
+                    count_link_to(&key("timeout"), b.timeout, &link("timeout")),
+                    count_link_to(&key("cancelled"), b.cancelled, &link("cancelled")),
                     pct(b.success_rate),
                     secs(b.generation_p95),
                 ]
@@ -557,12 +569,15 @@ pub fn render_overview(o: &Overview, signed_in: bool) -> String {
     html::page("contenthub status", signed_in, Some(REFRESH_SECS), &body)
 }
 
-/// A task list's query: statuses (comma-separated or repeated), an account (id or name)
-/// and a page number from 1.
+/// A task list's query: statuses (comma-separated or repeated), an account (id or name), a
+/// generator profile, a window the tasks finished in (`24h`) and a page number from 1.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
     pub statuses: Vec<Status>,
     pub account: Option<String>,
+    pub profile: Option<String>,
+    /// The text as given (for links) and its length.
+    pub finished: Option<(String, Duration)>,
     pub page: u32,
 }
 
@@ -586,6 +601,18 @@ impl ListQuery {
                 }
                 "account" if !v.trim().is_empty() => q.account = Some(v.trim().to_string()),
                 "account" => {}
+                "profile" if !v.trim().is_empty() => q.profile = Some(v.trim().to_string()),
+                "profile" => {}
+                "finished" if !v.trim().is_empty() => {
+                    let d = parse_duration(v.trim())
+                        .ok()
+                        .filter(|d| !d.is_zero() && *d <= MAX_FINISHED)
+                        .ok_or_else(|| {
+                            Error::invalid("finished", "expected a window such as 24h or 7d")
+                        })?;
+                    q.finished = Some((v.trim().to_string(), d));
+                }
+                "finished" => {}
                 "page" => {
                     q.page = v
                         .trim()
@@ -597,7 +624,7 @@ impl ListQuery {
                 other => {
                     return Err(Error::invalid(
                         other,
-                        "unknown parameter (expected status, account or page)",
+                        "unknown parameter (expected status, account, profile, finished or page)",
                     ))
                 }
             }
@@ -612,10 +639,13 @@ impl ListQuery {
             .map(|s| s.as_str())
             .collect::<Vec<_>>()
             .join(",");
-        let base = list_href(
-            (!status.is_empty()).then_some(status.as_str()),
-            self.account.as_deref(),
-        );
+        let base = ListLink {
+            status: (!status.is_empty()).then_some(status.as_str()),
+            account: self.account.as_deref(),
+            profile: self.profile.as_deref(),
+            finished: self.finished.as_ref().map(|(t, _)| t.as_str()),
+        }
+        .href();
         let sep = if base.contains('?') { '&' } else { '?' };
         format!("{base}{sep}page={page}")
     }
@@ -631,8 +661,14 @@ pub struct TaskList {
     pub tasks: Vec<crate::domain::Task>,
 }
 
-/// Reads one page of tasks, newest first, as `task list` and the API's `tasks` do.
-pub fn task_list(tx: &Conn, query: ListQuery, now: Millis) -> Result<TaskList> {
+/// Reads one page of tasks, newest first, as `task list` and the API's `tasks` do. A task
+/// that names no profile is the `default_profile`'s.
+pub fn task_list(
+    tx: &Conn,
+    query: ListQuery,
+    default_profile: &str,
+    now: Millis,
+) -> Result<TaskList> {
     let account = query
         .account
         .as_deref()
@@ -641,6 +677,14 @@ pub fn task_list(tx: &Conn, query: ListQuery, now: Millis) -> Result<TaskList> {
     let filter = Filter {
         statuses: query.statuses.clone(),
         account_id: account.as_ref().map(|a| a.id),
+        finished_since: query
+            .finished
+            .as_ref()
+            .map(|(_, d)| now - d.as_millis() as i64),
+        generator: query
+            .profile
+            .as_ref()
+            .map(|p| (p.clone(), p == default_profile)),
         limit: Some(PAGE_SIZE),
         ..Filter::default()
     };
@@ -670,6 +714,12 @@ pub fn render_list(l: &TaskList, signed_in: bool) -> String {
         }
         if let Some(a) = &l.account {
             w.push(format!("account {}", a.name));
+        }
+        if let Some(p) = &l.query.profile {
+            w.push(format!("profile {p}"));
+        }
+        if let Some((t, _)) = &l.query.finished {
+            w.push(format!("finished within {t}"));
         }
         if w.is_empty() {
             "all tasks".to_string()

@@ -120,6 +120,27 @@ impl Served {
     }
 }
 
+/// Where the figure named `key` on a page links to (entities decoded).
+pub fn figure_href(html: &str, key: &str) -> Option<String> {
+    let needle = format!("data-figure=\"{key}\" href=\"");
+    let start = html.find(&needle)? + needle.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].replace("&amp;", "&"))
+}
+
+/// `n` with thousands separators, as the pages print it.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The figure named `key` on a page (`data-figure="key"`), thousands separators removed.
 pub fn figure(html: &str, key: &str) -> Option<u64> {
     let needle = format!("data-figure=\"{key}\"");
@@ -264,6 +285,28 @@ pub(crate) fn the_page_numbers_match_task_stats_and_monitor_metrics() {
         }
     }
     assert!(checked >= 12, "{checked} figures checked");
+    // Each of those counts links to the list of the tasks it counts.
+    let mut followed = 0;
+    for (group, rows) in [
+        ("accounts", &metrics["accounts"]),
+        ("generators", &metrics["generators"]),
+    ] {
+        for row in rows.as_array().unwrap() {
+            let name = row["name"].as_str().unwrap();
+            for status in ["completed", "failed", "timeout", "cancelled"] {
+                let key = format!("{group}/{}/{status}", contenthub::web::html::esc(name));
+                let href = figure_href(&page.body, &key).unwrap_or_else(|| panic!("{key}"));
+                assert!(href.contains("finished=24h"), "{key}: {href}");
+                let list = served.get(&href, Some(&cookie));
+                assert_eq!(list.status, 200, "{href}: {}", list.body);
+                let n = row[status].as_u64().unwrap();
+                let total = format!("<b id=\"list-total\">{}</b>", thousands(n));
+                assert!(list.body.contains(&total), "{key} → {href}: {n}");
+                followed += 1;
+            }
+        }
+    }
+    assert_eq!(followed, checked);
     assert_eq!(figure(&page.body, "accounts/news/completed"), Some(1_199));
 
     // Failures of the last 24 h: grouped by kind and message, linked to the latest.
@@ -275,7 +318,7 @@ pub(crate) fn the_page_numbers_match_task_stats_and_monitor_metrics() {
     // Every count links to its list.
     assert!(page
         .body
-        .contains("href=\"/tasks?status=failed&amp;account=blog\""));
+        .contains("href=\"/tasks?status=failed&amp;account=blog&amp;finished=24h\""));
 
     // The failed list: its total and its rows are `task list`'s.
     let list = served.get("/tasks?status=failed", Some(&cookie));

@@ -241,6 +241,13 @@ pub(crate) fn a_short_draft_is_regenerated_with_feedback_in_the_next_prompt() {
     assert_eq!(drafts.as_array().unwrap().len(), 1);
     assert_eq!(drafts[0]["checks"][0]["check"], "word_range", "{drafts}");
     assert_eq!(env.count("SELECT count(*) FROM contents"), 1);
+    // The content's review record carries it, and content show says so.
+    let kept = c["review_record"]["drafts"].as_array().expect("drafts");
+    assert_eq!(kept.len(), 1, "{c}");
+    assert_eq!(kept[0]["body"], drafts[0]["body"]);
+    let shown = env.ok(["--format", "table", "content", "show", &id]);
+    assert!(shown.contains("draft 1 sent back"), "{shown}");
+    assert!(shown.contains("word_range"), "{shown}");
 }
 
 #[test]
