@@ -38,9 +38,7 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use contenthub::domain::time::{now_ms, Millis};
-use contenthub::domain::Status;
-use contenthub::store::queue::{self, Heartbeat};
-use contenthub::store::{tasks, Store};
+use contenthub::store::Store;
 use fill::{Shape, DAY_MS, SEED};
 use rusqlite::Connection;
 use support::{
@@ -54,9 +52,6 @@ const DEFAULT_RUNS: usize = 11;
 const DAYS: i64 = 30;
 /// Issue 6: `monitor metrics` and `monitor health`.
 const GOAL_MS: f64 = 150.0;
-/// The daemon's `max_concurrent` in the heartbeat: a million tasks in 30 days that generate
-/// for minutes each keep about a hundred in flight.
-const MAX_CONCURRENT: u32 = 128;
 /// The operator's config (under the private `XDG_CONFIG_HOME`): the generator profiles the
 /// data names (`default`, a content-creator job service; `deepseek`, OpenAI-compatible; and the
 /// built-in `template`), and prices, so that `monitor metrics` computes costs.
@@ -132,7 +127,7 @@ fn main() {
     let t = Instant::now();
     let fill = fill::fill(&db, &shape(n), now, SEED);
     let mut store = Store::open(&db).expect("open the bench store");
-    beat(&mut store, fill.daemon, now);
+    fill::beat(&mut store, fill.daemon, now);
     drop(store);
     let fill_time = t.elapsed();
     let conn = Connection::open(&db).expect("open the bench store");
@@ -253,39 +248,6 @@ fn main() {
         let kept = dir.keep();
         println!("kept {} (store: {})", kept.display(), db.display());
     }
-}
-
-/// The daemon's heartbeat as of `now`, as `engine::run` writes it (`queue::beat`): the daemon
-/// of the last week, holding the tasks in flight.
-fn beat(store: &mut Store, (owner, started_at): (&str, Millis), now: Millis) {
-    store
-        .write(|tx| {
-            let in_flight = tasks::status_counts(tx, None)?
-                .into_iter()
-                .filter(|(s, _)| matches!(s, Status::Submitted | Status::Processing))
-                .map(|(_, n)| n as u32)
-                .sum();
-            let mut parts = owner.split(':');
-            let host = parts.next().unwrap_or_default().to_string();
-            let pid = parts.next().and_then(|p| p.parse().ok()).unwrap_or(1);
-            queue::beat(
-                tx,
-                &Heartbeat {
-                    id: owner.to_string(),
-                    pid,
-                    host,
-                    version: env!("CARGO_PKG_VERSION").to_string(),
-                    started_at,
-                    last_beat_at: now,
-                    stopped_at: None,
-                    in_flight,
-                    max_concurrent: in_flight.max(MAX_CONCURRENT),
-                    scheduler: true,
-                    listen: None,
-                },
-            )
-        })
-        .expect("write the heartbeat");
 }
 
 fn print_counters(conn: &Connection) {

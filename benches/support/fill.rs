@@ -28,7 +28,7 @@ use contenthub::domain::content::{summarize, word_count};
 use contenthub::domain::time::Millis;
 use contenthub::domain::{Account, NewAccount, NewTask, Review, Status, TaskId};
 use contenthub::store::contents::NewContent;
-use contenthub::store::queue::{self, Finish};
+use contenthub::store::queue::{self, Finish, Heartbeat};
 use contenthub::store::tasks::{self, Changes};
 use contenthub::store::{accounts, counters, Conn, Store};
 use rusqlite::types::Value;
@@ -67,6 +67,40 @@ pub struct Shape {
     /// `contents::insert`, as the daemon's result handling writes it, with the task's
     /// `content_id` and completion event naming it. Without it `content_id` stays NULL.
     pub contents: bool,
+}
+
+/// The daemon's heartbeat as of `now`, as `engine::run` writes it (`queue::beat`): the daemon
+/// of the last week, holding the tasks in flight, with a `max_concurrent` of 128 (a million
+/// tasks in 30 days that generate for minutes each keep about a hundred in flight).
+pub fn beat(store: &mut Store, (owner, started_at): (&str, Millis), now: Millis) {
+    store
+        .write(|tx| {
+            let in_flight = tasks::status_counts(tx, None)?
+                .into_iter()
+                .filter(|(s, _)| matches!(s, Status::Submitted | Status::Processing))
+                .map(|(_, n)| n as u32)
+                .sum();
+            let mut parts = owner.split(':');
+            let host = parts.next().unwrap_or_default().to_string();
+            let pid = parts.next().and_then(|p| p.parse().ok()).unwrap_or(1);
+            queue::beat(
+                tx,
+                &Heartbeat {
+                    id: owner.to_string(),
+                    pid,
+                    host,
+                    version: env!("CARGO_PKG_VERSION").to_string(),
+                    started_at,
+                    last_beat_at: now,
+                    stopped_at: None,
+                    in_flight,
+                    max_concurrent: in_flight.max(128),
+                    scheduler: true,
+                    listen: None,
+                },
+            )
+        })
+        .expect("write the heartbeat");
 }
 
 /// The daemon that ran at `at` in data that starts at `start`: it restarts every week. Returns

@@ -277,20 +277,20 @@ fn text(env: &Env, id: &str, column: &str) -> String {
     .unwrap_or_default()
 }
 
+/// Submits `n` tasks to the batch profile, topics `"{prefix} 0"`, `"{prefix} 1"`, …
+fn submit_numbered(env: &Env, n: usize, prefix: &str) -> Vec<String> {
+    (0..n)
+        .map(|i| env.submit("blog", &format!("{prefix} {i}"), &["--generator", "batch"]))
+        .collect()
+}
+
 #[test]
 pub(crate) fn a_batch_completes_with_successes_and_per_line_errors() {
     let _serial = serial();
     let api = BatchApi::start(Duration::from_millis(600), 0);
     let env = Env::new();
     config(&env, &api.base(), "");
-    let mut ids = Vec::new();
-    for i in 0..4 {
-        ids.push(env.submit(
-            "blog",
-            &format!("Good topic {i}"),
-            &["--generator", "batch"],
-        ));
-    }
+    let ids = submit_numbered(&env, 4, "Good topic");
     let rejected = env.submit("blog", "Reject this topic", &["--generator", "batch"]);
     let lost = env.submit("blog", "Lost line topic", &["--generator", "batch"]);
 
@@ -345,15 +345,7 @@ pub(crate) fn kill_9_between_upload_and_completion_neither_uploads_nor_creates_a
     let api = BatchApi::start(Duration::from_secs(3), 0);
     let env = Env::new();
     config(&env, &api.base(), "");
-    let ids: Vec<String> = (0..8)
-        .map(|i| {
-            env.submit(
-                "blog",
-                &format!("Crash topic {i}"),
-                &["--generator", "batch"],
-            )
-        })
-        .collect();
+    let ids = submit_numbered(&env, 8, "Crash topic");
 
     let mut first = env.spawn(&["daemon", "run"], &[]);
     wait_until("the batch is created", Duration::from_secs(20), || {
@@ -394,15 +386,7 @@ pub(crate) fn a_crash_between_upload_and_create_creates_the_recorded_file_once()
     let api = BatchApi::start(Duration::from_millis(300), 0);
     let env = Env::new();
     config(&env, &api.base(), "");
-    let ids: Vec<String> = (0..3)
-        .map(|i| {
-            env.submit(
-                "blog",
-                &format!("Recorded topic {i}"),
-                &["--generator", "batch"],
-            )
-        })
-        .collect();
+    let ids = submit_numbered(&env, 3, "Recorded topic");
     let mut first = env.spawn(&["daemon", "run"], &[]);
     wait_until("the batch is created", Duration::from_secs(20), || {
         env.count("SELECT count(*) FROM batches WHERE batch_id IS NOT NULL") == 1
@@ -437,15 +421,7 @@ pub(crate) fn an_expired_batch_returns_its_tasks_with_a_retry_counted() {
     let api = BatchApi::start(Duration::from_millis(400), 1);
     let env = Env::new();
     config(&env, &api.base(), "");
-    let ids: Vec<String> = (0..3)
-        .map(|i| {
-            env.submit(
-                "blog",
-                &format!("Expiring topic {i}"),
-                &["--generator", "batch"],
-            )
-        })
-        .collect();
+    let ids = submit_numbered(&env, 3, "Expiring topic");
     let mut daemon = env.spawn(&["daemon", "run", "--until-idle"], &[]);
     assert_eq!(
         daemon.exit_code(Duration::from_secs(30)),
@@ -584,15 +560,7 @@ pub(crate) fn a_shutdown_returns_collected_tasks_and_leaves_sent_ones_to_the_nex
     // A batch fills at two tasks; the third waits for more.
     write_config(&env, &api.base(), 2, "1h", "");
     env.account("blog");
-    let ids: Vec<String> = (0..3)
-        .map(|i| {
-            env.submit(
-                "blog",
-                &format!("Shutdown topic {i}"),
-                &["--generator", "batch"],
-            )
-        })
-        .collect();
+    let ids = submit_numbered(&env, 3, "Shutdown topic");
     let mut daemon = env.spawn(&["daemon", "run"], &[]);
     wait_until("a batch of two is created", Duration::from_secs(20), || {
         env.count("SELECT count(*) FROM batches WHERE batch_id IS NOT NULL") == 1

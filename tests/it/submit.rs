@@ -3,7 +3,7 @@
 use contenthub::domain::account::ReviewMode;
 use contenthub::domain::{Status, Task};
 
-use crate::support::{ids, is_task_id, raw_id, Env};
+use crate::support::{ids, is_task_id, raw_id, Env, Run};
 
 fn show(env: &Env, id: &str) -> Task {
     env.json(&["task", "show", id])
@@ -646,18 +646,7 @@ pub(crate) fn a_nearly_identical_topic_warns_and_skip_similar_skips_it() {
     warned.stderr_has("warning").stderr_has(&first);
     assert_eq!(env.count("SELECT count(*) FROM tasks"), 2);
 
-    let skipped = env
-        .run([
-            "task",
-            "submit",
-            "-q",
-            "--skip-similar",
-            "-a",
-            "blog",
-            "-t",
-            "how to improve your sleep quality",
-        ])
-        .success();
+    let skipped = submit_skipping(&env, "blog", "how to improve your sleep quality");
     assert_eq!(skipped.stdout, "", "no id for a skipped task");
     skipped
         .stderr_has("skipped")
@@ -674,18 +663,7 @@ pub(crate) fn a_nearly_identical_topic_warns_and_skip_similar_skips_it() {
         ("blog", "Best hiking trails in Yunnan"),
         ("news", "How to improve sleep quality"),
     ] {
-        let run = env
-            .run([
-                "task",
-                "submit",
-                "-q",
-                "--skip-similar",
-                "-a",
-                account,
-                "-t",
-                topic,
-            ])
-            .success();
+        let run = submit_skipping(&env, account, topic);
         assert!(is_task_id(run.stdout.trim()), "{account}: {:?}", run.stdout);
         assert_eq!(run.stderr, "", "{account}: {topic}");
     }
@@ -695,18 +673,7 @@ pub(crate) fn a_nearly_identical_topic_warns_and_skip_similar_skips_it() {
     let old = contenthub::domain::time::now_ms() - 8 * 24 * 3600 * 1000;
     env.update_task(&first, &format!("status = 'completed', created_at = {old}"));
     env.update_task(&second, "status = 'failed'");
-    let again = env
-        .run([
-            "task",
-            "submit",
-            "-q",
-            "--skip-similar",
-            "-a",
-            "blog",
-            "-t",
-            "How to improve sleep quality",
-        ])
-        .success();
+    let again = submit_skipping(&env, "blog", "How to improve sleep quality");
     let third = again.stdout.trim().to_string();
     assert!(is_task_id(&third), "{again:?}");
     assert_eq!(again.stderr, "");
@@ -767,4 +734,19 @@ pub(crate) fn a_nearly_identical_topic_warns_and_skip_similar_skips_it() {
     assert_eq!(ids(&bulk.stdout).len(), 1);
     bulk.stderr_has("warning")
         .stderr_has("similar2.jsonl line 1");
+}
+
+/// `task submit -q --skip-similar -a ACCOUNT -t TOPIC`, which succeeds.
+fn submit_skipping(env: &Env, account: &str, topic: &str) -> Run {
+    env.run([
+        "task",
+        "submit",
+        "-q",
+        "--skip-similar",
+        "-a",
+        account,
+        "-t",
+        topic,
+    ])
+    .success()
 }
