@@ -51,6 +51,11 @@ pub mod stage {
 
 /// How many recent batches are searched for one whose creation was not recorded.
 const FIND_LIMIT: u32 = 100;
+/// How long a daemon's claim to create a batch holds before another daemon may take it over
+/// (its creator died between the claim and recording the id).
+const CREATE_CLAIM: Duration = Duration::from_secs(5 * 60);
+/// The longest a follower waits on one `Retry-After`.
+const MAX_SNOOZE: Duration = Duration::from_secs(3600);
 
 /// How long a finished batch's results are kept for members adopted late.
 const KEEP_RESULTS: Duration = Duration::from_secs(600);
@@ -342,6 +347,21 @@ async fn collect(shared: Arc<Shared>, lane: Arc<Lane>) {
 
 /// Uploads one batch, records it, and creates it.
 async fn send(shared: &Arc<Shared>, lane: &Arc<Lane>, members: Vec<Waiting>) {
+    // A task claimed again while its earlier claim still waited here (a lost lease) is sent
+    // once, under its newest claim: two lines with one custom id would spoil the whole file.
+    let mut members = members;
+    members.sort_by_key(|m| (m.seq, std::cmp::Reverse(m.epoch)));
+    let mut unique: Vec<Waiting> = Vec::with_capacity(members.len());
+    for m in members {
+        if unique.last().is_some_and(|u| u.seq == m.seq) {
+            let _ = m
+                .reply
+                .send(Err(GenError::transient("the task was claimed again")));
+        } else {
+            unique.push(m);
+        }
+    }
+    let members = unique;
     let requests: Vec<BatchRequest> = members
         .iter()
         .map(|m| BatchRequest {
@@ -388,6 +408,17 @@ async fn send(shared: &Arc<Shared>, lane: &Arc<Lane>, members: Vec<Waiting>) {
         }
     };
     tracing::info!(profile = %lane.name, batch_file = %file, tasks = members.len(), "uploaded a batch");
+    if !held.iter().any(|h| *h) {
+        // Every member was taken from this daemon meanwhile: nobody would read the batch.
+        tracing::warn!(profile = %lane.name, batch_file = %file, "no task of the batch is held any more; it is not created");
+        record_state(shared, &file, "failed").await;
+        for m in members {
+            let _ = m
+                .reply
+                .send(Err(GenError::transient("the task was no longer held")));
+        }
+        return;
+    }
     // Created now, in the collector, so the next batch is not uploaded before this one
     // exists; a failure is left to the follower, which tries again.
     if let Err(e) = create(shared, lane, &file, false).await {
@@ -412,6 +443,19 @@ async fn create(
     file: &str,
     look_first: bool,
 ) -> Result<BatchId, GenError> {
+    // One daemon creates it; another that follows the same file waits for its id.
+    let f = file.to_string();
+    let now = now_ms();
+    let won = shared
+        .db
+        .write(move |tx| batches::claim_create(tx, &f, now, now - CREATE_CLAIM.as_millis() as i64))
+        .await
+        .map_err(|e| GenError::transient(format!("could not claim the batch's creation: {e}")))?;
+    if !won {
+        return Err(GenError::transient(
+            "another daemon is creating this batch; its id is awaited",
+        ));
+    }
     let found = if look_first {
         let found = lane.client.find(file, FIND_LIMIT).await;
         shared.count_request(&lane.name, &found);
@@ -428,13 +472,33 @@ async fn create(
         }
     };
     let (f, i) = (file.to_string(), id.0.clone());
-    shared
+    let recorded = shared
         .db
-        .write(move |tx| batches::set_batch_id(tx, &f, &i, now_ms()))
+        .write(move |tx| {
+            let set = batches::set_batch_id(tx, &f, &i, now_ms())?;
+            Ok((set, batches::get(tx, &f)?.and_then(|b| b.batch_id)))
+        })
         .await
         .map_err(|e| GenError::transient(format!("could not record the batch id: {e}")))?;
-    tracing::info!(profile = %lane.name, batch = %id, batch_file = file, "batch created");
-    Ok(id)
+    match recorded {
+        (true, _) => {
+            tracing::info!(profile = %lane.name, batch = %id, batch_file = file, "batch created");
+            Ok(id)
+        }
+        // Another daemon's batch over the same file was recorded first (its claim had gone
+        // stale): that one is followed, and this one cancelled.
+        (false, Some(other)) => {
+            tracing::warn!(profile = %lane.name, batch = %id, other = %other, batch_file = file, "a second batch over one file; cancelling it");
+            if other != id.0 {
+                let cancelled = lane.client.cancel(&id).await;
+                shared.count_request(&lane.name, &cancelled);
+            }
+            Ok(BatchId(other))
+        }
+        (false, None) => Err(GenError::permanent(format!(
+            "no batch is recorded for file {file}"
+        ))),
+    }
 }
 
 /// Follows the batch over `file` to its end.
@@ -555,7 +619,10 @@ async fn follow(shared: &Arc<Shared>, lane: &Lane, file: &str) -> Outcome {
 fn retried(e: &GenError, wait: &mut Duration) -> bool {
     match e.kind {
         ErrorKind::RateLimited => {
-            *wait = e.retry_after.unwrap_or(retry::DEFAULT_SNOOZE);
+            *wait = e
+                .retry_after
+                .unwrap_or(retry::DEFAULT_SNOOZE)
+                .min(MAX_SNOOZE);
             true
         }
         ErrorKind::Transient => true,

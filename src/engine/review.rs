@@ -113,6 +113,7 @@ pub fn evaluate(
     );
     let since = now - settings.similarity_window.as_millis() as i64;
     let sig = Signature::of(subject.body);
+    signatures::lock_account(c, account.id)?;
     // A recheck compares stored content with every other article, not with itself.
     let similar = signatures::most_similar(c, account.id, &sig, since, subject.content_id)?;
     findings.extend(checks::near_duplicate(similar, &rules));

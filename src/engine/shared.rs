@@ -229,12 +229,21 @@ fn build_generators(opts: &Options) -> Result<(Generators, Limits)> {
         let g = generator::build(name, profile, opts.env.clone())
             .map_err(|e| Error::Usage(format!("generator profile '{name}': {e}")))?;
         gens.insert(name.clone(), g);
-        if let Some(n) = profile.max_concurrent {
-            limits.insert(name.clone(), n as usize);
+        // Tasks in batches take no slot of the daemon's: without a `max_concurrent` of its own,
+        // a batch profile holds at most `BATCHES_IN_FLIGHT` full batches' worth of tasks.
+        let cap = profile.max_concurrent.map(|n| n as usize).or_else(|| {
+            (profile.kind == generator::GeneratorKind::OpenaiBatch)
+                .then(|| BATCHES_IN_FLIGHT * profile.batch_size() as usize)
+        });
+        if let Some(n) = cap {
+            limits.insert(name.clone(), n);
         }
     }
     Ok((gens, limits))
 }
+
+/// The full batches of tasks an `openai-batch` profile without a `max_concurrent` holds at once.
+pub const BATCHES_IN_FLIGHT: usize = 10;
 
 type Generators = HashMap<String, Arc<dyn Generator>>;
 type Limits = HashMap<String, usize>;

@@ -41,6 +41,25 @@ pub async fn run(
         // without spending a retry on a fault of our own store.
         Err(e) => return Some(not_recorded("could not read the task's finished steps", &e)),
     };
+    // Steps written on other profiles than the plan names (the task was moved, or the
+    // configuration changed) are not built on: the article is written again from the start.
+    let foreign = recorded
+        .iter()
+        .any(|r| !plan.iter().any(|(s, on)| *s == r.step && *on == r.profile));
+    let recorded = if foreign {
+        tracing::info!(task = %claimed.task.id, "recorded steps ran on other profiles; starting over");
+        match shared.db.write(move |c| steps::discard(c, seq)).await {
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                return Some(not_recorded(
+                    "could not discard the task's earlier steps",
+                    &e,
+                ))
+            }
+        }
+    } else {
+        recorded
+    };
     let attempt = claimed.task.retry_count + 1;
     let own = shared.profile_of(claimed.task.generator.as_deref());
     let mut done: Vec<StepRecord> = Vec::new();

@@ -21,8 +21,8 @@ pub struct Batch {
     pub profile: String,
     /// The provider's batch id, once the batch was created.
     pub batch_id: Option<String>,
-    /// `uploaded`, `created`, or the provider's final status (`completed`, `failed`,
-    /// `expired`, `cancelled`).
+    /// `uploaded`, `creating` (a daemon is creating it), `created`, or the provider's final
+    /// status (`completed`, `failed`, `expired`, `cancelled`).
     pub state: String,
     /// The custom ids of the requests in the input file, in its order.
     pub custom_ids: Vec<String>,
@@ -73,16 +73,37 @@ pub fn record(
     Ok(held)
 }
 
-/// Records the provider's id of the batch created over `input_file_id`.
-pub fn set_batch_id(conn: &Conn, input_file_id: &str, batch_id: &str, now: Millis) -> Result<()> {
-    conn.exec(
+/// Takes the right to create the batch over `input_file_id`: true for one caller only, until
+/// the batch id is recorded or `stale_before` passes the claim (its creator died). Daemons
+/// that adopt members of one file at once so create one batch, not one each.
+pub fn claim_create(
+    conn: &Conn,
+    input_file_id: &str,
+    now: Millis,
+    stale_before: Millis,
+) -> Result<bool> {
+    let n = conn.exec(
+        Sql::same(
+            "UPDATE batches SET state = 'creating', updated_at = ?2
+             WHERE input_file_id = ?1 AND batch_id IS NULL
+               AND (state = 'uploaded' OR (state = 'creating' AND updated_at < ?3))",
+        ),
+        args![input_file_id, now, stale_before],
+    )?;
+    Ok(n == 1)
+}
+
+/// Records the provider's id of the batch created over `input_file_id`. False when a batch id
+/// was recorded already (another daemon's): the caller's batch is then a second one.
+pub fn set_batch_id(conn: &Conn, input_file_id: &str, batch_id: &str, now: Millis) -> Result<bool> {
+    let n = conn.exec(
         Sql::same(
             "UPDATE batches SET batch_id = ?2, state = 'created', updated_at = ?3
              WHERE input_file_id = ?1 AND batch_id IS NULL",
         ),
         args![input_file_id, batch_id, now],
     )?;
-    Ok(())
+    Ok(n == 1)
 }
 
 /// Records a batch's final status.

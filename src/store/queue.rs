@@ -1485,6 +1485,10 @@ pub fn finish(
             let moved = move_profile(
                 conn, seq, &running, &mut c, kind, message, from, to, original, now,
             )?;
+            if moved.is_some() {
+                // The next profile writes the article its own way, from the start.
+                super::steps::discard(conn, seq)?;
+            }
             Ok(moved.map(|_| Status::Pending))
         }
         Finish::Released => {
@@ -1599,6 +1603,7 @@ pub fn move_pending(
     if n == 0 {
         return Ok(false);
     }
+    super::steps::discard(conn, seq)?;
     let event = format!("profile {from} unavailable ({message}): moved to {to}");
     tasks::record_event(
         conn,
@@ -2099,13 +2104,23 @@ mod tests {
         let b = store.read(|c| batches::get(c, "file-1")).unwrap().unwrap();
         assert_eq!((b.batch_id, b.state.as_str()), (None, "uploaded"));
         assert_eq!(b.custom_ids.len(), 3);
-        store
+        // One daemon at a time creates the batch; a claim left by a dead one goes stale.
+        fn claim(store: &mut Store, at: i64, stale_before: i64) -> bool {
+            store
+                .write(|c| batches::claim_create(c, "file-1", at, stale_before))
+                .unwrap()
+        }
+        assert!(claim(store, T0 + 21, 0));
+        assert!(!claim(store, T0 + 22, T0 + 21));
+        assert!(claim(store, T0 + 23, T0 + 22));
+        assert!(store
             .write(|c| batches::set_batch_id(c, "file-1", "batch-1", T0 + 30))
-            .unwrap();
+            .unwrap());
+        assert!(!claim(store, T0 + 40, T0 + 40), "created: no claim");
         // Recorded once: a second create's id does not replace it.
-        store
+        assert!(!store
             .write(|c| batches::set_batch_id(c, "file-1", "batch-2", T0 + 31))
-            .unwrap();
+            .unwrap());
         let b = store.read(|c| batches::get(c, "file-1")).unwrap().unwrap();
         assert_eq!(
             (b.batch_id.as_deref(), b.state.as_str()),

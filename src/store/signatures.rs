@@ -130,6 +130,22 @@ pub fn most_similar(
     Ok(best)
 }
 
+/// Holds, until the transaction ends, the right to compare and store the articles of
+/// `account_id` (PostgreSQL; on SQLite the write transaction already excludes every other
+/// writer), so that two near-copies finishing at once on two daemons do not each miss the
+/// other.
+pub fn lock_account(conn: &Conn, account_id: i64) -> Result<()> {
+    if conn.is_pg() {
+        conn.exec(
+            Sql::pg(
+                "SELECT pg_advisory_xact_lock(hashtext('contenthub:signatures:' || $1::bigint::text))",
+            ),
+            args![account_id],
+        )?;
+    }
+    Ok(())
+}
+
 /// How many content rows have no signature yet.
 pub fn missing(conn: &Conn) -> Result<i64> {
     conn.one(

@@ -218,9 +218,41 @@ mod tests {
         assert!(store.read(|c| of_task(c, t2.seq)).unwrap().is_empty());
     }
 
+    /// A task moved to its fallback profile starts over there: its steps are discarded.
+    fn a_move_to_another_profile_discards_the_steps(store: &mut Store) {
+        let blog = account(store, "blog");
+        let t = store
+            .write(|c| tasks::insert(c, &new_task("t", 5, None), &blog, 1))
+            .unwrap();
+        store
+            .write(|c| insert(c, t.seq, &record(Step::Outline, "outline", 100)))
+            .unwrap();
+        let moved = store
+            .write(|c| {
+                crate::store::queue::move_pending(
+                    c,
+                    t.seq,
+                    "unavailable",
+                    "model not found",
+                    "default",
+                    "qwen",
+                    "default",
+                    200,
+                )
+            })
+            .unwrap();
+        assert!(moved);
+        assert!(store.read(|c| of_task(c, t.seq)).unwrap().is_empty());
+    }
+
     #[test]
     fn sqlite_steps_of_tasks_and_contents() {
         steps_of_tasks_and_contents(&mut sqlite().1);
+    }
+
+    #[test]
+    fn sqlite_a_move_to_another_profile_discards_the_steps() {
+        a_move_to_another_profile_discards_the_steps(&mut sqlite().1);
     }
 
     mod pg {
@@ -230,6 +262,12 @@ mod tests {
         #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
         fn steps_of_tasks_and_contents() {
             super::steps_of_tasks_and_contents(&mut PgDb::new().store());
+        }
+
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn a_move_to_another_profile_discards_the_steps() {
+            super::a_move_to_another_profile_discards_the_steps(&mut PgDb::new().store());
         }
     }
 }
