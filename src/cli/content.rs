@@ -337,7 +337,7 @@ fn recheck(ctx: &mut Ctx, a: RecheckArgs) -> Result<ExitCode> {
                     keywords: &c.keywords,
                     body: &c.body,
                     quality_score: c.quality_score,
-                    content_id: Some(c.id),
+                    stored: Some((c.id, c.created_at.0)),
                     regenerations: u32::MAX,
                 },
                 now,

@@ -215,6 +215,14 @@ fn settle(
                             now,
                         )?
                     }
+                    // Held without the rules (a template fallback): the drafts the rules
+                    // sent back before still go with the content.
+                    Finish::Completed(mut content) if claimed.task.regenerations > 0 => {
+                        if let Some(record) = content.review_record.as_mut() {
+                            record.drafts = tasks::review_drafts(c, claimed.seq)?;
+                        }
+                        Finish::Completed(content)
+                    }
                     other => other,
                 },
                 None => Finish::Failed {

@@ -77,9 +77,9 @@ pub struct Subject<'a> {
     pub keywords: &'a [String],
     pub body: &'a str,
     pub quality_score: Option<f64>,
-    /// The content row itself, when it is stored already (a re-check): it is not its own
-    /// near-duplicate.
-    pub content_id: Option<i64>,
+    /// The content row itself and when it was stored, when it is stored already (a
+    /// re-check): it is compared with the articles before it, not with itself.
+    pub stored: Option<(i64, Millis)>,
     pub regenerations: u32,
 }
 
@@ -111,11 +111,18 @@ pub fn evaluate(
         &target,
         &rules,
     );
-    let since = now - settings.similarity_window.as_millis() as i64;
+    // A new draft is compared with the account's articles of the window before now; a
+    // stored one (a recheck) with those of the window before it was written, not with itself
+    // or later ones (of which it is the original).
+    let window = settings.similarity_window.as_millis() as i64;
+    let (since, until) = match subject.stored {
+        Some((_, at)) => (at - window, at),
+        None => (now - window, Millis::MAX),
+    };
     let sig = Signature::of(subject.body);
     signatures::lock_account(c, account.id)?;
-    // A recheck compares stored content with every other article, not with itself.
-    let similar = signatures::most_similar(c, account.id, &sig, since, subject.content_id)?;
+    let exclude = subject.stored.map(|(id, _)| id);
+    let similar = signatures::most_similar(c, account.id, &sig, since, until, exclude)?;
     findings.extend(checks::near_duplicate(similar, &rules));
 
     let ran: Vec<Reason> = Reason::ALL
@@ -178,7 +185,7 @@ pub fn draft(
             keywords: &content.keywords,
             body: &content.body,
             quality_score: content.quality_score,
-            content_id: None,
+            stored: None,
             regenerations,
         },
         now,

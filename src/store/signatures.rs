@@ -81,6 +81,7 @@ pub fn most_similar(
     account_id: i64,
     sig: &Signature,
     since: Millis,
+    until: Millis,
     exclude: Option<i64>,
 ) -> Result<Option<(i64, f64)>> {
     if sig.shingle_count() == 0 {
@@ -94,16 +95,17 @@ pub fn most_similar(
             "SELECT s.content_id, s.signature FROM content_signatures s
              JOIN (SELECT b.content_id FROM signature_bands b
                    WHERE b.account_id = ?1 AND b.band_key IN (SELECT value FROM json_each(?2))
-                     AND b.created_at >= ?3
+                     AND b.created_at >= ?3 AND b.created_at < ?5
                    GROUP BY b.content_id HAVING count(*) >= ?4) c
                ON c.content_id = s.content_id",
             "SELECT s.content_id, s.signature FROM content_signatures s
              JOIN (SELECT b.content_id FROM signature_bands b
                    WHERE b.account_id = $1 AND b.band_key = ANY($2) AND b.created_at >= $3
+                     AND b.created_at < $5
                    GROUP BY b.content_id HAVING count(*) >= $4) c
                ON c.content_id = s.content_id",
         ),
-        args![account_id, keys, since, MIN_SHARED_BANDS],
+        args![account_id, keys, since, MIN_SHARED_BANDS, until],
         |r| {
             let id: i64 = r.get(0)?;
             if Some(id) == exclude {
@@ -226,19 +228,28 @@ mod tests {
             .unwrap();
         let copy = Signature::of(&article("gardening", 35));
         let found = store
-            .read(|c| most_similar(c, a, &copy, now - 30 * DAY, None))
+            .read(|c| most_similar(c, a, &copy, now - 30 * DAY, i64::MAX, None))
             .unwrap()
             .expect("the earlier article");
         assert_eq!(found.0, 1);
         assert!(found.1 > 0.9, "a truncated copy scores {}", found.1);
         // Outside the window: not a candidate.
         let late = store
-            .read(|c| most_similar(c, a, &copy, now - 5 * DAY, None))
+            .read(|c| most_similar(c, a, &copy, now - 5 * DAY, i64::MAX, None))
             .unwrap();
         assert_ne!(late.map(|f| f.0), Some(1));
+        // Only what was stored before `until`, and never the excluded row.
+        let before = store
+            .read(|c| most_similar(c, a, &copy, now - 30 * DAY, now - 10 * DAY, None))
+            .unwrap();
+        assert_eq!(before, None, "stored at `until`: not before it");
+        let excluded = store
+            .read(|c| most_similar(c, a, &copy, now - 30 * DAY, i64::MAX, Some(1)))
+            .unwrap();
+        assert_ne!(excluded.map(|f| f.0), Some(1));
         // Another account's copy is not this account's.
         let other = store
-            .read(|c| most_similar(c, b, &copy, 0, None))
+            .read(|c| most_similar(c, b, &copy, 0, i64::MAX, None))
             .unwrap()
             .expect("account b's article");
         assert_eq!(other.0, 3);
@@ -249,16 +260,20 @@ mod tests {
              at noon. Winter storms keep the smaller boats tied up for weeks at a time.",
         );
         let hit = store
-            .read(|c| most_similar(c, a, &unrelated, 0, None))
+            .read(|c| most_similar(c, a, &unrelated, 0, i64::MAX, None))
             .unwrap();
         assert!(hit.is_none_or(|(_, s)| s < 0.2), "{hit:?}");
         // The stored bytes read back as the same signature.
-        let chess_hit = store.read(|c| most_similar(c, a, &chess, 0, None)).unwrap();
+        let chess_hit = store
+            .read(|c| most_similar(c, a, &chess, 0, i64::MAX, None))
+            .unwrap();
         assert_eq!(chess_hit, Some((2, 1.0)));
         // Account removal takes its bands.
         store.write(|c| delete_account(c, b)).unwrap();
         assert_eq!(
-            store.read(|c| most_similar(c, b, &copy, 0, None)).unwrap(),
+            store
+                .read(|c| most_similar(c, b, &copy, 0, i64::MAX, None))
+                .unwrap(),
             None
         );
     }
@@ -297,7 +312,9 @@ mod tests {
             .unwrap();
         let sig = Signature::of(&body);
         assert_eq!(
-            store.read(|c| most_similar(c, a, &sig, 0, None)).unwrap(),
+            store
+                .read(|c| most_similar(c, a, &sig, 0, i64::MAX, None))
+                .unwrap(),
             Some((first, 1.0))
         );
         // A row from before signatures existed.
@@ -317,27 +334,31 @@ mod tests {
             .unwrap();
         assert_eq!(store.read(missing).unwrap(), 1);
         assert_eq!(
-            store.read(|c| most_similar(c, a, &sig, 0, None)).unwrap(),
+            store
+                .read(|c| most_similar(c, a, &sig, 0, i64::MAX, None))
+                .unwrap(),
             Some((first, 1.0))
         );
         assert_eq!(store.write(|c| backfill(c, 10)).unwrap(), 1);
         assert_eq!(store.write(|c| backfill(c, 10)).unwrap(), 0);
         assert_eq!(store.read(missing).unwrap(), 0);
         assert_eq!(
-            store.read(|c| most_similar(c, a, &sig, 0, None)).unwrap(),
+            store
+                .read(|c| most_similar(c, a, &sig, 0, i64::MAX, None))
+                .unwrap(),
             Some((second, 1.0)),
             "equal scores: the newest"
         );
         // The backfilled signature keeps the content's own time.
         assert_eq!(
             store
-                .read(|c| most_similar(c, a, &sig, 6 * DAY, None))
+                .read(|c| most_similar(c, a, &sig, 6 * DAY, i64::MAX, None))
                 .unwrap(),
             Some((second, 1.0))
         );
         assert_eq!(
             store
-                .read(|c| most_similar(c, a, &sig, 7 * DAY, None))
+                .read(|c| most_similar(c, a, &sig, 7 * DAY, i64::MAX, None))
                 .unwrap(),
             None
         );

@@ -251,6 +251,44 @@ pub(crate) fn a_short_draft_is_regenerated_with_feedback_in_the_next_prompt() {
 }
 
 #[test]
+pub(crate) fn a_template_fallback_after_a_regeneration_keeps_the_sent_back_draft() {
+    // The first draft is too short; the second request finds the model gone.
+    let mock = OpenAi::start(|c| {
+        if c.n == 0 {
+            reply(article(10, ""))
+        } else {
+            Reply::Raw {
+                delay: std::time::Duration::ZERO,
+                status: 404,
+                headers: Vec::new(),
+                body: r#"{"error":{"message":"The model `gpt-test` does not exist","type":"invalid_request_error","code":"model_not_found"}}"#.into(),
+            }
+        }
+    });
+    let env = Env::new();
+    env.config(&format!(
+        "{FAST}\n[review]\n{}fallback = [\"template\"]\n",
+        profile(&mock.base("main"))
+    ));
+    account(&env, &[]);
+    let id = env.submit("blog", "Rust", &["-k", "rust"]);
+    drain(&env);
+
+    let t: Value = env.json(&["task", "show", &id]);
+    assert_eq!(t["status"], "completed", "{t}");
+    assert_eq!(t["regenerations"], 1);
+    let c: Value = env.json(&["content", "show", &id]);
+    assert_eq!(c["generator"], "template", "{c}");
+    assert_eq!(
+        c["review_status"], "pending",
+        "a template's article is held: {c}"
+    );
+    let drafts = c["review_record"]["drafts"].as_array().expect("drafts");
+    assert_eq!(drafts.len(), 1, "{c}");
+    assert_eq!(drafts[0]["checks"][0]["check"], "word_range", "{c}");
+}
+
+#[test]
 pub(crate) fn regenerations_stop_at_the_cap_and_the_article_is_held() {
     let mock = OpenAi::start(|_| reply(article(10, "")));
     let env = Env::new();

@@ -173,6 +173,7 @@ on_postgres! {
         a_forbidden_word_holds_the_article_with_the_word_and_its_line,
         a_short_draft_is_regenerated_with_feedback_in_the_next_prompt,
         regenerations_stop_at_the_cap_and_the_article_is_held,
+        a_template_fallback_after_a_regeneration_keeps_the_sent_back_draft,
         structure_placeholder_and_language_findings_are_recorded,
         a_command_generator_gets_the_feedback_and_a_low_quality_score_holds,
         recheck_after_a_config_change_and_an_operator_overrides_the_rules,
