@@ -445,6 +445,12 @@ fn a_backup_taken_under_eight_writers_and_the_daemon_holds_every_acknowledged_ta
             Duration::from_secs(60),
             || acked.lock().unwrap().len() >= 80,
         );
+        // The copy is to catch the daemon at work too.
+        wait_until(
+            "the daemon has taken a task",
+            Duration::from_secs(30),
+            || env.count("SELECT count(*) FROM tasks WHERE status <> 'pending'") > 0,
+        );
         let began = Instant::now();
         env.ok(["store", "backup", copy.to_str().unwrap()]);
         // Keep writing a little after the copy, then stop.
