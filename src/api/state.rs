@@ -102,6 +102,11 @@ impl AppState {
         &self.inner.store
     }
 
+    /// The generator profile of tasks that name none.
+    pub fn default_profile(&self) -> &str {
+        &self.inner.metrics.default_generator
+    }
+
     /// What the status pages are computed with.
     pub fn page_options(&self) -> crate::web::pages::PageOptions {
         crate::web::pages::PageOptions {

@@ -199,7 +199,7 @@ fn settle(
             // Content a task fell back to a template for is held for review.
             let hold =
                 claimed.task.original_generator.is_some() && shared.fallbacks.is_template(&profile);
-            match shared.generators.get(&profile) {
+            let finish = match shared.generators.get(&profile) {
                 Some(g) => match completion(claimed, g.as_ref(), &profile, out, hold, now) {
                     // The review rules read the draft before the task completes.
                     Finish::Completed(content)
@@ -207,7 +207,6 @@ fn settle(
                     {
                         review::draft(
                             c,
-                            claimed.seq,
                             shared.review.as_ref(),
                             &claimed.account,
                             claimed.task.regenerations,
@@ -215,20 +214,23 @@ fn settle(
                             now,
                         )?
                     }
-                    // Held without the rules (a template fallback): the drafts the rules
-                    // sent back before still go with the content.
-                    Finish::Completed(mut content) if claimed.task.regenerations > 0 => {
-                        if let Some(record) = content.review_record.as_mut() {
-                            record.drafts = tasks::review_drafts(c, claimed.seq)?;
-                        }
-                        Finish::Completed(content)
-                    }
                     other => other,
                 },
                 None => Finish::Failed {
                     kind: "permanent".into(),
                     message: format!("generator profile '{profile}' is not configured"),
                 },
+            };
+            match finish {
+                // The drafts the rules sent back go with the content that replaced them,
+                // whoever decided on it.
+                Finish::Completed(mut content) if claimed.task.regenerations > 0 => {
+                    if let Some(record) = content.review_record.as_mut() {
+                        record.drafts = tasks::review_drafts(c, claimed.seq)?;
+                    }
+                    Finish::Completed(content)
+                }
+                other => other,
             }
         }
         Report::Failed(e) => on_failure(shared, &claimed.task, &e),

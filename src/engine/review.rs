@@ -16,7 +16,6 @@ use crate::review::settings::ReviewSettings;
 use crate::review::similarity::Signature;
 use crate::store::contents::NewContent;
 use crate::store::queue::Finish;
-use crate::store::tasks::{self, Seq};
 use crate::store::{signatures, Conn};
 
 /// The settings an account's articles are reviewed with: `global` (or the defaults) with the
@@ -169,7 +168,6 @@ pub fn evaluate(
 /// approved or held, with its record, or the draft sent back for a new one.
 pub fn draft(
     c: &Conn,
-    seq: Seq,
     global: Option<&ReviewSettings>,
     account: &Account,
     regenerations: u32,
@@ -206,11 +204,7 @@ pub fn draft(
             completion_tokens: content.completion_tokens,
         });
     }
-    let mut record = verdict.record(regenerations, now);
-    if regenerations > 0 {
-        // The drafts sent back go with the content that replaced them.
-        record.drafts = tasks::review_drafts(c, seq)?;
-    }
+    let record = verdict.record(regenerations, now);
     content.review_status = record.decision;
     content.review_reason = (record.decision == Review::Pending).then(|| verdict.reasons());
     content.review_record = Some(record);

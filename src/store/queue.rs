@@ -1259,22 +1259,30 @@ pub enum Finish {
     Released,
 }
 
+impl Finish {
+    /// The prompt and completion tokens a reply reported, for the ends that had a reply (an
+    /// article, or a draft sent back): what settles the attempt's reservations.
+    fn reply_tokens(&self) -> Option<(Option<u32>, Option<u32>)> {
+        match self {
+            Finish::Completed(c) => Some((c.prompt_tokens, c.completion_tokens)),
+            Finish::Regenerate {
+                prompt_tokens,
+                completion_tokens,
+                ..
+            } => Some((*prompt_tokens, *completion_tokens)),
+            _ => None,
+        }
+    }
+}
+
 /// How a result settles its task's budget reservations.
 fn settlement(f: &Finish) -> budgets::Settlement {
-    match f {
-        Finish::Completed(c) => budgets::Settlement::Usage(budgets::Usage {
-            prompt: c.prompt_tokens.unwrap_or(0).into(),
-            completion: c.completion_tokens.unwrap_or(0).into(),
+    match (f, f.reply_tokens()) {
+        (_, Some((prompt, completion))) => budgets::Settlement::Usage(budgets::Usage {
+            prompt: prompt.unwrap_or(0).into(),
+            completion: completion.unwrap_or(0).into(),
         }),
-        Finish::Regenerate {
-            prompt_tokens,
-            completion_tokens,
-            ..
-        } => budgets::Settlement::Usage(budgets::Usage {
-            prompt: prompt_tokens.unwrap_or(0).into(),
-            completion: completion_tokens.unwrap_or(0).into(),
-        }),
-        Finish::Released => budgets::Settlement::Released,
+        (Finish::Released, _) => budgets::Settlement::Released,
         _ => budgets::Settlement::Release,
     }
 }
@@ -1628,21 +1636,10 @@ fn settle_reservation(conn: &Conn, seq: Seq, f: &Finish, now: Millis) -> Result<
     let Some(mut bucket) = rates::locked(conn, &profile)? else {
         return Ok(());
     };
-    let used = match f {
-        Finish::Completed(c) => match (c.prompt_tokens, c.completion_tokens) {
-            (None, None) => Some(reserved),
-            (p, c) => Some(u64::from(p.unwrap_or(0)) + u64::from(c.unwrap_or(0))),
-        },
-        Finish::Regenerate {
-            prompt_tokens,
-            completion_tokens,
-            ..
-        } => match (prompt_tokens, completion_tokens) {
-            (None, None) => Some(reserved),
-            (p, c) => Some(u64::from(p.unwrap_or(0)) + u64::from(c.unwrap_or(0))),
-        },
-        _ => None,
-    };
+    let used = f.reply_tokens().map(|tokens| match tokens {
+        (None, None) => reserved,
+        (p, c) => u64::from(p.unwrap_or(0)) + u64::from(c.unwrap_or(0)),
+    });
     bucket.settle(now, reserved, used);
     rates::save(conn, &profile, &bucket)
 }

@@ -889,29 +889,56 @@ pub struct RecentTopic {
 
 /// The account's unfinished tasks and its tasks completed that were created at or after
 /// `since`, newest first, at most `limit`: what a new topic is compared with at submit time.
+///
+/// Every statement walks an index over only what it returns: the unfinished tasks by
+/// (account, status); the completed ones by (account, status) from the first task created at
+/// or after `since` (tasks are numbered in the order they are created), never the account's
+/// whole history.
 pub fn recent_topics(
     conn: &Conn,
     account_id: i64,
     since: Millis,
     limit: u32,
 ) -> Result<Vec<RecentTopic>> {
-    conn.rows(
+    let from_row = |r: &Row<'_>| {
+        Ok((
+            r.get::<i64>(0)?,
+            RecentTopic {
+                id: TaskId(r.get(1)?),
+                topic: r.get(2)?,
+                idempotency_key: r.get(3)?,
+                status: Status::parse_exact(&r.get::<String>(4)?).map_err(Error::Store)?,
+            },
+        ))
+    };
+    let mut found = conn.rows(
         Sql::same(
-            "SELECT id, topic, idempotency_key, status FROM tasks
-             WHERE account_id = ?1 AND (status IN ('pending', 'submitted', 'processing')
-                   OR (status = 'completed' AND created_at >= ?2))
-             ORDER BY seq DESC LIMIT ?3",
+            "SELECT seq, id, topic, idempotency_key, status FROM tasks
+             WHERE account_id = ?1 AND status IN ('pending', 'submitted', 'processing')
+             ORDER BY seq DESC LIMIT ?2",
         ),
-        args![account_id, since, limit],
-        |r| {
-            Ok(RecentTopic {
-                id: TaskId(r.get(0)?),
-                topic: r.get(1)?,
-                idempotency_key: r.get(2)?,
-                status: Status::parse_exact(&r.get::<String>(3)?).map_err(Error::Store)?,
-            })
-        },
-    )
+        args![account_id, limit],
+        from_row,
+    )?;
+    let first: Option<i64> = conn.row(
+        Sql::same("SELECT seq FROM tasks WHERE created_at >= ?1 ORDER BY created_at LIMIT 1"),
+        args![since],
+        |r| r.get(0),
+    )?;
+    if let Some(first) = first {
+        found.extend(conn.rows(
+            Sql::same(
+                "SELECT seq, id, topic, idempotency_key, status FROM tasks
+                 WHERE account_id = ?1 AND status = 'completed' AND seq >= ?2 AND created_at >= ?3
+                 ORDER BY seq DESC LIMIT ?4",
+            ),
+            args![account_id, first, since, limit],
+            from_row,
+        )?);
+    }
+    found.sort_unstable_by_key(|(seq, _)| std::cmp::Reverse(*seq));
+    found.truncate(limit as usize);
+    Ok(found.into_iter().map(|(_, t)| t).collect())
 }
 
 /// On PostgreSQL, folds the change rows of `task_counts` into one row per status (see the

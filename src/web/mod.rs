@@ -159,7 +159,7 @@ async fn task_list(State(state): State<AppState>, uri: Uri) -> Response {
         Ok(q) => q,
         Err(e) => return error_page(e, shows_sign_out(&state)),
     };
-    let default_profile = state.page_options().metrics.default_generator;
+    let default_profile = state.default_profile().to_string();
     serve_page(
         &state,
         move |tx| pages::task_list(tx, query.clone(), &default_profile, now_ms()),
