@@ -44,6 +44,11 @@ type Joined = std::result::Result<(tokio::task::Id, (Seq, Option<Status>)), Join
 /// How often a daemon whose disk is full tries a write.
 const FULL_PROBE: Duration = Duration::from_secs(1);
 
+/// How often, at most, a claim looks for remote jobs whose lease expired (at the reap
+/// interval when that is shorter): a lease expires after tens of seconds, and being taken
+/// over half a second later changes nothing.
+const ADOPT_EVERY: Duration = Duration::from_millis(500);
+
 /// When each periodic duty is next due.
 struct Timers {
     renew_every: Duration,
@@ -58,6 +63,8 @@ struct Timers {
     grace_end: Option<Instant>,
     /// While the disk is full: when to try writing again.
     next_probe: Instant,
+    /// When a claim next looks for expired leases of remote jobs to adopt.
+    next_adopt: Instant,
 }
 
 /// The dispatcher's state between turns of its loop.
@@ -144,6 +151,7 @@ impl<'a> Dispatcher<'a> {
                 wake_at: now,
                 grace_end: None,
                 next_probe: now,
+                next_adopt: now,
             },
         };
         // A full disk does not stop the daemon from starting: it waits for room, and says
@@ -257,10 +265,7 @@ impl<'a> Dispatcher<'a> {
     /// Claims due tasks for the free slots and starts their workers, when something may be
     /// due: the store changed, a slot freed up after a full claim, or a snooze ended.
     async fn claim(&mut self) -> Result<()> {
-        // Tasks waiting in batches take no slot: a batch is one remote job, bounded by its
-        // profile's `max_concurrent` (which counts its tasks) and `batch_size`.
-        let local = self.inflight.values().filter(|f| !f.batched).count();
-        let free = self.opts.max_concurrent.saturating_sub(local);
+        let free = self.free_slots();
         let due = self.dirty || self.saturated || Instant::now() >= self.timers.wake_at;
         if self.stopping || free == 0 || !due {
             return Ok(());
@@ -270,6 +275,10 @@ impl<'a> Dispatcher<'a> {
         // and every other's), so the limits hold across daemons.
         let (o, lease_ms, limits) = (self.owner.clone(), self.lease_ms, self.limits.clone());
         let shared = self.shared.clone();
+        let adopt = Instant::now() >= self.timers.next_adopt;
+        if adopt {
+            self.timers.next_adopt = Instant::now() + ADOPT_EVERY.min(self.opts.reap_interval);
+        }
         let (claimed, waits) = self
             .db
             .write(move |tx| {
@@ -279,7 +288,7 @@ impl<'a> Dispatcher<'a> {
                 if !limits.rates.is_empty() {
                     super::budgets::fall_back_rate_waits(tx, &shared, now_ms())?;
                 }
-                queue::claim_within_rates(tx, &o, now_ms(), lease_ms, free, &limits)
+                queue::claim_within_rates(tx, &o, now_ms(), lease_ms, free, &limits, adopt)
             })
             .await?;
         self.rate_waits = waits.into_iter().map(|w| (w.profile, w.until)).collect();
@@ -306,6 +315,24 @@ impl<'a> Dispatcher<'a> {
                 Instant::now() + Duration::from_millis(until).min(self.opts.reap_interval);
         }
         Ok(())
+    }
+
+    /// How many tasks a claim may take now. A slot is taken by a task whose attempt runs;
+    /// tasks waiting in batches take none (a batch is one remote job, bounded by its
+    /// profile's `max_concurrent`, which counts its tasks, and `batch_size`), nor do tasks
+    /// whose result waits for the writer's commit. At most `max_concurrent` of those are
+    /// held at once, so results waiting in memory stay bounded.
+    fn free_slots(&self) -> usize {
+        let max = self.opts.max_concurrent;
+        let (mut local, mut running) = (0, 0);
+        for f in self.inflight.values().filter(|f| !f.batched) {
+            local += 1;
+            if !f.signals.settling.load(Ordering::Relaxed) {
+                running += 1;
+            }
+        }
+        max.saturating_sub(running)
+            .min((2 * max).saturating_sub(local))
     }
 
     /// A write the full disk refused is not the end of the daemon: it waits for room, its
@@ -449,6 +476,8 @@ impl<'a> Dispatcher<'a> {
             Some(joined) = self.workers.join_next_with_id(), if !self.workers.is_empty() => {
                 self.workers_done(joined).await;
             }
+            // A worker's result went to the writer: its slot is free for the next claim.
+            _ = self.shared.slot_freed.notified() => {}
             _ = ticker.tick() => self.on_store_change().await?,
             _ = shutdown.cancelled(), if !self.stopping => {
                 self.stopping = true;

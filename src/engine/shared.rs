@@ -21,6 +21,10 @@ use crate::store::tasks::Seq;
 /// State shared by the dispatcher and its workers.
 pub struct Shared {
     pub db: Db,
+    /// The result writer's connection: on PostgreSQL one of its own, so that its commits and
+    /// the dispatcher's claims overlap; on SQLite, whose writers take turns on the file
+    /// anyway, the same as `db`.
+    pub(super) results_db: Db,
     pub owner: String,
     pub generators: HashMap<String, Arc<dyn Generator>>,
     /// Concurrency limit per profile, where one is set.
@@ -51,6 +55,8 @@ pub struct Shared {
     pub loop_beat: AtomicI64,
     /// Wakes the outbox sender: something may be due.
     pub outbox: Notify,
+    /// Wakes the dispatcher: a worker handed its result to the writer, freeing its slot.
+    pub slot_freed: Notify,
     /// Generator requests by (profile, outcome) since the last heartbeat, which adds them to
     /// the `generator_requests_total` counters.
     requests: std::sync::Mutex<HashMap<(String, String), i64>>,
@@ -253,6 +259,11 @@ impl Shared {
     pub fn open(opts: &Options) -> Result<Shared> {
         let owner = owner_id();
         let db = Db::open_limited(&opts.store, opts.store_max_pages, Some(&owner))?;
+        let results_db = if opts.store.is_postgres() {
+            Db::open_limited(&opts.store, None, Some(&owner))?
+        } else {
+            db.clone()
+        };
         let (generators, limits) = build_generators(opts)?;
         let rates = opts
             .generators
@@ -272,6 +283,7 @@ impl Shared {
             .collect();
         Ok(Shared {
             db,
+            results_db,
             owner,
             generators,
             limits,
@@ -291,6 +303,7 @@ impl Shared {
             in_flight: AtomicUsize::new(0),
             loop_beat: AtomicI64::new(now_ms()),
             outbox: Notify::new(),
+            slot_freed: Notify::new(),
             requests: Default::default(),
             store_full: [AtomicBool::new(false), AtomicBool::new(false)],
             store_full_logged: AtomicI64::new(0),

@@ -1,7 +1,7 @@
 //! One claimed task: call the generator, persist the remote job id before polling, poll with
 //! jitter, honour the deadline and cancellation, and hand the result to the writer.
 
-use std::sync::atomic::AtomicU8;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -40,6 +40,10 @@ pub struct Signals {
     pub lane: Option<Arc<Lane>>,
     /// Where the task is in its lane's collector (see [`super::batch::stage`]).
     pub batch: Arc<AtomicU8>,
+    /// Set once the attempt is over and its result handed to the writer: the task no longer
+    /// takes one of the daemon's `max_concurrent` slots, though it stays held (its lease
+    /// renewed) until the result is committed.
+    pub settling: Arc<AtomicBool>,
 }
 
 pub fn spec_of(c: &Claimed) -> Spec {
@@ -168,6 +172,10 @@ pub async fn run(
     if let Settle::End(_, _, f) = &settle {
         log_finish(&id.to_string(), f);
     }
+    // Nothing is generating for this task any more: its slot is free while the writer
+    // saves the result.
+    signals.settling.store(true, Ordering::Relaxed);
+    shared.slot_freed.notify_one();
     let sent = results.send(settle).await;
     if let (Some(job), Some(lane)) = (&abandon, &signals.lane) {
         lane.abandoned(&shared, job).await;

@@ -124,7 +124,7 @@ pub fn spawn_writer(shared: Arc<Shared>, pending: Pending) -> tokio::task::JoinH
             loop {
                 let (items, sh) = (items.clone(), shared.clone());
                 outcome = shared
-                    .db
+                    .results_db
                     .write(move |tx| {
                         let now = now_ms();
                         let seqs: Vec<Seq> = items

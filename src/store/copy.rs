@@ -336,12 +336,14 @@ pub const NOT_COPIED: &[(&str, &str)] = &[
     ),
     (
         "signature_bands",
-        "the band keys of those signatures, written with them",
+        "the band keys of those signatures, written with them (SQLite; PostgreSQL keeps them \
+         beside the signature)",
     ),
 ];
 
 /// Tables a `--force` copy empties on the target besides [`COPIED`]: rows that would refer to
-/// tasks that are gone, or callbacks of another store. Children before parents.
+/// tasks that are gone, or callbacks of another store. Children before parents. The
+/// signatures of the contents it removes go too (their daemon signs the copied ones).
 const CLEARED_TOO: &[&str] = &["task_children", "webhook_receipts"];
 
 /// At most this many values are bound to one statement (SQLite allows 32766, PostgreSQL
@@ -496,6 +498,7 @@ fn clear(conn: &Conn) -> Result<()> {
         // restart and are advanced past the copied ids afterwards.
         let tables: Vec<&str> = CLEARED_TOO
             .iter()
+            .chain(super::signatures::tables(conn))
             .copied()
             .chain(COPIED.iter().map(|t| t.name))
             .collect();
@@ -508,6 +511,7 @@ fn clear(conn: &Conn) -> Result<()> {
     // Children first, for the foreign keys; the delete trigger keeps `task_counts` right.
     for name in CLEARED_TOO
         .iter()
+        .chain(super::signatures::tables(conn))
         .copied()
         .chain(COPIED.iter().rev().map(|t| t.name))
     {

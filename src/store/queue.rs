@@ -168,6 +168,8 @@ struct Held {
     /// result settles only what was reserved, without a look for what was not.
     rate_reserved: bool,
     budget_reserved: bool,
+    /// Whether the task has recorded steps, which its content then links.
+    has_steps: bool,
 }
 
 /// A task's row as [`prefetch`] read (and locked) it for a batch of results.
@@ -213,7 +215,8 @@ pub fn prefetch(conn: &Conn, seqs: &[Seq]) -> Result<PrefetchGuard> {
         Sql::pg(
             "SELECT seq, status, remote_submit_key, created_at, started_at, lease_owner,
                     lease_epoch, remote_job_id, rate_profile IS NOT NULL,
-                    EXISTS (SELECT 1 FROM budget_reservations b WHERE b.task_seq = tasks.seq)
+                    EXISTS (SELECT 1 FROM budget_reservations b WHERE b.task_seq = tasks.seq),
+                    EXISTS (SELECT 1 FROM task_steps s WHERE s.task_seq = tasks.seq)
              FROM tasks WHERE seq = ANY($1) ORDER BY seq FOR UPDATE",
         ),
         args![ids],
@@ -228,6 +231,7 @@ pub fn prefetch(conn: &Conn, seqs: &[Seq]) -> Result<PrefetchGuard> {
                         started_at: r.get(4)?,
                         rate_reserved: r.get(8)?,
                         budget_reserved: r.get(9)?,
+                        has_steps: r.get(10)?,
                     },
                     owner: r.get(5)?,
                     epoch: r.get(6)?,
@@ -257,17 +261,20 @@ fn held(conn: &Conn, seq: Seq, fence: Fence<'_>) -> Result<Option<Held>> {
             started_at: r.get(3)?,
             rate_reserved: r.get(4)?,
             budget_reserved: r.get(5)?,
+            has_steps: r.get(6)?,
         })
     };
     match fence {
         Fence::Lease { owner, epoch } => conn.row(
             Sql::each(
                 "SELECT status, remote_submit_key, created_at, started_at, rate_profile IS NOT NULL,
-                        EXISTS (SELECT 1 FROM budget_reservations b WHERE b.task_seq = tasks.seq)
+                        EXISTS (SELECT 1 FROM budget_reservations b WHERE b.task_seq = tasks.seq),
+                        EXISTS (SELECT 1 FROM task_steps s WHERE s.task_seq = tasks.seq)
                  FROM tasks
                  WHERE seq = ?1 AND lease_owner = ?2 AND lease_epoch = ?3",
                 "SELECT status, remote_submit_key, created_at, started_at, rate_profile IS NOT NULL,
-                        EXISTS (SELECT 1 FROM budget_reservations b WHERE b.task_seq = tasks.seq)
+                        EXISTS (SELECT 1 FROM budget_reservations b WHERE b.task_seq = tasks.seq),
+                        EXISTS (SELECT 1 FROM task_steps s WHERE s.task_seq = tasks.seq)
                  FROM tasks
                  WHERE seq = $1 AND lease_owner = $2 AND lease_epoch = $3
                  FOR UPDATE",
@@ -278,11 +285,13 @@ fn held(conn: &Conn, seq: Seq, fence: Fence<'_>) -> Result<Option<Held>> {
         Fence::Job(job) => conn.row(
             Sql::each(
                 "SELECT status, remote_submit_key, created_at, started_at, rate_profile IS NOT NULL,
-                        EXISTS (SELECT 1 FROM budget_reservations b WHERE b.task_seq = tasks.seq)
+                        EXISTS (SELECT 1 FROM budget_reservations b WHERE b.task_seq = tasks.seq),
+                        EXISTS (SELECT 1 FROM task_steps s WHERE s.task_seq = tasks.seq)
                  FROM tasks
                  WHERE seq = ?1 AND remote_job_id = ?2",
                 "SELECT status, remote_submit_key, created_at, started_at, rate_profile IS NOT NULL,
-                        EXISTS (SELECT 1 FROM budget_reservations b WHERE b.task_seq = tasks.seq)
+                        EXISTS (SELECT 1 FROM budget_reservations b WHERE b.task_seq = tasks.seq),
+                        EXISTS (SELECT 1 FROM task_steps s WHERE s.task_seq = tasks.seq)
                  FROM tasks
                  WHERE seq = $1 AND remote_job_id = $2 FOR UPDATE",
             ),
@@ -436,13 +445,18 @@ pub fn claim(
     slots: usize,
     limits: &Limits,
 ) -> Result<Vec<Claimed>> {
-    Ok(claim_within_rates(conn, owner, now, lease_ms, slots, limits)?.0)
+    Ok(claim_within_rates(conn, owner, now, lease_ms, slots, limits, true)?.0)
 }
 
 /// [`claim`], also reserving each task's request from its profile's rate limits
 /// ([`Limits::rates`]) before it is taken. A task that does not fit is not claimed: it stays
 /// pending, its retries untouched, and its profile is passed over for the rest of the claim.
 /// Returns the claimed tasks and the profiles now waiting for their limits.
+///
+/// With `adopt`, the claim first takes over tasks whose lease expired while their remote job
+/// runs (to re-poll it). A daemon claiming many times a second asks for that a few times a
+/// second only: on a busy PostgreSQL store the look walks index entries of tasks finished
+/// since the last vacuum, a cost each claim would pay for nothing.
 pub fn claim_within_rates(
     conn: &Conn,
     owner: &str,
@@ -450,6 +464,7 @@ pub fn claim_within_rates(
     lease_ms: i64,
     slots: usize,
     limits: &Limits,
+    adopt: bool,
 ) -> Result<(Vec<Claimed>, Vec<RateWait>)> {
     let mut out = Vec::new();
     if slots == 0 {
@@ -460,7 +475,10 @@ pub fn claim_within_rates(
     // On PostgreSQL the candidates are locked as they are read, skipping rows another
     // transaction holds (another daemon's claim, a finishing worker): each is then ours to
     // adopt until this transaction commits.
-    let adoptable: Vec<i64> = conn.rows(
+    let adoptable: Vec<i64> = if !adopt {
+        Vec::new()
+    } else {
+        conn.rows(
         Sql::each(
             "SELECT seq FROM tasks
              WHERE lease_expires_at <= ?1 AND status IN ('submitted','processing') AND remote_job_id IS NOT NULL
@@ -472,7 +490,8 @@ pub fn claim_within_rates(
         ),
         args![now, slots],
         |r| r.get(0),
-    )?;
+    )?
+    };
     for seq in adoptable {
         let n = conn.exec(
             Sql::same(
@@ -1341,7 +1360,9 @@ pub fn finish(
             let Some(content_id) = contents::insert(conn, content, now)? else {
                 return Ok(None);
             };
-            super::steps::link(conn, seq, content_id)?;
+            if held.has_steps {
+                super::steps::link(conn, seq, content_id)?;
+            }
             let mut c = cleared();
             c.content_id = Some(Some(content_id));
             c.completed_at = Some(Some(now));
@@ -2734,7 +2755,7 @@ mod tests {
         let free = task(store, &a, 1, None, 3600, T0 + 9);
         let limits = rate_limits(3, Some(1_000));
         let (first, waits) = store
-            .write(|c| claim_within_rates(c, "d1", T0 + 10, LEASE, 10, &limits))
+            .write(|c| claim_within_rates(c, "d1", T0 + 10, LEASE, 10, &limits, true))
             .unwrap();
         // Three fit (3 requests, 900 tokens); the unlimited profile is not held back.
         let got: Vec<Seq> = first.iter().map(|c| c.seq).collect();
@@ -2763,7 +2784,7 @@ mod tests {
         );
         // Nothing more before the wait ends.
         let (none, _) = store
-            .write(|c| claim_within_rates(c, "d2", T0 + 3_000, LEASE, 10, &limits))
+            .write(|c| claim_within_rates(c, "d2", T0 + 3_000, LEASE, 10, &limits, true))
             .unwrap();
         assert!(none.is_empty());
         // The reservation is on the task; its result settles it (30 tokens used of 300).
@@ -2788,7 +2809,7 @@ mod tests {
         // 100 left after the claim, 299 refilled in 2.99 s, 270 back.
         assert!((b.level[1] - 669.0).abs() < 1e-6, "{:?}", b.level);
         let (later, waits) = store
-            .write(|c| claim_within_rates(c, "d2", T0 + 3_344, LEASE, 10, &limits))
+            .write(|c| claim_within_rates(c, "d2", T0 + 3_344, LEASE, 10, &limits, true))
             .unwrap();
         assert_eq!(later.len(), 1);
         assert_eq!(waits.len(), 1);

@@ -9,7 +9,8 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13];
+pub(super) const MIGRATIONS: &[&str] =
+    &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14];
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -572,4 +573,18 @@ CREATE TABLE task_steps (
 );
 CREATE UNIQUE INDEX task_steps_task ON task_steps(task_seq, step);
 CREATE INDEX task_steps_content ON task_steps(content_id) WHERE content_id IS NOT NULL;
+"#;
+
+/// Version 14: a content's LSH band keys move from 64 rows of `signature_bands` to one array
+/// beside its signature, each key with the account in its upper 32 bits (the keys are
+/// 32-bit), under a GIN index: storing a result then writes one row and appends to the
+/// index's pending list instead of inserting 64 rows and 64 B-tree entries.
+const V14: &str = r#"
+ALTER TABLE content_signatures ADD COLUMN band_keys BIGINT[] NOT NULL DEFAULT '{}';
+UPDATE content_signatures s SET band_keys = b.keys
+  FROM (SELECT content_id, array_agg((account_id << 32) | band_key ORDER BY band_key) AS keys
+          FROM signature_bands GROUP BY content_id) b
+ WHERE b.content_id = s.content_id;
+DROP TABLE signature_bands;
+CREATE INDEX content_signatures_bands ON content_signatures USING gin (band_keys);
 "#;
