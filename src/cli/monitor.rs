@@ -321,7 +321,12 @@ fn health(ctx: &mut Ctx, a: HealthArgs) -> Result<ExitCode> {
     )];
     checks.extend(health::evaluate(&observed, &opts));
     let budgets = &ctx.settings.monitor.budgets;
-    match store.read(|tx| crate::monitor::budgets::uses(tx, budgets, now)) {
+    // Without budgets there is nothing to read (on PostgreSQL a transaction is two round trips).
+    let uses = match budgets.is_empty() {
+        true => Ok(Vec::new()),
+        false => store.read(|tx| crate::monitor::budgets::uses(tx, budgets, now)),
+    };
+    match uses {
         Ok(uses) => checks.extend(crate::monitor::budgets::checks(&uses)),
         Err(e) => checks.push(Check::plain(
             "budgets",

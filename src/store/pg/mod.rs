@@ -356,10 +356,8 @@ fn newer(url: &str, found: i64) -> Error {
 fn migrate(client: &mut Client, url: &str) -> Result<()> {
     // Nearly always the schema is current: one read says so, without the transaction and its
     // lock (every CLI command opens the store).
-    if let Ok(Some(row)) = client.query_opt("SELECT version FROM contenthub_schema", &[]) {
-        if row.try_get::<_, i64>(0).is_ok_and(|v| v == SCHEMA_VERSION) {
-            return Ok(());
-        }
+    if schema_version(client).is_ok_and(|v| v == SCHEMA_VERSION) {
+        return Ok(());
     }
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;

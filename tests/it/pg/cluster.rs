@@ -600,3 +600,52 @@ fn daemons_started_at_once_on_one_host_leave_one_running() {
         }
     })
 }
+
+/// A worker's slot is free as soon as its result goes to the writer, and at most
+/// `max_concurrent` tasks wait for their results' commit: with the writer held up by a lock
+/// on `contents`, a daemon of `max_concurrent` 5 holds 10 tasks (5 results waiting, 5 more
+/// generated meanwhile) and claims no more; once the lock goes, every task completes once.
+#[test]
+#[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+fn results_waiting_for_the_writer_free_their_slots_up_to_max_concurrent() {
+    on_postgres(|| {
+        let env = Env::new();
+        env.account("blog");
+        let rows: Vec<Value> = (0..30)
+            .map(|i| json!({"account": "blog", "topic": format!("Slot {i}")}))
+            .collect();
+        submit_many(&env, &rows);
+        let contenthub::store::Location::Postgres(url) = env.location() else {
+            panic!("a PostgreSQL store")
+        };
+        let mut locker = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        locker
+            .batch_execute("BEGIN; LOCK TABLE contents IN EXCLUSIVE MODE")
+            .expect("lock contents");
+
+        let mut opts = crate::support::engine_options(&env, "");
+        opts.max_concurrent = 5;
+        opts.until_idle = true;
+        opts.lease = Duration::from_secs(30);
+        let daemon = crate::support::InProcess::start(opts);
+        let held = || env.count("SELECT count(*) FROM tasks WHERE status <> 'pending'");
+        wait_until(
+            "ten tasks held: five results waiting and five more generated",
+            Duration::from_secs(30),
+            || held() == 10,
+        );
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(held(), 10, "no more than max_concurrent results wait");
+        assert_eq!(env.count("SELECT count(*) FROM contents"), 0);
+
+        locker.batch_execute("COMMIT").expect("unlock");
+        let summary = daemon.join(Duration::from_secs(60));
+        assert_eq!((summary.worked, summary.completed), (30, 30));
+        assert_eq!(env.count("SELECT count(*) FROM contents"), 30);
+        assert_eq!(
+            env.count("SELECT count(DISTINCT task_id) FROM contents"),
+            30,
+            "one article per task"
+        );
+    })
+}
