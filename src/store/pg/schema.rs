@@ -9,7 +9,13 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13];
+pub(super) const MIGRATIONS: &[&str] = &[
+    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15,
+];
+
+/// The version whose migration creates `topic_tokens`, which the tasks that can still be
+/// compared with a submitted topic get their rows in, in Rust, in the same transaction.
+pub(super) const TOPIC_TOKENS_VERSION: usize = 15;
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -572,4 +578,18 @@ CREATE TABLE task_steps (
 );
 CREATE UNIQUE INDEX task_steps_task ON task_steps(task_seq, step);
 CREATE INDEX task_steps_content ON task_steps(content_id) WHERE content_id IS NOT NULL;
+"#;
+
+/// Version 14: reserved for the migration being added on the main line.
+const V14: &str = "-- RESERVED";
+
+/// Version 15 (SQLite's 15): the prefix tokens of each task's topic, the submit-time topic
+/// index (see the SQLite migration).
+const V15: &str = r#"
+CREATE TABLE topic_tokens (
+    account_id BIGINT NOT NULL,
+    token      BIGINT NOT NULL,
+    seq        BIGINT NOT NULL,
+    PRIMARY KEY (account_id, token, seq)
+);
 "#;
