@@ -32,9 +32,12 @@ pub fn submit(store: &mut Store, req: SubmitRequest, policy: &SubmitPolicy) -> R
 /// the review rules run.
 pub const TOPIC_WINDOW: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
-/// At most this many of the account's newest tasks are compared with a submitted topic, so
-/// that a submission costs the same however many tasks wait.
-pub const TOPIC_CANDIDATES: u32 = 10_000;
+/// At most this many of the account's tasks created within [`TOPIC_WINDOW`] that share a
+/// prefix token with a submitted topic (`store::topic_tokens`), the newest, and at most this
+/// many of its older unfinished tasks, are read and compared with it, so that a large family of
+/// alike topics (or a large backlog) cannot make a submission slow (see
+/// `store::tasks::topic_candidates`).
+pub const TOPIC_CANDIDATES: usize = 2_000;
 
 /// A pending or recent task whose topic is nearly identical to a submitted one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -58,60 +61,77 @@ impl SimilarTask {
     }
 }
 
-/// An account's unfinished tasks and its tasks completed within [`TOPIC_WINDOW`], prepared
-/// for comparing topics with ([`Topic::nearly_identical`]).
-#[derive(Debug, Clone, Default)]
-pub struct RecentTopics(Vec<(RecentTopic, Topic)>);
+/// An account's unfinished tasks and its tasks completed within [`TOPIC_WINDOW`], as a
+/// submitted topic is compared with them ([`Topic::nearly_identical`]). Each look-up reads,
+/// through the topic index (`store::topic_tokens`), only the tasks that share a prefix token
+/// with the topic: no others can be nearly identical to it.
+#[derive(Debug, Clone, Copy)]
+pub struct RecentTopics {
+    account_id: i64,
+    since: Millis,
+    /// Only tasks numbered at most this are compared.
+    through: i64,
+}
 
 impl RecentTopics {
-    pub fn load(conn: &Conn, account_id: i64, now: Millis) -> Result<RecentTopics> {
-        let since = now - TOPIC_WINDOW.as_millis() as Millis;
-        Ok(RecentTopics(
-            tasks::recent_topics(conn, account_id, since, TOPIC_CANDIDATES)?
-                .into_iter()
-                .map(|t| {
-                    let prepared = Topic::new(&t.topic);
-                    (t, prepared)
-                })
-                .collect(),
-        ))
-    }
-
-    /// The task whose topic is most similar to `topic`, among those nearly identical to it
-    /// ([`Topic::nearly_identical`]). A task with the same idempotency key is the same
-    /// request, not a similar one.
-    pub fn most_similar(&self, topic: &str, idempotency_key: Option<&str>) -> Option<SimilarTask> {
-        let new = Topic::new(topic);
-        let mut best: Option<(&RecentTopic, f64)> = None;
-        for (t, prepared) in &self.0 {
-            if idempotency_key.is_some() && t.idempotency_key.as_deref() == idempotency_key {
-                continue;
-            }
-            if !new.nearly_identical(prepared) {
-                continue;
-            }
-            let score = new.similarity(prepared);
-            if best.is_none_or(|(_, b)| score > b) {
-                best = Some((t, score));
-            }
-        }
-        best.map(|(t, score)| SimilarTask {
-            id: t.id,
-            topic: t.topic.clone(),
-            status: t.status,
-            score,
+    /// The account's tasks as the transaction sees them at each look-up: a task inserted in it
+    /// after this call is compared too.
+    pub fn load(_conn: &Conn, account_id: i64, now: Millis) -> Result<RecentTopics> {
+        Ok(RecentTopics {
+            account_id,
+            since: now - TOPIC_WINDOW.as_millis() as Millis,
+            through: i64::MAX,
         })
     }
 
-    /// Adds a task just queued, so that the next topics of the same run are compared with it.
-    pub fn push(&mut self, id: TaskId, topic: &str) {
-        let t = RecentTopic {
-            id,
-            topic: topic.to_string(),
-            idempotency_key: None,
-            status: Status::Pending,
-        };
-        self.0.push((t, Topic::new(topic)));
+    /// The account's tasks as they are now: tasks inserted after this call are not compared
+    /// (`task submit --from-file` compares each row with the tasks that were there before the
+    /// import, not with the file's other rows).
+    pub fn as_of_now(conn: &Conn, account_id: i64, now: Millis) -> Result<RecentTopics> {
+        Ok(RecentTopics {
+            through: tasks::last_seq(conn)?,
+            ..RecentTopics::load(conn, account_id, now)?
+        })
+    }
+
+    /// The task whose topic is most similar to `topic`, among those nearly identical to it
+    /// ([`Topic::nearly_identical`]); the newest of equally similar ones. A task with the same
+    /// idempotency key is the same request, not a similar one.
+    pub fn most_similar(
+        &self,
+        conn: &Conn,
+        topic: &str,
+        idempotency_key: Option<&str>,
+    ) -> Result<Option<SimilarTask>> {
+        let new = Topic::new(topic);
+        let candidates = tasks::topic_candidates(
+            conn,
+            self.account_id,
+            &new.prefix_tokens(),
+            self.since,
+            self.through,
+            TOPIC_CANDIDATES,
+        )?;
+        let mut best: Option<(RecentTopic, f64)> = None;
+        for t in candidates {
+            if idempotency_key.is_some() && t.idempotency_key.as_deref() == idempotency_key {
+                continue;
+            }
+            let prepared = Topic::new(&t.topic);
+            if !new.nearly_identical(&prepared) {
+                continue;
+            }
+            let score = new.similarity(&prepared);
+            if best.as_ref().is_none_or(|(_, b)| score > *b) {
+                best = Some((t, score));
+            }
+        }
+        Ok(best.map(|(t, score)| SimilarTask {
+            id: t.id,
+            topic: t.topic,
+            status: t.status,
+            score,
+        }))
     }
 }
 
@@ -137,8 +157,11 @@ pub fn submit_checked(
     let now = now_ms();
     store.write(|tx| {
         let account = accounts::find(tx, &task.account)?;
-        let similar = RecentTopics::load(tx, account.id, now)?
-            .most_similar(&task.topic, task.idempotency_key.as_deref());
+        let similar = RecentTopics::load(tx, account.id, now)?.most_similar(
+            tx,
+            &task.topic,
+            task.idempotency_key.as_deref(),
+        )?;
         if similar.is_some() && skip_similar {
             return Ok(Checked {
                 submitted: None,

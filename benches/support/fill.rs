@@ -27,6 +27,7 @@ use contenthub::domain::account::ReviewMode;
 use contenthub::domain::content::{summarize, word_count};
 use contenthub::domain::time::Millis;
 use contenthub::domain::{Account, NewAccount, NewTask, Review, Status, TaskId};
+use contenthub::review::similarity::Topic;
 use contenthub::store::contents::NewContent;
 use contenthub::store::queue::{self, Finish, Heartbeat};
 use contenthub::store::tasks::{self, Changes};
@@ -1167,6 +1168,9 @@ struct RowInsert {
     sql: String,
     remote_attempts: bool,
     review: bool,
+    /// Whether the schema has `topic_tokens`, which `tasks::insert` writes each task's topic
+    /// prefix tokens to.
+    topic_tokens: bool,
 }
 
 impl RowInsert {
@@ -1201,11 +1205,19 @@ impl RowInsert {
             cols.push_str(", review");
             n += 1;
         }
+        let topic_tokens: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'topic_tokens'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("read the tables");
         let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
         RowInsert {
             sql: format!("INSERT INTO tasks({cols}) VALUES ({})", marks.join(", ")),
             remote_attempts,
             review,
+            topic_tokens,
         }
     }
 }
@@ -1352,6 +1364,18 @@ fn insert_fast(conn: &Connection, ins: &RowInsert, spec: &TaskSpec, account: &Ac
         Status::Pending,
         "submitted",
     );
+    if ins.topic_tokens {
+        // What `store::topic_tokens::put` writes for every task `tasks::insert` inserts.
+        let mut put = conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO topic_tokens(account_id, token, seq) VALUES (?1, ?2, ?3)",
+            )
+            .expect("prepare the topic token insert");
+        for token in Topic::new(&r.topic).prefix_tokens() {
+            put.execute(params![r.account_id, token, seq])
+                .expect("insert a topic token");
+        }
+    }
     for (s, from) in spec.steps.iter().zip(from) {
         insert_event(conn, seq, s.at, Some(from), s.to, &s.message);
     }
@@ -1667,6 +1691,10 @@ pub fn verify_fast_path(path: &Path, now: Millis, shape: &Shape) {
                 "task_counts",
                 rows("SELECT status, n FROM task_counts ORDER BY status"),
             ),
+            (
+                "topic_tokens",
+                rows("SELECT account_id, token, seq FROM topic_tokens ORDER BY seq, token"),
+            ),
         ];
         if with_contents {
             tables.push((
@@ -1704,7 +1732,7 @@ pub fn verify_fast_path(path: &Path, now: Millis, shape: &Shape) {
     };
     if with_contents {
         println!(
-            "verified: the fast fill writes the same tasks, task_events, task_counts, contents and counters rows as the daemon's code (tasks::insert, tasks::transition, queue::finish, tasks::cancel) ({} tasks, {} events, {} contents, {:.1} s)",
+            "verified: the fast fill writes the same tasks, task_events, task_counts, topic_tokens, contents and counters rows as the daemon's code (tasks::insert, tasks::transition, queue::finish, tasks::cancel) ({} tasks, {} events, {} contents, {:.1} s)",
             shape.tasks,
             count("task_events"),
             count("contents"),
@@ -1712,7 +1740,7 @@ pub fn verify_fast_path(path: &Path, now: Millis, shape: &Shape) {
         );
     } else {
         println!(
-            "verified: the fast fill writes the same tasks, task_events and task_counts rows as tasks::insert + tasks::transition ({} tasks, {} events, {:.1} s)",
+            "verified: the fast fill writes the same tasks, task_events, task_counts and topic_tokens rows as tasks::insert + tasks::transition ({} tasks, {} events, {:.1} s)",
             shape.tasks,
             count("task_events"),
             t.elapsed().as_secs_f64()

@@ -427,13 +427,13 @@ fn submit_bulk(
                         Error::NotFound { .. } => Error::Usage(format!("{file} line {line}: {e}")),
                         other => other,
                     })?;
-                    let recent = service::RecentTopics::load(tx, a.id, now)?;
+                    let recent = service::RecentTopics::as_of_now(tx, a.id, now)?;
                     cache.push((task.account.clone(), a, recent));
                     cache.len() - 1
                 }
             };
             let (_, account, recent) = &cache[at];
-            let like = recent.most_similar(&task.topic, task.idempotency_key.as_deref());
+            let like = recent.most_similar(tx, &task.topic, task.idempotency_key.as_deref())?;
             let skip = like.is_some() && skip_similar;
             if let Some(like) = like {
                 similar.push((line, like));

@@ -623,6 +623,59 @@ impl Topic {
     }
 }
 
+/// How many of a topic's `n` index tokens go into its prefix ([`Topic::prefix_tokens`]):
+/// `n - ceil(2n/3) + 1`. Two topics at [`DEFAULT_TOPIC_SIMILARITY`] (a Dice coefficient of
+/// 0.8) whose bigram multisets have sizes `a` and `b` share at least `0.4 (a + b)` bigrams,
+/// and since the share is at most `min(a, b)`, at least `2a/3` and `2b/3` of them. The
+/// smallest shared token (in any one global order) then has at most `n - ceil(2n/3)` tokens of
+/// either topic before it, so it lies in both prefixes.
+pub fn topic_prefix_len(n: usize) -> usize {
+    n - (2 * n).div_ceil(3) + 1
+}
+
+impl Topic {
+    /// The tokens under which a topic is indexed and looked up, so that every topic
+    /// [`Topic::nearly_identical`] to this one shares at least one of them (an exact prefix
+    /// filter, with no false negatives): each bigram, a repeated one counted as distinct
+    /// tokens (bigram, k-th occurrence), hashed together with the topic's sequence of numbers
+    /// (so the items of a series share no token), sorted by that 64-bit hash, and the first
+    /// [`topic_prefix_len`] of them. A topic without bigrams (nothing left after
+    /// normalisation) has one token, shared only by the other topics without bigrams and with
+    /// the same numbers (none), which are nearly identical to it. The hashes are fixed across
+    /// builds and hosts: they are stored (`store::topic_tokens`). Sorted, without repeats.
+    pub fn prefix_tokens(&self) -> Vec<i64> {
+        let mut numbers = Vec::new();
+        for n in &self.numbers {
+            numbers.extend_from_slice(n.as_bytes());
+            numbers.push(b' ');
+        }
+        let salt = hash_bytes(&numbers);
+        if self.bigrams.is_empty() {
+            return vec![mix(salt ^ 0x656d_7074_7920_7470) as i64]; // "empty tp"
+        }
+        let mut tokens: Vec<i64> = Vec::with_capacity(self.bigrams.len());
+        let mut k = 0u32;
+        for (i, &(x, y)) in self.bigrams.iter().enumerate() {
+            // The bigrams are sorted: repeats are adjacent.
+            k = if i > 0 && self.bigrams[i - 1] == (x, y) {
+                k + 1
+            } else {
+                0
+            };
+            let mut bytes = [0u8; 20];
+            bytes[..4].copy_from_slice(&u32::from(x).to_le_bytes());
+            bytes[4..8].copy_from_slice(&u32::from(y).to_le_bytes());
+            bytes[8..12].copy_from_slice(&k.to_le_bytes());
+            bytes[12..].copy_from_slice(&salt.to_le_bytes());
+            tokens.push(hash_bytes(&bytes) as i64);
+        }
+        tokens.sort_unstable();
+        tokens.truncate(topic_prefix_len(self.bigrams.len()));
+        tokens.dedup();
+        tokens
+    }
+}
+
 fn dice(a: &[(char, char)], b: &[(char, char)]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return if a == b { 1.0 } else { 0.0 };
@@ -946,5 +999,167 @@ mod tests {
         );
         assert_eq!(topic_similarity("", ""), 1.0);
         assert_eq!(topic_similarity("a", ""), 0.0);
+    }
+
+    /// A small deterministic generator for the property test (xorshift64*).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    fn shares_a_prefix_token(a: &Topic, b: &Topic) -> bool {
+        let (x, y) = (a.prefix_tokens(), b.prefix_tokens());
+        x.iter().any(|t| y.binary_search(t).is_ok())
+    }
+
+    #[test]
+    fn prefix_length_is_n_minus_the_ceiling_of_two_thirds_plus_one() {
+        for n in 0..200usize {
+            let ceil = (2 * n).div_ceil(3);
+            assert_eq!(topic_prefix_len(n), n - ceil + 1, "{n}");
+        }
+        assert_eq!(
+            (1..=6).map(topic_prefix_len).collect::<Vec<_>>(),
+            [1, 1, 2, 2, 2, 3]
+        );
+    }
+
+    #[test]
+    fn prefix_tokens_are_stable_across_builds() {
+        // Stored tokens must stay comparable: the hash and its inputs are fixed.
+        let t = Topic::new("Rust async, part 2").prefix_tokens();
+        assert_eq!(t, Topic::new("rust ASYNC part 2").prefix_tokens());
+        assert_eq!(
+            t,
+            [
+                -7_915_407_763_665_998_856,
+                -7_553_034_421_581_314_851,
+                -5_830_523_516_418_758_910,
+                -5_626_908_314_352_958_256,
+                -4_574_280_451_269_794_214,
+                -2_725_176_686_853_258_803
+            ]
+        );
+    }
+
+    /// Every pair that `nearly_identical` accepts shares a prefix token: random topics (Chinese,
+    /// English, mixed, with numbers, very short) and edits of them (characters inserted,
+    /// deleted, replaced, swapped; case, width, punctuation, spaces; repeated bigrams).
+    #[test]
+    fn nearly_identical_topics_share_a_prefix_token() {
+        const ZH: &[char] = &[
+            '如', '何', '提', '高', '睡', '眠', '质', '量', '学', '习', '效', '率', '新', '能',
+            '源', '汽', '车', '市', '场', '分', '析', '年', '的', '第', '篇', '期', '周', '回',
+            '顾', '大', '模', '型',
+        ];
+        const EN: &[char] = &[
+            'a', 'b', 'c', 'd', 'e', 'i', 'o', 'u', 's', 't', 'r', 'n', 'l', ' ', ' ', 'H', 'T',
+        ];
+        const EXTRA: &[char] = &[
+            '？', '?', '!', '，', ',', ' ', 'Ａ', 'Ｉ', '1', '2', '３', '-',
+        ];
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut accepted = 0usize;
+        let mut rejected_sharing = 0usize;
+        for round in 0..60_000 {
+            let alphabet: &[char] = match round % 3 {
+                0 => ZH,
+                1 => EN,
+                _ if rng.below(2) == 0 => ZH,
+                _ => EN,
+            };
+            // Small alphabets and short topics make repeats and edge cases frequent.
+            let len = match rng.below(4) {
+                0 => rng.below(4),
+                1 => 4 + rng.below(8),
+                _ => 8 + rng.below(40),
+            };
+            let narrow = 2 + rng.below(alphabet.len() - 1);
+            let mut a: Vec<char> = (0..len).map(|_| alphabet[rng.below(narrow)]).collect();
+            if rng.below(4) == 0 {
+                let at = rng.below(a.len() + 1);
+                a.insert(at, char::from(b'0' + rng.below(10) as u8));
+            }
+            let mut b = a.clone();
+            for _ in 0..rng.below(4) {
+                let pool = if rng.below(3) == 0 { EXTRA } else { alphabet };
+                let c = pool[rng.below(pool.len())];
+                match rng.below(5) {
+                    0 => b.insert(rng.below(b.len() + 1), c),
+                    1 if !b.is_empty() => {
+                        b.remove(rng.below(b.len()));
+                    }
+                    2 if !b.is_empty() => {
+                        let at = rng.below(b.len());
+                        b[at] = c;
+                    }
+                    3 if b.len() > 1 => {
+                        let at = rng.below(b.len() - 1);
+                        b.swap(at, at + 1);
+                    }
+                    _ => b = b.iter().flat_map(|c| c.to_uppercase()).collect(),
+                }
+            }
+            let (sa, sb): (String, String) = (a.into_iter().collect(), b.into_iter().collect());
+            let (ta, tb) = (Topic::new(&sa), Topic::new(&sb));
+            let shares = shares_a_prefix_token(&ta, &tb);
+            if ta.nearly_identical(&tb) {
+                accepted += 1;
+                assert!(
+                    shares,
+                    "'{sa}' / '{sb}' ({}) share no prefix token",
+                    ta.similarity(&tb)
+                );
+            } else if shares {
+                rejected_sharing += 1;
+            }
+        }
+        // The test meets both outcomes often, and the filter leaves many pairs out.
+        assert!(accepted > 10_000, "{accepted}");
+        assert!(rejected_sharing > 100, "{rejected_sharing}");
+        for (a, b) in [
+            ("", ""),
+            ("", "?!"),
+            ("a", "A"),
+            ("a", "a!"),
+            ("ab", "AB"),
+            ("第 5 篇", "第 5 篇！"),
+            ("如何提高睡眠质量", "如何 提高 睡眠质量？"),
+            ("aaaaaaaa", "aaaaaaaaa"),
+            (
+                "How to improve sleep quality",
+                "How to improve your sleep quality",
+            ),
+        ] {
+            let (ta, tb) = (Topic::new(a), Topic::new(b));
+            assert!(ta.nearly_identical(&tb), "{a} / {b}");
+            assert!(shares_a_prefix_token(&ta, &tb), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn a_series_shares_no_prefix_token() {
+        for (a, b) in [
+            ("第 5 篇", "第 6 篇"),
+            ("Rust async, part 2", "Rust async, part 3"),
+            ("2024年新能源汽车市场分析", "2025年新能源汽车市场分析"),
+            ("writer 1 task 12", "writer 1 task 1 2"),
+            ("a", "a 1"),
+            ("", "1"),
+        ] {
+            let (ta, tb) = (Topic::new(a), Topic::new(b));
+            assert!(!ta.nearly_identical(&tb), "{a} / {b}");
+            assert!(!shares_a_prefix_token(&ta, &tb), "{a} / {b}");
+        }
     }
 }

@@ -393,7 +393,9 @@ pub fn fire(
                 kind: "account of the plan",
                 id: format!("#{account_id} (removed since the plan was made)"),
             })?;
-            let mut recent = match &list {
+            // Tasks queued earlier in this run are compared too: the look-up reads the
+            // transaction's own inserts.
+            let recent = match &list {
                 Some(_) => Some(RecentTopics::load(tx, account.id, now)?),
                 None => None,
             };
@@ -424,7 +426,11 @@ pub fn fire(
                         )
                     }
                 };
-                if let Some(like) = recent.as_ref().and_then(|r| r.most_similar(&topic, None)) {
+                let like = match &recent {
+                    Some(r) => r.most_similar(tx, &topic, None)?,
+                    None => None,
+                };
+                if let Some(like) = like {
                     let said = format!("'{topic}' for {}: {}", account.name, like.describe());
                     if p.skip_similar {
                         notes.push(format!("skipped {said}"));
@@ -446,9 +452,6 @@ pub fn fire(
                 let task = NewTask::validate(req, policy)?;
                 let s = tasks::insert(tx, &task, &account, now)?;
                 plans::tag_task(tx, s.seq, p.id, run_id)?;
-                if let Some(r) = recent.as_mut() {
-                    r.push(s.id, &topic);
-                }
                 n += 1;
             }
         }

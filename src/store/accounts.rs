@@ -202,6 +202,7 @@ pub fn task_counts(conn: &Conn, id: i64) -> Result<(u64, u64)> {
 /// Deletes the account with its tasks and contents.
 pub fn delete(conn: &Conn, id: i64) -> Result<()> {
     super::signatures::delete_account(conn, id)?;
+    super::topic_tokens::delete_account(conn, id)?;
     for table in ["contents", "tasks"] {
         conn.exec(
             Sql::same(&format!("DELETE FROM {table} WHERE account_id = ?1")),

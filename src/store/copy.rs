@@ -106,6 +106,12 @@ pub const COPIED: &[Table] = &[
         identity: Some("seq"),
     },
     Table {
+        name: "topic_tokens",
+        columns: &["account_id", "token", "seq"],
+        order: "account_id, token, seq",
+        identity: None,
+    },
+    Table {
         name: "task_events",
         columns: &[
             "id",

@@ -489,8 +489,54 @@ CREATE UNIQUE INDEX task_steps_task ON task_steps(task_seq, step);
 CREATE INDEX task_steps_content ON task_steps(content_id) WHERE content_id IS NOT NULL;
 "#;
 
+/// The submit-time topic index (`store::topic_tokens`).
+const V15: &str = r#"
+-- The prefix tokens of each task's topic (`review::similarity::Topic::prefix_tokens`): a
+-- submitted topic is compared only with the account's tasks that share one of its tokens.
+-- The tasks of an older store that can still be compared (unfinished, or created within the
+-- submit-time window) get theirs with this migration (`fill_topic_tokens`), in Rust.
+CREATE TABLE topic_tokens (
+    account_id INTEGER NOT NULL,
+    token      INTEGER NOT NULL,
+    seq        INTEGER NOT NULL,
+    PRIMARY KEY (account_id, token, seq)
+) WITHOUT ROWID;
+"#;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14];
+const MIGRATIONS: &[&str] = &[
+    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15,
+];
+
+/// The version whose migration creates `topic_tokens`, which [`fill_topic_tokens`] then fills.
+const TOPIC_TOKENS_VERSION: usize = 15;
+
+/// How far back the tasks of a migrated store get their topic tokens, besides the unfinished
+/// ones: the submit-time window (`service::TOPIC_WINDOW`, 7 days), and a day more.
+pub(super) const TOPIC_TOKENS_BACKFILL_MS: i64 = 8 * 24 * 3600 * 1000;
+
+/// Writes the topic tokens of the tasks a submitted topic can still be compared with (see
+/// `V15`), in the migration's transaction: the unfinished ones and those created within
+/// [`TOPIC_TOKENS_BACKFILL_MS`]. Both sets are read through an index.
+fn fill_topic_tokens(conn: &Connection) -> Result<()> {
+    let since = crate::domain::time::now_ms() - TOPIC_TOKENS_BACKFILL_MS;
+    let mut read = conn.prepare(
+        "SELECT seq, account_id, topic FROM tasks WHERE status IN ('pending', 'submitted', 'processing')
+         UNION
+         SELECT seq, account_id, topic FROM tasks WHERE created_at >= ?1",
+    )?;
+    let mut write = conn.prepare(
+        "INSERT OR IGNORE INTO topic_tokens(account_id, token, seq) VALUES (?1, ?2, ?3)",
+    )?;
+    let mut rows = read.query([since])?;
+    while let Some(r) = rows.next()? {
+        let (seq, account_id, topic): (i64, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        for token in crate::review::similarity::Topic::new(&topic).prefix_tokens() {
+            write.execute(rusqlite::params![account_id, token, seq])?;
+        }
+    }
+    Ok(())
+}
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -533,13 +579,17 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
         return Err(unknown(path, found));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        tx.execute_batch(sql).map_err(|e| {
+        let failed = |e: rusqlite::Error| {
             Error::Store(format!(
                 "migrating {} to schema version {}: {e}",
                 path.display(),
                 i + 1
             ))
-        })?;
+        };
+        tx.execute_batch(sql).map_err(failed)?;
+        if i + 1 == TOPIC_TOKENS_VERSION {
+            fill_topic_tokens(&tx)?;
+        }
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -76,6 +76,7 @@ pub(crate) mod sql;
 pub mod steps;
 pub mod task_ids;
 pub mod tasks;
+pub mod topic_tokens;
 
 use std::fmt;
 use std::fs::OpenOptions;

@@ -3,7 +3,7 @@
 
 use super::sql::{args, pg_placeholders, Row, Sql, ToValue, Value};
 pub use super::task_ids::{resolve, Seq};
-use super::{contents, counters, json_list, outbox, parse_json_list, Conn};
+use super::{contents, counters, json_list, outbox, parse_json_list, topic_tokens, Conn};
 use crate::domain::account::{Account, ReviewMode};
 use crate::domain::time::{rfc3339, Millis, Timestamp};
 use crate::domain::{CallbackDelivery, NewTask, Status, Task, TaskEvent, TaskId};
@@ -182,6 +182,7 @@ pub fn insert(conn: &Conn, task: &NewTask, account: &Account, now: Millis) -> Re
                 Status::Pending,
                 Some("submitted"),
             )?;
+            topic_tokens::put(conn, account.id, seq, &task.topic)?;
             return Ok(Submitted {
                 seq: Seq(seq),
                 id,
@@ -878,7 +879,7 @@ pub fn ids_with_status(conn: &Conn, statuses: &[Status]) -> Result<Vec<(Seq, Tas
     )
 }
 
-/// A task whose topic a new submission is compared with (see [`recent_topics`]).
+/// A task whose topic a new submission is compared with (see [`topic_candidates`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecentTopic {
     pub id: TaskId,
@@ -887,58 +888,96 @@ pub struct RecentTopic {
     pub status: Status,
 }
 
-/// The account's unfinished tasks and its tasks completed that were created at or after
-/// `since`, newest first, at most `limit`: what a new topic is compared with at submit time.
+/// The account's tasks that may be nearly identical to a topic whose prefix tokens are
+/// `tokens` ([`crate::review::similarity::Topic::prefix_tokens`]), newest first, numbered at
+/// most `through`, either unfinished or completed and created at or after `since`:
 ///
-/// Every statement walks an index over only what it returns: the unfinished tasks by
-/// (account, status); the completed ones by (account, status) from the first task created at
-/// or after `since` (tasks are numbered in the order they are created), never the account's
-/// whole history.
-pub fn recent_topics(
+/// - of the tasks created since `since` (numbered from the first of them on: tasks are
+///   numbered in the order they are created), those that share a token with the topic in
+///   `topic_tokens` ([`topic_tokens::candidates`]): at most the newest `limit` of them, so a
+///   large family of alike topics cannot make a submission slow (a task older than `limit`
+///   newer ones sharing a token with the topic is not compared);
+/// - of the older tasks, which count only while unfinished, the newest `limit` unfinished
+///   ones, read by status (a backlog of tasks waiting for longer than the window is rare),
+///   and left to the exact comparison.
+///
+/// Every statement is an index range or a look-up by primary key; none walks the account's
+/// history before the window.
+pub fn topic_candidates(
     conn: &Conn,
     account_id: i64,
+    tokens: &[i64],
     since: Millis,
-    limit: u32,
+    through: i64,
+    limit: usize,
 ) -> Result<Vec<RecentTopic>> {
-    let from_row = |r: &Row<'_>| {
-        Ok((
-            r.get::<i64>(0)?,
-            RecentTopic {
-                id: TaskId(r.get(1)?),
-                topic: r.get(2)?,
-                idempotency_key: r.get(3)?,
-                status: Status::parse_exact(&r.get::<String>(4)?).map_err(Error::Store)?,
-            },
-        ))
-    };
-    let mut found = conn.rows(
-        Sql::same(
-            "SELECT seq, id, topic, idempotency_key, status FROM tasks
-             WHERE account_id = ?1 AND status IN ('pending', 'submitted', 'processing')
-             ORDER BY seq DESC LIMIT ?2",
-        ),
-        args![account_id, limit],
-        from_row,
-    )?;
-    let first: Option<i64> = conn.row(
-        Sql::same("SELECT seq FROM tasks WHERE created_at >= ?1 ORDER BY created_at LIMIT 1"),
-        args![since],
-        |r| r.get(0),
-    )?;
-    if let Some(first) = first {
-        found.extend(conn.rows(
+    let first: i64 = conn
+        .row(
+            Sql::same("SELECT seq FROM tasks WHERE created_at >= ?1 ORDER BY created_at LIMIT 1"),
+            args![since],
+            |r| r.get(0),
+        )?
+        .unwrap_or(i64::MAX);
+    let mut seqs = topic_tokens::candidates(conn, account_id, tokens, (first, through), limit)?;
+    // One status at a time: (account, status) is an index whose entries are in seq order, so
+    // each statement reads only the rows it returns (with `status IN (…)`, SQLite walks the
+    // account's tasks by seq instead, through all of its history).
+    for status in [Status::Pending, Status::Submitted, Status::Processing] {
+        seqs.extend(conn.rows(
             Sql::same(
-                "SELECT seq, id, topic, idempotency_key, status FROM tasks
-                 WHERE account_id = ?1 AND status = 'completed' AND seq >= ?2 AND created_at >= ?3
+                "SELECT seq FROM tasks WHERE account_id = ?1 AND status = ?2 AND seq < ?3
                  ORDER BY seq DESC LIMIT ?4",
             ),
-            args![account_id, first, since, limit],
-            from_row,
+            args![
+                account_id,
+                status.as_str(),
+                first.min(through.saturating_add(1)),
+                limit as i64
+            ],
+            |r| r.get::<i64>(0),
         )?);
     }
+    seqs.sort_unstable_by(|a, b| b.cmp(a));
+    seqs.dedup();
+    if seqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found = conn.rows(
+        Sql::each(
+            "SELECT seq, id, topic, idempotency_key, status FROM tasks
+             WHERE seq IN (SELECT value FROM json_each(?1)) AND account_id = ?2
+               AND (status IN ('pending', 'submitted', 'processing')
+                    OR (status = 'completed' AND created_at >= ?3))",
+            "SELECT seq, id, topic, idempotency_key, status FROM tasks
+             WHERE seq = ANY($1::bigint[]) AND account_id = $2
+               AND (status IN ('pending', 'submitted', 'processing')
+                    OR (status = 'completed' AND created_at >= $3))",
+        ),
+        args![seqs, account_id, since],
+        |r| {
+            Ok((
+                r.get::<i64>(0)?,
+                RecentTopic {
+                    id: TaskId(r.get(1)?),
+                    topic: r.get(2)?,
+                    idempotency_key: r.get(3)?,
+                    status: Status::parse_exact(&r.get::<String>(4)?).map_err(Error::Store)?,
+                },
+            ))
+        },
+    )?;
     found.sort_unstable_by_key(|(seq, _)| std::cmp::Reverse(*seq));
-    found.truncate(limit as usize);
     Ok(found.into_iter().map(|(_, t)| t).collect())
+}
+
+/// The number of the newest task (0 when there is none): tasks inserted later are numbered
+/// above it.
+pub fn last_seq(conn: &Conn) -> Result<i64> {
+    conn.one(
+        Sql::same("SELECT coalesce(max(seq), 0) FROM tasks"),
+        args![],
+        |r| r.get(0),
+    )
 }
 
 /// On PostgreSQL, folds the change rows of `task_counts` into one row per status (see the
@@ -1004,6 +1043,14 @@ pub fn cleanup(conn: &Conn, cutoff: Millis, dry_run: bool) -> Result<u64> {
             |r| r.get::<i64>(0),
         )? as u64
     } else {
+        let gone: Vec<(i64, i64, String)> = conn.rows(
+            Sql::same(&format!(
+                "SELECT account_id, seq, topic FROM tasks WHERE {filter}"
+            )),
+            args![cutoff],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        topic_tokens::delete_tasks(conn, &gone)?;
         let n = conn.exec(
             Sql::same(&format!("DELETE FROM tasks WHERE {filter}")),
             args![cutoff],

@@ -384,14 +384,18 @@ fn migrate(client: &mut Client, url: &str) -> Result<()> {
         return Ok(());
     }
     for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(found as usize) {
-        tx.batch_execute(sql).map_err(|e| {
+        let failed = |e| {
             Error::Store(format!(
                 "migrating {} to schema version {}: {}",
                 masked(url),
                 i + 1,
                 DbError(Engine::Postgres(e))
             ))
-        })?;
+        };
+        tx.batch_execute(sql).map_err(failed)?;
+        if i + 1 == schema::TOPIC_TOKENS_VERSION {
+            fill_topic_tokens(&mut tx).map_err(failed)?;
+        }
     }
     tx.execute(
         "INSERT INTO contenthub_schema (one, version) VALUES (TRUE, $1)
@@ -399,6 +403,42 @@ fn migrate(client: &mut Client, url: &str) -> Result<()> {
         &[&SCHEMA_VERSION],
     )?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Writes the topic tokens of the tasks a submitted topic can still be compared with, in the
+/// migration's transaction: the unfinished ones and those created within the last 8 days (the
+/// submit-time window and a day more), a batch of rows per statement.
+fn fill_topic_tokens(
+    tx: &mut postgres::Transaction<'_>,
+) -> std::result::Result<(), postgres::Error> {
+    let since = crate::domain::time::now_ms() - 8 * 24 * 3600 * 1000;
+    let rows = tx.query(
+        "SELECT seq, account_id, topic FROM tasks WHERE status IN ('pending', 'submitted', 'processing')
+         UNION
+         SELECT seq, account_id, topic FROM tasks WHERE created_at >= $1",
+        &[&since],
+    )?;
+    let (mut accounts, mut tokens, mut seqs) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, r) in rows.iter().enumerate() {
+        let (seq, account_id, topic): (i64, i64, String) = (r.get(0), r.get(1), r.get(2));
+        for token in crate::review::similarity::Topic::new(&topic).prefix_tokens() {
+            accounts.push(account_id);
+            tokens.push(token);
+            seqs.push(seq);
+        }
+        if accounts.len() >= 50_000 || i + 1 == rows.len() {
+            tx.execute(
+                "INSERT INTO topic_tokens(account_id, token, seq)
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])
+                 ON CONFLICT DO NOTHING",
+                &[&accounts, &tokens, &seqs],
+            )?;
+            accounts.clear();
+            tokens.clear();
+            seqs.clear();
+        }
+    }
     Ok(())
 }
 

@@ -9,8 +9,13 @@
 //! has shipped: add the next one.
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] =
-    &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14];
+pub(super) const MIGRATIONS: &[&str] = &[
+    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15,
+];
+
+/// The version whose migration creates `topic_tokens`, which the tasks that can still be
+/// compared with a submitted topic get their rows in, in Rust, in the same transaction.
+pub(super) const TOPIC_TOKENS_VERSION: usize = 15;
 
 /// SQLite versions 1 to 6 as one schema.
 ///
@@ -587,4 +592,15 @@ UPDATE content_signatures s SET band_keys = b.keys
  WHERE b.content_id = s.content_id;
 DROP TABLE signature_bands;
 CREATE INDEX content_signatures_bands ON content_signatures USING gin (band_keys);
+"#;
+
+/// Version 15 (SQLite's 15): the prefix tokens of each task's topic, the submit-time topic
+/// index (see the SQLite migration).
+const V15: &str = r#"
+CREATE TABLE topic_tokens (
+    account_id BIGINT NOT NULL,
+    token      BIGINT NOT NULL,
+    seq        BIGINT NOT NULL,
+    PRIMARY KEY (account_id, token, seq)
+);
 "#;
