@@ -320,8 +320,9 @@ impl<'a> Dispatcher<'a> {
     /// How many tasks a claim may take now. A slot is taken by a task whose attempt runs;
     /// tasks waiting in batches take none (a batch is one remote job, bounded by its
     /// profile's `max_concurrent`, which counts its tasks, and `batch_size`), nor do tasks
-    /// whose result waits for the writer's commit. At most `max_concurrent` of those are
-    /// held at once, so results waiting in memory stay bounded.
+    /// whose result waits for the writer's commit. The daemon holds at most twice
+    /// `max_concurrent` tasks in all, so results waiting in memory stay bounded: while the
+    /// writer commits one set of results, the next set can be generated.
     fn free_slots(&self) -> usize {
         let max = self.opts.max_concurrent;
         let (mut local, mut running) = (0, 0);
@@ -611,7 +612,8 @@ impl<'a> Dispatcher<'a> {
     async fn renew(&mut self) -> Result<()> {
         let hb = self.heartbeat(false);
         let (o, lease_ms) = (self.owner.clone(), self.lease_ms);
-        let held: Vec<(Seq, i64)> = self.inflight.iter().map(|(s, f)| (*s, f.epoch)).collect();
+        let mut held: Vec<(Seq, i64)> = self.inflight.iter().map(|(s, f)| (*s, f.epoch)).collect();
+        held.sort_unstable_by_key(|(s, _)| s.0);
         let requests = self.shared.take_requests();
         self.db
             .write(move |tx| {

@@ -111,8 +111,9 @@ pub fn spawn_writer(shared: Arc<Shared>, pending: Pending) -> tokio::task::JoinH
             let (items, acks): (Vec<Settle>, Vec<Ack>) = batch.drain(..).unzip();
             // A batch with a generated result is never given up for a full disk or a store
             // locked by another process: it is kept and retried, with backoff, until it can
-            // be saved, so no paid generation is lost. The workers wait meanwhile and hold
-            // their slots, which bounds what is held to `max_concurrent` results. Anything
+            // be saved, so no paid generation is lost. The workers wait meanwhile, and the
+            // dispatcher holds at most twice `max_concurrent` tasks, so at most that many
+            // results wait in memory (see `Dispatcher::free_slots`). Anything
             // else (and any other failure) is tried a few times and then given up: the
             // workers log it, and the tasks' leases lapse so they run again.
             let holds_results = items

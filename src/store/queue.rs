@@ -23,7 +23,7 @@
 //!   condition (an expired lease) still holds when they change them, and every daemon may run
 //!   them at once.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::accounts;
@@ -214,13 +214,14 @@ pub fn prefetch(conn: &Conn, seqs: &[Seq]) -> Result<PrefetchGuard> {
     let rows = conn.rows(
         Sql::pg(
             "SELECT seq, status, remote_submit_key, created_at, started_at, lease_owner,
-                    lease_epoch, remote_job_id, rate_profile IS NOT NULL,
+                    lease_epoch, remote_job_id, rate_profile,
                     EXISTS (SELECT 1 FROM budget_reservations b WHERE b.task_seq = tasks.seq),
                     EXISTS (SELECT 1 FROM task_steps s WHERE s.task_seq = tasks.seq)
              FROM tasks WHERE seq = ANY($1) ORDER BY seq FOR UPDATE",
         ),
         args![ids],
         |r| {
+            let rate_profile: Option<String> = r.get(8)?;
             Ok((
                 r.get::<i64>(0)?,
                 Prefetched {
@@ -229,7 +230,7 @@ pub fn prefetch(conn: &Conn, seqs: &[Seq]) -> Result<PrefetchGuard> {
                         submit_key: r.get(2)?,
                         created_at: r.get(3)?,
                         started_at: r.get(4)?,
-                        rate_reserved: r.get(8)?,
+                        rate_reserved: rate_profile.is_some(),
                         budget_reserved: r.get(9)?,
                         has_steps: r.get(10)?,
                     },
@@ -237,10 +238,23 @@ pub fn prefetch(conn: &Conn, seqs: &[Seq]) -> Result<PrefetchGuard> {
                     epoch: r.get(6)?,
                     job: r.get(7)?,
                 },
+                rate_profile,
             ))
         },
     )?;
-    PREFETCHED.with(|p| p.borrow_mut().extend(rows));
+    // The rate buckets these results settle, locked now in profile order, as a claim locks
+    // them: results of two profiles in the other order would otherwise wait on a claim of
+    // this or another daemon that waits on them.
+    let profiles: BTreeSet<String> = rows.iter().filter_map(|(_, _, p)| p.clone()).collect();
+    if profiles.len() > 1 {
+        for profile in &profiles {
+            rates::locked(conn, profile)?;
+        }
+    }
+    PREFETCHED.with(|p| {
+        p.borrow_mut()
+            .extend(rows.into_iter().map(|(seq, row, _)| (seq, row)))
+    });
     Ok(guard)
 }
 
@@ -907,11 +921,21 @@ pub fn renew(conn: &Conn, owner: &str, held: &[(Seq, i64)], until: Millis) -> Re
     }
     if conn.is_pg() {
         let (seqs, epochs): (Vec<i64>, Vec<i64>) = held.iter().map(|(s, e)| (s.0, *e)).unzip();
+        // The rows are locked in `seq` order first, as a batch of results locks them
+        // (`prefetch`): the daemon's result writer, on a connection of its own, may be
+        // finishing some of these tasks at this moment, and the two must not wait on each
+        // other in a cycle.
         return conn.exec(
             Sql::pg(
-                "UPDATE tasks t SET lease_expires_at = $2
-                 FROM unnest($3::bigint[], $4::bigint[]) AS h(seq, epoch)
-                 WHERE t.seq = h.seq AND t.lease_epoch = h.epoch AND t.lease_owner = $1
+                "WITH held AS (
+                     SELECT t.seq FROM tasks t
+                     JOIN unnest($3::bigint[], $4::bigint[]) AS h(seq, epoch)
+                       ON t.seq = h.seq AND t.lease_epoch = h.epoch
+                     WHERE t.lease_owner = $1 AND t.status IN ('submitted','processing')
+                     ORDER BY t.seq FOR UPDATE OF t
+                 )
+                 UPDATE tasks t SET lease_expires_at = $2 FROM held
+                 WHERE t.seq = held.seq AND t.lease_owner = $1
                    AND t.status IN ('submitted','processing')",
             ),
             args![owner, until, seqs, epochs],
@@ -1322,11 +1346,12 @@ pub fn finish(
     let Some(held) = held(conn, seq, fence)? else {
         return Ok(None);
     };
-    if held.budget_reserved {
-        budgets::settle(conn, seq, settlement(f))?;
-    }
+    // The rate bucket before the budgets, in the order a claim locks them.
     if held.rate_reserved {
         settle_reservation(conn, seq, f, now)?;
+    }
+    if held.budget_reserved {
+        budgets::settle(conn, seq, settlement(f))?;
     }
     // The attempt is over: a submit still recorded as under way never got its reply.
     let running = [Status::Submitted, Status::Processing];

@@ -1,19 +1,23 @@
-//! The `content_signatures` and `signature_bands` tables: each content row's similarity
-//! signature ([`Signature`], 520 bytes), and its LSH band keys, which find the candidates of a
-//! near-duplicate look-up without reading the account's whole history.
+//! The near-duplicate signatures: each content row's similarity signature ([`Signature`],
+//! 520 bytes) in `content_signatures`, and its LSH band keys, which find the candidates of a
+//! look-up without reading the account's whole history.
 //!
 //! - [`put`] stores a signature and its 64 band keys. [`contents::insert`](super::contents::insert)
-//!   calls it for every content row it inserts, in the same transaction, so a row and its
+//!   stores them with every content row it inserts, in the same transaction, so a row and its
 //!   signature are committed together.
-//! - [`most_similar`] reads, for each band key of the new article, the range
-//!   `(account, key, created_at ≥ since)` of the band index (one index range per key), then the
-//!   signatures of the candidates that share at least [`MIN_SHARED_BANDS`] bands, and scores
-//!   them with [`Signature::similarity`]. Above the threshold it finds what
+//! - The band keys: on SQLite rows of `signature_bands`, indexed by (account, key,
+//!   created_at); on PostgreSQL one array per article beside its signature
+//!   ([`account_keys`]), under a GIN index.
+//! - [`most_similar`] finds the account's articles that share at least [`MIN_SHARED_BANDS`]
+//!   band keys with the new one within the window (SQLite: one index range per key, from the
+//!   window's start; PostgreSQL: the GIN index over the account's articles, then the window),
+//!   and scores them with [`Signature::similarity`]. Above the threshold it finds what
 //!   [`review::similarity::Index`](crate::review::similarity::Index) finds over the same
 //!   signatures (which scores every candidate sharing one band).
 //! - [`backfill`] signs the content rows stored before signatures existed (or copied by
-//!   `store copy`, which leaves these derived tables out): the daemon runs it at start and
-//!   `store check` reports how many are missing. A row without a signature is not a candidate.
+//!   `store copy`, which leaves these derived tables out), and on PostgreSQL gives band keys
+//!   to signatures stored without them: the daemon runs it at start and `store check`
+//!   reports how many are missing. A row without a signature is not a candidate.
 //!
 //! Content rows are removed only with their account, and so are these ([`delete_account`]).
 
@@ -219,6 +223,38 @@ pub fn backfill(conn: &Conn, limit: u32) -> Result<u32> {
     for (id, account_id, at, body) in &rows {
         put(conn, *id, *account_id, &Signature::of(body), *at)?;
     }
+    let keyed = if conn.is_pg() && rows.len() < limit as usize {
+        fill_band_keys(conn, limit - rows.len() as u32)?
+    } else {
+        0
+    };
+    Ok(rows.len() as u32 + keyed)
+}
+
+/// PostgreSQL: gives up to `limit` signatures stored without their band keys (by a daemon of
+/// a version before the schema's 14, while the store was upgraded) their keys, from the
+/// signature itself. An article without shingles has none, and is left out.
+fn fill_band_keys(conn: &Conn, limit: u32) -> Result<u32> {
+    let rows: Vec<(i64, i64, Vec<u8>)> = conn.rows(
+        Sql::pg(
+            r"SELECT content_id, account_id, signature FROM content_signatures
+              WHERE band_keys = '{}' AND substring(signature FROM 5 FOR 4) <> '\x00000000'::bytea
+              ORDER BY content_id LIMIT $1",
+        ),
+        args![limit],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    for (id, account_id, bytes) in &rows {
+        let sig = Signature::from_bytes(bytes).map_err(|e| {
+            Error::Store(format!(
+                "the similarity signature of content {id} is damaged: {e}"
+            ))
+        })?;
+        conn.exec(
+            Sql::pg("UPDATE content_signatures SET band_keys = $2 WHERE content_id = $1"),
+            args![*id, account_keys(*account_id, &sig)],
+        )?;
+    }
     Ok(rows.len() as u32)
 }
 
@@ -411,6 +447,34 @@ mod tests {
                 .unwrap(),
             None
         );
+        if store.conn().is_pg() {
+            // A signature stored without its band keys (by a daemon of the version before,
+            // during an upgrade) is not a candidate until the backfill gives it its keys.
+            store
+                .write(|c| {
+                    c.exec(
+                        Sql::pg(
+                            "UPDATE content_signatures SET band_keys = '{}' WHERE content_id = $1",
+                        ),
+                        args![second],
+                    )
+                })
+                .unwrap();
+            assert_eq!(
+                store
+                    .read(|c| most_similar(c, a, &sig, 0, i64::MAX, None))
+                    .unwrap(),
+                Some((first, 1.0))
+            );
+            assert_eq!(store.write(|c| backfill(c, 10)).unwrap(), 1);
+            assert_eq!(store.write(|c| backfill(c, 10)).unwrap(), 0);
+            assert_eq!(
+                store
+                    .read(|c| most_similar(c, a, &sig, 0, i64::MAX, None))
+                    .unwrap(),
+                Some((second, 1.0))
+            );
+        }
     }
 
     #[test]

@@ -103,6 +103,16 @@ fn connect(url: &str) -> Result<Client> {
         None => format!("{IDLE_IN_TRANSACTION} -c client_min_messages=warning"),
     };
     config.options(&options);
+    // A connection that a firewall or a NAT dropped while idle (a daemon's result writer
+    // waits on its own connection between batches) is found within minutes rather than the
+    // system's default of hours: keepalive probes after a minute idle, and a send that goes
+    // unacknowledged for two minutes ends the connection. Values in the URL win.
+    if config.get_keepalives_idle() == std::time::Duration::from_secs(2 * 60 * 60) {
+        config.keepalives_idle(std::time::Duration::from_secs(60));
+    }
+    if config.get_tcp_user_timeout().is_none() {
+        config.tcp_user_timeout(std::time::Duration::from_secs(120));
+    }
     // Name the program in pg_stat_activity, unless the URL does.
     if config.get_application_name().is_none() {
         config.application_name("contenthub");
@@ -243,7 +253,9 @@ impl Session {
                 return Err(e);
             }
             // Apart a little, so that the two sides of a deadlock do not meet again.
-            let jitter = u64::from(std::process::id() % 7) + u64::from(attempt);
+            // (Random: the two sides may be connections of one process.)
+            let jitter =
+                u64::from(getrandom::u32().unwrap_or(std::process::id()) % 7) + u64::from(attempt);
             std::thread::sleep(std::time::Duration::from_millis(2 * jitter));
         }
     }

@@ -584,13 +584,18 @@ CREATE INDEX task_steps_content ON task_steps(content_id) WHERE content_id IS NO
 /// beside its signature, each key with the account in its upper 32 bits (the keys are
 /// 32-bit), under a GIN index: storing a result then writes one row and appends to the
 /// index's pending list instead of inserting 64 rows and 64 B-tree entries.
+///
+/// `signature_bands` stays, emptied and unread: a daemon of the version before, still running
+/// on another host while the cluster is upgraded, goes on writing to it instead of failing
+/// every result. The signatures such a daemon stores get their band keys from the next daemon
+/// that starts (`signatures::backfill`).
 const V14: &str = r#"
 ALTER TABLE content_signatures ADD COLUMN band_keys BIGINT[] NOT NULL DEFAULT '{}';
 UPDATE content_signatures s SET band_keys = b.keys
   FROM (SELECT content_id, array_agg((account_id << 32) | band_key ORDER BY band_key) AS keys
           FROM signature_bands GROUP BY content_id) b
  WHERE b.content_id = s.content_id;
-DROP TABLE signature_bands;
+TRUNCATE signature_bands;
 CREATE INDEX content_signatures_bands ON content_signatures USING gin (band_keys);
 "#;
 

@@ -601,9 +601,9 @@ fn daemons_started_at_once_on_one_host_leave_one_running() {
     })
 }
 
-/// A worker's slot is free as soon as its result goes to the writer, and at most
-/// `max_concurrent` tasks wait for their results' commit: with the writer held up by a lock
-/// on `contents`, a daemon of `max_concurrent` 5 holds 10 tasks (5 results waiting, 5 more
+/// A worker's slot is free as soon as its result goes to the writer, and a daemon holds at
+/// most twice `max_concurrent` tasks: with the writer held up by a lock on `contents`, a
+/// daemon of `max_concurrent` 5 holds 10 tasks (5 results in the writer's transaction, 5 more
 /// generated meanwhile) and claims no more; once the lock goes, every task completes once.
 #[test]
 #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
@@ -635,7 +635,7 @@ fn results_waiting_for_the_writer_free_their_slots_up_to_max_concurrent() {
             || held() == 10,
         );
         std::thread::sleep(Duration::from_millis(500));
-        assert_eq!(held(), 10, "no more than max_concurrent results wait");
+        assert_eq!(held(), 10, "no more than twice max_concurrent tasks held");
         assert_eq!(env.count("SELECT count(*) FROM contents"), 0);
 
         locker.batch_execute("COMMIT").expect("unlock");
