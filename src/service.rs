@@ -32,12 +32,15 @@ pub fn submit(store: &mut Store, req: SubmitRequest, policy: &SubmitPolicy) -> R
 /// the review rules run.
 pub const TOPIC_WINDOW: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
-/// At most this many of the account's tasks created within [`TOPIC_WINDOW`] that share a
-/// prefix token with a submitted topic (`store::topic_tokens`), the newest, and at most this
-/// many of its older unfinished tasks, are read and compared with it, so that a large family of
-/// alike topics (or a large backlog) cannot make a submission slow (see
-/// `store::tasks::topic_candidates`).
+/// Of the account's tasks created within [`TOPIC_WINDOW`], at most this many are read per
+/// prefix token of a submitted topic (`store::topic_tokens`), the newest.
 pub const TOPIC_CANDIDATES: usize = 2_000;
+
+/// Of those, at most this many, the ones sharing the most tokens with the topic, and at most
+/// this many of the account's older unfinished tasks, are compared with it, so that a large
+/// family of alike topics (or a large backlog) cannot make a submission slow (see
+/// `store::tasks::topic_candidates`).
+pub const TOPIC_COMPARED: usize = 250;
 
 /// A pending or recent task whose topic is nearly identical to a submitted one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -110,7 +113,7 @@ impl RecentTopics {
             &new.prefix_tokens(),
             self.since,
             self.through,
-            TOPIC_CANDIDATES,
+            (TOPIC_CANDIDATES, TOPIC_COMPARED),
         )?;
         let mut best: Option<(RecentTopic, f64)> = None;
         for t in candidates {

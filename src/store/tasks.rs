@@ -894,10 +894,10 @@ pub struct RecentTopic {
 ///
 /// - of the tasks created since `since` (numbered from the first of them on: tasks are
 ///   numbered in the order they are created), those that share a token with the topic in
-///   `topic_tokens` ([`topic_tokens::candidates`]): at most the newest `limit` of them, so a
-///   large family of alike topics cannot make a submission slow (a task older than `limit`
-///   newer ones sharing a token with the topic is not compared);
-/// - of the older tasks, which count only while unfinished, the newest `limit` unfinished
+///   `topic_tokens` ([`topic_tokens::candidates`], reading at most `per_token` tasks of each
+///   token): at most `keep` of them, those sharing the most tokens first, so a large family
+///   of alike topics cannot make a submission slow;
+/// - of the older tasks, which count only while unfinished, the newest `keep` unfinished
 ///   ones, read by status (a backlog of tasks waiting for longer than the window is rare),
 ///   and left to the exact comparison.
 ///
@@ -909,7 +909,7 @@ pub fn topic_candidates(
     tokens: &[i64],
     since: Millis,
     through: i64,
-    limit: usize,
+    (per_token, keep): (usize, usize),
 ) -> Result<Vec<RecentTopic>> {
     let first: i64 = conn
         .row(
@@ -918,7 +918,13 @@ pub fn topic_candidates(
             |r| r.get(0),
         )?
         .unwrap_or(i64::MAX);
-    let mut seqs = topic_tokens::candidates(conn, account_id, tokens, (first, through), limit)?;
+    let mut seqs = topic_tokens::candidates(
+        conn,
+        account_id,
+        tokens,
+        (first, through),
+        (per_token, keep),
+    )?;
     // One status at a time: (account, status) is an index whose entries are in seq order, so
     // each statement reads only the rows it returns (with `status IN (…)`, SQLite walks the
     // account's tasks by seq instead, through all of its history).
@@ -932,7 +938,7 @@ pub fn topic_candidates(
                 account_id,
                 status.as_str(),
                 first.min(through.saturating_add(1)),
-                limit as i64
+                keep as i64
             ],
             |r| r.get::<i64>(0),
         )?);

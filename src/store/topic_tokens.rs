@@ -35,33 +35,39 @@ pub fn put(conn: &Conn, account_id: i64, seq: i64, topic: &str) -> Result<()> {
 }
 
 /// The seqs of the account's tasks that hold any of `tokens` and are numbered from `from` to
-/// `through`, newest first, at most `limit` of them. Each token is read as one index range
-/// from its newest task down, at most `limit` rows, so a look-up reads at most
-/// `tokens × limit` index entries however many tasks share a token; the newest `limit` of
-/// their union are exactly the newest `limit` tasks holding any of the tokens.
+/// `through`: those holding the most of the tokens first, the newest first among equals, at
+/// most `keep` of them. Each token is read as one index range from its newest task down, at
+/// most `per_token` rows, so a look-up reads at most `tokens × per_token` index entries
+/// however many tasks share a token. A nearly identical topic holds most of the new topic's
+/// prefix tokens (their prefixes are taken from nearly the same bigrams in one order), while a
+/// topic that merely shares a common word holds one or two: ranking by the count keeps the
+/// first within `keep` when a common token is held by thousands.
 pub fn candidates(
     conn: &Conn,
     account_id: i64,
     tokens: &[i64],
     (from, through): (i64, i64),
-    limit: usize,
+    (per_token, keep): (usize, usize),
 ) -> Result<Vec<i64>> {
-    let mut seqs: Vec<i64> = Vec::new();
+    let mut held: std::collections::HashMap<i64, u32> = std::collections::HashMap::new();
     for token in tokens {
-        seqs.extend(conn.rows(
+        let seqs: Vec<i64> = conn.rows(
             Sql::same(
                 "SELECT seq FROM topic_tokens
                  WHERE account_id = ?1 AND token = ?2 AND seq >= ?3 AND seq <= ?4
                  ORDER BY seq DESC LIMIT ?5",
             ),
-            args![account_id, *token, from, through, limit as i64],
+            args![account_id, *token, from, through, per_token as i64],
             |r| r.get::<i64>(0),
-        )?);
+        )?;
+        for seq in seqs {
+            *held.entry(seq).or_default() += 1;
+        }
     }
-    seqs.sort_unstable_by(|a, b| b.cmp(a));
-    seqs.dedup();
-    seqs.truncate(limit);
-    Ok(seqs)
+    let mut ranked: Vec<(i64, u32)> = held.into_iter().collect();
+    ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    ranked.truncate(keep);
+    Ok(ranked.into_iter().map(|(seq, _)| seq).collect())
 }
 
 /// Deletes the tokens of the given tasks, each as (account id, seq, topic): what `task
@@ -124,7 +130,16 @@ mod tests {
         limit: usize,
     ) -> Vec<String> {
         store
-            .read(|c| tasks::topic_candidates(c, account_id, &tokens(topic), since, through, limit))
+            .read(|c| {
+                tasks::topic_candidates(
+                    c,
+                    account_id,
+                    &tokens(topic),
+                    since,
+                    through,
+                    (limit, limit),
+                )
+            })
             .unwrap()
             .into_iter()
             .map(|t: RecentTopic| t.topic)
@@ -208,7 +223,7 @@ mod tests {
         );
         set(store, sleep, Status::Failed, now - DAY);
         assert!(found(store, a.id, "如何提高睡眠质量", since, i64::MAX, 100).is_empty());
-        // The newest `limit` tasks that share a token, newest first.
+        // The `keep` tasks that share the most tokens, the newest first among equals.
         let seqs: Vec<i64> = (0..5)
             .map(|i| {
                 insert(
@@ -225,7 +240,7 @@ mod tests {
                     a.id,
                     &tokens("How to improve sleep quality"),
                     (0, i64::MAX),
-                    2,
+                    (2, 2),
                 )
             })
             .unwrap();
