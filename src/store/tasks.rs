@@ -911,65 +911,6 @@ pub fn topic_candidates(
     through: i64,
     (per_token, keep): (usize, usize),
 ) -> Result<Vec<RecentTopic>> {
-    let read = |r: &Row<'_>| {
-        Ok((
-            r.get::<i64>(0)?,
-            RecentTopic {
-                id: TaskId(r.get(1)?),
-                topic: r.get(2)?,
-                idempotency_key: r.get(3)?,
-                status: Status::parse_exact(&r.get::<String>(4)?).map_err(Error::Store)?,
-            },
-        ))
-    };
-    if conn.is_pg() {
-        // The same reads as below, as one statement: on PostgreSQL each statement is a round
-        // trip (a bulk import makes this look-up for every row).
-        let found = conn.rows(
-            Sql::pg(
-                "WITH first AS (
-                     SELECT coalesce((SELECT seq FROM tasks WHERE created_at >= $3
-                                      ORDER BY created_at LIMIT 1), $7) AS seq
-                 ), hits AS (
-                     SELECT x.seq FROM unnest($2::bigint[]) AS tok(t)
-                     CROSS JOIN LATERAL (
-                         SELECT seq FROM topic_tokens
-                         WHERE account_id = $1 AND token = tok.t
-                           AND seq >= (SELECT seq FROM first) AND seq <= $4
-                         ORDER BY seq DESC LIMIT $5
-                     ) x
-                 ), ranked AS (
-                     SELECT seq FROM hits GROUP BY seq ORDER BY count(*) DESC, seq DESC LIMIT $6
-                 ), older AS (
-                     SELECT y.seq FROM unnest(ARRAY['pending', 'submitted', 'processing']) AS st(s)
-                     CROSS JOIN LATERAL (
-                         SELECT seq FROM tasks
-                         WHERE account_id = $1 AND status = st.s
-                           AND seq < least((SELECT seq FROM first), $8)
-                         ORDER BY seq DESC LIMIT $6
-                     ) y
-                 )
-                 SELECT seq, id, topic, idempotency_key, status FROM tasks
-                 WHERE seq IN (SELECT seq FROM ranked UNION SELECT seq FROM older)
-                   AND account_id = $1
-                   AND (status IN ('pending', 'submitted', 'processing')
-                        OR (status = 'completed' AND created_at >= $3))
-                 ORDER BY seq DESC",
-            ),
-            args![
-                account_id,
-                tokens.to_vec(),
-                since,
-                through,
-                per_token as i64,
-                keep as i64,
-                i64::MAX,
-                through.saturating_add(1)
-            ],
-            read,
-        )?;
-        return Ok(found.into_iter().map(|(_, t)| t).collect());
-    }
     let first: i64 = conn
         .row(
             Sql::same("SELECT seq FROM tasks WHERE created_at >= ?1 ORDER BY created_at LIMIT 1"),
@@ -1008,14 +949,28 @@ pub fn topic_candidates(
         return Ok(Vec::new());
     }
     let mut found = conn.rows(
-        Sql::same(
+        Sql::each(
             "SELECT seq, id, topic, idempotency_key, status FROM tasks
              WHERE seq IN (SELECT value FROM json_each(?1)) AND account_id = ?2
                AND (status IN ('pending', 'submitted', 'processing')
                     OR (status = 'completed' AND created_at >= ?3))",
+            "SELECT seq, id, topic, idempotency_key, status FROM tasks
+             WHERE seq = ANY($1::bigint[]) AND account_id = $2
+               AND (status IN ('pending', 'submitted', 'processing')
+                    OR (status = 'completed' AND created_at >= $3))",
         ),
         args![seqs, account_id, since],
-        read,
+        |r| {
+            Ok((
+                r.get::<i64>(0)?,
+                RecentTopic {
+                    id: TaskId(r.get(1)?),
+                    topic: r.get(2)?,
+                    idempotency_key: r.get(3)?,
+                    status: Status::parse_exact(&r.get::<String>(4)?).map_err(Error::Store)?,
+                },
+            ))
+        },
     )?;
     found.sort_unstable_by_key(|(seq, _)| std::cmp::Reverse(*seq));
     Ok(found.into_iter().map(|(_, t)| t).collect())
