@@ -50,7 +50,26 @@ pub fn candidates(
     (per_token, keep): (usize, usize),
 ) -> Result<Vec<i64>> {
     let mut held: std::collections::HashMap<i64, u32> = std::collections::HashMap::new();
-    for token in tokens {
+    if conn.is_pg() {
+        // One statement for all the tokens (a round trip each would add up: a bulk import
+        // looks up every row), each still one index range.
+        let seqs: Vec<i64> = conn.rows(
+            Sql::pg(
+                "SELECT x.seq FROM unnest($2::bigint[]) AS tok(t)
+                 CROSS JOIN LATERAL (
+                     SELECT seq FROM topic_tokens
+                     WHERE account_id = $1 AND token = tok.t AND seq >= $3 AND seq <= $4
+                     ORDER BY seq DESC LIMIT $5
+                 ) x",
+            ),
+            args![account_id, tokens.to_vec(), from, through, per_token as i64],
+            |r| r.get::<i64>(0),
+        )?;
+        for seq in seqs {
+            *held.entry(seq).or_default() += 1;
+        }
+    }
+    for token in tokens.iter().filter(|_| !conn.is_pg()) {
         let seqs: Vec<i64> = conn.rows(
             Sql::same(
                 "SELECT seq FROM topic_tokens
