@@ -79,12 +79,12 @@ pub struct RecentTopics {
 impl RecentTopics {
     /// The account's tasks as the transaction sees them at each look-up: a task inserted in it
     /// after this call is compared too.
-    pub fn load(_conn: &Conn, account_id: i64, now: Millis) -> Result<RecentTopics> {
-        Ok(RecentTopics {
+    pub fn new(account_id: i64, now: Millis) -> RecentTopics {
+        RecentTopics {
             account_id,
             since: now - TOPIC_WINDOW.as_millis() as Millis,
             through: i64::MAX,
-        })
+        }
     }
 
     /// The account's tasks as they are now: tasks inserted after this call are not compared
@@ -93,7 +93,7 @@ impl RecentTopics {
     pub fn as_of_now(conn: &Conn, account_id: i64, now: Millis) -> Result<RecentTopics> {
         Ok(RecentTopics {
             through: tasks::last_seq(conn)?,
-            ..RecentTopics::load(conn, account_id, now)?
+            ..RecentTopics::new(account_id, now)
         })
     }
 
@@ -160,7 +160,7 @@ pub fn submit_checked(
     let now = now_ms();
     store.write(|tx| {
         let account = accounts::find(tx, &task.account)?;
-        let similar = RecentTopics::load(tx, account.id, now)?.most_similar(
+        let similar = RecentTopics::new(account.id, now).most_similar(
             tx,
             &task.topic,
             task.idempotency_key.as_deref(),

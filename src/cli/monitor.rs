@@ -322,9 +322,10 @@ fn health(ctx: &mut Ctx, a: HealthArgs) -> Result<ExitCode> {
     checks.extend(health::evaluate(&observed, &opts));
     let budgets = &ctx.settings.monitor.budgets;
     // Without budgets there is nothing to read (on PostgreSQL a transaction is two round trips).
-    let uses = match budgets.is_empty() {
-        true => Ok(Vec::new()),
-        false => store.read(|tx| crate::monitor::budgets::uses(tx, budgets, now)),
+    let uses = if budgets.is_empty() {
+        Ok(Vec::new())
+    } else {
+        store.read(|tx| crate::monitor::budgets::uses(tx, budgets, now))
     };
     match uses {
         Ok(uses) => checks.extend(crate::monitor::budgets::checks(&uses)),

@@ -49,11 +49,10 @@ pub fn candidates(
     (from, through): (i64, i64),
     (per_token, keep): (usize, usize),
 ) -> Result<Vec<i64>> {
-    let mut held: std::collections::HashMap<i64, u32> = std::collections::HashMap::new();
-    if conn.is_pg() {
+    let seqs: Vec<i64> = if conn.is_pg() {
         // One statement for all the tokens (a round trip each would add up: a bulk import
         // looks up every row), each still one index range.
-        let seqs: Vec<i64> = conn.rows(
+        conn.rows(
             Sql::pg(
                 "SELECT x.seq FROM unnest($2::bigint[]) AS tok(t)
                  CROSS JOIN LATERAL (
@@ -64,24 +63,26 @@ pub fn candidates(
             ),
             args![account_id, tokens.to_vec(), from, through, per_token as i64],
             |r| r.get::<i64>(0),
-        )?;
-        for seq in seqs {
-            *held.entry(seq).or_default() += 1;
+        )?
+    } else {
+        let mut seqs = Vec::new();
+        for token in tokens {
+            seqs.extend(conn.rows(
+                Sql::same(
+                    "SELECT seq FROM topic_tokens
+                     WHERE account_id = ?1 AND token = ?2 AND seq >= ?3 AND seq <= ?4
+                     ORDER BY seq DESC LIMIT ?5",
+                ),
+                args![account_id, *token, from, through, per_token as i64],
+                |r| r.get::<i64>(0),
+            )?);
         }
-    }
-    for token in tokens.iter().filter(|_| !conn.is_pg()) {
-        let seqs: Vec<i64> = conn.rows(
-            Sql::same(
-                "SELECT seq FROM topic_tokens
-                 WHERE account_id = ?1 AND token = ?2 AND seq >= ?3 AND seq <= ?4
-                 ORDER BY seq DESC LIMIT ?5",
-            ),
-            args![account_id, *token, from, through, per_token as i64],
-            |r| r.get::<i64>(0),
-        )?;
-        for seq in seqs {
-            *held.entry(seq).or_default() += 1;
-        }
+        seqs
+    };
+    // How many of the tokens each task holds.
+    let mut held: std::collections::HashMap<i64, u32> = std::collections::HashMap::new();
+    for seq in seqs {
+        *held.entry(seq).or_default() += 1;
     }
     let mut ranked: Vec<(i64, u32)> = held.into_iter().collect();
     ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));

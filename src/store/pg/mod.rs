@@ -424,7 +424,7 @@ fn migrate(client: &mut Client, url: &str) -> Result<()> {
 fn fill_topic_tokens(
     tx: &mut postgres::Transaction<'_>,
 ) -> std::result::Result<(), postgres::Error> {
-    let since = crate::domain::time::now_ms() - 8 * 24 * 3600 * 1000;
+    let since = crate::domain::time::now_ms() - super::migrations::TOPIC_TOKENS_BACKFILL_MS;
     let rows = tx.query(
         "SELECT seq, account_id, topic FROM tasks WHERE status IN ('pending', 'submitted', 'processing')
          UNION
