@@ -11,7 +11,7 @@
 use std::fmt;
 
 use bytes::BytesMut;
-use postgres::types::{to_sql_checked, IsNull, Type};
+use postgres::types::{to_sql_checked, Format, IsNull, Type};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
 use crate::error::{Error, Result};
@@ -228,8 +228,13 @@ type BoxError = Box<dyn std::error::Error + Sync + Send>;
 
 impl postgres::types::ToSql for Value<'_> {
     /// Each value in the type the server inferred for its parameter: an integer also binds
-    /// to a narrower integer column (when it fits), a real or a boolean.
+    /// to a narrower integer column (when it fits), a real or a boolean. A parameter of no
+    /// stated type (`unknown`: a statement sent without preparing it first) gets the value's
+    /// text form, which the server reads as the type it infers.
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> std::result::Result<IsNull, BoxError> {
+        if *ty == Type::UNKNOWN {
+            return Ok(self.to_text(out));
+        }
         match *self {
             Value::Null => Ok(IsNull::Yes),
             Value::Int(i) => match *ty {
@@ -252,7 +257,77 @@ impl postgres::types::ToSql for Value<'_> {
         true
     }
 
+    fn encode_format(&self, ty: &Type) -> Format {
+        if *ty == Type::UNKNOWN {
+            Format::Text
+        } else {
+            Format::Binary
+        }
+    }
+
     to_sql_checked!();
+}
+
+impl Value<'_> {
+    /// The value in PostgreSQL's text form: an integer as a boolean is `0` or `1`, which the
+    /// server reads as false or true; bytes in `\x` hex; lists as array literals.
+    fn to_text(&self, out: &mut BytesMut) -> IsNull {
+        use std::fmt::Write as _;
+        let mut text = String::new();
+        match self {
+            Value::Null => return IsNull::Yes,
+            Value::Int(i) => text = i.to_string(),
+            Value::Real(f) => text = pg_real_text(*f),
+            Value::Text(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Blob(b) => {
+                text.push_str("\\x");
+                for byte in b.iter() {
+                    let _ = write!(text, "{byte:02x}");
+                }
+            }
+            Value::Ints(v) => {
+                text.push('{');
+                for (i, n) in v.iter().enumerate() {
+                    if i > 0 {
+                        text.push(',');
+                    }
+                    text.push_str(&n.to_string());
+                }
+                text.push('}');
+            }
+            Value::Texts(v) => {
+                text.push('{');
+                for (i, item) in v.iter().enumerate() {
+                    if i > 0 {
+                        text.push(',');
+                    }
+                    text.push('"');
+                    for c in item.chars() {
+                        if c == '"' || c == '\\' {
+                            text.push('\\');
+                        }
+                        text.push(c);
+                    }
+                    text.push('"');
+                }
+                text.push('}');
+            }
+        }
+        out.extend_from_slice(text.as_bytes());
+        IsNull::No
+    }
+}
+
+/// A real in a form PostgreSQL's `float8` input reads back to the same value.
+fn pg_real_text(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else {
+        // Rust prints the shortest text that reads back as the same f64.
+        f.to_string()
+    }
 }
 
 /// One row of a result, from either engine.

@@ -8,6 +8,7 @@ use crate::domain::account::{Account, ReviewMode};
 use crate::domain::time::{rfc3339, Millis, Timestamp};
 use crate::domain::{CallbackDelivery, NewTask, Status, Task, TaskEvent, TaskId};
 use crate::error::{Error, Result};
+use crate::review::similarity::Topic;
 
 const SELECT: &str = "SELECT t.seq, t.id, (SELECT name FROM accounts WHERE id = t.account_id),
     t.account_id, t.topic, t.keywords, t.category, t.requirements, t.tone, t.priority,
@@ -118,17 +119,44 @@ const INSERT_LITE: &str = "INSERT INTO tasks(id, account_id, topic, keywords, ca
              ON CONFLICT(idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
              RETURNING seq";
 
-/// The insert of a task on PostgreSQL. With no conflict target, both unique indexes (the
-/// idempotency key's and the random id's) are arbiters: an insert that meets another
-/// transaction's uncommitted row with the same key waits for that transaction, then inserts
-/// nothing (or inserts, when it rolled back); an id drawn by two inserts at once inserts
-/// nothing instead of aborting the whole transaction with a unique violation.
-const INSERT_PG: &str = "INSERT INTO tasks(id, account_id, topic, keywords, category, requirements, tone, priority,
-                               auto_approve, max_retries, timeout_s, deadline_at, callback_url, generator,
-                               idempotency_key, status, next_attempt_at, created_at, updated_at, review)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'pending', $16, $16, $16, $17)
-             ON CONFLICT DO NOTHING
-             RETURNING seq";
+/// The insert of a task on PostgreSQL, with its first event, its topic tokens, its count and
+/// its announcement to idle daemons, in one statement (one round trip).
+///
+/// With no conflict target, both unique indexes (the idempotency key's and the random id's)
+/// are arbiters: an insert that meets another transaction's uncommitted row with the same key
+/// waits for that transaction, then inserts nothing (or inserts, when it rolled back); an id
+/// drawn by two inserts at once inserts nothing instead of aborting the whole transaction with
+/// a unique violation. Nothing inserted, nothing else is written.
+///
+/// The row is read from `own`, which sets `contenthub.inserts_counted` for the transaction
+/// first, so the insert triggers skip it (schema version 16) and a short-lived command never
+/// loads PL/pgSQL: the count row and the notification (the `tasks_notify` trigger's `due`)
+/// are written here instead.
+const INSERT_PG: &str = "WITH own AS MATERIALIZED (
+                 SELECT set_config('contenthub.inserts_counted', 'on', true)
+             ),
+             ins AS (
+                 INSERT INTO tasks(id, account_id, topic, keywords, category, requirements, tone, priority,
+                                   auto_approve, max_retries, timeout_s, deadline_at, callback_url, generator,
+                                   idempotency_key, status, next_attempt_at, created_at, updated_at, review)
+                 SELECT $1::bigint, $2::bigint, $3::text, $4::text, $5::text, $6::text, $7::text,
+                        $8::bigint, $9::bigint, $10::bigint, $11::bigint, $12::bigint, $13::text,
+                        $14::text, $15::text, 'pending', $16::bigint, $16, $16, $17::text
+                 FROM own
+                 ON CONFLICT DO NOTHING
+                 RETURNING seq
+             ),
+             counted AS (INSERT INTO task_counts(status, n) SELECT 'pending', 1 FROM ins),
+             event AS (
+                 INSERT INTO task_events(task_seq, at, from_status, to_status, message, actor)
+                 SELECT seq, $16, NULL, 'pending', 'submitted', $18::text FROM ins
+             ),
+             tokens AS (
+                 INSERT INTO topic_tokens(account_id, token, seq)
+                 SELECT $2, t, ins.seq FROM ins CROSS JOIN unnest($19::bigint[]) AS t
+                 ON CONFLICT DO NOTHING
+             )
+             SELECT seq, pg_notify('contenthub_tasks', 'due')::text FROM ins";
 
 /// Inserts a validated task for `account` with its first event. Must run inside a write
 /// transaction. A repeated idempotency key returns the task that holds it; the unique index
@@ -138,6 +166,17 @@ pub fn insert(conn: &Conn, task: &NewTask, account: &Account, now: Millis) -> Re
     let keywords = (!task.keywords.is_empty()).then(|| json_list(&task.keywords));
     let timeout_s = task.timeout.as_secs() as i64;
     let review = task.review.unwrap_or(account.review);
+    let category = task.category.as_deref().or(account.category.as_deref());
+    let tone = task.tone.as_deref().or(account.tone.as_deref());
+    let auto = review == ReviewMode::Auto;
+    let deadline = now + timeout_s * 1000;
+    let review_name = review.as_str();
+    // PostgreSQL writes the event and the topic tokens in the task's own statement.
+    let (actor, tokens) = if conn.is_pg() {
+        (conn.actor(), Topic::new(&task.topic).prefix_tokens())
+    } else {
+        (None, Vec::new())
+    };
     loop {
         let id = TaskId::random();
         if !conn.is_pg() {
@@ -150,39 +189,45 @@ pub fn insert(conn: &Conn, task: &NewTask, account: &Account, now: Millis) -> Re
                 continue;
             }
         }
-        let inserted: Option<i64> = conn.row(
-            Sql::each(INSERT_LITE, INSERT_PG),
-            args![
-                id.0,
-                account.id,
-                task.topic,
-                keywords,
-                task.category.as_deref().or(account.category.as_deref()),
-                task.requirements,
-                task.tone.as_deref().or(account.tone.as_deref()),
-                task.priority,
-                review == ReviewMode::Auto,
-                task.max_retries,
-                timeout_s,
-                now + timeout_s * 1000,
-                task.callback_url,
-                task.generator,
-                task.idempotency_key,
-                now,
-                review.as_str(),
-            ],
-            |r| r.get(0),
-        )?;
+        let fields = args![
+            id.0,
+            account.id,
+            task.topic,
+            keywords,
+            category,
+            task.requirements,
+            tone,
+            task.priority,
+            auto,
+            task.max_retries,
+            timeout_s,
+            deadline,
+            task.callback_url,
+            task.generator,
+            task.idempotency_key,
+            now,
+            review_name,
+        ];
+        let inserted: Option<i64> = if conn.is_pg() {
+            let mut all = fields.to_vec();
+            all.extend_from_slice(args![actor, tokens]);
+            conn.row(Sql::pg(INSERT_PG), &all, |r| r.get(0))?
+        } else {
+            let seq = conn.row(Sql::same(INSERT_LITE), &fields, |r| r.get(0))?;
+            if let Some(seq) = seq {
+                record_event(
+                    conn,
+                    Seq(seq),
+                    now,
+                    None,
+                    Status::Pending,
+                    Some("submitted"),
+                )?;
+                topic_tokens::put(conn, account.id, seq, &task.topic)?;
+            }
+            seq
+        };
         if let Some(seq) = inserted {
-            record_event(
-                conn,
-                Seq(seq),
-                now,
-                None,
-                Status::Pending,
-                Some("submitted"),
-            )?;
-            topic_tokens::put(conn, account.id, seq, &task.topic)?;
             return Ok(Submitted {
                 seq: Seq(seq),
                 id,
@@ -926,22 +971,36 @@ pub fn topic_candidates(
         (per_token, keep),
     )?;
     // One status at a time: (account, status) is an index whose entries are in seq order, so
-    // each statement reads only the rows it returns (with `status IN (…)`, SQLite walks the
-    // account's tasks by seq instead, through all of its history).
-    for status in [Status::Pending, Status::Submitted, Status::Processing] {
+    // each range reads only the rows it returns (with `status IN (…)`, SQLite walks the
+    // account's tasks by seq instead, through all of its history). PostgreSQL reads the three
+    // ranges in one statement.
+    let before = first.min(through.saturating_add(1));
+    if conn.is_pg() {
         seqs.extend(conn.rows(
-            Sql::same(
-                "SELECT seq FROM tasks WHERE account_id = ?1 AND status = ?2 AND seq < ?3
-                 ORDER BY seq DESC LIMIT ?4",
+            Sql::pg(
+                "(SELECT seq FROM tasks WHERE account_id = $1 AND status = 'pending' AND seq < $2
+                  ORDER BY seq DESC LIMIT $3)
+                 UNION ALL
+                 (SELECT seq FROM tasks WHERE account_id = $1 AND status = 'submitted' AND seq < $2
+                  ORDER BY seq DESC LIMIT $3)
+                 UNION ALL
+                 (SELECT seq FROM tasks WHERE account_id = $1 AND status = 'processing' AND seq < $2
+                  ORDER BY seq DESC LIMIT $3)",
             ),
-            args![
-                account_id,
-                status.as_str(),
-                first.min(through.saturating_add(1)),
-                keep as i64
-            ],
+            args![account_id, before, keep as i64],
             |r| r.get::<i64>(0),
         )?);
+    } else {
+        for status in [Status::Pending, Status::Submitted, Status::Processing] {
+            seqs.extend(conn.rows(
+                Sql::same(
+                    "SELECT seq FROM tasks WHERE account_id = ?1 AND status = ?2 AND seq < ?3
+                     ORDER BY seq DESC LIMIT ?4",
+                ),
+                args![account_id, status.as_str(), before, keep as i64],
+                |r| r.get::<i64>(0),
+            )?);
+        }
     }
     seqs.sort_unstable_by(|a, b| b.cmp(a));
     seqs.dedup();
@@ -1683,6 +1742,92 @@ pub(crate) mod tests {
         #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
         fn submit_with_and_without_keys() {
             super::submit_with_and_without_keys(&mut PgDb::new().store());
+        }
+
+        /// A task `insert` writes is counted and announced by its own statement, once (the
+        /// insert triggers skip it), with its event and topic tokens; a task inserted any
+        /// other way, in another transaction, is still counted and announced by the triggers.
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn a_submitted_task_is_counted_and_announced_once() {
+            let db = PgDb::new();
+            let mut store = db.store();
+            let acct = account(&mut store, "blog");
+            let crate::store::Location::Postgres(url) = &db.location else {
+                unreachable!()
+            };
+            let listener = crate::store::pg::Session::listen(url).unwrap();
+            let pending = |store: &mut Store| {
+                let counts = store.read(|c| status_counts(c, None)).unwrap();
+                counts
+                    .iter()
+                    .find(|(s, _)| *s == Status::Pending)
+                    .map_or(0, |(_, n)| *n)
+            };
+            let heard = |listener: &crate::store::pg::Session| {
+                let mut all = Vec::new();
+                let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                while std::time::Instant::now() < deadline {
+                    let got = listener.wait(Duration::from_millis(200)).unwrap();
+                    if got.is_empty() && !all.is_empty() {
+                        break;
+                    }
+                    all.extend(got);
+                }
+                all
+            };
+
+            let first = store
+                .write(|c| insert(c, &new_task("第一篇", 5, Some("k")), &acct, 1_000))
+                .unwrap();
+            assert_eq!(pending(&mut store), 1);
+            assert_eq!(heard(&listener), vec!["due".to_string()]);
+            assert_eq!(steps(&mut store, first.seq), vec![(None, Status::Pending)]);
+            let tokens: i64 = store
+                .read(|c| {
+                    c.one(
+                        Sql::pg("SELECT count(*) FROM topic_tokens WHERE seq = $1"),
+                        args![first.seq.0],
+                        |r| r.get(0),
+                    )
+                })
+                .unwrap();
+            assert!(tokens > 0);
+
+            // The same key again: nothing is written, counted or announced.
+            let again = store
+                .write(|c| insert(c, &new_task("第一篇", 5, Some("k")), &acct, 2_000))
+                .unwrap();
+            assert!(again.existing && again.id == first.id);
+            // Two in one transaction, as an import writes them.
+            store
+                .write(|c| {
+                    insert(c, &new_task("第二篇", 5, None), &acct, 3_000)?;
+                    insert(c, &new_task("第三篇", 5, None), &acct, 3_000)
+                })
+                .unwrap();
+            assert_eq!(pending(&mut store), 3);
+            // One notification per transaction, whatever it wrote.
+            assert_eq!(heard(&listener), vec!["due".to_string()]);
+
+            // Another insert, in a transaction of its own: counted by the trigger.
+            store
+                .write(|c| {
+                    c.exec(
+                        Sql::pg(
+                            "INSERT INTO tasks(id, account_id, topic, priority, auto_approve,
+                                               max_retries, timeout_s, deadline_at, status,
+                                               next_attempt_at, created_at, updated_at)
+                             VALUES (42, $1, 't', 5, 1, 3, 60, 0, 'cancelled', 0, 0, 0)",
+                        ),
+                        args![acct.id],
+                    )
+                })
+                .unwrap();
+            assert_eq!(pending(&mut store), 3);
+            let counts = store.read(|c| status_counts(c, None)).unwrap();
+            assert!(counts.contains(&(Status::Cancelled, 1)), "{counts:?}");
+            assert_eq!(heard(&listener), vec!["cancelled".to_string()]);
         }
 
         #[test]

@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, Row, Statement};
 
 use super::error::{DbError, Engine};
@@ -62,7 +62,9 @@ pub struct Session {
     url: String,
     /// Always `Some` but while being dropped (see `Drop`).
     client: RefCell<Option<Client>>,
-    statements: RefCell<HashMap<String, Statement>>,
+    /// Each statement text this session has sent: prepared from its second use on (`None`
+    /// after the first).
+    statements: RefCell<HashMap<String, Option<Statement>>>,
     /// Whether this session listens for changes (and must listen again after reconnecting).
     listening: bool,
 }
@@ -181,25 +183,36 @@ impl Session {
         Ok(())
     }
 
-    /// The prepared statement for `sql`, prepared once per session.
-    fn statement(&self, sql: Sql<'_>) -> Result<Statement> {
+    /// How to send `sql` this time. Its first use in a session goes out in one round trip,
+    /// parsed, bound and run at once (a CLI command sends most statements once); from its
+    /// second use on it is a prepared statement, parsed and described once per session.
+    fn statement(&self, sql: Sql<'_>) -> Result<Sending> {
         let text = match sql.pg {
             Some(t) => std::borrow::Cow::Borrowed(t),
             None => std::borrow::Cow::Owned(pg_placeholders(sql.lite)),
         };
-        if let Some(st) = self.statements.borrow().get(text.as_ref()) {
-            return Ok(st.clone());
+        let seen = self.statements.borrow().get(text.as_ref()).cloned();
+        match seen {
+            Some(Some(st)) => return Ok(Sending::Prepared(st)),
+            Some(None) => {}
+            None => {
+                self.statements.borrow_mut().insert(text.to_string(), None);
+                return Ok(Sending::Once(text.into_owned()));
+            }
         }
         let st = self.client().prepare(&text)?;
         self.statements
             .borrow_mut()
-            .insert(text.into_owned(), st.clone());
-        Ok(st)
+            .insert(text.into_owned(), Some(st.clone()));
+        Ok(Sending::Prepared(st))
     }
 
     pub(crate) fn exec(&self, sql: Sql<'_>, args: &[Value<'_>]) -> Result<usize> {
-        let st = self.statement(sql)?;
-        Ok(self.client().execute(&st, &params(args))? as usize)
+        let n = match self.statement(sql)? {
+            Sending::Prepared(st) => self.client().execute(&st, &params(args))?,
+            Sending::Once(text) => self.client().execute_typed(&text, &untyped(args))?,
+        };
+        Ok(n as usize)
     }
 
     pub(crate) fn batch(&self, sql: Sql<'_>) -> Result<()> {
@@ -207,8 +220,10 @@ impl Session {
     }
 
     pub(crate) fn query(&self, sql: Sql<'_>, args: &[Value<'_>]) -> Result<Vec<Row>> {
-        let st = self.statement(sql)?;
-        Ok(self.client().query(&st, &params(args))?)
+        Ok(match self.statement(sql)? {
+            Sending::Prepared(st) => self.client().query(&st, &params(args))?,
+            Sending::Once(text) => self.client().query_typed(&text, &untyped(args))?,
+        })
     }
 
     /// Streams the rows of a query to `f`.
@@ -218,9 +233,14 @@ impl Session {
         args: &[Value<'_>],
         mut f: impl FnMut(&Row) -> Result<()>,
     ) -> Result<()> {
-        let st = self.statement(sql)?;
+        let sending = self.statement(sql)?;
         let mut client = self.client();
-        let mut rows = client.query_raw(&st, args.iter())?;
+        let mut rows = match &sending {
+            Sending::Prepared(st) => client.query_raw(st, args.iter())?,
+            Sending::Once(text) => {
+                client.query_typed_raw(text, args.iter().map(|v| (v, Type::UNKNOWN)))?
+            }
+        };
         while let Some(r) = rows.next()? {
             f(&r)?;
         }
@@ -330,6 +350,21 @@ impl Drop for Session {
 
 fn params<'a>(args: &'a [Value<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
     args.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
+}
+
+/// A statement as it goes out: prepared, or its text for one round trip.
+enum Sending {
+    Prepared(Statement),
+    Once(String),
+}
+
+/// The arguments of a statement sent without preparing it: of no stated type, each in text
+/// form, so the server gives each parameter the type it infers from the statement, as it does
+/// when preparing (see `Value`'s `ToSql`).
+fn untyped<'a>(args: &'a [Value<'a>]) -> Vec<(&'a (dyn ToSql + Sync), Type)> {
+    args.iter()
+        .map(|v| (v as &(dyn ToSql + Sync), Type::UNKNOWN))
+        .collect()
 }
 
 /// The version in `contenthub_schema`; 0 when the table does not exist yet. One round trip

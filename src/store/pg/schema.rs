@@ -10,7 +10,7 @@
 
 /// Migration `i` brings a PostgreSQL store from version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
-    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15,
+    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16,
 ];
 
 /// The version whose migration creates `topic_tokens`, which the tasks that can still be
@@ -608,4 +608,32 @@ CREATE TABLE topic_tokens (
     seq        BIGINT NOT NULL,
     PRIMARY KEY (account_id, token, seq)
 );
+"#;
+
+/// Version 16, for `task submit` from a new connection:
+///
+/// - `tasks_account_status` also orders each account's tasks of one status by `seq`. A
+///   submitted topic is compared with the newest older unfinished tasks of its account;
+///   without `seq` in the index, PostgreSQL (whose B-tree keeps equal keys in heap order) read
+///   every pending task of every account to find them. SQLite's index already ends with the
+///   rowid, which is `seq`.
+/// - The insert triggers skip the tasks that a transaction with `contenthub.inserts_counted`
+///   set inserts: `tasks::insert` counts and announces its task in its own statement, which
+///   sets it. Calling a PL/pgSQL trigger loads the language into the server process first,
+///   about a millisecond, which every short-lived command that submits paid. Any other insert
+///   (`store copy`, a daemon of the version before during an upgrade) is counted and announced
+///   by the triggers as before.
+const V16: &str = r#"
+CREATE INDEX tasks_account_status_seq ON tasks(account_id, status, seq);
+DROP INDEX tasks_account_status;
+ALTER INDEX tasks_account_status_seq RENAME TO tasks_account_status;
+
+DROP TRIGGER tasks_count_insert ON tasks;
+CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks
+    FOR EACH ROW WHEN (current_setting('contenthub.inserts_counted', true) IS DISTINCT FROM 'on')
+    EXECUTE FUNCTION tasks_count_insert();
+DROP TRIGGER tasks_notify_insert ON tasks;
+CREATE TRIGGER tasks_notify_insert AFTER INSERT ON tasks
+    FOR EACH ROW WHEN (current_setting('contenthub.inserts_counted', true) IS DISTINCT FROM 'on')
+    EXECUTE FUNCTION tasks_notify();
 "#;
