@@ -1140,7 +1140,7 @@ mod conformance {
                     ))
                 })
                 .unwrap();
-            let texts = vec![
+            let texts = [
                 "plain".to_string(),
                 "引号\"与\\反斜杠".to_string(),
                 String::new(),

@@ -233,7 +233,7 @@ impl postgres::types::ToSql for Value<'_> {
     /// text form, which the server reads as the type it infers.
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> std::result::Result<IsNull, BoxError> {
         if *ty == Type::UNKNOWN {
-            return Ok(self.to_text(out));
+            return Ok(self.write_text(out));
         }
         match *self {
             Value::Null => Ok(IsNull::Yes),
@@ -271,13 +271,13 @@ impl postgres::types::ToSql for Value<'_> {
 impl Value<'_> {
     /// The value in PostgreSQL's text form: an integer as a boolean is `0` or `1`, which the
     /// server reads as false or true; bytes in `\x` hex; lists as array literals.
-    fn to_text(&self, out: &mut BytesMut) -> IsNull {
+    fn write_text(self, out: &mut BytesMut) -> IsNull {
         use std::fmt::Write as _;
         let mut text = String::new();
         match self {
             Value::Null => return IsNull::Yes,
             Value::Int(i) => text = i.to_string(),
-            Value::Real(f) => text = pg_real_text(*f),
+            Value::Real(f) => text = pg_real_text(f),
             Value::Text(s) => out.extend_from_slice(s.as_bytes()),
             Value::Blob(b) => {
                 text.push_str("\\x");

@@ -213,7 +213,7 @@ pub fn insert(conn: &Conn, task: &NewTask, account: &Account, now: Millis) -> Re
             all.extend_from_slice(args![actor, tokens]);
             conn.row(Sql::pg(INSERT_PG), &all, |r| r.get(0))?
         } else {
-            let seq = conn.row(Sql::same(INSERT_LITE), &fields, |r| r.get(0))?;
+            let seq = conn.row(Sql::same(INSERT_LITE), fields, |r| r.get(0))?;
             if let Some(seq) = seq {
                 record_event(
                     conn,
