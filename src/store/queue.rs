@@ -669,30 +669,38 @@ fn take(
     }
     let message = format!("claimed by {owner}");
     let actor = conn.actor();
-    let moved: Vec<(i64, u32, i64)> = if conn.is_pg() {
+    // (seq, remote attempts, lease epoch, the task as moved), in the order given.
+    let moved: Vec<(i64, u32, i64, crate::domain::Task)> = if conn.is_pg() {
+        // The tasks come back as the update wrote them, in the columns `tasks::from_row`
+        // reads, followed by the remote attempts and the lease epoch.
+        let n = tasks::COLUMNS;
         let mut moved = conn.rows(
-            Sql::pg(
+            Sql::pg(&format!(
                 "WITH moved AS (
-                     UPDATE tasks SET status = 'submitted', updated_at = $2, lease_owner = $3,
+                     UPDATE tasks t SET status = 'submitted', updated_at = $2, lease_owner = $3,
                          lease_expires_at = $4, submitted_at = $2,
-                         started_at = coalesce(started_at, $2), lease_epoch = lease_epoch + 1
-                     WHERE seq = ANY($1) AND status = 'pending'
-                     RETURNING seq, remote_attempts, lease_epoch
+                         started_at = coalesce(t.started_at, $2), lease_epoch = t.lease_epoch + 1
+                     WHERE t.seq = ANY($1) AND t.status = 'pending'
+                     RETURNING {}, t.remote_attempts, t.lease_epoch
                  ), events AS (
                      INSERT INTO task_events(task_seq, at, from_status, to_status, message, actor)
                      SELECT seq, $2, 'pending', 'submitted', $5, $6 FROM moved
                  )
-                 SELECT seq, remote_attempts, lease_epoch FROM moved",
-            ),
+                 SELECT * FROM moved",
+                tasks::claimed_returning()
+            )),
             args![seqs.to_vec(), now, owner, until, message, actor],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| {
+                let task = tasks::from_row(r)?;
+                Ok((r.get(0)?, r.get(n)?, r.get(n + 1)?, task))
+            },
         )?;
         moved.sort_by_key(|(seq, ..)| seqs.iter().position(|s| s == seq));
         moved
     } else {
         let mut moved = Vec::with_capacity(seqs.len());
         for &seq in seqs {
-            let row = conn.row(
+            let row: Option<(i64, u32, i64)> = conn.row(
                 Sql::same(
                     "UPDATE tasks SET status = 'submitted', updated_at = ?2, lease_owner = ?3,
                          lease_expires_at = ?4, submitted_at = ?2,
@@ -715,18 +723,22 @@ fn take(
                 moved.push(row);
             }
         }
+        let seqs: Vec<Seq> = moved.iter().map(|(seq, ..)| Seq(*seq)).collect();
+        let found = tasks::get_claimed(conn, &seqs)?;
+        if found.len() != seqs.len() {
+            return Err(crate::error::Error::Store(
+                "a task vanished while it was being claimed".into(),
+            ));
+        }
         moved
+            .into_iter()
+            .zip(found)
+            .map(|((seq, attempts, epoch), task)| (seq, attempts, epoch, task))
+            .collect()
     };
-    let seqs: Vec<Seq> = moved.iter().map(|(seq, ..)| Seq(*seq)).collect();
-    let found = tasks::get_claimed(conn, &seqs)?;
-    if found.len() != seqs.len() {
-        return Err(crate::error::Error::Store(
-            "a task vanished while it was being claimed".into(),
-        ));
-    }
     let mut accounts: HashMap<i64, crate::domain::account::Account> = HashMap::new();
-    let mut out = Vec::with_capacity(found.len());
-    for ((seq, remote_attempts, epoch), task) in moved.into_iter().zip(found) {
+    let mut out = Vec::with_capacity(moved.len());
+    for (seq, remote_attempts, epoch, task) in moved {
         let account = match accounts.get(&task.account_id) {
             Some(a) => a.clone(),
             None => {

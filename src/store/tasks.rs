@@ -38,7 +38,7 @@ fn ts(v: Option<i64>) -> Option<Timestamp> {
     v.map(Timestamp)
 }
 
-fn from_row(r: &Row<'_>) -> Result<Task> {
+pub(super) fn from_row(r: &Row<'_>) -> Result<Task> {
     Ok(Task {
         id: TaskId(r.get(1)?),
         account: r.get::<Option<String>>(2)?.unwrap_or_default(),
@@ -301,35 +301,53 @@ pub fn get(conn: &Conn, seq: Seq) -> Result<Task> {
     .ok_or_else(|| not_found(seq))
 }
 
-/// The tasks a claim has just taken, in the order given, for their workers: as [`get`] has
-/// them, less what a worker never reads (the count of events, the callback's delivery),
-/// which would cost a look-up per task. One statement on PostgreSQL, one look-up each on
-/// SQLite (where a statement costs no round trip).
-pub fn get_claimed(conn: &Conn, seqs: &[Seq]) -> Result<Vec<Task>> {
-    let select = SELECT
+/// [`SELECT`] as a claim reads its tasks: without the count of events and the callback's
+/// delivery, which a worker never reads and which would cost a look-up per task.
+fn claimed_select() -> String {
+    SELECT
         .replace(EVENT_COUNT, "CAST(0 AS BIGINT)")
-        .replace(LAST_DELIVERY, "LEFT JOIN deliveries d ON 1 = 0");
-    if !conn.is_pg() {
-        let mut out = Vec::with_capacity(seqs.len());
-        for seq in seqs {
-            if let Some(t) = conn.row(
-                Sql::same(&format!("{select} WHERE t.seq = ?1")),
-                args![seq.0],
-                from_row,
-            )? {
-                out.push(t);
-            }
+        .replace(LAST_DELIVERY, "LEFT JOIN deliveries d ON 1 = 0")
+}
+
+/// The tasks a claim has just taken on SQLite, in the order given, for their workers: as
+/// [`get`] has them, less the count of events and the delivery, one look-up each (a statement
+/// costs no round trip there). PostgreSQL's claim returns them as it moves them
+/// ([`claimed_returning`]).
+pub fn get_claimed(conn: &Conn, seqs: &[Seq]) -> Result<Vec<Task>> {
+    let select = claimed_select();
+    let mut out = Vec::with_capacity(seqs.len());
+    for seq in seqs {
+        if let Some(t) = conn.row(
+            Sql::same(&format!("{select} WHERE t.seq = ?1")),
+            args![seq.0],
+            from_row,
+        )? {
+            out.push(t);
         }
-        return Ok(out);
     }
-    let seqs: Vec<i64> = seqs.iter().map(|s| s.0).collect();
-    conn.rows(
-        Sql::pg(&format!(
-            "{select} WHERE t.seq = ANY($1) ORDER BY array_position($1, t.seq)"
-        )),
-        args![seqs],
-        from_row,
-    )
+    Ok(out)
+}
+
+/// The delivery columns of [`SELECT`], and what a claim reads for them: no delivery.
+const DELIVERY_COLUMNS: &str =
+    "d.id, d.event, d.status, d.attempts, d.last_status_code, d.last_error, d.next_attempt_at,
+    d.sent_at";
+const NO_DELIVERY: &str = "CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+    CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS BIGINT),
+    CAST(NULL AS BIGINT)";
+
+/// How many columns [`SELECT`] (and so [`claimed_returning`]) has: [`from_row`] reads them.
+pub(super) const COLUMNS: usize = 47;
+
+/// The columns a claim reads its tasks with ([`get_claimed`]), as the `RETURNING` list of an
+/// `UPDATE tasks t`, for [`from_row`]: on PostgreSQL a claim returns its tasks as it moves them,
+/// with no statement to read them again (planned afresh at every claim: a statement with
+/// `= ANY($1)` gets a custom plan each time). The values are those the update wrote.
+pub(super) fn claimed_returning() -> String {
+    let select = claimed_select().replace(DELIVERY_COLUMNS, NO_DELIVERY);
+    let columns = select.strip_prefix("SELECT ").unwrap_or(&select);
+    let end = columns.find("\n    FROM tasks t").unwrap_or(columns.len());
+    columns[..end].to_string()
 }
 
 /// [`get`] for a decision that a write depends on. On PostgreSQL the task's row is locked
@@ -1138,6 +1156,27 @@ pub(crate) mod tests {
     #[test]
     fn the_claimed_view_leaves_out_what_is_in_the_full_select() {
         assert!(SELECT.contains(EVENT_COUNT) && SELECT.contains(LAST_DELIVERY));
+        assert!(SELECT.contains(DELIVERY_COLUMNS));
+        // The claim's RETURNING list: the same number of columns, none of them a delivery's,
+        // no table but the one updated.
+        let returning = claimed_returning();
+        let mut depth = 0;
+        let mut columns = 1;
+        for c in returning.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ',' if depth == 0 => columns += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(columns, COLUMNS, "{returning}");
+        assert!(returning.starts_with("t.seq, t.id,"), "{returning}");
+        assert!(
+            returning.trim_end().ends_with("t.review_feedback"),
+            "{returning}"
+        );
+        assert!(!returning.contains("d.") && !returning.contains("FROM tasks"));
     }
 
     pub(crate) fn account(store: &mut Store, name: &str) -> Account {
