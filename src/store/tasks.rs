@@ -128,12 +128,13 @@ const INSERT_LITE: &str = "INSERT INTO tasks(id, account_id, topic, keywords, ca
 /// drawn by two inserts at once inserts nothing instead of aborting the whole transaction with
 /// a unique violation. Nothing inserted, nothing else is written.
 ///
-/// The row is read from `own`, which sets `contenthub.inserts_counted` for the transaction
-/// first, so the insert triggers skip it (schema version 16) and a short-lived command never
-/// loads PL/pgSQL: the count row and the notification (the `tasks_notify` trigger's `due`)
-/// are written here instead.
+/// The row is read from `own`, which first names the task in `contenthub.counted_task` for
+/// the transaction, so the insert triggers skip that one row (schema version 16) and a
+/// short-lived command never loads PL/pgSQL: its count row and its notification (the
+/// `tasks_notify` trigger's `due`) are written here instead. Any other task inserted in the
+/// transaction has another id, and the triggers count it.
 const INSERT_PG: &str = "WITH own AS MATERIALIZED (
-                 SELECT set_config('contenthub.inserts_counted', 'on', true)
+                 SELECT set_config('contenthub.counted_task', $1::bigint::text, true)
              ),
              ins AS (
                  INSERT INTO tasks(id, account_id, topic, keywords, category, requirements, tone, priority,
@@ -1785,7 +1786,8 @@ pub(crate) mod tests {
 
         /// A task `insert` writes is counted and announced by its own statement, once (the
         /// insert triggers skip it), with its event and topic tokens; a task inserted any
-        /// other way, in another transaction, is still counted and announced by the triggers.
+        /// other way, in the same transaction or another, is still counted and announced by
+        /// the triggers.
         #[test]
         #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
         fn a_submitted_task_is_counted_and_announced_once() {
@@ -1849,7 +1851,24 @@ pub(crate) mod tests {
             // One notification per transaction, whatever it wrote.
             assert_eq!(heard(&listener), vec!["due".to_string()]);
 
-            // Another insert, in a transaction of its own: counted by the trigger.
+            // Another insert, after a submitted task in the same transaction, and one in a
+            // transaction of its own: each counted and announced once, by the triggers.
+            store
+                .write(|c| {
+                    insert(c, &new_task("第四篇", 5, None), &acct, 4_000)?;
+                    c.exec(
+                        Sql::pg(
+                            "INSERT INTO tasks(id, account_id, topic, priority, auto_approve,
+                                               max_retries, timeout_s, deadline_at, status,
+                                               next_attempt_at, created_at, updated_at)
+                             VALUES (41, $1, 't', 5, 1, 3, 60, 0, 'pending', 0, 0, 0)",
+                        ),
+                        args![acct.id],
+                    )
+                })
+                .unwrap();
+            assert_eq!(pending(&mut store), 5);
+            assert_eq!(heard(&listener), vec!["due".to_string()]);
             store
                 .write(|c| {
                     c.exec(
@@ -1863,7 +1882,7 @@ pub(crate) mod tests {
                     )
                 })
                 .unwrap();
-            assert_eq!(pending(&mut store), 3);
+            assert_eq!(pending(&mut store), 5);
             let counts = store.read(|c| status_counts(c, None)).unwrap();
             assert!(counts.contains(&(Status::Cancelled, 1)), "{counts:?}");
             assert_eq!(heard(&listener), vec!["cancelled".to_string()]);

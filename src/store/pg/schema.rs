@@ -617,12 +617,12 @@ CREATE TABLE topic_tokens (
 ///   without `seq` in the index, PostgreSQL (whose B-tree keeps equal keys in heap order) read
 ///   every pending task of every account to find them. SQLite's index already ends with the
 ///   rowid, which is `seq`.
-/// - The insert triggers skip the tasks that a transaction with `contenthub.inserts_counted`
-///   set inserts: `tasks::insert` counts and announces its task in its own statement, which
-///   sets it. Calling a PL/pgSQL trigger loads the language into the server process first,
+/// - The insert triggers skip the task whose id the transaction's `contenthub.counted_task`
+///   names: `tasks::insert` counts and announces its task in its own statement, which names
+///   it there. Calling a PL/pgSQL trigger loads the language into the server process first,
 ///   about a millisecond, which every short-lived command that submits paid. Any other insert
-///   (`store copy`, a daemon of the version before during an upgrade) is counted and announced
-///   by the triggers as before.
+///   (`store copy`, a daemon of the version before during an upgrade, another task of the same
+///   transaction) is counted and announced by the triggers as before.
 const V16: &str = r#"
 CREATE INDEX tasks_account_status_seq ON tasks(account_id, status, seq);
 DROP INDEX tasks_account_status;
@@ -630,10 +630,10 @@ ALTER INDEX tasks_account_status_seq RENAME TO tasks_account_status;
 
 DROP TRIGGER tasks_count_insert ON tasks;
 CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks
-    FOR EACH ROW WHEN (current_setting('contenthub.inserts_counted', true) IS DISTINCT FROM 'on')
+    FOR EACH ROW WHEN (current_setting('contenthub.counted_task', true) IS DISTINCT FROM NEW.id::text)
     EXECUTE FUNCTION tasks_count_insert();
 DROP TRIGGER tasks_notify_insert ON tasks;
 CREATE TRIGGER tasks_notify_insert AFTER INSERT ON tasks
-    FOR EACH ROW WHEN (current_setting('contenthub.inserts_counted', true) IS DISTINCT FROM 'on')
+    FOR EACH ROW WHEN (current_setting('contenthub.counted_task', true) IS DISTINCT FROM NEW.id::text)
     EXECUTE FUNCTION tasks_notify();
 "#;
