@@ -1853,35 +1853,26 @@ pub(crate) mod tests {
 
             // Another insert, after a submitted task in the same transaction, and one in a
             // transaction of its own: each counted and announced once, by the triggers.
+            let raw = |c: &Conn, id: i64, status: &str| {
+                c.exec(
+                    Sql::pg(
+                        "INSERT INTO tasks(id, account_id, topic, priority, auto_approve,
+                                           max_retries, timeout_s, deadline_at, status,
+                                           next_attempt_at, created_at, updated_at)
+                         VALUES ($1, $2, 't', 5, 1, 3, 60, 0, $3, 0, 0, 0)",
+                    ),
+                    args![id, acct.id, status],
+                )
+            };
             store
                 .write(|c| {
                     insert(c, &new_task("第四篇", 5, None), &acct, 4_000)?;
-                    c.exec(
-                        Sql::pg(
-                            "INSERT INTO tasks(id, account_id, topic, priority, auto_approve,
-                                               max_retries, timeout_s, deadline_at, status,
-                                               next_attempt_at, created_at, updated_at)
-                             VALUES (41, $1, 't', 5, 1, 3, 60, 0, 'pending', 0, 0, 0)",
-                        ),
-                        args![acct.id],
-                    )
+                    raw(c, 41, "pending")
                 })
                 .unwrap();
             assert_eq!(pending(&mut store), 5);
             assert_eq!(heard(&listener), vec!["due".to_string()]);
-            store
-                .write(|c| {
-                    c.exec(
-                        Sql::pg(
-                            "INSERT INTO tasks(id, account_id, topic, priority, auto_approve,
-                                               max_retries, timeout_s, deadline_at, status,
-                                               next_attempt_at, created_at, updated_at)
-                             VALUES (42, $1, 't', 5, 1, 3, 60, 0, 'cancelled', 0, 0, 0)",
-                        ),
-                        args![acct.id],
-                    )
-                })
-                .unwrap();
+            store.write(|c| raw(c, 42, "cancelled")).unwrap();
             assert_eq!(pending(&mut store), 5);
             let counts = store.read(|c| status_counts(c, None)).unwrap();
             assert!(counts.contains(&(Status::Cancelled, 1)), "{counts:?}");
