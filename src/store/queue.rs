@@ -653,6 +653,26 @@ pub fn claim_within_rates(
     Ok((out, waits))
 }
 
+/// A claim on PostgreSQL: moves the tasks and records their events in one statement, and
+/// returns them as the update wrote them, in the columns `tasks::from_row` reads, followed by
+/// the remote attempts and the lease epoch. Built once.
+static CLAIM_PG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH moved AS (
+             UPDATE tasks t SET status = 'submitted', updated_at = $2, lease_owner = $3,
+                 lease_expires_at = $4, submitted_at = $2,
+                 started_at = coalesce(t.started_at, $2), lease_epoch = t.lease_epoch + 1
+             WHERE t.seq = ANY($1) AND t.status = 'pending'
+             RETURNING {}, t.remote_attempts, t.lease_epoch
+         ), events AS (
+             INSERT INTO task_events(task_seq, at, from_status, to_status, message, actor)
+             SELECT seq, $2, 'pending', 'submitted', $5, $6 FROM moved
+         )
+         SELECT * FROM moved",
+        tasks::claimed_returning()
+    )
+});
+
 /// Moves the given pending tasks (read, and on PostgreSQL locked, by this claim) to
 /// `submitted` under `owner`'s lease, recording each change, and returns them claimed, in the
 /// order given. Each task's lease epoch moves on. On PostgreSQL one statement does it for
@@ -671,24 +691,9 @@ fn take(
     let actor = conn.actor();
     // (seq, remote attempts, lease epoch, the task as moved), in the order given.
     let moved: Vec<(i64, u32, i64, crate::domain::Task)> = if conn.is_pg() {
-        // The tasks come back as the update wrote them, in the columns `tasks::from_row`
-        // reads, followed by the remote attempts and the lease epoch.
         let n = tasks::COLUMNS;
         let mut moved = conn.rows(
-            Sql::pg(&format!(
-                "WITH moved AS (
-                     UPDATE tasks t SET status = 'submitted', updated_at = $2, lease_owner = $3,
-                         lease_expires_at = $4, submitted_at = $2,
-                         started_at = coalesce(t.started_at, $2), lease_epoch = t.lease_epoch + 1
-                     WHERE t.seq = ANY($1) AND t.status = 'pending'
-                     RETURNING {}, t.remote_attempts, t.lease_epoch
-                 ), events AS (
-                     INSERT INTO task_events(task_seq, at, from_status, to_status, message, actor)
-                     SELECT seq, $2, 'pending', 'submitted', $5, $6 FROM moved
-                 )
-                 SELECT * FROM moved",
-                tasks::claimed_returning()
-            )),
+            Sql::pg(&CLAIM_PG),
             args![seqs.to_vec(), now, owner, until, message, actor],
             |r| {
                 let task = tasks::from_row(r)?;

@@ -398,12 +398,13 @@ mod tests {
             .unwrap()
             .unwrap();
         let sig = Signature::of(&body);
-        assert_eq!(
+        // The most similar signature of account `a` stored from `since` on.
+        let similar = |store: &mut Store, since: i64| {
             store
-                .read(|c| most_similar(c, a, &sig, 0, i64::MAX, None))
-                .unwrap(),
-            Some((first, 1.0))
-        );
+                .read(|c| most_similar(c, a, &sig, since, i64::MAX, None))
+                .unwrap()
+        };
+        assert_eq!(similar(store, 0), Some((first, 1.0)));
         // A row from before signatures existed.
         let second = store
             .write(|c| {
@@ -418,35 +419,18 @@ mod tests {
             })
             .unwrap();
         assert_eq!(store.read(missing).unwrap(), 1);
-        assert_eq!(
-            store
-                .read(|c| most_similar(c, a, &sig, 0, i64::MAX, None))
-                .unwrap(),
-            Some((first, 1.0))
-        );
+        assert_eq!(similar(store, 0), Some((first, 1.0)));
         assert_eq!(store.write(|c| backfill(c, 10)).unwrap(), 1);
         assert_eq!(store.write(|c| backfill(c, 10)).unwrap(), 0);
         assert_eq!(store.read(missing).unwrap(), 0);
         assert_eq!(
-            store
-                .read(|c| most_similar(c, a, &sig, 0, i64::MAX, None))
-                .unwrap(),
+            similar(store, 0),
             Some((second, 1.0)),
             "equal scores: the newest"
         );
         // The backfilled signature keeps the content's own time.
-        assert_eq!(
-            store
-                .read(|c| most_similar(c, a, &sig, 6 * DAY, i64::MAX, None))
-                .unwrap(),
-            Some((second, 1.0))
-        );
-        assert_eq!(
-            store
-                .read(|c| most_similar(c, a, &sig, 7 * DAY, i64::MAX, None))
-                .unwrap(),
-            None
-        );
+        assert_eq!(similar(store, 6 * DAY), Some((second, 1.0)));
+        assert_eq!(similar(store, 7 * DAY), None);
         if store.conn().is_pg() {
             // A signature stored without its band keys (by a daemon of the version before,
             // during an upgrade) is not a candidate until the backfill gives it its keys.
@@ -460,20 +444,10 @@ mod tests {
                     )
                 })
                 .unwrap();
-            assert_eq!(
-                store
-                    .read(|c| most_similar(c, a, &sig, 0, i64::MAX, None))
-                    .unwrap(),
-                Some((first, 1.0))
-            );
+            assert_eq!(similar(store, 0), Some((first, 1.0)));
             assert_eq!(store.write(|c| backfill(c, 10)).unwrap(), 1);
             assert_eq!(store.write(|c| backfill(c, 10)).unwrap(), 0);
-            assert_eq!(
-                store
-                    .read(|c| most_similar(c, a, &sig, 0, i64::MAX, None))
-                    .unwrap(),
-                Some((second, 1.0))
-            );
+            assert_eq!(similar(store, 0), Some((second, 1.0)));
         }
     }
 

@@ -273,47 +273,25 @@ impl Value<'_> {
     /// server reads as false or true; bytes in `\x` hex; lists as array literals.
     fn write_text(self, out: &mut BytesMut) -> IsNull {
         use std::fmt::Write as _;
-        let mut text = String::new();
-        match self {
+        // Writing into a `BytesMut` cannot fail.
+        let _ = match self {
             Value::Null => return IsNull::Yes,
-            Value::Int(i) => text = i.to_string(),
-            Value::Real(f) => text = pg_real_text(f),
-            Value::Text(s) => out.extend_from_slice(s.as_bytes()),
-            Value::Blob(b) => {
-                text.push_str("\\x");
-                for byte in b.iter() {
-                    let _ = write!(text, "{byte:02x}");
-                }
-            }
+            Value::Int(i) => write!(out, "{i}"),
+            Value::Real(f) => out.write_str(&pg_real_text(f)),
+            Value::Text(s) => out.write_str(s),
+            Value::Blob(b) => write!(out, "\\x{}", hex::encode(b)),
             Value::Ints(v) => {
-                text.push('{');
-                for (i, n) in v.iter().enumerate() {
-                    if i > 0 {
-                        text.push(',');
-                    }
-                    text.push_str(&n.to_string());
-                }
-                text.push('}');
+                let items: Vec<String> = v.iter().map(i64::to_string).collect();
+                write!(out, "{{{}}}", items.join(","))
             }
             Value::Texts(v) => {
-                text.push('{');
-                for (i, item) in v.iter().enumerate() {
-                    if i > 0 {
-                        text.push(',');
-                    }
-                    text.push('"');
-                    for c in item.chars() {
-                        if c == '"' || c == '\\' {
-                            text.push('\\');
-                        }
-                        text.push(c);
-                    }
-                    text.push('"');
-                }
-                text.push('}');
+                let quoted: Vec<String> = v
+                    .iter()
+                    .map(|item| format!("\"{}\"", item.replace('\\', "\\\\").replace('"', "\\\"")))
+                    .collect();
+                write!(out, "{{{}}}", quoted.join(","))
             }
-        }
-        out.extend_from_slice(text.as_bytes());
+        };
         IsNull::No
     }
 }

@@ -315,14 +315,11 @@ fn claimed_select() -> String {
 /// costs no round trip there). PostgreSQL's claim returns them as it moves them
 /// ([`claimed_returning`]).
 pub fn get_claimed(conn: &Conn, seqs: &[Seq]) -> Result<Vec<Task>> {
-    let select = claimed_select();
+    static ONE: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("{} WHERE t.seq = ?1", claimed_select()));
     let mut out = Vec::with_capacity(seqs.len());
     for seq in seqs {
-        if let Some(t) = conn.row(
-            Sql::same(&format!("{select} WHERE t.seq = ?1")),
-            args![seq.0],
-            from_row,
-        )? {
+        if let Some(t) = conn.row(Sql::same(&ONE), args![seq.0], from_row)? {
             out.push(t);
         }
     }
