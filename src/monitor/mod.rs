@@ -22,7 +22,7 @@ use crate::domain::Status;
 use crate::error::{Error, Result};
 use crate::store::lock;
 use crate::store::queue::{self, Heartbeat};
-use crate::store::{monitor as q, tasks, Conn, Location};
+use crate::store::{monitor as q, Conn, Location};
 
 /// What a value measures, for parsing thresholds and printing values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -412,16 +412,21 @@ pub fn observe(
     now: Millis,
 ) -> Result<Observed> {
     let (since, until) = window_range(now, window);
+    let queue = q::queue_figures(conn, since, until, now)?;
+    let mut finished = Outcomes::default();
+    for (status, n) in queue.finished {
+        finished.add(status, n);
+    }
     Ok(Observed {
         now,
         window,
-        finished: outcomes(conn, since, until)?,
-        counts: tasks::status_counts(conn, None)?,
-        oldest_pending_at: q::oldest_due(conn, now)?,
-        expired_leases: q::expired_leases(conn, now)?,
+        finished,
+        counts: queue.counts,
+        oldest_pending_at: queue.oldest_due,
+        expired_leases: queue.expired_leases,
         scheduler_lag: crate::schedule::worst_lag(conn, now)?,
         daemon: daemon_view(store, conn, live, now)?,
-        deliveries_failed: q::failed_deliveries(conn)?,
+        deliveries_failed: queue.failed_deliveries,
         disk_free: disk_free(store),
     })
 }

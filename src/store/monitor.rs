@@ -142,6 +142,92 @@ pub fn expired_leases(conn: &Conn, now: Millis) -> Result<u64> {
     Ok(n.max(0) as u64)
 }
 
+/// The state of the queue as the health checks and the alert rules read it, besides the
+/// plans and the daemons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueFigures {
+    /// [`finished_counts`] of the window.
+    pub finished: Vec<(Status, u64)>,
+    /// [`super::tasks::status_counts`] of all tasks: every status, in [`Status::ALL`] order.
+    pub counts: Vec<(Status, u64)>,
+    /// [`oldest_due`].
+    pub oldest_due: Option<Millis>,
+    /// [`expired_leases`].
+    pub expired_leases: u64,
+    /// [`failed_deliveries`].
+    pub failed_deliveries: u64,
+}
+
+/// [`QueueFigures`] for the window `[since, until)` at `now`. On PostgreSQL the five reads go
+/// out as one statement: a command on a new connection pays a round trip, and the server a
+/// parse and a plan, per statement.
+pub fn queue_figures(
+    conn: &Conn,
+    since: Millis,
+    until: Millis,
+    now: Millis,
+) -> Result<QueueFigures> {
+    if !conn.is_pg() {
+        return Ok(QueueFigures {
+            finished: finished_counts(conn, since, until)?,
+            counts: super::tasks::status_counts(conn, None)?,
+            oldest_due: oldest_due(conn, now)?,
+            expired_leases: expired_leases(conn, now)?,
+            failed_deliveries: failed_deliveries(conn)?,
+        });
+    }
+    let rows: Vec<(String, Option<String>, Option<i64>)> = conn.rows(
+        Sql::pg(
+            "SELECT 'finished', status, count(*) FROM tasks
+             WHERE completed_at IS NOT NULL AND completed_at >= $1 AND completed_at < $2
+             GROUP BY status
+             UNION ALL
+             SELECT 'count', status, sum(n)::bigint FROM task_counts GROUP BY status
+             UNION ALL
+             SELECT 'oldest_due', NULL, (SELECT next_attempt_at FROM tasks
+                                         WHERE status = 'pending'
+                                         ORDER BY next_attempt_at LIMIT 1)
+             UNION ALL
+             SELECT 'expired_leases', NULL, (SELECT count(*) FROM tasks
+                                             WHERE lease_expires_at IS NOT NULL
+                                               AND lease_expires_at < $3
+                                               AND status IN ('submitted','processing'))
+             UNION ALL
+             SELECT 'failed_deliveries', NULL, (SELECT count(*) FROM deliveries
+                                                WHERE status = 'failed')",
+        ),
+        args![since, until, now],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let mut finished = Vec::new();
+    let mut counts = Vec::new();
+    let mut figures = QueueFigures {
+        finished: Vec::new(),
+        counts: Vec::new(),
+        oldest_due: None,
+        expired_leases: 0,
+        failed_deliveries: 0,
+    };
+    for (kind, status, n) in rows {
+        let count = n.unwrap_or(0).max(0) as u64;
+        match (kind.as_str(), status) {
+            ("finished", Some(s)) => finished.push((super::tasks::status(s)?, count)),
+            ("count", Some(s)) => counts.push((super::tasks::status(s)?, n.unwrap_or(0))),
+            ("oldest_due", None) => figures.oldest_due = n.filter(|at| *at <= now),
+            ("expired_leases", None) => figures.expired_leases = count,
+            ("failed_deliveries", None) => figures.failed_deliveries = count,
+            (other, s) => {
+                return Err(crate::error::Error::Store(format!(
+                    "unexpected row in the queue figures: {other} {s:?}"
+                )))
+            }
+        }
+    }
+    figures.finished = finished;
+    figures.counts = super::tasks::every_status(counts);
+    Ok(figures)
+}
+
 /// Tokens of content written in `[since, until)`, per model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Usage {
@@ -696,6 +782,35 @@ mod tests {
             vec![("model=A".to_string(), 4), ("model=b".to_string(), 3)]
         );
         assert_eq!(store.read(failed_deliveries).unwrap(), 1);
+        // The same figures read at once, as the health checks read them.
+        for (since, until, now) in [(1_000, 4_000, 5_000), (1_000, 4_000, 700), (0, 1, 7_000)] {
+            let mut figures = store.read(|c| queue_figures(c, since, until, now)).unwrap();
+            figures.finished.sort_by_key(|(s, _)| s.to_string());
+            let mut finished = store.read(|c| finished_counts(c, since, until)).unwrap();
+            finished.sort_by_key(|(s, _)| s.to_string());
+            let counts = store
+                .read(|c| crate::store::tasks::status_counts(c, None))
+                .unwrap();
+            assert_eq!(
+                figures,
+                QueueFigures {
+                    finished,
+                    counts,
+                    oldest_due: store.read(|c| oldest_due(c, now)).unwrap(),
+                    expired_leases: store.read(|c| expired_leases(c, now)).unwrap(),
+                    failed_deliveries: 1,
+                },
+                "window [{since}, {until}) at {now}"
+            );
+        }
+        let figures = store
+            .read(|c| queue_figures(c, 1_000, 4_000, 5_000))
+            .unwrap();
+        assert_eq!(figures.finished.len(), 3);
+        assert_eq!(figures.oldest_due, Some(800));
+        assert_eq!(figures.expired_leases, 1);
+        let count = |s: Status| figures.counts.iter().find(|(x, _)| *x == s).unwrap().1;
+        assert_eq!((count(Status::Pending), count(Status::Completed)), (2, 5));
         let names = store.read(account_names).unwrap();
         assert_eq!(names.len(), 2);
         assert_eq!((names[&a].as_str(), names[&b].as_str()), ("alpha", "beta"));

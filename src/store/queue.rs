@@ -217,7 +217,7 @@ pub fn prefetch(conn: &Conn, seqs: &[Seq]) -> Result<PrefetchGuard> {
                     lease_epoch, remote_job_id, rate_profile,
                     EXISTS (SELECT 1 FROM budget_reservations b WHERE b.task_seq = tasks.seq),
                     EXISTS (SELECT 1 FROM task_steps s WHERE s.task_seq = tasks.seq)
-             FROM tasks WHERE seq = ANY($1) ORDER BY seq FOR UPDATE",
+             FROM tasks WHERE seq = ANY((SELECT $1::bigint[])::bigint[]) ORDER BY seq FOR UPDATE",
         ),
         args![ids],
         |r| {
@@ -662,7 +662,7 @@ static CLAIM_PG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
              UPDATE tasks t SET status = 'submitted', updated_at = $2, lease_owner = $3,
                  lease_expires_at = $4, submitted_at = $2,
                  started_at = coalesce(t.started_at, $2), lease_epoch = t.lease_epoch + 1
-             WHERE t.seq = ANY($1) AND t.status = 'pending'
+             WHERE t.seq = ANY((SELECT $1::bigint[])::bigint[]) AND t.status = 'pending'
              RETURNING {}, t.remote_attempts, t.lease_epoch
          ), events AS (
              INSERT INTO task_events(task_seq, at, from_status, to_status, message, actor)

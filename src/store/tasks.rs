@@ -1102,13 +1102,19 @@ pub fn status_counts(conn: &Conn, account_id: Option<i64>) -> Result<Vec<(Status
             read,
         )?,
     };
-    Ok(Status::ALL
+    Ok(every_status(found))
+}
+
+/// Counts per status as a list of every status in [`Status::ALL`] order, 0 for those not
+/// found (a negative sum of change rows reads as 0).
+pub(crate) fn every_status(found: Vec<(Status, i64)>) -> Vec<(Status, u64)> {
+    Status::ALL
         .iter()
         .map(|s| {
             let n = found.iter().find(|(x, _)| x == s).map_or(0, |(_, n)| *n);
             (*s, n.max(0) as u64)
         })
-        .collect())
+        .collect()
 }
 
 /// Deletes terminal tasks last updated before `cutoff` (their events go with them; contents
