@@ -10,6 +10,7 @@ const UNKNOWN: i32 = 3;
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let health = cli::is_health_check(args.get(1..).unwrap_or_default());
+    cli::start_early(args.get(1..).unwrap_or_default());
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) if health && e.use_stderr() => {

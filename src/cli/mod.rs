@@ -124,32 +124,90 @@ impl Command {
     }
 }
 
+/// What a command line says before clap parses it: its first two words (command and
+/// subcommand), the value of `--db`, and whether it asks for help or the version.
+#[derive(Default)]
+struct Early {
+    words: Vec<String>,
+    db: Option<std::ffi::OsString>,
+    help: bool,
+}
+
+impl Early {
+    /// Reads `args` (without the program name).
+    fn scan<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Early {
+        // Values of global options that take one, so `--db monitor health` is not mistaken.
+        const TAKES_VALUE: &[&str] = &["--db", "--config", "--format", "--color"];
+        let mut early = Early::default();
+        let mut args = args.iter().map(AsRef::as_ref);
+        while let Some(raw) = args.next() {
+            let a = raw.to_string_lossy();
+            if a == "--" {
+                break;
+            }
+            if let Some(v) = a.strip_prefix("--db=") {
+                early.db = Some(v.into());
+            } else if TAKES_VALUE.contains(&a.as_ref()) {
+                let value = args.next();
+                if a == "--db" {
+                    early.db = value.map(std::ffi::OsStr::to_os_string);
+                }
+            } else if matches!(a.as_ref(), "-h" | "--help" | "-V" | "--version") {
+                early.help = true;
+            } else if !a.starts_with('-') && early.words.len() < 2 {
+                early.words.push(a.into_owned());
+            }
+        }
+        early
+    }
+}
+
 /// Whether `args` (without the program name) invoke `monitor health`, whose usage errors
 /// exit 3 (UNKNOWN) like any monitoring plugin's, not 2.
 pub fn is_health_check<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> bool {
-    // Values of global options that take one, so `--db monitor health` is not mistaken.
-    const TAKES_VALUE: &[&str] = &["--db", "--config", "--format", "--color"];
-    let mut words = Vec::new();
-    let mut skip = false;
-    for a in args {
-        let a = a.as_ref().to_string_lossy();
-        if skip {
-            skip = false;
-            continue;
-        }
-        if TAKES_VALUE.contains(&a.as_ref()) {
-            skip = true;
-            continue;
-        }
-        if a.starts_with('-') {
-            continue;
-        }
-        words.push(a.into_owned());
-        if words.len() == 2 {
-            break;
-        }
+    Early::scan(args).words == ["monitor", "health"]
+}
+
+/// Starts connecting to the PostgreSQL store that `args` (without the program name) name by
+/// `--db` or that `CONTENTHUB_DB` names, when their command opens the store, before the rest
+/// of the command line and the settings are read (see `store::preconnect`). A store named
+/// only in the config file is connected to when it is opened, as before.
+pub fn start_early<S: AsRef<std::ffi::OsStr>>(args: &[S]) {
+    let env = std::env::var_os("CONTENTHUB_DB");
+    if let Some(location) = early_store(args, env) {
+        crate::store::preconnect(&location);
     }
-    words == ["monitor", "health"]
+}
+
+/// The PostgreSQL store [`start_early`] connects to for `args`, given the value of
+/// `CONTENTHUB_DB`.
+fn early_store<S: AsRef<std::ffi::OsStr>>(
+    args: &[S],
+    env_db: Option<std::ffi::OsString>,
+) -> Option<crate::store::Location> {
+    const OPENS_STORE: &[&str] = &[
+        "task",
+        "account",
+        "content",
+        "scheduler",
+        "monitor",
+        "deliveries",
+        "store",
+        "daemon",
+    ];
+    let early = Early::scan(args);
+    let opens = early
+        .words
+        .first()
+        .is_some_and(|w| OPENS_STORE.contains(&w.as_str()))
+        && early.words.get(1).is_none_or(|w| w != "help");
+    if !opens || early.help {
+        return None;
+    }
+    let named = early
+        .db
+        .or_else(|| env_db.filter(|v| !v.to_string_lossy().trim().is_empty()))?;
+    Some(crate::store::Location::parse(named)).filter(crate::store::Location::is_postgres)
 }
 
 /// The crate version alone, for generated files that must not change with every commit.
@@ -193,5 +251,68 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Store(c) => store::run(&mut ctx, c),
         Command::Config(c) => config::run(&mut ctx, c),
         Command::Completions(c) => completions::run(&ctx, c, command()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words before clap reads them: global options and their values are passed over
+    /// wherever they stand; `--db` is read in both spellings.
+    #[test]
+    fn the_early_scan_finds_the_command_and_the_store() {
+        let early = |line: &str| Early::scan(&line.split_whitespace().collect::<Vec<_>>());
+        let e = early("--db monitor monitor health --format json");
+        assert_eq!(
+            (e.words, e.db, e.help),
+            (
+                vec!["monitor".to_string(), "health".into()],
+                Some("monitor".into()),
+                false
+            )
+        );
+        let e = early("task --db=postgres://h/db list -q");
+        assert_eq!(e.words, ["task", "list"]);
+        assert_eq!(e.db, Some("postgres://h/db".into()));
+        assert!(early("task submit --help").help);
+        assert!(is_health_check(&["--color", "never", "monitor", "health"]));
+        assert!(!is_health_check(&["--db", "monitor", "health"]));
+    }
+
+    /// Only a command that opens the store, and only a PostgreSQL store named on the command
+    /// line or in the environment, is connected to before the command line is parsed.
+    #[test]
+    fn only_a_command_that_opens_a_postgres_store_connects_early() {
+        let pg = "postgres://u@h/db";
+        let store = |line: &str, env: Option<&str>| {
+            let args: Vec<&str> = line.split_whitespace().collect();
+            early_store(&args, env.map(Into::into))
+        };
+        let at = |url: &str| Some(crate::store::Location::Postgres(url.to_string()));
+        assert_eq!(store("monitor health", Some(pg)), at(pg));
+        assert_eq!(store("task submit -a a -t t", Some(pg)), at(pg));
+        assert_eq!(
+            store("--db postgresql://x/y task list", Some(pg)),
+            at("postgresql://x/y")
+        );
+        // The flag wins, and names a file.
+        assert_eq!(store("--db /tmp/x.db task list", Some(pg)), None);
+        // A file, nothing named, a blank variable.
+        assert_eq!(store("task list", Some("/tmp/x.db")), None);
+        assert_eq!(store("task list", None), None);
+        assert_eq!(store("task list", Some("  ")), None);
+        // Commands that do not open the store, help and the version.
+        for line in [
+            "config show",
+            "completions bash",
+            "--version",
+            "task --help",
+            "task help",
+            "-h",
+            "",
+        ] {
+            assert_eq!(store(line, Some(pg)), None, "{line}");
+        }
     }
 }

@@ -81,7 +81,46 @@ const WRITE_ATTEMPTS: u32 = 12;
 /// `connect`).
 const IDLE_IN_TRANSACTION: &str = "-c idle_in_transaction_session_timeout=10s";
 
+/// A connection being made before anything asked for it (see [`preconnect`]): its URL and
+/// the thread making it.
+type EarlyConnection = (String, std::thread::JoinHandle<Result<Client>>);
+
+static EARLY: std::sync::Mutex<Option<EarlyConnection>> = std::sync::Mutex::new(None);
+
+/// Starts connecting to `url` on a thread of its own; the first [`connect`] to the same URL
+/// takes the connection (or the error) over instead of connecting again.
+pub(crate) fn preconnect(url: &str) {
+    let owned = url.to_string();
+    let Ok(thread) = std::thread::Builder::new()
+        .name("connect".into())
+        .spawn(move || connect_now(&owned))
+    else {
+        return;
+    };
+    *EARLY.lock().unwrap_or_else(|e| e.into_inner()) = Some((url.to_string(), thread));
+}
+
+/// A connection to `url`: the one [`preconnect`] started, if it was for this URL, else a new
+/// one.
 fn connect(url: &str) -> Result<Client> {
+    let early = {
+        let mut slot = EARLY.lock().unwrap_or_else(|e| e.into_inner());
+        match slot.take() {
+            Some((u, thread)) if u == url => Some(thread),
+            other => {
+                *slot = other;
+                None
+            }
+        }
+    };
+    match early.map(std::thread::JoinHandle::join) {
+        Some(Ok(made)) => made,
+        // The thread panicked: connect here, where the panic's cause shows.
+        Some(Err(_)) | None => connect_now(url),
+    }
+}
+
+fn connect_now(url: &str) -> Result<Client> {
     let tls::Prepared { url: parsed, tls } = tls::prepare(url)?;
     let mut config: postgres::Config = parsed.parse().map_err(|e: postgres::Error| {
         Error::invalid(
@@ -498,6 +537,47 @@ mod tests {
         use crate::store::sql::{args, Sql};
         use crate::store::testing::PgDb;
         use crate::store::Location;
+
+        /// The connection started early is the one the first session to its URL uses;
+        /// a session to another URL connects by itself and leaves it; a failed early
+        /// connection is reported as the failure of the session that takes it.
+        #[test]
+        #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
+        fn a_session_takes_over_the_early_connection_to_its_url() {
+            use super::super::{preconnect, EARLY};
+            let db = PgDb::new();
+            let Location::Postgres(url) = &db.location else {
+                unreachable!()
+            };
+            let pid = |s: &Session| -> i32 {
+                s.query(Sql::same("SELECT pg_backend_pid()"), args![])
+                    .unwrap()[0]
+                    .get(0)
+            };
+            let waiting = || EARLY.lock().unwrap().as_ref().map(|(u, _)| u.clone());
+            preconnect(url);
+            let other = Session::open(&format!("{url}?application_name=other")).unwrap();
+            assert_eq!(waiting().as_deref(), Some(url.as_str()));
+            let early = Session::open(url).unwrap();
+            assert_eq!(waiting(), None);
+            assert_ne!(pid(&early), pid(&other));
+            // Only one connection was made for it: the server sees exactly two of ours.
+            let ours: i64 = early
+                .query(
+                    Sql::same(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()",
+                    ),
+                    args![],
+                )
+                .unwrap()[0]
+                .get(0);
+            assert_eq!(ours, 2);
+            let bad = "postgres://nobody@127.0.0.1:1/none?connect_timeout=2";
+            preconnect(bad);
+            let e = Session::open(bad).err().expect("nothing listens on port 1");
+            assert!(e.to_string().contains("cannot connect"), "{e}");
+            assert_eq!(waiting(), None);
+        }
 
         /// `sslmode=require` encrypts the session when the server offers TLS (its
         /// certificate unchecked, as libpq does), and fails when it does not.
