@@ -361,7 +361,8 @@ enum Detached {
 fn detach(log: std::fs::File) -> Result<Detached> {
     use nix::unistd::{dup2_stderr, dup2_stdin, dup2_stdout, fork, setsid, ForkResult};
     // SAFETY: the process is single-threaded here (no runtime has been built and no threads
-    // spawned), so the child may run arbitrary code after fork.
+    // spawned: `cli::start_early` connects early on a thread of its own for every command
+    // but this one), so the child may run arbitrary code after fork.
     match unsafe { fork() }.context("fork failed")? {
         ForkResult::Parent { child } => Ok(Detached::Parent(child.as_raw())),
         ForkResult::Child => {

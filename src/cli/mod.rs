@@ -201,7 +201,9 @@ fn early_store<S: AsRef<std::ffi::OsStr>>(
         .first()
         .is_some_and(|w| OPENS_STORE.contains(&w.as_str()))
         && early.words.get(1).is_none_or(|w| w != "help");
-    if !opens || early.help {
+    // `daemon start` forks, which only a process with no other thread may do.
+    let forks = early.words == ["daemon", "start"];
+    if !opens || forks || early.help {
         return None;
     }
     let named = early
@@ -302,7 +304,7 @@ mod tests {
         assert_eq!(store("task list", Some("/tmp/x.db")), None);
         assert_eq!(store("task list", None), None);
         assert_eq!(store("task list", Some("  ")), None);
-        // Commands that do not open the store, help and the version.
+        // Commands that do not open the store, help, the version, and the one that forks.
         for line in [
             "config show",
             "completions bash",
@@ -311,6 +313,7 @@ mod tests {
             "task help",
             "-h",
             "",
+            "daemon start",
         ] {
             assert_eq!(store(line, Some(pg)), None, "{line}");
         }
