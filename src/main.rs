@@ -21,9 +21,13 @@ fn main() {
                 first.strip_prefix("error: ").unwrap_or(first)
             );
             let _ = e.print();
+            contenthub::store::finish_early();
             std::process::exit(UNKNOWN);
         }
-        Err(e) => e.exit(),
+        Err(e) => {
+            contenthub::store::finish_early();
+            e.exit()
+        }
     };
     let code = match cli::run(cli) {
         Ok(code) => code.code(),
@@ -40,6 +44,7 @@ fn main() {
             exit_code_of(&err).code()
         }
     };
+    contenthub::store::finish_early();
     std::process::exit(code);
 }
 

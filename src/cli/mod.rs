@@ -146,7 +146,11 @@ impl Early {
                 break;
             }
             if let Some(v) = a.strip_prefix("--db=") {
-                early.db = Some(v.into());
+                // A value that is not UTF-8 is a file's name: keep it unreadable as a URL.
+                early.db = Some(match raw.to_str() {
+                    Some(_) => v.into(),
+                    None => raw.to_os_string(),
+                });
             } else if TAKES_VALUE.contains(&a.as_ref()) {
                 let value = args.next();
                 if a == "--db" {
@@ -314,6 +318,8 @@ mod tests {
             "-h",
             "",
             "daemon start",
+            "--db postgres://u@h/other daemon start",
+            "daemon --format json start",
         ] {
             assert_eq!(store(line, Some(pg)), None, "{line}");
         }

@@ -153,6 +153,12 @@ pub fn preconnect(location: &Location) {
     }
 }
 
+/// Waits for a connection [`preconnect`] started that no store took over, and closes it. A
+/// process calls it before it exits or forks.
+pub fn finish_early() {
+    pg::finish_early();
+}
+
 impl fmt::Display for Location {
     /// The path, or the URL with its password masked.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

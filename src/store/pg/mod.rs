@@ -100,6 +100,16 @@ pub(crate) fn preconnect(url: &str) {
     *EARLY.lock().unwrap_or_else(|e| e.into_inner()) = Some((url.to_string(), thread));
 }
 
+/// Waits for a connection [`preconnect`] started and nothing took over, and closes it: a
+/// process that exits in the middle of the handshake leaves the server a line in its log
+/// ("incomplete startup packet"), and one that forks must have no other thread.
+pub(crate) fn finish_early() {
+    let early = EARLY.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some((_, thread)) = early {
+        drop(thread.join());
+    }
+}
+
 /// A connection to `url`: the one [`preconnect`] started, if it was for this URL, else a new
 /// one.
 fn connect(url: &str) -> Result<Client> {
@@ -556,16 +566,18 @@ mod tests {
             };
             let waiting = || EARLY.lock().unwrap().as_ref().map(|(u, _)| u.clone());
             preconnect(url);
-            let other = Session::open(&format!("{url}?application_name=other")).unwrap();
+            let sep = if url.contains('?') { '&' } else { '?' };
+            let other = Session::open(&format!("{url}{sep}application_name=other")).unwrap();
             assert_eq!(waiting().as_deref(), Some(url.as_str()));
             let early = Session::open(url).unwrap();
             assert_eq!(waiting(), None);
             assert_ne!(pid(&early), pid(&other));
-            // Only one connection was made for it: the server sees exactly two of ours.
+            // Only one connection was made for it: the server sees exactly two clients.
             let ours: i64 = early
                 .query(
                     Sql::same(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()",
+                        "SELECT count(*) FROM pg_stat_activity
+                         WHERE datname = current_database() AND backend_type = 'client backend'",
                     ),
                     args![],
                 )
