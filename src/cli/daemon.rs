@@ -315,9 +315,8 @@ fn start(ctx: &mut Ctx, a: RunArgs) -> Result<ExitCode> {
         .append(true)
         .open(&log)
         .with_context(|| format!("cannot open log file {}", log.display()))?;
-    // The store connection is not carried across fork, nor is any other thread.
+    // The store connection is not carried across fork.
     ctx.close_store();
-    crate::store::finish_early();
     match detach(log_handle)? {
         Detached::Child => {
             std::fs::write(&pid, format!("{}\n", std::process::id())).ok();

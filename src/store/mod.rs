@@ -153,8 +153,8 @@ pub fn preconnect(location: &Location) {
     }
 }
 
-/// Waits for a connection [`preconnect`] started that no store took over, and closes it. A
-/// process calls it before it exits or forks.
+/// Waits, briefly, for a connection [`preconnect`] started that no store took over, and
+/// closes it. A process calls it before it exits.
 pub fn finish_early() {
     pg::finish_early();
 }

@@ -100,13 +100,23 @@ pub(crate) fn preconnect(url: &str) {
     *EARLY.lock().unwrap_or_else(|e| e.into_inner()) = Some((url.to_string(), thread));
 }
 
-/// Waits for a connection [`preconnect`] started and nothing took over, and closes it: a
-/// process that exits in the middle of the handshake leaves the server a line in its log
-/// ("incomplete startup packet"), and one that forks must have no other thread.
+/// How long [`finish_early`] waits for a server to answer: one that has not by then (an
+/// unreachable host) is left to its timeouts, and the process goes on to exit.
+const EARLY_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Waits, at most [`EARLY_WAIT`], for a connection [`preconnect`] started and nothing took
+/// over, and closes it: a process that exits in the middle of the handshake leaves the
+/// server a line in its log ("incomplete startup packet").
 pub(crate) fn finish_early() {
     let early = EARLY.lock().unwrap_or_else(|e| e.into_inner()).take();
     if let Some((_, thread)) = early {
-        drop(thread.join());
+        let deadline = std::time::Instant::now() + EARLY_WAIT;
+        while !thread.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if thread.is_finished() {
+            drop(thread.join());
+        }
     }
 }
 
@@ -542,6 +552,27 @@ fn fill_topic_tokens(
 mod tests {
     use super::masked;
 
+    /// The early connection is one slot for the whole process: its tests take turns.
+    static EARLY_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    /// A process whose early connection a server never answers still exits at once.
+    #[test]
+    fn an_unanswered_early_connection_does_not_hold_the_exit() {
+        use super::{finish_early, preconnect, EARLY_WAIT};
+        let _turn = EARLY_TESTS.lock().unwrap_or_else(|e| e.into_inner());
+        // Accepts, and never says a word.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = silent.local_addr().unwrap().port();
+        preconnect(&format!("postgres://nobody@127.0.0.1:{port}/none"));
+        let (_held, _) = silent.accept().unwrap();
+        let t = std::time::Instant::now();
+        finish_early();
+        let waited = t.elapsed();
+        assert!(waited >= EARLY_WAIT, "{waited:?}");
+        assert!(waited < EARLY_WAIT * 4, "{waited:?}");
+        assert!(super::EARLY.lock().unwrap().is_none());
+    }
+
     mod pg {
         use super::super::Session;
         use crate::store::sql::{args, Sql};
@@ -555,6 +586,7 @@ mod tests {
         #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
         fn a_session_takes_over_the_early_connection_to_its_url() {
             use super::super::{preconnect, EARLY};
+            let _turn = super::EARLY_TESTS.lock().unwrap_or_else(|e| e.into_inner());
             let db = PgDb::new();
             let Location::Postgres(url) = &db.location else {
                 unreachable!()
