@@ -81,9 +81,10 @@ const WRITE_ATTEMPTS: u32 = 12;
 /// `connect`).
 const IDLE_IN_TRANSACTION: &str = "-c idle_in_transaction_session_timeout=10s";
 
-/// A connection being made before anything asked for it (see [`preconnect`]): its URL and
-/// the thread making it.
-type EarlyConnection = (String, std::thread::JoinHandle<Result<Client>>);
+/// A connection being made before anything asked for it (see [`preconnect`]): its URL, and
+/// where the thread making it hands it over (as soon as it is made, not when the thread has
+/// ended).
+type EarlyConnection = (String, std::sync::mpsc::Receiver<Result<Client>>);
 
 static EARLY: std::sync::Mutex<Option<EarlyConnection>> = std::sync::Mutex::new(None);
 
@@ -91,13 +92,20 @@ static EARLY: std::sync::Mutex<Option<EarlyConnection>> = std::sync::Mutex::new(
 /// takes the connection (or the error) over instead of connecting again.
 pub(crate) fn preconnect(url: &str) {
     let owned = url.to_string();
-    let Ok(thread) = std::thread::Builder::new()
+    let (made, handed) = std::sync::mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new()
         .name("connect".into())
-        .spawn(move || connect_now(&owned))
-    else {
-        return;
-    };
-    *EARLY.lock().unwrap_or_else(|e| e.into_inner()) = Some((url.to_string(), thread));
+        .spawn(move || {
+            // Nobody waiting any more (the process is ending): the connection closes here.
+            let _ = made.send(connect_now(&owned));
+        });
+    if spawned.is_ok() {
+        *EARLY.lock().unwrap_or_else(|e| e.into_inner()) = Some((url.to_string(), handed));
+        // The new thread may wait for this one's processor, and then it would start only
+        // once this one blocks on it, with nothing overlapped: give it the processor until
+        // it has sent its request and waits on the server (a fraction of a millisecond).
+        std::thread::yield_now();
+    }
 }
 
 /// How long [`finish_early`] waits for a server to answer: one that has not by then (an
@@ -109,14 +117,8 @@ const EARLY_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 /// server a line in its log ("incomplete startup packet").
 pub(crate) fn finish_early() {
     let early = EARLY.lock().unwrap_or_else(|e| e.into_inner()).take();
-    if let Some((_, thread)) = early {
-        let deadline = std::time::Instant::now() + EARLY_WAIT;
-        while !thread.is_finished() && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-        if thread.is_finished() {
-            drop(thread.join());
-        }
+    if let Some((_, handed)) = early {
+        drop(handed.recv_timeout(EARLY_WAIT));
     }
 }
 
@@ -126,16 +128,17 @@ fn connect(url: &str) -> Result<Client> {
     let early = {
         let mut slot = EARLY.lock().unwrap_or_else(|e| e.into_inner());
         match slot.take() {
-            Some((u, thread)) if u == url => Some(thread),
+            Some((u, handed)) if u == url => Some(handed),
             other => {
                 *slot = other;
                 None
             }
         }
     };
-    match early.map(std::thread::JoinHandle::join) {
+    match early.map(|handed| handed.recv()) {
         Some(Ok(made)) => made,
-        // The thread panicked: connect here, where the panic's cause shows.
+        // The thread ended without handing anything over (it panicked): connect here, where
+        // the panic's cause shows.
         Some(Err(_)) | None => connect_now(url),
     }
 }
