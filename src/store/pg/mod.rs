@@ -582,6 +582,12 @@ mod tests {
         use crate::store::testing::PgDb;
         use crate::store::Location;
 
+        /// `url` with one more query parameter.
+        fn with(url: &str, param: &str) -> String {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}{param}")
+        }
+
         /// The connection started early is the one the first session to its URL uses;
         /// a session to another URL connects by itself and leaves it; a failed early
         /// connection is reported as the failure of the session that takes it.
@@ -601,8 +607,7 @@ mod tests {
             };
             let waiting = || EARLY.lock().unwrap().as_ref().map(|(u, _)| u.clone());
             preconnect(url);
-            let sep = if url.contains('?') { '&' } else { '?' };
-            let other = Session::open(&format!("{url}{sep}application_name=other")).unwrap();
+            let other = Session::open(&with(url, "application_name=other")).unwrap();
             assert_eq!(waiting().as_deref(), Some(url.as_str()));
             let early = Session::open(url).unwrap();
             assert_eq!(waiting(), None);
@@ -635,7 +640,7 @@ mod tests {
             let Location::Postgres(url) = &db.location else {
                 unreachable!()
             };
-            let plain = Session::open(&format!("{url}?sslmode=disable")).unwrap();
+            let plain = Session::open(&with(url, "sslmode=disable")).unwrap();
             let offered = plain
                 .query(Sql::same("SHOW ssl"), args![])
                 .unwrap()
@@ -658,7 +663,7 @@ mod tests {
             let default = Session::open(url).unwrap();
             let local = super::super::tls::is_loopback_url(url);
             assert_eq!(encrypted(&default), offered == "on" && !local, "{url}");
-            match Session::open(&format!("{url}?sslmode=require")) {
+            match Session::open(&with(url, "sslmode=require")) {
                 Ok(s) => {
                     assert_eq!(offered, "on");
                     assert!(encrypted(&s));
@@ -691,7 +696,10 @@ mod tests {
                 .unwrap();
             assert_eq!(limit, "10s");
             // The URL's options come after the default, so a test can shorten it.
-            let short = format!("{url}?options=-c%20idle_in_transaction_session_timeout%3D300");
+            let short = with(
+                url,
+                "options=-c%20idle_in_transaction_session_timeout%3D300",
+            );
             let s = Session::open(&short).unwrap();
             s.batch(Sql::same(
                 "CREATE TABLE t (n BIGINT); CREATE TABLE c (k INT PRIMARY KEY, n BIGINT);
