@@ -991,6 +991,14 @@ pub(crate) mod testing {
             }
         }
 
+        /// The database's URL.
+        pub(crate) fn url(&self) -> &str {
+            match &self.location {
+                Location::Postgres(url) => url,
+                Location::File(_) => unreachable!("a PostgreSQL test database"),
+            }
+        }
+
         /// A store on the database, migrated.
         pub(crate) fn store(&self) -> Store {
             Store::open_at(&self.location).expect("open the PostgreSQL store")

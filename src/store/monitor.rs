@@ -199,8 +199,6 @@ pub fn queue_figures(
         args![since, until, now],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    let mut finished = Vec::new();
-    let mut counts = Vec::new();
     let mut figures = QueueFigures {
         finished: Vec::new(),
         counts: Vec::new(),
@@ -208,10 +206,11 @@ pub fn queue_figures(
         expired_leases: 0,
         failed_deliveries: 0,
     };
+    let mut counts = Vec::new();
     for (kind, status, n) in rows {
         let count = n.unwrap_or(0).max(0) as u64;
         match (kind.as_str(), status) {
-            ("finished", Some(s)) => finished.push((super::tasks::status(s)?, count)),
+            ("finished", Some(s)) => figures.finished.push((super::tasks::status(s)?, count)),
             ("count", Some(s)) => counts.push((super::tasks::status(s)?, n.unwrap_or(0))),
             ("oldest_due", None) => figures.oldest_due = n.filter(|at| *at <= now),
             ("expired_leases", None) => figures.expired_leases = count,
@@ -223,7 +222,6 @@ pub fn queue_figures(
             }
         }
     }
-    figures.finished = finished;
     figures.counts = super::tasks::every_status(counts);
     Ok(figures)
 }

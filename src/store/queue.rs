@@ -3196,9 +3196,7 @@ mod tests {
             let db = PgDb::new();
             let mut store = db.store();
             let a = account(&mut store);
-            let crate::store::Location::Postgres(url) = &db.location else {
-                unreachable!("a PostgreSQL test database")
-            };
+            let url = db.url();
             let listener = crate::store::pg::Session::listen(url).unwrap();
             // What arrives within 300 ms of the last notification (each is delivered on its
             // own, so one wait may return before the next one is in).

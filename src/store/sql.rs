@@ -272,27 +272,46 @@ impl Value<'_> {
     /// The value in PostgreSQL's text form: an integer as a boolean is `0` or `1`, which the
     /// server reads as false or true; bytes in `\x` hex; lists as array literals.
     fn write_text(self, out: &mut BytesMut) -> IsNull {
-        use std::fmt::Write as _;
+        if let Value::Null = self {
+            return IsNull::Yes;
+        }
         // Writing into a `BytesMut` cannot fail.
-        let _ = match self {
-            Value::Null => return IsNull::Yes,
+        let _ = self.text_form(out);
+        IsNull::No
+    }
+
+    /// [`Value::write_text`]'s text, written straight into `out`.
+    fn text_form(self, out: &mut BytesMut) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        match self {
+            Value::Null => Ok(()),
             Value::Int(i) => write!(out, "{i}"),
             Value::Real(f) => out.write_str(&pg_real_text(f)),
             Value::Text(s) => out.write_str(s),
             Value::Blob(b) => write!(out, "\\x{}", hex::encode(b)),
             Value::Ints(v) => {
-                let items: Vec<String> = v.iter().map(i64::to_string).collect();
-                write!(out, "{{{}}}", items.join(","))
+                out.write_char('{')?;
+                for (k, i) in v.iter().enumerate() {
+                    let sep = if k > 0 { "," } else { "" };
+                    write!(out, "{sep}{i}")?;
+                }
+                out.write_char('}')
             }
             Value::Texts(v) => {
-                let quoted: Vec<String> = v
-                    .iter()
-                    .map(|item| format!("\"{}\"", item.replace('\\', "\\\\").replace('"', "\\\"")))
-                    .collect();
-                write!(out, "{{{}}}", quoted.join(","))
+                out.write_char('{')?;
+                for (k, item) in v.iter().enumerate() {
+                    out.write_str(if k > 0 { ",\"" } else { "\"" })?;
+                    for ch in item.chars() {
+                        if ch == '\\' || ch == '"' {
+                            out.write_char('\\')?;
+                        }
+                        out.write_char(ch)?;
+                    }
+                    out.write_char('"')?;
+                }
+                out.write_char('}')
             }
-        };
-        IsNull::No
+        }
     }
 }
 

@@ -1797,9 +1797,7 @@ pub(crate) mod tests {
             let db = PgDb::new();
             let mut store = db.store();
             let acct = account(&mut store, "blog");
-            let crate::store::Location::Postgres(url) = &db.location else {
-                unreachable!()
-            };
+            let url = db.url();
             let listener = crate::store::pg::Session::listen(url).unwrap();
             let pending = |store: &mut Store| {
                 let counts = store.read(|c| status_counts(c, None)).unwrap();

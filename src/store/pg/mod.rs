@@ -299,9 +299,7 @@ impl Session {
         let mut client = self.client();
         let mut rows = match &sending {
             Sending::Prepared(st) => client.query_raw(st, args.iter())?,
-            Sending::Once(text) => {
-                client.query_typed_raw(text, args.iter().map(|v| (v, Type::UNKNOWN)))?
-            }
+            Sending::Once(text) => client.query_typed_raw(text, untyped(args))?,
         };
         while let Some(r) = rows.next()? {
             f(&r)?;
@@ -580,7 +578,6 @@ mod tests {
         use super::super::Session;
         use crate::store::sql::{args, Sql};
         use crate::store::testing::PgDb;
-        use crate::store::Location;
 
         /// `url` with one more query parameter.
         fn with(url: &str, param: &str) -> String {
@@ -597,9 +594,7 @@ mod tests {
             use super::super::{preconnect, EARLY};
             let _turn = super::EARLY_TESTS.lock().unwrap_or_else(|e| e.into_inner());
             let db = PgDb::new();
-            let Location::Postgres(url) = &db.location else {
-                unreachable!()
-            };
+            let url = db.url();
             let pid = |s: &Session| -> i32 {
                 s.query(Sql::same("SELECT pg_backend_pid()"), args![])
                     .unwrap()[0]
@@ -608,7 +603,7 @@ mod tests {
             let waiting = || EARLY.lock().unwrap().as_ref().map(|(u, _)| u.clone());
             preconnect(url);
             let other = Session::open(&with(url, "application_name=other")).unwrap();
-            assert_eq!(waiting().as_deref(), Some(url.as_str()));
+            assert_eq!(waiting().as_deref(), Some(url));
             let early = Session::open(url).unwrap();
             assert_eq!(waiting(), None);
             assert_ne!(pid(&early), pid(&other));
@@ -637,9 +632,7 @@ mod tests {
         #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
         fn require_encrypts_the_session() {
             let db = PgDb::new();
-            let Location::Postgres(url) = &db.location else {
-                unreachable!()
-            };
+            let url = db.url();
             let plain = Session::open(&with(url, "sslmode=disable")).unwrap();
             let offered = plain
                 .query(Sql::same("SHOW ssl"), args![])
@@ -681,9 +674,7 @@ mod tests {
         #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
         fn a_write_whose_session_the_server_ended_runs_again_on_a_new_one() {
             let db = PgDb::new();
-            let Location::Postgres(url) = &db.location else {
-                unreachable!()
-            };
+            let url = db.url();
             let s = Session::open(url).unwrap();
             let limit = s
                 .query(
