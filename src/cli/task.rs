@@ -446,6 +446,7 @@ fn submit_bulk(
                 existing += 1;
             }
             out.push((s.seq, s.id));
+            tasks::note_imported(tx, out.len())?;
             if out.len() % 1024 == 0 {
                 bar.set_position(rows.bytes_read());
                 bar.set_message(out.len().to_string());
