@@ -3209,7 +3209,7 @@ mod tests {
                 before = total;
                 (n, per)
             };
-            let mut claim4 = |store: &mut Store, owner: &str, now: Millis| {
+            let claim4 = |store: &mut Store, owner: &str, now: Millis| {
                 let (got, _) = store
                     .write(|c| {
                         claim_within_rates(c, owner, now, LEASE, 4, &Limits::default(), false)
