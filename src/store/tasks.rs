@@ -1076,7 +1076,8 @@ pub const IMPORT_STATISTICS_FROM: usize = 4096;
 /// no-op on SQLite, whose plans do not depend on statistics.
 pub fn note_imported(conn: &Conn, so_far: usize) -> Result<()> {
     if conn.is_pg() && so_far >= IMPORT_STATISTICS_FROM && so_far.is_power_of_two() {
-        conn.batch(Sql::pg("ANALYZE tasks"))?;
+        // Without waiting: another import's analysis holds its lock until that import ends.
+        conn.batch(Sql::pg("ANALYZE (SKIP_LOCKED) tasks"))?;
     }
     Ok(())
 }
