@@ -1003,6 +1003,20 @@ pub(crate) mod testing {
         pub(crate) fn store(&self) -> Store {
             Store::open_at(&self.location).expect("open the PostgreSQL store")
         }
+
+        /// [`PgDb::store`], with autovacuum off for `tasks`: its statistics change only when
+        /// the test analyzes it.
+        pub(crate) fn store_without_autovacuum(&self) -> Store {
+            let mut store = self.store();
+            store
+                .write(|c| {
+                    c.batch(super::sql::Sql::pg(
+                        "ALTER TABLE tasks SET (autovacuum_enabled = false)",
+                    ))
+                })
+                .expect("turn autovacuum off for tasks");
+            store
+        }
     }
 
     impl Drop for PgDb {

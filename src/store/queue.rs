@@ -3131,15 +3131,8 @@ mod tests {
         #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
         fn a_claim_reaches_its_tasks_by_number() {
             let db = PgDb::new();
-            let mut store = db.store();
+            let mut store = db.store_without_autovacuum();
             let a = account(&mut store);
-            store
-                .write(|c| {
-                    c.batch(Sql::pg(
-                        "ALTER TABLE tasks SET (autovacuum_enabled = false)",
-                    ))
-                })
-                .unwrap();
             let seqs: Vec<i64> = (0..3000)
                 .map(|i| task(&mut store, &a, 5, None, 3600, T0 + i).0)
                 .collect();
@@ -3169,7 +3162,7 @@ mod tests {
         #[ignore = "needs CONTENTHUB_TEST_PG_URL"]
         fn a_claim_reads_few_index_entries_whatever_the_statistics() {
             let db = PgDb::new();
-            let mut store = db.store();
+            let mut store = db.store_without_autovacuum();
             let a = account(&mut store);
             let sql = |store: &mut Store, text: &str| {
                 store.write(|c| c.batch(Sql::pg(text))).unwrap();
@@ -3181,10 +3174,6 @@ mod tests {
                     .and_then(|s| s.batch(Sql::pg("VACUUM tasks")))
                     .unwrap();
             };
-            sql(
-                &mut store,
-                "ALTER TABLE tasks SET (autovacuum_enabled = false)",
-            );
             // Entries of tasks' indexes other than the primary key read since the last call.
             let mut before = 0i64;
             let mut read = |store: &mut Store| -> (i64, Vec<(String, i64)>) {
